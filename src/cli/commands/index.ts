@@ -1,0 +1,7 @@
+import type { Command } from 'commander';
+
+/**
+ * Every command of the `movienight` program, in the order `--help` lists them. Each entry adds
+ * one top-level command (with its subcommands) to the program. Explicit, like every registry here.
+ */
+export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [];

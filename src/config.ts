@@ -1,0 +1,85 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { InvalidInputError } from './errors.ts';
+
+/**
+ * One typed configuration, validated once. Sources, later wins: defaults, the JSON file
+ * (`movienight.config.json` in the working directory, or `MOVIENIGHT_CONFIG`), environment
+ * variables (`MOVIENIGHT_<SETTING>` in SCREAMING_SNAKE_CASE, e.g. MOVIENIGHT_ACCURACY_THRESHOLD).
+ * The four seed settings are the first four.
+ */
+export const configSchema = z.object({
+  /** Rolling window of live accuracy and of the optional windowed training set, days. */
+  trainingWindowDays: z.number().positive().default(30),
+  /** Live liked-accuracy below this triggers a retrain. */
+  accuracyThreshold: z.number().min(0).max(1).default(0.5),
+  /** Per-movie accuracy counts only movies with at least this many samples. */
+  minSamplesPerMovie: z.number().int().positive().default(5),
+  /** A challenger is activated when its relative accuracy improvement is at least this. */
+  autoActivateThreshold: z.number().min(0).default(0.05),
+  /** Minimum live samples before a low accuracy may trigger a retrain. */
+  minSamplesForRetrain: z.number().int().positive().default(100),
+  /** Minimum time between two automatic retrains, hours. */
+  retrainCooldownHours: z.number().min(0).default(24),
+  /** How often the scheduler runs its checks, seconds. */
+  schedulerIntervalSeconds: z.number().positive().default(60),
+  /** A lock or heartbeat older than this is taken to belong to a dead process, seconds. */
+  staleAfterSeconds: z.number().positive().default(120),
+  /** Like threshold; undefined means by scale (4 on whole stars, 3.5 on half stars). */
+  likeThreshold: z.number().optional(),
+  /** Train on all ratings, or only on the rolling window. */
+  retrainData: z.enum(['all', 'window']).default('all'),
+  /** Include ratings of unexpected (never recommended) movies in training. */
+  includeUnexpected: z.boolean().default(true),
+});
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+
+const envKey = (key: string) => `MOVIENIGHT_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+
+function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, type] of Object.entries(configSchema.shape)) {
+    const raw = env[envKey(key)];
+    if (raw === undefined || raw === '') continue;
+    const inner = type.def.type === 'default' || type.def.type === 'optional' ? type.unwrap() : type;
+    const kind = (inner as z.ZodType).def.type;
+    if (kind === 'number') out[key] = Number(raw);
+    else if (kind === 'boolean') out[key] = raw === 'true' || raw === '1';
+    else out[key] = raw;
+  }
+  return out;
+}
+
+export interface LoadConfigOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly file?: string;
+  /** Values given in code (tests, CLI flags) override everything. */
+  readonly overrides?: Partial<Config>;
+}
+
+export function loadConfig(options: LoadConfigOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.MOVIENIGHT_CONFIG ?? 'movienight.config.json';
+  let fromFile: Record<string, unknown> = {};
+  if (existsSync(file)) {
+    try {
+      fromFile = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch (error) {
+      throw new InvalidInputError(`config file ${file} is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  const parsed = configSchema.strict().safeParse({ ...fromFile, ...fromEnv(env), ...options.overrides });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidInputError(
+      `config: ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'} (file ${file} or ${issue ? envKey(String(issue.path[0])) : 'environment'})`,
+    );
+  }
+  return Object.freeze(parsed.data);
+}
+
+/** Where each setting's environment variable is, for `track status` and the docs. */
+export const configEnvironmentVariables = Object.fromEntries(
+  Object.keys(configSchema.shape).map((k) => [k, envKey(k)]),
+) as Record<keyof Config, string>;

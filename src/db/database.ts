@@ -1,0 +1,83 @@
+/**
+ * The one database interface every part of MovieNight talks to. SQLite (better-sqlite3) and
+ * PostgreSQL (pg) implement it; callers never know which.
+ *
+ * SQL is written once with `?` placeholders in the common subset of both dialects:
+ * `INSERT … ON CONFLICT … DO UPDATE`, `RETURNING`, `BIGINT` epoch milliseconds for times,
+ * `DOUBLE PRECISION` for reals, TEXT holding JSON, 0/1 integers for booleans. Where the dialects
+ * differ (DDL types, a lock), branch on `dialect`.
+ */
+export type Dialect = 'sqlite' | 'postgres';
+
+/** Values that may be bound to a placeholder. Booleans are stored as 0/1 by the caller. */
+export type SqlValue = string | number | bigint | null | Uint8Array;
+
+export type Row = Record<string, unknown>;
+
+export interface RunResult {
+  /** Rows inserted, updated or deleted by the statement. */
+  readonly changes: number;
+}
+
+/** Statements that can be run on a connection or inside a transaction. */
+export interface Queryable {
+  readonly dialect: Dialect;
+  /** All rows of a query. */
+  all<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  /** The first row of a query, or undefined. */
+  get<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T | undefined>;
+  /** A statement that returns no rows. */
+  run(sql: string, params?: readonly SqlValue[]): Promise<RunResult>;
+  /**
+   * Inserts many rows of the same shape efficiently (prepared statement on SQLite, multi-row
+   * VALUES on PostgreSQL). `suffix` is appended to each statement, e.g. an
+   * `ON CONFLICT (…) DO UPDATE SET …` clause. Returns the total number of changed rows.
+   */
+  insertMany(
+    table: string,
+    columns: readonly string[],
+    rows: Iterable<readonly SqlValue[]>,
+    suffix?: string,
+  ): Promise<number>;
+}
+
+export interface TransactionOptions {
+  /**
+   * SQLite only: take the write lock at BEGIN (BEGIN IMMEDIATE) rather than at the first write, so
+   * that two writers never deadlock upgrading a read lock. Default true.
+   */
+  readonly write?: boolean;
+}
+
+export interface Database extends Queryable {
+  /** Where it is: a file path, or the URL with the password removed. */
+  readonly location: string;
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. Other
+   * calls on this connection wait until it is over, so nothing else slips into the transaction.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Rewrites `?` placeholders (outside quotes) as PostgreSQL's `$1, $2, …`. */
+export function placeholdersToPostgres(sql: string): string {
+  let n = 0;
+  let out = '';
+  let quote: string | null = null;
+  for (const ch of sql) {
+    if (quote) {
+      if (ch === quote) quote = null;
+      out += ch;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      out += ch;
+    } else if (ch === '?') {
+      n += 1;
+      out += `$${n}`;
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}

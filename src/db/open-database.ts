@@ -1,0 +1,40 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Database } from './database.ts';
+import { migrate } from './migrate.ts';
+import { PostgresDatabase } from './postgres-database.ts';
+import { SqliteDatabase } from './sqlite-database.ts';
+
+/** The database a command uses when none is named: `MOVIENIGHT_DATABASE_URL`, else ./movies.db. */
+export function defaultDatabaseLocation(env: NodeJS.ProcessEnv = process.env): string {
+  return env.MOVIENIGHT_DATABASE_URL || './movies.db';
+}
+
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
+
+export interface OpenOptions {
+  /** Apply pending migrations (default true). */
+  readonly migrate?: boolean;
+}
+
+/** Opens SQLite (a path) or PostgreSQL (a postgres:// URL) and brings the schema up to date. */
+export async function openDatabase(location: string, options: OpenOptions = {}): Promise<Database> {
+  let db: Database;
+  if (isPostgresUrl(location)) {
+    db = new PostgresDatabase(location);
+  } else {
+    if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
+    db = new SqliteDatabase(location);
+  }
+  if (options.migrate !== false) {
+    try {
+      await migrate(db);
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+  }
+  return db;
+}

@@ -1,0 +1,75 @@
+/**
+ * One root error class and a few named kinds. The CLI and the HTTP server map these to exit codes
+ * and status codes in one place each, so code that throws never decides how an error is shown.
+ */
+export class MovieNightError extends Error {
+  /** A stable machine-readable code, e.g. `invalid_input`. */
+  readonly code: string;
+  /** HTTP status the server answers with. */
+  readonly status: number;
+  constructor(message: string, code = 'error', status = 500, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+    this.status = status;
+  }
+}
+
+/** The caller gave something that is not acceptable (a bad flag, body, parameter). */
+export class InvalidInputError extends MovieNightError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'invalid_input', 400, options);
+  }
+}
+
+/** A data file did not parse or broke a rule; names the file, line and value. */
+export class DataFormatError extends MovieNightError {
+  readonly file: string;
+  readonly line: number;
+  readonly value: string;
+  constructor(file: string, line: number, value: string, problem: string) {
+    super(`${file}:${line}: ${problem} (value: ${JSON.stringify(value)})`, 'data_format', 400);
+    this.file = file;
+    this.line = line;
+    this.value = value;
+  }
+}
+
+export class NotFoundError extends MovieNightError {
+  constructor(message: string) {
+    super(message, 'not_found', 404);
+  }
+}
+
+/** The request conflicts with the current state (a test already running, a lock held…). */
+export class ConflictError extends MovieNightError {
+  constructor(message: string) {
+    super(message, 'conflict', 409);
+  }
+}
+
+export class UnauthorizedError extends MovieNightError {
+  constructor(message = 'sign in required') {
+    super(message, 'unauthorized', 401);
+  }
+}
+
+export class ForbiddenError extends MovieNightError {
+  constructor(message = 'not allowed') {
+    super(message, 'forbidden', 403);
+  }
+}
+
+/** The database was written by a newer MovieNight than this one. */
+export class SchemaVersionError extends MovieNightError {
+  constructor(message: string) {
+    super(message, 'schema_version', 500);
+  }
+}
+
+/** A saved model (artifact) is missing, damaged or of another format version. */
+export class ArtifactError extends MovieNightError {
+  constructor(message: string) {
+    super(message, 'artifact', 500);
+  }
+}

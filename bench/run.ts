@@ -1,0 +1,19 @@
+/**
+ * `npm run bench [name…]`: runs the benchmarks (all, or those named) one after another in this one
+ * process, each printing its figures. Benchmarks print; they never assert on time.
+ */
+export interface Benchmark {
+  readonly name: string;
+  readonly description: string;
+  run(): Promise<void>;
+}
+
+const benchmarks: ReadonlyArray<() => Promise<Benchmark>> = [];
+
+const wanted = process.argv.slice(2);
+for (const load of benchmarks) {
+  const bench = await load();
+  if (wanted.length > 0 && !wanted.includes(bench.name)) continue;
+  console.log(`\n=== ${bench.name}: ${bench.description} ===`);
+  await bench.run();
+}

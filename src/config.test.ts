@@ -9,7 +9,9 @@ it('has the seed defaults', () => {
 });
 
 it('reads the environment and names a bad value', () => {
-  expect(loadConfig({ env: { MOVIENIGHT_ACCURACY_THRESHOLD: '0.6' }, file: '/x' }).accuracyThreshold).toBe(0.6);
+  expect(loadConfig({ env: { MOVIENIGHT_ACCURACY_THRESHOLD: '0.6' }, file: '/x' }).accuracyThreshold).toBe(
+    0.6,
+  );
   expect(() => loadConfig({ env: { MOVIENIGHT_ACCURACY_THRESHOLD: '7' }, file: '/x' })).toThrow(
     /accuracyThreshold.*MOVIENIGHT_ACCURACY_THRESHOLD/,
   );

@@ -10,7 +10,10 @@ export default function setup(): void {
   if (process.env.MOVIENIGHT_TEST_PG_URL) return;
   if (existsSync('/usr/lib/postgresql') && process.getuid?.() === 0) {
     try {
-      const url = execFileSync('bash', ['scripts/test-postgres.sh'], { encoding: 'utf8' }).trim().split('\n').pop();
+      const url = execFileSync('bash', ['scripts/test-postgres.sh'], { encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .pop();
       if (url) process.env.MOVIENIGHT_TEST_PG_URL = url;
       return;
     } catch (error) {

@@ -5,7 +5,10 @@ import { commandRegistrations } from './commands/index.ts';
 export function buildProgram(): Command {
   const program = new Command('movienight')
     .description('Movie recommendations that keep themselves accurate.')
-    .option('--db <path|url>', 'SQLite file or postgres:// URL (default: $MOVIENIGHT_DATABASE_URL or ./movies.db)')
+    .option(
+      '--db <path|url>',
+      'SQLite file or postgres:// URL (default: $MOVIENIGHT_DATABASE_URL or ./movies.db)',
+    )
     .showHelpAfterError()
     .exitOverride();
   for (const register of commandRegistrations) register(program);

@@ -24,5 +24,5 @@ export function isOnScale(scale: RatingScale, rating: number): boolean {
 }
 
 export function clampToScale(scale: RatingScale, value: number): number {
-  return value < scale.min ? scale.min : value > scale.max ? scale.max : value;
+  return Math.min(Math.max(value, scale.min), scale.max);
 }

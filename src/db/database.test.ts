@@ -5,7 +5,7 @@ import { currentSchemaVersion, latestSchemaVersion, migrate } from './migrate.ts
 import { openDatabase } from './open-database.ts';
 
 it('rewrites placeholders outside quotes only', () => {
-  expect(placeholdersToPostgres("SELECT ? , '?' , \"a?\" , ?")).toBe("SELECT $1 , '?' , \"a?\" , $2");
+  expect(placeholdersToPostgres('SELECT ? , \'?\' , "a?" , ?')).toBe('SELECT $1 , \'?\' , "a?" , $2');
 });
 
 describeEachDatabase('database contract', (kind) => {
@@ -25,7 +25,12 @@ describeEachDatabase('database contract', (kind) => {
 
   it('runs queries with placeholders, RETURNING and upserts', async () => {
     await t.db.run('INSERT INTO users (id, created_at) VALUES (?, ?)', [1, 1000]);
-    await t.db.run('INSERT INTO movies (id, title, year, genres) VALUES (?, ?, ?, ?)', [10, 'A, b', 1999, 'Drama']);
+    await t.db.run('INSERT INTO movies (id, title, year, genres) VALUES (?, ?, ?, ?)', [
+      10,
+      'A, b',
+      1999,
+      'Drama',
+    ]);
     await t.db.run(
       'INSERT INTO ratings (user_id, movie_id, rating, rated_at) VALUES (?, ?, ?, ?) ON CONFLICT (user_id, movie_id) DO UPDATE SET rating = excluded.rating, rated_at = excluded.rated_at',
       [1, 10, 3.5, 5],

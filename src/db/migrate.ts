@@ -1,7 +1,7 @@
 import { SchemaVersionError } from '../errors.ts';
 import type { Database } from './database.ts';
-import { ddlTypes, type Migration } from './migrations/migration.ts';
 import { migrations as allMigrations } from './migrations/index.ts';
+import { ddlTypes, type Migration } from './migrations/migration.ts';
 
 export interface MigrationResult {
   readonly version: number;

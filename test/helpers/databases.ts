@@ -73,8 +73,8 @@ export const postgresKind: DatabaseKind = {
  */
 export function describeEachDatabase(title: string, suite: (kind: DatabaseKind) => void): void {
   describe(`${title} [sqlite]`, () => suite(sqliteKind));
-  describe.skipIf(!postgresUrl)(`${title} [postgres]${postgresUrl ? '' : ' (skipped: MOVIENIGHT_TEST_PG_URL not set)'}`, () =>
-    suite(postgresKind),
+  describe.skipIf(!postgresUrl)(
+    `${title} [postgres]${postgresUrl ? '' : ' (skipped: MOVIENIGHT_TEST_PG_URL not set)'}`,
+    () => suite(postgresKind),
   );
 }
-

@@ -1,0 +1,27 @@
+import { halfStarScale, type RatingScale, wholeStarScale } from '../data/rating-scale.ts';
+import type { Queryable } from '../db/database.ts';
+
+/**
+ * Databases known to hold half stars. Only that answer is cached: once a half star is stored the
+ * scale cannot go back to whole stars through rating entry, while a whole-star database may
+ * receive an imported half-star file at any time.
+ */
+const halfStarDatabases = new WeakSet<Queryable>();
+
+/**
+ * The scale of the ratings stored in `db`, detected the way the data loader detects it: half
+ * stars if any stored rating is not whole, whole stars otherwise. An empty database accepts half
+ * stars (the MovieLens scale), the more permissive of the two.
+ */
+export async function ratingScaleOf(db: Queryable): Promise<RatingScale> {
+  if (halfStarDatabases.has(db)) return halfStarScale;
+  const any = await db.get('SELECT 1 AS x FROM ratings LIMIT 1');
+  if (!any) return halfStarScale;
+  // CAST rounds on PostgreSQL and truncates on SQLite; either way a non-whole value differs.
+  const half = await db.get('SELECT 1 AS x FROM ratings WHERE CAST(rating AS INTEGER) <> rating LIMIT 1');
+  if (half) {
+    halfStarDatabases.add(db);
+    return halfStarScale;
+  }
+  return wholeStarScale;
+}

@@ -1,0 +1,164 @@
+import {
+  type AxisLabels,
+  axes,
+  type ChartFrameOptions,
+  colorAt,
+  escapeXml,
+  extent,
+  formatDate,
+  formatNumber,
+  legend,
+  legendRows,
+  linearScale,
+  niceTicks,
+  noData,
+  plotArea,
+  px,
+  svgFrame,
+} from './svg.ts';
+
+export interface LinePoint {
+  readonly x: number;
+  readonly y: number;
+}
+
+/** A confidence (or any) band drawn behind a series: low..high at each x. */
+export interface BandPoint {
+  readonly x: number;
+  readonly low: number;
+  readonly high: number;
+}
+
+export interface LineSeries {
+  readonly name: string;
+  readonly points: readonly LinePoint[];
+  readonly band?: readonly BandPoint[];
+  readonly color?: string;
+  /** Dots on each point (default: only when there are at most 60 points). */
+  readonly markers?: boolean;
+}
+
+export interface LineChartOptions extends ChartFrameOptions, AxisLabels {
+  readonly series: readonly LineSeries[];
+  /** A horizontal reference line, e.g. the accuracy threshold. */
+  readonly threshold?: { readonly y: number; readonly label: string };
+  /** `date`: x values are epoch milliseconds. */
+  readonly xFormat?: 'number' | 'date';
+  readonly yFormat?: (value: number) => string;
+  /** Force the y domain (e.g. [0, 1] for a share) instead of fitting the data. */
+  readonly yDomain?: readonly [number, number];
+}
+
+/**
+ * Lines for one or more series over a shared x axis, with an optional threshold line and shaded
+ * bands. Points with a non-finite coordinate break the line rather than dropping to zero.
+ */
+export function lineChart(options: LineChartOptions): string {
+  const width = options.width ?? 640;
+  const height = options.height ?? 320;
+  const names = options.series.map((s) => s.name);
+  const area = plotArea(width, height, options.series.length > 1 ? legendRows(names, width) : 0);
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (const s of options.series) {
+    for (const p of s.points) {
+      xs.push(p.x);
+      ys.push(p.y);
+    }
+    for (const b of s.band ?? []) {
+      xs.push(b.x);
+      ys.push(b.low, b.high);
+    }
+  }
+  if (options.threshold) ys.push(options.threshold.y);
+  const xExtent = extent(xs);
+  const yExtent = options.yDomain
+    ? ([options.yDomain[0], options.yDomain[1]] as [number, number])
+    : extent(ys);
+  const total = options.series.reduce((n, s) => n + s.points.length, 0);
+  const summary = `Line chart of ${options.series.length} series (${names.join(', ')}) with ${total} points${
+    options.threshold ? `, threshold ${formatNumber(options.threshold.y)} (${options.threshold.label})` : ''
+  }.`;
+  if (!xExtent || !yExtent || total === 0)
+    return svgFrame(options, width, height, summary, noData(area), 'line-chart');
+
+  const xFormat = options.xFormat === 'date' ? formatDate : (v: number) => formatNumber(v);
+  const xTicks = niceTicks(xExtent[0], xExtent[1], Math.max(2, Math.floor((area.right - area.left) / 110)));
+  // Dates get ticks at the data ends instead of round numbers of milliseconds.
+  const xDomain: [number, number] =
+    options.xFormat === 'date'
+      ? xExtent[0] === xExtent[1]
+        ? [xExtent[0] - 864e5, xExtent[1] + 864e5]
+        : xExtent
+      : xTicks.domain;
+  const xTickValues =
+    options.xFormat === 'date'
+      ? [0, 1 / 3, 2 / 3, 1].map((f) => xDomain[0] + f * (xDomain[1] - xDomain[0]))
+      : xTicks.ticks;
+  const yTicks = options.yDomain
+    ? niceTicks(yExtent[0], yExtent[1], 5)
+    : niceTicks(yExtent[0], yExtent[1], 5);
+  const yDomain: [number, number] = options.yDomain ? yExtent : yTicks.domain;
+  const x = linearScale(xDomain, [area.left, area.right]);
+  const y = linearScale(yDomain, [area.bottom, area.top]);
+  const yFormat = options.yFormat ?? ((v: number) => formatNumber(v));
+
+  let body = axes(
+    area,
+    { scale: x, ticks: xTickValues, format: xFormat },
+    {
+      scale: y,
+      ticks: yTicks.ticks.filter((t) => t >= yDomain[0] - 1e-12 && t <= yDomain[1] + 1e-12),
+      format: yFormat,
+    },
+    options,
+  );
+  options.series.forEach((s, i) => {
+    const color = s.color ?? colorAt(i);
+    if (s.band && s.band.length > 0) {
+      const good = s.band.filter(
+        (b) => Number.isFinite(b.x) && Number.isFinite(b.low) && Number.isFinite(b.high),
+      );
+      const upper = good.map((b) => `${px(x(b.x))},${px(y(b.high))}`);
+      const lower = good
+        .slice()
+        .reverse()
+        .map((b) => `${px(x(b.x))},${px(y(b.low))}`);
+      body += `<polygon class="mn-band" points="${[...upper, ...lower].join(' ')}" fill="${color}" fill-opacity="0.15" stroke="none"/>`;
+    }
+  });
+  options.series.forEach((s, i) => {
+    const color = s.color ?? colorAt(i);
+    let d = '';
+    let pen = false;
+    for (const p of s.points) {
+      if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) {
+        pen = false;
+        continue;
+      }
+      d += `${pen ? 'L' : 'M'}${px(x(p.x))},${px(y(p.y))}`;
+      pen = true;
+    }
+    body += `<path class="mn-series" data-series="${escapeXml(s.name)}" d="${d}" fill="none" stroke="${color}" stroke-width="2" stroke-linejoin="round"/>`;
+    const markers = s.markers ?? s.points.length <= 60;
+    body += `<g class="mn-points" fill="${color}">`;
+    for (const p of s.points) {
+      if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) continue;
+      // Every point is in the DOM (tests and tooltips count on it); only its dot may be hidden.
+      body += `<circle class="mn-point" cx="${px(x(p.x))}" cy="${px(y(p.y))}" r="${markers ? 3 : 0}"><title>${escapeXml(`${s.name}: ${xFormat(p.x)} → ${formatNumber(p.y)}`)}</title></circle>`;
+    }
+    body += '</g>';
+  });
+  if (options.threshold) {
+    const ty = px(y(options.threshold.y));
+    body += `<g class="mn-threshold"><line x1="${px(area.left)}" x2="${px(area.right)}" y1="${ty}" y2="${ty}" stroke="#D55E00" stroke-dasharray="6 4" stroke-width="1.5"/>`;
+    body += `<text x="${px(area.right - 4)}" y="${ty}" dy="-4" text-anchor="end" fill="#D55E00">${escapeXml(`${options.threshold.label} (${formatNumber(options.threshold.y)})`)}</text></g>`;
+  }
+  if (options.series.length > 1)
+    body += legend(
+      names,
+      width,
+      options.series.map((s, i) => s.color ?? colorAt(i)),
+    );
+  return svgFrame(options, width, height, summary, body, 'line-chart');
+}

@@ -4,7 +4,8 @@ import { execScript, type Migration } from './migration.ts';
  * Web accounts and their sessions (issue 7). An account links to a row of `users`, so a person who
  * signs up rates and gets recommendations like any imported user. Session tokens and passwords are
  * never stored as given: sessions keep a SHA-256 of the token, accounts a salted scrypt hash.
- * `settings` holds small server-wide values that must survive a restart (the admin token's hash).
+ * `settings` holds small server-wide values that must survive a restart (the generated admin token, kept as
+ * is because the server prints it at every start).
  * `sign_in_failures` is the backoff state for repeated failed sign-ins, per username and address,
  * kept in the database so that restarting the server does not reset an attacker's delay.
  */

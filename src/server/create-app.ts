@@ -1,0 +1,173 @@
+import { type Context, Hono } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { z } from 'zod';
+import type { Config } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import {
+  ForbiddenError,
+  InvalidInputError,
+  MovieNightError,
+  NotFoundError,
+  UnauthorizedError,
+} from '../errors.ts';
+import { isAdminToken } from './auth/admin-token.ts';
+import { findSession, type Principal, sessionCookieName } from './auth/sessions.ts';
+import { TooManyAttemptsError } from './auth/sign-in-throttle.ts';
+import { ServerMetrics } from './metrics.ts';
+import { buildOpenApiDocument } from './openapi.ts';
+import type { AnyRoute } from './route-spec.ts';
+import { allRoutes } from './routes/index.ts';
+import type { ServerContext } from './server-context.ts';
+import { serveWebApp } from './static-files.ts';
+import { TuningJobs } from './tuning-jobs.ts';
+import { parseInput } from './validation.ts';
+
+export interface CreateAppOptions {
+  readonly db: Database;
+  readonly config: Config;
+  readonly adminToken: string;
+  /** Folder of the built browser app; default web/dist of this checkout. Null: API only. */
+  readonly webDist?: string | null;
+  readonly now?: () => number;
+  /** Extra routes (tests); the standard ones are always there. */
+  readonly routes?: readonly AnyRoute[];
+}
+
+export interface MovieNightApp {
+  readonly app: Hono<AppEnv>;
+  readonly context: ServerContext;
+  /** Stops background work (tuning jobs) started by the app. */
+  close(): Promise<void>;
+}
+
+export type AppEnv = { Variables: { principal: Principal; route: string } };
+
+/** Reads who is calling: the admin token or a session token as a bearer, else the session cookie. */
+async function resolvePrincipal(c: Context, server: ServerContext): Promise<Principal> {
+  const header = c.req.header('authorization');
+  if (header) {
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match?.[1]) throw new UnauthorizedError('Authorization header must be "Bearer <token>"');
+    if (isAdminToken(match[1], server.adminToken)) return { kind: 'admin', via: 'token' };
+    const principal = await findSession(server.db, match[1], server.now());
+    if (principal.kind === 'anonymous')
+      throw new UnauthorizedError('bearer token is not valid or has expired');
+    return principal;
+  }
+  const cookie = getCookie(c, sessionCookieName);
+  return cookie ? findSession(server.db, cookie, server.now()) : { kind: 'anonymous' };
+}
+
+function checkAccess(route: AnyRoute, principal: Principal): void {
+  if (route.access === 'public') return;
+  if (principal.kind === 'anonymous') {
+    throw new UnauthorizedError(route.access === 'admin' ? 'admin token required' : 'sign in required');
+  }
+  if (route.access === 'admin' && principal.kind !== 'admin') {
+    throw new ForbiddenError('this route is for the admin; a user session is not enough');
+  }
+  if (route.access === 'user' && principal.kind !== 'user') {
+    throw new ForbiddenError('this route acts as a signed-in user; sign in with a user account');
+  }
+}
+
+async function readBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === '') return undefined;
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/(.+\+)?json\b/i.test(type)) {
+    throw new InvalidInputError(`body: content-type must be application/json, got ${JSON.stringify(type)}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InvalidInputError('body: not valid JSON');
+  }
+}
+
+function register(app: Hono<AppEnv>, route: AnyRoute, server: ServerContext): void {
+  app.on(route.method.toUpperCase(), route.path, async (c) => {
+    c.set('route', route.path);
+    const principal = c.get('principal');
+    checkAccess(route, principal);
+    const params = route.params ? parseInput('path', route.params, c.req.param()) : undefined;
+    const query = route.query ? parseInput('query', route.query, c.req.query()) : undefined;
+    const body = route.body ? parseInput('body', route.body, await readBody(c)) : undefined;
+    const result = await route.handler({ c, params, query, body, principal, server } as Parameters<
+      AnyRoute['handler']
+    >[0]);
+    if (result instanceof Response) return result;
+    if (route.status === 204) return c.body(null, 204);
+    return c.json(result ?? null, route.status ?? 200);
+  });
+}
+
+function errorResponse(c: Context, error: unknown): Response {
+  if (error instanceof MovieNightError) {
+    if (error instanceof TooManyAttemptsError) c.header('Retry-After', String(error.retryAfterSeconds));
+    const status = error.status >= 400 && error.status <= 599 ? error.status : 500;
+    if (status >= 500) console.error(error);
+    return c.json(
+      { error: { code: error.code, message: status >= 500 ? error.message : error.message } },
+      status as 400,
+    );
+  }
+  if (error instanceof z.ZodError) {
+    // A schema used deeper down (not a request schema) rejected a value: still the caller's input.
+    const issue = error.issues[0];
+    return c.json(
+      { error: { code: 'invalid_input', message: `${issue?.path.join('.') || 'input'}: ${issue?.message}` } },
+      400,
+    );
+  }
+  console.error(error);
+  return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
+}
+
+/**
+ * The MovieNight HTTP app: JSON API under /api, /openapi.json, /healthz, /metrics, and the browser
+ * app. Testable with `app.request(...)` without opening a socket.
+ */
+export function createApp(options: CreateAppOptions): MovieNightApp {
+  const metrics = new ServerMetrics();
+  const context: ServerContext = {
+    db: options.db,
+    config: options.config,
+    adminToken: options.adminToken,
+    metrics,
+    tuningJobs: new TuningJobs(options.db),
+    now: options.now ?? Date.now,
+  };
+  const routes = [...allRoutes, ...(options.routes ?? [])];
+  const app = new Hono<AppEnv>();
+
+  app.use('*', async (c, next) => {
+    const start = performance.now();
+    c.set('route', 'unmatched');
+    c.set('principal', { kind: 'anonymous' });
+    try {
+      c.set('principal', await resolvePrincipal(c, context));
+      await next();
+    } catch (error) {
+      c.res = errorResponse(c, error);
+    }
+    metrics.observeRequest(c.req.method, c.get('route'), c.res.status, (performance.now() - start) / 1000);
+  });
+  app.onError((error, c) => errorResponse(c, error));
+
+  for (const route of routes) register(app, route, context);
+  const document = buildOpenApiDocument(routes);
+  app.get('/openapi.json', (c) => {
+    c.set('route', '/openapi.json');
+    return c.json(document);
+  });
+
+  if (options.webDist !== null) serveWebApp(app, options.webDist);
+  app.notFound((c) => errorResponse(c, new NotFoundError(`no route ${c.req.method} ${c.req.path}`)));
+
+  return {
+    app,
+    context,
+    close: () => context.tuningJobs.close(),
+  };
+}

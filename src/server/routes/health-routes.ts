@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { currentSchemaVersion } from '../../db/migrate.ts';
+import { windowAccuracy, windowStart } from '../../monitoring/live-accuracy.ts';
+import type { Gauge } from '../metrics.ts';
+import { type AnyRoute, defineRoute } from '../route-spec.ts';
+import type { ServerContext } from '../server-context.ts';
+
+/** Figures read from the database at scrape time: they are shared by every process. */
+async function databaseGauges(server: ServerContext): Promise<Gauge[]> {
+  const now = server.now();
+  const accuracy = await windowAccuracy(server.db, windowStart(now, server.config.trainingWindowDays), now);
+  const ratings = await server.db.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM ratings');
+  return [
+    {
+      name: 'movienight_tracker_accuracy',
+      help: 'Live liked-accuracy of recommended movies over the rolling window (NaN without samples).',
+      value: accuracy.accuracy,
+    },
+    {
+      name: 'movienight_tracker_samples',
+      help: 'Tracked recommended ratings in the rolling window.',
+      value: accuracy.samples,
+    },
+    {
+      name: 'movienight_accuracy_threshold',
+      help: 'Live accuracy below this triggers a retrain.',
+      value: server.config.accuracyThreshold,
+    },
+    { name: 'movienight_ratings_stored', help: 'Ratings in the database.', value: Number(ratings?.n ?? 0) },
+  ];
+}
+
+export const healthRoutes: readonly AnyRoute[] = [
+  defineRoute({
+    method: 'get',
+    path: '/healthz',
+    tag: 'operations',
+    summary: 'Liveness: the server answers and the database responds',
+    access: 'public',
+    response: z.object({ status: z.literal('ok'), database: z.string(), schemaVersion: z.number() }),
+    async handler({ server }) {
+      return {
+        status: 'ok',
+        database: server.db.dialect,
+        schemaVersion: await currentSchemaVersion(server.db),
+      };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/metrics',
+    tag: 'operations',
+    summary: 'Prometheus text format: requests, latencies, ratings, tracker accuracy, active version',
+    access: 'public',
+    produces: 'text/plain; version=0.0.4',
+    async handler({ c, server }) {
+      const text = server.metrics.render(await databaseGauges(server));
+      return c.text(text, 200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+    },
+  }),
+];

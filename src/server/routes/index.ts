@@ -1,0 +1,13 @@
+import type { AnyRoute } from '../route-spec.ts';
+import { authRoutes } from './auth-routes.ts';
+import { healthRoutes } from './health-routes.ts';
+import { movieRoutes } from './movies-routes.ts';
+import { ratingRoutes } from './ratings-routes.ts';
+
+/** Every route of the server, by area. Explicit, like every registry in MovieNight. */
+export const allRoutes: readonly AnyRoute[] = [
+  ...healthRoutes,
+  ...authRoutes,
+  ...movieRoutes,
+  ...ratingRoutes,
+];

@@ -1,0 +1,184 @@
+import { z } from 'zod';
+import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors.ts';
+import { rateMovie } from '../../monitoring/rate-movie.ts';
+import { type AnyRoute, defineRoute, type SignedInUser } from '../route-spec.ts';
+import type { ServerContext } from '../server-context.ts';
+import { movieSchema, movieViews } from './movies-routes.ts';
+
+const positiveId = z.coerce.number().int('must be a whole number').positive('must be positive');
+
+const ratingResult = z.object({
+  userId: z.number(),
+  movieId: z.number(),
+  rating: z.number(),
+  ratedAt: z.number(),
+  previousRating: z.number().nullable(),
+  /** What the tracker made of it: validated against a served recommendation, or unexpected. */
+  tracked: z.unknown(),
+});
+
+/** A user acts only as themselves: a userId in the request must be theirs. */
+function assertSelf(principal: SignedInUser, userId: number | undefined): void {
+  if (userId !== undefined && userId !== principal.userId) {
+    throw new ForbiddenError(`userId ${userId} is not you (you are user ${principal.userId})`);
+  }
+}
+
+async function rate(
+  server: ServerContext,
+  userId: number,
+  movieId: number,
+  rating: number,
+  ratedAt?: number,
+) {
+  const result = await rateMovie(
+    server.db,
+    { userId, movieId, rating, ...(ratedAt === undefined ? {} : { ratedAt }) },
+    {
+      now: server.now(),
+      windowDays: server.config.trainingWindowDays,
+      ...(server.config.likeThreshold === undefined ? {} : { likeThreshold: server.config.likeThreshold }),
+    },
+  );
+  server.metrics.countRatingPosted();
+  return {
+    userId: result.userId,
+    movieId: result.movieId,
+    rating: result.rating,
+    ratedAt: result.ratedAt,
+    previousRating: result.previousRating,
+    tracked: result.tracked,
+  };
+}
+
+const listQuery = z
+  .object({
+    page: z.coerce.number().int().min(1).default(1),
+    pageSize: z.coerce.number().int().min(1).max(200).default(50),
+  })
+  .strict();
+
+async function listRatings(server: ServerContext, userId: number, page: number, pageSize: number) {
+  const total = await server.db.get<{ n: number | string }>(
+    'SELECT COUNT(*) AS n FROM ratings WHERE user_id = ?',
+    [userId],
+  );
+  const rows = await server.db.all<{
+    id: number;
+    title: string;
+    year: number | null;
+    genres: string;
+    rating: number;
+    rated_at: number | string;
+  }>(
+    `SELECT m.id, m.title, m.year, m.genres, r.rating, r.rated_at FROM ratings r JOIN movies m ON m.id = r.movie_id
+      WHERE r.user_id = ? ORDER BY r.rated_at DESC, m.id LIMIT ? OFFSET ?`,
+    [userId, pageSize, (page - 1) * pageSize],
+  );
+  const views = await movieViews(server.db, rows, undefined);
+  return {
+    userId,
+    page,
+    pageSize,
+    total: Number(total?.n ?? 0),
+    ratings: rows.map((r, i) => ({
+      movie: views[i]!,
+      rating: Number(r.rating),
+      ratedAt: Number(r.rated_at),
+    })),
+  };
+}
+
+const ratingList = z.object({
+  userId: z.number(),
+  page: z.number(),
+  pageSize: z.number(),
+  total: z.number(),
+  ratings: z.array(z.object({ movie: movieSchema, rating: z.number(), ratedAt: z.number() })),
+});
+
+export const ratingRoutes: readonly AnyRoute[] = [
+  defineRoute({
+    method: 'post',
+    path: '/api/ratings',
+    tag: 'ratings',
+    summary:
+      'Rate a movie as the signed-in user (a re-rating replaces it); the tracker validates it in the same transaction',
+    access: 'user',
+    body: z
+      .object({
+        movieId: z.number().int('must be a whole number').positive('must be positive'),
+        rating: z.number().describe('on the scale of GET /api/scale'),
+        ratedAt: z.number().int().nonnegative().optional().describe('epoch milliseconds; default now'),
+        userId: z.number().int().positive().optional().describe('if given, must be your own user id'),
+      })
+      .strict(),
+    response: ratingResult,
+    async handler({ body, principal, server }) {
+      assertSelf(principal, body.userId);
+      return rate(server, principal.userId, body.movieId, body.rating, body.ratedAt);
+    },
+  }),
+  defineRoute({
+    method: 'put',
+    path: '/api/ratings/:movieId',
+    tag: 'ratings',
+    summary: 'Change your rating of a movie (404 when you have not rated it)',
+    access: 'user',
+    params: z.object({ movieId: positiveId }),
+    body: z.object({ rating: z.number() }).strict(),
+    response: ratingResult,
+    async handler({ params, body, principal, server }) {
+      const existing = await server.db.get('SELECT 1 AS x FROM ratings WHERE user_id = ? AND movie_id = ?', [
+        principal.userId,
+        params.movieId,
+      ]);
+      if (!existing) throw new NotFoundError(`you have not rated movie ${params.movieId}`);
+      return rate(server, principal.userId, params.movieId, body.rating);
+    },
+  }),
+  defineRoute({
+    method: 'delete',
+    path: '/api/ratings/:movieId',
+    tag: 'ratings',
+    summary: 'Delete your rating of a movie',
+    access: 'user',
+    params: z.object({ movieId: positiveId }),
+    status: 204,
+    async handler({ params, principal, server }) {
+      const result = await server.db.run('DELETE FROM ratings WHERE user_id = ? AND movie_id = ?', [
+        principal.userId,
+        params.movieId,
+      ]);
+      if (result.changes === 0) throw new NotFoundError(`you have not rated movie ${params.movieId}`);
+      return undefined;
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/me/ratings',
+    tag: 'ratings',
+    summary: 'Your ratings, newest first',
+    access: 'user',
+    query: listQuery,
+    response: ratingList,
+    async handler({ query, principal, server }) {
+      return listRatings(server, principal.userId, query.page, query.pageSize);
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/users/:userId/ratings',
+    tag: 'ratings',
+    summary: "A user's ratings: only your own (or any, for the admin)",
+    access: 'public',
+    params: z.object({ userId: positiveId }),
+    query: listQuery,
+    response: ratingList,
+    async handler({ params, query, principal, server }) {
+      if (principal.kind === 'anonymous') throw new UnauthorizedError();
+      if (principal.kind === 'user') assertSelf(principal, params.userId);
+      return listRatings(server, params.userId, query.page, query.pageSize);
+    },
+  }),
+];

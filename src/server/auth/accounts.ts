@@ -69,7 +69,8 @@ export async function checkCredentials(
   );
   if (!row) {
     // Hash anyway, so that an unknown username takes as long as a wrong password.
-    await verifyPassword(password, dummyHash ?? (dummyHash = await hashPassword('x')));
+    dummyHash ??= await hashPassword('x');
+    await verifyPassword(password, dummyHash);
     return undefined;
   }
   return (await verifyPassword(password, row.password_hash)) ? toAccount(row) : undefined;

@@ -1,4 +1,5 @@
 import { coreSchema } from './001-core-schema.ts';
+import { modelRegistrySchema } from './004-model-registry.ts';
 import { retrainingSchema } from './005-retraining.ts';
 import { accountsAndSessions } from './006-accounts-and-sessions.ts';
 import type { Migration } from './migration.ts';
@@ -7,4 +8,9 @@ import type { Migration } from './migration.ts';
  * Every migration, in order. Explicit (no discovery by file name) so that a missing import is a
  * type error, not a silently skipped step. Numbers are never reused or reordered.
  */
-export const migrations: readonly Migration[] = [coreSchema, retrainingSchema, accountsAndSessions];
+export const migrations: readonly Migration[] = [
+  coreSchema,
+  modelRegistrySchema,
+  retrainingSchema,
+  accountsAndSessions,
+];

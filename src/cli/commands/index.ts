@@ -1,7 +1,14 @@
 import type { Command } from 'commander';
+import { rateCommand } from './rate.ts';
+import { trackCommand } from './track.ts';
+import { importCommand } from './import.ts';
 
 /**
  * Every command of the `movienight` program, in the order `--help` lists them. Each entry adds
  * one top-level command (with its subcommands) to the program. Explicit, like every registry here.
  */
-export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [];
+export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [
+  importCommand,
+  rateCommand,
+  trackCommand,
+];

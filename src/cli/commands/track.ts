@@ -1,0 +1,42 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config.ts';
+import { checkForModelRevalidation, type RevalidationResult } from '../../monitoring/revalidation-check.ts';
+import { renderTrackStatus, trackStatus } from '../../monitoring/track-status.ts';
+import { printResult, withDatabase } from '../context.ts';
+
+function renderCheck(r: RevalidationResult): string {
+  const a = r.champion;
+  const lines = [
+    `Champion: ${r.championVersion === null ? 'none' : `v${r.championVersion}`}; window ${r.window.days} days`,
+    `Accuracy: ${a.accuracy === null ? '–' : `${(100 * a.accuracy).toFixed(1)} %`} (95 % CI ${(100 * a.low).toFixed(1)}–${(100 * a.high).toFixed(1)} %, n = ${a.samples})`,
+    `Rule: ${r.rule}`,
+    `Verdict: ${r.verdict}`,
+  ];
+  if (r.trigger?.created)
+    lines.push(`Retrain triggered: #${r.trigger.trigger.id} (${r.trigger.trigger.reason})`);
+  else if (r.trigger) lines.push(`Retrain not triggered: ${r.trigger.blocked}`);
+  return lines.join('\n');
+}
+
+/** `movienight track check|status [--json]`: live accuracy and the revalidation check. */
+export function trackCommand(program: Command): void {
+  const track = program.command('track').description('Live accuracy of the served recommendations');
+  track
+    .command('check')
+    .description('Run the revalidation check now; triggers a retrain when accuracy is significantly low')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { json?: boolean }, command: Command) => {
+      const config = loadConfig();
+      const result = await withDatabase(command, (db) => checkForModelRevalidation(db, config));
+      printResult(opts.json, result, renderCheck);
+    });
+  track
+    .command('status')
+    .description('Window, counts, accuracy overall/per version/per arm/by day, worst movies, thresholds')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts: { json?: boolean }, command: Command) => {
+      const config = loadConfig();
+      const result = await withDatabase(command, (db) => trackStatus(db, config));
+      printResult(opts.json, result, renderTrackStatus);
+    });
+}

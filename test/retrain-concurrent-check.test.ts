@@ -1,0 +1,58 @@
+import { spawn } from 'node:child_process';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import {
+  seedCatalogue,
+  seedChampionRow,
+  seedTrackedRatings,
+} from '../src/monitoring/testing/live-fixtures.ts';
+import { listTriggers } from '../src/retraining/retrain-triggers.ts';
+import { describeEachDatabase, type TestDatabase } from './helpers/databases.ts';
+
+/** Runs the CLI in a child process; resolves with its exit code and output. */
+function runCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      env: { ...process.env, MOVIENIGHT_CONFIG: '/nonexistent/movienight.config.json', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describeEachDatabase('track check in two processes at once', (kind) => {
+  let t: TestDatabase;
+  beforeEach(async () => {
+    t = await kind.create();
+  });
+  afterEach(async () => t.drop());
+
+  it('accuracy below the threshold triggers exactly one retrain', async () => {
+    const now = Date.now();
+    await seedCatalogue(t.db, 5);
+    await seedChampionRow(t.db, 1, now - 86_400_000);
+    await seedTrackedRatings(t.db, { version: 1, count: 120, hits: 30, at: now, movieIds: [1, 2, 3, 4, 5] });
+    const runs = await Promise.all(
+      [0, 1, 2].map(() => runCli(['--db', t.location, 'track', 'check', '--json'])),
+    );
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    const results = runs.map(
+      (r) => JSON.parse(r.stdout) as { verdict: string; trigger: { created: boolean } },
+    );
+    expect(results.map((r) => r.verdict)).toEqual(['retrain', 'retrain', 'retrain']);
+    expect(results.filter((r) => r.trigger.created)).toHaveLength(1);
+    const triggers = await listTriggers(t.db);
+    expect(triggers).toHaveLength(1);
+    expect(triggers[0]?.status).toBe('pending');
+  });
+});

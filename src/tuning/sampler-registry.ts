@@ -1,0 +1,49 @@
+import { InvalidInputError } from '../errors.ts';
+import type { ModelParams } from '../models/rating-model.ts';
+import type { Sampler } from './sampler.ts';
+import { BayesianSampler } from './samplers/bayesian-sampler.ts';
+import { GridSampler } from './samplers/grid-sampler.ts';
+import { RandomSampler } from './samplers/random-sampler.ts';
+import { TpeSampler } from './samplers/tpe-sampler.ts';
+
+/** The tuning methods, by the name `--method` takes. */
+export type TuningMethod = 'grid' | 'random' | 'bayesian' | 'tpe';
+export const tuningMethods: readonly TuningMethod[] = ['grid', 'random', 'bayesian', 'tpe'];
+
+/** The seed's trial counts: 81 grid points (3 values × 4 params), 50 random, 20 Bayesian. */
+export const defaultTrialCounts: Readonly<Record<TuningMethod, number>> = {
+  grid: 81,
+  random: 50,
+  bayesian: 20,
+  tpe: 30,
+};
+
+export function isTuningMethod(value: string): value is TuningMethod {
+  return (tuningMethods as readonly string[]).includes(value);
+}
+
+export function requireTuningMethod(value: string): TuningMethod {
+  if (!isTuningMethod(value)) {
+    throw new InvalidInputError(
+      `method must be one of ${tuningMethods.join(', ')}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Builds the sampler of a method; the grid needs its points (fixed when the run is created). */
+export function createSampler(
+  method: TuningMethod,
+  options: { gridPoints?: readonly ModelParams[] } = {},
+): Sampler {
+  switch (method) {
+    case 'grid':
+      return new GridSampler(options.gridPoints ?? []);
+    case 'random':
+      return new RandomSampler();
+    case 'bayesian':
+      return new BayesianSampler();
+    case 'tpe':
+      return new TpeSampler();
+  }
+}

@@ -1,0 +1,111 @@
+import { InvalidInputError } from '../../errors.ts';
+import type { ModelParams } from '../../models/rating-model.ts';
+import { type SampleContext, type Sampler, takenTrials } from '../sampler.ts';
+import {
+  decodeValue,
+  encodeValue,
+  type ParamSpec,
+  type ParamValue,
+  paramsKey,
+  type SearchSpace,
+} from '../search-space.ts';
+
+/** How many values each varied parameter gets, and how many parameters vary (3⁴ = 81). */
+export const GRID_VALUES_PER_PARAM = 3;
+export const GRID_PARAMS = 4;
+
+/**
+ * Three values around `center`: one step below and above it on the parameter's own scale (a
+ * factor on log ranges, a fixed offset on linear ones), moved inward at the edges of the range so
+ * that the three stay distinct. Categoricals take the center and its neighbouring choices.
+ */
+export function valuesAround(
+  spec: ParamSpec,
+  center: ParamValue | undefined,
+  count = GRID_VALUES_PER_PARAM,
+): ParamValue[] {
+  if (spec.type === 'categorical') {
+    const n = spec.choices.length;
+    if (n <= count) return [...spec.choices];
+    const i = Math.max(
+      0,
+      spec.choices.findIndex((c) => c === center),
+    );
+    const start = Math.min(Math.max(0, i - Math.floor(count / 2)), n - count);
+    return spec.choices.slice(start, start + count);
+  }
+  // One step is a quarter of the range in encoded units: wide enough to matter, narrow enough to
+  // stay "around" the center.
+  const step = 0.25;
+  const c = center === undefined ? 0.5 : encodeValue(spec, center);
+  const lo = Math.min(Math.max(c, step * Math.floor(count / 2)), 1 - step * Math.floor(count / 2));
+  const out: ParamValue[] = [];
+  for (let k = 0; k < count; k++) {
+    const u = lo + (k - Math.floor(count / 2)) * step;
+    const v = decodeValue(spec, u);
+    if (!out.includes(v)) out.push(v);
+  }
+  // Narrow int ranges can collapse values; fill from the range so the grid keeps its size.
+  if (spec.type === 'int') {
+    for (let v = spec.low; out.length < count && v <= spec.high; v++) if (!out.includes(v)) out.push(v);
+    out.sort((a, b) => Number(a) - Number(b));
+  }
+  return out;
+}
+
+/**
+ * The grid's points: the product of the explicit `space.grid` values when given, else
+ * `GRID_VALUES_PER_PARAM` values around `center` for each of the first `GRID_PARAMS` parameters
+ * of the space (the others stay at the center, or the middle of their range).
+ */
+export function buildGrid(space: SearchSpace, center: ModelParams): ModelParams[] {
+  const names = Object.keys(space.params);
+  const axes: Array<[string, ParamValue[]]> = [];
+  const base: Record<string, ParamValue> = { ...(space.fixed ?? {}) };
+  if (space.grid && Object.keys(space.grid).length > 0) {
+    for (const name of names) {
+      const explicit = space.grid[name];
+      if (explicit) axes.push([name, [...explicit]]);
+      else base[name] = center[name] ?? decodeValue(space.params[name]!, 0.5);
+    }
+  } else {
+    names.forEach((name, i) => {
+      const spec = space.params[name]!;
+      if (i < GRID_PARAMS) axes.push([name, valuesAround(spec, center[name])]);
+      else base[name] = center[name] !== undefined && spec ? center[name]! : decodeValue(spec, 0.5);
+    });
+  }
+  let points: Record<string, ParamValue>[] = [base];
+  for (const [name, values] of axes) {
+    const next: Record<string, ParamValue>[] = [];
+    for (const p of points) for (const v of values) next.push({ ...p, [name]: v });
+    points = next;
+  }
+  const seen = new Set<string>();
+  return points.filter((p) => {
+    const key = paramsKey(p);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/**
+ * Walks a fixed list of configurations in order, skipping those already taken (complete, pruned or
+ * running): a resumed or parallel run therefore covers each point exactly once, and a failed one
+ * is proposed again.
+ */
+export class GridSampler implements Sampler {
+  readonly name = 'grid';
+  readonly points: readonly ModelParams[];
+
+  constructor(points: readonly ModelParams[]) {
+    if (points.length === 0) throw new InvalidInputError('grid: the grid has no points');
+    this.points = points;
+  }
+
+  sample(context: SampleContext): ModelParams | null {
+    const taken = new Set(takenTrials(context.trials).map((t) => paramsKey(t.params)));
+    return this.points.find((p) => !taken.has(paramsKey(p))) ?? null;
+  }
+}

@@ -1,0 +1,23 @@
+import type { ModelParams } from '../../models/rating-model.ts';
+import { deriveSeed, Rng } from '../../random/rng.ts';
+import type { SampleContext, Sampler } from '../sampler.ts';
+import { paramsKey, sampleUniform } from '../search-space.ts';
+
+/**
+ * Independent uniform draws (on the log scale where declared). Trial n draws from a stream seeded
+ * by (seed, n), so a resumed or parallel run proposes exactly what a straight run would. A draw
+ * equal to an existing trial (possible with ints and categoricals) is redrawn a few times.
+ */
+export class RandomSampler implements Sampler {
+  readonly name = 'random';
+
+  sample(context: SampleContext): ModelParams {
+    const rng = new Rng(deriveSeed(context.seed, `random:${context.number}`));
+    const seen = new Set(context.trials.filter((t) => t.state !== 'failed').map((t) => paramsKey(t.params)));
+    let params = sampleUniform(context.space, rng);
+    for (let attempt = 0; attempt < 20 && seen.has(paramsKey(params)); attempt++) {
+      params = sampleUniform(context.space, rng);
+    }
+    return params;
+  }
+}

@@ -1,0 +1,81 @@
+import { InvalidInputError } from '../errors.ts';
+import { BaselineModel, baselineParamSpecs } from './baseline-model.ts';
+import { decodeModel, type ModelArtifact } from './model-format.ts';
+import type { ModelParams, RatingModel } from './rating-model.ts';
+import { type ParamSpecs, resolveParams } from './rating-model-base.ts';
+
+/** A model that can also be restored from a decoded artifact (every RatingModelBase can). */
+export interface RestorableModel extends RatingModel {
+  restore(artifact: ModelArtifact): void;
+}
+
+/** One registry entry: what the model is, its parameters, and how to build one. */
+export interface ModelEntry {
+  readonly description: string;
+  readonly params: ParamSpecs;
+  /** Receives the resolved (complete, checked) parameters. */
+  readonly create: (params: ModelParams) => RestorableModel;
+}
+
+/**
+ * The explicit name → entry map. Adding a model = one file in this folder + one line here;
+ * nothing registers itself on import.
+ */
+const entries: Readonly<Record<string, ModelEntry>> = {
+  baseline: {
+    description: 'Global mean plus user and movie biases (ALS or SGD); fast, and the fallback of the others.',
+    params: baselineParamSpecs,
+    create: (params) => new BaselineModel(params),
+  },
+};
+
+function entryOf(kind: string): ModelEntry {
+  if (!Object.hasOwn(entries, kind)) {
+    throw new InvalidInputError(`unknown model "${kind}" (known: ${modelKinds().join(', ')})`);
+  }
+  return entries[kind]!;
+}
+
+/** Registry names, in registration order. */
+export function modelKinds(): string[] {
+  return Object.keys(entries);
+}
+
+/** A fresh, unfitted model; unknown kind or a bad parameter throws InvalidInputError naming it. */
+export function createModel(kind: string, params?: ModelParams): RatingModel {
+  const entry = entryOf(kind);
+  return entry.create(resolveParams(kind, entry.params, params));
+}
+
+export interface ModelDescription {
+  readonly kind: string;
+  readonly description: string;
+  /** Every parameter with its default (inherited ones resolved). */
+  readonly defaultParams: ModelParams;
+  readonly paramDocs: Readonly<Record<string, string>>;
+  /** The full specs: bounds, choices, integer-ness (a tuner's search space starts here). */
+  readonly paramSpecs: ParamSpecs;
+}
+
+export function modelDescription(kind: string): ModelDescription {
+  const entry = entryOf(kind);
+  return {
+    kind,
+    description: entry.description,
+    defaultParams: resolveParams(kind, entry.params),
+    paramDocs: Object.fromEntries(Object.entries(entry.params).map(([k, s]) => [k, s.doc])),
+    paramSpecs: entry.params,
+  };
+}
+
+/**
+ * A model from saved bytes (`model.save()`); a damaged artifact, another format version or an
+ * unknown kind throws ArtifactError / InvalidInputError saying which.
+ */
+export function loadModel(bytes: Uint8Array): RatingModel {
+  const artifact = decodeModel(bytes);
+  const entry = entryOf(artifact.kind);
+  const model = entry.create(resolveParams(artifact.kind, entry.params, artifact.params));
+  model.restore(artifact);
+  return model;
+}

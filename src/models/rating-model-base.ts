@@ -1,0 +1,390 @@
+import { halfStarScale, type RatingScale } from '../data/rating-scale.ts';
+import type { RatingsData } from '../data/ratings-data.ts';
+import { ratingsFingerprint } from '../data/ratings-data.ts';
+import { ArtifactError, InvalidInputError } from '../errors.ts';
+import type { JsonValue, ModelArtifact, SectionArray } from './model-format.ts';
+import { encodeModel } from './model-format.ts';
+import type {
+  FallbackKind,
+  FitOptions,
+  ModelParams,
+  Prediction,
+  RatingModel,
+  Recommendation,
+  RecommendOptions,
+} from './rating-model.ts';
+
+/** One hyperparameter: its default, what it means, and what values it accepts. */
+export interface ParamSpec {
+  /** Omitted only with `inherit`. */
+  readonly default?: number | string | boolean;
+  readonly doc: string;
+  /** Inclusive bounds for numbers. */
+  readonly min?: number;
+  readonly max?: number;
+  /** Exclusive lower bound (a learning rate must be > 0). */
+  readonly above?: number;
+  readonly integer?: boolean;
+  readonly choices?: readonly string[];
+  /**
+   * Take the value of this other parameter when not given (Surprise's `lr_all` → `lr_bu`…), so a
+   * tuner can move all learning rates together or one apart.
+   */
+  readonly inherit?: string;
+}
+
+export type ParamSpecs = Readonly<Record<string, ParamSpec>>;
+
+/**
+ * Fills in defaults and checks every value; unknown names, wrong types and out-of-range values
+ * throw InvalidInputError naming the model, the parameter and the value.
+ */
+export function resolveParams(kind: string, specs: ParamSpecs, given: ModelParams = {}): ModelParams {
+  for (const name of Object.keys(given)) {
+    if (!Object.hasOwn(specs, name)) {
+      throw new InvalidInputError(
+        `unknown parameter "${name}" for model ${kind} (known: ${Object.keys(specs).join(', ')})`,
+      );
+    }
+  }
+  const out: Record<string, number | string | boolean> = {};
+  // Plain values first, then inherited ones, so `inherit` may name any parameter.
+  const order = Object.keys(specs).sort((a, b) => Number(!!specs[a]!.inherit) - Number(!!specs[b]!.inherit));
+  for (const name of order) {
+    const spec = specs[name]!;
+    const value = given[name] ?? (spec.inherit !== undefined ? out[spec.inherit] : spec.default);
+    if (value === undefined) throw new Error(`parameter spec ${kind}.${name} has no default`);
+    const bad = (why: string) =>
+      new InvalidInputError(`parameter "${name}" of model ${kind} ${why} (got ${JSON.stringify(value)})`);
+    if (spec.choices) {
+      if (typeof value !== 'string' || !spec.choices.includes(value)) {
+        throw bad(`must be one of ${spec.choices.join(', ')}`);
+      }
+    } else {
+      const expected = typeof (spec.default ?? out[spec.inherit ?? '']);
+      if (typeof value !== expected) throw bad(`must be a ${expected}`);
+      if (typeof value === 'number') {
+        if (!Number.isFinite(value)) throw bad('must be a finite number');
+        if (spec.integer && !Number.isInteger(value)) throw bad('must be an integer');
+        if (spec.min !== undefined && value < spec.min) throw bad(`must be ≥ ${spec.min}`);
+        if (spec.max !== undefined && value > spec.max) throw bad(`must be ≤ ${spec.max}`);
+        if (spec.above !== undefined && !(value > spec.above)) throw bad(`must be > ${spec.above}`);
+      }
+    }
+    out[name] = value;
+  }
+  // Keep the spec's order in the resolved object: it is what users read.
+  return Object.freeze(Object.fromEntries(Object.keys(specs).map((k) => [k, out[k]!])));
+}
+
+/**
+ * Training ratings after id mapping: dense user and movie indices (0…nUsers-1, 0…nMovies-1)
+ * in the data's row order. Subclasses fit on this and never see raw ids.
+ */
+export interface DenseRatings {
+  readonly size: number;
+  readonly users: Int32Array;
+  readonly movies: Int32Array;
+  readonly ratings: Float32Array;
+  readonly weights?: Float32Array;
+  readonly nUsers: number;
+  readonly nMovies: number;
+  readonly globalMean: number;
+}
+
+/** Sorted distinct values and the value → index map. */
+function denseIds(ids: Int32Array): { values: Int32Array; index: Map<number, number> } {
+  const values = Int32Array.from(new Set(ids)).sort();
+  const index = new Map<number, number>();
+  for (let i = 0; i < values.length; i++) index.set(values[i]!, i);
+  return { values, index };
+}
+
+/**
+ * What every model shares: raw id ↔ dense index mapping (ids sorted, so the mapping does not depend
+ * on row order), clipping to the rating scale, the fallback for a user or movie the model never
+ * saw (reported in `Prediction.fallback`), batch prediction, a generic top-N over candidates, and
+ * saving/loading through model-format.ts. A subclass writes `fitDense`, `estimate` and its
+ * state's `saveState`/`loadState`; it may override `scoreMovies` for a faster top-N.
+ */
+export abstract class RatingModelBase implements RatingModel {
+  abstract readonly kind: string;
+  readonly params: ModelParams;
+  protected scale: RatingScale = halfStarScale;
+  protected globalMean = 0;
+  /** Dense index → raw id, ascending. */
+  protected userIds: Int32Array = new Int32Array(0);
+  protected movieIds: Int32Array = new Int32Array(0);
+  private userIndex = new Map<number, number>();
+  private movieIndex = new Map<number, number>();
+  private lineage: Record<string, JsonValue> = {};
+  private ready = false;
+
+  constructor(params: ModelParams) {
+    this.params = params;
+  }
+
+  get fitted(): boolean {
+    return this.ready;
+  }
+
+  /**
+   * Learn from `data` with dense indices. Call `this.epochDone(options, epoch)` after each epoch and
+   * stop when it returns false; predictions must work from the first such call on.
+   */
+  protected abstract fitDense(data: DenseRatings, options: FitOptions): void;
+
+  /**
+   * The unclipped estimate for dense indices; `u` or `i` is -1 when unknown, and the model answers
+   * with what it has (biases, global mean).
+   */
+  protected abstract estimate(u: number, i: number): number;
+
+  /** The learned state as named arrays plus small JSON facts. */
+  protected abstract saveState(): { sections: Map<string, SectionArray>; meta?: Record<string, JsonValue> };
+
+  /** Restores what `saveState` gave; mapping, scale and global mean are already restored. */
+  protected abstract loadState(
+    sections: ReadonlyMap<string, SectionArray>,
+    meta: Readonly<Record<string, JsonValue>>,
+  ): void;
+
+  fit(data: RatingsData, options: FitOptions = {}): void {
+    if (data.size === 0) throw new InvalidInputError(`cannot fit model ${this.kind}: there are no ratings`);
+    const { values: userIds, index: userIndex } = denseIds(data.users.subarray(0, data.size));
+    const { values: movieIds, index: movieIndex } = denseIds(data.movies.subarray(0, data.size));
+    const n = data.size;
+    const users = new Int32Array(n);
+    const movies = new Int32Array(n);
+    let sum = 0;
+    for (let k = 0; k < n; k++) {
+      const r = data.ratings[k]!;
+      if (!Number.isFinite(r)) {
+        throw new InvalidInputError(
+          `cannot fit model ${this.kind}: rating ${k} (user ${data.users[k]}, movie ${data.movies[k]}) is ${r}`,
+        );
+      }
+      sum += r;
+      users[k] = userIndex.get(data.users[k]!)!;
+      movies[k] = movieIndex.get(data.movies[k]!)!;
+    }
+    this.scale = data.scale;
+    this.globalMean = sum / n;
+    this.userIds = userIds;
+    this.movieIds = movieIds;
+    this.userIndex = userIndex;
+    this.movieIndex = movieIndex;
+    this.lineage = {
+      ratingsFingerprint: ratingsFingerprint(data),
+      ratings: n,
+      users: userIds.length,
+      movies: movieIds.length,
+      seed: options.seed ?? 0,
+    };
+    this.ready = false;
+    const dense: DenseRatings = {
+      size: n,
+      users,
+      movies,
+      ratings: data.ratings.subarray(0, n),
+      ...(data.weights ? { weights: data.weights.subarray(0, n) } : {}),
+      nUsers: userIds.length,
+      nMovies: movieIds.length,
+      globalMean: this.globalMean,
+    };
+    // Ready before fitting so that epoch hooks can predict with the model as trained so far.
+    this.ready = true;
+    try {
+      this.fitDense(dense, options);
+    } catch (e) {
+      this.ready = false;
+      throw e;
+    }
+  }
+
+  /** Reports a finished epoch; false means stop (the hook pruned the fit). */
+  protected epochDone(options: FitOptions, epoch: number): boolean {
+    return options.onEpoch?.(epoch) !== false;
+  }
+
+  /** Dense index of a raw user id, or -1. */
+  protected userIndexOf(userId: number): number {
+    return this.userIndex.get(userId) ?? -1;
+  }
+
+  protected movieIndexOf(movieId: number): number {
+    return this.movieIndex.get(movieId) ?? -1;
+  }
+
+  private assertFitted(): void {
+    if (!this.ready)
+      throw new InvalidInputError(`model ${this.kind} is not fitted yet: fit or load it first`);
+  }
+
+  private clip(value: number): number {
+    const { min, max } = this.scale;
+    // A NaN estimate would be a model bug; answer the mean rather than poison a ranking.
+    if (Number.isNaN(value)) return Math.min(Math.max(this.globalMean, min), max);
+    return value < min ? min : value > max ? max : value;
+  }
+
+  predict(userId: number, movieId: number): Prediction {
+    this.assertFitted();
+    const u = this.userIndexOf(userId);
+    const i = this.movieIndexOf(movieId);
+    return { rating: this.clip(this.estimate(u, i)), fallback: fallbackKind(u, i) };
+  }
+
+  predictMany(userIds: Int32Array, movieIds: Int32Array): Float32Array {
+    this.assertFitted();
+    if (userIds.length !== movieIds.length) {
+      throw new InvalidInputError(
+        `predictMany needs as many user ids as movie ids (got ${userIds.length} and ${movieIds.length})`,
+      );
+    }
+    const out = new Float32Array(userIds.length);
+    for (let k = 0; k < out.length; k++) {
+      out[k] = this.clip(this.estimate(this.userIndexOf(userIds[k]!), this.movieIndexOf(movieIds[k]!)));
+    }
+    return out;
+  }
+
+  /**
+   * Unclipped scores of dense movie indices `movies` (-1 = unknown movie) for dense user `u` (or -1)
+   * into `out`. Models with a faster path (one dot product per movie over contiguous factors)
+   * override it.
+   */
+  protected scoreMovies(u: number, movies: Int32Array, out: Float64Array): void {
+    for (let k = 0; k < movies.length; k++) out[k] = this.estimate(u, movies[k]!);
+  }
+
+  /**
+   * Top N by the unclipped estimate (so movies above the top of the scale still rank in order),
+   * ties broken by the smaller movie id; each reported rating is clipped.
+   */
+  recommend(userId: number, options: RecommendOptions): Recommendation[] {
+    this.assertFitted();
+    const n = options.n;
+    if (!Number.isInteger(n) || n < 0) throw new InvalidInputError(`n must be a whole number ≥ 0 (got ${n})`);
+    const u = this.userIndexOf(userId);
+    const exclude = options.exclude;
+    let rawIds: Int32Array;
+    let dense: Int32Array;
+    if (options.candidates) {
+      rawIds = Int32Array.from(options.candidates);
+      dense = new Int32Array(rawIds.length);
+      for (let k = 0; k < rawIds.length; k++) dense[k] = this.movieIndexOf(rawIds[k]!);
+    } else {
+      rawIds = this.movieIds;
+      dense = new Int32Array(rawIds.length);
+      for (let k = 0; k < dense.length; k++) dense[k] = k;
+    }
+    const scores = new Float64Array(dense.length);
+    this.scoreMovies(u, dense, scores);
+    // Keep the best n in a small sorted array: n is tiny next to the catalogue.
+    const best: number[] = [];
+    const better = (a: number, b: number) =>
+      scores[a]! > scores[b]! || (scores[a] === scores[b] && rawIds[a]! < rawIds[b]!);
+    for (let k = 0; k < dense.length; k++) {
+      if (n === 0) break;
+      if (best.length === n && !better(k, best[n - 1]!)) continue;
+      if (exclude?.has(rawIds[k]!)) continue;
+      let pos = best.length === n ? n - 1 : best.length;
+      while (pos > 0 && better(k, best[pos - 1]!)) {
+        best[pos] = best[pos - 1]!;
+        pos--;
+      }
+      best[pos] = k;
+    }
+    return best.map((k) => ({
+      movieId: rawIds[k]!,
+      predictedRating: this.clip(scores[k]!),
+      fallback: fallbackKind(u, dense[k]!),
+    }));
+  }
+
+  save(): Uint8Array {
+    this.assertFitted();
+    const state = this.saveState();
+    const sections = new Map<string, SectionArray>([
+      ['userIds', this.userIds],
+      ['movieIds', this.movieIds],
+    ]);
+    for (const [name, a] of state.sections) {
+      if (sections.has(name)) throw new Error(`model ${this.kind} uses the reserved section name ${name}`);
+      sections.set(name, a);
+    }
+    const artifact: ModelArtifact = {
+      kind: this.kind,
+      params: this.params,
+      meta: {
+        globalMean: this.globalMean,
+        scale: { min: this.scale.min, max: this.scale.max, step: this.scale.step },
+        lineage: this.lineage,
+        ...(state.meta ? { model: state.meta } : {}),
+      },
+      sections,
+    };
+    return encodeModel(artifact);
+  }
+
+  /** Restores a decoded artifact of this kind (used by the registry's `loadModel`). */
+  restore(artifact: ModelArtifact): void {
+    if (artifact.kind !== this.kind) {
+      throw new ArtifactError(`artifact holds a ${artifact.kind} model, not ${this.kind}`);
+    }
+    const userIds = artifact.sections.get('userIds');
+    const movieIds = artifact.sections.get('movieIds');
+    const scale = artifact.meta.scale as { min: number; max: number; step: number } | undefined;
+    const globalMean = artifact.meta.globalMean;
+    if (
+      !(userIds instanceof Int32Array) ||
+      !(movieIds instanceof Int32Array) ||
+      typeof globalMean !== 'number' ||
+      typeof scale?.min !== 'number'
+    ) {
+      throw new ArtifactError(`${this.kind} artifact lacks its id maps, global mean or scale`);
+    }
+    this.userIds = userIds;
+    this.movieIds = movieIds;
+    this.userIndex = new Map(Array.from(userIds, (id, k) => [id, k]));
+    this.movieIndex = new Map(Array.from(movieIds, (id, k) => [id, k]));
+    this.globalMean = globalMean;
+    this.scale = Object.freeze({ min: scale.min, max: scale.max, step: scale.step });
+    this.lineage = (artifact.meta.lineage as Record<string, JsonValue> | undefined) ?? {};
+    const modelMeta = (artifact.meta.model as Record<string, JsonValue> | undefined) ?? {};
+    this.loadState(artifact.sections, modelMeta);
+    this.ready = true;
+  }
+
+  /** Where the model came from: data fingerprint, sizes, seed (recorded at fit, kept in saves). */
+  get trainedOn(): Readonly<Record<string, JsonValue>> {
+    return this.lineage;
+  }
+
+  /** Number of users and movies the model knows. */
+  get size(): { users: number; movies: number } {
+    return { users: this.userIds.length, movies: this.movieIds.length };
+  }
+}
+
+export function fallbackKind(u: number, i: number): FallbackKind {
+  if (u < 0) return i < 0 ? 'unknown-both' : 'unknown-user';
+  return i < 0 ? 'unknown-movie' : 'none';
+}
+
+/** A section of the expected type and length, or ArtifactError naming it. */
+export function requireSection<T extends SectionArray>(
+  kind: string,
+  sections: ReadonlyMap<string, SectionArray>,
+  name: string,
+  type: new (n: number) => T,
+  length?: number,
+): T {
+  const a = sections.get(name);
+  if (!(a instanceof type)) throw new ArtifactError(`${kind} artifact lacks its ${name} section`);
+  if (length !== undefined && a.length !== length) {
+    throw new ArtifactError(`${kind} artifact section ${name} has ${a.length} values, expected ${length}`);
+  }
+  return a as T;
+}

@@ -1,4 +1,5 @@
 import { coreSchema } from './001-core-schema.ts';
+import { tuningSchema } from './003-tuning.ts';
 import { modelRegistrySchema } from './004-model-registry.ts';
 import { retrainingSchema } from './005-retraining.ts';
 import { accountsAndSessions } from './006-accounts-and-sessions.ts';
@@ -10,6 +11,7 @@ import type { Migration } from './migration.ts';
  */
 export const migrations: readonly Migration[] = [
   coreSchema,
+  tuningSchema,
   modelRegistrySchema,
   retrainingSchema,
   accountsAndSessions,

@@ -11,6 +11,7 @@ import {
 import { InvalidInputError } from '../errors.ts';
 import { type RankingMetrics, rankingMetrics } from '../metrics/ranking-metrics.ts';
 import { calibrateCutoff, ratingMetrics } from '../metrics/rating-metrics.ts';
+import { createModel } from '../models/model-registry.ts';
 import type { ModelParams, RatingModel } from '../models/rating-model.ts';
 import { deriveSeed } from '../random/rng.ts';
 
@@ -148,7 +149,7 @@ export async function crossValidate(options: CrossValidateOptions): Promise<Cros
   if (!Number.isInteger(k) || k < 1) throw new InvalidInputError(`k must be a whole number ≥ 1, got ${k}`);
   if (data.size === 0) throw new InvalidInputError('cannot evaluate on an empty set of ratings');
   const threshold = likeThreshold(data.scale, options.threshold);
-  const make = options.createModel ?? (await import('../models/model-registry.ts')).createModel;
+  const make = options.createModel ?? createModel;
   const { label, splits } = splitsFor(data, options);
   const wantRanking = options.ranking ?? true;
 

@@ -1,0 +1,211 @@
+import {
+  type Estimate,
+  mixtureSequentialTest,
+  proportion,
+  proportionDifference,
+  rmse,
+  rmseDifference,
+  type SampleRatioCheck,
+  type SequentialTest,
+  sampleRatioCheck,
+  smoothedBernoulliVariance,
+  srmThreshold,
+} from './statistics.ts';
+
+/** What one arm has collected so far: plain counts and sums, as the database aggregates them. */
+export interface ArmCounts {
+  /** Distinct users served by this arm (the unit of assignment, used by the SRM check). */
+  readonly users: number;
+  /** Recommendations served by this arm. */
+  readonly served: number;
+  /** Served recommendations that were rated (outcome rows). */
+  readonly n: number;
+  /** Outcomes whose liked / not-liked prediction was right (the seed's accuracy). */
+  readonly hits: number;
+  /** Outcomes the user liked. */
+  readonly liked: number;
+  /** Σ (predicted − actual)². */
+  readonly sumSquares: number;
+  /** Σ (predicted − actual)⁴. */
+  readonly sumFourth: number;
+}
+
+export const emptyArm: ArmCounts = Object.freeze({
+  users: 0,
+  served: 0,
+  n: 0,
+  hits: 0,
+  liked: 0,
+  sumSquares: 0,
+  sumFourth: 0,
+});
+
+/** How a test decides. Every field is recorded with each decision. */
+export interface AbPolicy {
+  /** Relative accuracy improvement the challenger needs (config autoActivateThreshold, 0.05). */
+  readonly autoActivateThreshold: number;
+  /** Rated recommendations each arm needs before any decision but "continue". */
+  readonly minSamples: number;
+  /** After this many days without a winner the challenger is discarded. */
+  readonly maxDays: number;
+  /** Level of the sequential test (two-sided). */
+  readonly alpha: number;
+  /** Mixture standard deviation of the sequential test: the accuracy difference it is tuned for. */
+  readonly tau: number;
+  /** SRM p-value below which decisions are blocked. */
+  readonly srmThreshold: number;
+}
+
+/**
+ * Defaults and why: α = 0.02 two-sided makes the chance that an A/A test ever declares the
+ * challenger better at most α/2 = 1 % however often it is looked at (the mixture is symmetric, so
+ * each direction gets half of Ville's bound); τ = 0.05 tunes the test to accuracy differences of a
+ * few points, the size a 5–10 % relative improvement on a ~0.7 accuracy is.
+ */
+export const defaultAbPolicy: AbPolicy = Object.freeze({
+  autoActivateThreshold: 0.05,
+  minSamples: 300,
+  maxDays: 14,
+  alpha: 0.02,
+  tau: 0.05,
+  srmThreshold,
+});
+
+export interface ArmStatistics {
+  readonly users: number;
+  readonly served: number;
+  readonly n: number;
+  /** Liked-prediction accuracy (hits / n), Wilson 95 % interval. */
+  readonly accuracy: Estimate;
+  /** RMSE of predicted against actual rating, 95 % interval. */
+  readonly rmse: Estimate;
+  /** Share of rated recommendations the user liked, Wilson 95 % interval. */
+  readonly likedRate: Estimate;
+}
+
+export type AbAction = 'activate' | 'discard' | 'continue' | 'blocked';
+
+export interface AbVerdict {
+  readonly action: AbAction;
+  readonly reason: string;
+}
+
+/** Everything `ab validate` shows, and what a decision stores. Plain data. */
+export interface AbAnalysis {
+  readonly elapsedDays: number;
+  readonly policy: AbPolicy;
+  readonly arms: { readonly champion: ArmStatistics; readonly challenger: ArmStatistics };
+  /** challenger − champion, fixed-horizon 95 % intervals (descriptive; decisions use `sequential`). */
+  readonly difference: {
+    readonly accuracy: Estimate;
+    readonly rmse: Estimate;
+    readonly likedRate: Estimate;
+  };
+  /** (accuracy_challenger − accuracy_champion) / accuracy_champion. */
+  readonly relativeAccuracyImprovement: number;
+  readonly srm: SampleRatioCheck;
+  /** The sequential test of the accuracy difference; its low/high are the always-valid interval. */
+  readonly sequential: SequentialTest;
+  readonly enoughSamples: boolean;
+  readonly verdict: AbVerdict;
+}
+
+function armStatistics(a: ArmCounts): ArmStatistics {
+  return {
+    users: a.users,
+    served: a.served,
+    n: a.n,
+    accuracy: proportion(a.hits, a.n),
+    rmse: rmse({ n: a.n, sumSquares: a.sumSquares, sumFourth: a.sumFourth }),
+    likedRate: proportion(a.liked, a.n),
+  };
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+
+/**
+ * The statistics of a test and its verdict, from the counts of each arm. Pure: the same counts give
+ * the same analysis, which is what lets the simulations vouch for the decisions made live.
+ *
+ * Order of the rules: a sample-ratio mismatch blocks everything (the arms are not comparable);
+ * too few samples only waits; a real (sequentially significant) improvement of at least the
+ * threshold activates; a real deterioration discards; reaching max days without a winner
+ * discards; anything else continues.
+ */
+export function analyseAbTest(
+  champion: ArmCounts,
+  challenger: ArmCounts,
+  traffic: number,
+  elapsedDays: number,
+  policy: AbPolicy = defaultAbPolicy,
+): AbAnalysis {
+  const srm = sampleRatioCheck(champion.users, challenger.users, traffic, policy.srmThreshold);
+  const accuracy = proportionDifference(champion.hits, champion.n, challenger.hits, challenger.n);
+  const variance =
+    champion.n > 0 && challenger.n > 0
+      ? smoothedBernoulliVariance(champion.hits, champion.n) / champion.n +
+        smoothedBernoulliVariance(challenger.hits, challenger.n) / challenger.n
+      : Number.NaN;
+  const sequential = mixtureSequentialTest(accuracy.value, variance, policy.tau, policy.alpha);
+  const accA = champion.n > 0 ? champion.hits / champion.n : Number.NaN;
+  const relative = accA > 0 ? accuracy.value / accA : Number.NaN;
+  const enoughSamples = champion.n >= policy.minSamples && challenger.n >= policy.minSamples;
+  const expired = elapsedDays >= policy.maxDays;
+
+  let verdict: AbVerdict;
+  if (srm.mismatch) {
+    const why = `sample ratio mismatch: ${champion.users}:${challenger.users} users against an expected ${srm.expected.champion.toFixed(0)}:${srm.expected.challenger.toFixed(0)} (chi-square ${srm.chiSquare.toFixed(1)}, p = ${srm.pValue.toExponential(2)} < ${policy.srmThreshold})`;
+    verdict = expired
+      ? { action: 'discard', reason: `max days (${policy.maxDays}) reached while blocked by a ${why}` }
+      : { action: 'blocked', reason: `${why}; no decision until assignment is fixed` };
+  } else if (!enoughSamples) {
+    const why = `${champion.n} and ${challenger.n} rated recommendations (champion, challenger), ${policy.minSamples} needed per arm`;
+    verdict = expired
+      ? { action: 'discard', reason: `max days (${policy.maxDays}) reached with too few samples: ${why}` }
+      : { action: 'continue', reason: `waiting for samples: ${why}` };
+  } else if (sequential.significant && accuracy.value > 0 && relative >= policy.autoActivateThreshold) {
+    verdict = {
+      action: 'activate',
+      reason: `challenger accuracy ${pct(challenger.hits / challenger.n)} vs ${pct(accA)}: +${pct(relative)} relative ≥ ${pct(policy.autoActivateThreshold)}, sequential test significant (p = ${sequential.pValue.toExponential(2)} < ${policy.alpha})`,
+    };
+  } else if (sequential.significant && accuracy.value < 0) {
+    verdict = {
+      action: 'discard',
+      reason: `challenger significantly worse: accuracy ${pct(challenger.hits / challenger.n)} vs ${pct(accA)} (${pct(relative)} relative, sequential p = ${sequential.pValue.toExponential(2)} < ${policy.alpha})`,
+    };
+  } else if (expired) {
+    verdict = {
+      action: 'discard',
+      reason: `max days (${policy.maxDays}) reached without a winner: ${pct(relative)} relative accuracy change, sequential p = ${sequential.pValue.toPrecision(3)}`,
+    };
+  } else if (sequential.significant) {
+    verdict = {
+      action: 'continue',
+      reason: `challenger really better but by ${pct(relative)} relative, below the ${pct(policy.autoActivateThreshold)} threshold`,
+    };
+  } else {
+    verdict = {
+      action: 'continue',
+      reason: `no significant difference yet: ${pct(relative)} relative accuracy change, sequential p = ${sequential.pValue.toPrecision(3)} (needs < ${policy.alpha})`,
+    };
+  }
+
+  return {
+    elapsedDays,
+    policy,
+    arms: { champion: armStatistics(champion), challenger: armStatistics(challenger) },
+    difference: {
+      accuracy,
+      rmse: rmseDifference(
+        { n: champion.n, sumSquares: champion.sumSquares, sumFourth: champion.sumFourth },
+        { n: challenger.n, sumSquares: challenger.sumSquares, sumFourth: challenger.sumFourth },
+      ),
+      likedRate: proportionDifference(champion.liked, champion.n, challenger.liked, challenger.n),
+    },
+    relativeAccuracyImprovement: relative,
+    srm,
+    sequential,
+    enoughSamples,
+    verdict,
+  };
+}

@@ -1,0 +1,94 @@
+import { deriveSeed, Rng } from '../random/rng.ts';
+import {
+  type AbAction,
+  type AbPolicy,
+  type ArmCounts,
+  analyseAbTest,
+  defaultAbPolicy,
+} from './ab-analysis.ts';
+
+export interface AbSimulationOptions {
+  /** Simulated tests. */
+  readonly runs: number;
+  readonly seed: number;
+  /** True liked-accuracy of the champion and of the challenger. */
+  readonly championAccuracy: number;
+  readonly challengerAccuracy: number;
+  /** Rated recommendations per day, both arms together (one per user: the user is the unit). */
+  readonly dailyOutcomes: number;
+  /** Configured challenger share. */
+  readonly traffic: number;
+  /** Share that actually arrives in the challenger arm (a broken assignment); default `traffic`. */
+  readonly arrivalShare?: number;
+  readonly policy?: AbPolicy;
+}
+
+export interface AbSimulationResult {
+  readonly runs: number;
+  /** Tests ended by each action (`continue` never ends a test; `blocked` counts tests still blocked at the end). */
+  readonly outcomes: Readonly<Record<AbAction, number>>;
+  readonly activationRate: number;
+  /** Mean rated recommendations per arm when the test ended. */
+  readonly meanSamplesPerArm: number;
+  /** Tests in which SRM blocked at least one look. */
+  readonly blockedAtSomeLook: number;
+}
+
+/**
+ * Runs many simulated A/B tests through `analyseAbTest`, looked at once a day, exactly as the
+ * live decision runs: each day's outcomes arrive, the test is analysed, and it ends at the first
+ * activate or discard verdict. Prediction errors are drawn as N(0, 0.9) (their size does not enter
+ * the decision, only RMSE's reporting).
+ */
+export function simulateAbTests(options: AbSimulationOptions): AbSimulationResult {
+  const policy = options.policy ?? defaultAbPolicy;
+  const arrival = options.arrivalShare ?? options.traffic;
+  const outcomes: Record<AbAction, number> = { activate: 0, discard: 0, continue: 0, blocked: 0 };
+  let samples = 0;
+  let blockedAtSomeLook = 0;
+  const days = Math.ceil(policy.maxDays);
+  for (let run = 0; run < options.runs; run++) {
+    const rng = new Rng(deriveSeed(options.seed, `ab-simulation-${run}`));
+    const arms = [{ ...emptyMutable() }, { ...emptyMutable() }];
+    let ended: AbAction = 'continue';
+    let everBlocked = false;
+    for (let day = 1; day <= days; day++) {
+      for (let i = 0; i < options.dailyOutcomes; i++) {
+        const b = rng.next() < arrival ? 1 : 0;
+        const arm = arms[b]!;
+        const accuracy = b ? options.challengerAccuracy : options.championAccuracy;
+        arm.users += 1;
+        arm.served += 1;
+        arm.n += 1;
+        if (rng.next() < accuracy) arm.hits += 1;
+        if (rng.next() < 0.5) arm.liked += 1;
+        const e = rng.normal() * 0.9;
+        arm.sumSquares += e * e;
+        arm.sumFourth += e * e * e * e;
+      }
+      const verdict = analyseAbTest(arms[0]!, arms[1]!, options.traffic, day, policy).verdict;
+      if (verdict.action === 'blocked') everBlocked = true;
+      if (verdict.action === 'activate' || verdict.action === 'discard') {
+        ended = verdict.action;
+        break;
+      }
+      if (day === days) ended = verdict.action;
+    }
+    outcomes[ended] += 1;
+    if (everBlocked) blockedAtSomeLook += 1;
+    samples += (arms[0]!.n + arms[1]!.n) / 2;
+  }
+  return {
+    runs: options.runs,
+    outcomes,
+    activationRate: outcomes.activate / options.runs,
+    meanSamplesPerArm: samples / options.runs,
+    blockedAtSomeLook,
+  };
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+function emptyMutable(): Mutable<ArmCounts> {
+  return { users: 0, served: 0, n: 0, hits: 0, liked: 0, sumSquares: 0, sumFourth: 0 };
+}

@@ -1,4 +1,5 @@
 import type { AnyRoute } from '../route-spec.ts';
+import { adminStatusRoutes } from './admin-status-routes.ts';
 import { authRoutes } from './auth-routes.ts';
 import { healthRoutes } from './health-routes.ts';
 import { movieRoutes } from './movies-routes.ts';
@@ -10,4 +11,5 @@ export const allRoutes: readonly AnyRoute[] = [
   ...authRoutes,
   ...movieRoutes,
   ...ratingRoutes,
+  ...adminStatusRoutes,
 ];

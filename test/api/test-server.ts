@@ -1,0 +1,93 @@
+import { loadConfig } from '../../src/config.ts';
+import type { Database } from '../../src/db/database.ts';
+import { createApp, type MovieNightApp } from '../../src/server/create-app.ts';
+import { type DatabaseKind, sqliteKind, type TestDatabase } from '../helpers/databases.ts';
+
+export const adminToken = 'test-admin-token-0123456789';
+
+export interface TestServer {
+  readonly db: Database;
+  readonly server: MovieNightApp;
+  readonly testDb: TestDatabase;
+  request(
+    method: string,
+    path: string,
+    options?: { body?: unknown; rawBody?: string; cookie?: string; token?: string; contentType?: string },
+  ): Promise<{ status: number; json: unknown; text: string; headers: Headers }>;
+  /** Signs up a new user; returns the session cookie and user id. */
+  signUp(username: string, password?: string): Promise<{ cookie: string; userId: number }>;
+  close(): Promise<void>;
+}
+
+/** A handful of movies, enough for search, genre and year filters. */
+export async function insertCatalog(db: Database): Promise<void> {
+  await db.insertMany(
+    'movies',
+    ['id', 'title', 'year', 'genres'],
+    [
+      [1, 'Toy Story (1995)', 1995, 'Adventure|Animation|Children|Comedy|Fantasy'],
+      [2, 'Jumanji (1995)', 1995, 'Adventure|Children|Fantasy'],
+      [3, 'Heat (1995)', 1995, 'Action|Crime|Thriller'],
+      [4, 'The Matrix (1999)', 1999, 'Action|Sci-Fi|Thriller'],
+      [5, '100% Love (2001)', 2001, 'Comedy|Romance'],
+      [6, 'Alien (1979)', 1979, 'Horror|Sci-Fi'],
+    ],
+  );
+}
+
+export async function startTestServer(kind: DatabaseKind = sqliteKind): Promise<TestServer> {
+  const testDb = await kind.create();
+  const db = testDb.db;
+  const server = createApp({
+    db,
+    config: loadConfig({ env: {}, file: '/nonexistent' }),
+    adminToken,
+    webDist: null,
+  });
+  const request: TestServer['request'] = async (method, path, options = {}) => {
+    const headers: Record<string, string> = {};
+    if (options.body !== undefined || options.rawBody !== undefined) {
+      headers['content-type'] = options.contentType ?? 'application/json';
+    }
+    if (options.cookie) headers.cookie = options.cookie;
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const response = await server.app.request(path, {
+      method,
+      headers,
+      ...(options.rawBody !== undefined
+        ? { body: options.rawBody }
+        : options.body !== undefined
+          ? { body: JSON.stringify(options.body) }
+          : {}),
+    });
+    const text = await response.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : undefined;
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, json, text, headers: response.headers };
+  };
+  return {
+    db,
+    server,
+    testDb,
+    request,
+    async signUp(username, password = 'correct horse battery') {
+      const r = await request('POST', '/api/auth/sign-up', { body: { username, password } });
+      if (r.status !== 201) throw new Error(`sign-up failed: ${r.status} ${r.text}`);
+      const cookie = (r.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      return { cookie, userId: (r.json as { userId: number }).userId };
+    },
+    async close() {
+      await server.close();
+      await testDb.drop();
+    },
+  };
+}
+
+/** The error message of a 4xx answer. */
+export function errorMessage(json: unknown): string {
+  return (json as { error?: { message?: string } } | undefined)?.error?.message ?? '';
+}

@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../errors.ts';
 import { BaselineModel, baselineParamSpecs } from './baseline-model.ts';
 import { decodeModel, type ModelArtifact } from './model-format.ts';
+import { PopularityModel, popularityParamSpecs } from './popularity-model.ts';
 import type { ModelParams, RatingModel } from './rating-model.ts';
 import { type ParamSpecs, resolveParams } from './rating-model-base.ts';
 
@@ -26,6 +27,12 @@ const entries: Readonly<Record<string, ModelEntry>> = {
     description: 'Global mean plus user and movie biases (ALS or SGD); fast, and the fallback of the others.',
     params: baselineParamSpecs,
     create: (params) => new BaselineModel(params),
+  },
+  popularity: {
+    description:
+      'Ranks movies by how often they were rated; the yardstick for ranking models and a cold-start answer.',
+    params: popularityParamSpecs,
+    create: (params) => new PopularityModel(params),
   },
 };
 

@@ -1,0 +1,131 @@
+import type { ModelParams } from '../models/rating-model.ts';
+import type { IntermediateValue } from './median-pruner.ts';
+import type { TrialMetrics } from './objective.ts';
+import type { Direction, PriorTrial, TrialState } from './sampler.ts';
+
+/** A run's status. `interrupted`: its process died or was stopped; `--resume` continues it. */
+export type RunStatus = 'running' | 'complete' | 'failed' | 'interrupted';
+
+/** Run settings fixed at creation, so that a resume continues exactly the same search. */
+export interface RunConfig {
+  readonly seed: number;
+  readonly folds: number;
+  readonly space: unknown;
+  /** The grid's points, when the method is grid. */
+  readonly gridPoints?: readonly ModelParams[];
+  readonly pruner: { readonly startupTrials: number; readonly warmupSteps: number } | null;
+  /** The model's default configuration and its CV metrics on the same folds (for comparisons). */
+  readonly baseline?: { readonly params: ModelParams; readonly metrics: TrialMetrics } | null;
+  /** The run this one was warm-started from (workflow), if any. */
+  readonly warmStartFrom?: string | null;
+}
+
+export interface TuningRun {
+  readonly id: string;
+  readonly method: string;
+  readonly model: string;
+  readonly objective: string;
+  readonly direction: Direction;
+  readonly dataFingerprint: string;
+  readonly status: RunStatus;
+  /** Trials that must finish (complete or pruned); failed ones are retried and do not count. */
+  readonly trialsPlanned: number;
+  readonly trialsDone: number;
+  readonly bestValue: number | null;
+  readonly bestTrialNumber: number | null;
+  readonly bestParams: ModelParams | null;
+  readonly config: RunConfig;
+  readonly owner: string | null;
+  readonly heartbeatAt: number | null;
+  readonly startedAt: number;
+  readonly endedAt: number | null;
+  readonly error: string | null;
+}
+
+export interface Trial {
+  readonly runId: string;
+  /** 0, 1, 2… per run, never reused. */
+  readonly number: number;
+  readonly params: ModelParams;
+  readonly state: TrialState;
+  /** The objective (complete), or the last intermediate value (pruned); null otherwise. */
+  readonly value: number | null;
+  readonly metrics: TrialMetrics | null;
+  readonly intermediateValues: readonly IntermediateValue[];
+  readonly durationMs: number | null;
+  readonly error: string | null;
+  readonly startedAt: number;
+  readonly finishedAt: number | null;
+  readonly heartbeatAt: number | null;
+  /** The failed trial whose configuration this one runs again. */
+  readonly retryOf: number | null;
+}
+
+export interface NewRun {
+  readonly method: string;
+  readonly model: string;
+  readonly objective: string;
+  readonly direction: Direction;
+  readonly dataFingerprint: string;
+  readonly trialsPlanned: number;
+  readonly config: RunConfig;
+  readonly owner: string;
+  readonly now: number;
+}
+
+/** How a running trial ends. */
+export type TrialOutcome =
+  | {
+      readonly state: 'complete' | 'pruned';
+      readonly value: number;
+      readonly metrics: TrialMetrics | null;
+      readonly intermediateValues: readonly IntermediateValue[];
+      readonly durationMs: number;
+    }
+  | {
+      readonly state: 'failed';
+      readonly error: string;
+      readonly intermediateValues?: readonly IntermediateValue[];
+      readonly durationMs?: number;
+    };
+
+/**
+ * Where runs and trials live. The contract (tuning-storage.contract.ts, run on SQLite and
+ * PostgreSQL):
+ * - trial numbers are 0, 1, 2… per run, assigned by the storage, never duplicated;
+ * - a finished trial (complete, pruned, failed) never changes: finishing it again is a ConflictError;
+ * - `trialsDone` counts complete + pruned trials, and the run's best is kept with every finish;
+ * - a run is worked on by one owner at a time (`claimRun`), who keeps its heartbeat fresh.
+ */
+export interface TuningStorage {
+  createRun(run: NewRun): Promise<TuningRun>;
+  getRun(id: string): Promise<TuningRun | undefined>;
+  listRuns(filter?: { model?: string; limit?: number }): Promise<TuningRun[]>;
+  /**
+   * Takes over a run for `owner` when it is free: not running, or owned by `owner`, or its
+   * heartbeat older than `staleBefore`, or `force` (the caller proved the owner dead). False when
+   * another live owner holds it.
+   */
+  claimRun(id: string, owner: string, now: number, staleBefore: number, force?: boolean): Promise<boolean>;
+  /** Marks every `running` trial of the run failed (their process is gone); returns their numbers. */
+  failRunningTrials(runId: string, reason: string, now: number): Promise<number[]>;
+  /** Creates the next trial (state running) with the next free number. */
+  startTrial(runId: string, params: ModelParams, now: number, retryOf?: number | null): Promise<Trial>;
+  finishTrial(runId: string, number: number, outcome: TrialOutcome, now: number): Promise<Trial>;
+  /** Refreshes the run's and its running trials' heartbeats; false if `owner` no longer owns the run. */
+  heartbeat(runId: string, owner: string, now: number): Promise<boolean>;
+  finishRun(
+    runId: string,
+    status: Exclude<RunStatus, 'running'>,
+    now: number,
+    error?: string | null,
+  ): Promise<void>;
+  listTrials(runId: string): Promise<Trial[]>;
+  /** Complete trials of other runs of the same model, data and objective: the warm start. */
+  priorTrials(filter: {
+    model: string;
+    dataFingerprint: string;
+    objective: string;
+    excludeRunId?: string;
+  }): Promise<PriorTrial[]>;
+}

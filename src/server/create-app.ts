@@ -13,13 +13,13 @@ import {
 import { isAdminToken } from './auth/admin-token.ts';
 import { findSession, type Principal, sessionCookieName } from './auth/sessions.ts';
 import { TooManyAttemptsError } from './auth/sign-in-throttle.ts';
+import { BackgroundJobs } from './background-jobs.ts';
 import { ServerMetrics } from './metrics.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import type { AnyRoute } from './route-spec.ts';
 import { allRoutes } from './routes/index.ts';
 import type { ServerContext } from './server-context.ts';
 import { serveWebApp } from './static-files.ts';
-import { TuningJobs } from './tuning-jobs.ts';
 import { parseInput } from './validation.ts';
 
 export interface CreateAppOptions {
@@ -29,6 +29,11 @@ export interface CreateAppOptions {
   /** Folder of the built browser app; default web/dist of this checkout. Null: API only. */
   readonly webDist?: string | null;
   readonly now?: () => number;
+  /**
+   * What worker threads open (the real URL: db.location hides a PostgreSQL password). Default:
+   * the SQLite file; none for PostgreSQL or an in-memory database (work then runs in this thread).
+   */
+  readonly workerLocation?: string;
   /** Extra routes (tests); the standard ones are always there. */
   readonly routes?: readonly AnyRoute[];
 }
@@ -36,7 +41,7 @@ export interface CreateAppOptions {
 export interface MovieNightApp {
   readonly app: Hono<AppEnv>;
   readonly context: ServerContext;
-  /** Stops background work (tuning jobs) started by the app. */
+  /** Waits for background work (retrains, tuning runs) started by the app, and refuses new work. */
   close(): Promise<void>;
 }
 
@@ -135,7 +140,12 @@ export function createApp(options: CreateAppOptions): MovieNightApp {
     config: options.config,
     adminToken: options.adminToken,
     metrics,
-    tuningJobs: new TuningJobs(options.db),
+    background: new BackgroundJobs(),
+    workerLocation:
+      options.workerLocation ??
+      (options.db.dialect === 'sqlite' && options.db.location !== ':memory:'
+        ? options.db.location
+        : undefined),
     now: options.now ?? Date.now,
   };
   const routes = [...allRoutes, ...(options.routes ?? [])];
@@ -168,6 +178,6 @@ export function createApp(options: CreateAppOptions): MovieNightApp {
   return {
     app,
     context,
-    close: () => context.tuningJobs.close(),
+    close: () => context.background.close(),
   };
 }

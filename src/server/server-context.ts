@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
+import type { BackgroundJobs } from './background-jobs.ts';
 import type { ServerMetrics } from './metrics.ts';
-import type { TuningJobs } from './tuning-jobs.ts';
 
 /** What every route handler can reach: the database, the config, and the server's own state. */
 export interface ServerContext {
@@ -9,7 +9,14 @@ export interface ServerContext {
   readonly config: Config;
   readonly adminToken: string;
   readonly metrics: ServerMetrics;
-  readonly tuningJobs: TuningJobs;
+  /** Retrains and tuning runs started from the API. */
+  readonly background: BackgroundJobs;
+  /**
+   * Where the database is, for worker threads that open their own connection (training must not
+   * block the thread that serves requests). Undefined for an in-memory database: work then runs
+   * in this thread.
+   */
+  readonly workerLocation: string | undefined;
   /** The clock (tests pass a fixed one). */
   now(): number;
 }

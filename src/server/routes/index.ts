@@ -1,5 +1,6 @@
 import type { AnyRoute } from '../route-spec.ts';
 import { adminStatusRoutes } from './admin-status-routes.ts';
+import { adminTrackingRoutes } from './admin-tracking-routes.ts';
 import { authRoutes } from './auth-routes.ts';
 import { healthRoutes } from './health-routes.ts';
 import { movieRoutes } from './movies-routes.ts';
@@ -12,4 +13,5 @@ export const allRoutes: readonly AnyRoute[] = [
   ...movieRoutes,
   ...ratingRoutes,
   ...adminStatusRoutes,
+  ...adminTrackingRoutes,
 ];

@@ -1,0 +1,139 @@
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { ConflictError, NotFoundError } from '../../errors.ts';
+import { trackStatus } from '../../monitoring/track-status.ts';
+import { getTrigger, listSteps, listTriggers, requestRetrain } from '../../retraining/retrain-triggers.ts';
+import { schedulerTick } from '../../retraining/scheduler.ts';
+import { accuracyByVersionChart, retrainTriggersChart, trackerAccuracyChart } from '../dashboard-charts.ts';
+import { type AnyRoute, defineRoute } from '../route-spec.ts';
+import type { ServerContext } from '../server-context.ts';
+
+/** An SVG chart answer; charts are only shown to the admin, but still never cached stale. */
+export function svgResponse(c: Context, svg: string): Response {
+  return c.body(svg, 200, { 'content-type': 'image/svg+xml; charset=utf-8', 'cache-control': 'no-store' });
+}
+
+/**
+ * Runs the pending trigger now, in the background: one scheduler pass (which trains in a worker
+ * thread when the database can be opened from one). The scheduler started by `serve` would reach it
+ * within schedulerIntervalSeconds anyway; this only saves the wait.
+ */
+export function kickScheduler(server: ServerContext): void {
+  server.background.start('retrain', () =>
+    schedulerTick(server.db, {
+      config: server.config,
+      ...(server.workerLocation === undefined ? {} : { location: server.workerLocation }),
+    }),
+  );
+}
+
+const retrainBody = z
+  .object({
+    reason: z.string().trim().min(1).max(300).optional(),
+    tune: z.boolean().optional(),
+    method: z.string().min(1).max(40).optional(),
+    trials: z.number().int().min(1).max(500).optional(),
+    activateIfBetter: z.boolean().optional(),
+    model: z.string().min(1).max(40).optional(),
+    seed: z.number().int().optional(),
+    abTraffic: z.number().gt(0).lt(1).optional(),
+  })
+  .strict();
+
+export const adminTrackingRoutes: readonly AnyRoute[] = [
+  defineRoute({
+    method: 'get',
+    path: '/api/admin/tracker',
+    tag: 'admin: tracking',
+    summary:
+      'Tracker status: window accuracy overall, by version, arm and day; worst movies; the retrain rule',
+    access: 'admin',
+    async handler({ server }) {
+      return trackStatus(server.db, server.config, { now: server.now() });
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/admin/retrain/triggers',
+    tag: 'admin: tracking',
+    summary: 'Recent retrain triggers (automatic and manual) with their outcomes, newest first',
+    access: 'admin',
+    query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }).strict(),
+    async handler({ query, server }) {
+      return { triggers: await listTriggers(server.db, query.limit), running: server.background.names() };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/admin/retrain/triggers/:id',
+    tag: 'admin: tracking',
+    summary: 'One retrain trigger with its steps',
+    access: 'admin',
+    params: z.object({ id: z.coerce.number().int().positive() }),
+    async handler({ params, server }) {
+      const trigger = await getTrigger(server.db, params.id);
+      if (!trigger) throw new NotFoundError(`retrain trigger ${params.id} does not exist`);
+      return { trigger, steps: await listSteps(server.db, params.id) };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/admin/retrain',
+    tag: 'admin: tracking',
+    summary:
+      'Retrain now: records a manual trigger and runs it in the background (202); 409 when one is open',
+    access: 'admin',
+    body: retrainBody.optional(),
+    status: 202,
+    async handler({ c, body, server }) {
+      const { reason, ...options } = body ?? {};
+      const decision = await requestRetrain(
+        server.db,
+        { source: 'manual', reason: reason ?? 'requested from the dashboard', options },
+        server.config,
+        server.now(),
+      );
+      if (!decision.created) throw new ConflictError(`cannot retrain now: ${decision.blocked}`);
+      kickScheduler(server);
+      return c.json({ trigger: decision.trigger }, 202);
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/admin/charts/tracker-accuracy',
+    tag: 'admin: charts',
+    summary: 'SVG: tracker accuracy by day with its 95 % interval and the retrain threshold line',
+    access: 'admin',
+    produces: 'image/svg+xml',
+    async handler({ c, server }) {
+      const status = await trackStatus(server.db, server.config, { now: server.now() });
+      return svgResponse(c, trackerAccuracyChart(status, server.config.accuracyThreshold));
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/admin/charts/accuracy-by-version',
+    tag: 'admin: charts',
+    summary: 'SVG: window accuracy of each model version',
+    access: 'admin',
+    produces: 'image/svg+xml',
+    async handler({ c, server }) {
+      const status = await trackStatus(server.db, server.config, { now: server.now() });
+      return svgResponse(c, accuracyByVersionChart(status));
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/admin/charts/retrain-triggers',
+    tag: 'admin: charts',
+    summary: 'SVG: retrain triggers over time by source and outcome',
+    access: 'admin',
+    produces: 'image/svg+xml',
+    async handler({ c, server }) {
+      return svgResponse(
+        c,
+        retrainTriggersChart(await listTriggers(server.db, 200), server.config.accuracyThreshold),
+      );
+    },
+  }),
+];

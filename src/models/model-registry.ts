@@ -1,9 +1,11 @@
 import { InvalidInputError } from '../errors.ts';
 import { BaselineModel, baselineParamSpecs } from './baseline-model.ts';
+import { KnnBaselineModel, knnBaselineParamSpecs } from './knn-baseline-model.ts';
 import { decodeModel, type ModelArtifact } from './model-format.ts';
 import { PopularityModel, popularityParamSpecs } from './popularity-model.ts';
 import type { ModelParams, RatingModel } from './rating-model.ts';
 import { type ParamSpecs, resolveParams } from './rating-model-base.ts';
+import { SvdModel, svdParamSpecs } from './svd-model.ts';
 
 /** A model that can also be restored from a decoded artifact (every RatingModelBase can). */
 export interface RestorableModel extends RatingModel {
@@ -28,11 +30,22 @@ const entries: Readonly<Record<string, ModelEntry>> = {
     params: baselineParamSpecs,
     create: (params) => new BaselineModel(params),
   },
+  svd: {
+    description: 'Biased matrix factorisation by SGD (Funk/Koren, Surprise SVD defaults); WebAssembly SIMD kernel.',
+    params: svdParamSpecs,
+    create: (params) => new SvdModel(params),
+  },
   popularity: {
     description:
       'Ranks movies by how often they were rated; the yardstick for ranking models and a cold-start answer.',
     params: popularityParamSpecs,
     create: (params) => new PopularityModel(params),
+  },
+  'knn-baseline': {
+    description:
+      'Item-based k-NN on baseline residuals with shrunk Pearson similarity (Surprise KNNBaseline); accurate, slower to predict.',
+    params: knnBaselineParamSpecs,
+    create: (params) => new KnnBaselineModel(params),
   },
 };
 

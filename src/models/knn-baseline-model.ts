@@ -1,0 +1,322 @@
+import type { JsonValue, SectionArray } from './model-format.ts';
+import type { FitOptions, ModelParams } from './rating-model.ts';
+import { type DenseRatings, type ParamSpecs, RatingModelBase, requireSection } from './rating-model-base.ts';
+
+export const knnBaselineParamSpecs: ParamSpecs = {
+  k: { default: 40, integer: true, min: 1, max: 10_000, doc: 'most similar rated movies that vote' },
+  min_k: {
+    default: 1,
+    integer: true,
+    min: 0,
+    max: 10_000,
+    doc: 'fewer voting neighbours than this → the baseline alone',
+  },
+  shrinkage: { default: 100, min: 0, doc: 'similarity × (n−1)/(n−1+shrinkage), n = common raters' },
+  min_support: {
+    default: 1,
+    integer: true,
+    min: 1,
+    doc: 'common raters below this → similarity 0 (n = 1 already gives 0 after shrinkage)',
+  },
+  bsl_epochs: { default: 10, integer: true, min: 1, max: 1000, doc: 'ALS passes of the baseline' },
+  reg_u: { default: 15, min: 0, doc: 'baseline ALS: regularisation of user biases' },
+  reg_i: { default: 10, min: 0, doc: 'baseline ALS: regularisation of movie biases' },
+};
+
+/**
+ * `knn-baseline` — item-based k-nearest neighbours on baseline residuals (Koren 2010; Surprise's
+ * KNNBaseline with `pearson_baseline` similarity, `user_based: false`).
+ *
+ * Baseline: b_ui = μ + b_u + b_i, biases by `bsl_epochs` passes of ALS (as the `baseline` model).
+ * Similarity of movies i, j over the users U_ij who rated both, with z = r − b (the residual):
+ *   s_ij = Σ z_ui z_uj / √(Σ z_ui² · Σ z_uj²) · (|U_ij| − 1) / (|U_ij| − 1 + shrinkage)
+ * (0 when |U_ij| < min_support).
+ * Prediction: r̂(u,i) = b_ui + Σ_{j∈N} s_ij z_uj / Σ_{j∈N} s_ij, where N is the `k` movies rated by
+ * u most similar to i, of which only those with s_ij > 0 vote; with fewer than `min_k` voters the
+ * sum is dropped. Unknown user or movie: the baseline terms that are known.
+ * There is no loss to minimise beyond the baseline's ALS loss (see `baseline`); no seed is used.
+ *
+ * Storage: only positive similarities can vote, so the similarity matrix is kept sparse (CSR, the
+ * positive entries of each movie's row, sorted by neighbour). Saving it would cost ~25 MB on
+ * ml-latest-small, so the artifact holds the residuals instead (a few hundred kB) and loading
+ * recomputes the similarities — the same arithmetic, so predictions after load are identical.
+ */
+export class KnnBaselineModel extends RatingModelBase {
+  readonly kind = 'knn-baseline';
+  private bu = new Float64Array(0);
+  private bi = new Float64Array(0);
+  /** Each user's rated movies (dense, ascending) and their residuals z: CSR by user. */
+  private userStart = new Int32Array(1);
+  private userMovie = new Int32Array(0);
+  private userResidual = new Float32Array(0);
+  /** Positive similarities: CSR by movie. */
+  private simStart = new Int32Array(1);
+  private simNeighbor = new Int32Array(0);
+  private simValue = new Float32Array(0);
+  /** Scratch for prediction: the residual of the user last scattered, by dense movie. */
+  private scatterUser = -1;
+  private scatterMark = new Int32Array(0);
+  private scatterValue = new Float32Array(0);
+  private voteSim = new Float64Array(0);
+  private voteZ = new Float64Array(0);
+
+  constructor(params: ModelParams) {
+    super(params);
+  }
+
+  protected fitDense(data: DenseRatings, options: FitOptions): void {
+    const { users, movies, ratings, size, nUsers, nMovies, globalMean: mu } = data;
+    const bu = new Float64Array(nUsers);
+    const bi = new Float64Array(nMovies);
+    const countU = new Float64Array(nUsers);
+    const countI = new Float64Array(nMovies);
+    for (let k = 0; k < size; k++) {
+      countU[users[k]!]!++;
+      countI[movies[k]!]!++;
+    }
+    const regU = this.params.reg_u as number;
+    const regI = this.params.reg_i as number;
+    const dev = new Float64Array(Math.max(nUsers, nMovies));
+    for (let epoch = 0; epoch < (this.params.bsl_epochs as number); epoch++) {
+      dev.fill(0);
+      for (let k = 0; k < size; k++) dev[movies[k]!]! += ratings[k]! - mu - bu[users[k]!]!;
+      for (let i = 0; i < nMovies; i++) bi[i] = dev[i]! / (regI + countI[i]!);
+      dev.fill(0);
+      for (let k = 0; k < size; k++) dev[users[k]!]! += ratings[k]! - mu - bi[movies[k]!]!;
+      for (let u = 0; u < nUsers; u++) bu[u] = dev[u]! / (regU + countU[u]!);
+    }
+    // User CSR with movies ascending (rows are visited in data order, then each row is sorted).
+    const start = new Int32Array(nUsers + 1);
+    for (let k = 0; k < size; k++) start[users[k]! + 1]!++;
+    for (let u = 0; u < nUsers; u++) start[u + 1]! += start[u]!;
+    const fill = start.slice(0, nUsers);
+    const order = new Int32Array(size);
+    for (let k = 0; k < size; k++) order[fill[users[k]!]!++] = k;
+    const userMovie = new Int32Array(size);
+    const userResidual = new Float32Array(size);
+    for (let u = 0; u < nUsers; u++) {
+      const rows = order.subarray(start[u]!, start[u + 1]!).sort((a, b) => movies[a]! - movies[b]!);
+      for (let p = 0; p < rows.length; p++) {
+        const k = rows[p]!;
+        const i = movies[k]!;
+        userMovie[start[u]! + p] = i;
+        userResidual[start[u]! + p] = ratings[k]! - mu - bu[u]! - bi[i]!;
+      }
+    }
+    this.bu = bu;
+    this.bi = bi;
+    this.userStart = start;
+    this.userMovie = userMovie;
+    this.userResidual = userResidual;
+    this.computeSimilarities();
+    this.epochDone(options, 1);
+  }
+
+  /**
+   * One pass per movie i: for every user who rated i, add that user's row into dense accumulators
+   * indexed by the other movie j (Σ_u n_u² steps in all, ~60 M on ml-latest-small), then keep the
+   * positive shrunk similarities. Full rows rather than a triangle: simpler, and each row comes out
+   * sorted and ready without a transpose.
+   */
+  private computeSimilarities(): void {
+    const nMovies = this.movieIds.length;
+    const nUsers = this.userIds.length;
+    const shrinkage = this.params.shrinkage as number;
+    const minSupport = Math.max(2, this.params.min_support as number);
+    const { userStart, userMovie, userResidual } = this;
+    // Movie CSR of (user, residual), built from the user CSR.
+    const movieStart = new Int32Array(nMovies + 1);
+    for (let p = 0; p < userMovie.length; p++) movieStart[userMovie[p]! + 1]!++;
+    for (let i = 0; i < nMovies; i++) movieStart[i + 1]! += movieStart[i]!;
+    const mFill = movieStart.slice(0, nMovies);
+    const movieUser = new Int32Array(userMovie.length);
+    const movieResidual = new Float32Array(userMovie.length);
+    for (let u = 0; u < nUsers; u++) {
+      for (let p = userStart[u]!; p < userStart[u + 1]!; p++) {
+        const q = mFill[userMovie[p]!]!++;
+        movieUser[q] = u;
+        movieResidual[q] = userResidual[p]!;
+      }
+    }
+    const prods = new Float64Array(nMovies);
+    const sqI = new Float64Array(nMovies);
+    const sqJ = new Float64Array(nMovies);
+    const freq = new Int32Array(nMovies);
+    const touched = new Int32Array(nMovies);
+    const simStart = new Int32Array(nMovies + 1);
+    let capacity = 1 << 16;
+    let neighbor = new Int32Array(capacity);
+    let value = new Float32Array(capacity);
+    let nnz = 0;
+    for (let i = 0; i < nMovies; i++) {
+      let nTouched = 0;
+      for (let q = movieStart[i]!; q < movieStart[i + 1]!; q++) {
+        const u = movieUser[q]!;
+        const zi = movieResidual[q]!;
+        const zi2 = zi * zi;
+        for (let p = userStart[u]!; p < userStart[u + 1]!; p++) {
+          const j = userMovie[p]!;
+          const zj = userResidual[p]!;
+          if (freq[j] === 0) touched[nTouched++] = j;
+          freq[j]!++;
+          prods[j]! += zi * zj;
+          sqI[j]! += zi2;
+          sqJ[j]! += zj * zj;
+        }
+      }
+      // Touched order is first-seen order; sort so each row is ascending by neighbour.
+      const row = touched.subarray(0, nTouched).sort();
+      for (let t = 0; t < nTouched; t++) {
+        const j = row[t]!;
+        const f = freq[j]!;
+        if (j !== i && f >= minSupport) {
+          const den = Math.sqrt(sqI[j]! * sqJ[j]!);
+          if (den > 0) {
+            const s = (prods[j]! / den) * ((f - 1) / (f - 1 + shrinkage));
+            if (s > 0) {
+              if (nnz === capacity) {
+                capacity *= 2;
+                const n2 = new Int32Array(capacity);
+                n2.set(neighbor);
+                neighbor = n2;
+                const v2 = new Float32Array(capacity);
+                v2.set(value);
+                value = v2;
+              }
+              neighbor[nnz] = j;
+              value[nnz] = s;
+              nnz++;
+            }
+          }
+        }
+        freq[j] = 0;
+        prods[j] = 0;
+        sqI[j] = 0;
+        sqJ[j] = 0;
+      }
+      simStart[i + 1] = nnz;
+    }
+    this.simStart = simStart;
+    this.simNeighbor = neighbor.slice(0, nnz);
+    this.simValue = value.slice(0, nnz);
+    this.scatterUser = -1;
+    this.scatterMark = new Int32Array(nMovies).fill(-1);
+    this.scatterValue = new Float32Array(nMovies);
+    const k = this.params.k as number;
+    this.voteSim = new Float64Array(k);
+    this.voteZ = new Float64Array(k);
+  }
+
+  /** Puts user u's residuals where `neighbourhood` can look them up by movie in O(1). */
+  private scatter(u: number): void {
+    if (this.scatterUser === u) return;
+    const { userStart, userMovie, userResidual, scatterMark, scatterValue } = this;
+    for (let p = userStart[u]!; p < userStart[u + 1]!; p++) {
+      scatterMark[userMovie[p]!] = u;
+      scatterValue[userMovie[p]!] = userResidual[p]!;
+    }
+    this.scatterUser = u;
+  }
+
+  /** Σ s z / Σ s over the k most similar movies u rated (u already scattered); 0 without voters. */
+  private neighbourhood(u: number, i: number): number {
+    const k = this.params.k as number;
+    const { simStart, simNeighbor, simValue, scatterMark, scatterValue, voteSim, voteZ } = this;
+    // voteSim is kept sorted descending; a new neighbour enters when it beats the k-th.
+    let count = 0;
+    for (let p = simStart[i]!; p < simStart[i + 1]!; p++) {
+      const j = simNeighbor[p]!;
+      if (scatterMark[j] !== u) continue;
+      const s = simValue[p]!;
+      if (count === k && s <= voteSim[k - 1]!) continue;
+      let pos = count < k ? count++ : k - 1;
+      while (pos > 0 && voteSim[pos - 1]! < s) {
+        voteSim[pos] = voteSim[pos - 1]!;
+        voteZ[pos] = voteZ[pos - 1]!;
+        pos--;
+      }
+      voteSim[pos] = s;
+      voteZ[pos] = scatterValue[j]!;
+    }
+    if (count === 0 || count < (this.params.min_k as number)) return 0;
+    let sumSim = 0;
+    let sum = 0;
+    for (let t = 0; t < count; t++) {
+      sumSim += voteSim[t]!;
+      sum += voteSim[t]! * voteZ[t]!;
+    }
+    return sum / sumSim;
+  }
+
+  protected estimate(u: number, i: number): number {
+    let est = this.globalMean + (u >= 0 ? this.bu[u]! : 0) + (i >= 0 ? this.bi[i]! : 0);
+    if (u >= 0 && i >= 0) {
+      this.scatter(u);
+      est += this.neighbourhood(u, i);
+    }
+    return est;
+  }
+
+  protected override scoreMovies(u: number, movies: Int32Array, out: Float64Array): void {
+    if (u >= 0) this.scatter(u);
+    for (let k = 0; k < movies.length; k++) out[k] = this.estimate(u, movies[k]!);
+  }
+
+  /**
+   * The movies user `userId` rated that pull movie `movieId`'s prediction most (the voting
+   * neighbours, largest |s·z| first): an explanation "because you rated …". Empty when either is
+   * unknown or no neighbour votes.
+   */
+  contributions(
+    userId: number,
+    movieId: number,
+    limit = 3,
+  ): { movieId: number; similarity: number; weight: number }[] {
+    const u = this.userIndexOf(userId);
+    const i = this.movieIndexOf(movieId);
+    if (u < 0 || i < 0) return [];
+    this.scatter(u);
+    const k = this.params.k as number;
+    const found: { j: number; s: number; z: number }[] = [];
+    for (let p = this.simStart[i]!; p < this.simStart[i + 1]!; p++) {
+      const j = this.simNeighbor[p]!;
+      if (this.scatterMark[j] === u) found.push({ j, s: this.simValue[p]!, z: this.scatterValue[j]! });
+    }
+    found.sort((a, b) => b.s - a.s || a.j - b.j);
+    const voters = found.slice(0, k);
+    if (voters.length < (this.params.min_k as number)) return [];
+    const total = voters.reduce((t, v) => t + v.s, 0);
+    return voters
+      .map((v) => ({ movieId: this.movieIds[v.j]!, similarity: v.s, weight: (v.s * v.z) / total }))
+      .sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight) || a.movieId - b.movieId)
+      .slice(0, limit);
+  }
+
+  /** Number of stored (positive) similarities. */
+  get similarityCount(): number {
+    return this.simValue.length;
+  }
+
+  protected saveState(): { sections: Map<string, SectionArray>; meta?: Record<string, JsonValue> } {
+    return {
+      sections: new Map<string, SectionArray>([
+        ['bu', this.bu],
+        ['bi', this.bi],
+        ['userStart', this.userStart],
+        ['userMovie', this.userMovie],
+        ['userResidual', this.userResidual],
+      ]),
+    };
+  }
+
+  protected loadState(sections: ReadonlyMap<string, SectionArray>): void {
+    const nUsers = this.userIds.length;
+    this.bu = requireSection(this.kind, sections, 'bu', Float64Array, nUsers);
+    this.bi = requireSection(this.kind, sections, 'bi', Float64Array, this.movieIds.length);
+    this.userStart = requireSection(this.kind, sections, 'userStart', Int32Array, nUsers + 1);
+    const total = this.userStart[nUsers]!;
+    this.userMovie = requireSection(this.kind, sections, 'userMovie', Int32Array, total);
+    this.userResidual = requireSection(this.kind, sections, 'userResidual', Float32Array, total);
+    this.computeSimilarities();
+  }
+}

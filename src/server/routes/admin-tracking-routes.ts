@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../../errors.ts';
 import { trackStatus } from '../../monitoring/track-status.ts';
 import { getTrigger, listSteps, listTriggers, requestRetrain } from '../../retraining/retrain-triggers.ts';
-import { schedulerTick } from '../../retraining/scheduler.ts';
 import { accuracyByVersionChart, retrainTriggersChart, trackerAccuracyChart } from '../dashboard-charts.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
 import type { ServerContext } from '../server-context.ts';
@@ -19,12 +18,14 @@ export function svgResponse(c: Context, svg: string): Response {
  * within schedulerIntervalSeconds anyway; this only saves the wait.
  */
 export function kickScheduler(server: ServerContext): void {
-  server.background.start('retrain', () =>
-    schedulerTick(server.db, {
+  server.background.start('retrain', async () => {
+    // Loaded on first use: the scheduler pulls in the whole training stack.
+    const { schedulerTick } = await import('../../retraining/scheduler.ts');
+    await schedulerTick(server.db, {
       config: server.config,
       ...(server.workerLocation === undefined ? {} : { location: server.workerLocation }),
-    }),
-  );
+    });
+  });
 }
 
 const retrainBody = z

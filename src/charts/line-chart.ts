@@ -36,6 +36,8 @@ export interface LineSeries {
   readonly color?: string;
   /** Dots on each point (default: only when there are at most 60 points). */
   readonly markers?: boolean;
+  /** Draw the connecting line (default true); false gives points only (trial values). */
+  readonly line?: boolean;
 }
 
 export interface LineChartOptions extends ChartFrameOptions, AxisLabels {
@@ -139,8 +141,10 @@ export function lineChart(options: LineChartOptions): string {
       d += `${pen ? 'L' : 'M'}${px(x(p.x))},${px(y(p.y))}`;
       pen = true;
     }
-    body += `<path class="mn-series" data-series="${escapeXml(s.name)}" d="${d}" fill="none" stroke="${color}" stroke-width="2" stroke-linejoin="round"/>`;
-    const markers = s.markers ?? s.points.length <= 60;
+    if (s.line !== false) {
+      body += `<path class="mn-series" data-series="${escapeXml(s.name)}" d="${d}" fill="none" stroke="${color}" stroke-width="2" stroke-linejoin="round"/>`;
+    }
+    const markers = s.line === false || (s.markers ?? s.points.length <= 60);
     body += `<g class="mn-points" fill="${color}">`;
     for (const p of s.points) {
       if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) continue;

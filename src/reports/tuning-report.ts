@@ -1,0 +1,224 @@
+import type { Database } from '../db/database.ts';
+import { NotFoundError } from '../errors.ts';
+import type { ModelParams } from '../models/rating-model.ts';
+import { SqlTuningStorage } from '../tuning/sql-tuning-storage.ts';
+import type { RunStatus } from '../tuning/tuning-storage.ts';
+
+export interface TuningReportOptions {
+  /** A run id (`tune` prints it); default the most recent run. */
+  readonly runId?: string;
+  readonly now?: number;
+}
+
+export interface TuningTrialPoint {
+  readonly number: number;
+  readonly state: 'running' | 'complete' | 'pruned' | 'failed';
+  /** The objective (complete) or last intermediate value (pruned). */
+  readonly value: number | null;
+  readonly params: ModelParams;
+  readonly durationMs: number | null;
+}
+
+/** How much of the objective's spread one parameter accounts for. */
+export interface ParamImportance {
+  readonly param: string;
+  /**
+   * Correlation ratio η² of the objective grouped by the parameter's value (numeric values in up
+   * to 5 equal-count bins): the share of the objective's variance between groups. 0 = the
+   * parameter's value says nothing about the objective, 1 = it says everything.
+   */
+  readonly eta2: number;
+  /** η² scaled so the parameters sum to 1 (Optuna's importance plots read this way). */
+  readonly importance: number;
+  readonly kind: 'numeric' | 'categorical';
+}
+
+export interface TuningReport {
+  readonly report: 'tuning';
+  readonly generatedAt: number;
+  /** Null when no tuning run exists yet. */
+  readonly run: {
+    readonly id: string;
+    readonly method: string;
+    readonly model: string;
+    readonly objective: string;
+    readonly direction: 'maximize' | 'minimize';
+    readonly status: RunStatus;
+    readonly trialsPlanned: number;
+    readonly trialsDone: number;
+    readonly bestValue: number | null;
+    readonly bestTrialNumber: number | null;
+    readonly bestParams: ModelParams | null;
+    readonly startedAt: number;
+    readonly endedAt: number | null;
+    /** The default configuration's value on the same folds, when the run measured it. */
+    readonly defaultValue: number | null;
+  } | null;
+  readonly otherRuns: ReadonlyArray<{
+    readonly id: string;
+    readonly method: string;
+    readonly model: string;
+    readonly status: RunStatus;
+    readonly bestValue: number | null;
+    readonly startedAt: number;
+  }>;
+  readonly states: Readonly<Record<'running' | 'complete' | 'pruned' | 'failed', number>>;
+  /** Every trial in number order: the optimisation history. */
+  readonly trials: readonly TuningTrialPoint[];
+  /** After each complete trial (number order): the best objective so far. */
+  readonly bestSoFar: ReadonlyArray<{ readonly number: number; readonly value: number }>;
+  /** Null with fewer than 3 complete trials (nothing to separate). Most important first. */
+  readonly importance: readonly ParamImportance[] | null;
+  /** The parameters that varied, in the order of the search space as first seen. */
+  readonly params: readonly string[];
+}
+
+/** Correlation ratio of `values` grouped by `groups` (same length). */
+export function correlationRatio(groups: readonly (string | number)[], values: readonly number[]): number {
+  const n = values.length;
+  if (n === 0) return 0;
+  const mean = values.reduce((s, v) => s + v, 0) / n;
+  let total = 0;
+  for (const v of values) total += (v - mean) ** 2;
+  if (total === 0) return 0;
+  const byGroup = new Map<string | number, { sum: number; n: number }>();
+  groups.forEach((g, i) => {
+    const c = byGroup.get(g) ?? { sum: 0, n: 0 };
+    c.sum += values[i]!;
+    c.n += 1;
+    byGroup.set(g, c);
+  });
+  let between = 0;
+  for (const c of byGroup.values()) between += c.n * (c.sum / c.n - mean) ** 2;
+  return Math.min(1, between / total);
+}
+
+/** Numeric values → up to `bins` equal-count groups by rank (ties stay together). */
+export function rankBins(values: readonly number[], bins = 5): number[] {
+  const distinct = [...new Set(values)].sort((a, b) => a - b);
+  if (distinct.length <= bins) return values.map((v) => distinct.indexOf(v));
+  const order = values.map((v, i) => ({ v, i })).sort((a, b) => a.v - b.v);
+  const out = new Array<number>(values.length).fill(0);
+  let bin = 0;
+  order.forEach((o, rank) => {
+    const want = Math.floor((rank * bins) / values.length);
+    // Only move to the next bin between different values.
+    if (want > bin && rank > 0 && o.v !== order[rank - 1]!.v) bin = want;
+    out[o.i] = bin;
+  });
+  return out;
+}
+
+/**
+ * The tuning report: a run's optimisation history (every trial's objective), the best-so-far
+ * curve, parameter importance and each parameter against the objective — Optuna's visualisations
+ * as plain data.
+ */
+export async function tuningReport(db: Database, options: TuningReportOptions = {}): Promise<TuningReport> {
+  const storage = new SqlTuningStorage(db);
+  const recent = await storage.listRuns({ limit: 20 });
+  const chosen = options.runId === undefined ? recent[0] : await storage.getRun(options.runId);
+  if (options.runId !== undefined && !chosen) {
+    throw new NotFoundError(
+      `tuning run ${JSON.stringify(options.runId)} does not exist (recent: ${
+        recent
+          .slice(0, 5)
+          .map((r) => r.id)
+          .join(', ') || 'none'
+      })`,
+    );
+  }
+  const otherRuns = recent
+    .filter((r) => r.id !== chosen?.id)
+    .map((r) => ({
+      id: r.id,
+      method: r.method,
+      model: r.model,
+      status: r.status,
+      bestValue: r.bestValue,
+      startedAt: r.startedAt,
+    }));
+  const states = { running: 0, complete: 0, pruned: 0, failed: 0 };
+  const empty: TuningReport = {
+    report: 'tuning',
+    generatedAt: options.now ?? Date.now(),
+    run: null,
+    otherRuns,
+    states,
+    trials: [],
+    bestSoFar: [],
+    importance: null,
+    params: [],
+  };
+  if (!chosen) return empty;
+
+  const trials = (await storage.listTrials(chosen.id)).map((t) => ({
+    number: t.number,
+    state: t.state,
+    value: t.value,
+    params: t.params,
+    durationMs: t.durationMs,
+  }));
+  for (const t of trials) states[t.state] += 1;
+  const better = (a: number, b: number) => (chosen.direction === 'maximize' ? a > b : a < b);
+  const bestSoFar: Array<{ number: number; value: number }> = [];
+  let best: number | undefined;
+  for (const t of trials) {
+    if (t.state !== 'complete' || t.value === null) continue;
+    if (best === undefined || better(t.value, best)) best = t.value;
+    bestSoFar.push({ number: t.number, value: best });
+  }
+
+  const complete = trials.filter((t) => t.state === 'complete' && t.value !== null);
+  const names: string[] = [];
+  for (const t of trials) for (const k of Object.keys(t.params)) if (!names.includes(k)) names.push(k);
+  // Only parameters that took more than one value can explain anything.
+  const varied = names.filter((k) => new Set(trials.map((t) => String(t.params[k]))).size > 1);
+  let importance: ParamImportance[] | null = null;
+  if (complete.length >= 3 && varied.length > 0) {
+    const values = complete.map((t) => t.value!);
+    const raw = varied.map((param) => {
+      const xs = complete.map((t) => t.params[param]);
+      const numeric = xs.every((x) => typeof x === 'number');
+      const groups = numeric ? rankBins(xs as number[]) : xs.map((x) => String(x));
+      return {
+        param,
+        eta2: correlationRatio(groups, values),
+        kind: numeric ? ('numeric' as const) : ('categorical' as const),
+      };
+    });
+    const sum = raw.reduce((s, r) => s + r.eta2, 0);
+    importance = raw
+      .map((r) => ({ ...r, importance: sum > 0 ? r.eta2 / sum : 0 }))
+      .sort((a, b) => b.eta2 - a.eta2 || a.param.localeCompare(b.param));
+  }
+  const defaultMetrics = chosen.config.baseline?.metrics as Record<string, unknown> | undefined;
+  const defaultValue =
+    defaultMetrics && typeof defaultMetrics[chosen.objective] === 'number'
+      ? (defaultMetrics[chosen.objective] as number)
+      : null;
+  return {
+    ...empty,
+    run: {
+      id: chosen.id,
+      method: chosen.method,
+      model: chosen.model,
+      objective: chosen.objective,
+      direction: chosen.direction,
+      status: chosen.status,
+      trialsPlanned: chosen.trialsPlanned,
+      trialsDone: chosen.trialsDone,
+      bestValue: chosen.bestValue,
+      bestTrialNumber: chosen.bestTrialNumber,
+      bestParams: chosen.bestParams,
+      startedAt: chosen.startedAt,
+      endedAt: chosen.endedAt,
+      defaultValue,
+    },
+    states,
+    trials,
+    bestSoFar,
+    importance,
+    params: varied,
+  };
+}

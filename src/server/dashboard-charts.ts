@@ -1,5 +1,7 @@
 import { barChart, type LineSeries, lineChart } from '../charts/index.ts';
 import type { TrackStatus } from '../monitoring/track-status.ts';
+import type { AliasHistoryEntry } from '../registry/aliases.ts';
+import type { ModelVersion } from '../registry/model-versions.ts';
 import type { RetrainTrigger } from '../retraining/retrain-triggers.ts';
 
 /**
@@ -73,5 +75,50 @@ export function retrainTriggersChart(triggers: readonly RetrainTrigger[], thresh
       points: [...points].map((p) => p),
       markers: true,
     })),
+  });
+}
+
+/**
+ * Champion and challenger version over time, as steps: each alias move holds its version until the
+ * next move (a cleared challenger leaves a gap).
+ */
+export function aliasHistoryChart(history: readonly AliasHistoryEntry[], now: number): string {
+  const series: LineSeries[] = (['champion', 'challenger'] as const).map((alias) => {
+    const points: { x: number; y: number }[] = [];
+    let current: number | null = null;
+    for (const h of history.filter((e) => e.alias === alias)) {
+      if (current !== null) points.push({ x: h.movedAt, y: current });
+      else if (points.length > 0) points.push({ x: h.movedAt, y: Number.NaN });
+      current = h.newVersion;
+      if (current !== null) points.push({ x: h.movedAt, y: current });
+    }
+    if (current !== null) points.push({ x: now, y: current });
+    return { name: alias, points, markers: false };
+  });
+  return lineChart({
+    title: 'Champion and challenger over time',
+    description: 'Which model version each alias pointed at, from the alias history.',
+    xLabel: 'time',
+    yLabel: 'version',
+    xFormat: 'date',
+    yFormat: (v) => `v${Math.round(v)}`,
+    series: series.filter((s) => s.points.length > 0),
+  });
+}
+
+/** Offline RMSE and accuracy of the newest versions that recorded them. */
+export function versionMetricsChart(versions: readonly ModelVersion[]): string {
+  const shown = [...versions]
+    .filter((v) => Object.keys(v.metrics).length > 0)
+    .sort((a, b) => a.version - b.version)
+    .slice(-12);
+  const keys = ['rmse', 'mae', 'accuracy'].filter((k) => shown.some((v) => typeof v.metrics[k] === 'number'));
+  return barChart({
+    title: 'Offline metrics by version',
+    description:
+      'Metrics each version recorded when it was trained (lower RMSE/MAE and higher accuracy are better).',
+    categories: shown.map((v) => `v${v.version}${v.aliases.length ? ` (${v.aliases.join(', ')})` : ''}`),
+    series: keys.map((k) => ({ name: k, values: shown.map((v) => v.metrics[k] ?? 0) })),
+    xLabel: 'version',
   });
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { currentSchemaVersion } from '../../db/migrate.ts';
 import { windowAccuracy, windowStart } from '../../monitoring/live-accuracy.ts';
+import { activeModelStatus } from '../../registry/active-model.ts';
+import { readAliases } from '../../registry/aliases.ts';
 import type { Gauge } from '../metrics.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
 import type { ServerContext } from '../server-context.ts';
@@ -10,7 +12,24 @@ async function databaseGauges(server: ServerContext): Promise<Gauge[]> {
   const now = server.now();
   const accuracy = await windowAccuracy(server.db, windowStart(now, server.config.trainingWindowDays), now);
   const ratings = await server.db.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM ratings');
+  const aliases = await readAliases(server.db);
+  const serving = activeModelStatus(server.db);
   return [
+    {
+      name: 'movienight_active_model_version',
+      help: 'The champion model version named in the database (NaN when none).',
+      value: aliases.get('champion') ?? null,
+    },
+    {
+      name: 'movienight_challenger_model_version',
+      help: 'The challenger model version of the running A/B test (NaN when none).',
+      value: aliases.get('challenger') ?? null,
+    },
+    {
+      name: 'movienight_serving_model_version',
+      help: 'The model version this process has loaded and serves (NaN before the first request).',
+      value: serving.servingVersion,
+    },
     {
       name: 'movienight_tracker_accuracy',
       help: 'Live liked-accuracy of recommended movies over the rolling window (NaN without samples).',

@@ -1,6 +1,7 @@
 import type { AnyRoute } from '../route-spec.ts';
 import { adminStatusRoutes } from './admin-status-routes.ts';
 import { adminTrackingRoutes } from './admin-tracking-routes.ts';
+import { adminVersionsRoutes } from './admin-versions-routes.ts';
 import { authRoutes } from './auth-routes.ts';
 import { healthRoutes } from './health-routes.ts';
 import { movieRoutes } from './movies-routes.ts';
@@ -14,4 +15,5 @@ export const allRoutes: readonly AnyRoute[] = [
   ...ratingRoutes,
   ...adminStatusRoutes,
   ...adminTrackingRoutes,
+  ...adminVersionsRoutes,
 ];

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { activeModelStatus } from '../../registry/active-model.ts';
+import { activateVersion, aliasHistory, readAliases, rollback } from '../../registry/aliases.ts';
+import { getVersion, listVersions } from '../../registry/model-versions.ts';
+import { aliasHistoryChart, versionMetricsChart } from '../dashboard-charts.ts';
+import { type AnyRoute, defineRoute } from '../route-spec.ts';
+import { svgResponse } from './admin-tracking-routes.ts';
+
+const versionParam = z.object({
+  version: z.coerce.number().int('must be a whole number').positive('must be positive'),
+});
+const reasonBody = z
+  .object({ reason: z.string().trim().min(1).max(300).optional() })
+  .strict()
+  .optional();
+const historyQuery = z
+  .object({
+    alias: z.enum(['champion', 'challenger']).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
+
+export const adminVersionsRoutes: readonly AnyRoute[] = [
+  defineRoute({
+    method: 'get',
+    path: '/api/admin/versions',
+    tag: 'admin: versions',
+    summary: 'Every model version (newest first) with the champion and challenger aliases and what is served',
+    access: 'admin',
+    async handler({ server }) {
+      const [versions, aliases] = await Promise.all([listVersions(server.db), readAliases(server.db)]);
+      return {
+        champion: aliases.get('champion') ?? null,
+        challenger: aliases.get('challenger') ?? null,
+        serving: activeModelStatus(server.db),
+        versions,
+      };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/admin/versions/history',
+    tag: 'admin: versions',
+    summary: 'Alias history: every move of champion and challenger, oldest first',
+    access: 'admin',
+    query: historyQuery,
+    async handler({ query, server }) {
+      return {
+        history: await aliasHistory(server.db, {
+          limit: query.limit,
+          ...(query.alias ? { alias: query.alias } : {}),
+        }),
+      };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/admin/versions/:version',
+    tag: 'admin: versions',
+    summary: 'One model version: kind, parameters, training data, lineage, metrics, artifact',
+    access: 'admin',
+    params: versionParam,
+    async handler({ params, server }) {
+      return getVersion(server.db, params.version);
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/admin/versions/:version/activate',
+    tag: 'admin: versions',
+    summary: 'Make a version the champion (its artifact is verified first; a running A/B test is stopped)',
+    access: 'admin',
+    params: versionParam,
+    body: reasonBody,
+    async handler({ params, body, server }) {
+      return activateVersion(server.db, params.version, {
+        now: server.now(),
+        ...(body?.reason ? { reason: body.reason } : {}),
+      });
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/admin/versions/rollback',
+    tag: 'admin: versions',
+    summary: 'Return to the previous champion in one step (409 when there is none)',
+    access: 'admin',
+    body: reasonBody,
+    async handler({ body, server }) {
+      return rollback(server.db, { now: server.now(), ...(body?.reason ? { reason: body.reason } : {}) });
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/admin/charts/alias-history',
+    tag: 'admin: charts',
+    summary: 'SVG: champion and challenger version over time',
+    access: 'admin',
+    produces: 'image/svg+xml',
+    async handler({ c, server }) {
+      return svgResponse(c, aliasHistoryChart(await aliasHistory(server.db, { limit: 500 }), server.now()));
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/admin/charts/version-metrics',
+    tag: 'admin: charts',
+    summary: 'SVG: offline metrics of the most recent versions',
+    access: 'admin',
+    produces: 'image/svg+xml',
+    async handler({ c, server }) {
+      return svgResponse(c, versionMetricsChart(await listVersions(server.db)));
+    },
+  }),
+];

@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../errors.ts';
 import { BaselineModel, baselineParamSpecs } from './baseline-model.ts';
+import { ImplicitAlsModel, implicitAlsParamSpecs } from './implicit-als-model.ts';
 import { KnnBaselineModel, knnBaselineParamSpecs } from './knn-baseline-model.ts';
 import { decodeModel, type ModelArtifact } from './model-format.ts';
 import { PopularityModel, popularityParamSpecs } from './popularity-model.ts';
@@ -46,6 +47,12 @@ const entries: Readonly<Record<string, ModelEntry>> = {
       'Item-based k-NN on baseline residuals with shrunk Pearson similarity (Surprise KNNBaseline); accurate, slower to predict.',
     params: knnBaselineParamSpecs,
     create: (params) => new KnnBaselineModel(params),
+  },
+  'implicit-als': {
+    description:
+      'Ranking model: weighted ALS on implicit feedback (which movies a user rates), for top-N quality rather than rating accuracy.',
+    params: implicitAlsParamSpecs,
+    create: (params) => new ImplicitAlsModel(params),
   },
 };
 

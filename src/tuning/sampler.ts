@@ -1,5 +1,5 @@
 import type { ModelParams } from '../models/rating-model.ts';
-import type { SearchSpace } from './search-space.ts';
+import { paramsKey, type SearchSpace } from './search-space.ts';
 
 /** Whether a bigger objective value is better. */
 export type Direction = 'maximize' | 'minimize';
@@ -46,7 +46,11 @@ export interface Sampler {
   sample(context: SampleContext): ModelParams | null;
 }
 
-/** Trials whose params are taken: complete, pruned or running (failed ones may be retried). */
-export function takenTrials(trials: readonly SampledTrial[]): SampledTrial[] {
-  return trials.filter((t) => t.state !== 'failed');
+/**
+ * Configurations a sampler must not propose again: every trial's, failed ones included (a
+ * configuration that failed by itself would fail again; one whose process died is retried by the
+ * run, not re-proposed by the sampler).
+ */
+export function takenKeys(trials: readonly SampledTrial[]): Set<string> {
+  return new Set(trials.map((t) => paramsKey(t.params)));
 }

@@ -285,6 +285,13 @@ export class SqlTuningStorage implements TuningStorage {
     });
   }
 
+  async updateRunConfig(runId: string, config: RunConfig): Promise<void> {
+    await this.db.run('UPDATE hp_tuning_history SET config = ? WHERE id = ?', [
+      JSON.stringify(config),
+      runId,
+    ]);
+  }
+
   async finishRun(
     runId: string,
     status: Exclude<RunStatus, 'running'>,

@@ -114,6 +114,8 @@ export interface TuningStorage {
   finishTrial(runId: string, number: number, outcome: TrialOutcome, now: number): Promise<Trial>;
   /** Refreshes the run's and its running trials' heartbeats; false if `owner` no longer owns the run. */
   heartbeat(runId: string, owner: string, now: number): Promise<boolean>;
+  /** Replaces the run's config (only to add what is learnt later, e.g. the baseline's metrics). */
+  updateRunConfig(runId: string, config: RunConfig): Promise<void>;
   finishRun(
     runId: string,
     status: Exclude<RunStatus, 'running'>,

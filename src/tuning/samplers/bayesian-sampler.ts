@@ -1,6 +1,6 @@
 import type { ModelParams } from '../../models/rating-model.ts';
 import { deriveSeed, Rng } from '../../random/rng.ts';
-import type { SampleContext, Sampler } from '../sampler.ts';
+import { type SampleContext, type Sampler, takenKeys } from '../sampler.ts';
 import { decodeParams, encodeParams, paramNames, paramsKey, sampleUniform } from '../search-space.ts';
 import { expectedImprovement, fitGaussianProcess } from './gaussian-process.ts';
 
@@ -49,7 +49,7 @@ export class BayesianSampler implements Sampler {
       ...own.map((t) => ({ params: t.params, value: t.value! })),
     ];
     const taken = new Set<string>([
-      ...context.trials.filter((t) => t.state !== 'failed').map((t) => paramsKey(t.params)),
+      ...takenKeys(context.trials),
       ...context.prior.map((p) => paramsKey(p.params)),
     ]);
     const random = () => {

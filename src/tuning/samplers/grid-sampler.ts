@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../../errors.ts';
 import type { ModelParams } from '../../models/rating-model.ts';
-import { type SampleContext, type Sampler, takenTrials } from '../sampler.ts';
+import { type SampleContext, type Sampler, takenKeys } from '../sampler.ts';
 import {
   decodeValue,
   encodeValue,
@@ -91,9 +91,9 @@ export function buildGrid(space: SearchSpace, center: ModelParams): ModelParams[
 }
 
 /**
- * Walks a fixed list of configurations in order, skipping those already taken (complete, pruned or
- * running): a resumed or parallel run therefore covers each point exactly once, and a failed one
- * is proposed again.
+ * Walks a fixed list of configurations in order, skipping those already tried: a resumed or
+ * parallel run therefore covers each point exactly once (the run itself retries a point whose
+ * process died).
  */
 export class GridSampler implements Sampler {
   readonly name = 'grid';
@@ -105,7 +105,7 @@ export class GridSampler implements Sampler {
   }
 
   sample(context: SampleContext): ModelParams | null {
-    const taken = new Set(takenTrials(context.trials).map((t) => paramsKey(t.params)));
+    const taken = takenKeys(context.trials);
     return this.points.find((p) => !taken.has(paramsKey(p))) ?? null;
   }
 }

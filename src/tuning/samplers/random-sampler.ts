@@ -1,6 +1,6 @@
 import type { ModelParams } from '../../models/rating-model.ts';
 import { deriveSeed, Rng } from '../../random/rng.ts';
-import type { SampleContext, Sampler } from '../sampler.ts';
+import { type SampleContext, type Sampler, takenKeys } from '../sampler.ts';
 import { paramsKey, sampleUniform } from '../search-space.ts';
 
 /**
@@ -13,7 +13,7 @@ export class RandomSampler implements Sampler {
 
   sample(context: SampleContext): ModelParams {
     const rng = new Rng(deriveSeed(context.seed, `random:${context.number}`));
-    const seen = new Set(context.trials.filter((t) => t.state !== 'failed').map((t) => paramsKey(t.params)));
+    const seen = takenKeys(context.trials);
     let params = sampleUniform(context.space, rng);
     for (let attempt = 0; attempt < 20 && seen.has(paramsKey(params)); attempt++) {
       params = sampleUniform(context.space, rng);

@@ -1,6 +1,6 @@
 import type { ModelParams } from '../../models/rating-model.ts';
 import { deriveSeed, Rng } from '../../random/rng.ts';
-import type { SampleContext, Sampler } from '../sampler.ts';
+import { type SampleContext, type Sampler, takenKeys } from '../sampler.ts';
 import {
   decodeValue,
   encodeValue,
@@ -41,10 +41,7 @@ export class TpeSampler implements Sampler {
     const sign = context.direction === 'maximize' ? 1 : -1;
     const own = context.trials.filter((t) => t.state === 'complete' && t.value !== null);
     const observed = [...context.prior, ...own.map((t) => ({ params: t.params, value: t.value! }))];
-    const taken = new Set([
-      ...context.trials.filter((t) => t.state !== 'failed').map((t) => paramsKey(t.params)),
-      ...context.prior.map((p) => paramsKey(p.params)),
-    ]);
+    const taken = new Set([...takenKeys(context.trials), ...context.prior.map((p) => paramsKey(p.params))]);
     const random = () => {
       let params = sampleUniform(space, rng);
       for (let i = 0; i < 20 && taken.has(paramsKey(params)); i++) params = sampleUniform(space, rng);

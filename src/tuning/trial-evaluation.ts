@@ -1,0 +1,139 @@
+import { likeThreshold } from '../data/rating-scale.ts';
+import type { MovieInfo, RatingsData } from '../data/ratings-data.ts';
+import type { DataSplit } from '../data/splits.ts';
+import { crossValidate } from '../evaluation/cross-validate.ts';
+import { likedAccuracy, mae, rmse } from '../metrics/rating-metrics.ts';
+import type { ModelParams } from '../models/rating-model.ts';
+import { type IntermediateValue, MedianPruner } from './median-pruner.ts';
+import {
+  metricValue,
+  needsRanking,
+  type ObjectiveMetric,
+  objectiveDirection,
+  type TrialMetrics,
+  trialMetrics,
+} from './objective.ts';
+
+/** Everything that is the same for every trial of a run (sent once to each worker). */
+export interface TrialSetup {
+  readonly kind: string;
+  readonly objective: ObjectiveMetric;
+  readonly data: RatingsData;
+  /** The run's folds: the same for every trial. */
+  readonly splits: readonly DataSplit[];
+  /** Seeds each fold's model fit (the same for every trial, so configurations are compared fairly). */
+  readonly seed: number;
+  readonly movies?: readonly MovieInfo[];
+}
+
+/** One trial to run. */
+export interface TrialTask {
+  readonly number: number;
+  readonly params: ModelParams;
+  /** Pruning: the completed trials' curves when this trial started, or null for no pruning. */
+  readonly prune: {
+    readonly startupTrials: number;
+    readonly warmupSteps: number;
+    readonly completed: readonly (readonly IntermediateValue[])[];
+  } | null;
+}
+
+export type TrialResult =
+  | {
+      readonly number: number;
+      readonly state: 'complete' | 'pruned';
+      readonly value: number;
+      readonly metrics: TrialMetrics | null;
+      readonly intermediateValues: readonly IntermediateValue[];
+      readonly durationMs: number;
+    }
+  | {
+      readonly number: number;
+      readonly state: 'failed';
+      readonly error: string;
+      readonly intermediateValues: readonly IntermediateValue[];
+      readonly durationMs: number;
+    };
+
+/**
+ * The metric reported per epoch: the objective itself when it is a rating metric, else RMSE (a
+ * ranking metric per epoch would cost a top-k per user per epoch). Returns its direction too.
+ */
+export function intermediateMetric(objective: ObjectiveMetric): 'accuracy' | 'rmse' | 'mae' {
+  return objective === 'accuracy' || objective === 'mae' ? objective : 'rmse';
+}
+
+/**
+ * Runs one trial: k-fold cross-validation of `params` on the run's folds. With pruning, the
+ * validation score of the first fold is reported after each epoch (step = epoch) and the median
+ * rule may stop the trial there; a stopped trial is `pruned` with its last score as value.
+ */
+export async function evaluateTrial(setup: TrialSetup, task: TrialTask): Promise<TrialResult> {
+  const t0 = performance.now();
+  const intermediate: IntermediateValue[] = [];
+  const stepMetric = intermediateMetric(setup.objective);
+  const stepDirection = objectiveDirection(stepMetric);
+  const pruner = task.prune ? new MedianPruner(task.prune) : null;
+  let pruned = false;
+  try {
+    const movies = setup.movies ? new Map(setup.movies.map((m) => [m.id, m])) : undefined;
+    const result = await crossValidate({
+      kind: setup.kind,
+      params: task.params,
+      data: setup.data,
+      split: setup.splits,
+      seed: setup.seed,
+      ranking: needsRanking(setup.objective),
+      ...(movies ? { movies } : {}),
+      ...(task.prune
+        ? {
+            onEpoch: (fold, epoch, model, validation) => {
+              if (fold !== 0) return true;
+              const predicted = model.predictMany(validation.users, validation.movies);
+              const value =
+                stepMetric === 'rmse'
+                  ? rmse(validation.ratings, predicted)
+                  : stepMetric === 'mae'
+                    ? mae(validation.ratings, predicted)
+                    : likedAccuracy(validation.ratings, predicted, likeThreshold(validation.scale));
+              intermediate.push({ step: epoch, value });
+              if (pruner?.shouldPrune(task.prune!.completed, epoch, value, stepDirection)) {
+                pruned = true;
+                return false;
+              }
+              return true;
+            },
+          }
+        : {}),
+    });
+    const durationMs = performance.now() - t0;
+    if (pruned || result.stopped) {
+      const last = intermediate[intermediate.length - 1];
+      return {
+        number: task.number,
+        state: 'pruned',
+        value: last?.value ?? Number.NaN,
+        metrics: null,
+        intermediateValues: intermediate,
+        durationMs,
+      };
+    }
+    const metrics = trialMetrics(result);
+    return {
+      number: task.number,
+      state: 'complete',
+      value: metricValue(metrics, setup.objective),
+      metrics,
+      intermediateValues: intermediate,
+      durationMs,
+    };
+  } catch (error) {
+    return {
+      number: task.number,
+      state: 'failed',
+      error: error instanceof Error ? error.message : String(error),
+      intermediateValues: intermediate,
+      durationMs: performance.now() - t0,
+    };
+  }
+}

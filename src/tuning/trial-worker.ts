@@ -1,0 +1,30 @@
+/**
+ * The worker-thread side of parallel tuning: receives the run's data and folds once, then trials
+ * one at a time, and answers each with its result. It never touches the database: the main thread
+ * is the only writer, so no worker count can make SQLite say "database is locked".
+ */
+import { connectToParent } from '../workers/worker-thread.ts';
+import { evaluateTrial, type TrialResult, type TrialSetup, type TrialTask } from './trial-evaluation.ts';
+
+export type TrialWorkerIn =
+  | { readonly type: 'setup'; readonly setup: TrialSetup }
+  | { readonly type: 'trial'; readonly task: TrialTask };
+export type TrialWorkerOut = { readonly type: 'result'; readonly result: TrialResult };
+
+const port = connectToParent<TrialWorkerIn, TrialWorkerOut>();
+let setup: TrialSetup | null = null;
+// Trials arrive one at a time (the pool sends the next only after a result); the chain keeps the
+// order even if that ever changes.
+let chain: Promise<void> = Promise.resolve();
+
+port.onMessage((message) => {
+  if (message.type === 'setup') {
+    setup = message.setup;
+    return;
+  }
+  chain = chain.then(async () => {
+    if (!setup) throw new Error('trial worker: a trial arrived before the setup');
+    const result = await evaluateTrial(setup, message.task);
+    port.post({ type: 'result', result });
+  });
+});

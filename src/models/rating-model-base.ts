@@ -92,12 +92,42 @@ export interface DenseRatings {
   readonly globalMean: number;
 }
 
-/** Sorted distinct values and the value → index map. */
-function denseIds(ids: Int32Array): { values: Int32Array; index: Map<number, number> } {
-  const values = Int32Array.from(new Set(ids)).sort();
-  const index = new Map<number, number>();
-  for (let i = 0; i < values.length; i++) index.set(values[i]!, i);
-  return { values, index };
+/**
+ * Raw id → dense index. Ids are usually small non-negative integers (MovieLens: < 300k), so a
+ * typed lookup table is used when it stays small: a Map lookup per rating is a visible cost of a
+ * fit and of every batch prediction.
+ */
+class IdIndex {
+  private readonly table: Int32Array | null;
+  private readonly map: Map<number, number> | null;
+
+  constructor(values: Int32Array) {
+    const max = values.length > 0 ? values[values.length - 1]! : -1;
+    const min = values.length > 0 ? values[0]! : 0;
+    if (min >= 0 && max < Math.max(1 << 20, values.length * 16)) {
+      this.table = new Int32Array(max + 1).fill(-1);
+      for (let i = 0; i < values.length; i++) this.table[values[i]!] = i;
+      this.map = null;
+    } else {
+      this.table = null;
+      this.map = new Map(Array.from(values, (id, i) => [id, i]));
+    }
+  }
+
+  /** Dense index, or -1. */
+  get(id: number): number {
+    if (this.table) return id >= 0 && id < this.table.length ? this.table[id]! : -1;
+    return this.map!.get(id) ?? -1;
+  }
+}
+
+/** Sorted distinct values. */
+function distinctSorted(ids: Int32Array): Int32Array {
+  const sorted = ids.slice().sort();
+  let n = 0;
+  for (let k = 0; k < sorted.length; k++)
+    if (k === 0 || sorted[k] !== sorted[k - 1]) sorted[n++] = sorted[k]!;
+  return sorted.slice(0, n);
 }
 
 /**
@@ -115,8 +145,8 @@ export abstract class RatingModelBase implements RatingModel {
   /** Dense index → raw id, ascending. */
   protected userIds: Int32Array = new Int32Array(0);
   protected movieIds: Int32Array = new Int32Array(0);
-  private userIndex = new Map<number, number>();
-  private movieIndex = new Map<number, number>();
+  private userIndex = new IdIndex(new Int32Array(0));
+  private movieIndex = new IdIndex(new Int32Array(0));
   private lineage: Record<string, JsonValue> = {};
   private ready = false;
 
@@ -151,8 +181,10 @@ export abstract class RatingModelBase implements RatingModel {
 
   fit(data: RatingsData, options: FitOptions = {}): void {
     if (data.size === 0) throw new InvalidInputError(`cannot fit model ${this.kind}: there are no ratings`);
-    const { values: userIds, index: userIndex } = denseIds(data.users.subarray(0, data.size));
-    const { values: movieIds, index: movieIndex } = denseIds(data.movies.subarray(0, data.size));
+    const userIds = distinctSorted(data.users.subarray(0, data.size));
+    const movieIds = distinctSorted(data.movies.subarray(0, data.size));
+    const userIndex = new IdIndex(userIds);
+    const movieIndex = new IdIndex(movieIds);
     const n = data.size;
     const users = new Int32Array(n);
     const movies = new Int32Array(n);
@@ -165,8 +197,8 @@ export abstract class RatingModelBase implements RatingModel {
         );
       }
       sum += r;
-      users[k] = userIndex.get(data.users[k]!)!;
-      movies[k] = movieIndex.get(data.movies[k]!)!;
+      users[k] = userIndex.get(data.users[k]!);
+      movies[k] = movieIndex.get(data.movies[k]!);
     }
     this.scale = data.scale;
     this.globalMean = sum / n;
@@ -209,11 +241,11 @@ export abstract class RatingModelBase implements RatingModel {
 
   /** Dense index of a raw user id, or -1. */
   protected userIndexOf(userId: number): number {
-    return this.userIndex.get(userId) ?? -1;
+    return this.userIndex.get(userId);
   }
 
   protected movieIndexOf(movieId: number): number {
-    return this.movieIndex.get(movieId) ?? -1;
+    return this.movieIndex.get(movieId);
   }
 
   private assertFitted(): void {
@@ -347,8 +379,8 @@ export abstract class RatingModelBase implements RatingModel {
     }
     this.userIds = userIds;
     this.movieIds = movieIds;
-    this.userIndex = new Map(Array.from(userIds, (id, k) => [id, k]));
-    this.movieIndex = new Map(Array.from(movieIds, (id, k) => [id, k]));
+    this.userIndex = new IdIndex(userIds);
+    this.movieIndex = new IdIndex(movieIds);
     this.globalMean = globalMean;
     this.scale = Object.freeze({ min: scale.min, max: scale.max, step: scale.step });
     this.lineage = (artifact.meta.lineage as Record<string, JsonValue> | undefined) ?? {};

@@ -1,0 +1,189 @@
+// Matrix-factorisation kernels for the `svd` and `svdpp` models, compiled to WebAssembly with SIMD
+// (f32x4) by `npm run build:wasm` (assembly/build.ts). The TypeScript reference implementations in
+// src/models/svd-model.ts and svdpp-model.ts compute the same updates; tests check both agree.
+//
+// No allocation happens here: the caller lays every array out in the (imported) memory and passes
+// byte offsets. Factor rows have `k4` floats (the factor count rounded up to a multiple of 4, the
+// padding lanes zero — and they stay zero, since every update of a zero lane pair is zero).
+
+@inline function hsum(v: v128): f32 {
+  return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
+}
+
+@inline function dot(a: usize, b: usize, k4: i32): f32 {
+  let acc0 = f32x4.splat(0);
+  let acc1 = f32x4.splat(0);
+  const bytes = <usize>k4 << 2;
+  let f: usize = 0;
+  // Two accumulators break the add dependency chain.
+  for (; f + 32 <= bytes; f += 32) {
+    acc0 = f32x4.add(acc0, f32x4.mul(v128.load(a + f), v128.load(b + f)));
+    acc1 = f32x4.add(acc1, f32x4.mul(v128.load(a + f + 16), v128.load(b + f + 16)));
+  }
+  if (f < bytes) acc0 = f32x4.add(acc0, f32x4.mul(v128.load(a + f), v128.load(b + f)));
+  return hsum(f32x4.add(acc0, acc1));
+}
+
+/**
+ * One SGD epoch of biased MF over `n` rows in the given order (Funk/Koren, Surprise's SVD):
+ * e = w (r − μ − b_u − b_i − q_i·p_u); b_u += γ_bu (e − λ_bu b_u); b_i += γ_bi (e − λ_bi b_i);
+ * p_u += γ_pu (e q_i − λ_pu p_u); q_i += γ_qi (e p_u − λ_qi q_i) with the old p_u, q_i.
+ * `weights` is 0 when every row weighs 1. Returns Σ e² (before the updates).
+ */
+export function svdEpoch(
+  n: i32, users: usize, items: usize, ratings: usize, weights: usize,
+  pu: usize, qi: usize, bu: usize, bi: usize, k4: i32, mean: f32,
+  lrBu: f32, lrBi: f32, lrPu: f32, lrQi: f32, regBu: f32, regBi: f32, regPu: f32, regQi: f32,
+): f64 {
+  let loss: f64 = 0;
+  const rowBytes = <usize>k4 << 2;
+  // p + γ(e q − λ p) = (1 − γλ) p + (γ e) q: three operations per lane instead of four.
+  const vKeepP = f32x4.splat(1 - lrPu * regPu);
+  const vKeepQ = f32x4.splat(1 - lrQi * regQi);
+  for (let t = 0; t < n; t++) {
+    const o = <usize>t << 2;
+    const u = <usize>load<i32>(users + o);
+    const i = <usize>load<i32>(items + o);
+    const p = pu + u * rowBytes;
+    const q = qi + i * rowBytes;
+    const bup = bu + (u << 2);
+    const bip = bi + (i << 2);
+    const b_u = load<f32>(bup);
+    const b_i = load<f32>(bip);
+    let err = load<f32>(ratings + o) - (mean + b_u + b_i + dot(p, q, k4));
+    loss += <f64>err * <f64>err;
+    if (weights != 0) err *= load<f32>(weights + o);
+    store<f32>(bup, b_u + lrBu * (err - regBu * b_u));
+    store<f32>(bip, b_i + lrBi * (err - regBi * b_i));
+    const vStepP = f32x4.splat(lrPu * err);
+    const vStepQ = f32x4.splat(lrQi * err);
+    for (let f: usize = 0; f < rowBytes; f += 16) {
+      const pv = v128.load(p + f);
+      const qv = v128.load(q + f);
+      v128.store(p + f, f32x4.add(f32x4.mul(vKeepP, pv), f32x4.mul(vStepP, qv)));
+      v128.store(q + f, f32x4.add(f32x4.mul(vKeepQ, qv), f32x4.mul(vStepQ, pv)));
+    }
+  }
+  return loss;
+}
+
+/**
+ * One SGD epoch of SVD++ (Koren 2008; Surprise's SVDpp), user by user in `order`. The rows of
+ * user u are rowStart[u] … rowStart[u+1]−1 (rows grouped by user); N(u) is the items of those rows.
+ *
+ * Surprise updates every y_j (j ∈ N(u)) after every rating of u, which costs |N(u)|·k per rating.
+ * That update is linear in y_j with the same coefficients for every j, so it is applied exactly in
+ * one pass per user instead: after t ratings, y_j = D·y_j⁰ + G with D = Π(1 − γ_y λ_y) and
+ * G ← (1 − γ_y λ_y) G + γ_y e |N|^-½ q_i; the implicit term z = |N|^-½ Σ y_j follows
+ * z ← (1 − γ_y λ_y) z + γ_y e q_i. Same result as the per-rating update, O(|N(u)|·k) per user.
+ * `z` and `g` are scratch rows. Returns Σ e².
+ */
+export function svdppEpoch(
+  nUsers: i32, order: usize, rowStart: usize, items: usize, ratings: usize, weights: usize,
+  pu: usize, qi: usize, bu: usize, bi: usize, y: usize, z: usize, g: usize, k4: i32, mean: f32,
+  lrBu: f32, lrBi: f32, lrPu: f32, lrQi: f32, lrY: f32, regBu: f32, regBi: f32, regPu: f32, regQi: f32, regY: f32,
+): f64 {
+  let loss: f64 = 0;
+  const rowBytes = <usize>k4 << 2;
+  const vLrPu = f32x4.splat(lrPu);
+  const vLrQi = f32x4.splat(lrQi);
+  const vRegPu = f32x4.splat(regPu);
+  const vRegQi = f32x4.splat(regQi);
+  const vLrY = f32x4.splat(lrY);
+  const decay: f32 = 1 - lrY * regY;
+  const vDecay = f32x4.splat(decay);
+  for (let s = 0; s < nUsers; s++) {
+    const u = <usize>load<i32>(order + (<usize>s << 2));
+    const start = <usize>load<i32>(rowStart + (u << 2));
+    const end = <usize>load<i32>(rowStart + ((u + 1) << 2));
+    if (end == start) continue;
+    const nrm: f32 = 1 / Mathf.sqrt(<f32>(end - start));
+    const vNrm = f32x4.splat(nrm);
+    for (let f: usize = 0; f < rowBytes; f += 16) {
+      v128.store(z + f, f32x4.splat(0));
+      v128.store(g + f, f32x4.splat(0));
+    }
+    for (let t = start; t < end; t++) {
+      const yj = y + <usize>load<i32>(items + (t << 2)) * rowBytes;
+      for (let f: usize = 0; f < rowBytes; f += 16) v128.store(z + f, f32x4.add(v128.load(z + f), v128.load(yj + f)));
+    }
+    for (let f: usize = 0; f < rowBytes; f += 16) v128.store(z + f, f32x4.mul(v128.load(z + f), vNrm));
+    let d: f32 = 1;
+    const p = pu + u * rowBytes;
+    const bup = bu + (u << 2);
+    for (let t = start; t < end; t++) {
+      const o = t << 2;
+      const i = <usize>load<i32>(items + o);
+      const q = qi + i * rowBytes;
+      const bip = bi + (i << 2);
+      let acc0 = f32x4.splat(0);
+      for (let f: usize = 0; f < rowBytes; f += 16) {
+        acc0 = f32x4.add(acc0, f32x4.mul(v128.load(q + f), f32x4.add(v128.load(p + f), v128.load(z + f))));
+      }
+      const b_u = load<f32>(bup);
+      const b_i = load<f32>(bip);
+      let err = load<f32>(ratings + o) - (mean + b_u + b_i + hsum(acc0));
+      loss += <f64>err * <f64>err;
+      if (weights != 0) err *= load<f32>(weights + o);
+      store<f32>(bup, b_u + lrBu * (err - regBu * b_u));
+      store<f32>(bip, b_i + lrBi * (err - regBi * b_i));
+      const vErr = f32x4.splat(err);
+      const vErrNrmLr = f32x4.splat(err * nrm * lrY);
+      const vErrLr = f32x4.splat(err * lrY);
+      for (let f: usize = 0; f < rowBytes; f += 16) {
+        const pv = v128.load(p + f);
+        const qv = v128.load(q + f);
+        const zv = v128.load(z + f);
+        v128.store(p + f, f32x4.add(pv, f32x4.mul(vLrPu, f32x4.sub(f32x4.mul(vErr, qv), f32x4.mul(vRegPu, pv)))));
+        v128.store(
+          q + f,
+          f32x4.add(qv, f32x4.mul(vLrQi, f32x4.sub(f32x4.mul(vErr, f32x4.add(pv, zv)), f32x4.mul(vRegQi, qv)))),
+        );
+        v128.store(g + f, f32x4.add(f32x4.mul(v128.load(g + f), vDecay), f32x4.mul(vErrNrmLr, qv)));
+        v128.store(z + f, f32x4.add(f32x4.mul(zv, vDecay), f32x4.mul(vErrLr, qv)));
+      }
+      d *= decay;
+    }
+    const vD = f32x4.splat(d);
+    for (let t = start; t < end; t++) {
+      const yj = y + <usize>load<i32>(items + (t << 2)) * rowBytes;
+      for (let f: usize = 0; f < rowBytes; f += 16) {
+        v128.store(yj + f, f32x4.add(f32x4.mul(v128.load(yj + f), vD), v128.load(g + f)));
+      }
+    }
+  }
+  return loss;
+}
+
+/** out_u = p_u + |N(u)|^-½ Σ_{j∈N(u)} y_j for every user: SVD++'s effective user factors. */
+export function svdppUserVectors(nUsers: i32, rowStart: usize, items: usize, pu: usize, y: usize, out: usize, k4: i32): void {
+  const rowBytes = <usize>k4 << 2;
+  for (let u: usize = 0; u < <usize>nUsers; u++) {
+    const start = <usize>load<i32>(rowStart + (u << 2));
+    const end = <usize>load<i32>(rowStart + ((u + 1) << 2));
+    const o = out + u * rowBytes;
+    for (let f: usize = 0; f < rowBytes; f += 16) v128.store(o + f, f32x4.splat(0));
+    for (let t = start; t < end; t++) {
+      const yj = y + <usize>load<i32>(items + (t << 2)) * rowBytes;
+      for (let f: usize = 0; f < rowBytes; f += 16) v128.store(o + f, f32x4.add(v128.load(o + f), v128.load(yj + f)));
+    }
+    const vNrm = f32x4.splat(end > start ? 1 / Mathf.sqrt(<f32>(end - start)) : 0);
+    const p = pu + u * rowBytes;
+    for (let f: usize = 0; f < rowBytes; f += 16) {
+      v128.store(o + f, f32x4.add(v128.load(p + f), f32x4.mul(v128.load(o + f), vNrm)));
+    }
+  }
+}
+
+/** out[i] = base + b_i + q_i·p for i < nItems (out is f64): one user's scores for top-N. */
+export function scoreAll(p: usize, qi: usize, bi: usize, nItems: i32, k4: i32, base: f64, out: usize): void {
+  const rowBytes = <usize>k4 << 2;
+  for (let i: usize = 0; i < <usize>nItems; i++) {
+    store<f64>(out + (i << 3), base + <f64>load<f32>(bi + (i << 2)) + <f64>dot(p, qi + i * rowBytes, k4));
+  }
+}
+
+/** Where the caller may start laying out arrays. */
+export function heapBase(): usize {
+  return __heap_base;
+}

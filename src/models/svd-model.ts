@@ -1,0 +1,457 @@
+import { ArtifactError } from '../errors.ts';
+import { Rng } from '../random/rng.ts';
+import { KernelArena, type MfKernelExports } from './mf-kernel.ts';
+import type { JsonValue, SectionArray } from './model-format.ts';
+import type { FitOptions, ModelParams } from './rating-model.ts';
+import { type DenseRatings, type ParamSpecs, RatingModelBase, requireSection } from './rating-model-base.ts';
+
+/** Learning rates and regularisation shared by svd and svdpp (Surprise's names). */
+const termSpecs: ParamSpecs = {
+  lr_all: { default: 0.005, above: 0, max: 1, doc: 'learning rate of every term unless set apart' },
+  reg_all: { default: 0.02, min: 0, doc: 'regularisation of every term unless set apart' },
+  lr_bu: { inherit: 'lr_all', min: 0, max: 1, doc: 'learning rate of user biases (default lr_all)' },
+  lr_bi: { inherit: 'lr_all', min: 0, max: 1, doc: 'learning rate of movie biases (default lr_all)' },
+  lr_pu: { inherit: 'lr_all', min: 0, max: 1, doc: 'learning rate of user factors (default lr_all)' },
+  lr_qi: { inherit: 'lr_all', min: 0, max: 1, doc: 'learning rate of movie factors (default lr_all)' },
+  reg_bu: { inherit: 'reg_all', min: 0, doc: 'regularisation of user biases (default reg_all)' },
+  reg_bi: { inherit: 'reg_all', min: 0, doc: 'regularisation of movie biases (default reg_all)' },
+  reg_pu: { inherit: 'reg_all', min: 0, doc: 'regularisation of user factors (default reg_all)' },
+  reg_qi: { inherit: 'reg_all', min: 0, doc: 'regularisation of movie factors (default reg_all)' },
+};
+
+const engineSpec = {
+  default: 'wasm',
+  choices: ['wasm', 'js'],
+  doc: 'wasm: the SIMD WebAssembly kernel (fast); js: the plain TypeScript reference (same maths)',
+} as const;
+
+export const svdParamSpecs: ParamSpecs = {
+  n_factors: { default: 100, integer: true, min: 1, max: 2000, doc: 'number of latent factors' },
+  n_epochs: { default: 20, integer: true, min: 1, max: 1000, doc: 'SGD passes over the ratings' },
+  biased: { default: true, doc: 'learn user and movie biases (false: prediction is q_i·p_u alone)' },
+  init_mean: { default: 0, doc: 'mean of the normal initial factors' },
+  init_std_dev: { default: 0.1, min: 0, doc: 'standard deviation of the normal initial factors' },
+  ...termSpecs,
+  engine: engineSpec,
+};
+
+export const svdppParamSpecs: ParamSpecs = {
+  n_factors: { default: 20, integer: true, min: 1, max: 2000, doc: 'number of latent factors' },
+  n_epochs: { default: 20, integer: true, min: 1, max: 1000, doc: 'SGD passes over the ratings' },
+  init_mean: { default: 0, doc: 'mean of the normal initial factors' },
+  init_std_dev: { default: 0.1, min: 0, doc: 'standard deviation of the normal initial factors' },
+  ...termSpecs,
+  lr_all: { ...termSpecs.lr_all!, default: 0.007 },
+  lr_yj: { inherit: 'lr_all', min: 0, max: 1, doc: 'learning rate of implicit factors y_j (default lr_all)' },
+  reg_yj: { inherit: 'reg_all', min: 0, doc: 'regularisation of implicit factors y_j (default reg_all)' },
+  engine: engineSpec,
+};
+
+/** Row indices grouped by dense user (CSR), and a seeded order in which to visit users. */
+export interface UserGrouping {
+  /** Rows of user u are rows[rowStart[u]] … rows[rowStart[u+1]-1], in data order. */
+  readonly rowStart: Int32Array;
+  readonly rows: Int32Array;
+  /** A permutation of the dense users. */
+  readonly order: Int32Array;
+}
+
+/**
+ * Surprise walks the ratings user by user (users in first-seen order of a shuffled fold). We do the
+ * same with a seeded user order: a user's factor row stays hot in cache for all their ratings,
+ * and SVD++ needs the grouping to update implicit factors once per user.
+ */
+export function groupByUser(data: DenseRatings, rng: Rng): UserGrouping {
+  const rowStart = new Int32Array(data.nUsers + 1);
+  for (let k = 0; k < data.size; k++) rowStart[data.users[k]! + 1]!++;
+  for (let u = 0; u < data.nUsers; u++) rowStart[u + 1]! += rowStart[u]!;
+  const fill = rowStart.slice(0, data.nUsers);
+  const rows = new Int32Array(data.size);
+  for (let k = 0; k < data.size; k++) rows[fill[data.users[k]!]!++] = k;
+  // Loaders return rows sorted by (user, movie); visiting a user's movies by id would walk them
+  // roughly by release date, so shuffle within each user too, as Surprise's shuffled folds do.
+  for (let u = 0; u < data.nUsers; u++) {
+    const start = rowStart[u]!;
+    for (let a = rowStart[u + 1]! - 1; a > start; a--) {
+      const b = start + rng.int(a - start + 1);
+      const tmp = rows[a]!;
+      rows[a] = rows[b]!;
+      rows[b] = tmp;
+    }
+  }
+  const order = rng.shuffle(Int32Array.from({ length: data.nUsers }, (_, u) => u));
+  return { rowStart, rows, order };
+}
+
+/**
+ * Fills rows × k of a k4-strided matrix with N(mean, std); padding lanes stay 0. Marsaglia's polar
+ * method on the seeded Rng: no trigonometry, about twice as fast as Box–Muller, and a million
+ * normals per fit is a visible share of a 0.17 s budget.
+ */
+export function initFactors(
+  rng: Rng,
+  out: Float32Array,
+  rows: number,
+  k: number,
+  k4: number,
+  mean: number,
+  std: number,
+) {
+  let spare = Number.NaN;
+  for (let r = 0; r < rows; r++) {
+    for (let f = 0; f < k; f++) {
+      let z: number;
+      if (!Number.isNaN(spare)) {
+        z = spare;
+        spare = Number.NaN;
+      } else {
+        let a: number;
+        let b: number;
+        let s: number;
+        do {
+          a = 2 * rng.next() - 1;
+          b = 2 * rng.next() - 1;
+          s = a * a + b * b;
+        } while (s >= 1 || s === 0);
+        const m = Math.sqrt((-2 * Math.log(s)) / s);
+        z = a * m;
+        spare = b * m;
+      }
+      out[r * k4 + f] = mean + std * z;
+    }
+  }
+}
+
+/** Learning rates and regularisations as numbers, in the kernel's argument order. */
+export function termRates(p: ModelParams) {
+  const n = (name: string) => p[name] as number;
+  return {
+    lrBu: n('lr_bu'),
+    lrBi: n('lr_bi'),
+    lrPu: n('lr_pu'),
+    lrQi: n('lr_qi'),
+    regBu: n('reg_bu'),
+    regBi: n('reg_bi'),
+    regPu: n('reg_pu'),
+    regQi: n('reg_qi'),
+  };
+}
+
+type Rates = ReturnType<typeof termRates>;
+
+/**
+ * The TypeScript reference of `svdEpoch` in assembly/mf-kernel.ts (same update, f64 arithmetic on
+ * f32 storage). Kept for tests (both must agree) and as `engine: 'js'`.
+ */
+export function svdEpochJs(
+  n: number,
+  users: Int32Array,
+  items: Int32Array,
+  ratings: Float32Array,
+  weights: Float32Array | undefined,
+  pu: Float32Array,
+  qi: Float32Array,
+  bu: Float32Array,
+  bi: Float32Array,
+  k4: number,
+  mean: number,
+  r: Rates,
+): number {
+  let loss = 0;
+  const keepP = 1 - r.lrPu * r.regPu;
+  const keepQ = 1 - r.lrQi * r.regQi;
+  for (let t = 0; t < n; t++) {
+    const u = users[t]!;
+    const i = items[t]!;
+    const po = u * k4;
+    const qo = i * k4;
+    let dot = 0;
+    for (let f = 0; f < k4; f++) dot += pu[po + f]! * qi[qo + f]!;
+    const b_u = bu[u]!;
+    const b_i = bi[i]!;
+    let err = ratings[t]! - (mean + b_u + b_i + dot);
+    loss += err * err;
+    if (weights) err *= weights[t]!;
+    bu[u] = b_u + r.lrBu * (err - r.regBu * b_u);
+    bi[i] = b_i + r.lrBi * (err - r.regBi * b_i);
+    // p + γ(e q − λ p) written as (1 − γλ) p + (γ e) q, as the kernel does.
+    const stepP = r.lrPu * err;
+    const stepQ = r.lrQi * err;
+    for (let f = 0; f < k4; f++) {
+      const puf = pu[po + f]!;
+      const qif = qi[qo + f]!;
+      pu[po + f] = keepP * puf + stepP * qif;
+      qi[qo + f] = keepQ * qif + stepQ * puf;
+    }
+  }
+  return loss;
+}
+
+/** Scoring state for a fast top-N: factors inside a kernel arena. */
+interface Scorer {
+  readonly kernel: MfKernelExports;
+  readonly userPtr: number;
+  readonly qiPtr: number;
+  readonly biPtr: number;
+  readonly out: Float64Array;
+  readonly outPtr: number;
+}
+
+/**
+ * `svd` — biased matrix factorisation trained by SGD (Funk 2006; Koren, Bell & Volinsky 2009;
+ * Surprise's SVD with its defaults: 100 factors, 20 epochs, γ 0.005, λ 0.02, init N(0, 0.1)).
+ *
+ * Prediction: r̂(u,i) = μ + b_u + b_i + q_i·p_u. An unknown user or movie contributes neither bias
+ * nor factors (so the fallback is μ + the known bias); with `biased: false`, r̂ = q_i·p_u and the
+ * fallback is μ.
+ *
+ * Loss: Σ_(u,i) (r − r̂)² + λ_bu b_u² + λ_bi b_i² + λ_pu ‖p_u‖² + λ_qi ‖q_i‖².
+ *
+ * Update, for each rating (users in a seeded order, each user's ratings together), e = r − r̂:
+ * b_u ← b_u + γ_bu (e − λ_bu b_u); b_i ← b_i + γ_bi (e − λ_bi b_i);
+ * p_u ← p_u + γ_pu (e q_i − λ_pu p_u); q_i ← q_i + γ_qi (e p_u − λ_qi q_i) (old p_u, q_i on the right).
+ * A rating weight w (RatingsData.weights) scales e in the updates.
+ *
+ * Speed: the default engine runs each epoch in a WebAssembly SIMD kernel (f32x4) over factors laid
+ * out row-contiguous with the factor count padded to a multiple of 4; the learned arrays are views
+ * into that kernel's memory, so nothing is copied after the fit.
+ */
+export class SvdModel extends RatingModelBase {
+  readonly kind: string = 'svd';
+  protected k = 0;
+  protected k4 = 0;
+  /** Factors used to predict: p_u for svd, p_u + |N(u)|^-½ Σ y_j for svdpp. Stride k4. */
+  protected userFactors: Float32Array = new Float32Array(0);
+  protected itemFactors: Float32Array = new Float32Array(0);
+  protected bu: Float32Array = new Float32Array(0);
+  protected bi: Float32Array = new Float32Array(0);
+  protected biased = true;
+  protected scorer: Scorer | null = null;
+
+  constructor(params: ModelParams) {
+    super(params);
+  }
+
+  protected fitDense(data: DenseRatings, options: FitOptions): void {
+    const p = this.params;
+    const k = p.n_factors as number;
+    const k4 = (k + 3) & ~3;
+    const epochs = p.n_epochs as number;
+    const biased = p.biased !== false;
+    const rates = termRates(p);
+    if (!biased) {
+      rates.lrBu = 0;
+      rates.lrBi = 0;
+    }
+    const mean = biased ? data.globalMean : 0;
+    const rng = new Rng(options.seed ?? 0);
+    const { nUsers, nMovies, size } = data;
+    const wasm = p.engine === 'wasm';
+    const arena = wasm
+      ? new KernelArena(
+          KernelArena.bytesFor([
+            ['f32', nUsers * k4],
+            ['f32', nMovies * k4],
+            ['f32', nUsers],
+            ['f32', nMovies],
+            ['i32', size],
+            ['i32', size],
+            ['f32', size],
+            ['f32', data.weights ? size : 0],
+            ['f64', nMovies],
+          ]),
+        )
+      : null;
+    const f32 = (n: number) => arena?.alloc('f32', n) ?? { ptr: 0, view: new Float32Array(n) };
+    const i32 = (n: number) => arena?.alloc('i32', n) ?? { ptr: 0, view: new Int32Array(n) };
+    const pu = f32(nUsers * k4);
+    const qi = f32(nMovies * k4);
+    const bu = f32(nUsers);
+    const bi = f32(nMovies);
+    initFactors(rng, pu.view, nUsers, k, k4, p.init_mean as number, p.init_std_dev as number);
+    initFactors(rng, qi.view, nMovies, k, k4, p.init_mean as number, p.init_std_dev as number);
+    // Rows in visiting order, copied once so every epoch streams through memory.
+    const { order, rowStart, rows } = groupByUser(data, rng);
+    const users = i32(size);
+    const items = i32(size);
+    const ratings = f32(size);
+    const weights = data.weights ? f32(size) : null;
+    let t = 0;
+    for (const u of order) {
+      for (let s = rowStart[u]!; s < rowStart[u + 1]!; s++) {
+        const row = rows[s]!;
+        users.view[t] = u;
+        items.view[t] = data.movies[row]!;
+        ratings.view[t] = data.ratings[row]!;
+        if (weights) weights.view[t] = data.weights![row]!;
+        t++;
+      }
+    }
+    this.k = k;
+    this.k4 = k4;
+    this.biased = biased;
+    this.userFactors = pu.view;
+    this.itemFactors = qi.view;
+    this.bu = bu.view;
+    this.bi = bi.view;
+    if (arena) {
+      const out = arena.alloc('f64', nMovies);
+      this.scorer = {
+        kernel: arena.kernel,
+        userPtr: pu.ptr,
+        qiPtr: qi.ptr,
+        biPtr: bi.ptr,
+        out: out.view,
+        outPtr: out.ptr,
+      };
+    } else {
+      this.scorer = null;
+    }
+    for (let epoch = 1; epoch <= epochs; epoch++) {
+      if (arena) {
+        arena.kernel.svdEpoch(
+          size,
+          users.ptr,
+          items.ptr,
+          ratings.ptr,
+          weights?.ptr ?? 0,
+          pu.ptr,
+          qi.ptr,
+          bu.ptr,
+          bi.ptr,
+          k4,
+          mean,
+          rates.lrBu,
+          rates.lrBi,
+          rates.lrPu,
+          rates.lrQi,
+          rates.regBu,
+          rates.regBi,
+          rates.regPu,
+          rates.regQi,
+        );
+      } else {
+        svdEpochJs(
+          size,
+          users.view,
+          items.view,
+          ratings.view,
+          weights?.view,
+          pu.view,
+          qi.view,
+          bu.view,
+          bi.view,
+          k4,
+          mean,
+          rates,
+        );
+        // A scorer built inside an epoch hook holds a copy; the next epoch makes it stale.
+        this.scorer = null;
+      }
+      if (!this.epochDone(options, epoch)) break;
+    }
+  }
+
+  protected estimate(u: number, i: number): number {
+    if (u >= 0 && i >= 0) {
+      const k4 = this.k4;
+      const pu = this.userFactors;
+      const qi = this.itemFactors;
+      const po = u * k4;
+      const qo = i * k4;
+      let dot = 0;
+      for (let f = 0; f < k4; f++) dot += pu[po + f]! * qi[qo + f]!;
+      return this.biased ? this.globalMean + this.bu[u]! + this.bi[i]! + dot : dot;
+    }
+    if (!this.biased) return this.globalMean;
+    return this.globalMean + (u >= 0 ? this.bu[u]! : 0) + (i >= 0 ? this.bi[i]! : 0);
+  }
+
+  /** One kernel call scores every movie for a known user; the rest falls back to `estimate`. */
+  protected override scoreMovies(u: number, movies: Int32Array, out: Float64Array): void {
+    if (u < 0 || movies.length < 64) {
+      super.scoreMovies(u, movies, out);
+      return;
+    }
+    const s = this.ensureScorer();
+    const base = this.biased ? this.globalMean + this.bu[u]! : 0;
+    s.kernel.scoreAll(
+      s.userPtr + u * this.k4 * 4,
+      s.qiPtr,
+      s.biPtr,
+      this.movieIds.length,
+      this.k4,
+      base,
+      s.outPtr,
+    );
+    for (let k = 0; k < movies.length; k++) {
+      const i = movies[k]!;
+      out[k] = i >= 0 ? s.out[i]! : this.estimate(u, i);
+    }
+  }
+
+  /** Copies the factors into a kernel arena the first time a loaded (or JS-fitted) model ranks. */
+  private ensureScorer(): Scorer {
+    if (this.scorer) return this.scorer;
+    const nUsers = this.userIds.length;
+    const nMovies = this.movieIds.length;
+    const arena = new KernelArena(
+      KernelArena.bytesFor([
+        ['f32', nUsers * this.k4],
+        ['f32', nMovies * this.k4],
+        ['f32', nMovies],
+        ['f64', nMovies],
+      ]),
+    );
+    const users = arena.alloc('f32', nUsers * this.k4);
+    const qi = arena.alloc('f32', nMovies * this.k4);
+    const bi = arena.alloc('f32', nMovies);
+    const out = arena.alloc('f64', nMovies);
+    users.view.set(this.userFactors);
+    qi.view.set(this.itemFactors);
+    // Unbiased models score without b_i (their b_i stay 0 anyway).
+    bi.view.set(this.bi);
+    this.scorer = {
+      kernel: arena.kernel,
+      userPtr: users.ptr,
+      qiPtr: qi.ptr,
+      biPtr: bi.ptr,
+      out: out.view,
+      outPtr: out.ptr,
+    };
+    return this.scorer;
+  }
+
+  protected saveState(): { sections: Map<string, SectionArray>; meta?: Record<string, JsonValue> } {
+    return {
+      sections: new Map<string, SectionArray>([
+        ['userFactors', this.userFactors],
+        ['itemFactors', this.itemFactors],
+        ['bu', this.bu],
+        ['bi', this.bi],
+      ]),
+      meta: { k: this.k, k4: this.k4, biased: this.biased },
+    };
+  }
+
+  protected loadState(
+    sections: ReadonlyMap<string, SectionArray>,
+    meta: Readonly<Record<string, JsonValue>>,
+  ): void {
+    const k = meta.k;
+    const k4 = meta.k4;
+    if (typeof k !== 'number' || typeof k4 !== 'number' || k4 !== ((k + 3) & ~3)) {
+      throw new ArtifactError(`${this.kind} artifact has a bad factor count`);
+    }
+    const nUsers = this.userIds.length;
+    const nMovies = this.movieIds.length;
+    this.k = k;
+    this.k4 = k4;
+    this.biased = meta.biased !== false;
+    this.userFactors = requireSection(this.kind, sections, 'userFactors', Float32Array, nUsers * k4);
+    this.itemFactors = requireSection(this.kind, sections, 'itemFactors', Float32Array, nMovies * k4);
+    this.bu = requireSection(this.kind, sections, 'bu', Float32Array, nUsers);
+    this.bi = requireSection(this.kind, sections, 'bi', Float32Array, nMovies);
+    this.scorer = null;
+  }
+}

@@ -1,4 +1,5 @@
 import { barChart, type LineSeries, lineChart } from '../charts/index.ts';
+import type { AbTest } from '../experiments/ab-tests.ts';
 import type { TrackStatus } from '../monitoring/track-status.ts';
 import type { AliasHistoryEntry } from '../registry/aliases.ts';
 import type { ModelVersion } from '../registry/model-versions.ts';
@@ -120,5 +121,43 @@ export function versionMetricsChart(versions: readonly ModelVersion[]): string {
     categories: shown.map((v) => `v${v.version}${v.aliases.length ? ` (${v.aliases.join(', ')})` : ''}`),
     series: keys.map((k) => ({ name: k, values: shown.map((v) => v.metrics[k] ?? 0) })),
     xLabel: 'version',
+  });
+}
+
+/** One arm's cumulative figures at the end of one day of an A/B test. */
+export interface AbArmDay {
+  readonly arm: string;
+  /** End of the day, epoch ms. */
+  readonly day: number;
+  readonly n: number;
+  readonly accuracy: number;
+  readonly low: number;
+  readonly high: number;
+}
+
+/** Per-arm cumulative accuracy with 95 % bands over the days of a test. */
+export function abTestChart(test: AbTest | null, timeline: readonly AbArmDay[]): string {
+  const arms = ['champion', 'challenger'] as const;
+  const versionOf = (arm: string) => (arm === 'champion' ? test?.championVersion : test?.challengerVersion);
+  return lineChart({
+    title: test ? `A/B test #${test.id}: accuracy by arm (${test.status})` : 'A/B test: none yet',
+    description: test
+      ? `Cumulative liked-accuracy of each arm with its 95 % interval, v${test.championVersion} (champion) against v${test.challengerVersion} (challenger).`
+      : 'No A/B test has been started.',
+    xLabel: 'day',
+    yLabel: 'accuracy',
+    xFormat: 'date',
+    yDomain: [0, 1],
+    yFormat: percent,
+    series: arms
+      .map((arm) => {
+        const days = timeline.filter((d) => d.arm === arm);
+        return {
+          name: `${arm} v${versionOf(arm) ?? '?'}`,
+          points: days.map((d) => ({ x: d.day, y: d.accuracy })),
+          band: days.map((d) => ({ x: d.day, low: d.low, high: d.high })),
+        };
+      })
+      .filter((s) => s.points.length > 0),
   });
 }

@@ -1,4 +1,5 @@
 import type { AnyRoute } from '../route-spec.ts';
+import { adminAbRoutes } from './admin-ab-routes.ts';
 import { adminStatusRoutes } from './admin-status-routes.ts';
 import { adminTrackingRoutes } from './admin-tracking-routes.ts';
 import { adminVersionsRoutes } from './admin-versions-routes.ts';
@@ -6,6 +7,7 @@ import { authRoutes } from './auth-routes.ts';
 import { healthRoutes } from './health-routes.ts';
 import { movieRoutes } from './movies-routes.ts';
 import { ratingRoutes } from './ratings-routes.ts';
+import { recommendationRoutes } from './recommendations-routes.ts';
 
 /** Every route of the server, by area. Explicit, like every registry in MovieNight. */
 export const allRoutes: readonly AnyRoute[] = [
@@ -13,7 +15,9 @@ export const allRoutes: readonly AnyRoute[] = [
   ...authRoutes,
   ...movieRoutes,
   ...ratingRoutes,
+  ...recommendationRoutes,
   ...adminStatusRoutes,
   ...adminTrackingRoutes,
   ...adminVersionsRoutes,
+  ...adminAbRoutes,
 ];

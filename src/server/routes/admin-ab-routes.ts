@@ -1,0 +1,172 @@
+import { z } from 'zod';
+import type { Queryable } from '../../db/database.ts';
+import { NotFoundError } from '../../errors.ts';
+import {
+  decideAbTest,
+  evaluateAbTest,
+  getAbTest,
+  getRunningAbTest,
+  listAbTests,
+  startAbTest,
+  stopAbTest,
+} from '../../experiments/ab-tests.ts';
+import { proportion } from '../../experiments/statistics.ts';
+import { type AbArmDay, abTestChart } from '../dashboard-charts.ts';
+import { type AnyRoute, defineRoute } from '../route-spec.ts';
+import { svgResponse } from './admin-tracking-routes.ts';
+
+const dayMs = 86_400_000;
+
+/**
+ * Each arm's cumulative accuracy at the end of each day of a test, with its 95 % interval: how the
+ * evidence built up. Read from the tracker's quality rows of the test (the per-arm outcomes).
+ */
+export async function abTestTimeline(db: Queryable, testId: number): Promise<AbArmDay[]> {
+  const rows = await db.all<{
+    arm: string;
+    day: number | string;
+    n: number | string;
+    hits: number | string | null;
+  }>(
+    `SELECT arm, (rated_at / ${dayMs}) AS day, COUNT(*) AS n, SUM(hit) AS hits FROM recommendation_quality
+      WHERE ab_test_id = ? AND hit IS NOT NULL GROUP BY arm, (rated_at / ${dayMs}) ORDER BY 2`,
+    [testId],
+  );
+  const out: AbArmDay[] = [];
+  const totals = new Map<string, { n: number; hits: number }>();
+  for (const r of rows) {
+    const t = totals.get(r.arm) ?? { n: 0, hits: 0 };
+    t.n += Number(r.n);
+    t.hits += Number(r.hits ?? 0);
+    totals.set(r.arm, t);
+    const e = proportion(t.hits, t.n);
+    out.push({
+      arm: r.arm,
+      day: (Math.floor(Number(r.day)) + 1) * dayMs,
+      n: t.n,
+      accuracy: e.value,
+      low: e.low,
+      high: e.high,
+    });
+  }
+  return out;
+}
+
+const testIdParam = z.object({
+  id: z.coerce.number().int('must be a whole number').positive('must be positive'),
+});
+
+export const adminAbRoutes: readonly AnyRoute[] = [
+  defineRoute({
+    method: 'get',
+    path: '/api/admin/ab-tests',
+    tag: 'admin: A/B tests',
+    summary: 'Every A/B test, newest first',
+    access: 'admin',
+    async handler({ server }) {
+      return { tests: await listAbTests(server.db) };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/admin/ab-tests',
+    tag: 'admin: A/B tests',
+    summary: 'Start an A/B test of the champion against a challenger version (409 when one is running)',
+    access: 'admin',
+    status: 201,
+    body: z
+      .object({
+        challengerVersion: z.number().int('must be a whole number').positive('must be positive'),
+        traffic: z
+          .number()
+          .gt(0)
+          .lt(1)
+          .optional()
+          .describe('share of users sent to the challenger; default 0.5'),
+        minSamples: z.number().int().min(1).max(1_000_000).optional(),
+        maxDays: z.number().positive().max(365).optional(),
+      })
+      .strict(),
+    async handler({ c, body, server }) {
+      const test = await startAbTest(server.db, {
+        challengerVersion: body.challengerVersion,
+        autoActivateThreshold: server.config.autoActivateThreshold,
+        now: server.now(),
+        ...(body.traffic === undefined ? {} : { traffic: body.traffic }),
+        ...(body.minSamples === undefined ? {} : { minSamples: body.minSamples }),
+        ...(body.maxDays === undefined ? {} : { maxDays: body.maxDays }),
+      });
+      return c.json(test, 201);
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/admin/ab-tests/current',
+    tag: 'admin: A/B tests',
+    summary: 'The running test with its statistics and verdict so far (changes nothing); null when none runs',
+    access: 'admin',
+    async handler({ server }) {
+      const running = await getRunningAbTest(server.db);
+      if (!running) return { test: null, analysis: null, timeline: [] };
+      const evaluation = await evaluateAbTest(server.db, { testId: running.id, now: server.now() });
+      return { ...evaluation, timeline: await abTestTimeline(server.db, running.id) };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/admin/ab-tests/current/validate',
+    tag: 'admin: A/B tests',
+    summary:
+      'Validate the running test and apply its verdict: activate the challenger, discard it, or continue',
+    access: 'admin',
+    async handler({ server }) {
+      const result = await decideAbTest(server.db, { now: server.now() });
+      if (!result) throw new NotFoundError('no A/B test is running');
+      return result;
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/admin/ab-tests/current/stop',
+    tag: 'admin: A/B tests',
+    summary: 'Stop the running test without a decision (the champion stays)',
+    access: 'admin',
+    body: z
+      .object({ reason: z.string().trim().min(1).max(300).optional() })
+      .strict()
+      .optional(),
+    async handler({ body, server }) {
+      return stopAbTest(server.db, { now: server.now(), ...(body?.reason ? { reason: body.reason } : {}) });
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/admin/ab-tests/:id',
+    tag: 'admin: A/B tests',
+    summary: 'One test with its statistics (final for an ended test) and per-arm accuracy over time',
+    access: 'admin',
+    params: testIdParam,
+    async handler({ params, server }) {
+      const evaluation = await evaluateAbTest(server.db, { testId: params.id });
+      return { ...evaluation, timeline: await abTestTimeline(server.db, params.id) };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/admin/charts/ab-test',
+    tag: 'admin: charts',
+    summary:
+      'SVG: per-arm cumulative accuracy with 95 % intervals over the days of a test (default: running or latest)',
+    access: 'admin',
+    produces: 'image/svg+xml',
+    query: z.object({ id: z.coerce.number().int().positive().optional() }).strict(),
+    async handler({ c, query, server }) {
+      const test =
+        query.id !== undefined
+          ? await getAbTest(server.db, query.id)
+          : ((await getRunningAbTest(server.db)) ?? (await listAbTests(server.db))[0] ?? null);
+      const timeline = test ? await abTestTimeline(server.db, test.id) : [];
+      return svgResponse(c, abTestChart(test, timeline));
+    },
+  }),
+];

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { type ServedItem, serveRecommendations } from '../../recommend/serve-recommendations.ts';
+import { type AnyRoute, defineRoute } from '../route-spec.ts';
+import { movieSchema, movieViews } from './movies-routes.ts';
+
+const pickSchema = z.object({
+  rank: z.number(),
+  movie: movieSchema,
+  predictedRating: z.number(),
+  explanation: z.string(),
+});
+
+export const recommendationRoutes: readonly AnyRoute[] = [
+  defineRoute({
+    method: 'get',
+    path: '/api/recommendations',
+    tag: 'recommendations',
+    summary:
+      "Tonight's picks for the signed-in user: top-N with predicted rating and reason, recorded with the serving version and A/B arm",
+    access: 'user',
+    query: z
+      .object({
+        n: z.coerce.number().int().min(1).max(100).default(10),
+        genre: z.string().trim().min(1).max(60).optional(),
+        yearFrom: z.coerce.number().int().min(1800).max(2200).optional(),
+        yearTo: z.coerce.number().int().min(1800).max(2200).optional(),
+      })
+      .strict(),
+    response: z.object({
+      userId: z.number(),
+      modelVersion: z.number(),
+      abTestId: z.number().nullable(),
+      arm: z.string(),
+      newUser: z.boolean(),
+      note: z.string().nullable(),
+      servedAt: z.number(),
+      recommendations: z.array(pickSchema),
+    }),
+    async handler({ query, principal, server }) {
+      const served = await serveRecommendations(
+        server.db,
+        {
+          userId: principal.userId,
+          n: query.n,
+          filters: {
+            ...(query.genre === undefined ? {} : { genre: query.genre }),
+            ...(query.yearFrom === undefined ? {} : { yearFrom: query.yearFrom }),
+            ...(query.yearTo === undefined ? {} : { yearTo: query.yearTo }),
+          },
+        },
+        { now: server.now() },
+      );
+      server.metrics.countRecommendationsServed();
+      const views = await movieViews(
+        server.db,
+        served.items.map((i) => ({
+          id: i.movieId,
+          title: i.title,
+          year: i.year,
+          genres: i.genres.join('|'),
+        })),
+        undefined,
+      );
+      return {
+        userId: served.userId,
+        modelVersion: served.modelVersion,
+        abTestId: served.abTestId,
+        arm: served.arm,
+        newUser: served.newUser,
+        note: served.note,
+        servedAt: served.servedAt,
+        recommendations: served.items.map((item, i) => ({
+          rank: item.rank,
+          movie: views[i]!,
+          predictedRating: item.predictedRating,
+          explanation: explanationOf(item),
+        })),
+      };
+    },
+  }),
+];
+
+/** Why a movie is on the list, in words, from how the model arrived at its prediction. */
+function explanationOf(item: ServedItem): string {
+  switch (item.fallback) {
+    case 'none':
+      return `Predicted ${item.predictedRating.toFixed(1)} ★ from your ratings and those of people with similar taste.`;
+    case 'unknown-user':
+    case 'unknown-both':
+      return 'Well rated by other viewers; rate a few movies to get picks made for you.';
+    case 'unknown-movie':
+      return 'New in the catalogue: predicted from your average rating.';
+  }
+}

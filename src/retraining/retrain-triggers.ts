@@ -260,6 +260,10 @@ export async function listSteps(db: Queryable, triggerId: number): Promise<Retra
     'SELECT step, status, details, started_at, ended_at FROM retrain_steps WHERE trigger_id = ? ORDER BY started_at, step',
     [triggerId],
   );
+  // Ordered by the flow, not by time: a simulated clock gives every step the same start time.
+  const order = ['data', 'tune', 'fit', 'compare', 'final-fit', 'register', 'deploy'];
+  const rank = (step: string) => (order.includes(step) ? order.indexOf(step) : order.length);
+  rows.sort((a, b) => Number(a.started_at) - Number(b.started_at) || rank(a.step) - rank(b.step));
   return rows.map((r) => ({
     step: r.step,
     status: r.status as RetrainStep['status'],

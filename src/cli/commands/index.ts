@@ -1,7 +1,11 @@
 import type { Command } from 'commander';
 import { rateCommand } from './rate.ts';
 import { trackCommand } from './track.ts';
+import { retrainCommand } from './retrain.ts';
 import { importCommand } from './import.ts';
+import { generateCommand } from './generate.ts';
+import { dbCommand } from './db.ts';
+import { demoCommand } from './demo.ts';
 
 /**
  * Every command of the `movienight` program, in the order `--help` lists them. Each entry adds
@@ -9,6 +13,10 @@ import { importCommand } from './import.ts';
  */
 export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [
   importCommand,
+  generateCommand,
+  dbCommand,
+  demoCommand,
   rateCommand,
   trackCommand,
+  retrainCommand,
 ];

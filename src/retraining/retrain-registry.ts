@@ -1,0 +1,167 @@
+import type { Config } from '../config.ts';
+import type { RatingsData } from '../data/ratings-data.ts';
+import type { Database } from '../db/database.ts';
+import type { ModelParams, RatingModel } from '../models/rating-model.ts';
+import { activateVersion, readAliases } from '../registry/aliases.ts';
+import { loadVersionArtifact } from '../registry/artifacts.ts';
+import { getVersion, registerVersion, trainingDataInfo } from '../registry/model-versions.ts';
+import type { OfflineComparison } from './offline-comparison.ts';
+
+/**
+ * The retrain orchestrator's use of the registry and of A/B tests (engineer D's code): which
+ * model is champion, registering the new version, and what to do with it.
+ */
+export interface ChampionInfo {
+  readonly version: number;
+  readonly kind: string;
+  readonly params: ModelParams;
+  /** The loaded model; null when its artifact cannot be read (the comparison then skips it). */
+  readonly model: RatingModel | null;
+  readonly loadError: string | null;
+}
+
+export async function readChampion(db: Database): Promise<ChampionInfo | null> {
+  const version = (await readAliases(db)).get('champion');
+  if (version === undefined) return null;
+  const v = await getVersion(db, version);
+  try {
+    return {
+      version,
+      kind: v.kind,
+      params: v.params,
+      model: await loadVersionArtifact(db, version),
+      loadError: null,
+    };
+  } catch (error) {
+    return { version, kind: v.kind, params: v.params, model: null, loadError: (error as Error).message };
+  }
+}
+
+/** The comparison as the flat, finite numbers a version's metrics hold. */
+export function comparisonMetrics(c: OfflineComparison): Record<string, number> {
+  const out: Record<string, number> = {
+    holdoutRows: c.holdoutRows,
+    rmse: c.candidate.rmse,
+    mae: c.candidate.mae,
+    accuracy: c.candidate.accuracy,
+    baselineAccuracy: c.candidate.baselineAccuracy,
+  };
+  if (c.champion) {
+    out.championRmse = c.champion.rmse;
+    out.championAccuracy = c.champion.accuracy;
+  }
+  if (c.relativeImprovement !== null) out.relativeImprovement = c.relativeImprovement;
+  for (const [k, v] of Object.entries(out)) if (!Number.isFinite(v)) delete out[k];
+  return out;
+}
+
+export async function registerCandidate(
+  db: Database,
+  input: {
+    model: RatingModel;
+    data: RatingsData;
+    parentVersion: number | null;
+    comparison: OfflineComparison;
+    tuningRunId?: string | null;
+    tuningTrialNumber?: number | null;
+    now: number;
+  },
+): Promise<number> {
+  const v = await registerVersion(db, {
+    model: input.model,
+    training: trainingDataInfo(input.data),
+    reason: 'retrain',
+    parentVersion: input.parentVersion,
+    tuningRunId: input.tuningRunId ?? null,
+    tuningTrialNumber: input.tuningTrialNumber ?? null,
+    metrics: comparisonMetrics(input.comparison),
+    now: input.now,
+  });
+  return v.version;
+}
+
+/** What the deploy step did with the new version. */
+export interface DeployOutcome {
+  readonly action: 'activated' | 'ab-test' | 'kept-champion';
+  readonly version: number;
+  readonly abTestId: number | null;
+  readonly summary: string;
+}
+
+export interface DeployInput {
+  readonly version: number;
+  readonly championVersion: number | null;
+  readonly comparison: OfflineComparison;
+  readonly activateIfBetter: boolean;
+  readonly autoActivateThreshold: number;
+  readonly traffic?: number;
+  readonly triggerId: number;
+  readonly now: number;
+}
+
+/**
+ * No champion → the new version becomes champion. With activateIfBetter → champion when its
+ * offline relative accuracy gain reaches autoActivateThreshold, else the champion stays. Otherwise
+ * the live A/B test decides (D's startAbTest), whatever the offline figures say: they are on past
+ * ratings, the test is on the users of tomorrow.
+ */
+export async function deployCandidate(db: Database, input: DeployInput): Promise<DeployOutcome> {
+  const v = input.version;
+  if (input.championVersion === null) {
+    await activateVersion(db, v, { reason: `retrain #${input.triggerId}: first model`, now: input.now });
+    return {
+      action: 'activated',
+      version: v,
+      abTestId: null,
+      summary: `v${v} activated (there was no champion)`,
+    };
+  }
+  const gain = input.comparison.relativeImprovement;
+  if (input.activateIfBetter) {
+    const pct = gain === null ? 'unknown' : `${(100 * gain).toFixed(1)} %`;
+    if (gain !== null && gain >= input.autoActivateThreshold) {
+      await activateVersion(db, v, {
+        reason: `retrain #${input.triggerId}: offline accuracy gain ${pct} ≥ ${(100 * input.autoActivateThreshold).toFixed(1)} %`,
+        now: input.now,
+      });
+      return {
+        action: 'activated',
+        version: v,
+        abTestId: null,
+        summary: `v${v} activated: offline accuracy gain ${pct}`,
+      };
+    }
+    return {
+      action: 'kept-champion',
+      version: v,
+      abTestId: null,
+      summary: `v${input.championVersion} kept: v${v}'s offline accuracy gain ${pct} is below ${(100 * input.autoActivateThreshold).toFixed(1)} %`,
+    };
+  }
+  const test = await startChallengerTest(db, input);
+  return {
+    action: 'ab-test',
+    version: v,
+    abTestId: test,
+    summary: `A/B test #${test} started: v${v} (challenger) against v${input.championVersion}`,
+  };
+}
+
+async function startChallengerTest(_db: Database, _input: DeployInput): Promise<number> {
+  throw new Error('A/B tests are not available yet');
+}
+
+/** What the scheduler's A/B pass did. */
+export interface AbDecisionSummary {
+  readonly testId: number;
+  readonly action: string;
+  readonly reason: string;
+}
+
+export async function decideRunningAbTest(
+  _db: Database,
+  _config: Pick<Config, 'autoActivateThreshold'>,
+  _now: number,
+): Promise<AbDecisionSummary | null> {
+  return null;
+}

@@ -1,0 +1,127 @@
+import type { Config } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import { checkForModelRevalidation, type RevalidationResult } from '../monitoring/revalidation-check.ts';
+import { runInWorker } from '../workers/worker-thread.ts';
+import { heartbeatRetrainLock } from './retrain-lock.ts';
+import { defaultHolder, type RetrainResult, runRetrain } from './retrain-orchestrator.ts';
+import { type AbDecisionSummary, decideRunningAbTest } from './retrain-registry.ts';
+import { openTrigger } from './retrain-triggers.ts';
+import type { RetrainWorkerReply, RetrainWorkerRequest } from './retrain-worker.ts';
+
+/** What one pass of the scheduler did. Plain data: the worker logs it, the simulation prints it. */
+export interface SchedulerTick {
+  readonly at: number;
+  readonly check: RevalidationResult;
+  readonly abTest: AbDecisionSummary | null;
+  readonly retrain: RetrainResult | null;
+  /** A retrain that failed to start or crashed its thread (the trigger records the rest). */
+  readonly error: string | null;
+}
+
+export interface SchedulerOptions {
+  readonly config: Config;
+  /**
+   * Where the database is (path or URL with password), for the training thread's own connection.
+   * Without it training runs in this thread (fine for the CLI and simulations, not for a server).
+   */
+  readonly location?: string;
+  readonly clock?: () => number;
+  readonly holder?: string;
+  /** Receives every tick (logging). */
+  readonly onTick?: (tick: SchedulerTick) => void;
+}
+
+/**
+ * One pass of the loop: revalidate the champion (which may record a trigger), let the running A/B
+ * test decide (D's decideAbTest: activate the challenger, discard it, or keep collecting), then
+ * run a pending retrain. The order matters: a decided A/B test frees the way for the next trigger,
+ * and a trigger recorded in this pass is run in this pass.
+ */
+export async function schedulerTick(db: Database, options: SchedulerOptions): Promise<SchedulerTick> {
+  const clock = options.clock ?? Date.now;
+  const { config } = options;
+  const check = await checkForModelRevalidation(db, config, { now: clock() });
+  const abTest = await decideRunningAbTest(db, config, clock());
+  let retrain: RetrainResult | null = null;
+  let error: string | null = null;
+  const open = await openTrigger(db);
+  if (open?.status === 'pending') {
+    const holder = options.holder ?? defaultHolder();
+    try {
+      if (options.location === undefined) {
+        retrain = await runRetrain(db, config, { triggerId: open.id, holder, clock });
+      } else {
+        retrain = await retrainInWorker(db, options.location, config, open.id, holder);
+      }
+    } catch (e) {
+      error = (e as Error).message;
+    }
+  }
+  const tick = { at: clock(), check, abTest, retrain, error };
+  options.onTick?.(tick);
+  return tick;
+}
+
+/**
+ * Trains in a worker thread; meanwhile this thread keeps the lock's heartbeat fresh (the worker's
+ * fit is one long synchronous computation that cannot heartbeat by itself).
+ */
+async function retrainInWorker(
+  db: Database,
+  location: string,
+  config: Config,
+  triggerId: number,
+  holder: string,
+): Promise<RetrainResult> {
+  const beat = setInterval(
+    () => void heartbeatRetrainLock(db, holder, Date.now()).catch(() => undefined),
+    Math.max(1000, (config.staleAfterSeconds * 1000) / 4),
+  );
+  try {
+    const reply = await runInWorker<RetrainWorkerRequest, RetrainWorkerReply>(
+      new URL('./retrain-worker.ts', import.meta.url),
+      { location, config, triggerId, holder },
+      { name: `retrain-${triggerId}` },
+    );
+    if (!reply.ok) throw new Error(reply.error);
+    return reply.result;
+  } finally {
+    clearInterval(beat);
+  }
+}
+
+export interface RunningScheduler {
+  /** Resolves once the current tick (if any) has finished; no tick starts after. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `schedulerTick` every schedulerIntervalSeconds until stopped: what `movienight worker` runs,
+ * and what the server starts beside itself. Ticks never overlap; an error in one tick is reported
+ * through onTick's `error` or `onError` and the loop goes on.
+ */
+export function startScheduler(
+  db: Database,
+  options: SchedulerOptions & { readonly onError?: (error: Error) => void },
+): RunningScheduler {
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> = Promise.resolve();
+  const loop = () => {
+    if (stopped) return;
+    running = schedulerTick(db, options)
+      .then(() => undefined)
+      .catch((e: Error) => options.onError?.(e))
+      .finally(() => {
+        if (!stopped) timer = setTimeout(loop, options.config.schedulerIntervalSeconds * 1000);
+      });
+  };
+  loop();
+  return {
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}

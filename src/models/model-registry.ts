@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../errors.ts';
 import { BaselineModel, baselineParamSpecs } from './baseline-model.ts';
+import { GenrePopularityModel, genrePopularityParamSpecs } from './genre-popularity-model.ts';
 import { ImplicitAlsModel, implicitAlsParamSpecs } from './implicit-als-model.ts';
 import { KnnBaselineModel, knnBaselineParamSpecs } from './knn-baseline-model.ts';
 import { decodeModel, type ModelArtifact } from './model-format.ts';
@@ -53,6 +54,12 @@ const entries: Readonly<Record<string, ModelEntry>> = {
       'Ranking model: weighted ALS on implicit feedback (which movies a user rates), for top-N quality rather than rating accuracy.',
     params: implicitAlsParamSpecs,
     create: (params) => new ImplicitAlsModel(params),
+  },
+  'genre-popularity': {
+    description:
+      'Cold start: biases plus each user’s genre tastes; places movies nobody rated by their genres, new users get well-rated popular movies.',
+    params: genrePopularityParamSpecs,
+    create: (params) => new GenrePopularityModel(params),
   },
 };
 

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { rateCommand } from './rate.ts';
 import { trackCommand } from './track.ts';
-import { retrainCommand } from './retrain.ts';
 import { importCommand } from './import.ts';
 import { generateCommand } from './generate.ts';
 import { dbCommand } from './db.ts';
@@ -18,5 +17,4 @@ export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [
   demoCommand,
   rateCommand,
   trackCommand,
-  retrainCommand,
 ];

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeEachDatabase, type TestDatabase } from '../../test/helpers/databases.ts';
 import { loadConfig } from '../config.ts';
 import { generateIntoDatabase } from '../data/generate.ts';
+import { getRunningAbTest } from '../experiments/ab-tests.ts';
 import { championVersion } from '../monitoring/champion.ts';
 import { retrainLockState } from './retrain-lock.ts';
 import { runRetrain } from './retrain-orchestrator.ts';
@@ -64,6 +65,21 @@ describeEachDatabase('retrain orchestrator', (kind) => {
     expect(second.deploy?.action).toBe('kept-champion');
     expect(second.comparison?.champion).not.toBeNull();
     expect(await championVersion(t.db)).toBe(first.newVersion);
+  });
+
+  it('with a champion, the new version goes into an A/B test against it', async () => {
+    const first = await runRetrain(t.db, config, { model: 'baseline', seed: 1 });
+    const second = await runRetrain(t.db, config, { model: 'baseline', seed: 2, abTraffic: 0.3 });
+    expect(second.deploy?.action).toBe('ab-test');
+    const test = await getRunningAbTest(t.db);
+    expect(test?.id).toBe(second.deploy?.abTestId);
+    expect(test?.championVersion).toBe(first.newVersion);
+    expect(test?.challengerVersion).toBe(second.newVersion);
+    expect(test?.traffic).toBe(0.3);
+    expect(await championVersion(t.db)).toBe(first.newVersion);
+    const [trigger] = await listTriggers(t.db);
+    expect(trigger?.abTestId).toBe(test?.id);
+    expect(trigger?.outcome).toMatch(/A\/B test #\d+ started/);
   });
 
   for (const step of ['fit', 'deploy'] as const) {

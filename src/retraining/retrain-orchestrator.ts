@@ -49,6 +49,10 @@ export interface RetrainOptions {
   readonly holdoutFraction?: number;
   /** Share of users the challenger serves in the A/B test (default D's default). */
   readonly abTraffic?: number;
+  /** Rated recommendations each arm needs before the A/B test decides (default D's default). */
+  readonly abMinSamples?: number;
+  /** Days after which an undecided A/B test discards the challenger (default D's default). */
+  readonly abMaxDays?: number;
 }
 
 export type RetrainSettings = Pick<
@@ -272,6 +276,8 @@ export async function runRetrain(
         activateIfBetter: opts.activateIfBetter ?? false,
         autoActivateThreshold: config.autoActivateThreshold,
         ...(opts.abTraffic === undefined ? {} : { traffic: opts.abTraffic }),
+        ...(opts.abMinSamples === undefined ? {} : { abMinSamples: opts.abMinSamples }),
+        ...(opts.abMaxDays === undefined ? {} : { abMaxDays: opts.abMaxDays }),
         triggerId: trigger.id,
         now: clock(),
       });

@@ -1,6 +1,6 @@
-import type { Config } from '../config.ts';
 import type { RatingsData } from '../data/ratings-data.ts';
 import type { Database } from '../db/database.ts';
+import { decideAbTest, startAbTest } from '../experiments/ab-tests.ts';
 import type { ModelParams, RatingModel } from '../models/rating-model.ts';
 import { activateVersion, readAliases } from '../registry/aliases.ts';
 import { loadVersionArtifact } from '../registry/artifacts.ts';
@@ -95,6 +95,9 @@ export interface DeployInput {
   readonly activateIfBetter: boolean;
   readonly autoActivateThreshold: number;
   readonly traffic?: number;
+  /** A/B policy overrides (D's defaults otherwise): rated recommendations per arm, days. */
+  readonly abMinSamples?: number;
+  readonly abMaxDays?: number;
   readonly triggerId: number;
   readonly now: number;
 }
@@ -147,21 +150,44 @@ export async function deployCandidate(db: Database, input: DeployInput): Promise
   };
 }
 
-async function startChallengerTest(_db: Database, _input: DeployInput): Promise<number> {
-  throw new Error('A/B tests are not available yet');
+async function startChallengerTest(db: Database, input: DeployInput): Promise<number> {
+  const test = await startAbTest(db, {
+    challengerVersion: input.version,
+    autoActivateThreshold: input.autoActivateThreshold,
+    ...(input.traffic === undefined ? {} : { traffic: input.traffic }),
+    ...(input.abMinSamples === undefined ? {} : { minSamples: input.abMinSamples }),
+    ...(input.abMaxDays === undefined ? {} : { maxDays: input.abMaxDays }),
+    now: input.now,
+  });
+  return test.id;
 }
 
 /** What the scheduler's A/B pass did. */
 export interface AbDecisionSummary {
   readonly testId: number;
-  readonly action: string;
+  readonly championVersion: number;
+  readonly challengerVersion: number;
+  /** activated / discarded, or null while the test keeps collecting. */
+  readonly applied: 'activated' | 'discarded' | null;
+  readonly verdict: string;
   readonly reason: string;
+  readonly champion: { readonly n: number; readonly accuracy: number };
+  readonly challenger: { readonly n: number; readonly accuracy: number };
 }
 
-export async function decideRunningAbTest(
-  _db: Database,
-  _config: Pick<Config, 'autoActivateThreshold'>,
-  _now: number,
-): Promise<AbDecisionSummary | null> {
-  return null;
+/** Lets the running A/B test decide (D's decideAbTest); null when none is running. */
+export async function decideRunningAbTest(db: Database, now: number): Promise<AbDecisionSummary | null> {
+  const r = await decideAbTest(db, { now });
+  if (!r) return null;
+  const a = r.analysis;
+  return {
+    testId: r.test.id,
+    championVersion: r.test.championVersion,
+    challengerVersion: r.test.challengerVersion,
+    applied: r.applied,
+    verdict: a.verdict.action,
+    reason: a.verdict.reason,
+    champion: { n: a.arms.champion.n, accuracy: a.arms.champion.accuracy.value },
+    challenger: { n: a.arms.challenger.n, accuracy: a.arms.challenger.accuracy.value },
+  };
 }

@@ -41,7 +41,7 @@ export async function schedulerTick(db: Database, options: SchedulerOptions): Pr
   const clock = options.clock ?? Date.now;
   const { config } = options;
   const check = await checkForModelRevalidation(db, config, { now: clock() });
-  const abTest = await decideRunningAbTest(db, config, clock());
+  const abTest = await decideRunningAbTest(db, clock());
   let retrain: RetrainResult | null = null;
   let error: string | null = null;
   const open = await openTrigger(db);

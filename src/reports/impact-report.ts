@@ -9,6 +9,8 @@ import { ratingMetrics } from '../metrics/rating-metrics.ts';
 import { createModel, modelKinds } from '../models/model-registry.ts';
 import type { ModelParams } from '../models/rating-model.ts';
 import { Rng } from '../random/rng.ts';
+import { readAliases } from '../registry/aliases.ts';
+import { getVersion } from '../registry/model-versions.ts';
 import { loadClassifiedRatings } from './classified-ratings.ts';
 
 export interface ImpactOptions {
@@ -128,24 +130,12 @@ interface ChampionConfig {
   readonly trainRows: number;
 }
 
-/** The champion version's kind and params (alias table of migration 004), if one is set. */
+/** The champion version's kind and params (D's registry), if a champion is set. */
 async function championConfig(db: Queryable): Promise<ChampionConfig | undefined> {
-  const row = await db.get<{
-    version: number;
-    model_kind: string;
-    params: string;
-    train_rows: number | string;
-  }>(
-    `SELECT v.version, v.model_kind, v.params, v.train_rows FROM model_aliases a
-     JOIN model_versions v ON v.version = a.version WHERE a.alias = 'champion'`,
-  );
-  if (!row) return undefined;
-  return {
-    version: Number(row.version),
-    kind: row.model_kind,
-    params: JSON.parse(row.params) as ModelParams,
-    trainRows: Number(row.train_rows),
-  };
+  const version = (await readAliases(db)).get('champion');
+  if (version === undefined) return undefined;
+  const v = await getVersion(db, version);
+  return { version: v.version, kind: v.kind, params: v.params, trainRows: v.training.rows };
 }
 
 async function count(db: Queryable, sql: string): Promise<number> {

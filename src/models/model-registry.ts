@@ -7,7 +7,8 @@ import { decodeModel, type ModelArtifact } from './model-format.ts';
 import { PopularityModel, popularityParamSpecs } from './popularity-model.ts';
 import type { ModelParams, RatingModel } from './rating-model.ts';
 import { type ParamSpecs, resolveParams } from './rating-model-base.ts';
-import { SvdModel, svdParamSpecs } from './svd-model.ts';
+import { SvdModel, svdParamSpecs, svdppParamSpecs } from './svd-model.ts';
+import { SvdppModel } from './svdpp-model.ts';
 
 /** A model that can also be restored from a decoded artifact (every RatingModelBase can). */
 export interface RestorableModel extends RatingModel {
@@ -33,9 +34,16 @@ const entries: Readonly<Record<string, ModelEntry>> = {
     create: (params) => new BaselineModel(params),
   },
   svd: {
-    description: 'Biased matrix factorisation by SGD (Funk/Koren, Surprise SVD defaults); WebAssembly SIMD kernel.',
+    description:
+      'Biased matrix factorisation by SGD (Funk/Koren, Surprise SVD defaults); WebAssembly SIMD kernel.',
     params: svdParamSpecs,
     create: (params) => new SvdModel(params),
+  },
+  svdpp: {
+    description:
+      'SVD++: SVD plus implicit feedback (which movies a user rated); exact per-user batched y update, WebAssembly SIMD.',
+    params: svdppParamSpecs,
+    create: (params) => new SvdppModel(params),
   },
   popularity: {
     description:

@@ -188,7 +188,7 @@ export function svdEpochJs(
 }
 
 /** Scoring state for a fast top-N: factors inside a kernel arena. */
-interface Scorer {
+export interface Scorer {
   readonly kernel: MfKernelExports;
   readonly userPtr: number;
   readonly qiPtr: number;

@@ -5,6 +5,7 @@ import { importCommand } from './import.ts';
 import { generateCommand } from './generate.ts';
 import { dbCommand } from './db.ts';
 import { demoCommand } from './demo.ts';
+import { tuneCommand } from './tune.ts';
 
 /**
  * Every command of the `movienight` program, in the order `--help` lists them. Each entry adds
@@ -17,4 +18,5 @@ export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [
   demoCommand,
   rateCommand,
   trackCommand,
+  tuneCommand,
 ];

@@ -1,0 +1,332 @@
+import { availableParallelism } from 'node:os';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import { InvalidInputError } from '../../errors.ts';
+import { bestHpPathFor } from '../../tuning/best-hp.ts';
+import { objectiveMetrics, requireObjective } from '../../tuning/objective.ts';
+import { reviewTuning, type TuningReview } from '../../tuning/review.ts';
+import {
+  type RunTuningOptions,
+  runTuning,
+  type TuningProgress,
+  type TuningResult,
+} from '../../tuning/run-tuning.ts';
+import { requireTuningMethod, tuningMethods } from '../../tuning/sampler-registry.ts';
+import { readSearchSpace } from '../../tuning/search-space.ts';
+import { runTuningWorkflow, type TuningWorkflowResult } from '../../tuning/workflow.ts';
+import { databaseLocation, integerOption, printResult, withDatabase } from '../context.ts';
+
+interface TuneFlags {
+  readonly method: string;
+  readonly model: string;
+  readonly trials?: number;
+  readonly objective: string;
+  readonly folds: number;
+  readonly workers?: number;
+  readonly seed: number;
+  readonly space?: string;
+  readonly json?: boolean;
+  readonly bestOut?: string;
+  readonly resume?: string;
+  readonly prune: boolean;
+  readonly progress: boolean;
+}
+
+const fmt = (v: number | null | undefined, digits = 4) =>
+  v === null || v === undefined ? '—' : v.toFixed(digits);
+const pct = (v: number | null | undefined) =>
+  v === null || v === undefined ? '—' : `${(v * 100).toFixed(2)} %`;
+
+/** Trials done, best so far and ETA on stderr, only on a terminal. */
+function progressBar(enabled: boolean): { onProgress?: (p: TuningProgress) => void; stop(): void } {
+  if (!enabled || !process.stderr.isTTY) return { stop() {} };
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: 'tuning [{bar}] {value}/{total} trials | best {best} | running {running} | ETA {eta_formatted}',
+      hideCursor: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    onProgress(p) {
+      if (!started) {
+        bar.start(p.planned, p.done, { best: fmt(p.bestValue), running: p.running });
+        started = true;
+      }
+      bar.update(p.done, { best: fmt(p.bestValue), running: p.running });
+    },
+    stop() {
+      if (started) bar.stop();
+      started = false;
+    },
+  };
+}
+
+/** Stops the run cleanly on Ctrl-C: in-flight trials are recorded failed, the run resumable. */
+function interruptible(): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const onSignal = () => {
+    process.stderr.write('\nstopping: the run can be continued with --resume\n');
+    controller.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+function commonOptions(flags: TuneFlags, command: Command): RunTuningOptions {
+  const space = flags.space ? readSearchSpace(flags.space) : undefined;
+  if (space?.model !== undefined && space.model !== flags.model) {
+    throw new InvalidInputError(
+      `--space ${flags.space} is for model ${space.model}, but --model is ${flags.model}`,
+    );
+  }
+  return {
+    model: flags.model,
+    objective: requireObjective(flags.objective),
+    folds: flags.folds,
+    workers: flags.workers ?? availableParallelism(),
+    seed: flags.seed,
+    prune: flags.prune,
+    ...(space ? { space } : {}),
+    bestOut: flags.bestOut ?? bestHpPathFor(databaseLocation(command)),
+  };
+}
+
+export function renderTuning(r: TuningResult): string {
+  const lines = [
+    `run ${r.run.id}: ${r.run.method} on ${r.run.model}, ${r.run.status}, ${r.run.trialsDone}/${r.run.trialsPlanned} trials`,
+    `  states: ${['complete', 'pruned', 'failed'].map((s) => `${r.trials.filter((t) => t.state === s).length} ${s}`).join(', ')}`,
+  ];
+  if (r.best && r.bestHp) {
+    const m = r.bestHp.metrics;
+    lines.push(
+      `  best: trial ${r.best.number}, ${r.run.objective} ${fmt(r.best.value)} (accuracy ${pct(m.accuracy)}, rmse ${fmt(m.rmse)})`,
+      `  params: ${JSON.stringify(r.best.params)}`,
+      `  vs majority baseline ${pct(r.bestHp.baseline.majorityAccuracy)}: ${m.accuracy >= r.bestHp.baseline.majorityAccuracy ? '+' : ''}${((m.accuracy - r.bestHp.baseline.majorityAccuracy) * 100).toFixed(2)} points`,
+    );
+    const d = r.bestHp.baseline.defaultMetrics;
+    if (d) lines.push(`  default config: accuracy ${pct(d.accuracy)}, rmse ${fmt(d.rmse)}`);
+  } else {
+    lines.push('  no complete trial');
+  }
+  lines.push(
+    r.bestHpWritten
+      ? `  new best written to ${r.bestHpWritten}`
+      : '  best_hp.json unchanged (not a new best)',
+  );
+  if (r.run.status !== 'complete') lines.push(`  continue with: movienight tune --resume ${r.run.id}`);
+  return lines.join('\n');
+}
+
+export function renderReview(r: TuningReview): string {
+  const lines = [
+    `run ${r.run.id}: ${r.run.method} on ${r.run.model}, objective ${r.run.objective} (${r.run.direction}), ${r.run.status}, ${r.run.trialsDone}/${r.run.trialsPlanned}`,
+    '',
+    'comparison:',
+  ];
+  for (const e of r.comparison) {
+    lines.push(
+      `  ${e.name.padEnd(18)} ${r.run.objective} ${fmt(e.value).padStart(7)}  accuracy ${pct(e.accuracy).padStart(9)}  rmse ${fmt(e.rmse).padStart(7)}${e.vsMajority !== null ? `  vs majority ${e.vsMajority >= 0 ? '+' : ''}${(e.vsMajority * 100).toFixed(2)} pts` : ''}${e.note ? `  (${e.note})` : ''}`,
+    );
+  }
+  lines.push('', 'top trials:');
+  for (const t of r.topTrials)
+    lines.push(
+      `  #${String(t.number).padEnd(4)} ${fmt(t.value)}  rmse ${fmt(t.rmse)}  ${JSON.stringify(t.params)}`,
+    );
+  lines.push('', 'parameter importance (η²):');
+  if (r.importance)
+    for (const p of r.importance)
+      lines.push(
+        `  ${p.param.padEnd(14)} ${'█'.repeat(Math.round(p.importance * 30)).padEnd(30)} ${p.importance.toFixed(2)}`,
+      );
+  else lines.push('  too few complete trials');
+  lines.push('', 'convergence (best so far):');
+  const c = r.convergence;
+  const marks = c.filter((p, i) => i === 0 || p.value !== c[i - 1]!.value);
+  lines.push(`  ${marks.map((p) => `#${p.number}: ${fmt(p.value)}`).join(' → ') || '—'}`);
+  lines.push(
+    `  states: ${Object.entries(r.states)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')}`,
+  );
+  return lines.join('\n');
+}
+
+function renderWorkflow(r: TuningWorkflowResult): string {
+  return [
+    renderTuning(r.first),
+    renderTuning(r.bayesian),
+    r.best
+      ? `overall best: trial ${r.best.trial.number} of ${r.best.runId}, value ${fmt(r.best.trial.value)}`
+      : 'no best',
+    r.version
+      ? `registered as version ${r.version.version} (reason tuned${r.version.aliases.length ? `, ${r.version.aliases.join(', ')}` : ''}) after a ${fmt(r.refitSeconds, 1)} s refit on all ratings`
+      : 'not registered',
+  ].join('\n');
+}
+
+function addRunOptions(cmd: Command): Command {
+  return cmd
+    .option('--model <kind>', 'model to tune (registry name)', 'svd')
+    .option('--objective <metric>', `metric to optimise: ${objectiveMetrics.join(', ')}`, 'accuracy')
+    .option(
+      '--folds <k>',
+      'k-fold cross-validation, same folds for every trial',
+      integerOption('--folds', 2),
+      3,
+    )
+    .option('--workers <n>', 'worker threads (default: number of cores)', integerOption('--workers', 0))
+    .option('--seed <s>', 'seed of folds, samplers and fits', integerOption('--seed', 0), 0)
+    .option('--space <file.json>', "search space JSON (default: the model's default space)")
+    .option('--no-prune', 'do not prune trials with the median rule')
+    .option('--best-out <path>', 'where best_hp.json goes (default: beside the SQLite file, or the cwd)')
+    .option('--no-progress', 'no progress bar even on a terminal')
+    .option('--json', 'print the best (the best_hp.json object) as JSON');
+}
+
+/** `movienight tune …`, `tune workflow`, `tune review`. */
+export function tuneCommand(program: Command): void {
+  const tune = addRunOptions(
+    program
+      .command('tune')
+      .description('Hyperparameter tuning: grid, random, Bayesian or TPE search, stored, parallel, resumable')
+      .option('--method <method>', `search method: ${tuningMethods.join(', ')}`, 'random')
+      .option(
+        '--trials <n>',
+        'trials to finish (default 81 grid / 50 random / 20 bayesian / 30 tpe)',
+        integerOption('--trials', 1),
+      )
+      .option('--resume <run-id>', 'continue an interrupted run (its own settings are used)'),
+  ).action(async (flags: TuneFlags, command: Command) => {
+    const base = commonOptions(flags, command);
+    const bar = progressBar(flags.progress && !flags.json);
+    const stop = interruptible();
+    try {
+      const result = await withDatabase(command, (db) =>
+        runTuning(db, {
+          ...base,
+          method: requireTuningMethod(flags.method),
+          ...(flags.trials !== undefined ? { trials: flags.trials } : {}),
+          ...(flags.resume ? { resume: flags.resume } : {}),
+          signal: stop.signal,
+          ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
+        }),
+      );
+      bar.stop();
+      // --json prints exactly the best_hp.json object (or, without a complete trial, why not).
+      if (flags.json) {
+        printResult(
+          true,
+          result.bestHp ?? { runId: result.run.id, status: result.run.status, best: null },
+          () => '',
+        );
+      } else {
+        printResult(false, result, renderTuning);
+      }
+    } finally {
+      bar.stop();
+      stop.dispose();
+    }
+  });
+
+  addRunOptions(
+    tune
+      .command('workflow')
+      .description(
+        'random (or grid) search, then Bayesian warm-started from it, then refit the best and register it',
+      )
+      .option('--first <method>', 'first stage: random or grid', 'random')
+      .option('--first-trials <n>', 'trials of the first stage', integerOption('--first-trials', 1))
+      .option(
+        '--bayesian-trials <n>',
+        'trials of the Bayesian stage',
+        integerOption('--bayesian-trials', 1),
+        20,
+      )
+      .option('--no-register', 'do not refit and register the best')
+      .option('--activate', 'make the registered version champion at once'),
+  ).action(
+    async (
+      flags: TuneFlags & {
+        first: string;
+        firstTrials?: number;
+        bayesianTrials: number;
+        register: boolean;
+        activate?: boolean;
+      },
+      command: Command,
+    ) => {
+      const base = commonOptions(flags, command);
+      const bar = progressBar(flags.progress && !flags.json);
+      const stop = interruptible();
+      try {
+        const result = await withDatabase(command, (db) =>
+          runTuningWorkflow(db, {
+            ...base,
+            first:
+              flags.first === 'grid'
+                ? 'grid'
+                : flags.first === 'random'
+                  ? 'random'
+                  : (() => {
+                      throw new InvalidInputError(
+                        `--first must be random or grid, got ${JSON.stringify(flags.first)}`,
+                      );
+                    })(),
+            ...(flags.firstTrials !== undefined ? { firstTrials: flags.firstTrials } : {}),
+            bayesianTrials: flags.bayesianTrials,
+            register: flags.register,
+            activate: flags.activate ?? false,
+            signal: stop.signal,
+            ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
+            onStage: (stage, detail) => {
+              bar.stop();
+              if (!flags.json) process.stderr.write(`${stage}: ${detail}\n`);
+            },
+          }),
+        );
+        bar.stop();
+        printResult(flags.json, result, renderWorkflow);
+      } finally {
+        bar.stop();
+        stop.dispose();
+      }
+    },
+  );
+
+  tune
+    .command('review')
+    .description(
+      'the best configuration vs the default, the majority baseline and the active model; top trials; importance; convergence',
+    )
+    .option('--run <id>', 'tuning run (default: the most recent)')
+    .option('--top <n>', 'how many top trials', integerOption('--top', 1), 5)
+    .option('--no-measure-active', "do not cross-validate the active model on the run's folds")
+    .option('--json', 'print as JSON')
+    .action(
+      async (
+        flags: { run?: string; top: number; measureActive: boolean; json?: boolean },
+        command: Command,
+      ) => {
+        const review = await withDatabase(command, (db) =>
+          reviewTuning(db, {
+            ...(flags.run ? { runId: flags.run } : {}),
+            top: flags.top,
+            measureActive: flags.measureActive,
+            bestHpPath: bestHpPathFor(databaseLocation(command)),
+          }),
+        );
+        printResult(flags.json, review, renderReview);
+      },
+    );
+}

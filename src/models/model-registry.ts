@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../errors.ts';
 import { BaselineModel, baselineParamSpecs } from './baseline-model.ts';
+import { BlendModel, blendParamSpecs } from './blend-model.ts';
 import { GenrePopularityModel, genrePopularityParamSpecs } from './genre-popularity-model.ts';
 import { ImplicitAlsModel, implicitAlsParamSpecs } from './implicit-als-model.ts';
 import { KnnBaselineModel, knnBaselineParamSpecs } from './knn-baseline-model.ts';
@@ -68,6 +69,12 @@ const entries: Readonly<Record<string, ModelEntry>> = {
       'Cold start: biases plus each user’s genre tastes; places movies nobody rated by their genres, new users get well-rated popular movies.',
     params: genrePopularityParamSpecs,
     create: (params) => new GenrePopularityModel(params),
+  },
+  blend: {
+    description:
+      'Several models combined with least-squares (ridge) weights fitted on held-out training ratings; the most accurate.',
+    params: blendParamSpecs,
+    create: (params) => new BlendModel(params, { createModel, loadModel, modelKinds }),
   },
 };
 

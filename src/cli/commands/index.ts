@@ -6,6 +6,7 @@ import { generateCommand } from './generate.ts';
 import { dbCommand } from './db.ts';
 import { demoCommand } from './demo.ts';
 import { tuneCommand } from './tune.ts';
+import { reportCommand } from './report.ts';
 
 /**
  * Every command of the `movienight` program, in the order `--help` lists them. Each entry adds
@@ -19,4 +20,5 @@ export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [
   rateCommand,
   trackCommand,
   tuneCommand,
+  reportCommand,
 ];

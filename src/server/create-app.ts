@@ -34,6 +34,11 @@ export interface CreateAppOptions {
    * the SQLite file; none for PostgreSQL or an in-memory database (work then runs in this thread).
    */
   readonly workerLocation?: string;
+  /**
+   * How stale the cached champion and running A/B test may be when serving, ms (default D's
+   * 2000). Tests use 0 to see a change at once.
+   */
+  readonly servingStalenessMs?: number;
   /** Extra routes (tests); the standard ones are always there. */
   readonly routes?: readonly AnyRoute[];
 }
@@ -147,6 +152,7 @@ export function createApp(options: CreateAppOptions): MovieNightApp {
         ? options.db.location
         : undefined),
     now: options.now ?? Date.now,
+    ...(options.servingStalenessMs === undefined ? {} : { servingStalenessMs: options.servingStalenessMs }),
   };
   const routes = [...allRoutes, ...(options.routes ?? [])];
   const app = new Hono<AppEnv>();

@@ -17,6 +17,8 @@ export interface ServerContext {
    * in this thread.
    */
   readonly workerLocation: string | undefined;
+  /** How stale the cached champion / running test may be when serving (default: D's). */
+  readonly servingStalenessMs?: number;
   /** The clock (tests pass a fixed one). */
   now(): number;
 }

@@ -43,6 +43,7 @@ export async function startTestServer(kind: DatabaseKind = sqliteKind): Promise<
     config: loadConfig({ env: {}, file: '/nonexistent' }),
     adminToken,
     webDist: null,
+    servingStalenessMs: 0,
   });
   const request: TestServer['request'] = async (method, path, options = {}) => {
     const headers: Record<string, string> = {};

@@ -48,7 +48,10 @@ export const recommendationRoutes: readonly AnyRoute[] = [
             ...(query.yearTo === undefined ? {} : { yearTo: query.yearTo }),
           },
         },
-        { now: server.now() },
+        {
+          now: server.now(),
+          ...(server.servingStalenessMs === undefined ? {} : { maxStalenessMs: server.servingStalenessMs }),
+        },
       );
       server.metrics.countRecommendationsServed();
       const views = await movieViews(

@@ -1,0 +1,69 @@
+import { readMovieLens } from '../src/data/read-movielens.ts';
+import { crossValidate } from '../src/evaluation/cross-validate.ts';
+import { createModel, loadModel } from '../src/models/model-registry.ts';
+import type { RatingModel } from '../src/models/rating-model.ts';
+import { mlLatestSmallDir, skipWithoutMlLatestSmall } from '../test/helpers/data-paths.ts';
+import { fmt, median } from './measure.ts';
+import type { Benchmark } from './run.ts';
+
+/**
+ * The engine's speed figures on ml-latest-small (issue 3): svd fit on all ratings (median of 5,
+ * after one warm-up), per-fold fit time and RMSE of svd and svdpp in 5-fold shuffled CV (seed 0),
+ * and top-10 latency for one user once the model is loaded. Targets: svd fit ≤ 0.17 s and RMSE
+ * ≤ 0.874; svdpp ≤ 3 s per fold and RMSE ≤ 0.861; top-10 < 1 ms.
+ */
+export const benchmark: Benchmark = {
+  name: 'models-speed',
+  description: 'svd/svdpp fit time and CV RMSE, top-10 latency (ml-latest-small)',
+  async run() {
+    if (!mlLatestSmallDir) {
+      console.log(skipWithoutMlLatestSmall);
+      return;
+    }
+    const { ratings } = await readMovieLens(mlLatestSmallDir);
+    console.log(`ratings: ${ratings.size}`);
+
+    let model: RatingModel = createModel('svd');
+    model.fit(ratings, { seed: 0 });
+    const fits: number[] = [];
+    for (let rep = 1; rep <= 5; rep++) {
+      const m = createModel('svd');
+      const t0 = performance.now();
+      m.fit(ratings, { seed: rep });
+      fits.push((performance.now() - t0) / 1000);
+      model = m;
+    }
+    console.log(
+      `svd fit on all ratings (100 factors, 20 epochs): median ${fmt(median(fits))} s ` +
+        `[${fits.map((s) => fmt(s)).join(', ')}] (target ≤ 0.17 s; Surprise 0.867 s)`,
+    );
+
+    for (const kind of ['svd', 'svdpp']) {
+      const cv = await crossValidate({ kind, data: ratings, folds: 5, seed: 0, ranking: false });
+      for (const f of cv.folds) {
+        console.log(`${kind} fold ${f.fold}: rmse ${fmt(f.rmse, 4)}  fit ${fmt(f.fitSeconds)} s`);
+      }
+      console.log(
+        `${kind} 5-fold mean: rmse ${fmt(cv.rmse, 4)}  mae ${fmt(cv.mae, 4)}  accuracy ${fmt(cv.accuracy, 4)}  ` +
+          `fit ${fmt(cv.fitSeconds)} s per fold`,
+      );
+    }
+
+    // Latency of a loaded model, as the server sees it: one user, their rated movies excluded.
+    const loaded = loadModel(model.save());
+    const user = ratings.users[0]!;
+    const seen = new Set<number>();
+    for (let k = 0; k < ratings.size; k++) if (ratings.users[k] === user) seen.add(ratings.movies[k]!);
+    loaded.recommend(user, { n: 10, exclude: seen });
+    const times: number[] = [];
+    for (let rep = 0; rep < 300; rep++) {
+      const t0 = performance.now();
+      loaded.recommend(user, { n: 10, exclude: seen });
+      times.push(performance.now() - t0);
+    }
+    console.log(
+      `svd top-10 for user ${user} (${seen.size} rated excluded, loaded model): median ${fmt(median(times))} ms ` +
+        `(target < 1 ms)`,
+    );
+  },
+};

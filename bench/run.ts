@@ -8,7 +8,9 @@ export interface Benchmark {
   run(): Promise<void>;
 }
 
-const benchmarks: ReadonlyArray<() => Promise<Benchmark>> = [];
+const benchmarks: ReadonlyArray<() => Promise<Benchmark>> = [
+  () => import('./models-speed.bench.ts').then((m) => m.benchmark),
+];
 
 const wanted = process.argv.slice(2);
 for (const load of benchmarks) {

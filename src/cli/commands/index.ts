@@ -7,6 +7,10 @@ import { dbCommand } from './db.ts';
 import { demoCommand } from './demo.ts';
 import { tuneCommand } from './tune.ts';
 import { reportCommand } from './report.ts';
+import { trainCommand } from './train.ts';
+import { versionsCommand } from './versions.ts';
+import { abCommand } from './ab.ts';
+import { recommendCommand } from './recommend.ts';
 
 /**
  * Every command of the `movienight` program, in the order `--help` lists them. Each entry adds
@@ -21,4 +25,8 @@ export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [
   trackCommand,
   tuneCommand,
   reportCommand,
+  trainCommand,
+  versionsCommand,
+  abCommand,
+  recommendCommand,
 ];

@@ -125,7 +125,7 @@ it('start, serve, rate, validate, automatic activation, history', async () => {
       abTestId: number | null;
       modelVersion: number;
       items: { movieId: number }[];
-    }>('recommend', '--user', String(user), '-n', '3');
+    }>('recommend', '--user', String(user), '-n', '2');
     expect(served.abTestId).toBe(test.id);
     expect(served.modelVersion).toBe(served.arm === 'challenger' ? 2 : 1);
     arms.set(user, served.arm);

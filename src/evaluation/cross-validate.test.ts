@@ -3,7 +3,7 @@ import { clampToScale, halfStarScale } from '../data/rating-scale.ts';
 import { type RatingsData, ratingsDataFrom } from '../data/ratings-data.ts';
 import { kFoldSplits, materializeSplit } from '../data/splits.ts';
 import { InvalidInputError } from '../errors.ts';
-import { rmse } from '../metrics/rating-metrics.ts';
+import { calibrateCutoff, likedAccuracy, rmse } from '../metrics/rating-metrics.ts';
 import type {
   FitOptions,
   Prediction,
@@ -155,7 +155,9 @@ describe('crossValidate', () => {
       expect(r.rmse).toBeLessThan(1.2);
     }
   });
-  it('reports the calibrated cut-off of each fold', async () => {
+  it('reports accuracy at a cut-off calibrated on training predictions when asked', async () => {
+    const plain = await crossValidate({ kind: 'test', data, createModel: make, ranking: false });
+    expect(plain.calibratedAccuracy).toBeNull();
     const r = await crossValidate({
       kind: 'test',
       data,
@@ -163,7 +165,16 @@ describe('crossValidate', () => {
       calibrateCutoff: true,
       ranking: false,
     });
-    expect(r.folds.every((f) => Number.isFinite(f.cutoff))).toBe(true);
+    expect(r.accuracy).toBe(plain.accuracy);
+    const fold = r.folds[0]!;
+    const { train, test } = materializeSplit(data, kFoldSplits(data, { folds: 5, seed: 0 })[0]!);
+    const m = make('test');
+    m.fit(train);
+    const cut = calibrateCutoff(train.ratings, m.predictMany(train.users, train.movies), 3.5);
+    expect(fold.cutoff).toBe(cut);
+    expect(fold.calibratedAccuracy).toBe(
+      likedAccuracy(test.ratings, m.predictMany(test.users, test.movies), 3.5, cut),
+    );
   });
   it('rejects bad options, naming them', async () => {
     await expect(crossValidate({ kind: 'test', data, k: 0, createModel: make })).rejects.toThrow(/k must be/);

@@ -65,7 +65,7 @@ export async function generateIntoDatabase(db: Database, options: GenerateOption
         .map((m) => ({ id: m.id, title: m.title, year: m.year, genres: joinGenres(m.genres) })),
     );
     const writer = new RatingsWriter(tx, true);
-    await writer.start();
+    await writer.start(options.ratings);
     let sum = 0;
     let users = 0;
     for (const ur of stream) {

@@ -6,6 +6,7 @@ import { tableSnapshot as snapshot } from '../../test/fixtures/table-snapshot.ts
 import { mlLatestSmallDir, skipWithoutMlLatestSmall } from '../../test/helpers/data-paths.ts';
 import { describeEachDatabase, type TestDatabase } from '../../test/helpers/databases.ts';
 import { DataFormatError } from '../errors.ts';
+import { describeSchema } from './database-schema.ts';
 import { importMovieLens } from './import-movielens.ts';
 import { loadMovies } from './load-movies.ts';
 
@@ -135,6 +136,33 @@ describeEachDatabase('importMovieLens', (kind) => {
     const error = await importMovieLens(t.db, dir).catch((e: unknown) => e);
     expect((error as DataFormatError).line).toBe(12_002);
     expect(await snapshot(t.db)).toEqual(before);
+  });
+
+  it('a bulk import rebuilds the secondary ratings indexes; a failed one leaves them as they were', async () => {
+    const indexes = async () =>
+      (await describeSchema(t.db)).tables
+        .find((x) => x.name === 'ratings')
+        ?.indexes.map((i) => `${i.name}:${i.columns.join(',')}`)
+        .sort();
+    const original = await indexes();
+    expect(original).toEqual(expect.arrayContaining(['ratings_movie:movie_id', 'ratings_rated_at:rated_at']));
+    const dir = mkdtempSync(join(tmpdir(), 'mn-import-'));
+    writeFileSync(
+      join(dir, 'movies.csv'),
+      `movieId,title,genres\n${Array.from({ length: 60 }, (_, m) => `${m + 1},M${m + 1} (2000),Drama`).join('\n')}\n`,
+    );
+    const lines = ['userId,movieId,rating,timestamp'];
+    for (let u = 1; u <= 1000; u++)
+      for (let m = 1; m <= 60; m++) lines.push(`${u},${m},${(u + m) % 2 ? 4.5 : 2},${1_500_000_000 + u}`);
+    writeFileSync(join(dir, 'ratings.csv'), `${lines.join('\n')}\n1,61,4,1\n`);
+    const error = await importMovieLens(t.db, dir).catch((e: unknown) => e);
+    expect((error as DataFormatError).line).toBe(60_002);
+    expect(await indexes()).toEqual(original);
+    expect(Number((await t.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM ratings'))?.n)).toBe(0);
+    writeFileSync(join(dir, 'ratings.csv'), `${lines.join('\n')}\n`);
+    const s = await importMovieLens(t.db, dir);
+    expect(s.ratings.inserted).toBe(60_000);
+    expect(await indexes()).toEqual(original);
   });
 
   it('with --skip-invalid imports the rest and reports each kind with counts and first lines', async () => {

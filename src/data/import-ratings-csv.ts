@@ -73,7 +73,7 @@ export async function importRatingsCsv(
         if (columns === null || writer === null) {
           columns = ratingColumnsFromHeader(file, line);
           writer = new RatingsWriter(tx, columns.timestamp >= 0);
-          await writer.start();
+          await writer.start(Math.round(totalBytes / 25));
           continue;
         }
         if (line === '') continue;

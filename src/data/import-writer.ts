@@ -135,8 +135,37 @@ export class RatingsWriter {
     this.suffix = `ON CONFLICT (user_id, movie_id) DO UPDATE SET rating = excluded.rating, rated_at = excluded.rated_at WHERE ${differs}`;
   }
 
-  async start(): Promise<void> {
+  private droppedIndexes: { name: string; sql: string }[] = [];
+  private previousCacheSize: number | null = null;
+
+  /**
+   * `expectedRows`: about how many ratings will come. A bulk load into a table that is small by
+   * comparison drops the secondary indexes of `ratings` and rebuilds them at the end: maintaining
+   * them row by row in random order costs most of an import's time (1 M rows: about 3× slower).
+   * It all happens in the caller's transaction, so a failed import restores them with the rollback.
+   */
+  async start(expectedRows = 0): Promise<void> {
     this.before = await countRows(this.tx, 'ratings');
+    if (this.tx.dialect === 'sqlite') {
+      // A bigger page cache for this connection while importing (bounded: 64 MiB), restored after.
+      const row = await this.tx.get<{ cache_size: number }>('PRAGMA cache_size');
+      this.previousCacheSize = row?.cache_size ?? null;
+      await this.tx.run('PRAGMA cache_size = -65536');
+    }
+    if (expectedRows >= 50_000 && expectedRows > this.before) {
+      this.droppedIndexes =
+        this.tx.dialect === 'sqlite'
+          ? await this.tx.all<{ name: string; sql: string }>(
+              "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ratings' AND sql IS NOT NULL",
+            )
+          : await this.tx.all<{ name: string; sql: string }>(
+              `SELECT indexname AS name, indexdef AS sql FROM pg_indexes
+               WHERE schemaname = current_schema() AND tablename = 'ratings'
+                 AND indexname NOT IN (SELECT conname FROM pg_constraint)`,
+            );
+      for (const ix of this.droppedIndexes)
+        await this.tx.run(`DROP INDEX "${ix.name.replaceAll('"', '""')}"`);
+    }
   }
 
   async add(user: number, movie: number, rating: number, ratedAt: number): Promise<void> {
@@ -206,6 +235,10 @@ export class RatingsWriter {
     ratings: CountSummary & { read: number };
   }> {
     await this.flush();
+    for (const ix of this.droppedIndexes) await this.tx.run(ix.sql);
+    this.droppedIndexes = [];
+    if (this.previousCacheSize !== null)
+      await this.tx.run(`PRAGMA cache_size = ${Number(this.previousCacheSize)}`);
     const inserted = (await countRows(this.tx, 'ratings')) - this.before;
     return {
       users: { seen: this.users.size, inserted: this.usersInserted },

@@ -39,7 +39,7 @@ export interface BarChartOptions extends ChartFrameOptions, AxisLabels {
 export function barChart(options: BarChartOptions): string {
   const horizontal = options.orientation === 'horizontal';
   const n = options.categories.length;
-  const width = options.width ?? 640;
+  const width = options.width ?? 480;
   const height =
     options.height ?? (horizontal ? Math.max(160, 90 + n * 22 * Math.max(1, options.series.length)) : 320);
   const names = options.series.map((s) => s.name);

@@ -24,8 +24,8 @@ export interface FlowchartOptions extends ChartFrameOptions {
 
 const boxWidth = 150;
 const boxHeight = 54;
-const gapX = 70;
-const gapY = 60;
+const gapX = 130;
+const gapY = 50;
 
 /**
  * Boxes on a grid with labelled arrows between them. Arrows between neighbours are straight;
@@ -44,7 +44,7 @@ export function flowchart(options: FlowchartOptions): string {
     place.set(n.id, { x: 20 + c * (boxWidth + gapX), y: 44 + r * (boxHeight + gapY + 30) });
   });
   const width = options.width ?? 40 + columns * boxWidth + (columns - 1) * gapX;
-  const height = options.height ?? 44 + rows * (boxHeight + gapY + 30) + 10;
+  const height = options.height ?? 44 + rows * (boxHeight + gapY + 30) - gapY + 10;
   const summary = `Flowchart: ${options.edges
     .map(
       (e) =>

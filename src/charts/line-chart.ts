@@ -56,7 +56,7 @@ export interface LineChartOptions extends ChartFrameOptions, AxisLabels {
  * bands. Points with a non-finite coordinate break the line rather than dropping to zero.
  */
 export function lineChart(options: LineChartOptions): string {
-  const width = options.width ?? 640;
+  const width = options.width ?? 480;
   const height = options.height ?? 320;
   const names = options.series.map((s) => s.name);
   const area = plotArea(width, height, options.series.length > 1 ? legendRows(names, width) : 0);

@@ -192,7 +192,10 @@ export function axes(
     for (const t of x.ticks) {
       const xx = px(x.scale(t));
       out += `<line x1="${xx}" x2="${xx}" y1="${px(area.bottom)}" y2="${px(area.bottom + 4)}" stroke="#888"/>`;
-      out += `<text x="${xx}" y="${px(area.bottom + 16)}" text-anchor="middle">${escapeXml(x.format(t))}</text>`;
+      // A label at either end would be cut by the frame: anchor it inwards.
+      const at = x.scale(t);
+      const anchor = at > area.right - 30 ? 'end' : at < area.left + 10 ? 'start' : 'middle';
+      out += `<text x="${xx}" y="${px(area.bottom + 16)}" text-anchor="${anchor}">${escapeXml(x.format(t))}</text>`;
     }
   }
   if (labels.xLabel) {
@@ -211,7 +214,7 @@ export function legend(names: readonly string[], width: number, colors: readonly
   let x = 64;
   let y = 34;
   names.forEach((name, i) => {
-    const w = 22 + Math.min(name.length, 40) * 6.5;
+    const w = 30 + Math.min(name.length, 40) * 7;
     if (x + w > width - 16 && x > 64) {
       x = 64;
       y += 18;
@@ -229,7 +232,7 @@ export function legendRows(names: readonly string[], width: number): number {
   let rows = 1;
   let x = 64;
   for (const name of names) {
-    const w = 22 + Math.min(name.length, 40) * 6.5;
+    const w = 30 + Math.min(name.length, 40) * 7;
     if (x + w > width - 16 && x > 64) {
       rows += 1;
       x = 64;

@@ -33,8 +33,8 @@ th, td { padding: 4px 10px; border-bottom: 1px solid #eceef1; text-align: left; 
 td.n, th.n { text-align: right; }
 th { background: #f3f5f7; font-weight: 600; }
 .charts { display: flex; flex-wrap: wrap; gap: 12px; }
-figure { margin: 0; }
-figure svg { max-width: 100%; height: auto; border: 1px solid #eceef1; border-radius: 6px; }
+figure { margin: 0; flex: 1 1 460px; }
+figure svg { width: 100%; height: auto; border: 1px solid #eceef1; border-radius: 6px; }
 .kpis { display: flex; flex-wrap: wrap; gap: 12px; margin: 4px 0 8px; }
 .kpi { border: 1px solid #e1e4e8; border-radius: 6px; padding: 8px 12px; min-width: 130px; }
 .kpi b { display: block; font-size: 20px; }
@@ -94,7 +94,12 @@ export function htmlKpis(items: ReadonlyArray<{ readonly label: string; readonly
 
 /** Charts side by side (they wrap on narrow screens). */
 export function htmlCharts(svgs: readonly string[]): string {
-  return `<div class="charts">${svgs.map((s) => `<figure>${s}</figure>`).join('')}</div>`;
+  // Each chart starts at its drawn width and may grow a little to fill the row, never balloon.
+  const figure = (svg: string) => {
+    const w = Number(/ width="(\d+(?:\.\d+)?)"/.exec(svg)?.[1] ?? 480);
+    return `<figure style="flex-basis: ${Math.round(Math.min(w, 1040))}px; max-width: min(100%, ${Math.round(w * 1.25)}px)">${svg}</figure>`;
+  };
+  return `<div class="charts">${svgs.map(figure).join('')}</div>`;
 }
 
 export function htmlParagraph(text: string, cls?: string): string {

@@ -350,7 +350,7 @@ export async function impactReport(db: Queryable, options: ImpactOptions = {}): 
       const armTrain = subsetRatings(train, rows);
       let u = 0;
       for (const i of rows) if (unexpected[split.trainIndices[i]!]) u++;
-      scenarios.push(runArm(key, `unexpected share ${key} (${(100 * target).toFixed(1)} %)`, armTrain, u, 1));
+      scenarios.push(runArm(key, `share ${key} (${(100 * target).toFixed(1)} %)`, armTrain, u, 1));
     }
   }
   const base = arms[0]!.metrics;

@@ -10,7 +10,13 @@ import type { ModelParams } from '../models/rating-model.ts';
 import { type BestHp, bestHpPathFor, isNewBest, readBestHp, writeBestHp } from './best-hp.ts';
 import { defaultCenter, defaultSearchSpace } from './default-spaces.ts';
 import type { IntermediateValue } from './median-pruner.ts';
-import { isBetter, type ObjectiveMetric, objectiveDirection, requireObjective } from './objective.ts';
+import {
+  isBetter,
+  type ObjectiveMetric,
+  objectiveDirection,
+  requireObjective,
+  type TrialMetrics,
+} from './objective.ts';
 import type { SampledTrial } from './sampler.ts';
 import {
   createSampler,
@@ -325,19 +331,43 @@ export async function runTuning(db: Database, options: RunTuningOptions = {}): P
           }
         : result;
     const finished = await write(() => storage.finishTrial(run.id, result.number, outcome, now()));
+    if (result.state === 'complete' && wantBaseline && paramsKey(finished.params) === defaultsKey) {
+      await recordBaseline(result.metrics);
+    }
     const i = trials.findIndex((t) => t.number === finished.number);
     trials[i] = finished;
     finishedHere++;
     progress(finished);
   };
 
-  // The default configuration, measured on the same folds alongside the first trials.
+  // The default configuration on the same folds, for every comparison ("better than the default").
+  // It is trial 0 of a fresh random/bayesian/tpe run (Optuna's enqueue_trial) and usually a grid
+  // point; only when no trial of this run will have it is it measured on the side.
+  const defaults = defaultTrialParams(space, run.model);
+  const defaultsKey = defaults ? paramsKey(defaults) : null;
+  const wantBaseline = !config.baseline && (options.evaluateDefault ?? true);
+  const enqueueDefault =
+    wantBaseline &&
+    defaults !== null &&
+    method !== 'grid' &&
+    trials.length === 0 &&
+    !prior.some((p) => paramsKey(p.params) === defaultsKey);
+  const gridHasDefault = config.gridPoints?.some((p) => paramsKey(p) === defaultsKey) ?? false;
+  const recordBaseline = async (metrics: TrialMetrics | null) => {
+    if (!defaults || !metrics || run.config.baseline) return;
+    const updated: RunConfig = { ...run.config, baseline: { params: defaults, metrics } };
+    await write(() => storage.updateRunConfig(run.id, updated));
+    run = { ...run, config: updated };
+  };
   let baselineJob: Promise<void> = Promise.resolve();
-  if (!config.baseline && (options.evaluateDefault ?? true) && !options.resume) {
-    const defaults = defaultCenter(run.model);
-    baselineJob = pool.run({ number: -1, params: defaults, prune: null }).then(async (result) => {
+  if (wantBaseline && !enqueueDefault && !gridHasDefault && !options.resume) {
+    const sideParams = defaults ?? defaultCenter(run.model);
+    baselineJob = pool.run({ number: -1, params: sideParams, prune: null }).then(async (result) => {
       if (result.state === 'complete' && result.metrics) {
-        const updated: RunConfig = { ...run.config, baseline: { params: defaults, metrics: result.metrics } };
+        const updated: RunConfig = {
+          ...run.config,
+          baseline: { params: sideParams, metrics: result.metrics },
+        };
         await write(() => storage.updateRunConfig(run.id, updated));
         run = { ...run, config: updated };
       }
@@ -379,6 +409,7 @@ export async function runTuning(db: Database, options: RunTuningOptions = {}): P
       );
       const params =
         retry?.params ??
+        (enqueueDefault && trials.length === 0 ? defaults : null) ??
         sampler.sample({
           space,
           direction: run.direction,
@@ -436,6 +467,21 @@ export async function runTuning(db: Database, options: RunTuningOptions = {}): P
     }
   }
   return { run, trials: allTrials, best, bestHp, bestHpWritten };
+}
+
+/**
+ * The model's default configuration in the space's terms (the space's parameters at their default
+ * values, plus the fixed ones), or null when a default lies outside the space.
+ */
+export function defaultTrialParams(space: SearchSpace, kind: string): ModelParams | null {
+  const defaults = defaultCenter(kind);
+  const out: Record<string, number | string | boolean> = { ...(space.fixed ?? {}) };
+  for (const [name, spec] of Object.entries(space.params)) {
+    const v = defaults[name];
+    if (v === undefined || !isInSpace(spec, v)) return null;
+    out[name] = v;
+  }
+  return out;
 }
 
 function abortPromise(signal: AbortSignal | undefined): Promise<void> {

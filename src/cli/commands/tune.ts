@@ -175,6 +175,28 @@ function renderWorkflow(r: TuningWorkflowResult): string {
   ].join('\n');
 }
 
+/**
+ * A subcommand's flags with those given on the command line to `tune` itself folded in: commander
+ * lets the parent take `--model` in `tune workflow --model x` (the program does not use positional
+ * options), so a flag the parent got from the command line wins over the subcommand's default.
+ */
+function subcommandFlags<T>(command: Command): T {
+  const own = command.opts<Record<string, unknown>>();
+  const parent = command.parent;
+  if (!parent) return own as T;
+  const merged: Record<string, unknown> = { ...own };
+  for (const [key, value] of Object.entries(parent.opts<Record<string, unknown>>())) {
+    if (
+      key in own &&
+      command.getOptionValueSource(key) !== 'cli' &&
+      parent.getOptionValueSource(key) === 'cli'
+    ) {
+      merged[key] = value;
+    }
+  }
+  return merged as T;
+}
+
 function addRunOptions(cmd: Command): Command {
   return cmd
     .option('--model <kind>', 'model to tune (registry name)', 'svd')
@@ -255,54 +277,52 @@ export function tuneCommand(program: Command): void {
       )
       .option('--no-register', 'do not refit and register the best')
       .option('--activate', 'make the registered version champion at once'),
-  ).action(
-    async (
-      flags: TuneFlags & {
+  ).action(async (_flags: unknown, command: Command) => {
+    const flags = subcommandFlags<
+      TuneFlags & {
         first: string;
         firstTrials?: number;
         bayesianTrials: number;
         register: boolean;
         activate?: boolean;
-      },
-      command: Command,
-    ) => {
-      const base = commonOptions(flags, command);
-      const bar = progressBar(flags.progress && !flags.json);
-      const stop = interruptible();
-      try {
-        const result = await withDatabase(command, (db) =>
-          runTuningWorkflow(db, {
-            ...base,
-            first:
-              flags.first === 'grid'
-                ? 'grid'
-                : flags.first === 'random'
-                  ? 'random'
-                  : (() => {
-                      throw new InvalidInputError(
-                        `--first must be random or grid, got ${JSON.stringify(flags.first)}`,
-                      );
-                    })(),
-            ...(flags.firstTrials !== undefined ? { firstTrials: flags.firstTrials } : {}),
-            bayesianTrials: flags.bayesianTrials,
-            register: flags.register,
-            activate: flags.activate ?? false,
-            signal: stop.signal,
-            ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
-            onStage: (stage, detail) => {
-              bar.stop();
-              if (!flags.json) process.stderr.write(`${stage}: ${detail}\n`);
-            },
-          }),
-        );
-        bar.stop();
-        printResult(flags.json, result, renderWorkflow);
-      } finally {
-        bar.stop();
-        stop.dispose();
       }
-    },
-  );
+    >(command);
+    const base = commonOptions(flags, command);
+    const bar = progressBar(flags.progress && !flags.json);
+    const stop = interruptible();
+    try {
+      const result = await withDatabase(command, (db) =>
+        runTuningWorkflow(db, {
+          ...base,
+          first:
+            flags.first === 'grid'
+              ? 'grid'
+              : flags.first === 'random'
+                ? 'random'
+                : (() => {
+                    throw new InvalidInputError(
+                      `--first must be random or grid, got ${JSON.stringify(flags.first)}`,
+                    );
+                  })(),
+          ...(flags.firstTrials !== undefined ? { firstTrials: flags.firstTrials } : {}),
+          bayesianTrials: flags.bayesianTrials,
+          register: flags.register,
+          activate: flags.activate ?? false,
+          signal: stop.signal,
+          ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
+          onStage: (stage, detail) => {
+            bar.stop();
+            if (!flags.json) process.stderr.write(`${stage}: ${detail}\n`);
+          },
+        }),
+      );
+      bar.stop();
+      printResult(flags.json, result, renderWorkflow);
+    } finally {
+      bar.stop();
+      stop.dispose();
+    }
+  });
 
   tune
     .command('review')

@@ -60,6 +60,18 @@ export interface MfKernelExports {
     k4: number,
   ): void;
   scoreAll(p: number, qi: number, bi: number, nItems: number, k4: number, base: number, out: number): void;
+  fillNormal(
+    out: number,
+    rows: number,
+    k: number,
+    k4: number,
+    mean: number,
+    std: number,
+    s0: number,
+    s1: number,
+    s2: number,
+    s3: number,
+  ): void;
   heapBase(): number;
 }
 

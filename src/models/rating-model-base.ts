@@ -121,8 +121,30 @@ class IdIndex {
   }
 }
 
-/** Sorted distinct values. */
+/** Sorted distinct values (by a presence table when the id range is small: no sort needed). */
 function distinctSorted(ids: Int32Array): Int32Array {
+  let min = 0;
+  let max = -1;
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k]!;
+    if (k === 0 || id < min) min = id;
+    if (k === 0 || id > max) max = id;
+  }
+  if (ids.length > 0 && max - min < Math.max(1 << 20, ids.length * 8)) {
+    const present = new Uint8Array(max - min + 1);
+    let n = 0;
+    for (let k = 0; k < ids.length; k++) {
+      const j = ids[k]! - min;
+      if (present[j] === 0) {
+        present[j] = 1;
+        n++;
+      }
+    }
+    const out = new Int32Array(n);
+    let w = 0;
+    for (let j = 0; j < present.length; j++) if (present[j] === 1) out[w++] = j + min;
+    return out;
+  }
   const sorted = ids.slice().sort();
   let n = 0;
   for (let k = 0; k < sorted.length; k++)

@@ -169,9 +169,10 @@ export class SvdppModel extends SvdModel {
     const bi = f32(nMovies);
     const initMean = p.init_mean as number;
     const initStd = p.init_std_dev as number;
-    initFactors(rng, pu.view, nUsers, k, k4, initMean, initStd);
-    initFactors(rng, qi.view, nMovies, k, k4, initMean, initStd);
-    initFactors(rng, y.view, nMovies, k, k4, initMean, initStd);
+    const inArena = (ptr: number) => (arena ? { kernel: arena.kernel, ptr } : undefined);
+    initFactors(rng, pu.view, nUsers, k, k4, initMean, initStd, inArena(pu.ptr));
+    initFactors(rng, qi.view, nMovies, k, k4, initMean, initStd, inArena(qi.ptr));
+    initFactors(rng, y.view, nMovies, k, k4, initMean, initStd, inArena(y.ptr));
     const grouping = groupByUser(data, rng);
     const order = i32(nUsers);
     order.view.set(grouping.order);

@@ -206,6 +206,24 @@ describeEachDatabase('A/B tests', (kind) => {
     expect((await getAbTest(t.db, second.id)).status).toBe('completed');
   });
 
+  it('a challenger whose artifact breaks mid-test is not served, and its users stay out of the test', async () => {
+    const v1 = await trainVersion(t.db, { n_epochs: 1 });
+    const v2 = await trainVersion(t.db, { n_epochs: 10 });
+    const test = await startAbTest(t.db, { challengerVersion: v2 });
+    await t.db.run('UPDATE model_versions SET artifact = NULL WHERE version = ?', [v2]);
+    let challengerUsers = 0;
+    for (let u = 1; u <= 30; u++) {
+      const served = await serveRecommendations(t.db, { userId: u, n: 2 }, { maxStalenessMs: 0 });
+      if (assignArm(test.id, u, 0.5) === 'challenger') {
+        challengerUsers += 1;
+        expect(served).toMatchObject({ modelVersion: v1, abTestId: null, arm: 'champion' });
+      } else {
+        expect(served).toMatchObject({ modelVersion: v1, abTestId: test.id, arm: 'champion' });
+      }
+    }
+    expect(challengerUsers).toBeGreaterThan(0);
+  });
+
   it('stop ends a test without a verdict; a manual activation stops the running test', async () => {
     await trainVersion(t.db, { n_epochs: 1 });
     const v2 = await trainVersion(t.db, { n_epochs: 10 });

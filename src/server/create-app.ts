@@ -20,6 +20,7 @@ import type { AnyRoute } from './route-spec.ts';
 import { allRoutes } from './routes/index.ts';
 import type { ServerContext } from './server-context.ts';
 import { serveWebApp } from './static-files.ts';
+import { TuningJobs } from './tuning-jobs.ts';
 import { parseInput } from './validation.ts';
 
 export interface CreateAppOptions {
@@ -140,12 +141,14 @@ function errorResponse(c: Context, error: unknown): Response {
  */
 export function createApp(options: CreateAppOptions): MovieNightApp {
   const metrics = new ServerMetrics();
+  const background = new BackgroundJobs();
   const context: ServerContext = {
     db: options.db,
     config: options.config,
     adminToken: options.adminToken,
     metrics,
-    background: new BackgroundJobs(),
+    background,
+    tuning: new TuningJobs(options.db, background),
     workerLocation:
       options.workerLocation ??
       (options.db.dialect === 'sqlite' && options.db.location !== ':memory:'
@@ -184,6 +187,9 @@ export function createApp(options: CreateAppOptions): MovieNightApp {
   return {
     app,
     context,
-    close: () => context.background.close(),
+    async close() {
+      context.tuning.stopAll();
+      await context.background.close();
+    },
   };
 }

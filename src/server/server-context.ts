@@ -2,6 +2,7 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { BackgroundJobs } from './background-jobs.ts';
 import type { ServerMetrics } from './metrics.ts';
+import type { TuningJobs } from './tuning-jobs.ts';
 
 /** What every route handler can reach: the database, the config, and the server's own state. */
 export interface ServerContext {
@@ -11,6 +12,8 @@ export interface ServerContext {
   readonly metrics: ServerMetrics;
   /** Retrains and tuning runs started from the API. */
   readonly background: BackgroundJobs;
+  /** Tuning runs started from the API (they run as background jobs). */
+  readonly tuning: TuningJobs;
   /**
    * Where the database is, for worker threads that open their own connection (training must not
    * block the thread that serves requests). Undefined for an in-memory database: work then runs

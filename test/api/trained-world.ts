@@ -7,8 +7,11 @@ import { registerVersion, trainingDataInfo } from '../../src/registry/model-vers
 /** A small generated world (fast to train) for the API and browser tests. */
 export const smallWorld = { users: 60, movies: 150, ratings: 3000, seed: 7, scale: 'half' } as const;
 
-export async function generateSmallWorld(db: Database): Promise<void> {
-  await generateIntoDatabase(db, smallWorld);
+export async function generateSmallWorld(
+  db: Database,
+  overrides: Partial<typeof smallWorld> = {},
+): Promise<void> {
+  await generateIntoDatabase(db, { ...smallWorld, ...overrides });
 }
 
 /** Fits `kind` on every rating in the database and registers it (the first version becomes champion). */

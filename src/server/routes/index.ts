@@ -1,7 +1,9 @@
 import type { AnyRoute } from '../route-spec.ts';
 import { adminAbRoutes } from './admin-ab-routes.ts';
+import { adminReportsRoutes } from './admin-reports-routes.ts';
 import { adminStatusRoutes } from './admin-status-routes.ts';
 import { adminTrackingRoutes } from './admin-tracking-routes.ts';
+import { adminTuningRoutes } from './admin-tuning-routes.ts';
 import { adminVersionsRoutes } from './admin-versions-routes.ts';
 import { authRoutes } from './auth-routes.ts';
 import { healthRoutes } from './health-routes.ts';
@@ -20,4 +22,6 @@ export const allRoutes: readonly AnyRoute[] = [
   ...adminTrackingRoutes,
   ...adminVersionsRoutes,
   ...adminAbRoutes,
+  ...adminReportsRoutes,
+  ...adminTuningRoutes,
 ];

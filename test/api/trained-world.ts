@@ -5,7 +5,13 @@ import { createModel } from '../../src/models/model-registry.ts';
 import { registerVersion, trainingDataInfo } from '../../src/registry/model-versions.ts';
 
 /** A small generated world (fast to train) for the API and browser tests. */
-export const smallWorld = { users: 60, movies: 150, ratings: 3000, seed: 7, scale: 'half' } as const;
+export const smallWorld: { users: number; movies: number; ratings: number; seed: number; scale: 'half' } = {
+  users: 60,
+  movies: 150,
+  ratings: 3000,
+  seed: 7,
+  scale: 'half',
+};
 
 export async function generateSmallWorld(
   db: Database,

@@ -100,6 +100,24 @@ describe('impact report [sqlite]', () => {
     expect(halved!.trainSize - halved!.unexpectedInTrain).toBe(without!.trainSize);
     expect(doubled!.trainSize - doubled!.unexpectedInTrain).toBe(without!.trainSize);
 
+    const paired = await impactReport(t.db, {
+      kind: 'baseline',
+      seed: 7,
+      repeats: 2,
+      scenarios: true,
+      now: t0,
+    });
+    expect(paired.arms[0]!.runs).toHaveLength(2);
+    // Repeat 0 is the single-repeat report; the mean delta is the mean of the paired differences.
+    expect(paired.arms[1]!.runs[0]).toEqual(without!.metrics);
+    const d = paired.deltas.find((x) => x.key === 'halved')!;
+    const h = paired.scenarios[0]!;
+    expect(d.rmse).toBeCloseTo(
+      (h.runs[0]!.rmse - paired.arms[0]!.runs[0]!.rmse + h.runs[1]!.rmse - paired.arms[0]!.runs[1]!.rmse) / 2,
+      12,
+    );
+    await expect(impactReport(t.db, { repeats: 0 })).rejects.toThrow(/repeats/);
+
     const again = await impactReport(t.db, { kind: 'baseline', seed: 7, now: t0 });
     const strip = (x: typeof r) => [...x.arms, ...x.scenarios].map((a) => ({ ...a, fitSeconds: 0 }));
     expect(strip(again)).toEqual(strip(r));

@@ -7,8 +7,8 @@ import { InvalidInputError } from '../errors.ts';
 import { foldRanking } from '../evaluation/cross-validate.ts';
 import { ratingMetrics } from '../metrics/rating-metrics.ts';
 import { createModel, modelKinds } from '../models/model-registry.ts';
-import type { ModelParams } from '../models/rating-model.ts';
-import { Rng } from '../random/rng.ts';
+import type { ModelParams, RatingModel } from '../models/rating-model.ts';
+import { deriveSeed, Rng } from '../random/rng.ts';
 import { readAliases } from '../registry/aliases.ts';
 import { getVersion } from '../registry/model-versions.ts';
 import { loadClassifiedRatings } from './classified-ratings.ts';
@@ -23,6 +23,11 @@ export interface ImpactOptions {
   readonly downWeight?: number;
   /** Seeds every fit and the resampling; default 42. */
   readonly seed?: number;
+  /**
+   * Fits per arm (default 1). Repeat r uses seed + r in every arm, so differences are paired and
+   * their spread shows how much of a difference is seed noise.
+   */
+  readonly repeats?: number;
   /** Cut-off of the ranking metrics; default 10. */
   readonly k?: number;
   /** Skip the halved/doubled scenarios (two fewer fits). */
@@ -60,7 +65,13 @@ export interface ImpactArm {
   readonly unexpectedWeight: number;
   /** Fingerprint of the test set this arm was scored on: the same string in every arm. */
   readonly testFingerprint: string;
+  /** Means over the repeats. */
   readonly metrics: ArmMetrics;
+  /** Standard deviation over the repeats (0 with one repeat). */
+  readonly spread: { readonly rmse: number; readonly accuracy: number; readonly ndcg: number };
+  /** Each repeat's metrics. */
+  readonly runs: readonly ArmMetrics[];
+  /** Mean seconds per fit. */
   readonly fitSeconds: number;
 }
 
@@ -75,6 +86,7 @@ export interface ImpactReport {
     readonly version: number | null;
   };
   readonly seed: number;
+  readonly repeats: number;
   readonly split: {
     readonly kind: 'temporal';
     readonly testFraction: number;
@@ -99,12 +111,17 @@ export interface ImpactReport {
   /** Unexpected share of the training set halved / doubled by seeded resampling. */
   readonly scenarios: readonly ImpactArm[];
   readonly skippedScenarios: ReadonlyArray<{ readonly key: ArmKey; readonly reason: string }>;
-  /** Differences against the "with" arm (positive rmse delta = worse). */
+  /**
+   * Differences against the "with" arm, paired by repeat (positive rmse delta = worse): the mean,
+   * and the standard deviation of the paired differences over the repeats (0 with one repeat).
+   */
   readonly deltas: ReadonlyArray<{
     readonly key: ArmKey;
     readonly rmse: number;
     readonly accuracy: number;
     readonly ndcg: number;
+    readonly rmseSd: number;
+    readonly ndcgSd: number;
   }>;
   /** Live counts for the training data flow chart. */
   readonly flow: TrainingFlowCounts;
@@ -163,6 +180,32 @@ export async function trainingFlowCounts(
   };
 }
 
+const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/** Sample standard deviation; 0 for a single value. */
+const sd = (xs: readonly number[]): number => {
+  if (xs.length < 2) return 0;
+  const m = mean(xs);
+  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
+};
+
+function meanMetrics(runs: readonly ArmMetrics[]): ArmMetrics {
+  const of = (get: (m: ArmMetrics) => number) => mean(runs.map(get));
+  return {
+    rmse: of((m) => m.rmse),
+    mae: of((m) => m.mae),
+    accuracy: of((m) => m.accuracy),
+    baselineAccuracy: of((m) => m.baselineAccuracy),
+    precision: of((m) => m.precision),
+    recall: of((m) => m.recall),
+    ndcg: of((m) => m.ndcg),
+    map: of((m) => m.map),
+    hitRate: of((m) => m.hitRate),
+    coverage: of((m) => m.coverage),
+    rankedUsers: runs[0]!.rankedUsers,
+  };
+}
+
 /** A copy of `data` with per-row weights. */
 function withWeights(data: RatingsData, weights: Float32Array): RatingsData {
   return { ...data, weights };
@@ -198,7 +241,7 @@ export function resampleUnexpected(
  * same for every arm (same rows, same fingerprint, same candidates for the top-k: each test user's
  * unseen movies are those they did not rate in the whole training period). Arms differ only in
  * their training rows: with the unexpected-movie ratings, without them, with them down-weighted,
- * and with their share halved or doubled. Every fit uses the same seed.
+ * and with their share halved or doubled. Repeat r of every arm fits with the same seed (seed + r).
  */
 export async function impactReport(db: Queryable, options: ImpactOptions = {}): Promise<ImpactReport> {
   const testFraction = options.testFraction ?? 0.2;
@@ -211,6 +254,10 @@ export async function impactReport(db: Queryable, options: ImpactOptions = {}): 
   }
   const seed = options.seed ?? 42;
   if (!Number.isInteger(seed)) throw new InvalidInputError(`seed must be a whole number, got ${seed}`);
+  const repeats = options.repeats ?? 1;
+  if (!Number.isInteger(repeats) || repeats < 1 || repeats > 20) {
+    throw new InvalidInputError(`repeats must be a whole number from 1 to 20, got ${repeats}`);
+  }
   const k = options.k ?? 10;
   if (!Number.isInteger(k) || k < 1) throw new InvalidInputError(`k must be a whole number ≥ 1, got ${k}`);
 
@@ -258,17 +305,7 @@ export async function impactReport(db: Queryable, options: ImpactOptions = {}): 
   let testUnexpected = 0;
   for (const j of split.testIndices) testUnexpected += unexpected[j]!;
 
-  const runArm = (
-    key: ArmKey,
-    name: string,
-    armTrain: RatingsData,
-    unexpectedInTrain: number,
-    weight: number,
-  ): ImpactArm => {
-    const m = createModel(model.kind, model.params);
-    const t0 = performance.now();
-    m.fit(armTrain, { seed, movies });
-    const fitSeconds = (performance.now() - t0) / 1000;
+  const metricsOf = (m: RatingModel): ArmMetrics => {
     const predicted = m.predictMany(test.users, test.movies);
     // The majority baseline and the top-k exclusions come from the full training period, so
     // they are identical across arms; only the model differs.
@@ -279,51 +316,95 @@ export async function impactReport(db: Queryable, options: ImpactOptions = {}): 
     });
     const ranking = foldRanking(m, train, test, threshold, k);
     return {
+      rmse: rating.rmse,
+      mae: rating.mae,
+      accuracy: rating.accuracy,
+      baselineAccuracy: rating.baselineAccuracy,
+      precision: ranking.precision,
+      recall: ranking.recall,
+      ndcg: ranking.ndcg,
+      map: ranking.map,
+      hitRate: ranking.hitRate,
+      coverage: ranking.coverage,
+      rankedUsers: ranking.users,
+    };
+  };
+
+  /**
+   * Fits and scores one arm once per repeat; repeat r fits with seed + r (and resamples with it,
+   * for the scenarios), so arms are paired: repeat r of every arm shares its seed.
+   */
+  const runArm = (
+    key: ArmKey,
+    name: string,
+    trainFor: (repeat: number) => { data: RatingsData; unexpectedInTrain: number },
+    weight: number,
+  ): ImpactArm => {
+    const runs: ArmMetrics[] = [];
+    let fitSeconds = 0;
+    let first: { data: RatingsData; unexpectedInTrain: number } | undefined;
+    for (let r = 0; r < repeats; r++) {
+      const armTrain = trainFor(r);
+      first ??= armTrain;
+      const m = createModel(model.kind, model.params);
+      const t0 = performance.now();
+      m.fit(armTrain.data, { seed: seed + r, movies });
+      fitSeconds += (performance.now() - t0) / 1000;
+      runs.push(metricsOf(m));
+    }
+    const trainSize = first!.data.size;
+    return {
       key,
       name,
-      trainSize: armTrain.size,
-      unexpectedInTrain,
-      unexpectedShare: armTrain.size > 0 ? unexpectedInTrain / armTrain.size : 0,
+      trainSize,
+      unexpectedInTrain: first!.unexpectedInTrain,
+      unexpectedShare: trainSize > 0 ? first!.unexpectedInTrain / trainSize : 0,
       unexpectedWeight: weight,
       testFingerprint: ratingsFingerprint(test),
-      metrics: {
-        rmse: rating.rmse,
-        mae: rating.mae,
-        accuracy: rating.accuracy,
-        baselineAccuracy: rating.baselineAccuracy,
-        precision: ranking.precision,
-        recall: ranking.recall,
-        ndcg: ranking.ndcg,
-        map: ranking.map,
-        hitRate: ranking.hitRate,
-        coverage: ranking.coverage,
-        rankedUsers: ranking.users,
+      metrics: meanMetrics(runs),
+      spread: {
+        rmse: sd(runs.map((x) => x.rmse)),
+        accuracy: sd(runs.map((x) => x.accuracy)),
+        ndcg: sd(runs.map((x) => x.ndcg)),
       },
-      fitSeconds,
+      runs,
+      fitSeconds: fitSeconds / repeats,
     };
   };
 
   const arms: ImpactArm[] = [];
-  arms.push(runArm('with', 'with unexpected ratings', train, trainUnexpected.length, 1));
+  arms.push(
+    runArm(
+      'with',
+      'with unexpected ratings',
+      () => ({ data: train, unexpectedInTrain: trainUnexpected.length }),
+      1,
+    ),
+  );
   if (trainExpected.length === 0) {
     throw new InvalidInputError(
       'every training rating is unexpected: there is nothing to train the "without" arm on',
     );
   }
-  arms.push(runArm('without', 'without unexpected ratings', subsetRatings(train, trainExpected), 0, 0));
+  const withoutTrain = subsetRatings(train, trainExpected);
+  arms.push(
+    runArm('without', 'without unexpected ratings', () => ({ data: withoutTrain, unexpectedInTrain: 0 }), 0),
+  );
   let weightsIgnored: boolean | null = null;
   if (trainUnexpected.length > 0) {
     const weights = new Float32Array(train.size).fill(1);
     for (const i of trainUnexpected) weights[i] = downWeight;
+    const weighted = withWeights(train, weights);
     const arm = runArm(
       'down-weighted',
       `unexpected weighted ${downWeight}`,
-      withWeights(train, weights),
-      trainUnexpected.length,
+      () => ({ data: weighted, unexpectedInTrain: trainUnexpected.length }),
       downWeight,
     );
     arms.push(arm);
-    weightsIgnored = arm.metrics.rmse === arms[0]!.metrics.rmse && arm.metrics.ndcg === arms[0]!.metrics.ndcg;
+    const a = arm.runs[0]!;
+    const b = arms[0]!.runs[0]!;
+    weightsIgnored = a.rmse === b.rmse && a.ndcg === b.ndcg;
   }
 
   const scenarios: ImpactArm[] = [];
@@ -346,19 +427,25 @@ export async function impactReport(db: Queryable, options: ImpactOptions = {}): 
         });
         continue;
       }
-      const rows = resampleUnexpected(trainUnexpected, trainExpected, target, seed + (factor > 1 ? 2 : 1));
-      const armTrain = subsetRatings(train, rows);
-      let u = 0;
-      for (const i of rows) if (unexpected[split.trainIndices[i]!]) u++;
-      scenarios.push(runArm(key, `share ${key} (${(100 * target).toFixed(1)} %)`, armTrain, u, 1));
+      const trainFor = (r: number) => {
+        const rows = resampleUnexpected(trainUnexpected, trainExpected, target, deriveSeed(seed + r, key));
+        let u = 0;
+        for (const i of rows) if (unexpected[split.trainIndices[i]!]) u++;
+        return { data: subsetRatings(train, rows), unexpectedInTrain: u };
+      };
+      scenarios.push(runArm(key, `share ${key} (${(100 * target).toFixed(1)} %)`, trainFor, 1));
     }
   }
-  const base = arms[0]!.metrics;
+  const base = arms[0]!;
+  const paired = (a: ImpactArm, get: (m: ArmMetrics) => number) =>
+    a.runs.map((m, r) => get(m) - get(base.runs[r]!));
   const deltas = [...arms.slice(1), ...scenarios].map((a) => ({
     key: a.key,
-    rmse: a.metrics.rmse - base.rmse,
-    accuracy: a.metrics.accuracy - base.accuracy,
-    ndcg: a.metrics.ndcg - base.ndcg,
+    rmse: mean(paired(a, (m) => m.rmse)),
+    accuracy: mean(paired(a, (m) => m.accuracy)),
+    ndcg: mean(paired(a, (m) => m.ndcg)),
+    rmseSd: sd(paired(a, (m) => m.rmse)),
+    ndcgSd: sd(paired(a, (m) => m.ndcg)),
   }));
   let unexpectedAll = 0;
   for (let i = 0; i < data.size; i++) unexpectedAll += unexpected[i]!;
@@ -368,6 +455,7 @@ export async function impactReport(db: Queryable, options: ImpactOptions = {}): 
     generatedAt: options.now ?? Date.now(),
     model,
     seed,
+    repeats,
     split: {
       kind: 'temporal',
       testFraction,

@@ -114,6 +114,11 @@ function armRows(arms: readonly ImpactArm[], k: number): { headers: string[]; ro
   };
 }
 
+/** A paired difference, with its spread over the repeats when there were several. */
+function withSd(value: number, spread: number, repeats: number): string {
+  return repeats > 1 ? `${delta(value)} ± ${spread.toFixed(4)}` : delta(value);
+}
+
 function modelLine(r: ImpactReport): string {
   const src =
     r.model.source === 'champion'
@@ -121,7 +126,11 @@ function modelLine(r: ImpactReport): string {
       : r.model.source === 'given'
         ? 'the configuration given'
         : 'default parameters (no champion yet)';
-  return `Model: ${r.model.kind} with ${src}: ${JSON.stringify(r.model.params)}; seed ${r.seed}.`;
+  const seeds =
+    r.repeats > 1
+      ? `seeds ${r.seed}…${r.seed + r.repeats - 1} (means of ${r.repeats} paired fits per arm; ± is the standard deviation over them)`
+      : `seed ${r.seed}`;
+  return `Model: ${r.model.kind} with ${src}: ${JSON.stringify(r.model.params)}; ${seeds}.`;
 }
 
 function splitLine(r: ImpactReport): string {
@@ -150,9 +159,9 @@ export function renderImpactTerminal(r: ImpactReport, options: TerminalOptions):
       ['arm', 'Δ RMSE', 'Δ accuracy', `Δ NDCG@${r.split.k}`, ...(options.tty ? ['|Δ RMSE|'] : [])],
       r.deltas.map((d) => [
         allArms(r).find((a) => a.key === d.key)?.name ?? d.key,
-        delta(d.rmse),
+        withSd(d.rmse, d.rmseSd, r.repeats),
         delta(d.accuracy),
-        delta(d.ndcg),
+        withSd(d.ndcg, d.ndcgSd, r.repeats),
         ...(options.tty ? [bar(Math.abs(d.rmse), maxAbs, 20)] : []),
       ]),
       ['l', 'r', 'r', 'r', 'l'],
@@ -204,9 +213,9 @@ export function renderImpactHtml(r: ImpactReport): string {
             ['arm', 'Δ RMSE', 'Δ accuracy', `Δ NDCG@${r.split.k}`],
             r.deltas.map((d) => [
               allArms(r).find((a) => a.key === d.key)?.name ?? d.key,
-              delta(d.rmse),
+              withSd(d.rmse, d.rmseSd, r.repeats),
               delta(d.accuracy),
-              delta(d.ndcg),
+              withSd(d.ndcg, d.ndcgSd, r.repeats),
             ]),
           ) +
           r.skippedScenarios

@@ -124,6 +124,12 @@ export function reportCommand(program: Command): void {
       0.5,
     )
     .option('--seed <n>', 'seed of every fit and of the resampling', integerOption('--seed'), 42)
+    .option(
+      '--repeats <n>',
+      'paired fits per arm (seed, seed+1, …) to see seed noise',
+      integerOption('--repeats', 1, 20),
+      1,
+    )
     .option('--k <n>', 'cut-off of the ranking metrics', integerOption('--k', 1), 10)
     .option('--no-scenarios', 'skip the halved/doubled resampling scenarios')
     .action(
@@ -134,6 +140,7 @@ export function reportCommand(program: Command): void {
           testFraction: number;
           downWeight: number;
           seed: number;
+          repeats: number;
           k: number;
           scenarios: boolean;
         },
@@ -147,6 +154,7 @@ export function reportCommand(program: Command): void {
             testFraction: opts.testFraction,
             downWeight: opts.downWeight,
             seed: opts.seed,
+            repeats: opts.repeats,
             k: opts.k,
             scenarios: opts.scenarios,
           }),

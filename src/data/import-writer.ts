@@ -195,6 +195,25 @@ export class RatingsWriter {
     }
     if (this.n === 0) return;
     const order = this.batchOrder();
+    if (this.tx.dialect === 'postgres') {
+      // One statement with four array parameters instead of 40,000 scalar ones: PostgreSQL parses
+      // and plans it once per batch, several times faster than a multi-row VALUES list.
+      const cols: string[][] = [[], [], [], []];
+      for (const i of order) {
+        cols[0]!.push(String(this.batchUser[i]));
+        cols[1]!.push(String(this.batchMovie[i]));
+        cols[2]!.push(String(this.batchRating[i]));
+        cols[3]!.push(String(this.batchTime[i]));
+      }
+      const r = await this.tx.run(
+        `INSERT INTO ratings (user_id, movie_id, rating, rated_at)
+         SELECT * FROM unnest(?::integer[], ?::integer[], ?::double precision[], ?::bigint[]) ${this.suffix}`,
+        cols.map((c) => `{${c.join(',')}}`),
+      );
+      this.changes += r.changes;
+      this.n = 0;
+      return;
+    }
     const rows: SqlValue[][] = new Array(order.length);
     for (let k = 0; k < order.length; k++) {
       const i = order[k]!;

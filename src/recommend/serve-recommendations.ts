@@ -1,19 +1,16 @@
-import { splitGenres } from '../data/load-movies.ts';
-import type { Database, Queryable, SqlValue } from '../db/database.ts';
+import { loadMovies } from '../data/load-movies.ts';
+import { wholeStarScale } from '../data/rating-scale.ts';
+import type { RatingsData } from '../data/ratings-data.ts';
+import type { Database, Queryable } from '../db/database.ts';
 import { InvalidInputError } from '../errors.ts';
 import { type AbTest, getRunningAbTest } from '../experiments/ab-tests.ts';
 import { type Arm, assignArm } from '../experiments/assignment.ts';
 import type { FallbackKind, RatingModel } from '../models/rating-model.ts';
 import { defaultMaxStalenessMs, getActiveModelVersion, loadVersionModel } from '../registry/active-model.ts';
+import { type TopNFilters, TopNRecommender } from './top-n.ts';
 
-export interface RecommendationFilters {
-  /** Only movies with this genre (case-insensitive, e.g. `comedy`). */
-  readonly genre?: string;
-  /** Only movies released in or after this year. */
-  readonly yearFrom?: number;
-  /** Only movies released in or before this year. */
-  readonly yearTo?: number;
-}
+/** Genre and year filters (B2's top-N filters: a genre not in the catalogue is refused by name). */
+export type RecommendationFilters = TopNFilters;
 
 export interface ServeRecommendationsInput {
   readonly userId: number;
@@ -99,43 +96,50 @@ function checkInteger(name: string, v: unknown, min: number, max: number): numbe
   return v;
 }
 
-/** Movie ids matching the filters, or undefined when there are none (every movie is a candidate). */
-async function candidateMovies(db: Queryable, f: RecommendationFilters): Promise<number[] | undefined> {
-  const where: string[] = [];
-  const params: SqlValue[] = [];
-  if (f.genre !== undefined) {
-    if (typeof f.genre !== 'string' || f.genre.trim() === '' || f.genre.includes('|')) {
-      throw new InvalidInputError(`genre must be a genre name, got ${JSON.stringify(f.genre)}`);
-    }
-    // Genres are stored `A|B|C`; wrapping in bars makes the match whole-word.
-    where.push("LOWER('|' || genres || '|') LIKE ?");
-    params.push(`%|${f.genre.trim().toLowerCase()}|%`);
+/**
+ * The user's history comes from the database on every call (a rating made a second ago must be
+ * excluded), so the top-N recommender is built on no ratings: it contributes the catalogue, the
+ * filters, the top-N selection and the new-user rule.
+ */
+const noRatings: RatingsData = Object.freeze({
+  size: 0,
+  users: new Int32Array(0),
+  movies: new Int32Array(0),
+  ratings: new Float32Array(0),
+  timestamps: new Float64Array(0),
+  scale: wholeStarScale,
+});
+
+// One recommender per (connection, version): versions never change, so it never goes stale.
+const recommenders = new WeakMap<Queryable, Map<number, TopNRecommender>>();
+const keptRecommenders = 4;
+
+async function recommenderFor(db: Queryable, choice: ArmChoice): Promise<TopNRecommender> {
+  let byVersion = recommenders.get(db);
+  if (!byVersion) {
+    byVersion = new Map();
+    recommenders.set(db, byVersion);
   }
-  if (f.yearFrom !== undefined) {
-    where.push('year >= ?');
-    params.push(checkInteger('yearFrom', f.yearFrom, 1800, 3000));
-  }
-  if (f.yearTo !== undefined) {
-    where.push('year <= ?');
-    params.push(checkInteger('yearTo', f.yearTo, 1800, 3000));
-  }
-  if (f.yearFrom !== undefined && f.yearTo !== undefined && f.yearFrom > f.yearTo) {
-    throw new InvalidInputError(`yearFrom (${f.yearFrom}) is after yearTo (${f.yearTo})`);
-  }
-  if (!where.length) return undefined;
-  const rows = await db.all<{ id: number }>(
-    `SELECT id FROM movies WHERE ${where.join(' AND ')} ORDER BY id`,
-    params,
-  );
-  return rows.map((r) => Number(r.id));
+  const hit = byVersion.get(choice.version);
+  if (hit) return hit;
+  const recommender = new TopNRecommender({
+    model: choice.model,
+    ratings: noRatings,
+    movies: await loadMovies(db),
+  });
+  byVersion.set(choice.version, recommender);
+  while (byVersion.size > keptRecommenders) byVersion.delete(byVersion.keys().next().value as number);
+  return recommender;
 }
 
 /**
  * A user's top-N from their arm's model — the champion, or the challenger when the running A/B
  * test assigns them to it — with the movies they rated excluded and the filters applied. Every
  * item is recorded in served_recommendations (version, test, arm, predicted rating, rank) in one
- * insert, which is what the tracker later matches a rating against. Models are cached per process,
- * so the hot path is three small queries and one insert.
+ * insert, which is what the tracker later matches a rating against. Models and their top-N
+ * recommenders (B2's TopNRecommender) are cached per process, and the champion and running test are
+ * re-read at most every 2 s, so the hot path is one query (the user's rated movies), the model's
+ * scoring and one insert.
  */
 export async function serveRecommendations(
   db: Database,
@@ -146,44 +150,27 @@ export async function serveRecommendations(
   const n = checkInteger('n', input.n, 1, 1000);
   const now = options.now ?? Date.now();
   const staleness = options.maxStalenessMs ?? defaultMaxStalenessMs;
-  const candidates = await candidateMovies(db, input.filters ?? {});
   const choice = await chooseArm(db, userId, now, staleness);
+  const recommender = await recommenderFor(db, choice);
   const rated = await db.all<{ movie_id: number }>('SELECT movie_id FROM ratings WHERE user_id = ?', [
     userId,
   ]);
-  const exclude = new Set(rated.map((r) => Number(r.movie_id)));
-  const recs =
-    candidates && candidates.length === 0
-      ? []
-      : choice.model.recommend(userId, { n, exclude, ...(candidates ? { candidates } : {}) });
-  const ids = recs.map((r) => r.movieId);
-  const info = new Map<number, { title: string; year: number | null; genres: string }>();
-  if (ids.length) {
-    const rows = await db.all<{ id: number; title: string; year: number | null; genres: string }>(
-      `SELECT id, title, year, genres FROM movies WHERE id IN (${ids.map(() => '?').join(', ')})`,
-      ids,
-    );
-    for (const r of rows) info.set(Number(r.id), r);
-  }
-  // A movie the model knows but the catalogue no longer has cannot be served (its row is the FK target).
-  const items: ServedItem[] = [];
-  for (const r of recs) {
-    const m = info.get(r.movieId);
-    if (!m) continue;
-    items.push({
-      rank: items.length + 1,
-      movieId: r.movieId,
-      title: m.title,
-      year: m.year === null ? null : Number(m.year),
-      genres: splitGenres(m.genres),
-      predictedRating: r.predictedRating,
-      fallback: r.fallback,
-    });
-  }
-  const newUser =
-    items.length > 0
-      ? items.every((i) => i.fallback === 'unknown-user' || i.fallback === 'unknown-both')
-      : !exclude.size;
+  const top = recommender.recommend({
+    userId,
+    n,
+    exclude: new Set(rated.map((r) => Number(r.movie_id))),
+    explain: false,
+    ...(input.filters ? { filters: input.filters } : {}),
+  });
+  const items: ServedItem[] = top.items.map((i) => ({
+    rank: i.rank,
+    movieId: i.movieId,
+    title: i.title,
+    year: i.year,
+    genres: i.genres,
+    predictedRating: i.predictedRating,
+    fallback: i.fallback,
+  }));
   await db.transaction(async (tx) => {
     await tx.run('INSERT INTO users (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING', [
       userId,
@@ -209,10 +196,8 @@ export async function serveRecommendations(
     modelVersion: choice.version,
     abTestId: choice.abTestId,
     arm: choice.arm,
-    newUser,
-    note: newUser
-      ? 'new user: the model has no ratings from you yet, so these are the fallback picks (well-rated movies); rate a few to get personal ones'
-      : null,
+    newUser: top.newUser,
+    note: top.note,
     items,
     servedAt: now,
   };

@@ -6,6 +6,7 @@ import { generateCommand } from './generate.ts';
 import { dbCommand } from './db.ts';
 import { demoCommand } from './demo.ts';
 import { tuneCommand } from './tune.ts';
+import { evaluateCommand } from './evaluate.ts';
 import { reportCommand } from './report.ts';
 import { trainCommand } from './train.ts';
 import { versionsCommand } from './versions.ts';
@@ -24,6 +25,7 @@ export const commandRegistrations: ReadonlyArray<(program: Command) => void> = [
   rateCommand,
   trackCommand,
   tuneCommand,
+  evaluateCommand,
   reportCommand,
   trainCommand,
   versionsCommand,

@@ -7,7 +7,11 @@ import { pathToFileURL } from 'node:url';
  * copies the page and stylesheet beside it. Run as `npx tsx web/build.ts`; the server also runs it
  * at start when web/dist is missing or older than a source file, so a fresh clone just works.
  */
-export const webRoot = resolve(import.meta.dirname);
+// From the sources this file is web/build.ts; compiled, it is dist/web/build.js and the app's
+// sources and output are still in <root>/web.
+export const webRoot = existsSync(join(import.meta.dirname, 'index.html'))
+  ? resolve(import.meta.dirname)
+  : resolve(import.meta.dirname, '..', '..', 'web');
 export const webDistDir = join(webRoot, 'dist');
 
 function newestMtime(dir: string): number {

@@ -25,7 +25,7 @@ import {
   type TuningMethod,
 } from './sampler-registry.ts';
 import { buildGrid } from './samplers/grid-sampler.ts';
-import { isInSpace, paramsKey, type SearchSpace } from './search-space.ts';
+import { isInSpace, normalizeSpace, paramsKey, type SearchSpace } from './search-space.ts';
 import { SqlTuningStorage } from './sql-tuning-storage.ts';
 import type { TrialResult, TrialSetup } from './trial-evaluation.ts';
 import { createTrialPool } from './trial-pool.ts';
@@ -199,7 +199,7 @@ export async function runTuning(db: Database, options: RunTuningOptions = {}): P
     const objective = requireObjective(options.objective ?? 'accuracy');
     const folds = requireWhole('folds', options.folds ?? 3, 2);
     const seed = requireWhole('seed', options.seed ?? 0, 0);
-    space = options.space ?? defaultSearchSpace(model);
+    space = normalizeSpace(options.space ?? defaultSearchSpace(model));
     let gridPoints: ModelParams[] | undefined;
     if (method === 'grid') {
       const center = checkCenter(

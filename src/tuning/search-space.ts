@@ -167,17 +167,23 @@ export function parseSearchSpace(
     const path = issue?.path.length ? issue.path.join('.') : '(root)';
     throw new InvalidInputError(`${source}: ${path}: ${issue?.message ?? 'invalid'}`);
   }
-  const { model, params, fixed, grid } = parsed.data;
-  // A parameter that appears only in the grid is searched as a categorical of its grid values.
-  const allParams: Record<string, ParamSpec> = { ...params };
-  for (const [name, values] of Object.entries(grid ?? {})) {
-    if (!allParams[name]) allParams[name] = { type: 'categorical', choices: values };
+  const { model, ...space } = parsed.data;
+  return { ...(model !== undefined ? { model } : {}), ...normalizeSpace(space) };
+}
+
+/**
+ * A parameter that appears only in the explicit grid is searched as a categorical of its grid
+ * values, so every sampler (and the default configuration) sees it.
+ */
+export function normalizeSpace(space: SearchSpace): SearchSpace {
+  const params: Record<string, ParamSpec> = { ...space.params };
+  for (const [name, values] of Object.entries(space.grid ?? {})) {
+    if (!params[name]) params[name] = { type: 'categorical', choices: values };
   }
   return {
-    ...(model !== undefined ? { model } : {}),
-    params: allParams,
-    ...(fixed ? { fixed } : {}),
-    ...(grid ? { grid } : {}),
+    params,
+    ...(space.fixed ? { fixed: space.fixed } : {}),
+    ...(space.grid ? { grid: space.grid } : {}),
   };
 }
 

@@ -268,5 +268,6 @@ export class SvdppModel extends SvdModel {
       if (options.onEpoch || last) userVectors();
       if (!this.epochDone(options, epoch)) break;
     }
+    this.releaseArena();
   }
 }

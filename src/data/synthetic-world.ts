@@ -339,9 +339,13 @@ export class SyntheticWorld {
   private ratingCounts(total: number, rng: Rng): Int32Array {
     const counts = new Int32Array(this.users);
     const a = this.userActivity;
+    // Everyone rates at least once when there are enough ratings to go round (as in MovieLens,
+    // where every user has ratings); the rest follows activity.
+    const base = total >= this.users ? 1 : 0;
+    const rest = total - base * this.users;
     let given = 0;
     for (let i = 0; i < this.users; i++) {
-      counts[i] = Math.min(this.movies, Math.floor(total * a[i]!));
+      counts[i] = Math.min(this.movies, base + Math.floor(rest * a[i]!));
       given += counts[i]!;
     }
     // Hand out what rounding and the per-user cap left, one by one, by activity.

@@ -97,6 +97,7 @@ function armRows(arms: readonly ImpactArm[], k: number): { headers: string[]; ro
       `P@${k}`,
       `R@${k}`,
       `NDCG@${k}`,
+      'coverage',
       'fit s',
     ],
     rows: arms.map((a) => [
@@ -109,6 +110,7 @@ function armRows(arms: readonly ImpactArm[], k: number): { headers: string[]; ro
       num(a.metrics.precision),
       num(a.metrics.recall),
       num(a.metrics.ndcg),
+      pct(a.metrics.coverage),
       num(a.fitSeconds, 2),
     ]),
   };

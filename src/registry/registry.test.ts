@@ -200,6 +200,46 @@ describeEachDatabase('model registry', (kind) => {
     }
   });
 
+  it('a separate long-running process serves a champion changed by another process, without restarting', async () => {
+    await register(t.db, 1);
+    await register(t.db, 2);
+    const script = fileURLToPath(new URL('./fixtures/watch-champion.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', script, t.location], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const seen: number[] = [];
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+      });
+      let waiting: { version: number; resolve: () => void } | null = null;
+      child.stdout.on('data', (d: Buffer) => {
+        for (const line of d.toString().split('\n')) if (line) seen.push(Number(line));
+        if (waiting && seen.includes(waiting.version)) waiting.resolve();
+      });
+      const exited = new Promise<never>((_, reject) =>
+        child.on('exit', () => reject(new Error(`watcher ended: ${stderr}`))),
+      );
+      exited.catch(() => {});
+      const served = (version: number) =>
+        Promise.race([
+          exited,
+          new Promise<void>((resolve) => {
+            if (seen.includes(version)) resolve();
+            else waiting = { version, resolve };
+          }),
+        ]);
+      await served(1);
+      await activateVersion(t.db, 2);
+      // No timing assertion: the default 2 s poll brings it well inside the test timeout.
+      await served(2);
+      expect(seen).toEqual([1, 2]);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('prune never removes the champion, the challenger, a running test version or the rollback target', async () => {
     for (let s = 1; s <= 7; s++) await register(t.db, s);
     await activateVersion(t.db, 3);

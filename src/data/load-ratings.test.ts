@@ -1,8 +1,12 @@
+import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeEachDatabase, type TestDatabase } from '../../test/helpers/databases.ts';
+import { importMovieLens } from './import-movielens.ts';
 import { loadMovies } from './load-movies.ts';
 import { loadRatingsData } from './load-ratings.ts';
 import { halfStarScale, wholeStarScale } from './rating-scale.ts';
+import { ratingsFingerprint } from './ratings-data.ts';
+import { readMovieLens } from './read-movielens.ts';
 
 describeEachDatabase('loadRatingsData / loadMovies', (kind) => {
   let t: TestDatabase;
@@ -92,6 +96,20 @@ describeEachDatabase('loadRatingsData / loadMovies', (kind) => {
       const ordered =
         d.users[i - 1]! < d.users[i]! || (d.users[i - 1] === d.users[i] && d.movies[i - 1]! < d.movies[i]!);
       if (!ordered) throw new Error(`row ${i} out of order`);
+    }
+  });
+
+  it('gives the same data (fingerprint, movies) as reading the imported folder without a database', async () => {
+    const other = await kind.create();
+    try {
+      const dir = join(resolve(import.meta.dirname, '..', '..', 'test', 'fixtures'), 'ml-latest-tiny');
+      await importMovieLens(other.db, dir);
+      const fromFile = await readMovieLens(dir);
+      const fromDb = await loadRatingsData(other.db);
+      expect(ratingsFingerprint(fromDb)).toBe(ratingsFingerprint(fromFile.ratings));
+      expect(await loadMovies(other.db)).toEqual(fromFile.movies);
+    } finally {
+      await other.drop();
     }
   });
 

@@ -13,6 +13,7 @@ const benchmarks: ReadonlyArray<() => Promise<Benchmark>> = [
   () => import('./models-quality.bench.ts').then((m) => m.benchmark),
   () => import('./import.bench.ts').then((m) => m.benchmark),
   () => import('./tuning.bench.ts').then((m) => m.benchmark),
+  () => import('./ab-tests.bench.ts').then((m) => m.benchmark),
 ];
 
 const wanted = process.argv.slice(2);

@@ -63,17 +63,16 @@ describeEachDatabase('loadRatingsData / loadMovies', (kind) => {
     expect([...d.timestamps]).toEqual([2000, 3000]);
   });
 
-  it('leaves out unexpected ratings (never served before the rating) when asked', async () => {
+  it('leaves out the ratings the tracker marked unexpected when asked', async () => {
+    const quality = (user: number, unexpected: number) => [user, 10, unexpected, 4, 1, 1000, 1000] as const;
     await t.db.insertMany(
-      'served_recommendations',
-      ['user_id', 'movie_id', 'predicted_rating', 'rank', 'served_at'],
-      [
-        [2, 10, 4.2, 1, 1500],
-        [3, 10, 4.0, 1, 3500], // served after the rating: the rating was still unexpected
-      ],
+      'recommendation_quality',
+      ['user_id', 'movie_id', 'unexpected', 'actual_rating', 'liked_actual', 'rated_at', 'recorded_at'],
+      [quality(2, 0), quality(3, 1)],
     );
     const d = await loadRatingsData(t.db, { includeUnexpected: false });
-    expect([...d.users]).toEqual([2]);
+    // User 3's rating of movie 10 was unexpected; ratings without a quality row are history and stay.
+    expect([...d.users]).toEqual([1, 1, 2]);
     expect((await loadRatingsData(t.db, { includeUnexpected: true })).size).toBe(4);
   });
 

@@ -9,9 +9,10 @@ export interface LoadRatingsOptions {
   /** Only ratings with `rated_at < until` (epoch ms; half-open, so windows tile without overlap). */
   readonly until?: number;
   /**
-   * Include "unexpected" ratings: movies the user rated without MovieNight ever having recommended
-   * them (no served_recommendations row for that user and movie at or before the rating).
-   * Default true: all ratings.
+   * Include "unexpected" ratings: those the tracker recorded as a rating of a movie MovieNight had
+   * not recommended to that user (a recommendation_quality row with unexpected = 1, written by
+   * rateMovie). Ratings without a quality row (imported history, generated data) are not
+   * unexpected: they predate MovieNight's recommendations. Default true: all ratings.
    */
   readonly includeUnexpected?: boolean;
 }
@@ -49,8 +50,9 @@ export async function loadRatingsData(db: Queryable, options: LoadRatingsOptions
     params.push(until);
   }
   if (!includeUnexpected) {
+    // The tracker decides what is unexpected (its window rule lives there), so read its verdict.
     where.push(
-      'EXISTS (SELECT 1 FROM served_recommendations s WHERE s.user_id = r.user_id AND s.movie_id = r.movie_id AND s.served_at <= r.rated_at)',
+      'NOT EXISTS (SELECT 1 FROM recommendation_quality q WHERE q.user_id = r.user_id AND q.movie_id = r.movie_id AND q.unexpected = 1)',
     );
   }
 

@@ -136,3 +136,33 @@ export async function buildReportFixture(db: Database, now: number): Promise<voi
     );
   }
 }
+
+/** Runs `fn` with stdout and stderr captured (a CLI run inside a test); returns its result. */
+export async function quietly<T>(fn: () => Promise<T>): Promise<T> {
+  return (await captured(fn)).result;
+}
+
+/** Runs `fn` capturing what it writes to stdout and stderr. */
+export async function captured<T>(
+  fn: () => Promise<T>,
+): Promise<{ result: T; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    const result = await fn();
+    return { result, stdout, stderr };
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+  }
+}

@@ -1,0 +1,81 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/program.ts';
+import { openDatabase } from '../../src/db/open-database.ts';
+import { unexpectedMoviesReport } from '../../src/reports/unexpected-movies-report.ts';
+import { buildReportFixture, captured } from './report-fixture.ts';
+
+const root = resolve(import.meta.dirname, '..', '..');
+
+interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function cli(args: readonly string[]): Promise<CliResult> {
+  return new Promise((done) => {
+    execFile('npx', ['tsx', 'src/cli/main.ts', ...args], { cwd: root }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      done({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('movienight report (CLI)', () => {
+  let dir: string;
+  let location: string;
+  const now = Date.now();
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'mn-report-cli-'));
+    location = join(dir, 'movies.db');
+    const db = await openDatabase(location);
+    try {
+      await buildReportFixture(db, now);
+    } finally {
+      await db.close();
+    }
+  }, 60_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints the same plain data with --json as the function returns; bad flags exit 2 naming the flag', async () => {
+    const out = join(dir, 'u.html');
+    // One real process end to end; the error cases run the same entry in this process (fast).
+    const json = await cli(['--db', location, 'report', 'unexpected', '--json', '--out', out]);
+    const run = async (...args: string[]) => {
+      const r = await captured(() => runCli(['node', 'movienight', '--db', location, 'report', ...args]));
+      return { code: r.result, stdout: r.stdout, stderr: r.stderr };
+    };
+    const badSource = await run('unexpected', '--source', 'nope');
+    const badRun = await run('tuning', '--run', 'nope_1');
+    const paramsAlone = await run('impact', '--params', '{"factors": 5}');
+    const badDate = await run('unexpected', '--since', 'yesterday-ish');
+    expect(json.code, json.stderr).toBe(0);
+    const printed = JSON.parse(json.stdout) as { report: string; totals: unknown; topUsers: unknown };
+    const db = await openDatabase(location);
+    try {
+      const direct = await unexpectedMoviesReport(db, { now });
+      expect(printed.report).toBe('unexpected');
+      expect(printed.totals).toEqual(direct.totals);
+      expect(printed.topUsers).toEqual(direct.topUsers);
+    } finally {
+      await db.close();
+    }
+    expect(existsSync(out)).toBe(true);
+    expect(json.stderr).toContain(`wrote ${out}`);
+
+    expect(badSource).toMatchObject({ code: 2, stdout: '' });
+    expect(badSource.stderr).toContain('--source must be one of tracker, ratings, got "nope"');
+    expect(badRun.code).toBe(2);
+    expect(badRun.stderr).toContain('tuning run "nope_1" does not exist');
+    expect(paramsAlone.code).toBe(2);
+    expect(paramsAlone.stderr).toContain('--params needs --model');
+    expect(badDate.code).toBe(2);
+    expect(badDate.stderr).toContain('--since must be a date');
+  }, 60_000);
+});

@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import { mfKernelWasmBase64 } from './mf-kernel.generated.ts';
 
 /** The exports of assembly/mf-kernel.ts (byte offsets into the instance's memory). */
@@ -106,14 +107,15 @@ type ViewOf<K extends ArrayKind> = K extends 'f32'
  */
 export class KernelArena {
   readonly kernel: MfKernelExports;
-  private readonly memory: WebAssembly.Memory;
+  readonly memory: WebAssembly.Memory;
   private top: number;
   private readonly end: number;
 
   constructor(totalBytes: number) {
     // Each array is 16-byte aligned: reserve the padding too.
     const pages = Math.ceil((totalBytes + 4096) / 65536) + 1;
-    this.memory = new WebAssembly.Memory({ initial: pages });
+    // Shared (the module imports shared memory) so a partner thread can work on the same arrays.
+    this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     const instance = new WebAssembly.Instance(kernelModule(), { env: { memory: this.memory } });
     this.kernel = instance.exports as unknown as MfKernelExports;
     this.top = align16(this.kernel.heapBase());
@@ -144,4 +146,120 @@ export class KernelArena {
 
 function align16(n: number): number {
   return (n + 15) & ~15;
+}
+
+/** Arguments of `svdEpoch`, in order. */
+export type SvdEpochArgs = Parameters<MfKernelExports['svdEpoch']>;
+
+/**
+ * The partner thread's program (plain JavaScript, so it runs the same under tsx, vitest and the
+ * compiled dist without a TypeScript loader). It instantiates the kernel on the fit's shared
+ * memory, then runs `svdEpoch` whenever the command counter moves, until told to release.
+ * Control words: [0] command counter, [1] last finished command, [2] ready flag.
+ */
+const partnerSource = `
+const { parentPort } = require('node:worker_threads');
+parentPort.on('message', ({ module, memory, ctrl, args }) => {
+  const kernel = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const c = new Int32Array(memory.buffer, ctrl, 4);
+  const a = new Float64Array(memory.buffer, args, 20);
+  Atomics.store(c, 2, 1);
+  Atomics.notify(c, 2);
+  let seen = 0;
+  for (;;) {
+    Atomics.wait(c, 0, seen);
+    seen = Atomics.load(c, 0);
+    if (a[19] === 1) break;
+    kernel.svdEpoch(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], a[18]);
+    Atomics.store(c, 1, seen);
+    Atomics.notify(c, 1);
+  }
+  Atomics.store(c, 1, seen);
+  Atomics.notify(c, 1);
+});
+`;
+
+let partner: Worker | null = null;
+let partnerBusy = false;
+/** Generous: only a wedged thread takes this long (the fit then fails loudly, it never races). */
+const PARTNER_TIMEOUT_MS = 120_000;
+
+function waitFor(c: Int32Array, index: number, value: number, what: string): void {
+  for (;;) {
+    const now = Atomics.load(c, index);
+    if (now === value) return;
+    if (Atomics.wait(c, index, now, PARTNER_TIMEOUT_MS) === 'timed-out') {
+      partner?.terminate();
+      partner = null;
+      throw new Error(`svd partner thread did not ${what} within ${PARTNER_TIMEOUT_MS / 1000} s`);
+    }
+  }
+}
+
+/**
+ * Runs pairs of independent `svdEpoch` calls (blocks that share no parameters) on two threads: the
+ * caller's and one persistent partner worker (created on first use, unref'd so it never keeps the
+ * process alive). Because the two halves of a pair touch disjoint rows of every array, running
+ * them together gives exactly what running them one after the other gives: the thread count
+ * changes the speed, never the result. `pair` returns null when no partner is available (a fit
+ * nested inside another fit's epoch hook): the caller then runs both halves itself.
+ */
+export class EpochPair {
+  private readonly ctrl: Int32Array;
+  private readonly args: Float64Array;
+  private seq = 0;
+
+  private constructor(
+    private readonly arena: KernelArena,
+    ctrl: { ptr: number; view: Int32Array },
+    args: { ptr: number; view: Float64Array },
+  ) {
+    this.ctrl = ctrl.view;
+    this.args = args.view;
+    partner ??= new Worker(partnerSource, { eval: true });
+    partner.unref();
+    partnerBusy = true;
+    partner.postMessage({ module: kernelModule(), memory: arena.memory, ctrl: ctrl.ptr, args: args.ptr });
+    try {
+      waitFor(this.ctrl, 2, 1, 'start');
+    } catch (e) {
+      partnerBusy = false;
+      throw e;
+    }
+  }
+
+  /** Bytes the control words need in an arena. */
+  static readonly bytes = KernelArena.bytesFor([
+    ['i32', 4],
+    ['f64', 20],
+  ]);
+
+  static open(arena: KernelArena): EpochPair | null {
+    if (partnerBusy) return null;
+    return new EpochPair(arena, arena.alloc('i32', 4), arena.alloc('f64', 20));
+  }
+
+  /** `mine` on this thread and `theirs` on the partner, together. */
+  run(mine: SvdEpochArgs, theirs: SvdEpochArgs): void {
+    this.args.set(theirs);
+    this.args[19] = 0;
+    const next = ++this.seq;
+    Atomics.store(this.ctrl, 0, next);
+    Atomics.notify(this.ctrl, 0);
+    this.arena.kernel.svdEpoch(...mine);
+    waitFor(this.ctrl, 1, next, 'finish its half of an epoch');
+  }
+
+  /** Lets the partner go back to waiting for the next fit. */
+  close(): void {
+    this.args[19] = 1;
+    const next = ++this.seq;
+    Atomics.store(this.ctrl, 0, next);
+    Atomics.notify(this.ctrl, 0);
+    try {
+      waitFor(this.ctrl, 1, next, 'release');
+    } finally {
+      partnerBusy = false;
+    }
+  }
 }

@@ -62,6 +62,27 @@ describe('svd', () => {
     }
   });
 
+  it('gives identical results on one thread and on two, also for a fit nested in an epoch hook', () => {
+    const one = createModel('svd', { n_factors: 12, threads: 1 });
+    one.fit(data, { seed: 6 });
+    const two = createModel('svd', { n_factors: 12, threads: 2 });
+    let nested: Float32Array | null = null;
+    two.fit(data, {
+      seed: 6,
+      onEpoch: (epoch) => {
+        if (epoch === 2) {
+          // The partner thread is busy with the outer fit: this one runs alone, same result.
+          const inner = createModel('svd', { n_factors: 12, threads: 2 });
+          inner.fit(data, { seed: 6 });
+          nested = inner.predictMany(users, movies);
+        }
+        return undefined;
+      },
+    });
+    expect(two.predictMany(users, movies)).toEqual(one.predictMany(users, movies));
+    expect(nested).toEqual(one.predictMany(users, movies));
+  });
+
   it('has Surprise defaults and lets each term be set apart', () => {
     const m = createModel('svd');
     expect(m.params).toMatchObject({

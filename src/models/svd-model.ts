@@ -1,6 +1,7 @@
+import { isMainThread } from 'node:worker_threads';
 import { ArtifactError } from '../errors.ts';
 import { Rng } from '../random/rng.ts';
-import { KernelArena, type MfKernelExports } from './mf-kernel.ts';
+import { EpochPair, KernelArena, type MfKernelExports, type SvdEpochArgs } from './mf-kernel.ts';
 import type { JsonValue, SectionArray } from './model-format.ts';
 import type { FitOptions, ModelParams } from './rating-model.ts';
 import { type DenseRatings, type ParamSpecs, RatingModelBase, requireSection } from './rating-model-base.ts';
@@ -33,6 +34,15 @@ export const svdParamSpecs: ParamSpecs = {
   init_std_dev: { default: 0.1, min: 0, doc: 'standard deviation of the normal initial factors' },
   ...termSpecs,
   engine: engineSpec,
+  threads: {
+    default: 0,
+    integer: true,
+    min: 0,
+    max: 2,
+    doc:
+      'threads per fit (wasm engine; same result for 1 and 2, only the speed differs); 0 = auto: 2 in the ' +
+      'main thread, 1 inside a worker thread, where the caller already runs fits side by side',
+  },
 };
 
 export const svdppParamSpecs: ParamSpecs = {
@@ -81,6 +91,35 @@ export function groupByUser(data: DenseRatings, rng: Rng): UserGrouping {
   }
   const order = rng.shuffle(Int32Array.from({ length: data.nUsers }, (_, u) => u));
   return { rowStart, rows, order };
+}
+
+/** The two parallel pairs of blocks, in visiting order: (users half, movies half). */
+const blockOrder: ReadonlyArray<readonly [number, number]> = [
+  [0, 0],
+  [1, 1],
+  [0, 1],
+  [1, 0],
+];
+
+/**
+ * Splits n items (users or movies, with rating counts from CSR offsets) into halves 0/1 of nearly
+ * equal rating counts: greedy, heaviest first, so both threads get about the same work.
+ */
+export function balancedHalves(offsets: Int32Array, n: number): Uint8Array {
+  const ids = Int32Array.from({ length: n }, (_, j) => j);
+  const count = (j: number) => offsets[j + 1]! - offsets[j]!;
+  ids.sort((x, y) => count(y) - count(x) || x - y);
+  const half = new Uint8Array(n);
+  let load0 = 0;
+  let load1 = 0;
+  for (const j of ids) {
+    if (load0 <= load1) load0 += count(j);
+    else {
+      half[j] = 1;
+      load1 += count(j);
+    }
+  }
+  return half;
 }
 
 /**
@@ -287,7 +326,7 @@ export class SvdModel extends RatingModelBase {
             ['f32', size],
             ['f32', data.weights ? size : 0],
             ['f64', nMovies],
-          ]),
+          ]) + EpochPair.bytes,
         )
       : null;
     const f32 = (n: number) => arena?.alloc('f32', n) ?? { ptr: 0, view: new Float32Array(n) };
@@ -318,22 +357,35 @@ export class SvdModel extends RatingModelBase {
       initStd,
       arena ? { kernel: arena.kernel, ptr: qi.ptr } : undefined,
     );
-    // Rows in visiting order, copied once so every epoch streams through memory.
+    // Rows in visiting order, copied once so every epoch streams through memory, as four blocks
+    // (user half × movie half): blocks 0,1 share no user and no movie, nor do blocks 2,3, so each
+    // pair can run on two threads with the same result as on one.
     const { order, rowStart, rows } = groupByUser(data, rng);
+    const userHalf = balancedHalves(rowStart, nUsers);
+    const movieCounts = new Int32Array(nMovies + 1);
+    for (let r = 0; r < size; r++) movieCounts[data.movies[r]! + 1]!++;
+    for (let i = 0; i < nMovies; i++) movieCounts[i + 1]! += movieCounts[i]!;
+    const movieHalf = balancedHalves(movieCounts, nMovies);
     const users = i32(size);
     const items = i32(size);
     const ratings = f32(size);
     const weights = data.weights ? f32(size) : null;
+    const blockStart = [0];
     let t = 0;
-    for (const u of order) {
-      for (let s = rowStart[u]!; s < rowStart[u + 1]!; s++) {
-        const row = rows[s]!;
-        users.view[t] = u;
-        items.view[t] = data.movies[row]!;
-        ratings.view[t] = data.ratings[row]!;
-        if (weights) weights.view[t] = data.weights![row]!;
-        t++;
+    for (const [a, b] of blockOrder) {
+      for (const u of order) {
+        if (userHalf[u] !== a) continue;
+        for (let s = rowStart[u]!; s < rowStart[u + 1]!; s++) {
+          const row = rows[s]!;
+          if (movieHalf[data.movies[row]!] !== b) continue;
+          users.view[t] = u;
+          items.view[t] = data.movies[row]!;
+          ratings.view[t] = data.ratings[row]!;
+          if (weights) weights.view[t] = data.weights![row]!;
+          t++;
+        }
       }
+      blockStart.push(t);
     }
     this.k = k;
     this.k4 = k4;
@@ -355,48 +407,66 @@ export class SvdModel extends RatingModelBase {
     } else {
       this.scorer = null;
     }
-    for (let epoch = 1; epoch <= epochs; epoch++) {
-      if (arena) {
-        arena.kernel.svdEpoch(
-          size,
-          users.ptr,
-          items.ptr,
-          ratings.ptr,
-          weights?.ptr ?? 0,
-          pu.ptr,
-          qi.ptr,
-          bu.ptr,
-          bi.ptr,
-          k4,
-          mean,
-          rates.lrBu,
-          rates.lrBi,
-          rates.lrPu,
-          rates.lrQi,
-          rates.regBu,
-          rates.regBi,
-          rates.regPu,
-          rates.regQi,
-        );
-      } else {
-        svdEpochJs(
-          size,
-          users.view,
-          items.view,
-          ratings.view,
-          weights?.view,
-          pu.view,
-          qi.view,
-          bu.view,
-          bi.view,
-          k4,
-          mean,
-          rates,
-        );
-        // A scorer built inside an epoch hook holds a copy; the next epoch makes it stale.
-        this.scorer = null;
+    const blockArgs = (block: number): SvdEpochArgs => {
+      const from = blockStart[block]!;
+      const n = blockStart[block + 1]! - from;
+      return [
+        n,
+        users.ptr + 4 * from,
+        items.ptr + 4 * from,
+        ratings.ptr + 4 * from,
+        weights ? weights.ptr + 4 * from : 0,
+        pu.ptr,
+        qi.ptr,
+        bu.ptr,
+        bi.ptr,
+        k4,
+        mean,
+        rates.lrBu,
+        rates.lrBi,
+        rates.lrPu,
+        rates.lrQi,
+        rates.regBu,
+        rates.regBi,
+        rates.regPu,
+        rates.regQi,
+      ];
+    };
+    const threads = (p.threads as number) || (isMainThread ? 2 : 1);
+    const pair = arena && threads > 1 ? EpochPair.open(arena) : null;
+    try {
+      for (let epoch = 1; epoch <= epochs; epoch++) {
+        if (pair) {
+          pair.run(blockArgs(0), blockArgs(1));
+          pair.run(blockArgs(2), blockArgs(3));
+        } else if (arena) {
+          for (let block = 0; block < 4; block++) arena.kernel.svdEpoch(...blockArgs(block));
+        } else {
+          for (let block = 0; block < 4; block++) {
+            const from = blockStart[block]!;
+            const to = blockStart[block + 1]!;
+            svdEpochJs(
+              to - from,
+              users.view.subarray(from, to),
+              items.view.subarray(from, to),
+              ratings.view.subarray(from, to),
+              weights?.view.subarray(from, to),
+              pu.view,
+              qi.view,
+              bu.view,
+              bi.view,
+              k4,
+              mean,
+              rates,
+            );
+          }
+          // A scorer built inside an epoch hook holds a copy; the next epoch makes it stale.
+          this.scorer = null;
+        }
+        if (!this.epochDone(options, epoch)) break;
       }
-      if (!this.epochDone(options, epoch)) break;
+    } finally {
+      pair?.close();
     }
     this.releaseArena();
   }

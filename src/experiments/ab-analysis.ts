@@ -148,7 +148,15 @@ export function analyseAbTest(
       : Number.NaN;
   const sequential = mixtureSequentialTest(accuracy.value, variance, policy.tau, policy.alpha);
   const accA = champion.n > 0 ? champion.hits / champion.n : Number.NaN;
-  const relative = accA > 0 ? accuracy.value / accA : Number.NaN;
+  // A champion that never got one right: any real gain is an unbounded relative improvement.
+  const relative =
+    accA > 0
+      ? accuracy.value / accA
+      : accA === 0
+        ? accuracy.value > 0
+          ? Number.POSITIVE_INFINITY
+          : 0
+        : Number.NaN;
   const enoughSamples = champion.n >= policy.minSamples && challenger.n >= policy.minSamples;
   const expired = elapsedDays >= policy.maxDays;
 

@@ -104,6 +104,12 @@ describe('verdicts', () => {
     expect(blocked.verdict.reason).toMatch(/sample ratio mismatch/);
   });
 
+  it('a champion with zero accuracy can still lose to a real improvement', () => {
+    expect(analyseAbTest(arm(500, 0), arm(500, 200), 0.5, 5, defaultAbPolicy).verdict.action).toBe(
+      'activate',
+    );
+  });
+
   it('needs the relative improvement threshold, not only significance', () => {
     // +3 points on 0.8 is 3.75 % relative: real with 20 000 per arm, but below 5 %.
     const a = analyseAbTest(arm(20_000, 16_000), arm(20_000, 16_600), 0.5, 5, defaultAbPolicy);

@@ -30,6 +30,7 @@ import {
   type TriggerSource,
 } from './retrain-triggers.ts';
 import { type RetrainTuning, tuneForRetrain } from './retrain-tuning.ts';
+import { fitWithWindowSelection, minTime, sinceTime } from './window-selection.ts';
 
 /** How one retrain runs. JSON-serialisable: it is stored with the trigger and sent to workers. */
 export interface RetrainOptions {
@@ -45,6 +46,12 @@ export interface RetrainOptions {
   /** Parameters; default the tuned ones, else the champion's, else the model's defaults. */
   readonly params?: ModelParams;
   readonly seed?: number;
+  /**
+   * Choose how far back to train (the whole set, half or a quarter of the window) by the error on
+   * the recent holdout (default true): after a change of taste the older ratings mislead, and the
+   * holdout shows it.
+   */
+  readonly windowSelection?: boolean;
   /** Share of the most recent ratings held out for the offline comparison (default 0.1). */
   readonly holdoutFraction?: number;
   /** Share of users the challenger serves in the A/B test (default D's default). */
@@ -241,25 +248,47 @@ export async function runRetrain(
       if (tuning.params) params = tuning.params;
     }
     const seed = opts.seed ?? 0;
+    let span: number | null = null;
     const candidate = await step('fit', async () => {
-      const m = createModel(kind!, params ?? undefined);
-      m.fit(train, { seed, movies: data.movies });
-      return { value: m, details: { model: kind, params: m.params, trainRows: train.size } };
+      const chosen = fitWithWindowSelection({
+        kind: kind!,
+        params,
+        train,
+        test,
+        seed,
+        movies: data.movies,
+        windowDays: config.trainingWindowDays,
+        select: opts.windowSelection ?? true,
+        ...(config.likeThreshold === undefined ? {} : { likeThreshold: config.likeThreshold }),
+      });
+      span = chosen.spanMs;
+      return {
+        value: chosen.model,
+        details: {
+          model: kind,
+          params: chosen.model.params,
+          trainRows: chosen.trainRows,
+          windows: chosen.tried,
+          chosenSpanDays: chosen.spanMs === null ? null : chosen.spanMs / 86_400_000,
+        },
+      };
     });
     params = candidate.params;
     comparison = await step('compare', async () => {
       const c = compareOffline(candidate, champion?.model ?? null, train, test, config.likeThreshold);
       return { value: c, details: { ...c, championLoadError: champion?.loadError ?? null } };
     });
+    const finalData =
+      span === null ? data.ratings : sinceTime(data.ratings, (test.size > 0 ? minTime(test) : now) - span);
     const final = await step('final-fit', async () => {
       const m = createModel(kind!, params ?? undefined);
-      m.fit(data.ratings, { seed, movies: data.movies });
-      return { value: m, details: { trainRows: data.ratings.size } };
+      m.fit(finalData, { seed, movies: data.movies });
+      return { value: m, details: { trainRows: finalData.size } };
     });
     newVersion = await step('register', async () => {
       const v = await registerCandidate(db, {
         model: final,
-        data: data.ratings,
+        data: finalData,
         parentVersion: champion?.version ?? null,
         comparison: comparison!,
         tuningRunId: tuning?.runId ?? null,

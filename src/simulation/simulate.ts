@@ -58,7 +58,7 @@ export interface SimulationOptions {
  * biases, keeps a stale model above 50 % however tastes turn).
  */
 export const defaultSimulationOptions: Omit<SimulationOptions, 'onDay'> = Object.freeze({
-  days: 30,
+  days: 26,
   driftDay: 12,
   driftStrength: 1,
   seed: 42,
@@ -69,7 +69,7 @@ export const defaultSimulationOptions: Omit<SimulationOptions, 'onDay'> = Object
   historyDays: 7,
   activeShare: 0.8,
   recommendations: 10,
-  otherMovies: 4,
+  otherMovies: 10,
   model: 'svd',
   modelParams: Object.freeze({ n_factors: 8, n_epochs: 100, lr_all: 0.03, reg_all: 0.1 }),
   config: Object.freeze({
@@ -266,7 +266,8 @@ async function run(
           tracked += 1;
           if (r.tracked.hit) hits += 1;
           const arm = r.tracked.arm ?? 'champion';
-          const a = (arms[arm] ??= { n: 0, hits: 0 });
+          const a = arms[arm] ?? { n: 0, hits: 0 };
+          arms[arm] = a;
           a.n += 1;
           if (r.tracked.hit) a.hits += 1;
         }

@@ -230,4 +230,15 @@ describeEachDatabase('importMovieLens rejections', (kind) => {
       expect(await snapshot(t.db)).toEqual(before);
     });
   }
+  it('refuses an ml-latest file without its header line instead of losing its first row', async () => {
+    const before = await snapshot(t.db);
+    const dir = brokenCopy('ratings.csv', 1, '');
+    const lines = readFileSync(join(dir, 'ratings.csv'), 'utf8').split('\n').slice(2);
+    writeFileSync(join(dir, 'ratings.csv'), lines.join('\n'));
+    const error = await importMovieLens(t.db, dir).catch((e: unknown) => e);
+    expect((error as DataFormatError).message).toBe(
+      `${join(dir, 'ratings.csv')}:1: expected the header line "userId,movieId,rating,timestamp" (value: "1,1,4.0,964982703")`,
+    );
+    expect(await snapshot(t.db)).toEqual(before);
+  });
 });

@@ -9,6 +9,7 @@ import {
 } from './import-writer.ts';
 import { readLines } from './line-reader.ts';
 import {
+  checkMovieLensHeader,
   detectMovieLensLayout,
   movieLensRatingColumns,
   type ParsedMovie,
@@ -40,7 +41,10 @@ export async function importMovieLens(
   for await (const batch of readLines(layout.moviesFile, options.encoding)) {
     for (let i = 0; i < batch.lines.length; i++) {
       const lineNo = batch.firstLine + i;
-      if (layout.header && lineNo === 1) continue;
+      if (layout.header && lineNo === 1) {
+        checkMovieLensHeader(layout.moviesFile, 'movies', batch.lines[i]!);
+        continue;
+      }
       const line = batch.lines[i]!;
       if (line === '') continue;
       const parsed = parseMovieLine(layout.name, line);
@@ -60,7 +64,10 @@ export async function importMovieLens(
     for await (const batch of readLines(layout.ratingsFile, options.encoding)) {
       for (let i = 0; i < batch.lines.length; i++) {
         const lineNo = batch.firstLine + i;
-        if (layout.header && lineNo === 1) continue;
+        if (layout.header && lineNo === 1) {
+          checkMovieLensHeader(layout.ratingsFile, 'ratings', batch.lines[i]!);
+          continue;
+        }
         const line = batch.lines[i]!;
         if (line === '') continue;
         const bad = parseRatingFields(

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidInputError } from '../errors.ts';
+import { DataFormatError, InvalidInputError } from '../errors.ts';
 import { joinGenres } from './load-movies.ts';
 import { halfStarScale, isOnScale, type RatingScale } from './rating-scale.ts';
 
@@ -83,6 +83,22 @@ export function detectMovieLensLayout(dir: string): MovieLensLayout {
   throw new InvalidInputError(
     `${dir} is not a MovieLens folder: expected ratings.csv + movies.csv (ml-latest, ml-25m), u.data + u.item (ml-100k) or ratings.dat + movies.dat (ml-1m, ml-10m)`,
   );
+}
+
+const expectedHeaders = {
+  ratings: 'userId,movieId,rating,timestamp',
+  movies: 'movieId,title,genres',
+} as const;
+
+/**
+ * Checks line 1 of an ml-latest file. Without this a file that lacks its header would silently
+ * lose its first row; with it, a ratings file in another column order is refused by name.
+ */
+export function checkMovieLensHeader(file: string, kind: keyof typeof expectedHeaders, line: string): void {
+  const expected = expectedHeaders[kind];
+  if (line.replaceAll(' ', '').toLowerCase() !== expected.toLowerCase()) {
+    throw new DataFormatError(file, 1, line, `expected the header line "${expected}"`);
+  }
 }
 
 /**

@@ -2,6 +2,7 @@ import { DataFormatError } from '../errors.ts';
 import { readLines, type TextEncodingName } from './line-reader.ts';
 import { splitGenres } from './load-movies.ts';
 import {
+  checkMovieLensHeader,
   detectMovieLensLayout,
   type MovieLensLayout,
   movieLensRatingColumns,
@@ -27,7 +28,10 @@ export async function readMovieFile(
   for await (const batch of readLines(layout.moviesFile, encoding)) {
     for (let i = 0; i < batch.lines.length; i++) {
       const lineNo = batch.firstLine + i;
-      if (layout.header && lineNo === 1) continue;
+      if (layout.header && lineNo === 1) {
+        checkMovieLensHeader(layout.moviesFile, 'movies', batch.lines[i]!);
+        continue;
+      }
       const line = batch.lines[i]!;
       if (line === '') continue;
       const parsed = parseMovieLine(layout.name, line);
@@ -71,7 +75,10 @@ export async function readMovieLens(
   for await (const batch of readLines(layout.ratingsFile, options.encoding)) {
     for (let i = 0; i < batch.lines.length; i++) {
       const lineNo = batch.firstLine + i;
-      if (layout.header && lineNo === 1) continue;
+      if (layout.header && lineNo === 1) {
+        checkMovieLensHeader(layout.ratingsFile, 'ratings', batch.lines[i]!);
+        continue;
+      }
       const line = batch.lines[i]!;
       if (line === '') continue;
       const fields = splitRatingLine(line, layout.ratingSeparator);

@@ -236,7 +236,16 @@ export class EpochPair {
 
   static open(arena: KernelArena): EpochPair | null {
     if (partnerBusy) return null;
-    return new EpochPair(arena, arena.alloc('i32', 4), arena.alloc('f64', 20));
+    const ctrl = arena.alloc('i32', 4);
+    const args = arena.alloc('f64', 20);
+    try {
+      return new EpochPair(arena, ctrl, args);
+    } catch {
+      // No partner (threads unavailable, or it never started): one thread gives the same result.
+      partner?.terminate();
+      partner = null;
+      return null;
+    }
   }
 
   /** `mine` on this thread and `theirs` on the partner, together. */

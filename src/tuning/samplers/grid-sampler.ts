@@ -4,6 +4,7 @@ import { type SampleContext, type Sampler, takenKeys } from '../sampler.ts';
 import {
   decodeValue,
   encodeValue,
+  isInSpace,
   type ParamSpec,
   type ParamValue,
   paramsKey,
@@ -35,14 +36,18 @@ export function valuesAround(
     return spec.choices.slice(start, start + count);
   }
   // One step is a quarter of the range in encoded units: wide enough to matter, narrow enough to
-  // stay "around" the center.
+  // stay "around" the centre. The centre itself is always a grid value; at an edge of the range
+  // the other two go to the inside (a half step and a full step away).
   const step = 0.25;
   const c = center === undefined ? 0.5 : encodeValue(spec, center);
-  const lo = Math.min(Math.max(c, step * Math.floor(count / 2)), 1 - step * Math.floor(count / 2));
+  let us: number[];
+  if (c - step < 0 && c + step <= 1) us = c <= 1e-9 ? [c, c + step / 2, c + step] : [0, c, c + step];
+  else if (c + step > 1 && c - step >= 0) us = c >= 1 - 1e-9 ? [c - step, c - step / 2, c] : [c - step, c, 1];
+  else us = [c - step, c, c + step];
   const out: ParamValue[] = [];
-  for (let k = 0; k < count; k++) {
-    const u = lo + (k - Math.floor(count / 2)) * step;
-    const v = decodeValue(spec, u);
+  for (const u of us.slice(0, count)) {
+    // The centre exactly as given (a decode of its encoding could differ in the last digit).
+    const v = u === c && center !== undefined && isInSpace(spec, center) ? center : decodeValue(spec, u);
     if (!out.includes(v)) out.push(v);
   }
   // Narrow int ranges can collapse values; fill from the range so the grid keeps its size.

@@ -11,7 +11,8 @@ import { TpeSampler } from './tpe-sampler.ts';
 const centre: ModelParams = { lr: 0.003, reg: 0.1, factors: 32, init: 'uniform', epochs: 5 };
 
 runSamplerContract('random', () => new RandomSampler());
-runSamplerContract('bayesian', () => new BayesianSampler());
+// Fewer EI candidates than the default keep the suite quick; the search logic is the same.
+runSamplerContract('bayesian', () => new BayesianSampler({ candidates: 300, localSteps: 20 }));
 runSamplerContract('tpe', () => new TpeSampler());
 runSamplerContract('grid', () => new GridSampler(buildGrid(contractSpace, centre)), { searches: false });
 
@@ -23,6 +24,14 @@ describe('grid', () => {
     expect(points.map(paramsKey)).toContain(paramsKey(centre));
     const trials = runSequential(new GridSampler(points), 100, 1);
     expect(trials).toHaveLength(81);
+  });
+
+  it('keeps the centre as a grid value even at the edge of a range (the others go inside)', () => {
+    const edge = { ...centre, lr: 0.1, factors: 2 };
+    const points = buildGrid(contractSpace, edge);
+    expect(points).toHaveLength(81);
+    expect(points.map(paramsKey)).toContain(paramsKey(edge));
+    expect(new Set(points.map((p) => p.lr)).size).toBe(3);
   });
 
   it('enumerates an explicit grid as given', () => {

@@ -52,6 +52,10 @@ export async function generateIntoDatabase(db: Database, options: GenerateOption
   const world = createSyntheticWorld(options);
   const stream = world.ratingsByUser(options.ratings, options.seed); // validates the count up front
   return db.transaction(async (tx) => {
+    // Two processes filling the same empty PostgreSQL database (server and worker starting at once)
+    // take turns here, so the second sees the first's movies and stops with a ConflictError.
+    // SQLite's BEGIN IMMEDIATE already serialises writers.
+    if (tx.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(727272)');
     const existing = await tx.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM movies');
     if (Number(existing?.n ?? 0) > 0) {
       throw new ConflictError(

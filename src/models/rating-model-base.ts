@@ -279,7 +279,7 @@ export abstract class RatingModelBase implements RatingModel {
     const { min, max } = this.scale;
     // A NaN estimate would be a model bug; answer the mean rather than poison a ranking.
     if (Number.isNaN(value)) return Math.min(Math.max(this.globalMean, min), max);
-    return value < min ? min : value > max ? max : value;
+    return Math.min(Math.max(value, min), max);
   }
 
   predict(userId: number, movieId: number): Prediction {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
+import { InvalidInputError } from '../../errors.ts';
 import { checkForModelRevalidation, type RevalidationResult } from '../../monitoring/revalidation-check.ts';
 import { renderTrackStatus, trackStatus } from '../../monitoring/track-status.ts';
 import { printResult, withDatabase } from '../context.ts';
@@ -18,25 +19,39 @@ function renderCheck(r: RevalidationResult): string {
   return lines.join('\n');
 }
 
+/** `--at`: an ISO time or epoch milliseconds (a simulated database lives in its own time). */
+function parseAt(value: string): number {
+  const n = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (!Number.isFinite(n))
+    throw new InvalidInputError(
+      `--at must be an ISO time or epoch milliseconds, got ${JSON.stringify(value)}`,
+    );
+  return n;
+}
+
 /** `movienight track check|status [--json]`: live accuracy and the revalidation check. */
 export function trackCommand(program: Command): void {
   const track = program.command('track').description('Live accuracy of the served recommendations');
   track
     .command('check')
     .description('Run the revalidation check now; triggers a retrain when accuracy is significantly low')
+    .option('--at <time>', 'check as of this time (ISO or epoch ms) instead of now')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { json?: boolean }, command: Command) => {
+    .action(async (opts: { json?: boolean; at?: string }, command: Command) => {
       const config = loadConfig();
-      const result = await withDatabase(command, (db) => checkForModelRevalidation(db, config));
+      const now = opts.at === undefined ? Date.now() : parseAt(opts.at);
+      const result = await withDatabase(command, (db) => checkForModelRevalidation(db, config, { now }));
       printResult(opts.json, result, renderCheck);
     });
   track
     .command('status')
     .description('Window, counts, accuracy overall/per version/per arm/by day, worst movies, thresholds')
+    .option('--at <time>', 'as of this time (ISO or epoch ms) instead of now, e.g. the end of a simulation')
     .option('--json', 'print the result as JSON')
-    .action(async (opts: { json?: boolean }, command: Command) => {
+    .action(async (opts: { json?: boolean; at?: string }, command: Command) => {
       const config = loadConfig();
-      const result = await withDatabase(command, (db) => trackStatus(db, config));
+      const now = opts.at === undefined ? Date.now() : parseAt(opts.at);
+      const result = await withDatabase(command, (db) => trackStatus(db, config, { now }));
       printResult(opts.json, result, renderTrackStatus);
     });
 }

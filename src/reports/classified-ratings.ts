@@ -13,10 +13,11 @@ export interface ClassifiedRatings {
 
 /**
  * Every rating, flagged by the rule training uses: a rating is unexpected when
- * `loadRatingsData(db, { includeUnexpected: false })` leaves it out. Both loads return rows in
- * (user, movie) order, so a merge walk lines them up. Reusing the loader (instead of a second
- * SQL rule here) means the ablation removes exactly the rows a retrain with
- * `includeUnexpected: false` would remove.
+ * `loadRatingsData(db, { includeUnexpected: false })` leaves it out (today: the tracker recorded it
+ * as unexpected; imported history without a tracker row is not). Both loads return rows in (user,
+ * movie) order, so a merge walk lines them up. Reusing the loader instead of a second rule here
+ * means the ablation removes exactly the rows a retrain with `includeUnexpected: false` would
+ * remove, whatever that rule becomes.
  */
 export async function loadClassifiedRatings(db: Queryable): Promise<ClassifiedRatings> {
   const all = await loadRatingsData(db);

@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sqliteKind, type TestDatabase } from '../../test/helpers/databases.ts';
 import { loadRatingsData } from '../data/load-ratings.ts';
+import { wholeStarScale } from '../data/rating-scale.ts';
 import type { Database } from '../db/database.ts';
+import { rateMovie } from '../monitoring/rate-movie.ts';
 import { impactReport, resampleUnexpected } from './impact-report.ts';
 import { renderImpactHtml, renderImpactTerminal } from './impact-view.ts';
 
@@ -10,8 +12,8 @@ const t0 = Date.UTC(2024, 0, 1);
 
 /**
  * 24 users × 16 movies, one rating each per (user, movie) where (u + m) % 3 != 0 (256 ratings),
- * spread over 64 days. A recommendation was served a day before every rating except where
- * (u * m) % 5 == 0: those are the unexpected ones.
+ * spread over 64 days and entered through rateMovie. A recommendation was served a day before
+ * every rating except where (u * m) % 5 == 0: those are the unexpected ones.
  */
 async function seed(db: Database): Promise<{ ratings: number; unexpected: number }> {
   await db.insertMany(
@@ -40,12 +42,15 @@ async function seed(db: Database): Promise<{ ratings: number; unexpected: number
       else served.push([u, m, 4, 1, at - day]);
     }
   }
-  await db.insertMany('ratings', ['user_id', 'movie_id', 'rating', 'rated_at'], ratings);
   await db.insertMany(
     'served_recommendations',
     ['user_id', 'movie_id', 'predicted_rating', 'rank', 'served_at'],
     served,
   );
+  // Through the tracker, whose verdict decides what training calls unexpected.
+  for (const [userId, movieId, rating, ratedAt] of ratings) {
+    await rateMovie(db, { userId, movieId, rating, ratedAt }, { now: ratedAt, scale: wholeStarScale });
+  }
   return { ratings: n, unexpected };
 }
 

@@ -116,17 +116,17 @@ describeEachDatabase('unexpected movies report', (kind) => {
     expect(r.topUsersShareOfUnexpected).toBe(1);
   });
 
-  it('classifies every stored rating by the training rule and filters by period', async () => {
-    // An imported rating (not through the tracker) of a never-served movie.
+  it('classifies every stored rating by the tracker verdict training uses, and filters by period', async () => {
+    // An imported rating (no tracker row) of a never-served movie: history, not unexpected.
     await t.db.run('INSERT INTO ratings (user_id, movie_id, rating, rated_at) VALUES (2, 6, 4, ?)', [
       t0 + 5 * day,
     ]);
     const all = await unexpectedMoviesReport(t.db, { source: 'ratings', now: t0 });
-    expect(all.totals).toEqual({ ratings: 11, unexpected: 4, recommended: 7, share: 4 / 11 });
+    expect(all.totals).toEqual({ ratings: 11, unexpected: 3, recommended: 8, share: 3 / 11 });
     const tracked = await unexpectedMoviesReport(t.db, { now: t0 });
     expect(tracked.totals.ratings).toBe(10);
     const lastDays = await unexpectedMoviesReport(t.db, { source: 'ratings', since: t0 + 4 * day, now: t0 });
-    expect(lastDays.totals).toEqual({ ratings: 5, unexpected: 3, recommended: 2, share: 0.6 });
+    expect(lastDays.totals).toEqual({ ratings: 5, unexpected: 2, recommended: 3, share: 0.4 });
     await expect(unexpectedMoviesReport(t.db, { top: 0 })).rejects.toThrow(/top must be/);
   });
 

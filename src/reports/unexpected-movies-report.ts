@@ -10,10 +10,10 @@ import { type BucketSize, bucketLabel, bucketSizeFor, bucketStart, nextBucket } 
  * Where the ratings come from:
  * - `tracker`: the tracker's recommendation_quality rows, one per rating that entered through
  *   rateMovie, flagged unexpected when no recommendation of that movie was served to that user
- *   within the tracking window before the rating (E's rule);
- * - `ratings`: every stored rating (imports too), flagged by the training rule (no recommendation
- *   of that movie to that user served at or before the rating, ever) — what a retrain with
- *   includeUnexpected=false leaves out.
+ *   within the tracking window before the rating;
+ * - `ratings`: every stored rating (imports too), flagged by the rule training uses
+ *   (`loadRatingsData` with includeUnexpected=false): the tracker's verdict, and imported history
+ *   without a tracker row counts as expected.
  */
 export type UnexpectedSource = 'tracker' | 'ratings';
 export const unexpectedSources: readonly UnexpectedSource[] = ['tracker', 'ratings'];

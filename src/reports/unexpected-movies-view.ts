@@ -9,7 +9,7 @@ const sourceText = {
   tracker:
     'ratings recorded by the tracker (unexpected: no recommendation served within the tracking window before the rating)',
   ratings:
-    'all stored ratings (unexpected: no recommendation of the movie served to the user at or before the rating — the rule training uses)',
+    'all stored ratings, flagged as training flags them (the tracker’s verdict; imported history without a tracker row is not unexpected)',
 } as const;
 
 const percent = (v: number) => `${formatNumber(Math.round(v * 1000) / 10)} %`;

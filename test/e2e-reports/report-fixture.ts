@@ -12,9 +12,9 @@ const genres = ['Drama', 'Comedy', 'Horror', 'Action', 'Romance'];
 
 /**
  * A small database where every report has something to draw: 30 users × 20 movies of history
- * (imported, some never recommended), two model versions with a running A/B test, tracked ratings
- * of served recommendations and of unexpected movies over ten days, and a tuning run with
- * complete, pruned and failed trials. Deterministic (no randomness at all).
+ * rated through the tracker (some never recommended), two model versions with a running A/B test,
+ * tracked ratings of served recommendations and of unexpected movies over ten days, and a tuning
+ * run with complete, pruned and failed trials. Deterministic (no randomness at all).
  */
 export async function buildReportFixture(db: Database, now: number): Promise<void> {
   await db.insertMany(
@@ -49,12 +49,15 @@ export async function buildReportFixture(db: Database, now: number): Promise<voi
       if ((u + m) % 5 !== 0) served.push([u, m, 4, 1, at - day]);
     }
   }
-  await db.insertMany('ratings', ['user_id', 'movie_id', 'rating', 'rated_at'], history);
   await db.insertMany(
     'served_recommendations',
     ['user_id', 'movie_id', 'predicted_rating', 'rank', 'served_at'],
     served,
   );
+  // Through the tracker, so the history has unexpected ratings as training sees them.
+  for (const [userId, movieId, rating, ratedAt] of history) {
+    await rateMovie(db, { userId, movieId, rating, ratedAt }, { now: ratedAt, scale: wholeStarScale });
+  }
 
   const data = await loadRatingsData(db);
   const model = createModel('baseline');

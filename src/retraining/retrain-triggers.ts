@@ -119,7 +119,8 @@ export async function abandonTrigger(tx: Queryable, id: number, why: string, now
  * that find accuracy low at the same moment create exactly one trigger: the second sees the
  * first's pending trigger. Blocked when: a trigger is already pending or running (a running one
  * whose heartbeat is stale is marked abandoned first, so a crash never blocks retraining
- * forever); for automatic triggers also when the last automatic trigger is within the cooldown,
+ * forever); for automatic triggers also when the last automatic trigger (one that did not die
+ * with its process) is within the cooldown,
  * or when an A/B test is still deciding on an earlier retrain's challenger.
  */
 export async function requestRetrain(
@@ -148,7 +149,7 @@ export async function requestRetrain(
       return { created: false, blocked: `retrain #${open.id} is already ${open.status}`, openTrigger: open };
     if (request.source === 'auto') {
       const last = await tx.get<{ t: number | null }>(
-        "SELECT MAX(triggered_at) AS t FROM retrain_triggers WHERE source = 'auto'",
+        "SELECT MAX(triggered_at) AS t FROM retrain_triggers WHERE source = 'auto' AND status <> 'abandoned'",
       );
       const cooldownMs = config.retrainCooldownHours * 3_600_000;
       if (last?.t != null && Number(last.t) > now - cooldownMs) {

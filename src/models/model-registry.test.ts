@@ -1,6 +1,7 @@
 import { expect, it } from 'vitest';
-import { InvalidInputError } from '../errors.ts';
-import { createModel, modelDescription, modelKinds } from './model-registry.ts';
+import { ArtifactError, InvalidInputError } from '../errors.ts';
+import { decodeModel, encodeModel } from './model-format.ts';
+import { createModel, loadModel, modelDescription, modelKinds } from './model-registry.ts';
 
 it('lists kinds and describes each with complete defaults and docs', () => {
   expect(modelKinds()).toContain('baseline');
@@ -29,4 +30,22 @@ it('names the unknown kind or the bad parameter', () => {
   expect(() => createModel('baseline', { method: 'magic' })).toThrow(/"method".*one of als, sgd/);
   expect(() => createModel('baseline', { learning_rate: 0 })).toThrow(/"learning_rate".*> 0/);
   expect(() => createModel('baseline', { reg_u: -1 })).toThrow(/"reg_u".*≥ 0/);
+});
+
+it('refuses artifacts of an unknown kind or with parameters it rejects, as ArtifactError', () => {
+  const m = createModel('baseline');
+  m.fit({
+    size: 2,
+    users: new Int32Array([1, 2]),
+    movies: new Int32Array([5, 5]),
+    ratings: new Float32Array([3, 4]),
+    timestamps: new Float64Array(2),
+    scale: { min: 0.5, max: 5, step: 0.5 },
+  });
+  const artifact = decodeModel(m.save());
+  expect(() => loadModel(encodeModel({ ...artifact, kind: 'future-model' }))).toThrow(ArtifactError);
+  expect(() => loadModel(encodeModel({ ...artifact, kind: 'future-model' }))).toThrow(/"future-model"/);
+  const odd = encodeModel({ ...artifact, params: { ...artifact.params, n_epochs: -3 } });
+  expect(() => loadModel(odd)).toThrow(/parameters this MovieNight rejects: parameter "n_epochs"/);
+  expect(loadModel(m.save()).predict(1, 5)).toEqual(m.predict(1, 5));
 });

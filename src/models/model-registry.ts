@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../errors.ts';
+import { ArtifactError, InvalidInputError } from '../errors.ts';
 import { BaselineModel, baselineParamSpecs } from './baseline-model.ts';
 import { BlendModel, blendParamSpecs } from './blend-model.ts';
 import { GenrePopularityModel, genrePopularityParamSpecs } from './genre-popularity-model.ts';
@@ -118,13 +118,25 @@ export function modelDescription(kind: string): ModelDescription {
 }
 
 /**
- * A model from saved bytes (`model.save()`); a damaged artifact, another format version or an
- * unknown kind throws ArtifactError / InvalidInputError saying which.
+ * A model from saved bytes (`model.save()`); a damaged artifact, another format version, an unknown
+ * kind or parameters this version rejects throw ArtifactError saying which.
  */
 export function loadModel(bytes: Uint8Array): RatingModel {
   const artifact = decodeModel(bytes);
-  const entry = entryOf(artifact.kind);
-  const model = entry.create(resolveParams(artifact.kind, entry.params, artifact.params));
+  if (!Object.hasOwn(entries, artifact.kind)) {
+    throw new ArtifactError(
+      `model artifact holds a "${artifact.kind}" model, which this MovieNight does not know (known: ${modelKinds().join(', ')})`,
+    );
+  }
+  const entry = entries[artifact.kind]!;
+  let params: ModelParams;
+  try {
+    params = resolveParams(artifact.kind, entry.params, artifact.params);
+  } catch (e) {
+    // The bytes are intact but were written with parameters this version does not accept.
+    throw new ArtifactError(`model artifact has parameters this MovieNight rejects: ${(e as Error).message}`);
+  }
+  const model = entry.create(params);
   model.restore(artifact);
   return model;
 }

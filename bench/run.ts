@@ -14,6 +14,7 @@ const benchmarks: ReadonlyArray<() => Promise<Benchmark>> = [
   () => import('./import.bench.ts').then((m) => m.benchmark),
   () => import('./tuning.bench.ts').then((m) => m.benchmark),
   () => import('./ab-tests.bench.ts').then((m) => m.benchmark),
+  () => import('./http-load.bench.ts').then((m) => m.benchmark),
 ];
 
 const wanted = process.argv.slice(2);

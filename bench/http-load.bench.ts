@@ -1,0 +1,242 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
+import { loadConfig } from '../src/config.ts';
+import { generateIntoDatabase } from '../src/data/generate.ts';
+import { loadRatingsData } from '../src/data/load-ratings.ts';
+import { openDatabase } from '../src/db/open-database.ts';
+import { createModel } from '../src/models/model-registry.ts';
+import { registerVersion, trainingDataInfo } from '../src/registry/model-versions.ts';
+import { createApp } from '../src/server/create-app.ts';
+import { startServer } from '../src/server/start-server.ts';
+import { connectToParent, startWorker } from '../src/workers/worker-thread.ts';
+import { fmt, percentile } from './measure.ts';
+import type { Benchmark } from './run.ts';
+
+/**
+ * HTTP load on loopback: the server runs in its own worker thread (its own event loop, as it would
+ * be its own process) and the load clients in this one. 50 concurrent clients post ratings for
+ * 30 s, then ask for recommendations for 15 s; afterwards every rating answered 2xx is checked to
+ * be in the database exactly once, with the value posted. Prints throughput and p50/p99 latency.
+ */
+const clients = 50;
+const accountsPerClient = 2;
+const ratingSeconds = 30;
+const recommendSeconds = 15;
+const world = { users: 600, movies: 1500, ratings: 60_000, seed: 11, scale: 'half' as const };
+
+type ServerIn = { type: 'stop' };
+type ServerOut = { type: 'listening'; url: string } | { type: 'stopped' };
+
+/** The server side, when this file runs as the worker. */
+async function serveInWorker(): Promise<void> {
+  const port = connectToParent<ServerIn, ServerOut>();
+  const { location } = port.workerData as { location: string };
+  const db = await openDatabase(location);
+  const app = createApp({
+    db,
+    config: loadConfig({ env: {} }),
+    adminToken: 'bench-admin-token',
+    webDist: null,
+  });
+  const server = await startServer({ app, port: 0 });
+  port.onMessage(async () => {
+    await server.close();
+    await db.close();
+    port.post({ type: 'stopped' });
+    port.close();
+  });
+  port.post({ type: 'listening', url: server.url });
+}
+
+if (!isMainThread) await serveInWorker();
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: clients * 2 });
+
+function request(
+  url: string,
+  method: string,
+  body?: unknown,
+  cookie?: string,
+): Promise<{ status: number; text: string; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = http.request(
+      url,
+      {
+        method,
+        agent,
+        headers: {
+          ...(payload
+            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+            : {}),
+          ...(cookie ? { cookie } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            text: Buffer.concat(chunks).toString('utf8'),
+            headers: res.headers,
+          }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    if (payload) req.write(payload);
+    req.end();
+  });
+}
+
+/** A seeded shuffle (xorshift), so each client's movie order is fixed. */
+function shuffled(n: number, seed: number): number[] {
+  const a = Array.from({ length: n }, (_, i) => i + 1);
+  let s = seed >>> 0 || 1;
+  for (let i = n - 1; i > 0; i--) {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    const j = (s >>> 0) % (i + 1);
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+  return a;
+}
+
+interface Account {
+  readonly userId: number;
+  readonly cookie: string;
+}
+
+async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'movienight-http-load-'));
+  const location = join(dir, 'movies.db');
+  const setup = await openDatabase(location);
+  await generateIntoDatabase(setup, world);
+  const data = await loadRatingsData(setup);
+  const model = createModel('svd');
+  model.fit(data, { seed: 1 });
+  await registerVersion(setup, { model, training: trainingDataInfo(data), reason: 'manual' });
+  console.log(
+    `world: ${world.users} users, ${world.movies} movies, ${world.ratings} ratings; champion v1 svd`,
+  );
+
+  const worker = startWorker<ServerIn, ServerOut>(new URL(import.meta.url), {
+    name: 'http-load-server',
+    workerData: { location },
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    worker.onError(reject);
+    worker.onMessage((m) => {
+      if (m.type === 'listening') resolve(m.url);
+    });
+  });
+  console.log(`server in a worker thread at ${url}; ${clients} clients, keep-alive connections`);
+
+  try {
+    // Accounts, signed up through the API (scrypt makes this the slow part of the setup).
+    const accounts: Account[][] = [];
+    for (let c = 0; c < clients; c++) {
+      const mine: Account[] = [];
+      for (let k = 0; k < accountsPerClient; k++) {
+        const r = await request(`${url}/api/auth/sign-up`, 'POST', {
+          username: `load-${c}-${k}`,
+          password: 'load-test-pw',
+        });
+        if (r.status !== 201) throw new Error(`sign-up failed: ${r.status} ${r.text}`);
+        const cookie = String(r.headers['set-cookie']?.[0] ?? '').split(';')[0]!;
+        mine.push({ userId: (JSON.parse(r.text) as { userId: number }).userId, cookie });
+      }
+      accounts.push(mine);
+    }
+
+    // Phase 1: ratings. Each client walks its own (account, movie) pairs, never repeating one, so
+    // that "exactly once" is checkable: every 2xx pair must be one row with the value posted.
+    const accepted: [number, number, number][] = [];
+    const ratingLatency: number[] = [];
+    let ratingErrors = 0;
+    const ratingEnd = performance.now() + ratingSeconds * 1000;
+    const ratingStart = performance.now();
+    await Promise.all(
+      accounts.map(async (mine, c) => {
+        let k = 0;
+        let order = shuffled(world.movies, c * 7919 + k + 1);
+        let i = 0;
+        while (performance.now() < ratingEnd) {
+          if (i >= order.length) {
+            k += 1;
+            if (k >= mine.length) break;
+            order = shuffled(world.movies, c * 7919 + k + 1);
+            i = 0;
+          }
+          const account = mine[k]!;
+          const movieId = order[i++]!;
+          const rating = 0.5 + ((movieId * 7 + c) % 10) * 0.5;
+          const t0 = performance.now();
+          const r = await request(`${url}/api/ratings`, 'POST', { movieId, rating }, account.cookie);
+          ratingLatency.push(performance.now() - t0);
+          if (r.status >= 200 && r.status < 300) accepted.push([account.userId, movieId, rating]);
+          else ratingErrors += 1;
+        }
+      }),
+    );
+    const ratingElapsed = (performance.now() - ratingStart) / 1000;
+
+    // Phase 2: recommendations (each one is recorded in served_recommendations).
+    const recLatency: number[] = [];
+    let recErrors = 0;
+    const recEnd = performance.now() + recommendSeconds * 1000;
+    const recStart = performance.now();
+    await Promise.all(
+      accounts.map(async (mine) => {
+        while (performance.now() < recEnd) {
+          const t0 = performance.now();
+          const r = await request(`${url}/api/recommendations?n=10`, 'GET', undefined, mine[0]!.cookie);
+          recLatency.push(performance.now() - t0);
+          if (r.status !== 200) recErrors += 1;
+        }
+      }),
+    );
+    const recElapsed = (performance.now() - recStart) / 1000;
+
+    // Exactly once: every accepted pair is one row holding the posted value, and there is no other.
+    const firstUser = Math.min(...accounts.flat().map((a) => a.userId));
+    const rows = await setup.all<{ user_id: number; movie_id: number; rating: number }>(
+      'SELECT user_id, movie_id, rating FROM ratings WHERE user_id >= ?',
+      [firstUser],
+    );
+    const stored = new Map(rows.map((r) => [`${r.user_id}:${r.movie_id}`, Number(r.rating)]));
+    const missing = accepted.filter(([u, m, v]) => stored.get(`${u}:${m}`) !== v).length;
+    const quality = await setup.get<{ n: number; pairs: number }>(
+      'SELECT COUNT(*) AS n, COUNT(DISTINCT user_id * 100000 + movie_id) AS pairs FROM recommendation_quality WHERE user_id >= ?',
+      [firstUser],
+    );
+
+    console.log(
+      `rating posts:    ${accepted.length} accepted, ${ratingErrors} errors in ${fmt(ratingElapsed, 1)} s = ${fmt(accepted.length / ratingElapsed, 0)}/s; p50 ${fmt(percentile(ratingLatency, 50), 2)} ms, p99 ${fmt(percentile(ratingLatency, 99), 2)} ms (target ≥ 1,000/s, p99 < 50 ms)`,
+    );
+    console.log(
+      `recommendations: ${recLatency.length - recErrors} answered, ${recErrors} errors in ${fmt(recElapsed, 1)} s = ${fmt((recLatency.length - recErrors) / recElapsed, 0)}/s; p50 ${fmt(percentile(recLatency, 50), 2)} ms, p99 ${fmt(percentile(recLatency, 99), 2)} ms (target ≥ 2,000/s, p99 < 50 ms)`,
+    );
+    console.log(
+      `exactly once: ${rows.length} rows for ${accepted.length} accepted posts; ${missing} accepted posts missing or different; tracker rows ${quality?.n} for ${quality?.pairs} distinct pairs — ${rows.length === accepted.length && missing === 0 && Number(quality?.n) === accepted.length && Number(quality?.pairs) === accepted.length ? 'OK' : 'MISMATCH'}`,
+    );
+  } finally {
+    worker.post({ type: 'stop' });
+    await worker.exited;
+    agent.destroy();
+    await setup.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export const benchmark: Benchmark = {
+  name: 'http-load',
+  description: `${clients} loopback clients: rating posts for ${ratingSeconds} s, then recommendations for ${recommendSeconds} s`,
+  run,
+};

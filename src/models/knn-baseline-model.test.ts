@@ -102,4 +102,21 @@ describe('knn-baseline', () => {
     expect(checked).toBeGreaterThan(10);
     expect(m.contributions(99, 10)).toEqual([]);
   });
+  it('scores a whole catalogue for one user through the per-user terms, as the exact path does', () => {
+    const d = generateStructuredRatings({ users: 60, movies: 400, perUser: 120, seed: 9 });
+    const m = createModel('knn-baseline', { k: 10 });
+    m.fit(d);
+    const user = d.users[0]!;
+    const movies = Int32Array.from(new Set(d.movies));
+    const fast = m.predictMany(new Int32Array(movies.length).fill(user), movies);
+    expect(movies.length).toBeGreaterThan(256);
+    movies.forEach((movie, k) => {
+      expect(fast[k]).toBeCloseTo(m.predict(user, movie).rating, 5);
+    });
+    const top = m.recommend(user, { n: 20 });
+    const exact = [...movies]
+      .map((movie) => ({ movie, r: m.predict(user, movie).rating }))
+      .sort((a, b) => b.r - a.r || a.movie - b.movie);
+    expect(top[0]!.predictedRating).toBeCloseTo(exact[0]!.r, 5);
+  });
 });

@@ -155,7 +155,8 @@ export type SvdEpochArgs = Parameters<MfKernelExports['svdEpoch']>;
  * The partner thread's program (plain JavaScript, so it runs the same under tsx, vitest and the
  * compiled dist without a TypeScript loader). It instantiates the kernel on the fit's shared
  * memory, then runs `svdEpoch` whenever the command counter moves, until told to release.
- * Control words: [0] command counter, [1] last finished command, [2] ready flag.
+ * Control words: [0] command counter, [1] last finished command, [2] ready flag, [3] failed flag
+ * (a trap in the partner must fail the fit, not leave the caller waiting).
  */
 const partnerSource = `
 const { parentPort } = require('node:worker_threads');
@@ -170,7 +171,11 @@ parentPort.on('message', ({ module, memory, ctrl, args }) => {
     Atomics.wait(c, 0, seen);
     seen = Atomics.load(c, 0);
     if (a[19] === 1) break;
-    kernel.svdEpoch(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], a[18]);
+    try {
+      kernel.svdEpoch(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], a[18]);
+    } catch {
+      Atomics.store(c, 3, 1);
+    }
     Atomics.store(c, 1, seen);
     Atomics.notify(c, 1);
   }
@@ -257,6 +262,7 @@ export class EpochPair {
     Atomics.notify(this.ctrl, 0);
     this.arena.kernel.svdEpoch(...mine);
     waitFor(this.ctrl, 1, next, 'finish its half of an epoch');
+    if (Atomics.load(this.ctrl, 3) !== 0) throw new Error('svd partner thread failed in the kernel');
   }
 
   /** Lets the partner go back to waiting for the next fit. */

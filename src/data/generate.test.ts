@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { tableSnapshot } from '../../test/fixtures/table-snapshot.ts';
 import { describeEachDatabase, type TestDatabase } from '../../test/helpers/databases.ts';
@@ -8,6 +10,10 @@ import { ConflictError } from '../errors.ts';
 import { generateIntoDatabase, generateToFolder, installDemoCatalog } from './generate.ts';
 import { importMovieLens } from './import-movielens.ts';
 import { loadRatingsData } from './load-ratings.ts';
+
+const exec = promisify(execFile);
+const repoRoot = resolve(import.meta.dirname, '..', '..');
+const cliMain = join(repoRoot, 'src', 'cli', 'main.ts');
 
 const small = { users: 30, movies: 40, ratings: 500, seed: 12 } as const;
 
@@ -51,5 +57,15 @@ describeEachDatabase('generate', (kind) => {
     expect(first).toMatchObject({ installed: true, movies: 1500, ratings: 60_000 });
     const second = await installDemoCatalog(t.db);
     expect(second).toMatchObject({ installed: false, movies: 1500, ratings: 60_000 });
+  });
+
+  it('two processes loading the demo into the same empty database at once: one installs, the other leaves it', async () => {
+    const run = () =>
+      exec(process.execPath, ['--import', 'tsx', cliMain, '--db', t.location, 'demo', '--json'], {
+        cwd: repoRoot,
+      }).then((r) => JSON.parse(r.stdout) as { installed: boolean; ratings: number });
+    const results = await Promise.all([run(), run()]);
+    expect(results.map((r) => r.installed).sort()).toEqual([false, true]);
+    expect(results.map((r) => r.ratings)).toEqual([60_000, 60_000]);
   });
 });

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,14 @@ describe('movienight report (CLI)', () => {
       const r = await captured(() => runCli(['node', 'movienight', '--db', location, 'report', ...args]));
       return { code: r.result, stdout: r.stdout, stderr: r.stderr };
     };
+    const svgDir = join(dir, 'charts');
+    const svgs = await run('tuning', '--svg', svgDir);
+    expect(svgs.code, svgs.stderr).toBe(0);
+    const files = readdirSync(svgDir).sort();
+    expect(files).toContain('tuning-optimisation-history-rmse-minimize.svg');
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    for (const f of files)
+      expect(readFileSync(join(svgDir, f), 'utf8')).toMatch(/^<\?xml[^\n]*\n<svg xmlns=/);
     const badSource = await run('unexpected', '--source', 'nope');
     const badRun = await run('tuning', '--run', 'nope_1');
     const paramsAlone = await run('impact', '--params', '{"factors": 5}');

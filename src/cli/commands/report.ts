@@ -1,5 +1,5 @@
-import { renameSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { InvalidInputError } from '../../errors.ts';
@@ -19,6 +19,7 @@ import { databaseLocation, integerOption, numberOption, withDatabase } from '../
 interface OutputOptions {
   readonly json?: boolean;
   readonly out?: string;
+  readonly svg?: string;
 }
 
 /** A time flag: an ISO date/time (UTC when no zone is given) or epoch milliseconds. */
@@ -52,26 +53,64 @@ function paramsOption(value: string): ModelParams {
  * Prints (JSON or the terminal rendering) and, with --out, writes the HTML page. The page is
  * written to a temporary file and renamed, so a reader never sees half a page.
  */
+/** Writes `text` to `path` through a temporary file and a rename: never half a file. */
+function writeAtomically(path: string, text: string): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/** A file name from a chart's title: "Ratings per day" → "ratings-per-day". */
+function slug(title: string): string {
+  return (
+    title
+      .toLowerCase()
+      .normalize('NFKD')
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'chart'
+  );
+}
+
+/**
+ * Prints (JSON or the terminal rendering); with --out writes the HTML page, with --svg each chart
+ * as its own .svg file (for slides, wikis, e-mail).
+ */
 function emit<K extends ReportKind>(kind: K, data: ReportData[K], options: OutputOptions): void {
   const view = reportViews[kind];
+  const written: string[] = [];
   if (options.out) {
     const path = resolve(options.out);
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, view.html(data));
-    renameSync(tmp, path);
+    writeAtomically(path, view.html(data));
+    written.push(path);
+  }
+  if (options.svg) {
+    const dir = resolve(options.svg);
+    mkdirSync(dir, { recursive: true });
+    const used = new Set<string>();
+    view.charts(data).forEach((svg, i) => {
+      const title = /aria-label="([^"]*)"/.exec(svg)?.[1] ?? `chart ${i + 1}`;
+      let name = `${kind}-${slug(title.replace(/&[a-z#0-9]+;/g, ' '))}`;
+      if (used.has(name)) name = `${name}-${i + 1}`;
+      used.add(name);
+      const path = join(dir, `${name}.svg`);
+      writeAtomically(path, `<?xml version="1.0" encoding="UTF-8"?>\n${svg}\n`);
+      written.push(path);
+    });
   }
   if (options.json) process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
   else process.stdout.write(`${view.terminal(data, { tty: process.stdout.isTTY === true })}\n`);
-  if (options.out) process.stderr.write(`wrote ${resolve(options.out)}\n`);
+  for (const path of written) process.stderr.write(`wrote ${path}\n`);
 }
 
 function withOutput(command: Command): Command {
   return command
     .option('--json', 'print the plain data as JSON')
-    .option('--out <file.html>', 'also write a self-contained HTML page');
+    .option('--out <file.html>', 'also write a self-contained HTML page')
+    .option('--svg <dir>', 'also write each chart as an .svg file into this folder');
 }
 
-/** `movienight report unexpected|impact|status|tuning [--json] [--out file.html]`. */
+/** `movienight report unexpected|impact|status|tuning [--json] [--out file.html] [--svg dir]`. */
 export function reportCommand(program: Command): void {
   const report = program
     .command('report')

@@ -221,7 +221,8 @@ export class EpochPair {
   ) {
     this.ctrl = ctrl.view;
     this.args = args.view;
-    partner ??= new Worker(partnerSource, { eval: true });
+    // No execArgv: the partner is plain JavaScript and needs none of the parent's loaders (tsx).
+    partner ??= new Worker(partnerSource, { eval: true, execArgv: [] });
     partner.unref();
     partnerBusy = true;
     partner.postMessage({ module: kernelModule(), memory: arena.memory, ctrl: ctrl.ptr, args: args.ptr });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createModel, loadModel } from './model-registry.ts';
 import { describeRatingModelContract, generateStructuredRatings } from './rating-model.contract.ts';
 import type { ModelParams } from './rating-model.ts';
+import { MIN_ROWS_FOR_TWO_THREADS } from './svd-model.ts';
 
 describeRatingModelContract('svd', { params: { n_factors: 10, n_epochs: 15, lr_all: 0.01 } });
 describeRatingModelContract('svd', { params: { n_factors: 6, n_epochs: 15, lr_all: 0.01, engine: 'js' } });
@@ -63,6 +64,11 @@ describe('svd', () => {
   });
 
   it('gives identical results on one thread and on two, also for a fit nested in an epoch hook', () => {
+    // Big enough for the second thread to be used.
+    const data = generateStructuredRatings({ users: 500, movies: 300, perUser: 45, seed: 3 });
+    expect(data.size).toBeGreaterThanOrEqual(MIN_ROWS_FOR_TWO_THREADS);
+    const users = data.users;
+    const movies = data.movies;
     const one = createModel('svd', { n_factors: 12, threads: 1 });
     one.fit(data, { seed: 6 });
     const two = createModel('svd', { n_factors: 12, threads: 2 });

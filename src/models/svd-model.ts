@@ -93,6 +93,9 @@ export function groupByUser(data: DenseRatings, rng: Rng): UserGrouping {
   return { rowStart, rows, order };
 }
 
+/** Below this many ratings a fit runs on one thread whatever `threads` says. */
+export const MIN_ROWS_FOR_TWO_THREADS = 20_000;
+
 /** The two parallel pairs of blocks, in visiting order: (users half, movies half). */
 const blockOrder: ReadonlyArray<readonly [number, number]> = [
   [0, 0],
@@ -433,7 +436,8 @@ export class SvdModel extends RatingModelBase {
       ];
     };
     const threads = (p.threads as number) || (isMainThread ? 2 : 1);
-    const pair = arena && threads > 1 ? EpochPair.open(arena) : null;
+    // Two syncs per epoch cost more than they save on small data (the result is the same).
+    const pair = arena && threads > 1 && size >= MIN_ROWS_FOR_TWO_THREADS ? EpochPair.open(arena) : null;
     try {
       for (let epoch = 1; epoch <= epochs; epoch++) {
         if (pair) {

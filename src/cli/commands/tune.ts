@@ -185,9 +185,10 @@ function subcommandFlags<T>(command: Command): T {
   const parent = command.parent;
   if (!parent) return own as T;
   const merged: Record<string, unknown> = { ...own };
+  const ownKeys = new Set(command.options.map((o) => o.attributeName()));
   for (const [key, value] of Object.entries(parent.opts<Record<string, unknown>>())) {
     if (
-      key in own &&
+      ownKeys.has(key) &&
       command.getOptionValueSource(key) !== 'cli' &&
       parent.getOptionValueSource(key) === 'cli'
     ) {
@@ -333,20 +334,18 @@ export function tuneCommand(program: Command): void {
     .option('--top <n>', 'how many top trials', integerOption('--top', 1), 5)
     .option('--no-measure-active', "do not cross-validate the active model on the run's folds")
     .option('--json', 'print as JSON')
-    .action(
-      async (
-        flags: { run?: string; top: number; measureActive: boolean; json?: boolean },
-        command: Command,
-      ) => {
-        const review = await withDatabase(command, (db) =>
-          reviewTuning(db, {
-            ...(flags.run ? { runId: flags.run } : {}),
-            top: flags.top,
-            measureActive: flags.measureActive,
-            bestHpPath: bestHpPathFor(databaseLocation(command)),
-          }),
-        );
-        printResult(flags.json, review, renderReview);
-      },
-    );
+    .action(async (_flags: unknown, command: Command) => {
+      const flags = subcommandFlags<{ run?: string; top: number; measureActive: boolean; json?: boolean }>(
+        command,
+      );
+      const review = await withDatabase(command, (db) =>
+        reviewTuning(db, {
+          ...(flags.run ? { runId: flags.run } : {}),
+          top: flags.top,
+          measureActive: flags.measureActive,
+          bestHpPath: bestHpPathFor(databaseLocation(command)),
+        }),
+      );
+      printResult(flags.json, review, renderReview);
+    });
 }

@@ -48,6 +48,12 @@ describe('TopNRecommender', () => {
       expect(r.items[k]!.predictedRating).toBeLessThanOrEqual(r.items[k - 1]!.predictedRating);
     }
     expect(rec.recommend({ userId: user, n: 3, explain: false }).items[0]!.explanation).toBeNull();
+    // A fresher history from the caller: the movie just rated is excluded too.
+    const first = r.items[0]!.movieId;
+    const fresher = new Map([...rated].map((m) => [m, 4] as const)).set(first, 5);
+    expect(
+      rec.recommend({ userId: user, n: 10, history: fresher }).items.map((i) => i.movieId),
+    ).not.toContain(first);
   });
 
   it('applies genre and year filters, and names a bad one', () => {

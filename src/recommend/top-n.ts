@@ -22,6 +22,12 @@ export interface TopNRequest {
   readonly exclude?: ReadonlySet<number>;
   /** Explanations cost a little; default true. */
   readonly explain?: boolean;
+  /**
+   * The user's ratings (movie → rating) as of now, when the caller has fresher ones than the
+   * ratings the recommender was built on (a server reading them per request). Default: the
+   * recommender's own.
+   */
+  readonly history?: ReadonlyMap<number, number>;
 }
 
 export interface TopNItem {
@@ -174,7 +180,7 @@ export class TopNRecommender {
       throw new InvalidInputError(`userId must be a whole number, got ${request.userId}`);
     }
     const userId = request.userId;
-    const history = this.userHistory(userId);
+    const history = request.history ?? this.userHistory(userId);
     let exclude: ReadonlySet<number> = new Set(history.keys());
     if (request.exclude?.size) exclude = new Set([...exclude, ...request.exclude]);
     const candidates = this.candidates(request.filters);

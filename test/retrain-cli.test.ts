@@ -1,0 +1,89 @@
+import { spawn } from 'node:child_process';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { generateIntoDatabase } from '../src/data/generate.ts';
+import { describeEachDatabase, type TestDatabase } from './helpers/databases.ts';
+
+function cli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      env: { ...process.env, MOVIENIGHT_CONFIG: '/nonexistent/movienight.config.json' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describeEachDatabase('CLI rate, retrain, track', (kind) => {
+  let t: TestDatabase;
+  beforeEach(async () => {
+    t = await kind.create();
+    await generateIntoDatabase(t.db, { users: 60, movies: 40, ratings: 1500, seed: 9 });
+  });
+  afterEach(async () => t.drop());
+
+  it('retrain makes the first champion; rate tracks a served movie; bad input exits 2 naming the field', async () => {
+    const retrain = await cli(['--db', t.location, 'retrain', '--model', 'baseline', '--json']);
+    expect(retrain.code, retrain.stderr).toBe(0);
+    const r = JSON.parse(retrain.stdout) as {
+      status: string;
+      deploy: { action: string };
+      newVersion: number;
+    };
+    expect(r.status).toBe('succeeded');
+    expect(r.deploy.action).toBe('activated');
+
+    // A movie user 1 has not rated, served to them an hour ago by the champion.
+    const movie = await t.db.get<{ id: number }>(
+      'SELECT id FROM movies WHERE id NOT IN (SELECT movie_id FROM ratings WHERE user_id = 1) ORDER BY id LIMIT 1',
+    );
+    await t.db.run(
+      `INSERT INTO served_recommendations (user_id, movie_id, model_version, predicted_rating, rank, served_at)
+       VALUES (1, ?, ?, 4.0, 1, ?)`,
+      [movie!.id, r.newVersion, Date.now() - 3_600_000],
+    );
+    const rated = await cli([
+      '--db',
+      t.location,
+      'rate',
+      '--user',
+      '1',
+      '--movie',
+      String(movie!.id),
+      '--rating',
+      '2',
+      '--json',
+    ]);
+    expect(rated.code, rated.stderr).toBe(0);
+    const q = JSON.parse(rated.stdout) as {
+      tracked: { kind: string; modelVersion: number; error: number; hit: boolean };
+    };
+    expect(q.tracked).toMatchObject({
+      kind: 'recommended',
+      modelVersion: r.newVersion,
+      error: 2,
+      hit: false,
+    });
+
+    const bad = await cli([
+      '--db',
+      t.location,
+      'rate',
+      '--user',
+      '1',
+      '--movie',
+      String(movie!.id),
+      '--rating',
+      '4.3',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/rating must be on the .* scale .*4\.3/);
+  });
+});

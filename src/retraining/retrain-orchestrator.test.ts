@@ -82,6 +82,18 @@ describeEachDatabase('retrain orchestrator', (kind) => {
     expect(trigger?.outcome).toMatch(/A\/B test #\d+ started/);
   });
 
+  it('a step that fails is recorded with its error; the champion and the lock are left as they were', async () => {
+    const first = await runRetrain(t.db, config, { model: 'baseline', seed: 1 });
+    const r = await runRetrain(t.db, config, { model: 'no-such-model' });
+    expect(r.status).toBe('failed');
+    expect(r.outcome).toMatch(/failed in step fit: unknown model "no-such-model"/);
+    expect(r.steps.find((s) => s.step === 'fit')?.status).toBe('failed');
+    expect(await championVersion(t.db)).toBe(first.newVersion);
+    expect((await retrainLockState(t.db)).holder).toBeNull();
+    const [trigger] = await listTriggers(t.db);
+    expect(trigger?.status).toBe('failed');
+  });
+
   for (const step of ['fit', 'deploy'] as const) {
     it(`a retrain killed at step ${step} leaves the champion serving, and the next run takes over and succeeds`, async () => {
       const first = await runRetrain(t.db, config, { model: 'baseline', seed: 1 });

@@ -49,6 +49,8 @@ export interface LineChartOptions extends ChartFrameOptions, AxisLabels {
   readonly yFormat?: (value: number) => string;
   /** Force the y domain (e.g. [0, 1] for a share) instead of fitting the data. */
   readonly yDomain?: readonly [number, number];
+  /** Show the legend (default: when there is more than one series). */
+  readonly legend?: boolean;
 }
 
 /**
@@ -59,7 +61,8 @@ export function lineChart(options: LineChartOptions): string {
   const width = options.width ?? 480;
   const height = options.height ?? 320;
   const names = options.series.map((s) => s.name);
-  const area = plotArea(width, height, options.series.length > 1 ? legendRows(names, width) : 0);
+  const showLegend = options.legend ?? options.series.length > 1;
+  const area = plotArea(width, height, showLegend ? legendRows(names, width) : 0);
   const xs: number[] = [];
   const ys: number[] = [];
   for (const s of options.series) {
@@ -158,7 +161,7 @@ export function lineChart(options: LineChartOptions): string {
     body += `<g class="mn-threshold"><line x1="${px(area.left)}" x2="${px(area.right)}" y1="${ty}" y2="${ty}" stroke="#D55E00" stroke-dasharray="6 4" stroke-width="1.5"/>`;
     body += `<text x="${px(area.right - 4)}" y="${ty}" dy="-4" text-anchor="end" fill="#D55E00">${escapeXml(`${options.threshold.label} (${formatNumber(options.threshold.y)})`)}</text></g>`;
   }
-  if (options.series.length > 1)
+  if (showLegend)
     body += legend(
       names,
       width,

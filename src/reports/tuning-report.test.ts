@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sqliteKind, type TestDatabase } from '../../test/helpers/databases.ts';
 import { SqlTuningStorage } from '../tuning/sql-tuning-storage.ts';
 import { correlationRatio, rankBins, tuningReport } from './tuning-report.ts';
-import { renderTuningHtml, renderTuningTerminal } from './tuning-view.ts';
+import { learningCurves, renderTuningHtml, renderTuningTerminal } from './tuning-view.ts';
 
 const now = Date.UTC(2026, 0, 1);
 
@@ -87,6 +87,9 @@ describe('tuning report [sqlite]', () => {
     expect(picked.run?.id).toBe(older.id);
     expect(picked.trials).toEqual([]);
 
+    expect(r.trials[4]!.intermediateValues).toEqual([{ step: 1, value: 0.95 }]);
+    // One epoch each: no curve to draw, and the chart says so.
+    expect(learningCurves(r)).toContain('mn-no-data');
     const text = renderTuningTerminal(r, { tty: false });
     expect(text).toContain('Best: trial 2, rmse 0.8000');
     const html = renderTuningHtml(r);

@@ -17,6 +17,8 @@ export interface TuningTrialPoint {
   readonly value: number | null;
   readonly params: ModelParams;
   readonly durationMs: number | null;
+  /** The objective measured after each epoch (what the pruner saw). */
+  readonly intermediateValues: ReadonlyArray<{ readonly step: number; readonly value: number }>;
 }
 
 /** How much of the objective's spread one parameter accounts for. */
@@ -158,6 +160,7 @@ export async function tuningReport(db: Database, options: TuningReportOptions = 
     value: t.value,
     params: t.params,
     durationMs: t.durationMs,
+    intermediateValues: t.intermediateValues,
   }));
   for (const t of trials) states[t.state] += 1;
   const better = (a: number, b: number) => (chosen.direction === 'maximize' ? a > b : a < b);

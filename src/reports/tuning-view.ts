@@ -48,7 +48,25 @@ export function parameterCharts(r: TuningReport): string[] {
   });
 }
 
-/** History, importance and parallel coordinates (then `parameterCharts`). */
+/** The objective after each epoch of every trial with more than one (Optuna's intermediate values). */
+export function learningCurves(r: TuningReport): string {
+  const run = r.run;
+  const curves = r.trials.filter((t) => t.intermediateValues.length > 1 && t.state !== 'failed').slice(0, 60);
+  return lineChart({
+    title: `Learning curves (${run?.objective ?? 'objective'} per epoch)`,
+    xLabel: 'epoch',
+    yLabel: run?.objective ?? 'objective',
+    legend: false,
+    series: curves.map((t) => ({
+      name: `trial ${t.number} (${t.state})`,
+      points: t.intermediateValues.map((v) => ({ x: v.step, y: v.value })),
+      color: t.state === 'pruned' ? '#E69F00' : '#0072B2',
+      markers: false,
+    })),
+  });
+}
+
+/** History, learning curves, importance and parallel coordinates (then `parameterCharts`). */
 export function tuningCharts(r: TuningReport): string[] {
   if (!r.run) return [];
   const run = r.run;
@@ -107,7 +125,7 @@ export function tuningCharts(r: TuningReport): string[] {
     })),
     ...(bestIndex >= 0 ? { highlight: bestIndex } : {}),
   });
-  return [history, importance, parallel, ...parameterCharts(r)];
+  return [history, learningCurves(r), importance, parallel, ...parameterCharts(r)];
 }
 
 function runLine(r: NonNullable<TuningReport['run']>): string {
@@ -200,7 +218,7 @@ export function renderTuningHtml(r: TuningReport): string {
       sections: [{ heading: 'No tuning run yet', html: htmlParagraph('Run `movienight tune` first.') }],
     });
   }
-  const [history, importance, parallel, ...perParam] = tuningCharts(r);
+  const [history, curves, importance, parallel, ...perParam] = tuningCharts(r);
   return htmlPage({
     title: 'MovieNight — tuning',
     subtitle: runLine(r.run),
@@ -217,7 +235,15 @@ export function renderTuningHtml(r: TuningReport): string {
             { label: 'failed', value: String(r.states.failed) },
           ]) + htmlParagraph(bestLine(r.run)),
       },
-      { heading: 'Optimisation history', html: htmlCharts([history!]) },
+      {
+        heading: 'Optimisation history',
+        html:
+          htmlCharts([history!, curves!]) +
+          htmlParagraph(
+            'Right: the objective after each epoch of every trial (blue complete, orange pruned) — what the pruner compared.',
+            'note',
+          ),
+      },
       {
         heading: 'Parameter importance',
         html:

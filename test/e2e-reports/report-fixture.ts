@@ -132,7 +132,7 @@ export async function buildReportFixture(db: Database, now: number): Promise<voi
             state: i === 4 ? 'pruned' : 'complete',
             value,
             metrics: null,
-            intermediateValues: [{ step: 1, value }],
+            intermediateValues: [1, 2, 3].map((step) => ({ step, value: value + 0.05 * (1 / step - 1 / 3) })),
             durationMs: 800 + i,
           },
       now - 5 * day + i + 1,

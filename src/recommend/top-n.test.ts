@@ -50,7 +50,7 @@ describe('TopNRecommender', () => {
     expect(rec.recommend({ userId: user, n: 3, explain: false }).items[0]!.explanation).toBeNull();
     // A fresher history from the caller: the movie just rated is excluded too.
     const first = r.items[0]!.movieId;
-    const fresher = new Map([...rated].map((m) => [m, 4] as const)).set(first, 5);
+    const fresher = new Map<number, number>([...rated].map((m) => [m, 4])).set(first, 5);
     expect(
       rec.recommend({ userId: user, n: 10, history: fresher }).items.map((i) => i.movieId),
     ).not.toContain(first);

@@ -14,6 +14,7 @@ import { isAdminToken } from './auth/admin-token.ts';
 import { findSession, type Principal, sessionCookieName } from './auth/sessions.ts';
 import { TooManyAttemptsError } from './auth/sign-in-throttle.ts';
 import { BackgroundJobs } from './background-jobs.ts';
+import { ServerExplanations } from './explanations.ts';
 import { ServerMetrics } from './metrics.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import type { AnyRoute } from './route-spec.ts';
@@ -149,6 +150,7 @@ export function createApp(options: CreateAppOptions): MovieNightApp {
     metrics,
     background,
     tuning: new TuningJobs(options.db, background),
+    explanations: new ServerExplanations(options.db, options.config.likeThreshold),
     workerLocation:
       options.workerLocation ??
       (options.db.dialect === 'sqlite' && options.db.location !== ':memory:'

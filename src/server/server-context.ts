@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import type { BackgroundJobs } from './background-jobs.ts';
+import type { ServerExplanations } from './explanations.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { TuningJobs } from './tuning-jobs.ts';
 
@@ -12,6 +13,8 @@ export interface ServerContext {
   readonly metrics: ServerMetrics;
   /** Retrains and tuning runs started from the API. */
   readonly background: BackgroundJobs;
+  /** The reason shown beside each recommendation. */
+  readonly explanations: ServerExplanations;
   /** Tuning runs started from the API (they run as background jobs). */
   readonly tuning: TuningJobs;
   /**

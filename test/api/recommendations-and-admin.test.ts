@@ -216,4 +216,22 @@ describe('recommendations and admin API', () => {
     };
     expect(list.triggers.map((x) => x.id)).toContain(triggerId);
   });
+
+  it("explains picks from the user's own ratings once the model knows them", async () => {
+    const u = await t.signUp('explained');
+    const newcomer = (await t.request('GET', '/api/recommendations?n=5', { cookie: u.cookie })).json as Picks;
+    expect(newcomer.recommendations[0]!.explanation).toMatch(/Popular|rate a few/);
+    for (const p of newcomer.recommendations) {
+      await t.request('POST', '/api/ratings', { cookie: u.cookie, body: { movieId: p.movie.id, rating: 5 } });
+    }
+    // A version trained after those ratings knows the user.
+    const known = await trainVersion(t.db, 'baseline', { seed: 3, activate: false });
+    // Activating stops any A/B test the retrain above may have started, so every user gets it.
+    expect((await t.request('POST', `/api/admin/versions/${known}/activate`, admin)).status).toBe(200);
+    const picks = (await t.request('GET', '/api/recommendations?n=10', { cookie: u.cookie })).json as Picks;
+    expect(picks.modelVersion).toBe(known);
+    expect(
+      picks.recommendations.some((p) => /liked|Because you rated|taste for|resemble/.test(p.explanation)),
+    ).toBe(true);
+  });
 });

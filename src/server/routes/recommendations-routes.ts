@@ -54,6 +54,7 @@ export const recommendationRoutes: readonly AnyRoute[] = [
         },
       );
       server.metrics.countRecommendationsServed();
+      const reasons = await server.explanations.explain(served, server.now());
       const views = await movieViews(
         server.db,
         served.items.map((i) => ({
@@ -76,15 +77,15 @@ export const recommendationRoutes: readonly AnyRoute[] = [
           rank: item.rank,
           movie: views[i]!,
           predictedRating: item.predictedRating,
-          explanation: explanationOf(item),
+          explanation: reasons[i] || fallbackReason(item),
         })),
       };
     },
   }),
 ];
 
-/** Why a movie is on the list, in words, from how the model arrived at its prediction. */
-function explanationOf(item: ServedItem): string {
+/** A reason from how the model arrived at its prediction, should the explainer have none. */
+function fallbackReason(item: ServedItem): string {
   switch (item.fallback) {
     case 'none':
       return `Predicted ${item.predictedRating.toFixed(1)} ★ from your ratings and those of people with similar taste.`;

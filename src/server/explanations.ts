@@ -1,0 +1,56 @@
+import { loadMovies } from '../data/load-movies.ts';
+import { loadRatingsData } from '../data/load-ratings.ts';
+import { likeThreshold } from '../data/rating-scale.ts';
+import type { Database } from '../db/database.ts';
+import { Explainer } from '../recommend/explain.ts';
+import type { ServedRecommendations } from '../recommend/serve-recommendations.ts';
+import { loadVersionModel } from '../registry/active-model.ts';
+
+/** How old the ratings behind the explanations may get before they are re-read (in the background). */
+const refreshAfterMs = 10 * 60_000;
+
+/**
+ * The reasons shown beside each pick, from B2's Explainer ("because you rated …", "people who
+ * liked … also liked this", a genre you like, popular). The Explainer works from all ratings, so
+ * this server builds it once and rebuilds it in the background every ten minutes; requests never
+ * wait for a rebuild once the first one exists.
+ */
+export class ServerExplanations {
+  private current: { explainer: Explainer; threshold: number; builtAt: number } | null = null;
+  private building: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: Database,
+    private readonly likeThresholdOverride: number | undefined,
+  ) {}
+
+  private build(now: number): Promise<void> {
+    this.building ??= (async () => {
+      const [ratings, movies] = await Promise.all([loadRatingsData(this.db), loadMovies(this.db)]);
+      const threshold = likeThreshold(ratings.scale, this.likeThresholdOverride);
+      this.current = { explainer: new Explainer(ratings, movies, { threshold }), threshold, builtAt: now };
+    })().finally(() => {
+      this.building = null;
+    });
+    return this.building;
+  }
+
+  /** One sentence per served item, in order. */
+  async explain(served: ServedRecommendations, now: number): Promise<string[]> {
+    if (!this.current) await this.build(now);
+    else if (now - this.current.builtAt > refreshAfterMs) void this.build(now).catch(() => undefined);
+    const current = this.current;
+    if (!current || served.items.length === 0) return served.items.map(() => '');
+    const model = await loadVersionModel(this.db, served.modelVersion);
+    const rows = await this.db.all<{ movie_id: number; rating: number }>(
+      'SELECT movie_id, rating FROM ratings WHERE user_id = ?',
+      [served.userId],
+    );
+    const mine = new Map(rows.map((r) => [Number(r.movie_id), Number(r.rating)]));
+    return served.items.map(
+      (item) =>
+        current.explainer.explain(model, served.userId, item.movieId, mine, item.fallback, current.threshold)
+          .text,
+    );
+  }
+}

@@ -2,11 +2,16 @@ import { halfStarScale, type RatingScale, wholeStarScale } from '../data/rating-
 import type { Queryable } from '../db/database.ts';
 
 /**
- * Databases known to hold half stars. Only that answer is cached: once a half star is stored the
- * scale cannot go back to whole stars through rating entry, while a whole-star database may
- * receive an imported half-star file at any time.
+ * Databases known to hold half stars, kept for good: once a half star is stored the scale cannot
+ * go back to whole stars through rating entry.
  */
 const halfStarDatabases = new WeakSet<Queryable>();
+/**
+ * A whole-star answer costs a scan of the ratings (no rating is half), so it is reused for a few
+ * seconds: a burst of ratings does not scan once each, and an import of half stars is seen soon.
+ */
+const wholeStarSince = new WeakMap<Queryable, number>();
+const wholeStarReuseMs = 5000;
 
 /**
  * The scale of the ratings stored in `db`, detected the way the data loader detects it: half
@@ -15,6 +20,8 @@ const halfStarDatabases = new WeakSet<Queryable>();
  */
 export async function ratingScaleOf(db: Queryable): Promise<RatingScale> {
   if (halfStarDatabases.has(db)) return halfStarScale;
+  const since = wholeStarSince.get(db);
+  if (since !== undefined && Date.now() - since < wholeStarReuseMs) return wholeStarScale;
   const any = await db.get('SELECT 1 AS x FROM ratings LIMIT 1');
   if (!any) return halfStarScale;
   // CAST rounds on PostgreSQL and truncates on SQLite; either way a non-whole value differs.
@@ -23,5 +30,6 @@ export async function ratingScaleOf(db: Queryable): Promise<RatingScale> {
     halfStarDatabases.add(db);
     return halfStarScale;
   }
+  wholeStarSince.set(db, Date.now());
   return wholeStarScale;
 }

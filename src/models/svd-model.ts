@@ -282,9 +282,17 @@ export interface Scorer {
  * p_u ← p_u + γ_pu (e q_i − λ_pu p_u); q_i ← q_i + γ_qi (e p_u − λ_qi q_i) (old p_u, q_i on the right).
  * A rating weight w (RatingsData.weights) scales e in the updates.
  *
+ * Visiting order: users in a seeded order, each user's ratings together and shuffled (the loaders
+ * sort by movie id, and walking a user's movies by id costs ~0.002 RMSE), split into four blocks
+ * (user half × movie half) visited as (0,0),(1,1) then (0,1),(1,0).
+ *
  * Speed: the default engine runs each epoch in a WebAssembly SIMD kernel (f32x4) over factors laid
- * out row-contiguous with the factor count padded to a multiple of 4; the learned arrays are views
- * into that kernel's memory, so nothing is copied after the fit.
+ * out row-contiguous with the factor count padded to a multiple of 4, with the next same-user dot
+ * product fused into the update. The two blocks of each pair share no user and no movie, so with
+ * `threads` 2 they run at once on this thread and a partner worker over the shared kernel memory —
+ * the same arithmetic in the same order per parameter, hence bit-identical to one thread (Hogwild
+ * would be faster to write but not reproducible under a seed). Inside worker threads (tuning, CV
+ * in parallel) the default is one thread: the caller already uses both cores.
  */
 export class SvdModel extends RatingModelBase {
   readonly kind: string = 'svd';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sqliteKind, type TestDatabase } from '../../test/helpers/databases.ts';
 import { SqlTuningStorage } from '../tuning/sql-tuning-storage.ts';
-import { correlationRatio, rankBins, tuningReport } from './tuning-report.ts';
+import { adjustedCorrelationRatio, correlationRatio, rankBins, tuningReport } from './tuning-report.ts';
 import { learningCurves, renderTuningHtml, renderTuningTerminal } from './tuning-view.ts';
 
 const now = Date.UTC(2026, 0, 1);
@@ -80,8 +80,8 @@ describe('tuning report [sqlite]', () => {
     // lr never varied: it cannot explain anything and is left out.
     expect(r.params).toEqual(['factors', 'solver']);
     expect(r.importance).toEqual([
-      { param: 'solver', eta2: 1, importance: 1, kind: 'categorical' },
-      { param: 'factors', eta2: 0, importance: 0, kind: 'numeric' },
+      { param: 'solver', eta2: 1, epsilon2: 1, importance: 1, kind: 'categorical' },
+      { param: 'factors', eta2: 0, epsilon2: 0, importance: 0, kind: 'numeric' },
     ]);
     const picked = await tuningReport(t.db, { runId: older.id, now });
     expect(picked.run?.id).toBe(older.id);
@@ -107,6 +107,14 @@ describe('importance helpers', () => {
     // values 0,2,3,5 mean 2.5 → total 6.25+0.25+0.25+6.25 = 13; groups {0,2} {3,5} means 1,4 → 9/13.
     expect(correlationRatio([0, 0, 1, 1], [0, 2, 3, 5])).toBeCloseTo(9 / 13, 12);
     expect(correlationRatio([], [])).toBe(0);
+  });
+  it('ε² removes the credit groups get by chance: one trial per group explains nothing', () => {
+    // η² is 1 whenever every trial is its own group; ε² is 0 then.
+    expect(correlationRatio([1, 2, 3, 4], [0.9, 0.8, 0.95, 0.7])).toBe(1);
+    expect(adjustedCorrelationRatio([1, 2, 3, 4], [0.9, 0.8, 0.95, 0.7])).toBe(0);
+    // Groups {0,2} {3,5}: SSb 9, SSt 13, MSw (13−9)/(4−2) = 2 → ε² = (9 − 2) / 13.
+    expect(adjustedCorrelationRatio([0, 0, 1, 1], [0, 2, 3, 5])).toBeCloseTo(7 / 13, 12);
+    expect(adjustedCorrelationRatio(['a', 'b', 'a', 'b'], [1, 1, 3, 3])).toBe(0);
   });
   it('rank bins keep ties together and use at most the bins asked for', () => {
     expect(rankBins([3, 1, 2], 5)).toEqual([2, 0, 1]);

@@ -25,12 +25,18 @@ export interface TuningTrialPoint {
 export interface ParamImportance {
   readonly param: string;
   /**
-   * Correlation ratio η² of the objective grouped by the parameter's value (numeric values in up
-   * to 5 equal-count bins): the share of the objective's variance between groups. 0 = the
-   * parameter's value says nothing about the objective, 1 = it says everything.
+   * Correlation ratio η² of the objective grouped by the parameter's value (numeric values in
+   * equal-count bins of about three trials or more, at most 5): the share of the objective's
+   * variance between groups. Biased upwards with few trials per group (one trial per group gives 1
+   * whatever the parameter does).
    */
   readonly eta2: number;
-  /** η² scaled so the parameters sum to 1 (Optuna's importance plots read this way). */
+  /**
+   * ε², η² corrected for the number of groups: (SS_between − (k − 1)·MS_within) / SS_total, at
+   * least 0. A parameter that does nothing scores about 0 however few the trials.
+   */
+  readonly epsilon2: number;
+  /** ε² scaled so the parameters sum to 1 (Optuna's importance plots read this way). */
   readonly importance: number;
   readonly kind: 'numeric' | 'categorical';
 }
@@ -75,14 +81,18 @@ export interface TuningReport {
   readonly params: readonly string[];
 }
 
-/** Correlation ratio of `values` grouped by `groups` (same length). */
-export function correlationRatio(groups: readonly (string | number)[], values: readonly number[]): number {
+interface VarianceSplit {
+  readonly total: number;
+  readonly between: number;
+  readonly groups: number;
+  readonly n: number;
+}
+
+function varianceSplit(groups: readonly (string | number)[], values: readonly number[]): VarianceSplit {
   const n = values.length;
-  if (n === 0) return 0;
-  const mean = values.reduce((s, v) => s + v, 0) / n;
+  const mean = n > 0 ? values.reduce((s, v) => s + v, 0) / n : 0;
   let total = 0;
   for (const v of values) total += (v - mean) ** 2;
-  if (total === 0) return 0;
   const byGroup = new Map<string | number, { sum: number; n: number }>();
   groups.forEach((g, i) => {
     const c = byGroup.get(g) ?? { sum: 0, n: 0 };
@@ -92,7 +102,24 @@ export function correlationRatio(groups: readonly (string | number)[], values: r
   });
   let between = 0;
   for (const c of byGroup.values()) between += c.n * (c.sum / c.n - mean) ** 2;
-  return Math.min(1, between / total);
+  return { total, between, groups: byGroup.size, n };
+}
+
+/** Correlation ratio η² of `values` grouped by `groups` (same length). */
+export function correlationRatio(groups: readonly (string | number)[], values: readonly number[]): number {
+  const v = varianceSplit(groups, values);
+  return v.total === 0 ? 0 : Math.min(1, v.between / v.total);
+}
+
+/** ε²: η² corrected for the number of groups (0 when no trial shares a group with another). */
+export function adjustedCorrelationRatio(
+  groups: readonly (string | number)[],
+  values: readonly number[],
+): number {
+  const v = varianceSplit(groups, values);
+  if (v.total === 0 || v.n - v.groups <= 0) return 0;
+  const within = (v.total - v.between) / (v.n - v.groups);
+  return Math.min(1, Math.max(0, (v.between - (v.groups - 1) * within) / v.total));
 }
 
 /** Numeric values → up to `bins` equal-count groups by rank (ties stay together). */
@@ -180,20 +207,23 @@ export async function tuningReport(db: Database, options: TuningReportOptions = 
   let importance: ParamImportance[] | null = null;
   if (complete.length >= 3 && varied.length > 0) {
     const values = complete.map((t) => t.value!);
+    // About three trials per bin at least: one trial per group would explain everything.
+    const bins = Math.max(2, Math.min(5, Math.floor(complete.length / 3)));
     const raw = varied.map((param) => {
       const xs = complete.map((t) => t.params[param]);
       const numeric = xs.every((x) => typeof x === 'number');
-      const groups = numeric ? rankBins(xs as number[]) : xs.map((x) => String(x));
+      const groups = numeric ? rankBins(xs as number[], bins) : xs.map((x) => String(x));
       return {
         param,
         eta2: correlationRatio(groups, values),
+        epsilon2: adjustedCorrelationRatio(groups, values),
         kind: numeric ? ('numeric' as const) : ('categorical' as const),
       };
     });
-    const sum = raw.reduce((s, r) => s + r.eta2, 0);
+    const sum = raw.reduce((s, r) => s + r.epsilon2, 0);
     importance = raw
-      .map((r) => ({ ...r, importance: sum > 0 ? r.eta2 / sum : 0 }))
-      .sort((a, b) => b.eta2 - a.eta2 || a.param.localeCompare(b.param));
+      .map((r) => ({ ...r, importance: sum > 0 ? r.epsilon2 / sum : 0 }))
+      .sort((a, b) => b.epsilon2 - a.epsilon2 || b.eta2 - a.eta2 || a.param.localeCompare(b.param));
   }
   const defaultMetrics = chosen.config.baseline?.metrics as Record<string, unknown> | undefined;
   const defaultValue =

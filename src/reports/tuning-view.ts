@@ -97,12 +97,12 @@ export function tuningCharts(r: TuningReport): string[] {
   });
   const imp = r.importance ?? [];
   const importance = barChart({
-    title: 'Parameter importance (share of objective variance, η²)',
+    title: 'Parameter importance (share of objective variance, ε²)',
     orientation: 'horizontal',
-    xLabel: 'η² (variance explained)',
+    xLabel: 'ε² (variance explained, corrected for the number of groups)',
     valueDomain: [0, 1],
     categories: imp.map((i) => i.param),
-    series: [{ name: 'η²', values: imp.map((i) => i.eta2) }],
+    series: [{ name: 'ε²', values: imp.map((i) => i.epsilon2) }],
   });
   const bestIndex = complete.findIndex((t) => t.number === run.bestTrialNumber);
   const parallel = parallelCoordinates({
@@ -171,14 +171,15 @@ export function renderTuningTerminal(r: TuningReport, options: TerminalOptions):
   else
     out.push(
       textTable(
-        ['parameter', 'η²', 'importance', ...(options.tty ? [''] : [])],
+        ['parameter', 'ε²', 'η²', 'importance', ...(options.tty ? [''] : [])],
         r.importance.map((i) => [
           i.param,
+          num(i.epsilon2, 3),
           num(i.eta2, 3),
           pct(i.importance),
           ...(options.tty ? [bar(i.importance, 1, 24)] : []),
         ]),
-        ['l', 'r', 'r', 'l'],
+        ['l', 'r', 'r', 'r', 'l'],
       ),
     );
   out.push(heading('Trials (best first, top 15)'));
@@ -249,7 +250,7 @@ export function renderTuningHtml(r: TuningReport): string {
         html:
           htmlCharts([importance!]) +
           htmlParagraph(
-            'η² is the share of the objective’s variance between groups of trials with similar values of the parameter (numeric values in up to five equal-count bins). It is a quick, model-free reading; parameters sampled together can share credit.',
+            'ε² is the share of the objective’s variance between groups of trials with similar values of the parameter (numeric values in equal-count bins of about three trials or more), corrected for the number of groups so that a parameter that does nothing scores about 0. It is a quick, model-free reading: with few trials it is noisy, and parameters sampled together can share credit.',
             'note',
           ),
       },

@@ -429,7 +429,11 @@ export async function runTuning(db: Database, options: RunTuningOptions = {}): P
       const task = {
         number: trial.number,
         params,
-        prune: config.pruner ? { ...config.pruner, completed: completedCurves() } : null,
+        // The default configuration is always measured in full: it is the run's baseline.
+        prune:
+          config.pruner && paramsKey(params) !== defaultsKey
+            ? { ...config.pruner, completed: completedCurves() }
+            : null,
       };
       const job = pool
         .run(task)

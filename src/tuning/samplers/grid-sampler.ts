@@ -86,6 +86,11 @@ export function buildGrid(space: SearchSpace, center: ModelParams): ModelParams[
     for (const p of points) for (const v of values) next.push({ ...p, [name]: v });
     points = next;
   }
+  // The centre first: it is measured before anything else (and never pruned as the baseline).
+  const centre: Record<string, ParamValue> = { ...base };
+  for (const [name] of axes) if (center[name] !== undefined) centre[name] = center[name]!;
+  const centreKey = paramsKey(centre);
+  points.sort((a, b) => Number(paramsKey(b) === centreKey) - Number(paramsKey(a) === centreKey));
   const seen = new Set<string>();
   return points.filter((p) => {
     const key = paramsKey(p);

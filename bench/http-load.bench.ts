@@ -41,6 +41,7 @@ async function serveInWorker(): Promise<void> {
     adminToken: 'bench-admin-token',
     webDist: null,
   });
+  await app.context.explanations.warm(); // as `serve` does before listening
   const server = await startServer({ app, port: 0 });
   port.onMessage(async () => {
     await server.close();

@@ -35,6 +35,11 @@ export class ServerExplanations {
     return this.building;
   }
 
+  /** Builds the explainer now (at server start), so the first request does not wait for it. */
+  warm(now = Date.now()): Promise<void> {
+    return this.current ? Promise.resolve() : this.build(now);
+  }
+
   /** One sentence per served item, in order. */
   async explain(served: ServedRecommendations, now: number): Promise<string[]> {
     if (!this.current) await this.build(now);
@@ -42,10 +47,15 @@ export class ServerExplanations {
     const current = this.current;
     if (!current || served.items.length === 0) return served.items.map(() => '');
     const model = await loadVersionModel(this.db, served.modelVersion);
-    const rows = await this.db.all<{ movie_id: number; rating: number }>(
-      'SELECT movie_id, rating FROM ratings WHERE user_id = ?',
-      [served.userId],
-    );
+    // A user or movie the model does not know is explained without their ratings (the fallback
+    // reasons), so a new user's request skips reading them.
+    const personal = served.items.some((i) => i.fallback === 'none');
+    const rows = personal
+      ? await this.db.all<{ movie_id: number; rating: number }>(
+          'SELECT movie_id, rating FROM ratings WHERE user_id = ?',
+          [served.userId],
+        )
+      : [];
     const mine = new Map(rows.map((r) => [Number(r.movie_id), Number(r.rating)]));
     return served.items.map(
       (item) =>

@@ -93,6 +93,7 @@ export function serveCommand(program: Command): void {
       }
       const admin = await resolveAdminToken(db);
       const app = createApp({ db, config, adminToken: admin.token, workerLocation: location });
+      await app.context.explanations.warm();
       const server = await startServer({ app, port: flags.port, host: flags.host });
       const scheduler = flags.scheduler
         ? startScheduler(db, {

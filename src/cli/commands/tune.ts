@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
+import { loadConfig } from '../../config.ts';
 import { InvalidInputError } from '../../errors.ts';
 import { bestHpPathFor } from '../../tuning/best-hp.ts';
 import { objectiveMetrics, requireObjective } from '../../tuning/objective.ts';
@@ -98,6 +99,8 @@ function commonOptions(flags: TuneFlags, command: Command): RunTuningOptions {
     prune: flags.prune,
     ...(space ? { space } : {}),
     bestOut: flags.bestOut ?? bestHpPathFor(databaseLocation(command)),
+    // A run whose owner's heartbeat is older than this is taken over by --resume.
+    staleAfterMs: loadConfig().staleAfterSeconds * 1000,
   };
 }
 

@@ -46,7 +46,7 @@ export function barChart(options: BarChartOptions): string {
   const base = plotArea(width, height, options.series.length > 1 ? legendRows(names, width) : 0);
   // Horizontal bars need room for the category names on the left.
   const longest = Math.min(28, Math.max(0, ...options.categories.map((c) => c.length)));
-  const area = horizontal ? { ...base, left: Math.max(base.left, 16 + longest * 6.5) } : base;
+  const area = horizontal ? { ...base, left: Math.max(base.left, 20 + longest * 7) } : base;
   const fmt = options.valueFormat ?? ((v: number) => formatNumber(v));
   const values = options.series.flatMap((s) => s.values.filter(Number.isFinite));
   const summary = `Bar chart of ${names.join(', ')} over ${n} categories: ${options.categories
@@ -70,7 +70,12 @@ export function barChart(options: BarChartOptions): string {
     body += axes(area, undefined, { scale: v, ticks: tickValues, format: fmt }, options);
     const slot = (area.right - area.left) / n;
     const barWidth = Math.max(1, (slot * 0.8) / groups);
-    const labelEvery = Math.max(1, Math.ceil((n * 40) / (area.right - area.left)));
+    // Room for each label by its length, so neighbours never overlap.
+    const labelWidth = Math.max(
+      40,
+      8 + 7 * Math.min(24, Math.max(0, ...options.categories.map((c) => c.length))),
+    );
+    const labelEvery = Math.max(1, Math.ceil((n * labelWidth) / (area.right - area.left)));
     options.categories.forEach((c, i) => {
       const x0 = area.left + i * slot + slot * 0.1;
       if (i % labelEvery === 0) {

@@ -17,9 +17,10 @@ const percent = (v: number) => `${formatNumber(Math.round(v * 1000) / 10)} %`;
 /** The report's charts as SVG strings (the HTML page and the web dashboard draw the same ones). */
 export function unexpectedMoviesCharts(r: UnexpectedMoviesReport): string[] {
   const points = r.overTime.points;
-  const popLabels = r.popularity.edges
-    .slice(0, -1)
-    .map((e, k) => `${e}–${(r.popularity.edges[k + 1] ?? e) - 1}`);
+  const popLabels = r.popularity.edges.slice(0, -1).map((e, k) => {
+    const last = (r.popularity.edges[k + 1] ?? e) - 1;
+    return last === e ? String(e) : `${e}–${last}`;
+  });
   const share = (xs: readonly number[]) => {
     const total = xs.reduce((s, x) => s + x, 0);
     return xs.map((x) => (total > 0 ? x / total : 0));
@@ -87,8 +88,8 @@ export function unexpectedMoviesCharts(r: UnexpectedMoviesReport): string[] {
     }),
     barChart({
       title: 'Popularity of the rated movie',
-      xLabel: 'ratings of the movie in the database',
-      yLabel: 'share',
+      orientation: 'horizontal',
+      xLabel: 'share of the group’s ratings, by ratings of the movie in the database',
       valueFormat: percent,
       categories: popLabels,
       series: [

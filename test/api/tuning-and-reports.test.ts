@@ -85,11 +85,11 @@ describe('tuning and reports API', () => {
   });
 
   it('computes the impact report in a worker thread', async () => {
-    // Without any rated recommendation there is nothing to ablate: a refusal, not a crash.
-    const refused = await t.request('GET', '/api/admin/reports/impact?model=baseline', admin);
-    expect(refused.status).toBeGreaterThanOrEqual(400);
+    // A refusal inside the worker thread stays a refusal (4xx naming the problem), not a 500.
+    const refused = await t.request('GET', '/api/admin/reports/impact?model=no-such-model', admin);
+    expect(refused.status, refused.text).toBeGreaterThanOrEqual(400);
     expect(refused.status).toBeLessThan(500);
-    expect(errorMessage(refused.json)).toContain('unexpected');
+    expect(errorMessage(refused.json)).toContain('no-such-model');
     for (let i = 0; i < 20; i++) {
       const u = await t.signUp(`impact-${i}`);
       const picks = (await t.request('GET', '/api/recommendations?n=12', { cookie: u.cookie })).json as {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateIntoDatabase } from '../src/data/generate.ts';
-import { describeEachDatabase, type TestDatabase } from './helpers/databases.ts';
+import { sqliteKind, type TestDatabase } from './helpers/databases.ts';
 
 function cli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
@@ -21,7 +21,10 @@ function cli(args: readonly string[]): Promise<{ code: number | null; stdout: st
   });
 }
 
-describeEachDatabase('CLI rate, retrain, track', (kind) => {
+// End to end through the CLI on SQLite only: the same code paths run on both databases in the
+// in-process suites (rate-movie, retrain-orchestrator, the concurrent check).
+describe('CLI rate and retrain', () => {
+  const kind = sqliteKind;
   let t: TestDatabase;
   beforeEach(async () => {
     t = await kind.create();

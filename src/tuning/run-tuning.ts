@@ -306,7 +306,7 @@ export async function runTuning(db: Database, options: RunTuningOptions = {}): P
       runId: run.id,
       done,
       planned: run.trialsPlanned,
-      running: inflight.size,
+      running: trials.filter((t) => t.state === 'running').length,
       failed: trials.filter((t) => t.state === 'failed').length,
       pruned: trials.filter((t) => t.state === 'pruned').length,
       bestValue: best?.value ?? null,

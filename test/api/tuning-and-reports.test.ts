@@ -58,6 +58,23 @@ describe('tuning and reports API', () => {
     expect((await t.request('POST', `/api/admin/tuning/runs/${runId}/stop`, admin)).status).toBe(409);
   });
 
+  it('stops a running tuning run it started (202); the run ends interrupted, its trials kept', async () => {
+    const r = await t.request('POST', '/api/admin/tuning/runs', {
+      ...admin,
+      body: { method: 'random', model: 'baseline', trials: 200, folds: 2, seed: 9 },
+    });
+    expect(r.status).toBe(202);
+    const id = (r.json as { runId: string }).runId;
+    const stop = await t.request('POST', `/api/admin/tuning/runs/${id}/stop`, admin);
+    expect(stop.status).toBe(202);
+    await t.server.context.background.idle();
+    const one = (await t.request('GET', `/api/admin/tuning/runs/${id}`, admin)).json as {
+      run: { status: string; trialsDone: number };
+    };
+    expect(one.run.status).toBe('interrupted');
+    expect(one.run.trialsDone).toBeLessThan(200);
+  });
+
   it("serves every report's data, charts (with the tuning run's history) and HTML page", async () => {
     const list = (await t.request('GET', '/api/admin/reports', admin)).json as {
       reports: { kind: string }[];

@@ -83,6 +83,8 @@ describe('web app in Chromium', () => {
     await shot('01-home');
 
     await page.getByRole('link', { name: 'Sign up' }).first().click();
+    await page.getByLabel('Username').waitFor();
+    await shot('01b-sign-up');
     await page.getByLabel('Username').fill('e2e-viewer');
     await page.getByLabel('Password').fill('popcorn-and-soda');
     await page.getByRole('button', { name: 'Sign up' }).click();
@@ -158,6 +160,8 @@ describe('web app in Chromium', () => {
     // Signed out once the navigation offers signing in again.
     await page.getByRole('navigation').getByRole('link', { name: 'Sign in' }).waitFor();
     await page.getByRole('link', { name: 'Dashboard' }).click();
+    await page.getByLabel('Admin token').waitFor();
+    await shot('06b-admin-sign-in');
     await page.getByLabel('Admin token').fill('wrong-token');
     await page.getByRole('button', { name: 'Open the dashboard' }).click();
     await page.getByRole('alert').filter({ hasText: 'admin token is wrong' }).waitFor();

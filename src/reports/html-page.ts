@@ -24,7 +24,8 @@ const css = `
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #222; background: #f6f7f9; }
 header { background: #0b3a5b; color: #fff; padding: 18px 28px; }
 header h1 { margin: 0; font-size: 22px; }
-header p { margin: 4px 0 0; opacity: 0.85; }
+header p { margin: 4px 0 0; opacity: 0.85; overflow-wrap: anywhere; }
+p, td { overflow-wrap: anywhere; }
 main { max-width: 1100px; margin: 0 auto; padding: 12px 28px 40px; }
 section { background: #fff; border: 1px solid #e1e4e8; border-radius: 8px; margin: 16px 0; padding: 14px 18px; }
 section h2 { margin: 0 0 10px; font-size: 17px; }

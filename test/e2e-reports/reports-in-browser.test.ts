@@ -62,7 +62,7 @@ describe.skipIf(!existsSync(chromiumPath))(
       it(`${report}: opens from the file with no console error, no request, and charts with data`, async () => {
         const file = pages.get(report)!;
         expect(readFileSync(file, 'utf8')).not.toMatch(/<script/i);
-        const page = await browser.newPage();
+        const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
         const problems: string[] = [];
         const requests: string[] = [];
         page.on('console', (m) => {
@@ -81,7 +81,10 @@ describe.skipIf(!existsSync(chromiumPath))(
             width: s.getBoundingClientRect().width,
           })),
         );
+        // Nothing runs off the side (long parameter lists wrap).
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         await page.close();
+        expect(overflow).toBeLessThanOrEqual(0);
         expect(problems).toEqual([]);
         expect(requests).toEqual([]);
         expect(charts.length).toBeGreaterThan(0);

@@ -122,6 +122,9 @@ async function triggerToRun(
   if (options.triggerId !== undefined) {
     const t = await getTrigger(db, options.triggerId);
     if (!t) throw new ConflictError(`retrain trigger #${options.triggerId} does not exist`);
+    if (t.status !== 'pending' && t.status !== 'running') {
+      throw new ConflictError(`retrain trigger #${t.id} is already ${t.status}`);
+    }
     return t;
   }
   const { clock: _c, holder: _h, onStep: _o, triggerId: _t, source, reason, ...stored } = options;

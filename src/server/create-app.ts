@@ -1,4 +1,5 @@
 import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
@@ -169,12 +170,22 @@ export function createApp(options: CreateAppOptions): MovieNightApp {
     try {
       c.set('principal', await resolvePrincipal(c, context));
       await next();
+      c.header('x-content-type-options', 'nosniff');
     } catch (error) {
       c.res = errorResponse(c, error);
     }
     metrics.observeRequest(c.req.method, c.get('route'), c.res.status, (performance.now() - start) / 1000);
   });
   app.onError((error, c) => errorResponse(c, error));
+  // Bodies are small JSON objects; a huge one is refused before it is read into memory.
+  app.use(
+    '/api/*',
+    bodyLimit({
+      maxSize: 64 * 1024,
+      onError: (c) =>
+        c.json({ error: { code: 'payload_too_large', message: 'body: larger than 64 KiB' } }, 413),
+    }),
+  );
 
   for (const route of routes) register(app, route, context);
   const document = buildOpenApiDocument(routes);

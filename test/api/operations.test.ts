@@ -66,4 +66,13 @@ describe('operations API: healthz, metrics, openapi', () => {
     expect(r.status).toBe(404);
     expect(r.json).toMatchObject({ error: { code: 'not_found' } });
   });
+
+  it('refuses a body over 64 KiB with 413, and marks answers nosniff', async () => {
+    const r = await t.request('POST', '/api/auth/sign-up', {
+      rawBody: JSON.stringify({ username: 'x'.repeat(70_000) }),
+    });
+    expect(r.status).toBe(413);
+    expect(r.json).toMatchObject({ error: { code: 'payload_too_large' } });
+    expect((await t.request('GET', '/healthz')).headers.get('x-content-type-options')).toBe('nosniff');
+  });
 });

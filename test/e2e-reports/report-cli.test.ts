@@ -59,6 +59,12 @@ describe('movienight report (CLI)', () => {
     expect(files.length).toBeGreaterThanOrEqual(4);
     for (const f of files)
       expect(readFileSync(join(svgDir, f), 'utf8')).toMatch(/^<\?xml[^\n]*\n<svg xmlns=/);
+    // --at: the status as of a time (here before anything happened: no live samples yet).
+    const then = await run('status', '--json', '--at', '2000-01-01');
+    expect(then.code, then.stderr).toBe(0);
+    const past = JSON.parse(then.stdout) as { generatedAt: number; tracker: { counts: { tracked: number } } };
+    expect(past.generatedAt).toBe(Date.UTC(2000, 0, 1));
+    expect(past.tracker.counts.tracked).toBe(0);
     const badSource = await run('unexpected', '--source', 'nope');
     const badRun = await run('tuning', '--run', 'nope_1');
     const paramsAlone = await run('impact', '--params', '{"factors": 5}');

@@ -202,14 +202,20 @@ export function reportCommand(program: Command): void {
       },
     );
 
-  withOutput(report.command('status').description(reportViews.status.description)).action(
-    async (opts: OutputOptions, command: Command) => {
+  withOutput(report.command('status').description(reportViews.status.description))
+    .option(
+      '--at <time>',
+      'as of this time (a date, ISO time or epoch ms; a simulated database lives in its own time)',
+      timeOption('--at'),
+    )
+    .action(async (opts: OutputOptions & { at?: number }, command: Command) => {
       const config = loadConfig();
       const bestHpPath = bestHpPathFor(databaseLocation(command));
-      const data = await withDatabase(command, (db) => statusReport(db, { config, bestHpPath }));
+      const data = await withDatabase(command, (db) =>
+        statusReport(db, { config, bestHpPath, ...(opts.at !== undefined ? { now: opts.at } : {}) }),
+      );
       emit('status', data, opts);
-    },
-  );
+    });
 
   withOutput(report.command('tuning').description(reportViews.tuning.description))
     .option('--run <id>', 'the tuning run (default: the most recent)')

@@ -47,7 +47,7 @@ export interface RetrainOptions {
   readonly params?: ModelParams;
   readonly seed?: number;
   /**
-   * Choose how far back to train (the whole set, half or a quarter of the window) by the error on
+   * Choose how far back to train (the whole set, or the last three quarters, half or quarter of the window) by the error on
    * the recent holdout (default true): after a change of taste the older ratings mislead, and the
    * holdout shows it.
    */

@@ -27,7 +27,7 @@ export interface WindowTrial {
 }
 
 /**
- * Fits the model on everything before the holdout, and on the last half and quarter of the
+ * Fits the model on everything before the holdout, and on the last three quarters, half and quarter of the
  * window before it, and keeps the one with the lowest RMSE on the holdout (the most recent
  * ratings). When tastes have changed, older ratings teach the model what users no longer like and
  * a shorter span wins; when they have not, more data wins. Chosen on the holdout only, so the
@@ -49,7 +49,7 @@ export function fitWithWindowSelection(input: {
   const spans: Array<number | null> = [null];
   if (input.select && Number.isFinite(cut)) {
     const oldest = minTime(input.train);
-    for (const f of [0.5, 0.25]) {
+    for (const f of [0.75, 0.5, 0.25]) {
       const span = f * input.windowDays * dayMs;
       if (cut - span > oldest) spans.push(span);
     }

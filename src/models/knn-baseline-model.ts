@@ -59,11 +59,14 @@ export class KnnBaselineModel extends RatingModelBase {
   private scatterValue = new Float32Array(0);
   private voteSim = new Float64Array(0);
   private voteZ = new Float64Array(0);
-  /** Scratch for scoring one user against many movies: per movie, voters and their sums. */
+  /**
+   * Scratch for scoring one user against every movie: per movie, a min-heap (by similarity) of its
+   * k best voters so far — k slots per movie, movie i's at [i·k, i·k + k).
+   */
   private termsUser = -1;
-  private termCount = new Int32Array(0);
-  private termSim = new Float64Array(0);
-  private termSum = new Float64Array(0);
+  private heapCount = new Int32Array(0);
+  private heapSim = new Float32Array(0);
+  private heapZ = new Float32Array(0);
 
   constructor(params: ModelParams) {
     super(params);
@@ -231,9 +234,9 @@ export class KnnBaselineModel extends RatingModelBase {
     this.voteSim = new Float64Array(k);
     this.voteZ = new Float64Array(k);
     this.termsUser = -1;
-    this.termCount = new Int32Array(nMovies);
-    this.termSim = new Float64Array(nMovies);
-    this.termSum = new Float64Array(nMovies);
+    this.heapCount = new Int32Array(nMovies);
+    this.heapSim = new Float32Array(nMovies * k);
+    this.heapZ = new Float32Array(nMovies * k);
   }
 
   /** Puts user u's residuals where `neighbourhood` can look them up by movie in O(1). */
@@ -287,42 +290,74 @@ export class KnnBaselineModel extends RatingModelBase {
   }
 
   /**
-   * Every movie's voters for user u at once, by walking the similarity rows of the movies u rated
-   * (Σ row lengths over u's movies, ~100 k steps) instead of one row scan per movie (all ~6 M
-   * stored similarities). Movies with at most k voters get their sums directly; only those with
-   * more need the exact top-k (`neighbourhood`). Same result up to float summation order.
+   * Every movie's k best voters for user u at once, by walking the similarity rows of the movies u
+   * rated (Σ row lengths over u's movies, ~100 k steps) instead of one row scan per movie (all ~6 M
+   * stored similarities). Each movie keeps a min-heap of k voters; a voter enters only when it
+   * beats the weakest, and rows are walked in ascending movie order, so ties resolve as in
+   * `neighbourhood` — the same voters, summed in another order.
    */
   private fillUserTerms(u: number): void {
     if (this.termsUser === u) return;
-    const { termCount, termSim, termSum, simStart, simNeighbor, simValue } = this;
-    termCount.fill(0);
-    termSim.fill(0);
-    termSum.fill(0);
+    const k = this.params.k as number;
+    const { heapCount, heapSim, heapZ, simStart, simNeighbor, simValue } = this;
+    heapCount.fill(0);
     for (let p = this.userStart[u]!; p < this.userStart[u + 1]!; p++) {
       const j = this.userMovie[p]!;
       const z = this.userResidual[p]!;
       for (let e = simStart[j]!; e < simStart[j + 1]!; e++) {
         const i = simNeighbor[e]!;
         const s = simValue[e]!;
-        termCount[i]!++;
-        termSim[i]! += s;
-        termSum[i]! += s * z;
+        const base = i * k;
+        const n = heapCount[i]!;
+        if (n < k) {
+          // Push and sift up.
+          let c = n;
+          while (c > 0) {
+            const parent = (c - 1) >> 1;
+            if (heapSim[base + parent]! <= s) break;
+            heapSim[base + c] = heapSim[base + parent]!;
+            heapZ[base + c] = heapZ[base + parent]!;
+            c = parent;
+          }
+          heapSim[base + c] = s;
+          heapZ[base + c] = z;
+          heapCount[i] = n + 1;
+        } else if (s > heapSim[base]!) {
+          // Replace the weakest and sift down.
+          let c = 0;
+          for (;;) {
+            const l = 2 * c + 1;
+            if (l >= k) break;
+            const r = l + 1;
+            const m = r < k && heapSim[base + r]! < heapSim[base + l]! ? r : l;
+            if (heapSim[base + m]! >= s) break;
+            heapSim[base + c] = heapSim[base + m]!;
+            heapZ[base + c] = heapZ[base + m]!;
+            c = m;
+          }
+          heapSim[base + c] = s;
+          heapZ[base + c] = z;
+        }
       }
     }
     this.termsUser = u;
   }
 
-  /** The estimate for known user u and dense movie i, through the per-user terms. */
+  /** The estimate for known user u and dense movie i, from the per-user heaps. */
   private estimateFromTerms(u: number, i: number): number {
     const base = this.globalMean + this.bu[u]!;
     if (i < 0) return base;
-    const count = this.termCount[i]!;
+    const count = this.heapCount[i]!;
     let knn = 0;
-    if (count > (this.params.k as number)) {
-      this.scatter(u);
-      knn = this.neighbourhood(u, i);
-    } else if (count > 0 && count >= (this.params.min_k as number)) {
-      knn = this.termSum[i]! / this.termSim[i]!;
+    if (count > 0 && count >= (this.params.min_k as number)) {
+      const k = this.params.k as number;
+      let sumSim = 0;
+      let sum = 0;
+      for (let t = i * k; t < i * k + count; t++) {
+        sumSim += this.heapSim[t]!;
+        sum += this.heapSim[t]! * this.heapZ[t]!;
+      }
+      knn = sum / sumSim;
     }
     return base + this.bi[i]! + knn;
   }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sqliteKind, type TestDatabase } from '../../test/helpers/databases.ts';
+import { describeEachDatabase, type TestDatabase } from '../../test/helpers/databases.ts';
 import { loadRatingsData } from '../data/load-ratings.ts';
 import { wholeStarScale } from '../data/rating-scale.ts';
 import type { Database } from '../db/database.ts';
@@ -54,11 +54,11 @@ async function seed(db: Database): Promise<{ ratings: number; unexpected: number
   return { ratings: n, unexpected };
 }
 
-describe('impact report [sqlite]', () => {
+describeEachDatabase('impact report', (kind) => {
   let t: TestDatabase;
   let counts: { ratings: number; unexpected: number };
   beforeEach(async () => {
-    t = await sqliteKind.create();
+    t = await kind.create();
     counts = await seed(t.db);
   });
   afterEach(async () => t.drop());

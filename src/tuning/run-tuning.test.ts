@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -315,5 +315,41 @@ describe('resume after SIGKILL', () => {
     // No configuration ran to completion twice.
     const keys = finished.map((x) => paramsKey(x.params));
     expect(new Set(keys).size).toBe(keys.length);
+  });
+});
+
+describe('resume and owners', () => {
+  let t: TestDatabase | undefined;
+  let sleeper: ChildProcess | undefined;
+  afterEach(async () => {
+    sleeper?.kill('SIGKILL');
+    await t?.drop();
+  });
+
+  it('never takes over a run whose owner is alive with a fresh heartbeat; does once the owner is gone', async () => {
+    t = await sqliteKind.create();
+    await withRatings(t.db);
+    const first = await runTuning(
+      t.db,
+      quick(dirOf(t), { method: 'random', trials: 2, space: svdSpace, bestOut: null }),
+    );
+    // Pretend a live process on this host owns the run (a sleeping child), mid-run.
+    sleeper = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60000)'], { stdio: 'ignore' });
+    const owner = `${hostname()}:${sleeper.pid}:test`;
+    await t.db.run(
+      "UPDATE hp_tuning_history SET status = 'running', owner = ?, heartbeat_at = ?, trials_planned = 3 WHERE id = ?",
+      [owner, Date.now(), first.run.id],
+    );
+    await expect(runTuning(t.db, { resume: first.run.id, workers: 1, bestOut: null })).rejects.toThrow(
+      /being worked on by/,
+    );
+    expect((await new SqlTuningStorage(t.db).getRun(first.run.id))!.owner).toBe(owner);
+    sleeper.kill('SIGKILL');
+    await new Promise((r) => sleeper!.once('exit', r));
+    const resumed = await runTuning(t.db, { resume: first.run.id, workers: 1, bestOut: null });
+    expect(resumed.run).toMatchObject({ status: 'complete', trialsDone: 3 });
+    expect(resumed.trials.map((x) => x.number)).toEqual([0, 1, 2]);
+    // A complete run is not resumed again, and other data is refused.
+    await expect(runTuning(t.db, { resume: first.run.id, workers: 1 })).rejects.toThrow(/already complete/);
   });
 });

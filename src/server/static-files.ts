@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { extname, join, normalize, resolve } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { Hono } from 'hono';
 import type { AppEnv } from './create-app.ts';
 
@@ -33,8 +33,14 @@ export function serveWebApp(app: Hono<AppEnv>, dir = defaultWebDist()): void {
   app.get('*', (c, next) => {
     const path = c.req.path;
     if (path.startsWith('/api/')) return next();
-    const file = normalize(join(root, decodeURIComponent(path)));
-    if (!file.startsWith(root)) return next();
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(path);
+    } catch {
+      return next(); // malformed %-escape: not a file of ours
+    }
+    const file = normalize(join(root, decoded));
+    if (file !== root && !file.startsWith(root + sep)) return next();
     const target = existsSync(file) && statSync(file).isFile() ? file : join(root, 'index.html');
     if (!existsSync(target)) return next();
     c.set('route', target === join(root, 'index.html') ? '/(app)' : '/(static)');

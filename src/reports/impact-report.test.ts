@@ -77,6 +77,14 @@ describeEachDatabase('impact report', (kind) => {
     expect(all.map((a) => a.key)).toEqual(['with', 'without', 'down-weighted', 'halved', 'doubled']);
     for (const a of all) expect(a.testFingerprint).toBe(r.split.testFingerprint);
     for (const a of all) expect(a.metrics.rankedUsers).toBe(r.arms[0]!.metrics.rankedUsers);
+    // The split RMSEs recombine into the overall one (weighted by their test counts).
+    const { rmseRecommended: rr, rmseUnexpected: ru } = r.arms[0]!.metrics;
+    const nu = r.split.testUnexpected;
+    const nr = r.split.testSize - nu;
+    expect(Math.sqrt((nr * rr! ** 2 + nu * ru! ** 2) / r.split.testSize)).toBeCloseTo(
+      r.arms[0]!.metrics.rmse,
+      5,
+    );
 
     const [withArm, without] = r.arms;
     expect(withArm!.trainSize).toBe(r.split.trainSize);

@@ -49,6 +49,10 @@ export interface ArmMetrics {
   readonly coverage: number;
   /** Test users the ranking metrics scored. */
   readonly rankedUsers: number;
+  /** RMSE on the test ratings of recommended movies only (null when there are none). */
+  readonly rmseRecommended: number | null;
+  /** RMSE on the test ratings of unexpected movies only: does their own kind of data help? */
+  readonly rmseUnexpected: number | null;
 }
 
 export type ArmKey = 'with' | 'without' | 'down-weighted' | 'halved' | 'doubled';
@@ -189,6 +193,28 @@ const sd = (xs: readonly number[]): number => {
   return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
 };
 
+function meanOrNull(xs: readonly (number | null)[]): number | null {
+  return xs.some((x) => x === null) ? null : mean(xs as number[]);
+}
+
+/** RMSE over the rows where `mask[i] === want`; null when there are none. */
+function maskedRmse(
+  actual: Float32Array,
+  predicted: Float32Array,
+  mask: Uint8Array,
+  want: number,
+): number | null {
+  let n = 0;
+  let sum = 0;
+  for (let i = 0; i < actual.length; i++) {
+    if (mask[i] !== want) continue;
+    const e = actual[i]! - predicted[i]!;
+    sum += e * e;
+    n++;
+  }
+  return n > 0 ? Math.sqrt(sum / n) : null;
+}
+
 function meanMetrics(runs: readonly ArmMetrics[]): ArmMetrics {
   const of = (get: (m: ArmMetrics) => number) => mean(runs.map(get));
   return {
@@ -203,6 +229,8 @@ function meanMetrics(runs: readonly ArmMetrics[]): ArmMetrics {
     hitRate: of((m) => m.hitRate),
     coverage: of((m) => m.coverage),
     rankedUsers: runs[0]!.rankedUsers,
+    rmseRecommended: meanOrNull(runs.map((m) => m.rmseRecommended)),
+    rmseUnexpected: meanOrNull(runs.map((m) => m.rmseUnexpected)),
   };
 }
 
@@ -303,7 +331,11 @@ export async function impactReport(db: Queryable, options: ImpactOptions = {}): 
     else trainExpected.push(i);
   }
   let testUnexpected = 0;
-  for (const j of split.testIndices) testUnexpected += unexpected[j]!;
+  const testMask = new Uint8Array(test.size);
+  split.testIndices.forEach((j, i) => {
+    testMask[i] = unexpected[j]!;
+    testUnexpected += unexpected[j]!;
+  });
 
   const metricsOf = (m: RatingModel): ArmMetrics => {
     const predicted = m.predictMany(test.users, test.movies);
@@ -327,6 +359,8 @@ export async function impactReport(db: Queryable, options: ImpactOptions = {}): 
       hitRate: ranking.hitRate,
       coverage: ranking.coverage,
       rankedUsers: ranking.users,
+      rmseRecommended: maskedRmse(test.ratings, predicted, testMask, 0),
+      rmseUnexpected: maskedRmse(test.ratings, predicted, testMask, 1),
     };
   };
 

@@ -98,6 +98,8 @@ function armRows(arms: readonly ImpactArm[], k: number): { headers: string[]; ro
       `R@${k}`,
       `NDCG@${k}`,
       'coverage',
+      'RMSE rec.',
+      'RMSE unexp.',
       'fit s',
     ],
     rows: arms.map((a) => [
@@ -111,6 +113,8 @@ function armRows(arms: readonly ImpactArm[], k: number): { headers: string[]; ro
       num(a.metrics.recall),
       num(a.metrics.ndcg),
       pct(a.metrics.coverage),
+      num(a.metrics.rmseRecommended),
+      num(a.metrics.rmseUnexpected),
       num(a.fitSeconds, 2),
     ]),
   };

@@ -16,7 +16,13 @@ export { type ReportKind, reportKinds, reportViews } from './report-registry.ts'
 export { type StatusOptions, type StatusReport, statusReport } from './status-report.ts';
 export { renderStatusHtml, renderStatusTerminal, statusCharts } from './status-view.ts';
 export { type TuningReport, type TuningReportOptions, tuningReport } from './tuning-report.ts';
-export { parameterCharts, renderTuningHtml, renderTuningTerminal, tuningCharts } from './tuning-view.ts';
+export {
+  learningCurves,
+  parameterCharts,
+  renderTuningHtml,
+  renderTuningTerminal,
+  tuningCharts,
+} from './tuning-view.ts';
 export {
   type UnexpectedMoviesOptions,
   type UnexpectedMoviesReport,

@@ -34,7 +34,7 @@ export function paramNames(space: SearchSpace): string[] {
 /** Maps a value into [0, 1] (log-scaled where declared; categoricals by choice index). */
 export function encodeValue(spec: ParamSpec, value: ParamValue): number {
   if (spec.type === 'categorical') {
-    const i = spec.choices.findIndex((c) => c === value);
+    const i = spec.choices.indexOf(value);
     return spec.choices.length <= 1 ? 0.5 : Math.max(0, i) / (spec.choices.length - 1);
   }
   const v = Number(value);

@@ -64,7 +64,7 @@ describe('movienight tune (CLI)', () => {
       space,
       '--json',
     );
-    expect(run.err, run.out.slice(0, 2000)).toBe("");
+    expect(run.err, run.out.slice(0, 2000)).toBe('');
     expect(run.code).toBe(0);
     const printed = JSON.parse(run.out);
     expect(printed).toEqual(readBestHp(join(dirname(t.location), 'best_hp.json')));

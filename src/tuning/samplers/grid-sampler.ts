@@ -28,10 +28,7 @@ export function valuesAround(
   if (spec.type === 'categorical') {
     const n = spec.choices.length;
     if (n <= count) return [...spec.choices];
-    const i = Math.max(
-      0,
-      spec.choices.findIndex((c) => c === center),
-    );
+    const i = center === undefined ? 0 : Math.max(0, spec.choices.indexOf(center));
     const start = Math.min(Math.max(0, i - Math.floor(count / 2)), n - count);
     return spec.choices.slice(start, start + count);
   }

@@ -4,7 +4,7 @@ import type { FitOptions, ModelParams } from './rating-model.ts';
 import { type DenseRatings, type ParamSpecs, RatingModelBase, requireSection } from './rating-model-base.ts';
 
 export const implicitAlsParamSpecs: ParamSpecs = {
-  factors: { default: 64, integer: true, min: 1, max: 1024, doc: 'latent factors per user and movie' },
+  factors: { default: 48, integer: true, min: 1, max: 1024, doc: 'latent factors per user and movie' },
   iterations: { default: 8, integer: true, min: 1, max: 1000, doc: 'ALS sweeps (users, then movies)' },
   regularization: { default: 5, min: 0, doc: 'λ on ‖x_u‖² and ‖y_i‖²' },
   alpha: { default: 5, min: 0, doc: 'confidence slope: c = 1 + alpha·w for a rated movie' },

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { currentSchemaVersion } from '../../db/migrate.ts';
 import { windowAccuracy, windowStart } from '../../monitoring/live-accuracy.ts';
 import { activeModelStatus } from '../../registry/active-model.ts';
 import { readAliases } from '../../registry/aliases.ts';
@@ -58,11 +57,12 @@ export const healthRoutes: readonly AnyRoute[] = [
     access: 'public',
     response: z.object({ status: z.literal('ok'), database: z.string(), schemaVersion: z.number() }),
     async handler({ server }) {
-      return {
-        status: 'ok',
-        database: server.db.dialect,
-        schemaVersion: await currentSchemaVersion(server.db),
-      };
+      // A read only (currentSchemaVersion would first CREATE TABLE IF NOT EXISTS, a write): a
+      // health probe hit every few seconds must not take the write lock.
+      const row = await server.db.get<{ v: number | string | null }>(
+        'SELECT MAX(version) AS v FROM schema_version',
+      );
+      return { status: 'ok', database: server.db.dialect, schemaVersion: Number(row?.v ?? 0) };
     },
   }),
   defineRoute({

@@ -442,6 +442,17 @@ export async function runTuning(db: Database, options: RunTuningOptions = {}): P
       inflight.set(trial.number, job);
     }
     if (stopReason === 'complete') await baselineJob;
+  } catch (error) {
+    // A storage or programming error: leave the run resumable (failed, not "running" under a
+    // live owner, which no other process could take over until the heartbeat went stale).
+    clearInterval(heartbeat);
+    await pool.close();
+    await writes;
+    await storage
+      .failRunningTrials(run.id, `${INTERRUPTED} ${(error as Error).message}`, now())
+      .catch(() => {});
+    await storage.finishRun(run.id, 'failed', now(), (error as Error).message).catch(() => {});
+    throw error;
   } finally {
     clearInterval(heartbeat);
     await pool.close();

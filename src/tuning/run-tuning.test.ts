@@ -303,6 +303,8 @@ describe('resume after SIGKILL', () => {
     for (const b of before.filter((x) => x.state !== 'running')) expect(trials[b.number]).toEqual(b);
     // Each trial that was in flight is failed, and retried exactly once with the same params.
     const interrupted = trials.filter((x) => x.state === 'failed');
+    // Two workers keep trials in flight almost all the time, so the kill caught some.
+    expect(interrupted.length).toBeGreaterThan(0);
     expect(interrupted.map((x) => x.number).sort()).toEqual(
       before.filter((x) => x.state === 'running').map((x) => x.number),
     );

@@ -14,7 +14,13 @@ export {
 export { impactCharts, renderImpactHtml, renderImpactTerminal, trainingFlowChart } from './impact-view.ts';
 export { type ReportKind, reportKinds, reportViews } from './report-registry.ts';
 export { type StatusOptions, type StatusReport, statusReport } from './status-report.ts';
-export { renderStatusHtml, renderStatusTerminal, statusCharts } from './status-view.ts';
+export {
+  renderStatusHtml,
+  renderStatusTerminal,
+  type StatusChartSet,
+  statusChartSet,
+  statusCharts,
+} from './status-view.ts';
 export { type TuningReport, type TuningReportOptions, tuningReport } from './tuning-report.ts';
 export {
   learningCurves,

@@ -13,7 +13,7 @@ import { registerVersion, trainingDataInfo } from '../registry/model-versions.ts
 import { requestRetrain } from '../retraining/retrain-triggers.ts';
 import { SqlTuningStorage } from '../tuning/sql-tuning-storage.ts';
 import { statusReport } from './status-report.ts';
-import { renderStatusHtml, renderStatusTerminal } from './status-view.ts';
+import { renderStatusHtml, renderStatusTerminal, statusChartSet, statusCharts } from './status-view.ts';
 
 const day = 86_400_000;
 const hour = 3_600_000;
@@ -41,6 +41,9 @@ describeEachDatabase('status report', (kind) => {
     expect(r.database.schemaVersion).toBe(r.database.latestMigration);
     expect(r.database.integrity).toBe('ok');
     expect(renderStatusTerminal(r, { tty: false })).toContain('No A/B test yet.');
+    // Nothing to compare or test: only the tracker chart (with its "no data").
+    expect(statusChartSet(r)).toMatchObject({ models: null, abTest: null });
+    expect(statusCharts(r)).toHaveLength(1);
   });
 
   it('champion, challenger, running A/B test, tracker below threshold, tuning, best_hp.json, triggers', async () => {
@@ -183,6 +186,10 @@ describeEachDatabase('status report', (kind) => {
     });
     expect(r.database.sizeBytes).toBeGreaterThan(0);
 
+    const charts = statusChartSet(r);
+    expect(charts.models).toContain('offline rmse');
+    expect(charts.models).toContain('live accuracy');
+    expect(charts.abTest).toContain('challenger v2');
     const text = renderStatusTerminal(r, { tty: false });
     expect(text).toContain('BELOW the threshold');
     expect(text).toContain('verdict so far: continue');

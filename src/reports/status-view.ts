@@ -7,47 +7,60 @@ import { age, dateTime, heading, num, pct, sparkline, type TerminalOptions, text
 
 const percent = (v: number) => `${formatNumber(Math.round(v * 1000) / 10)} %`;
 
-/** Tracker accuracy per day with its 95 % interval and the retrain threshold; model comparison bars. */
-export function statusCharts(r: StatusReport): string[] {
+/** The status page's charts by role; a chart is null when there is nothing to draw in it. */
+export interface StatusChartSet {
+  /** Tracker accuracy per day with its 95 % interval and the retrain threshold. */
+  readonly accuracy: string;
+  /** Champion and challenger side by side: offline metrics and live accuracy. */
+  readonly models: string | null;
+  /** The running A/B test's live accuracy per arm. */
+  readonly abTest: string | null;
+}
+
+export function statusChartSet(r: StatusReport): StatusChartSet {
   const days = r.tracker.byDay.filter((d) => d.accuracy !== null);
   const x = (day: string) => Date.parse(`${day}T00:00:00Z`);
-  const charts = [
-    lineChart({
-      title: `Live accuracy per day (last ${r.tracker.windowDays} days)`,
-      xFormat: 'date',
-      xLabel: 'day',
-      yLabel: 'liked accuracy',
-      yDomain: [0, 1],
-      yFormat: percent,
-      series: [
-        {
-          name: 'accuracy',
-          points: days.map((d) => ({ x: x(d.day), y: d.accuracy! })),
-          band: days.map((d) => ({ x: x(d.day), low: d.low, high: d.high })),
-        },
-      ],
-      threshold: { y: r.tracker.threshold, label: 'retrain threshold' },
-    }),
-  ];
-  const versions = [r.champion, r.challenger].filter((v): v is VersionStatus => v !== null);
-  if (versions.length > 0) {
-    const metricNames = ['accuracy', 'rmse', 'mae'].filter((m) =>
-      versions.some((v) => typeof v.offlineMetrics[m] === 'number'),
-    );
-    charts.push(
-      barChart({
-        title: 'Champion and challenger: offline metrics',
-        categories: metricNames,
-        series: versions.map((v, i) => ({
-          name: `${i === 0 && r.champion ? 'champion' : 'challenger'} v${v.version}`,
-          values: metricNames.map((m) => v.offlineMetrics[m] ?? Number.NaN),
-        })),
-      }),
-    );
-  }
-  if (r.abTest) {
-    charts.push(
-      barChart({
+  const accuracy = lineChart({
+    title: `Live accuracy per day (last ${r.tracker.windowDays} days)`,
+    xFormat: 'date',
+    xLabel: 'day',
+    yLabel: 'liked accuracy',
+    yDomain: [0, 1],
+    yFormat: percent,
+    series: [
+      {
+        name: 'accuracy',
+        points: days.map((d) => ({ x: x(d.day), y: d.accuracy! })),
+        band: days.map((d) => ({ x: x(d.day), low: d.low, high: d.high })),
+      },
+    ],
+    threshold: { y: r.tracker.threshold, label: 'retrain threshold' },
+  });
+  const roles = [
+    { role: 'champion', v: r.champion },
+    { role: 'challenger', v: r.challenger },
+  ].filter((x): x is { role: string; v: VersionStatus } => x.v !== null);
+  const offline = ['accuracy', 'rmse', 'mae'].filter((m) =>
+    roles.some(({ v }) => typeof v.offlineMetrics[m] === 'number'),
+  );
+  const hasLive = roles.some(({ v }) => v.live.accuracy !== null);
+  const categories = [...offline.map((m) => `offline ${m}`), ...(hasLive ? ['live accuracy'] : [])];
+  const models =
+    categories.length > 0
+      ? barChart({
+          title: 'Champion and challenger',
+          categories,
+          series: roles.map(({ role, v }) => ({
+            name: `${role} v${v.version}`,
+            values: [
+              ...offline.map((m) => v.offlineMetrics[m] ?? Number.NaN),
+              ...(hasLive ? [v.live.accuracy ?? Number.NaN] : []),
+            ],
+          })),
+        })
+      : null;
+  const abTest = r.abTest
+    ? barChart({
         title: `A/B test #${r.abTest.id}: live accuracy per arm`,
         categories: [`champion v${r.abTest.championVersion}`, `challenger v${r.abTest.challengerVersion}`],
         valueDomain: [0, 1],
@@ -58,10 +71,15 @@ export function statusCharts(r: StatusReport): string[] {
             values: [r.abTest.champion.accuracy ?? Number.NaN, r.abTest.challenger.accuracy ?? Number.NaN],
           },
         ],
-      }),
-    );
-  }
-  return charts;
+      })
+    : null;
+  return { accuracy, models, abTest };
+}
+
+/** The status page's charts that have something to draw (the web dashboard lays them out). */
+export function statusCharts(r: StatusReport): string[] {
+  const set = statusChartSet(r);
+  return [set.accuracy, set.models, set.abTest].filter((c): c is string => c !== null);
 }
 
 function versionRows(r: StatusReport): string[][] {
@@ -200,7 +218,7 @@ export function renderStatusTerminal(r: StatusReport, options: TerminalOptions):
 }
 
 export function renderStatusHtml(r: StatusReport): string {
-  const [accuracyChart, ...others] = statusCharts(r);
+  const charts = statusChartSet(r);
   const t = r.tracker;
   return htmlPage({
     title: 'MovieNight — deployment status',
@@ -220,14 +238,17 @@ export function renderStatusHtml(r: StatusReport): string {
             { label: 'retrain threshold', value: pct(t.threshold) },
           ]) +
           htmlTable(versionHeaders, versionRows(r)) +
-          htmlCharts(others.slice(0, 1)),
+          (charts.models ? htmlCharts([charts.models]) : ''),
       },
       {
         heading: 'Tracker',
         html:
-          htmlParagraph(trackerLine(r), t.belowThreshold ? 'bad' : undefined) + htmlCharts([accuracyChart!]),
+          htmlParagraph(trackerLine(r), t.belowThreshold ? 'bad' : undefined) + htmlCharts([charts.accuracy]),
       },
-      { heading: 'A/B test', html: htmlParagraph(abLine(r)) + htmlCharts(others.slice(1)) },
+      {
+        heading: 'A/B test',
+        html: htmlParagraph(abLine(r)) + (charts.abTest ? htmlCharts([charts.abTest]) : ''),
+      },
       {
         heading: 'Alias history',
         html: r.aliasHistory.length

@@ -137,7 +137,7 @@ describe('runTuning samplers on generated data (SQLite)', () => {
     expect(r.run).toMatchObject({ status: 'complete', trialsDone: 81 });
   });
 
-  it('grid: two workers give the same set of trial results as one', async () => {
+  it('grid: two (and four) workers give the same set of trial results as one', async () => {
     t = await sqliteKind.create();
     await withRatings(t.db);
     const space: SearchSpace = {
@@ -152,6 +152,9 @@ describe('runTuning samplers on generated data (SQLite)', () => {
       r.trials.map((x) => `${paramsKey(x.params)} → ${x.state} ${x.value} ${x.metrics?.rmse}`).sort();
     expect(results(two)).toEqual(results(one));
     expect(one.trials).toHaveLength(8);
+    // More workers than cores: still one writer, no "database is locked", same results.
+    const four = await runTuning(t.db, quick(dirOf(t), { method: 'grid', space, workers: 4, prune: false }));
+    expect(results(four)).toEqual(results(one));
   });
 
   it('bayesian warm-starts from the stored trials of an earlier run on the same model and data', async () => {

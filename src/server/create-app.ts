@@ -120,10 +120,9 @@ function errorResponse(c: Context, error: unknown): Response {
     if (error instanceof TooManyAttemptsError) c.header('Retry-After', String(error.retryAfterSeconds));
     const status = error.status >= 400 && error.status <= 599 ? error.status : 500;
     if (status >= 500) console.error(error);
-    return c.json(
-      { error: { code: error.code, message: status >= 500 ? error.message : error.message } },
-      status as 400,
-    );
+    // Our own errors are written to be shown (an ArtifactError names the broken version); only
+    // unexpected errors below are hidden behind "internal error".
+    return c.json({ error: { code: error.code, message: error.message } }, status as 400);
   }
   if (error instanceof z.ZodError) {
     // A schema used deeper down (not a request schema) rejected a value: still the caller's input.

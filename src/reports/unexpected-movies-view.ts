@@ -124,7 +124,11 @@ export function renderUnexpectedMoviesTerminal(r: UnexpectedMoviesReport, option
     `  ${r.totals.ratings} ratings: ${r.totals.unexpected} unexpected (${pct(r.totals.share)}), ${r.totals.recommended} of recommended movies`,
   );
   if (r.totals.ratings === 0) {
-    out.push('  Nothing to show yet: no ratings in this period.');
+    out.push(
+      r.source === 'tracker'
+        ? '  Nothing to show yet: no tracked ratings in this period (ratings entered through `movienight rate` or the app are tracked; --source ratings counts every stored rating).'
+        : '  Nothing to show yet: no ratings in this period.',
+    );
     return out.join('\n');
   }
   const pts = r.overTime.points;

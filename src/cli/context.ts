@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import type { Database } from '../db/database.ts';
 import { defaultDatabaseLocation, openDatabase } from '../db/open-database.ts';
 
@@ -37,7 +37,7 @@ export function numberOption(name: string, min = Number.NEGATIVE_INFINITY, max =
   return (value: string): number => {
     const n = Number(value);
     if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-      throw new Error(
+      throw new InvalidArgumentError(
         `${name} must be a number${Number.isFinite(min) ? ` ≥ ${min}` : ''}${Number.isFinite(max) ? ` and ≤ ${max}` : ''}, got ${JSON.stringify(value)}`,
       );
     }
@@ -49,7 +49,8 @@ export function integerOption(name: string, min = Number.NEGATIVE_INFINITY, max 
   const parse = numberOption(name, min, max);
   return (value: string): number => {
     const n = parse(value);
-    if (!Number.isInteger(n)) throw new Error(`${name} must be a whole number, got ${JSON.stringify(value)}`);
+    if (!Number.isInteger(n))
+      throw new InvalidArgumentError(`${name} must be a whole number, got ${JSON.stringify(value)}`);
     return n;
   };
 }

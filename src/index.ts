@@ -1,0 +1,67 @@
+/**
+ * MovieNight's public API: only what is exported here is promised. Everything else under src/ is
+ * free to change. Grouped as the loop runs: data → models → evaluation → tuning → versions →
+ * A/B tests → live tracking → retraining → serving → reports.
+ */
+
+export * from './charts/index.ts';
+export { type Config, configSchema, loadConfig } from './config.ts';
+export { importMovieLens } from './data/import-movielens.ts';
+export { importRatingsCsv } from './data/import-ratings-csv.ts';
+export { loadMovies } from './data/load-movies.ts';
+export { type LoadRatingsOptions, loadRatingsData } from './data/load-ratings.ts';
+export { halfStarScale, likeThreshold, type RatingScale, wholeStarScale } from './data/rating-scale.ts';
+export { type MovieInfo, type RatingsData, ratingsFingerprint, subsetRatings } from './data/ratings-data.ts';
+export { readMovieLens } from './data/read-movielens.ts';
+export { kFoldSplits, perUserHoldoutSplit, randomHoldoutSplit, temporalSplit } from './data/splits.ts';
+export {
+  createSyntheticWorld,
+  type SyntheticWorld,
+  type SyntheticWorldOptions,
+} from './data/synthetic-world.ts';
+export type { Database, Dialect, Queryable, SqlValue } from './db/database.ts';
+export { latestSchemaVersion, migrate } from './db/migrate.ts';
+export { defaultDatabaseLocation, openDatabase } from './db/open-database.ts';
+export * from './errors.ts';
+export { type CrossValidationResult, crossValidate } from './evaluation/cross-validate.ts';
+export {
+  type AbEvaluation,
+  type AbTest,
+  decideAbTest,
+  evaluateAbTest,
+  getRunningAbTest,
+  startAbTest,
+  stopAbTest,
+} from './experiments/ab-tests.ts';
+export { rankingMetrics } from './metrics/ranking-metrics.ts';
+export {
+  likedAccuracy,
+  mae,
+  majorityBaselineAccuracy,
+  ratingMetrics,
+  rmse,
+} from './metrics/rating-metrics.ts';
+export { createModel, loadModel, modelDescription, modelKinds } from './models/model-registry.ts';
+export type { FitOptions, ModelParams, Prediction, RatingModel } from './models/rating-model.ts';
+export { rateMovie } from './monitoring/rate-movie.ts';
+export { checkForModelRevalidation } from './monitoring/revalidation-check.ts';
+export { trackStatus } from './monitoring/track-status.ts';
+export { Rng } from './random/rng.ts';
+export { serveRecommendations } from './recommend/serve-recommendations.ts';
+export { TopNRecommender } from './recommend/top-n.ts';
+export { getActiveModelVersion } from './registry/active-model.ts';
+export { activateVersion, aliasHistory, rollback } from './registry/aliases.ts';
+export {
+  getVersion,
+  listVersions,
+  type ModelVersion,
+  pruneVersions,
+  registerVersion,
+} from './registry/model-versions.ts';
+export * from './reports/index.ts';
+export { runRetrain } from './retraining/retrain-orchestrator.ts';
+export { startScheduler } from './retraining/scheduler.ts';
+export { createApp } from './server/create-app.ts';
+export { startServer } from './server/start-server.ts';
+export { simulate } from './simulation/simulate.ts';
+export * from './tuning/index.ts';

@@ -1,5 +1,5 @@
 import type { Queryable, SqlValue } from '../db/database.ts';
-import { wilsonInterval } from './wilson.ts';
+import { proportion } from '../experiments/statistics.ts';
 
 const dayMs = 86_400_000;
 
@@ -9,7 +9,7 @@ export interface AccuracyFigure {
   readonly hits: number;
   /** hits / samples; null without samples. */
   readonly accuracy: number | null;
-  /** 95 % Wilson interval of the accuracy. */
+  /** 95 % Wilson interval of the accuracy (the same interval the A/B statistics use). */
   readonly low: number;
   readonly high: number;
   /** Mean |predicted − actual|; null without samples. */
@@ -22,7 +22,7 @@ export interface MovieAccuracy extends AccuracyFigure {
 }
 
 export function accuracyFigure(samples: number, hits: number, errorSum: number | null): AccuracyFigure {
-  const { low, high } = wilsonInterval(hits, samples);
+  const { low, high } = proportion(hits, samples);
   return {
     samples,
     hits,

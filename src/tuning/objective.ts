@@ -45,22 +45,25 @@ export function objectiveDirection(metric: ObjectiveMetric): Direction {
   return metric === 'rmse' || metric === 'mae' ? 'minimize' : 'maximize';
 }
 
-/** The metrics a trial stores (plain numbers; null where the evaluator did not compute them). */
-export interface TrialMetrics {
-  readonly accuracy: number;
-  readonly rmse: number;
-  readonly mae: number;
-  readonly baselineAccuracy: number;
-  readonly precision: number | null;
-  readonly recall: number | null;
-  readonly ndcg: number | null;
-  readonly map: number | null;
-  readonly hitRate: number | null;
-  readonly coverage: number | null;
-  readonly fitSeconds: number;
-  readonly predictSeconds: number;
-  readonly folds: number;
-}
+/**
+ * The metrics a trial stores: the evaluator's own figures (plain numbers; null where it did not
+ * compute them), picked from its result type so the two cannot drift apart, plus the fold count.
+ */
+export type TrialMetrics = Pick<
+  CrossValidationResult,
+  | 'accuracy'
+  | 'rmse'
+  | 'mae'
+  | 'baselineAccuracy'
+  | 'precision'
+  | 'recall'
+  | 'ndcg'
+  | 'map'
+  | 'hitRate'
+  | 'coverage'
+  | 'fitSeconds'
+  | 'predictSeconds'
+> & { readonly folds: number };
 
 export function trialMetrics(result: CrossValidationResult): TrialMetrics {
   return {

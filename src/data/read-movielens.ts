@@ -1,16 +1,8 @@
 import { DataFormatError } from '../errors.ts';
-import { readLines, type TextEncodingName } from './line-reader.ts';
+import type { TextEncodingName } from './line-reader.ts';
 import { splitGenres } from './load-movies.ts';
-import {
-  checkMovieLensHeader,
-  detectMovieLensLayout,
-  type MovieLensLayout,
-  movieLensRatingColumns,
-  type ParsedRating,
-  parseMovieLine,
-  parseRatingFields,
-  splitRatingLine,
-} from './movielens-format.ts';
+import { readMovieLensMovies, readMovieLensRatings } from './movielens-files.ts';
+import { detectMovieLensLayout, type MovieLensLayout } from './movielens-format.ts';
 import { halfStarScale, wholeStarScale } from './rating-scale.ts';
 import type { MovieInfo, RatingsData } from './ratings-data.ts';
 
@@ -25,29 +17,18 @@ export async function readMovieFile(
   encoding: TextEncodingName = 'auto',
 ): Promise<Map<number, MovieInfo>> {
   const movies = new Map<number, MovieInfo>();
-  for await (const batch of readLines(layout.moviesFile, encoding)) {
-    for (let i = 0; i < batch.lines.length; i++) {
-      const lineNo = batch.firstLine + i;
-      if (layout.header && lineNo === 1) {
-        checkMovieLensHeader(layout.moviesFile, 'movies', batch.lines[i]!);
-        continue;
-      }
-      const line = batch.lines[i]!;
-      if (line === '') continue;
-      const parsed = parseMovieLine(layout.name, line);
-      if ('kind' in parsed)
-        throw new DataFormatError(layout.moviesFile, lineNo, parsed.value, parsed.problem);
-      movies.set(
-        parsed.id,
-        Object.freeze({
-          id: parsed.id,
-          title: parsed.title,
-          year: parsed.year,
-          genres: Object.freeze(splitGenres(parsed.genres)),
-        }),
-      );
-    }
-  }
+  await readMovieLensMovies(layout, encoding, (parsed, lineNo) => {
+    if ('kind' in parsed) throw new DataFormatError(layout.moviesFile, lineNo, parsed.value, parsed.problem);
+    movies.set(
+      parsed.id,
+      Object.freeze({
+        id: parsed.id,
+        title: parsed.title,
+        year: parsed.year,
+        genres: Object.freeze(splitGenres(parsed.genres)),
+      }),
+    );
+  });
   return movies;
 }
 
@@ -70,34 +51,23 @@ export async function readMovieLens(
   let values = new Float32Array(capacity);
   let times = new Float64Array(capacity);
   let n = 0;
-  const parsed: ParsedRating = { user: 0, movie: 0, rating: 0, ratedAt: 0 };
   const known = (id: number) => movies.has(id);
-  for await (const batch of readLines(layout.ratingsFile, options.encoding)) {
-    for (let i = 0; i < batch.lines.length; i++) {
-      const lineNo = batch.firstLine + i;
-      if (layout.header && lineNo === 1) {
-        checkMovieLensHeader(layout.ratingsFile, 'ratings', batch.lines[i]!);
-        continue;
-      }
-      const line = batch.lines[i]!;
-      if (line === '') continue;
-      const fields = splitRatingLine(line, layout.ratingSeparator);
-      const bad = parseRatingFields(fields, line, movieLensRatingColumns, known, parsed);
-      if (bad) throw new DataFormatError(layout.ratingsFile, lineNo, bad.value, bad.problem);
-      if (n === capacity) {
-        capacity *= 2;
-        users = copyInto(users, new Int32Array(capacity));
-        items = copyInto(items, new Int32Array(capacity));
-        values = copyInto(values, new Float32Array(capacity));
-        times = copyInto(times, new Float64Array(capacity));
-      }
-      users[n] = parsed.user;
-      items[n] = parsed.movie;
-      values[n] = parsed.rating;
-      times[n] = parsed.ratedAt;
-      n += 1;
+  await readMovieLensRatings(layout, options.encoding, known, (bad, parsed, lineNo) => {
+    if (bad) throw new DataFormatError(layout.ratingsFile, lineNo, bad.value, bad.problem);
+    if (n === capacity) {
+      capacity *= 2;
+      users = copyInto(users, new Int32Array(capacity));
+      items = copyInto(items, new Int32Array(capacity));
+      values = copyInto(values, new Float32Array(capacity));
+      times = copyInto(times, new Float64Array(capacity));
     }
-  }
+    users[n] = parsed.user;
+    items[n] = parsed.movie;
+    values[n] = parsed.rating;
+    times[n] = parsed.ratedAt;
+    n += 1;
+    return undefined;
+  });
 
   // Sort by (user, movie), file order breaking ties, then keep the last line of each pair.
   const order = new Int32Array(n);

@@ -23,17 +23,39 @@ import type { Benchmark } from './run.ts';
  */
 const clients = 50;
 const accountsPerClient = 2;
-const ratingSeconds = 30;
-const recommendSeconds = 15;
+// HTTP_LOAD_SECONDS shortens the run for profiling; the figures to quote come from the default.
+const ratingSeconds = Number(process.env.HTTP_LOAD_SECONDS ?? 30);
+const recommendSeconds = ratingSeconds / 2;
 const world = { users: 600, movies: 1500, ratings: 60_000, seed: 11, scale: 'half' as const };
 
 type ServerIn = { type: 'stop' };
 type ServerOut = { type: 'listening'; url: string } | { type: 'stopped' };
 
+/**
+ * HTTP_LOAD_CPU_PROFILE=file.cpuprofile: the server thread profiles itself (node --cpu-prof does
+ * not reach a worker started without the parent's execArgv). Returns the function that writes it.
+ */
+async function profileIfAsked(): Promise<() => Promise<void>> {
+  const file = process.env.HTTP_LOAD_CPU_PROFILE;
+  if (!file) return async () => undefined;
+  const { Session } = await import('node:inspector/promises');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+  };
+}
+
 /** The server side, when this file runs as the worker. */
 async function serveInWorker(): Promise<void> {
   const port = connectToParent<ServerIn, ServerOut>();
   const { location } = port.workerData as { location: string };
+  const stopProfile = await profileIfAsked();
   const db = await openDatabase(location);
   const app = createApp({
     db,
@@ -46,6 +68,7 @@ async function serveInWorker(): Promise<void> {
   port.onMessage(async () => {
     await server.close();
     await db.close();
+    await stopProfile();
     port.post({ type: 'stopped' });
     port.close();
   });

@@ -1,7 +1,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { ArtifactError } from '../errors.ts';
 import { Rng } from '../random/rng.ts';
-import { EpochPair, KernelArena, type MfKernelExports, type SvdEpochArgs } from './mf-kernel.ts';
+import { EpochPair, KernelArena, type MfKernelExports, type Placed, type SvdEpochArgs } from './mf-kernel.ts';
 import type { JsonValue, SectionArray } from './model-format.ts';
 import type { FitOptions, ModelParams } from './rating-model.ts';
 import { type DenseRatings, type ParamSpecs, RatingModelBase, requireSection } from './rating-model-base.ts';
@@ -258,6 +258,30 @@ export function svdEpochJs(
 }
 
 /** Scoring state for a fast top-N: factors inside a kernel arena. */
+/**
+ * The arrays of one svd or svdpp fit: placed in the fit's kernel arena (wasm engine), or plain
+ * typed arrays with pointer 0 (js engine), so the fit code is the same for both engines.
+ */
+export class FitArrays {
+  constructor(readonly arena: KernelArena | null) {}
+
+  f32(n: number): Placed<Float32Array> {
+    return this.arena?.alloc('f32', n) ?? { ptr: 0, view: new Float32Array(n) };
+  }
+
+  i32(n: number): Placed<Int32Array> {
+    return this.arena?.alloc('i32', n) ?? { ptr: 0, view: new Int32Array(n) };
+  }
+
+  /** A rows × k4 factor matrix filled with N(init_mean, init_std_dev) by `initFactors`. */
+  factors(rng: Rng, rows: number, k: number, k4: number, p: ModelParams): Placed<Float32Array> {
+    const m = this.f32(rows * k4);
+    const placed = this.arena ? { kernel: this.arena.kernel, ptr: m.ptr } : undefined;
+    initFactors(rng, m.view, rows, k, k4, p.init_mean as number, p.init_std_dev as number, placed);
+    return m;
+  }
+}
+
 export interface Scorer {
   readonly kernel: MfKernelExports;
   readonly userPtr: number;
@@ -340,34 +364,13 @@ export class SvdModel extends RatingModelBase {
           ]) + EpochPair.bytes,
         )
       : null;
-    const f32 = (n: number) => arena?.alloc('f32', n) ?? { ptr: 0, view: new Float32Array(n) };
-    const i32 = (n: number) => arena?.alloc('i32', n) ?? { ptr: 0, view: new Int32Array(n) };
-    const pu = f32(nUsers * k4);
-    const qi = f32(nMovies * k4);
+    const arrays = new FitArrays(arena);
+    const f32 = (n: number) => arrays.f32(n);
+    const i32 = (n: number) => arrays.i32(n);
+    const pu = arrays.factors(rng, nUsers, k, k4, p);
+    const qi = arrays.factors(rng, nMovies, k, k4, p);
     const bu = f32(nUsers);
     const bi = f32(nMovies);
-    const initMean = p.init_mean as number;
-    const initStd = p.init_std_dev as number;
-    initFactors(
-      rng,
-      pu.view,
-      nUsers,
-      k,
-      k4,
-      initMean,
-      initStd,
-      arena ? { kernel: arena.kernel, ptr: pu.ptr } : undefined,
-    );
-    initFactors(
-      rng,
-      qi.view,
-      nMovies,
-      k,
-      k4,
-      initMean,
-      initStd,
-      arena ? { kernel: arena.kernel, ptr: qi.ptr } : undefined,
-    );
     // Rows in visiting order, copied once so every epoch streams through memory, as four blocks
     // (user half × movie half): blocks 0,1 share no user and no movie, nor do blocks 2,3, so each
     // pair can run on two threads with the same result as on one.
@@ -398,26 +401,7 @@ export class SvdModel extends RatingModelBase {
       }
       blockStart.push(t);
     }
-    this.k = k;
-    this.k4 = k4;
-    this.biased = biased;
-    this.userFactors = pu.view;
-    this.itemFactors = qi.view;
-    this.bu = bu.view;
-    this.bi = bi.view;
-    if (arena) {
-      const out = arena.alloc('f64', nMovies);
-      this.scorer = {
-        kernel: arena.kernel,
-        userPtr: pu.ptr,
-        qiPtr: qi.ptr,
-        biPtr: bi.ptr,
-        out: out.view,
-        outPtr: out.ptr,
-      };
-    } else {
-      this.scorer = null;
-    }
+    this.adoptFit(k, k4, biased, pu, qi, bu, bi, arena);
     const blockArgs = (block: number): SvdEpochArgs => {
       const from = blockStart[block]!;
       const n = blockStart[block + 1]! - from;
@@ -481,6 +465,42 @@ export class SvdModel extends RatingModelBase {
       pair?.close();
     }
     this.releaseArena();
+  }
+
+  /**
+   * Takes the fit's arrays as the model's parameters (the user rows are p_u for svd, the effective
+   * vectors for svdpp) and, when they live in kernel memory, scores top-N over them in place.
+   */
+  protected adoptFit(
+    k: number,
+    k4: number,
+    biased: boolean,
+    users: Placed<Float32Array>,
+    qi: Placed<Float32Array>,
+    bu: Placed<Float32Array>,
+    bi: Placed<Float32Array>,
+    arena: KernelArena | null,
+  ): void {
+    this.k = k;
+    this.k4 = k4;
+    this.biased = biased;
+    this.userFactors = users.view;
+    this.itemFactors = qi.view;
+    this.bu = bu.view;
+    this.bi = bi.view;
+    if (arena) {
+      const out = arena.alloc('f64', bi.view.length);
+      this.scorer = {
+        kernel: arena.kernel,
+        userPtr: users.ptr,
+        qiPtr: qi.ptr,
+        biPtr: bi.ptr,
+        out: out.view,
+        outPtr: out.ptr,
+      };
+    } else {
+      this.scorer = null;
+    }
   }
 
   /**

@@ -2,7 +2,7 @@ import { Rng } from '../random/rng.ts';
 import { KernelArena } from './mf-kernel.ts';
 import type { FitOptions, ModelParams } from './rating-model.ts';
 import type { DenseRatings } from './rating-model-base.ts';
-import { groupByUser, initFactors, SvdModel, termRates } from './svd-model.ts';
+import { FitArrays, groupByUser, SvdModel, termRates } from './svd-model.ts';
 
 type Rates = ReturnType<typeof termRates>;
 
@@ -159,20 +159,15 @@ export class SvdppModel extends SvdModel {
           ]),
         )
       : null;
-    const f32 = (n: number) => arena?.alloc('f32', n) ?? { ptr: 0, view: new Float32Array(n) };
-    const i32 = (n: number) => arena?.alloc('i32', n) ?? { ptr: 0, view: new Int32Array(n) };
-    const pu = f32(nUsers * k4);
-    const qi = f32(nMovies * k4);
-    const y = f32(nMovies * k4);
+    const arrays = new FitArrays(arena);
+    const f32 = (n: number) => arrays.f32(n);
+    const i32 = (n: number) => arrays.i32(n);
+    const pu = arrays.factors(rng, nUsers, k, k4, p);
+    const qi = arrays.factors(rng, nMovies, k, k4, p);
+    const y = arrays.factors(rng, nMovies, k, k4, p);
     const effective = f32(nUsers * k4);
     const bu = f32(nUsers);
     const bi = f32(nMovies);
-    const initMean = p.init_mean as number;
-    const initStd = p.init_std_dev as number;
-    const inArena = (ptr: number) => (arena ? { kernel: arena.kernel, ptr } : undefined);
-    initFactors(rng, pu.view, nUsers, k, k4, initMean, initStd, inArena(pu.ptr));
-    initFactors(rng, qi.view, nMovies, k, k4, initMean, initStd, inArena(qi.ptr));
-    initFactors(rng, y.view, nMovies, k, k4, initMean, initStd, inArena(y.ptr));
     const grouping = groupByUser(data, rng);
     const order = i32(nUsers);
     order.view.set(grouping.order);
@@ -189,24 +184,7 @@ export class SvdppModel extends SvdModel {
     }
     const z = arena ? f32(k4) : null;
     const g = arena ? f32(k4) : null;
-    this.k = k;
-    this.k4 = k4;
-    this.biased = true;
-    this.userFactors = effective.view;
-    this.itemFactors = qi.view;
-    this.bu = bu.view;
-    this.bi = bi.view;
-    if (arena) {
-      const out = arena.alloc('f64', nMovies);
-      this.scorer = {
-        kernel: arena.kernel,
-        userPtr: effective.ptr,
-        qiPtr: qi.ptr,
-        biPtr: bi.ptr,
-        out: out.view,
-        outPtr: out.ptr,
-      };
-    }
+    this.adoptFit(k, k4, true, effective, qi, bu, bi, arena);
     const userVectors = () => {
       if (arena) {
         arena.kernel.svdppUserVectors(nUsers, rowStart.ptr, items.ptr, pu.ptr, y.ptr, effective.ptr, k4);

@@ -1,3 +1,4 @@
+import type { FoldedUser } from './fold-in.ts';
 import type { JsonValue, SectionArray } from './model-format.ts';
 import type { FitOptions, ModelParams } from './rating-model.ts';
 import { type DenseRatings, type ParamSpecs, RatingModelBase, requireSection } from './rating-model-base.ts';
@@ -22,6 +23,43 @@ export const baselineParamSpecs: ParamSpecs = {
 };
 
 /**
+ * The ALS fit of the baseline biases (the `als` method below; also the baseline under knn-baseline
+ * and genre-popularity): each epoch sets every b_i = Σ_{u∈U(i)} (r − μ − b_u) / (λ_i + |U(i)|), then
+ * every b_u = Σ_{i∈I(u)} (r − μ − b_i) / (λ_u + |I(u)|). Writes into `bu` and `bi` (zeros to start)
+ * so a caller may predict with them between epochs; `afterEpoch` returning false stops there.
+ */
+export function fitAlsBiases(
+  data: DenseRatings,
+  options: {
+    readonly epochs: number;
+    readonly regU: number;
+    readonly regI: number;
+    readonly bu: Float64Array;
+    readonly bi: Float64Array;
+    readonly afterEpoch?: (epoch: number) => boolean;
+  },
+): void {
+  const { users, movies, ratings, size, nUsers, nMovies, globalMean: mu } = data;
+  const { regU, regI, bu, bi } = options;
+  const countU = new Float64Array(nUsers);
+  const countI = new Float64Array(nMovies);
+  for (let k = 0; k < size; k++) {
+    countU[users[k]!]!++;
+    countI[movies[k]!]!++;
+  }
+  const dev = new Float64Array(Math.max(nUsers, nMovies));
+  for (let epoch = 1; epoch <= options.epochs; epoch++) {
+    dev.fill(0);
+    for (let k = 0; k < size; k++) dev[movies[k]!]! += ratings[k]! - mu - bu[users[k]!]!;
+    for (let i = 0; i < nMovies; i++) bi[i] = dev[i]! / (regI + countI[i]!);
+    dev.fill(0);
+    for (let k = 0; k < size; k++) dev[users[k]!]! += ratings[k]! - mu - bi[movies[k]!]!;
+    for (let u = 0; u < nUsers; u++) bu[u] = dev[u]! / (regU + countU[u]!);
+    if (options.afterEpoch && !options.afterEpoch(epoch)) return;
+  }
+}
+
+/**
  * `baseline` — global mean plus user and movie biases (Koren 2010; Surprise's BaselineOnly).
  *
  * Prediction: r̂(u,i) = μ + b_u + b_i (a bias the model never learned counts as 0).
@@ -34,6 +72,11 @@ export const baselineParamSpecs: ParamSpecs = {
  * SGD (`method: 'sgd'`, `reg` 0.02, `learning_rate` 0.005; Surprise uses 20 epochs there): for each
  * rating e = r − r̂; b_u ← b_u + γ (e − λ b_u); b_i ← b_i + γ (e − λ b_i). Ratings are visited in
  * row order, so the fit is deterministic and needs no seed.
+ *
+ * Fold-in (a user not trained on, from their ratings I(u)): b_u minimises the same loss with the
+ * b_i fixed — ALS: b_u = Σ (r − μ − b_i) / (λ_u + |I(u)|), the very step that ends each ALS epoch,
+ * so a trained user's own ratings give back their b_u exactly; SGD (per-rating λ, i.e. λ|I(u)| b_u²
+ * in the batch loss): b_u = Σ (r − μ − b_i) / (|I(u)| (1 + λ)).
  */
 export class BaselineModel extends RatingModelBase {
   readonly kind = 'baseline';
@@ -52,27 +95,17 @@ export class BaselineModel extends RatingModelBase {
     const bi = new Float64Array(data.nMovies);
     this.bu = bu;
     this.bi = bi;
-    const { users, movies, ratings, size } = data;
     if (p.method === 'als') {
-      const regU = p.reg_u as number;
-      const regI = p.reg_i as number;
-      const countU = new Float64Array(data.nUsers);
-      const countI = new Float64Array(data.nMovies);
-      for (let k = 0; k < size; k++) {
-        countU[users[k]!]!++;
-        countI[movies[k]!]!++;
-      }
-      const dev = new Float64Array(Math.max(data.nUsers, data.nMovies));
-      for (let epoch = 1; epoch <= epochs; epoch++) {
-        dev.fill(0);
-        for (let k = 0; k < size; k++) dev[movies[k]!]! += ratings[k]! - mu - bu[users[k]!]!;
-        for (let i = 0; i < bi.length; i++) bi[i] = dev[i]! / (regI + countI[i]!);
-        dev.fill(0);
-        for (let k = 0; k < size; k++) dev[users[k]!]! += ratings[k]! - mu - bi[movies[k]!]!;
-        for (let u = 0; u < bu.length; u++) bu[u] = dev[u]! / (regU + countU[u]!);
-        if (!this.epochDone(options, epoch)) return;
-      }
+      fitAlsBiases(data, {
+        epochs,
+        regU: p.reg_u as number,
+        regI: p.reg_i as number,
+        bu,
+        bi,
+        afterEpoch: (epoch) => this.epochDone(options, epoch),
+      });
     } else {
+      const { users, movies, ratings, size } = data;
       const reg = p.reg as number;
       const lr = p.learning_rate as number;
       for (let epoch = 1; epoch <= epochs; epoch++) {
@@ -86,6 +119,17 @@ export class BaselineModel extends RatingModelBase {
         if (!this.epochDone(options, epoch)) return;
       }
     }
+  }
+
+  protected override foldInDense(movies: Int32Array, ratings: Float64Array): FoldedUser {
+    let sum = 0;
+    for (let k = 0; k < movies.length; k++) sum += ratings[k]! - this.globalMean - this.bi[movies[k]!]!;
+    const n = movies.length;
+    const bu =
+      this.params.method === 'als'
+        ? sum / ((this.params.reg_u as number) + n)
+        : sum / (n * (1 + (this.params.reg as number)));
+    return { estimate: (i) => this.globalMean + bu + (i >= 0 ? this.bi[i]! : 0) };
   }
 
   protected estimate(u: number, i: number): number {

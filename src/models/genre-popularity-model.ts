@@ -1,5 +1,6 @@
 import { clampToScale } from '../data/rating-scale.ts';
 import { ArtifactError, InvalidInputError } from '../errors.ts';
+import { fitAlsBiases } from './baseline-model.ts';
 import type { JsonValue, SectionArray } from './model-format.ts';
 import type {
   FitOptions,
@@ -92,21 +93,13 @@ export class GenrePopularityModel extends RatingModelBase {
 
     const bu = new Float64Array(nUsers);
     const bi = new Float64Array(nMovies);
-    const countU = new Float64Array(nUsers);
-    const countI = new Float64Array(nMovies);
-    for (let k = 0; k < size; k++) {
-      countU[users[k]!]!++;
-      countI[movies[k]!]!++;
-    }
-    const dev = new Float64Array(Math.max(nUsers, nMovies));
-    for (let e = 0; e < (p.n_epochs as number); e++) {
-      dev.fill(0);
-      for (let k = 0; k < size; k++) dev[movies[k]!]! += ratings[k]! - mu - bu[users[k]!]!;
-      for (let i = 0; i < nMovies; i++) bi[i] = dev[i]! / ((p.reg_i as number) + countI[i]!);
-      dev.fill(0);
-      for (let k = 0; k < size; k++) dev[users[k]!]! += ratings[k]! - mu - bi[movies[k]!]!;
-      for (let u = 0; u < nUsers; u++) bu[u] = dev[u]! / ((p.reg_u as number) + countU[u]!);
-    }
+    fitAlsBiases(data, {
+      epochs: p.n_epochs as number,
+      regU: p.reg_u as number,
+      regI: p.reg_i as number,
+      bu,
+      bi,
+    });
     const nG = this.genres.length;
     const gSum = new Float64Array(nG);
     const gCount = new Float64Array(nG);

@@ -1,3 +1,4 @@
+import { fitAlsBiases } from './baseline-model.ts';
 import type { JsonValue, SectionArray } from './model-format.ts';
 import type { FitOptions, ModelParams } from './rating-model.ts';
 import { type DenseRatings, type ParamSpecs, RatingModelBase, requireSection } from './rating-model-base.ts';
@@ -76,23 +77,13 @@ export class KnnBaselineModel extends RatingModelBase {
     const { users, movies, ratings, size, nUsers, nMovies, globalMean: mu } = data;
     const bu = new Float64Array(nUsers);
     const bi = new Float64Array(nMovies);
-    const countU = new Float64Array(nUsers);
-    const countI = new Float64Array(nMovies);
-    for (let k = 0; k < size; k++) {
-      countU[users[k]!]!++;
-      countI[movies[k]!]!++;
-    }
-    const regU = this.params.reg_u as number;
-    const regI = this.params.reg_i as number;
-    const dev = new Float64Array(Math.max(nUsers, nMovies));
-    for (let epoch = 0; epoch < (this.params.bsl_epochs as number); epoch++) {
-      dev.fill(0);
-      for (let k = 0; k < size; k++) dev[movies[k]!]! += ratings[k]! - mu - bu[users[k]!]!;
-      for (let i = 0; i < nMovies; i++) bi[i] = dev[i]! / (regI + countI[i]!);
-      dev.fill(0);
-      for (let k = 0; k < size; k++) dev[users[k]!]! += ratings[k]! - mu - bi[movies[k]!]!;
-      for (let u = 0; u < nUsers; u++) bu[u] = dev[u]! / (regU + countU[u]!);
-    }
+    fitAlsBiases(data, {
+      epochs: this.params.bsl_epochs as number,
+      regU: this.params.reg_u as number,
+      regI: this.params.reg_i as number,
+      bu,
+      bi,
+    });
     // User CSR with movies ascending (rows are visited in data order, then each row is sorted).
     const start = new Int32Array(nUsers + 1);
     for (let k = 0; k < size; k++) start[users[k]! + 1]!++;

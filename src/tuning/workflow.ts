@@ -4,7 +4,8 @@ import type { MovieInfo, RatingsData } from '../data/ratings-data.ts';
 import type { Database } from '../db/database.ts';
 import { InvalidInputError } from '../errors.ts';
 import { createModel } from '../models/model-registry.ts';
-import { type ModelVersion, registerVersion, trainingDataInfo } from '../registry/model-versions.ts';
+import { fitAndRegister } from '../registry/fit-and-register.ts';
+import type { ModelVersion } from '../registry/model-versions.ts';
 import { isBetter } from './objective.ts';
 import { type RunTuningOptions, runTuning, type TuningResult } from './run-tuning.ts';
 import type { Trial } from './tuning-storage.ts';
@@ -84,14 +85,12 @@ export async function runTuningWorkflow(
   let refitSeconds: number | null = null;
   if (best && (options.register ?? true)) {
     options.onStage?.('refit', `trial ${best.trial.number} of ${best.runId} on all ${data.size} ratings`);
-    const model = createModel(first.run.model, best.trial.params);
-    const t0 = performance.now();
-    model.fit(data, { seed: options.seed ?? 0, ...(movies ? { movies } : {}) });
-    refitSeconds = (performance.now() - t0) / 1000;
     const m = best.trial.metrics;
-    version = await registerVersion(db, {
-      model,
-      training: trainingDataInfo(data),
+    const refit = await fitAndRegister(db, {
+      model: createModel(first.run.model, best.trial.params),
+      data,
+      ...(movies ? { movies } : {}),
+      seed: options.seed ?? 0,
       reason: 'tuned',
       tuningRunId: best.runId,
       tuningTrialNumber: best.trial.number,
@@ -100,6 +99,8 @@ export async function runTuningWorkflow(
         : {},
       activate: options.activate ?? false,
     });
+    version = refit.version;
+    refitSeconds = refit.fitSeconds;
   }
   return { first, bayesian, best, version, refitSeconds };
 }

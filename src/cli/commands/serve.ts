@@ -8,7 +8,7 @@ import type { Database } from '../../db/database.ts';
 import { openDatabase } from '../../db/open-database.ts';
 import { createModel, modelKinds } from '../../models/model-registry.ts';
 import { readAliases } from '../../registry/aliases.ts';
-import { registerVersion, trainingDataInfo } from '../../registry/model-versions.ts';
+import { fitAndRegister } from '../../registry/fit-and-register.ts';
 import { startScheduler } from '../../retraining/scheduler.ts';
 import { resolveAdminToken } from '../../server/auth/admin-token.ts';
 import { deleteExpiredSessions } from '../../server/auth/sessions.ts';
@@ -20,7 +20,7 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 
 /**
  * The first model version on a database that has ratings and no champion: fit on every rating and
- * register it (the first version registered becomes champion). The same steps as `train`.
+ * register it (the first version registered becomes champion), by the same function as `train`.
  */
 async function trainFirstVersion(db: Database, kind: string): Promise<void> {
   if ((await readAliases(db)).get('champion') !== undefined) return;
@@ -29,15 +29,12 @@ async function trainFirstVersion(db: Database, kind: string): Promise<void> {
     say('no ratings yet: no model to serve until some are imported (movienight import …) and trained');
     return;
   }
-  const model = createModel(kind);
-  const started = performance.now();
-  model.fit(data, { seed: 0, movies: await loadMovies(db) });
-  const fitSeconds = (performance.now() - started) / 1000;
-  const version = await registerVersion(db, {
-    model,
-    training: trainingDataInfo(data),
+  const { version, fitSeconds } = await fitAndRegister(db, {
+    model: createModel(kind),
+    data,
+    movies: await loadMovies(db),
+    seed: 0,
     reason: 'manual',
-    metrics: { fitSeconds },
   });
   say(
     `trained the first model: v${version.version} ${kind} on ${data.size} ratings in ${fitSeconds.toFixed(1)} s`,

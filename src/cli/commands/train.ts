@@ -4,14 +4,12 @@ import { loadRatingsData } from '../../data/load-ratings.ts';
 import { InvalidInputError } from '../../errors.ts';
 import { createModel, modelKinds } from '../../models/model-registry.ts';
 import type { ModelParams } from '../../models/rating-model.ts';
-import { type ModelVersion, registerVersion, trainingDataInfo } from '../../registry/model-versions.ts';
+import { type FitAndRegisterResult, fitAndRegister } from '../../registry/fit-and-register.ts';
+import type { ModelVersion } from '../../registry/model-versions.ts';
 import { integerOption, printResult, withDatabase } from '../context.ts';
 
 /** What `train` did. Plain data. */
-export interface TrainResult {
-  readonly version: ModelVersion;
-  readonly fitSeconds: number;
-}
+export type TrainResult = FitAndRegisterResult;
 
 /** Parses `--params` as a flat JSON object of numbers, strings and booleans, naming the flag when it is not. */
 export function parseParams(text: string | undefined): ModelParams {
@@ -79,18 +77,14 @@ export function trainCommand(program: Command): void {
               'the database has no ratings to train on (movienight import … or generate first)',
             );
           }
-          const movies = await loadMovies(db);
-          const started = performance.now();
-          model.fit(data, { seed: opts.seed, movies });
-          const fitSeconds = (performance.now() - started) / 1000;
-          const version = await registerVersion(db, {
+          return fitAndRegister(db, {
             model,
-            training: trainingDataInfo(data),
+            data,
+            movies: await loadMovies(db),
+            seed: opts.seed,
             reason: 'manual',
-            metrics: { fitSeconds },
             ...(opts.activate ? { activate: true } : {}),
           });
-          return { version, fitSeconds };
         });
         printResult(opts.json, result, render);
       },

@@ -75,8 +75,9 @@ export function fitAlsBiases(
  *
  * Fold-in (a user not trained on, from their ratings I(u)): b_u minimises the same loss with the
  * b_i fixed — ALS: b_u = Σ (r − μ − b_i) / (λ_u + |I(u)|), the very step that ends each ALS epoch,
- * so a trained user's own ratings give back their b_u exactly; SGD (per-rating λ, i.e. λ|I(u)| b_u²
- * in the batch loss): b_u = Σ (r − μ − b_i) / (|I(u)| (1 + λ)).
+ * so a trained user's own ratings give back their b_u exactly; SGD: the fit's SGD updates replayed
+ * on b_u alone from 0 with b_i fixed (same epochs, γ, λ) — the loss is not minimised at the end of
+ * a fit either, and the replay lands where training left a user with those ratings.
  */
 export class BaselineModel extends RatingModelBase {
   readonly kind = 'baseline';
@@ -125,10 +126,19 @@ export class BaselineModel extends RatingModelBase {
     let sum = 0;
     for (let k = 0; k < movies.length; k++) sum += ratings[k]! - this.globalMean - this.bi[movies[k]!]!;
     const n = movies.length;
-    const bu =
-      this.params.method === 'als'
-        ? sum / ((this.params.reg_u as number) + n)
-        : sum / (n * (1 + (this.params.reg as number)));
+    let bu = sum / ((this.params.reg_u as number) + n);
+    if (this.params.method !== 'als') {
+      // Replays the fit's SGD on b_u alone (b_i fixed), from 0: the early-stopped value training gives.
+      const lr = this.params.learning_rate as number;
+      const reg = this.params.reg as number;
+      bu = 0;
+      for (let epoch = 0; epoch < (this.params.n_epochs as number); epoch++) {
+        for (let k = 0; k < n; k++) {
+          const err = ratings[k]! - (this.globalMean + bu + this.bi[movies[k]!]!);
+          bu += lr * (err - reg * bu);
+        }
+      }
+    }
     return { estimate: (i) => this.globalMean + bu + (i >= 0 ? this.bi[i]! : 0) };
   }
 

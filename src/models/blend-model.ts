@@ -3,6 +3,7 @@ import type { RatingsData } from '../data/ratings-data.ts';
 import { randomHoldoutSplit } from '../data/splits.ts';
 import { ArtifactError, InvalidInputError } from '../errors.ts';
 import { deriveSeed } from '../random/rng.ts';
+import { historyArrays, type UserPredictor } from './fold-in.ts';
 import type { JsonValue, SectionArray } from './model-format.ts';
 import type {
   FitOptions,
@@ -57,6 +58,10 @@ const UNKNOWN_ID = -2147483648;
  * (w_0 unpenalised; closed form on centred data). Then every member is refitted on ALL the training
  * ratings and the weights are kept. Nothing of the test data is looked at, so a cross-validated
  * score of a blend is honest.
+ *
+ * Fold-in (a user not trained on): every member folds the user in by its own rule, and their
+ * predictions are blended with the fitted weights; a member that cannot fold in answers as for an
+ * unknown user. Undefined when no member can.
  */
 export class BlendModel extends RatingModelBase {
   readonly kind = 'blend';
@@ -233,6 +238,51 @@ export class BlendModel extends RatingModelBase {
       predictedRating: clampToScale(this.scale, values[k]!),
       fallback: fallbackKind(u, this.movieIndexOf(candidates[k]!)),
     }));
+  }
+
+  override foldIn(history: ReadonlyMap<number, number>): UserPredictor | undefined {
+    this.requireFitted();
+    historyArrays(this.kind, history);
+    const folded = this.members.map((m) => m.foldIn?.(history));
+    if (folded.every((f) => f === undefined)) return undefined;
+    const blend = (movieIds: Int32Array): Float64Array => {
+      const out = new Float64Array(movieIds.length).fill(this.intercept);
+      this.members.forEach((member, m) => {
+        const f = folded[m];
+        const p = f
+          ? f.predictMany(movieIds)
+          : member.predictMany(new Int32Array(movieIds.length).fill(UNKNOWN_ID), movieIds);
+        const w = this.weights[m]!;
+        for (let k = 0; k < out.length; k++) out[k]! += w * p[k]!;
+      });
+      return out;
+    };
+    const fallback = (movieId: number) => (this.movieIndexOf(movieId) < 0 ? 'unknown-movie' : 'none');
+    return {
+      usedRatings: Math.max(...folded.map((f) => f?.usedRatings ?? 0)),
+      predict: (movieId) => ({
+        rating: clampToScale(this.scale, blend(Int32Array.of(movieId))[0]!),
+        fallback: fallback(movieId),
+      }),
+      predictMany: (movieIds) => Float32Array.from(blend(movieIds), (v) => clampToScale(this.scale, v)),
+      recommend: (options) => {
+        const n = options.n;
+        if (!Number.isInteger(n) || n < 0)
+          throw new InvalidInputError(`n must be a whole number ≥ 0 (got ${n})`);
+        const candidates = Int32Array.from(options.candidates ?? this.movieIds).filter(
+          (m) => !options.exclude?.has(m),
+        );
+        const values = blend(candidates);
+        const order = Array.from(candidates.keys()).sort(
+          (a, b) => values[b]! - values[a]! || candidates[a]! - candidates[b]!,
+        );
+        return order.slice(0, n).map((k) => ({
+          movieId: candidates[k]!,
+          predictedRating: clampToScale(this.scale, values[k]!),
+          fallback: fallback(candidates[k]!),
+        }));
+      },
+    };
   }
 
   /** The fitted members (read-only use: explanations, reports). */

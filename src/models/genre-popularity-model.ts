@@ -1,6 +1,7 @@
 import { clampToScale } from '../data/rating-scale.ts';
 import { ArtifactError, InvalidInputError } from '../errors.ts';
 import { fitAlsBiases } from './baseline-model.ts';
+import { historyArrays, type UserPredictor } from './fold-in.ts';
 import type { JsonValue, SectionArray } from './model-format.ts';
 import type {
   FitOptions,
@@ -50,6 +51,10 @@ const MAX_GENRES = 31;
  * movies in g, and t_ug = Σ_{i∈g rated by u} (r − μ − b_u − b_i)/(λ_ug + n_ug).
  * Loss: the ALS loss of the biases (as `baseline`); β and t are one ridge step on its residuals.
  * Without `movies` (the catalogue) at fit it is the baseline model.
+ *
+ * Fold-in (a user not trained on, from the history's movies the model knows): b_u =
+ * Σ (r − μ − b_i) / (λ_u + n_u) and t_ug = Σ_{i∈g} (r − μ − b_u − b_i) / (λ_ug + n_ug) — the fit's
+ * own last steps, so a trained user's ratings give back their b_u and tastes exactly.
  */
 export class GenrePopularityModel extends RatingModelBase {
   readonly kind = 'genre-popularity';
@@ -167,15 +172,96 @@ export class GenrePopularityModel extends RatingModelBase {
 
   /** The estimate by raw movie id: a catalogue movie nobody rated is placed by its genres. */
   private estimateRaw(u: number, movieId: number): { value: number; i: number } {
+    return u >= 0
+      ? this.estimateFor(this.bu[u]!, this.taste, u * this.genres.length, movieId)
+      : this.estimateFor(0, null, 0, movieId);
+  }
+
+  /** The estimate by raw movie id for a user bias and genre tastes (`taste[offset + g]`, or none). */
+  private estimateFor(
+    bu: number,
+    taste: Float64Array | null,
+    offset: number,
+    movieId: number,
+  ): { value: number; i: number } {
     const i = this.movieIndexOf(movieId);
-    if (i >= 0) return { value: this.estimate(u, i), i };
-    let value = this.globalMean + (u >= 0 ? this.bu[u]! : 0);
+    let value = this.globalMean + bu;
+    if (i >= 0) {
+      value += this.bi[i]!;
+      if (taste) value += this.meanOver(taste, offset, this.movieMask[i]!);
+      return { value, i };
+    }
     const mask = this.catalogueMask(movieId);
     if (mask !== 0) {
       value += this.meanOver(this.genreBias, 0, mask);
-      if (u >= 0) value += this.meanOver(this.taste, u * this.genres.length, mask);
+      if (taste) value += this.meanOver(taste, offset, mask);
     }
     return { value, i };
+  }
+
+  override foldIn(history: ReadonlyMap<number, number>): UserPredictor | undefined {
+    this.requireFitted();
+    const { movieIds, ratings } = historyArrays(this.kind, history);
+    const p = this.params;
+    const known: { i: number; r: number }[] = [];
+    for (let k = 0; k < movieIds.length; k++) {
+      const i = this.movieIndexOf(movieIds[k]!);
+      if (i >= 0) known.push({ i, r: ratings[k]! });
+    }
+    if (known.length === 0) return undefined;
+    const mu = this.globalMean;
+    let sum = 0;
+    for (const { i, r } of known) sum += r - mu - this.bi[i]!;
+    const bu = sum / ((p.reg_u as number) + known.length);
+    const nG = this.genres.length;
+    const tSum = new Float64Array(nG);
+    const tCount = new Float64Array(nG);
+    for (const { i, r } of known) {
+      const mask = this.movieMask[i]!;
+      for (let g = 0; g < nG; g++) {
+        if ((mask & (1 << g)) === 0) continue;
+        tSum[g]! += r - mu - bu - this.bi[i]!;
+        tCount[g]!++;
+      }
+    }
+    const taste = new Float64Array(nG);
+    for (let g = 0; g < nG; g++) taste[g] = tSum[g]! / ((p.reg_ug as number) + tCount[g]!);
+    const fallback = (i: number) => (i < 0 ? 'unknown-movie' : 'none') as 'unknown-movie' | 'none';
+    return {
+      usedRatings: known.length,
+      predict: (movieId) => {
+        const { value, i } = this.estimateFor(bu, taste, 0, movieId);
+        return { rating: clampToScale(this.scale, value), fallback: fallback(i) };
+      },
+      predictMany: (ids) =>
+        Float32Array.from(ids, (movieId) =>
+          clampToScale(this.scale, this.estimateFor(bu, taste, 0, movieId).value),
+        ),
+      recommend: (options) =>
+        this.rank(options, (movieId) => this.estimateFor(bu, taste, 0, movieId)).map((s) => ({
+          movieId: s.movieId,
+          predictedRating: clampToScale(this.scale, s.value),
+          fallback: fallback(s.i),
+        })),
+    };
+  }
+
+  /** The best n candidates by `score` (default candidates: rated or catalogue movies), ties by id. */
+  private rank(
+    options: RecommendOptions,
+    score: (movieId: number) => { value: number; i: number },
+  ): { movieId: number; value: number; i: number }[] {
+    const n = options.n;
+    if (!Number.isInteger(n) || n < 0) throw new InvalidInputError(`n must be a whole number ≥ 0 (got ${n})`);
+    const candidates =
+      options.candidates ?? [...new Set([...this.movieIds, ...this.catalogueIds])].sort((a, b) => a - b);
+    const scored: { movieId: number; value: number; i: number }[] = [];
+    for (const movieId of candidates) {
+      if (options.exclude?.has(movieId)) continue;
+      scored.push({ movieId, ...score(movieId) });
+    }
+    scored.sort((a, b) => b.value - a.value || a.movieId - b.movieId);
+    return scored.slice(0, n);
   }
 
   private requireFitted(): void {
@@ -210,18 +296,8 @@ export class GenrePopularityModel extends RatingModelBase {
    */
   override recommend(userId: number, options: RecommendOptions): Recommendation[] {
     this.requireFitted();
-    const n = options.n;
-    if (!Number.isInteger(n) || n < 0) throw new InvalidInputError(`n must be a whole number ≥ 0 (got ${n})`);
     const u = this.userIndexOf(userId);
-    const candidates =
-      options.candidates ?? [...new Set([...this.movieIds, ...this.catalogueIds])].sort((a, b) => a - b);
-    const scored: { movieId: number; value: number; i: number }[] = [];
-    for (const movieId of candidates) {
-      if (options.exclude?.has(movieId)) continue;
-      scored.push({ movieId, ...this.estimateRaw(u, movieId) });
-    }
-    scored.sort((a, b) => b.value - a.value || a.movieId - b.movieId);
-    return scored.slice(0, n).map((s) => ({
+    return this.rank(options, (movieId) => this.estimateRaw(u, movieId)).map((s) => ({
       movieId: s.movieId,
       predictedRating: clampToScale(this.scale, s.value),
       fallback: fallbackKind(u, s.i),

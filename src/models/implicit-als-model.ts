@@ -1,4 +1,5 @@
 import { Rng } from '../random/rng.ts';
+import { type FoldedUser, solveSpd } from './fold-in.ts';
 import type { JsonValue, SectionArray } from './model-format.ts';
 import type { FitOptions, ModelParams } from './rating-model.ts';
 import { type DenseRatings, type ParamSpecs, RatingModelBase, requireSection } from './rating-model-base.ts';
@@ -41,6 +42,11 @@ export const implicitAlsParamSpecs: ParamSpecs = {
  * training ratings. Being increasing in the score, ranking a user's movies by r̂ is ranking by
  * score. An unknown user is scored with the mean user vector (≈ popularity); an unknown movie gets
  * μ + b_u. Initial factors are N(0, init_std²) from the seed.
+ *
+ * Fold-in (a user not trained on): x_u is the exact minimiser of the same loss for one user with Y
+ * fixed, x = (YᵀY + Yᵀ(C_u − I)Y + λI)⁻¹ Yᵀ C_u p_u (Cholesky; YᵀY + λI computed once per model),
+ * where training stops after a few CG steps — so a trained user folds back in close to, not exactly
+ * at, their x_u; b_u = Σ (r − μ) / (reg_u + |I(u)|) as at fit (exact); a, b, μ are the model's.
  */
 export class ImplicitAlsModel extends RatingModelBase {
   readonly kind = 'implicit-als';
@@ -50,6 +56,8 @@ export class ImplicitAlsModel extends RatingModelBase {
   private bu = new Float64Array(0);
   private a = 0;
   private b = 0;
+  /** YᵀY + λI for fold-in, computed on first use (cleared at fit and load). */
+  private gram: Float64Array | null = null;
 
   constructor(params: ModelParams) {
     super(params);
@@ -79,6 +87,7 @@ export class ImplicitAlsModel extends RatingModelBase {
     this.bu = new Float64Array(nUsers);
     for (let u = 0; u < nUsers; u++) this.bu[u] = sumU[u]! / (regU + countU[u]!);
 
+    this.gram = null;
     const rng = new Rng(options.seed ?? 0);
     const std = this.params.init_std as number;
     this.x = new Float32Array(nUsers * f);
@@ -173,6 +182,58 @@ export class ImplicitAlsModel extends RatingModelBase {
     this.bu = requireSection(this.kind, sections, 'bu', Float64Array, this.userIds.length);
     this.a = typeof meta.a === 'number' ? meta.a : 0;
     this.b = typeof meta.b === 'number' ? meta.b : 0;
+    this.gram = null;
+  }
+
+  protected override foldInDense(movies: Int32Array, ratings: Float64Array): FoldedUser {
+    const f = this.f;
+    const { y } = this;
+    const reg = this.params.regularization as number;
+    if (!this.gram) {
+      const g = new Float64Array(f * f);
+      const nMovies = this.movieIds.length;
+      for (let j = 0; j < nMovies; j++) {
+        const o = j * f;
+        for (let a = 0; a < f; a++) {
+          const ya = y[o + a]!;
+          if (ya === 0) continue;
+          for (let c = 0; c <= a; c++) g[a * f + c]! += ya * y[o + c]!;
+        }
+      }
+      for (let a = 0; a < f; a++) {
+        for (let c = a + 1; c < f; c++) g[a * f + c] = g[c * f + a]!;
+        g[a * f + a]! += reg;
+      }
+      this.gram = g;
+    }
+    const alpha = this.params.alpha as number;
+    const byRating = this.params.confidence === 'rating';
+    const m = this.gram.slice();
+    const rhs = new Float64Array(f);
+    let sum = 0;
+    for (let t = 0; t < movies.length; t++) {
+      const o = movies[t]! * f;
+      const c = 1 + alpha * (byRating ? ratings[t]! / this.scale.max : 1);
+      sum += ratings[t]! - this.globalMean;
+      for (let a = 0; a < f; a++) {
+        const ya = y[o + a]!;
+        rhs[a]! += c * ya;
+        for (let d = 0; d < f; d++) m[a * f + d]! += (c - 1) * ya * y[o + d]!;
+      }
+    }
+    solveSpd(m, rhs, f);
+    const x = Float32Array.from(rhs);
+    const bias = this.globalMean + sum / ((this.params.reg_u as number) + movies.length);
+    const { a, b } = this;
+    return {
+      estimate: (i) => (i < 0 ? bias : bias + a + b * dot(x, 0, y, i * f, f)),
+      scoreMovies: (list, out) => {
+        for (let t = 0; t < list.length; t++) {
+          const i = list[t]!;
+          out[t] = i < 0 ? bias : bias + a + b * dot(x, 0, y, i * f, f);
+        }
+      },
+    };
   }
 }
 

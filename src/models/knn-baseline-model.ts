@@ -1,4 +1,5 @@
 import { fitAlsBiases } from './baseline-model.ts';
+import type { FoldedUser } from './fold-in.ts';
 import type { JsonValue, SectionArray } from './model-format.ts';
 import type { FitOptions, ModelParams } from './rating-model.ts';
 import { type DenseRatings, type ParamSpecs, RatingModelBase, requireSection } from './rating-model-base.ts';
@@ -41,6 +42,11 @@ export const knnBaselineParamSpecs: ParamSpecs = {
  * positive entries of each movie's row, sorted by neighbour). Saving it would cost ~25 MB on
  * ml-latest-small, so the artifact holds the residuals instead (a few hundred kB) and loading
  * recomputes the similarities — the same arithmetic, so predictions after load are identical.
+ *
+ * Fold-in (a user not trained on): the neighbour rule needs only the user's residuals, so
+ * b_u = Σ (r − μ − b_i) / (λ_u + |I(u)|) — the step that ends the baseline's ALS, hence exact for
+ * a trained user's own ratings — then z = r − μ − b_u − b_i and the same k-NN vote over the
+ * similarities learned at fit. A trained user folds back in to the same predictions.
  */
 export class KnnBaselineModel extends RatingModelBase {
   readonly kind = 'knn-baseline';
@@ -68,6 +74,8 @@ export class KnnBaselineModel extends RatingModelBase {
   private heapCount = new Int32Array(0);
   private heapSim = new Float32Array(0);
   private heapZ = new Float32Array(0);
+  /** The folded-in user whose terms the heaps hold (termsUser is then -2). */
+  private termsFolded: object | null = null;
 
   constructor(params: ModelParams) {
     super(params);
@@ -289,12 +297,19 @@ export class KnnBaselineModel extends RatingModelBase {
    */
   private fillUserTerms(u: number): void {
     if (this.termsUser === u) return;
+    this.fillTerms(this.userMovie, this.userResidual, this.userStart[u]!, this.userStart[u + 1]!);
+    this.termsUser = u;
+    this.termsFolded = null;
+  }
+
+  /** The heaps for the rated movies `movies[from…to)` (ascending) with residuals `residuals`. */
+  private fillTerms(movies: Int32Array, residuals: Float32Array, from: number, to: number): void {
     const k = this.params.k as number;
     const { heapCount, heapSim, heapZ, simStart, simNeighbor, simValue } = this;
     heapCount.fill(0);
-    for (let p = this.userStart[u]!; p < this.userStart[u + 1]!; p++) {
-      const j = this.userMovie[p]!;
-      const z = this.userResidual[p]!;
+    for (let p = from; p < to; p++) {
+      const j = movies[p]!;
+      const z = residuals[p]!;
       for (let e = simStart[j]!; e < simStart[j + 1]!; e++) {
         const i = simNeighbor[e]!;
         const s = simValue[e]!;
@@ -331,12 +346,15 @@ export class KnnBaselineModel extends RatingModelBase {
         }
       }
     }
-    this.termsUser = u;
   }
 
   /** The estimate for known user u and dense movie i, from the per-user heaps. */
   private estimateFromTerms(u: number, i: number): number {
-    const base = this.globalMean + this.bu[u]!;
+    return this.termsEstimate(this.globalMean + this.bu[u]!, i);
+  }
+
+  /** μ + b_u (given as `base`) + b_i + the vote of the heaps' voters for movie i. */
+  private termsEstimate(base: number, i: number): number {
     if (i < 0) return base;
     const count = this.heapCount[i]!;
     let knn = 0;
@@ -351,6 +369,39 @@ export class KnnBaselineModel extends RatingModelBase {
       knn = sum / sumSim;
     }
     return base + this.bi[i]! + knn;
+  }
+
+  protected override foldInDense(movies: Int32Array, ratings: Float64Array): FoldedUser {
+    const n = movies.length;
+    const order = Int32Array.from({ length: n }, (_, t) => t).sort((a, b) => movies[a]! - movies[b]!);
+    let sum = 0;
+    for (let t = 0; t < n; t++) sum += ratings[t]! - this.globalMean - this.bi[movies[t]!]!;
+    const bu = sum / ((this.params.reg_u as number) + n);
+    const sorted = new Int32Array(n);
+    const z = new Float32Array(n);
+    for (let t = 0; t < n; t++) {
+      const i = movies[order[t]!]!;
+      sorted[t] = i;
+      z[t] = ratings[order[t]!]! - this.globalMean - bu - this.bi[i]!;
+    }
+    const base = this.globalMean + bu;
+    const token = {};
+    const ensureTerms = () => {
+      if (this.termsUser === -2 && this.termsFolded === token) return;
+      this.fillTerms(sorted, z, 0, n);
+      this.termsUser = -2;
+      this.termsFolded = token;
+    };
+    return {
+      estimate: (i) => {
+        ensureTerms();
+        return this.termsEstimate(base, i);
+      },
+      scoreMovies: (list, out) => {
+        ensureTerms();
+        for (let t = 0; t < list.length; t++) out[t] = this.termsEstimate(base, list[t]!);
+      },
+    };
   }
 
   protected override scoreMovies(u: number, movies: Int32Array, out: Float64Array): void {

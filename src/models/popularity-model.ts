@@ -1,3 +1,4 @@
+import type { FoldedUser } from './fold-in.ts';
 import type { JsonValue, SectionArray } from './model-format.ts';
 import type { FitOptions, ModelParams } from './rating-model.ts';
 import { type DenseRatings, type ParamSpecs, RatingModelBase, requireSection } from './rating-model-base.ts';
@@ -18,6 +19,10 @@ export const popularityParamSpecs: ParamSpecs = {
  * much-rated movies are also rated higher. An unknown movie gets no movie term (r̂ = μ + b_u).
  *
  * Loss: Σ (r − μ − b_u − a − b·log(1 + n_i))² minimised in (a, b) for fixed b_u; one pass, no seed.
+ *
+ * Fold-in: b_u = Σ (r − μ) / (λ_u + |I(u)|) from the history, as at fit (a trained user's own
+ * ratings give back their b_u exactly). The ranking stays the popularity order: only the predicted
+ * ratings become personal.
  */
 export class PopularityModel extends RatingModelBase {
   readonly kind = 'popularity';
@@ -67,6 +72,13 @@ export class PopularityModel extends RatingModelBase {
     this.movieTerm = movieTerm;
     this.counts = counts;
     this.epochDone(options, 1);
+  }
+
+  protected override foldInDense(movies: Int32Array, ratings: Float64Array): FoldedUser {
+    let sum = 0;
+    for (let k = 0; k < movies.length; k++) sum += ratings[k]! - this.globalMean;
+    const bu = sum / ((this.params.reg_u as number) + movies.length);
+    return { estimate: (i) => this.globalMean + bu + (i >= 0 ? this.movieTerm[i]! : 0) };
   }
 
   protected estimate(u: number, i: number): number {

@@ -2,6 +2,7 @@ import { halfStarScale, type RatingScale } from '../data/rating-scale.ts';
 import type { RatingsData } from '../data/ratings-data.ts';
 import { ratingsFingerprint } from '../data/ratings-data.ts';
 import { ArtifactError, InvalidInputError } from '../errors.ts';
+import { type FoldedUser, historyArrays, type UserPredictor } from './fold-in.ts';
 import type { JsonValue, ModelArtifact, SectionArray } from './model-format.ts';
 import { encodeModel } from './model-format.ts';
 import type {
@@ -322,39 +323,94 @@ export abstract class RatingModelBase implements RatingModel {
     if (!Number.isInteger(n) || n < 0) throw new InvalidInputError(`n must be a whole number ≥ 0 (got ${n})`);
     const u = this.userIndexOf(userId);
     const exclude = options.exclude;
-    let rawIds: Int32Array;
-    let dense: Int32Array;
-    if (options.candidates) {
-      rawIds = Int32Array.from(options.candidates);
-      dense = new Int32Array(rawIds.length);
-      for (let k = 0; k < rawIds.length; k++) dense[k] = this.movieIndexOf(rawIds[k]!);
-    } else {
-      rawIds = this.movieIds;
-      dense = new Int32Array(rawIds.length);
-      for (let k = 0; k < dense.length; k++) dense[k] = k;
-    }
+    const { rawIds, dense } = this.candidateIndices(options.candidates);
     const scores = new Float64Array(dense.length);
     this.scoreMovies(u, dense, scores);
-    // Keep the best n in a small sorted array: n is tiny next to the catalogue.
-    const best: number[] = [];
-    const better = (a: number, b: number) =>
-      scores[a]! > scores[b]! || (scores[a] === scores[b] && rawIds[a]! < rawIds[b]!);
-    for (let k = 0; k < dense.length; k++) {
-      if (n === 0) break;
-      if (best.length === n && !better(k, best[n - 1]!)) continue;
-      if (exclude?.has(rawIds[k]!)) continue;
-      let pos = best.length === n ? n - 1 : best.length;
-      while (pos > 0 && better(k, best[pos - 1]!)) {
-        best[pos] = best[pos - 1]!;
-        pos--;
-      }
-      best[pos] = k;
-    }
+    const best = selectTop(rawIds, scores, n, exclude);
     return best.map((k) => ({
       movieId: rawIds[k]!,
       predictedRating: this.clip(scores[k]!),
       fallback: fallbackKind(u, dense[k]!),
     }));
+  }
+
+  /** Raw and dense ids of the candidates (default: every movie the model knows, dense = position). */
+  private candidateIndices(candidates: readonly number[] | undefined): {
+    rawIds: Int32Array;
+    dense: Int32Array;
+  } {
+    if (candidates) {
+      const rawIds = Int32Array.from(candidates);
+      const dense = new Int32Array(rawIds.length);
+      for (let k = 0; k < rawIds.length; k++) dense[k] = this.movieIndexOf(rawIds[k]!);
+      return { rawIds, dense };
+    }
+    const dense = new Int32Array(this.movieIds.length);
+    for (let k = 0; k < dense.length; k++) dense[k] = k;
+    return { rawIds: this.movieIds, dense };
+  }
+
+  /**
+   * The user part of a fold-in, from the history's movies the model knows (dense indices, each
+   * once) and their ratings; undefined when the model has no per-user part to solve. Models
+   * override it and document the rule and the loss.
+   */
+  protected foldInDense(_movies: Int32Array, _ratings: Float64Array): FoldedUser | undefined {
+    return undefined;
+  }
+
+  /**
+   * A predictor for a user the model did not train on, from their ratings: the history's movies
+   * the model knows go to `foldInDense`; movies it never saw are left out. Undefined when no movie
+   * of the history is known or the model cannot fold in.
+   */
+  foldIn(history: ReadonlyMap<number, number>): UserPredictor | undefined {
+    this.assertFitted();
+    const { movieIds, ratings } = historyArrays(this.kind, history);
+    const dense = new Int32Array(movieIds.length);
+    const known = new Float64Array(movieIds.length);
+    let n = 0;
+    for (let k = 0; k < movieIds.length; k++) {
+      const i = this.movieIndexOf(movieIds[k]!);
+      if (i < 0) continue;
+      dense[n] = i;
+      known[n] = ratings[k]!;
+      n++;
+    }
+    if (n === 0) return undefined;
+    const folded = this.foldInDense(dense.subarray(0, n), known.subarray(0, n));
+    if (!folded) return undefined;
+    const score = (movies: Int32Array, out: Float64Array) => {
+      if (folded.scoreMovies) folded.scoreMovies(movies, out);
+      else for (let k = 0; k < movies.length; k++) out[k] = folded.estimate(movies[k]!);
+    };
+    return {
+      usedRatings: n,
+      predict: (movieId: number): Prediction => {
+        const i = this.movieIndexOf(movieId);
+        return { rating: this.clip(folded.estimate(i)), fallback: i < 0 ? 'unknown-movie' : 'none' };
+      },
+      predictMany: (ids: Int32Array): Float32Array => {
+        const movies = new Int32Array(ids.length);
+        for (let k = 0; k < ids.length; k++) movies[k] = this.movieIndexOf(ids[k]!);
+        const scores = new Float64Array(ids.length);
+        score(movies, scores);
+        return Float32Array.from(scores, (v) => this.clip(v));
+      },
+      recommend: (options: RecommendOptions): Recommendation[] => {
+        const top = options.n;
+        if (!Number.isInteger(top) || top < 0)
+          throw new InvalidInputError(`n must be a whole number ≥ 0 (got ${top})`);
+        const { rawIds, dense: movies } = this.candidateIndices(options.candidates);
+        const scores = new Float64Array(movies.length);
+        score(movies, scores);
+        return selectTop(rawIds, scores, top, options.exclude).map((k) => ({
+          movieId: rawIds[k]!,
+          predictedRating: this.clip(scores[k]!),
+          fallback: movies[k]! < 0 ? 'unknown-movie' : 'none',
+        }));
+      },
+    };
   }
 
   save(): Uint8Array {
@@ -420,6 +476,33 @@ export abstract class RatingModelBase implements RatingModel {
   get size(): { users: number; movies: number } {
     return { users: this.userIds.length, movies: this.movieIds.length };
   }
+}
+
+/**
+ * Positions of the best n scores, best first, ties broken by the smaller raw id, skipping
+ * `exclude`. A small sorted array: n is tiny next to the catalogue.
+ */
+function selectTop(
+  rawIds: Int32Array,
+  scores: Float64Array,
+  n: number,
+  exclude: ReadonlySet<number> | undefined,
+): number[] {
+  const best: number[] = [];
+  const better = (a: number, b: number) =>
+    scores[a]! > scores[b]! || (scores[a] === scores[b] && rawIds[a]! < rawIds[b]!);
+  for (let k = 0; k < rawIds.length; k++) {
+    if (n === 0) break;
+    if (best.length === n && !better(k, best[n - 1]!)) continue;
+    if (exclude?.has(rawIds[k]!)) continue;
+    let pos = best.length === n ? n - 1 : best.length;
+    while (pos > 0 && better(k, best[pos - 1]!)) {
+      best[pos] = best[pos - 1]!;
+      pos--;
+    }
+    best[pos] = k;
+  }
+  return best;
 }
 
 export function fallbackKind(u: number, i: number): FallbackKind {

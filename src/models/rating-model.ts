@@ -1,4 +1,5 @@
 import type { MovieInfo, RatingsData } from '../data/ratings-data.ts';
+import type { UserPredictor } from './fold-in.ts';
 
 /** Hyperparameters: flat, JSON-serialisable. */
 export type ModelParams = Readonly<Record<string, number | string | boolean>>;
@@ -58,4 +59,11 @@ export interface RatingModel {
   recommend(userId: number, options: RecommendOptions): Recommendation[];
   /** The versioned, checksummed binary form (see model-format.ts). */
   save(): Uint8Array;
+  /**
+   * Fold-in: a predictor for a user the model did not train on, from that user's ratings
+   * (movie → rating) against the model's fixed movie parameters, without refitting. Undefined when
+   * the model cannot (no known movie in the history, or a model without a per-user part). Each
+   * model documents its rule and loss; see docs/models.md, "New users: fold-in".
+   */
+  foldIn?(history: ReadonlyMap<number, number>): UserPredictor | undefined;
 }

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { runCli } from '../src/cli/program.ts';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createSyntheticWorld } from '../src/data/synthetic-world.ts';
 import { Rng } from '../src/random/rng.ts';
+import { type CliRun, runCliInProcess } from './helpers/cli.ts';
 
 /**
  * A whole A/B test driven through the CLI on generated data: generate a world, train a weak
@@ -19,31 +19,15 @@ const world = { users: 400, movies: 300, ratings: 15_000, seed: 21, scale: 'whol
 let dir: string;
 let dbPath: string;
 
-/** Runs one CLI command in this process; returns exit code, stdout and stderr. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += chunk.toString();
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += chunk.toString();
-    return true;
-  });
-  try {
-    const code = await runCli(['node', 'movienight', '--db', dbPath, ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
+/** Runs one CLI command in this process on the test's database. */
+function cli(...args: string[]): Promise<CliRun> {
+  return runCliInProcess(['--db', dbPath, ...args]);
 }
 
 async function json<T>(...args: string[]): Promise<T> {
   const r = await cli(...args, '--json');
-  if (r.code !== 0) throw new Error(`movienight ${args.join(' ')} failed (${r.code}): ${r.err}`);
-  return JSON.parse(r.out) as T;
+  if (r.code !== 0) throw new Error(`movienight ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
 }
 
 beforeAll(() => {
@@ -91,7 +75,7 @@ it('start, serve, rate, validate, automatic activation, history', async () => {
   // Bad input is refused with a message naming it, and changes nothing.
   const bad = await cli('ab', 'start', '--challenger', '1');
   expect(bad.code).toBe(2);
-  expect(bad.err).toMatch(/challenger v1 is already the champion/);
+  expect(bad.stderr).toMatch(/challenger v1 is already the champion/);
 
   const test = await json<{ id: number; status: string }>(
     'ab',
@@ -105,15 +89,15 @@ it('start, serve, rate, validate, automatic activation, history', async () => {
   );
   expect(test.status).toBe('running');
   const again = await cli('ab', 'start', '--challenger', '2');
-  expect(again.err).toMatch(/already running/);
+  expect(again.stderr).toMatch(/already running/);
 
   // A user who never rated anything gets the fallback and is told so.
   const newcomer = await cli('recommend', '--user', '5000', '-n', '3');
   expect(newcomer.code).toBe(0);
-  expect(newcomer.out).toMatch(/new user/);
+  expect(newcomer.stdout).toMatch(/new user/);
 
   const early = await cli('ab', 'validate', '--dry-run');
-  expect(early.out).toMatch(/verdict: CONTINUE — waiting for samples/);
+  expect(early.stdout).toMatch(/verdict: CONTINUE — waiting for samples/);
 
   // Users arrive, are served by their arm, and rate what they were shown (their hidden tastes + noise).
   const tastes = createSyntheticWorld(world);
@@ -147,7 +131,7 @@ it('start, serve, rate, validate, automatic activation, history', async () => {
   expect(repeat.arm).toBe(arms.get(7));
 
   const status = await cli('ab', 'status');
-  expect(status.out).toMatch(/A\/B test #1: challenger v2 against champion v1/);
+  expect(status.stdout).toMatch(/A\/B test #1: challenger v2 against champion v1/);
 
   const validated = await cli('ab', 'validate');
   expect(validated.code).toBe(0);
@@ -161,7 +145,7 @@ it('start, serve, rate, validate, automatic activation, history', async () => {
     /^verdict: ACTIVATE — challenger accuracy .* relative ≥ 5.0 %/m,
     /^applied: v2 is now the champion$/m,
   ]) {
-    expect(validated.out).toMatch(line);
+    expect(validated.stdout).toMatch(line);
   }
 
   const versions = await json<{ version: number; aliases: string[] }[]>('versions', 'list');
@@ -196,7 +180,7 @@ it('start, serve, rate, validate, automatic activation, history', async () => {
   expect(after).toMatchObject({ modelVersion: 2, abTestId: null });
 
   // One-step rollback, and the installed entry point in a separate process sees the same history.
-  expect((await cli('versions', 'rollback')).out).toMatch(/champion: v2 → v1/);
+  expect((await cli('versions', 'rollback')).stdout).toMatch(/champion: v2 → v1/);
   const { stdout } = await promisify(execFile)(
     join('node_modules', '.bin', 'tsx'),
     ['src/cli/main.ts', '--db', dbPath, 'versions', 'history', '--alias', 'champion'],

@@ -1,35 +1,16 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../src/cli/program.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readMovieLens } from '../src/data/read-movielens.ts';
 import { crossValidate } from '../src/evaluation/cross-validate.ts';
 import { generateStructuredRatings } from '../src/models/rating-model.contract.ts';
+import { runCliInProcess } from './helpers/cli.ts';
 import { describeEachDatabase } from './helpers/databases.ts';
 
 /** `movienight evaluate` end to end: on a MovieLens folder (no database) and on both databases. */
 
 let dir: string;
-
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += chunk.toString();
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err += chunk.toString();
-    return true;
-  });
-  try {
-    return { code: await runCli(['node', 'movienight', ...args]), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 beforeAll(() => {
   // A small MovieLens-latest folder with real structure (biases + tastes), half-star ratings.
@@ -51,7 +32,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('movienight evaluate --data', () => {
   it('prints one JSON object with per-fold and mean metrics, the same as crossValidate', async () => {
-    const r = await cli([
+    const r = await runCliInProcess([
       'evaluate',
       '--model',
       'baseline',
@@ -63,9 +44,9 @@ describe('movienight evaluate --data', () => {
       '4',
       '--json',
     ]);
-    expect(r.err).toBe('');
+    expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    const result = JSON.parse(r.out);
+    const result = JSON.parse(r.stdout);
     expect(result.folds).toHaveLength(3);
     for (const key of [
       'rmse',
@@ -91,7 +72,7 @@ describe('movienight evaluate --data', () => {
   });
 
   it('renders text with the accuracy against the baseline, for a named split', async () => {
-    const r = await cli([
+    const r = await runCliInProcess([
       'evaluate',
       '--model',
       'popularity',
@@ -102,13 +83,13 @@ describe('movienight evaluate --data', () => {
       '--calibrate',
     ]);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/points vs the majority-class baseline/);
-    expect(r.out).toMatch(/calibrated/);
-    expect(r.out).toMatch(/NDCG/);
+    expect(r.stdout).toMatch(/points vs the majority-class baseline/);
+    expect(r.stdout).toMatch(/calibrated/);
+    expect(r.stdout).toMatch(/NDCG/);
   });
 
   it('refuses bad flags before reading anything, naming them', async () => {
-    const both = await cli([
+    const both = await runCliInProcess([
       'evaluate',
       '--model',
       'baseline',
@@ -120,12 +101,20 @@ describe('movienight evaluate --data', () => {
       'user',
     ]);
     expect(both.code).toBe(2);
-    expect(both.err).toMatch(/--folds or --split/);
-    const badSplit = await cli(['evaluate', '--model', 'baseline', '--data', dir, '--split', 'weekly']);
-    expect(badSplit.err).toMatch(/--split must be one of holdout, user, temporal, got "weekly"/);
-    const badModel = await cli(['evaluate', '--model', 'nope', '--data', '/nonexistent']);
-    expect(badModel.err).toMatch(/unknown model "nope"/);
-    const badParam = await cli([
+    expect(both.stderr).toMatch(/--folds or --split/);
+    const badSplit = await runCliInProcess([
+      'evaluate',
+      '--model',
+      'baseline',
+      '--data',
+      dir,
+      '--split',
+      'weekly',
+    ]);
+    expect(badSplit.stderr).toMatch(/--split must be one of holdout, user, temporal, got "weekly"/);
+    const badModel = await runCliInProcess(['evaluate', '--model', 'nope', '--data', '/nonexistent']);
+    expect(badModel.stderr).toMatch(/unknown model "nope"/);
+    const badParam = await runCliInProcess([
       'evaluate',
       '--model',
       'svd',
@@ -134,7 +123,7 @@ describe('movienight evaluate --data', () => {
       '--data',
       dir,
     ]);
-    expect(badParam.err).toMatch(/n_factors/);
+    expect(badParam.stderr).toMatch(/n_factors/);
   });
 });
 
@@ -142,9 +131,9 @@ describeEachDatabase('movienight evaluate on the database', (kind) => {
   it('evaluates the ratings imported into the database', async () => {
     const t = await kind.create();
     try {
-      const imported = await cli(['--db', t.location, 'import', 'movielens', dir]);
-      expect(imported.code, imported.err).toBe(0);
-      const r = await cli([
+      const imported = await runCliInProcess(['--db', t.location, 'import', 'movielens', dir]);
+      expect(imported.code, imported.stderr).toBe(0);
+      const r = await runCliInProcess([
         '--db',
         t.location,
         'evaluate',
@@ -156,11 +145,11 @@ describeEachDatabase('movienight evaluate on the database', (kind) => {
         '4',
         '--json',
       ]);
-      expect(r.code, r.err).toBe(0);
-      const fromDb = JSON.parse(r.out);
+      expect(r.code, r.stderr).toBe(0);
+      const fromDb = JSON.parse(r.stdout);
       const fromFolder = JSON.parse(
         (
-          await cli([
+          await runCliInProcess([
             'evaluate',
             '--model',
             'baseline',
@@ -172,15 +161,15 @@ describeEachDatabase('movienight evaluate on the database', (kind) => {
             '4',
             '--json',
           ])
-        ).out,
+        ).stdout,
       );
       // Same ratings in the same stable order → the same folds and the same figures.
       expect(fromDb.rmse).toBeCloseTo(fromFolder.rmse, 10);
       const empty = await kind.create();
       try {
-        const none = await cli(['--db', empty.location, 'evaluate', '--model', 'baseline']);
+        const none = await runCliInProcess(['--db', empty.location, 'evaluate', '--model', 'baseline']);
         expect(none.code).toBe(2);
-        expect(none.err).toMatch(/no ratings/);
+        expect(none.stderr).toMatch(/no ratings/);
       } finally {
         await empty.drop();
       }

@@ -1,25 +1,7 @@
-import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateIntoDatabase } from '../src/data/generate.ts';
+import { runCliProcess } from './helpers/cli.ts';
 import { sqliteKind, type TestDatabase } from './helpers/databases.ts';
-
-function cli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      env: { ...process.env, MOVIENIGHT_CONFIG: '/nonexistent/movienight.config.json' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 // End to end through the CLI on SQLite only: the same code paths run on both databases in the
 // in-process suites (rate-movie, retrain-orchestrator, the concurrent check).
@@ -33,7 +15,7 @@ describe('CLI rate and retrain', () => {
   afterEach(async () => t.drop());
 
   it('retrain makes the first champion; rate tracks a served movie; bad input exits 2 naming the field', async () => {
-    const retrain = await cli(['--db', t.location, 'retrain', '--model', 'baseline', '--json']);
+    const retrain = await runCliProcess(['--db', t.location, 'retrain', '--model', 'baseline', '--json']);
     expect(retrain.code, retrain.stderr).toBe(0);
     const r = JSON.parse(retrain.stdout) as {
       status: string;
@@ -52,7 +34,7 @@ describe('CLI rate and retrain', () => {
        VALUES (1, ?, ?, 4.0, 1, ?)`,
       [movie!.id, r.newVersion, Date.now() - 3_600_000],
     );
-    const rated = await cli([
+    const rated = await runCliProcess([
       '--db',
       t.location,
       'rate',
@@ -75,7 +57,7 @@ describe('CLI rate and retrain', () => {
       hit: false,
     });
 
-    const bad = await cli([
+    const bad = await runCliProcess([
       '--db',
       t.location,
       'rate',

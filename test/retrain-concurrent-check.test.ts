@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import {
   seedCatalogue,
@@ -6,29 +5,8 @@ import {
   seedTrackedRatings,
 } from '../src/monitoring/testing/live-fixtures.ts';
 import { listTriggers } from '../src/retraining/retrain-triggers.ts';
+import { runCliProcess } from './helpers/cli.ts';
 import { describeEachDatabase, type TestDatabase } from './helpers/databases.ts';
-
-/** Runs the CLI in a child process; resolves with its exit code and output. */
-function runCli(
-  args: readonly string[],
-  env: NodeJS.ProcessEnv = {},
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
-      env: { ...process.env, MOVIENIGHT_CONFIG: '/nonexistent/movienight.config.json', ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 describeEachDatabase('track check in two processes at once', (kind) => {
   let t: TestDatabase;
@@ -43,7 +21,7 @@ describeEachDatabase('track check in two processes at once', (kind) => {
     await seedChampionRow(t.db, 1, now - 86_400_000);
     await seedTrackedRatings(t.db, { version: 1, count: 120, hits: 30, at: now, movieIds: [1, 2, 3, 4, 5] });
     const runs = await Promise.all(
-      [0, 1, 2].map(() => runCli(['--db', t.location, 'track', 'check', '--json'])),
+      [0, 1, 2].map(() => runCliProcess(['--db', t.location, 'track', 'check', '--json'])),
     );
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     const results = runs.map(

@@ -1,32 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCliInProcess } from '../../../test/helpers/cli.ts';
 import { sqliteKind, type TestDatabase } from '../../../test/helpers/databases.ts';
 import { generateIntoDatabase } from '../../data/generate.ts';
 import { getVersion } from '../../registry/model-versions.ts';
 import { readBestHp } from '../../tuning/best-hp.ts';
-import { runCli } from '../program.ts';
 
-/** Runs the CLI in this process; returns the exit code and what it printed. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    out += String(chunk);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    err += String(chunk);
-    return true;
-  });
-  try {
-    const code = await runCli(['node', 'movienight', ...args]);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
+const cli = (...args: string[]) => runCliInProcess(args);
 
 describe('movienight tune (CLI)', () => {
   let t: TestDatabase;
@@ -64,16 +45,16 @@ describe('movienight tune (CLI)', () => {
       space,
       '--json',
     );
-    expect(run.err, run.out.slice(0, 2000)).toBe('');
+    expect(run.stderr, run.stdout.slice(0, 2000)).toBe('');
     expect(run.code).toBe(0);
-    const printed = JSON.parse(run.out);
+    const printed = JSON.parse(run.stdout);
     expect(printed).toEqual(readBestHp(join(dirname(t.location), 'best_hp.json')));
     expect(printed).toMatchObject({ model: 'svd', objective: 'accuracy', method: 'random', folds: 3 });
     expect(printed.runId).toMatch(/^random_\d{8}_\d{6}_\d{3}$/);
 
     const review = await cli('--db', t.location, 'tune', 'review', '--json');
     expect(review.code).toBe(0);
-    const r = JSON.parse(review.out);
+    const r = JSON.parse(review.stdout);
     expect(r.run.id).toBe(printed.runId);
     expect(r.comparison.map((e: { name: string }) => e.name)).toEqual([
       'best',
@@ -88,7 +69,7 @@ describe('movienight tune (CLI)', () => {
     expect(r.convergence.length).toBeGreaterThan(0);
 
     const text = await cli('--db', t.location, 'tune', 'review');
-    expect(text.out).toMatch(
+    expect(text.stdout).toMatch(
       /comparison:[\s\S]*majority baseline[\s\S]*top trials:[\s\S]*parameter importance/,
     );
   });
@@ -109,8 +90,8 @@ describe('movienight tune (CLI)', () => {
       space,
       '--json',
     );
-    expect(run.code, run.err).toBe(0);
-    const r = JSON.parse(run.out);
+    expect(run.code, run.stderr).toBe(0);
+    const r = JSON.parse(run.stdout);
     expect(r.first.run.method).toBe('random');
     expect(r.bayesian.run).toMatchObject({ method: 'bayesian' });
     expect(r.bayesian.run.config.warmStartFrom).toBe(r.first.run.id);
@@ -127,17 +108,17 @@ describe('movienight tune (CLI)', () => {
   it('refuses bad input with a message naming it', async () => {
     const unknownRun = await cli('--db', t.location, 'tune', '--resume', 'random_20990101_000000_000');
     expect(unknownRun.code).toBe(2);
-    expect(unknownRun.err).toMatch(/no tuning run random_20990101_000000_000/);
+    expect(unknownRun.stderr).toMatch(/no tuning run random_20990101_000000_000/);
     const method = await cli('--db', t.location, 'tune', '--method', 'annealing');
-    expect(method.err).toMatch(/method must be one of grid, random, bayesian, tpe, got "annealing"/);
+    expect(method.stderr).toMatch(/method must be one of grid, random, bayesian, tpe, got "annealing"/);
     const objective = await cli('--db', t.location, 'tune', '--objective', 'speed');
-    expect(objective.err).toMatch(/objective must be one of .* got "speed"/);
+    expect(objective.stderr).toMatch(/objective must be one of .* got "speed"/);
     writeFileSync(
       space,
       JSON.stringify({ params: { lr_all: { type: 'float', low: 0, high: 1, log: true } } }),
     );
     const badSpace = await cli('--db', t.location, 'tune', '--space', space);
-    expect(badSpace.err).toMatch(/params\.lr_all\.low: a log-scaled range must have low > 0/);
+    expect(badSpace.stderr).toMatch(/params\.lr_all\.low: a log-scaled range must have low > 0/);
     const otherModel = await cli(
       '--db',
       t.location,
@@ -147,7 +128,7 @@ describe('movienight tune (CLI)', () => {
       '--space',
       space.replace('space.json', 'nope.json'),
     );
-    expect(otherModel.err).toMatch(/nope\.json/);
+    expect(otherModel.stderr).toMatch(/nope\.json/);
     const rows = await t.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM hp_tuning_history');
     expect(Number(rows?.n)).toBe(0);
   });

@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+import { vi } from 'vitest';
+import { runCli } from '../../src/cli/program.ts';
+
+/** What one CLI run printed and how it exited. */
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `movienight <args>` in this process (fast: no start-up, the test's module cache) and
+ * captures what it writes to stdout and stderr.
+ */
+export async function runCliInProcess(args: readonly string[]): Promise<CliRun> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += chunk.toString();
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stderr += chunk.toString();
+    return true;
+  });
+  try {
+    const code = await runCli(['node', 'movienight', ...args]);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+/**
+ * Runs `movienight <args>` in a child process, as a user would (a real exit code, concurrency
+ * between processes), with no config file unless `env` names one. `code` is null when the child
+ * was killed by a signal.
+ */
+export function runCliProcess(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      env: { ...process.env, MOVIENIGHT_CONFIG: '/nonexistent/movienight.config.json', ...env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}

@@ -190,6 +190,26 @@ export async function runRetrain(
   let kind: string | null = null;
   let params: ModelParams | null = null;
   let trainRows = 0;
+  /** The result as it stands, with the steps recorded so far: one shape for success and failure. */
+  const result = async (
+    status: RetrainResult['status'],
+    outcome: string,
+    error: string | null,
+  ): Promise<RetrainResult> => ({
+    triggerId: trigger.id,
+    status,
+    outcome,
+    championBefore,
+    newVersion,
+    model: kind,
+    params,
+    trainRows,
+    comparison,
+    deploy,
+    tookOverFrom: lock.takenOverFrom?.holder ?? null,
+    steps: await listSteps(db, trigger.id),
+    error,
+  });
 
   const step = async <T>(
     name: RetrainStepName,
@@ -322,42 +342,14 @@ export async function runRetrain(
       { status: 'succeeded', outcome, newVersion, abTestId: deploy.abTestId },
       clock(),
     );
-    return {
-      triggerId: trigger.id,
-      status: 'succeeded',
-      outcome,
-      championBefore,
-      newVersion,
-      model: kind,
-      params,
-      trainRows,
-      comparison,
-      deploy,
-      tookOverFrom: lock.takenOverFrom?.holder ?? null,
-      steps: await listSteps(db, trigger.id),
-      error: null,
-    };
+    return await result('succeeded', outcome, null);
   } catch (error) {
     const message = (error as Error).message;
     const failedStep = current as RetrainStepName | null;
     if (failedStep) await endStep(db, trigger.id, failedStep, 'failed', { error: message }, clock());
     const outcome = `failed in step ${failedStep ?? '?'}: ${message}; champion ${championBefore === null ? 'none' : `v${championBefore}`} still serving`;
     await finishTrigger(db, trigger.id, { status: 'failed', outcome, newVersion, error: message }, clock());
-    return {
-      triggerId: trigger.id,
-      status: 'failed',
-      outcome,
-      championBefore,
-      newVersion,
-      model: kind,
-      params,
-      trainRows,
-      comparison,
-      deploy,
-      tookOverFrom: lock.takenOverFrom?.holder ?? null,
-      steps: await listSteps(db, trigger.id),
-      error: message,
-    };
+    return await result('failed', outcome, message);
   } finally {
     await releaseRetrainLock(db, holder);
   }

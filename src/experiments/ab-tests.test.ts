@@ -1,14 +1,13 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeEachDatabase, type TestDatabase } from '../../test/helpers/databases.ts';
-import { loadRatingsData } from '../data/load-ratings.ts';
+import { trainVersion } from '../../test/helpers/trained-world.ts';
 import type { Database } from '../db/database.ts';
 import { ConflictError, InvalidInputError } from '../errors.ts';
-import { createModel } from '../models/model-registry.ts';
 import { rateMovie } from '../monitoring/rate-movie.ts';
 import { Rng } from '../random/rng.ts';
 import { serveRecommendations } from '../recommend/serve-recommendations.ts';
 import { activateVersion, aliasHistory, readAliases } from '../registry/aliases.ts';
-import { getVersion, pruneVersions, registerVersion, trainingDataInfo } from '../registry/model-versions.ts';
+import { getVersion, pruneVersions } from '../registry/model-versions.ts';
 import {
   decideAbTest,
   evaluateAbTest,
@@ -49,13 +48,6 @@ async function seedCatalogue(db: Database): Promise<void> {
   await db.insertMany('ratings', ['user_id', 'movie_id', 'rating', 'rated_at'], ratings);
 }
 
-async function trainVersion(db: Database, params: Record<string, number | string>): Promise<number> {
-  const data = await loadRatingsData(db);
-  const model = createModel('baseline', params);
-  model.fit(data, { seed: 1 });
-  return (await registerVersion(db, { model, training: trainingDataInfo(data), reason: 'manual' })).version;
-}
-
 /**
  * Serves every user once and has them rate their top recommendation; `hitRate(arm)` is the chance
  * that the rating agrees with the liked / not-liked prediction (an oracle that makes one arm better).
@@ -89,8 +81,8 @@ describeEachDatabase('A/B tests', (kind) => {
   });
 
   it('starts one test at a time, assigns users stickily, serves and records each arm', async () => {
-    const v1 = await trainVersion(t.db, { n_epochs: 1 });
-    const v2 = await trainVersion(t.db, { n_epochs: 10 });
+    const v1 = await trainVersion(t.db, 'baseline', { params: { n_epochs: 1 } });
+    const v2 = await trainVersion(t.db, 'baseline', { params: { n_epochs: 10 } });
     await expect(startAbTest(t.db, { challengerVersion: v2, traffic: 1.5 })).rejects.toThrow(
       /traffic must be between 0 and 1/,
     );
@@ -155,8 +147,8 @@ describeEachDatabase('A/B tests', (kind) => {
   });
 
   it('activates a better challenger on its own, with the numbers in ab_tests and the alias history', async () => {
-    const v1 = await trainVersion(t.db, { n_epochs: 1 });
-    const v2 = await trainVersion(t.db, { n_epochs: 10 });
+    const v1 = await trainVersion(t.db, 'baseline', { params: { n_epochs: 1 } });
+    const v2 = await trainVersion(t.db, 'baseline', { params: { n_epochs: 10 } });
     const test = await startAbTest(t.db, { challengerVersion: v2, minSamples: 40, maxDays: 7 });
     await runTraffic(t.db, 150, (arm) => (arm === 'challenger' ? 0.95 : 0.55), 1);
     const evaluation = await evaluateAbTest(t.db);
@@ -186,9 +178,9 @@ describeEachDatabase('A/B tests', (kind) => {
   });
 
   it('discards a worse challenger, and one that runs out of days', async () => {
-    await trainVersion(t.db, { n_epochs: 1 });
-    const v2 = await trainVersion(t.db, { n_epochs: 10 });
-    const v3 = await trainVersion(t.db, { n_epochs: 5 });
+    await trainVersion(t.db, 'baseline', { params: { n_epochs: 1 } });
+    const v2 = await trainVersion(t.db, 'baseline', { params: { n_epochs: 10 } });
+    const v3 = await trainVersion(t.db, 'baseline', { params: { n_epochs: 5 } });
     const start = Date.now();
     await startAbTest(t.db, { challengerVersion: v2, minSamples: 40, maxDays: 7, now: start });
     await runTraffic(t.db, 150, (arm) => (arm === 'challenger' ? 0.4 : 0.9), 2);
@@ -207,8 +199,8 @@ describeEachDatabase('A/B tests', (kind) => {
   });
 
   it('a challenger whose artifact breaks mid-test is not served, and its users stay out of the test', async () => {
-    const v1 = await trainVersion(t.db, { n_epochs: 1 });
-    const v2 = await trainVersion(t.db, { n_epochs: 10 });
+    const v1 = await trainVersion(t.db, 'baseline', { params: { n_epochs: 1 } });
+    const v2 = await trainVersion(t.db, 'baseline', { params: { n_epochs: 10 } });
     const test = await startAbTest(t.db, { challengerVersion: v2 });
     await t.db.run('UPDATE model_versions SET artifact = NULL WHERE version = ?', [v2]);
     let challengerUsers = 0;
@@ -225,9 +217,9 @@ describeEachDatabase('A/B tests', (kind) => {
   });
 
   it('stop ends a test without a verdict; a manual activation stops the running test', async () => {
-    await trainVersion(t.db, { n_epochs: 1 });
-    const v2 = await trainVersion(t.db, { n_epochs: 10 });
-    const v3 = await trainVersion(t.db, { n_epochs: 5 });
+    await trainVersion(t.db, 'baseline', { params: { n_epochs: 1 } });
+    const v2 = await trainVersion(t.db, 'baseline', { params: { n_epochs: 10 } });
+    const v3 = await trainVersion(t.db, 'baseline', { params: { n_epochs: 5 } });
     await startAbTest(t.db, { challengerVersion: v2 });
     const stopped = await stopAbTest(t.db, { reason: 'wrong challenger' });
     expect(stopped.test).toMatchObject({

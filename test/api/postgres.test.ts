@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postgresKind, postgresUrl } from '../helpers/databases.ts';
+import { trainVersion } from '../helpers/trained-world.ts';
 import { adminToken, errorMessage, insertCatalog, startTestServer, type TestServer } from './test-server.ts';
-import { trainVersion } from './trained-world.ts';
 
 /** The API on PostgreSQL: accounts, sessions, ratings with the tracker row, recommendations, admin. */
 describe.skipIf(!postgresUrl)(

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSmallWorld, trainVersion } from '../helpers/trained-world.ts';
 import { adminToken, errorMessage, startTestServer, type TestServer } from './test-server.ts';
-import { generateSmallWorld, trainVersion } from './trained-world.ts';
 
 describe('tuning and reports API', () => {
   let t: TestServer;

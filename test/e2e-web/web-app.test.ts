@@ -6,8 +6,8 @@ import { loadConfig } from '../../src/config.ts';
 import { createApp } from '../../src/server/create-app.ts';
 import { type RunningServer, startServer } from '../../src/server/start-server.ts';
 import { buildWeb, webDistDir } from '../../web/build.ts';
-import { generateSmallWorld, trainVersion } from '../api/trained-world.ts';
 import { sqliteKind, type TestDatabase } from '../helpers/databases.ts';
+import { generateSmallWorld, trainVersion } from '../helpers/trained-world.ts';
 
 /**
  * The browser app end to end: Debian's Chromium driven by playwright-core (no browser download),

@@ -8,7 +8,7 @@ import { startAbTest } from '../src/experiments/ab-tests.ts';
 import { simulateAbTests } from '../src/experiments/simulate-ab-tests.ts';
 import { createModel } from '../src/models/model-registry.ts';
 import { serveRecommendations } from '../src/recommend/serve-recommendations.ts';
-import { registerVersion, trainingDataInfo } from '../src/registry/model-versions.ts';
+import { fitAndRegister } from '../src/registry/fit-and-register.ts';
 import { median, percentile } from './measure.ts';
 import type { Benchmark } from './run.ts';
 
@@ -56,9 +56,7 @@ async function run(): Promise<void> {
     await generateIntoDatabase(db, { users: 2000, movies: 3000, ratings: 100_000, seed: 5 });
     const data = await loadRatingsData(db);
     for (const kind of ['baseline', 'svd']) {
-      const model = createModel(kind);
-      model.fit(data, { seed: 1 });
-      await registerVersion(db, { model, training: trainingDataInfo(data), reason: 'manual' });
+      await fitAndRegister(db, { model: createModel(kind), data, seed: 1, reason: 'manual' });
     }
     await startAbTest(db, { challengerVersion: 2 });
     for (let u = 1; u <= 50; u++) await serveRecommendations(db, { userId: u, n: 10 });

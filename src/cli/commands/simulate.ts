@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { InvalidInputError } from '../../errors.ts';
+import { parseSeedList, renderSeedTable, simulateSeeds } from '../../simulation/seed-table.ts';
 import { defaultSimulationOptions, renderSimulation, simulate } from '../../simulation/simulate.ts';
 import { integerOption, numberOption, printResult } from '../context.ts';
 
@@ -19,6 +21,7 @@ export function simulateCommand(program: Command): void {
       d.driftStrength,
     )
     .option('--seed <n>', 'seed of the world and of every choice', integerOption('--seed', 0), d.seed)
+    .option('--seeds <list>', 'run once per seed (e.g. 1-10 or 1,5,42) and print one summary line each')
     .option('--users <n>', 'simulated users', integerOption('--users', 1), d.users)
     .option('--movies <n>', 'movies in the catalogue', integerOption('--movies', 2), d.movies)
     .option('--out <path>', 'keep the simulated database in this (new) SQLite file, e.g. for track status')
@@ -29,11 +32,33 @@ export function simulateCommand(program: Command): void {
         driftDay: number;
         driftStrength: number;
         seed: number;
+        seeds?: string;
         users: number;
         movies: number;
         out?: string;
         json?: boolean;
       }) => {
+        if (opts.seeds !== undefined) {
+          if (opts.out !== undefined)
+            throw new InvalidInputError('--out keeps one run: it cannot go with --seeds');
+          const seeds = parseSeedList(opts.seeds);
+          const rows = await simulateSeeds(
+            seeds,
+            {
+              days: opts.days,
+              driftDay: opts.driftDay,
+              driftStrength: opts.driftStrength,
+              users: opts.users,
+              movies: opts.movies,
+            },
+            (row) => {
+              if (!opts.json && process.stderr.isTTY) process.stderr.write(`\rseed ${row.seed} done`);
+            },
+          );
+          if (!opts.json && process.stderr.isTTY) process.stderr.write('\r');
+          printResult(opts.json, rows, renderSeedTable);
+          return;
+        }
         const result = await simulate({
           days: opts.days,
           driftDay: opts.driftDay,

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { isMainThread } from 'node:worker_threads';
 import { loadConfig } from '../src/config.ts';
 import { generateIntoDatabase } from '../src/data/generate.ts';
@@ -28,8 +29,8 @@ const ratingSeconds = Number(process.env.HTTP_LOAD_SECONDS ?? 30);
 const recommendSeconds = ratingSeconds / 2;
 const world = { users: 600, movies: 1500, ratings: 60_000, seed: 11, scale: 'half' as const };
 
-type ServerIn = { type: 'stop' };
-type ServerOut = { type: 'listening'; url: string } | { type: 'stopped' };
+type ServerIn = { type: 'stop' } | { type: 'busy' };
+type ServerOut = { type: 'listening'; url: string } | { type: 'stopped' } | { type: 'busy'; share: number };
 
 /**
  * HTTP_LOAD_CPU_PROFILE=file.cpuprofile: the server thread profiles itself (node --cpu-prof does
@@ -65,7 +66,15 @@ async function serveInWorker(): Promise<void> {
   });
   await app.context.explanations.warm(); // as `serve` does before listening
   const server = await startServer({ app, port: 0 });
-  port.onMessage(async () => {
+  let since = performance.eventLoopUtilization();
+  port.onMessage(async (message) => {
+    if (message.type === 'busy') {
+      // How busy the server's event loop was since the last ask: near 1 means the server is the bottleneck.
+      const now = performance.eventLoopUtilization();
+      port.post({ type: 'busy', share: performance.eventLoopUtilization(now, since).utilization });
+      since = now;
+      return;
+    }
     await server.close();
     await db.close();
     await stopProfile();
@@ -161,6 +170,23 @@ async function run(): Promise<void> {
     });
   });
   console.log(`server in a worker thread at ${url}; ${clients} clients, keep-alive connections`);
+  /** Event-loop busy shares of the server thread and of this (client) thread since the last call. */
+  let clientSince = performance.eventLoopUtilization();
+  const busy = async (): Promise<string> => {
+    const server = await new Promise<number>((resolve) => {
+      const off = worker.onMessage((m) => {
+        if (m.type === 'busy') {
+          off();
+          resolve(m.share);
+        }
+      });
+      worker.post({ type: 'busy' });
+    });
+    const now = performance.eventLoopUtilization();
+    const client = performance.eventLoopUtilization(now, clientSince).utilization;
+    clientSince = now;
+    return `server thread busy ${fmt(100 * server, 0)}%, client thread busy ${fmt(100 * client, 0)}%`;
+  };
 
   try {
     // Accounts, signed up through the API (scrypt makes this the slow part of the setup).
@@ -181,6 +207,7 @@ async function run(): Promise<void> {
 
     // Phase 1: ratings. Each client walks its own (account, movie) pairs, never repeating one, so
     // that "exactly once" is checkable: every 2xx pair must be one row with the value posted.
+    await busy();
     const accepted: [number, number, number][] = [];
     const ratingLatency: number[] = [];
     let ratingErrors = 0;
@@ -210,6 +237,7 @@ async function run(): Promise<void> {
       }),
     );
     const ratingElapsed = (performance.now() - ratingStart) / 1000;
+    const ratingBusy = await busy();
 
     // Phase 2: recommendations (each one is recorded in served_recommendations).
     const recLatency: number[] = [];
@@ -227,6 +255,7 @@ async function run(): Promise<void> {
       }),
     );
     const recElapsed = (performance.now() - recStart) / 1000;
+    const recBusy = await busy();
 
     // Exactly once: every accepted pair is one row holding the posted value, and there is no other.
     const firstUser = Math.min(...accounts.flat().map((a) => a.userId));
@@ -242,10 +271,10 @@ async function run(): Promise<void> {
     );
 
     console.log(
-      `rating posts:    ${accepted.length} accepted, ${ratingErrors} errors in ${fmt(ratingElapsed, 1)} s = ${fmt(accepted.length / ratingElapsed, 0)}/s; p50 ${fmt(percentile(ratingLatency, 50), 2)} ms, p99 ${fmt(percentile(ratingLatency, 99), 2)} ms (target ≥ 1,000/s, p99 < 50 ms)`,
+      `rating posts:    ${accepted.length} accepted, ${ratingErrors} errors in ${fmt(ratingElapsed, 1)} s = ${fmt(accepted.length / ratingElapsed, 0)}/s; p50 ${fmt(percentile(ratingLatency, 50), 2)} ms, p99 ${fmt(percentile(ratingLatency, 99), 2)} ms (target ≥ 1,000/s, p99 < 50 ms); ${ratingBusy}`,
     );
     console.log(
-      `recommendations: ${recLatency.length - recErrors} answered, ${recErrors} errors in ${fmt(recElapsed, 1)} s = ${fmt((recLatency.length - recErrors) / recElapsed, 0)}/s; p50 ${fmt(percentile(recLatency, 50), 2)} ms, p99 ${fmt(percentile(recLatency, 99), 2)} ms (target ≥ 2,000/s, p99 < 50 ms)`,
+      `recommendations: ${recLatency.length - recErrors} answered, ${recErrors} errors in ${fmt(recElapsed, 1)} s = ${fmt((recLatency.length - recErrors) / recElapsed, 0)}/s; p50 ${fmt(percentile(recLatency, 50), 2)} ms, p99 ${fmt(percentile(recLatency, 99), 2)} ms (target ≥ 2,000/s, p99 < 50 ms); ${recBusy}`,
     );
     console.log(
       `exactly once: ${rows.length} rows for ${accepted.length} accepted posts; ${missing} accepted posts missing or different; tracker rows ${quality?.n} for ${quality?.pairs} distinct pairs — ${rows.length === accepted.length && missing === 0 && Number(quality?.n) === accepted.length && Number(quality?.pairs) === accepted.length ? 'OK' : 'MISMATCH'}`,

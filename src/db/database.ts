@@ -47,6 +47,14 @@ export interface TransactionOptions {
    * that two writers never deadlock upgrading a read lock. Default true.
    */
   readonly write?: boolean;
+  /**
+   * May share one BEGIN … COMMIT with other concurrent transactions that ask for it (SQLite:
+   * those started in the same turn of the event loop), each in its own savepoint: one that throws
+   * is rolled back alone, and every caller is answered only after the shared COMMIT. Short write
+   * transactions of independent requests (a rating, a served list) then pay one commit between
+   * them. PostgreSQL runs each on its own. Default false.
+   */
+  readonly groupCommit?: boolean;
 }
 
 export interface Database extends Queryable {

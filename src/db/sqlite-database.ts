@@ -3,6 +3,16 @@ import type { Database, Queryable, Row, RunResult, SqlValue, TransactionOptions 
 
 type Statement = BetterSqlite3.Statement<unknown[], unknown>;
 
+/** A transaction waiting for its group's shared commit. */
+interface GroupMember {
+  readonly fn: (tx: Queryable) => Promise<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** More members would make the first ones wait long for the shared commit. */
+const maxGroupSize = 256;
+
 /**
  * SQLite through better-sqlite3: WAL (readers never block the writer), a busy timeout (another
  * process holding the write lock makes us wait, not fail), foreign keys on.
@@ -16,6 +26,8 @@ export class SqliteDatabase implements Database {
   readonly raw: BetterSqlite3.Database;
   private readonly statements = new Map<string, Statement>();
   private queue: Promise<unknown> = Promise.resolve();
+  /** The group commit still taking members (not started yet), if any. */
+  private openGroup: GroupMember[] | null = null;
 
   constructor(path: string, options: { readonly busyTimeoutMs?: number; readonly readonly?: boolean } = {}) {
     this.location = path;
@@ -80,6 +92,7 @@ export class SqliteDatabase implements Database {
   }
 
   transaction<T>(fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    if (options.groupCommit) return this.joinGroup(fn);
     return this.enqueue(async () => {
       this.raw.exec(options.write === false ? 'BEGIN' : 'BEGIN IMMEDIATE');
       try {
@@ -93,7 +106,66 @@ export class SqliteDatabase implements Database {
     });
   }
 
+  /**
+   * Group commit: the members gathered until the next check phase of the event loop (every
+   * request that arrived in this turn) run one after another in one write transaction, each in a
+   * savepoint, and are answered after the one COMMIT. Better-sqlite3 runs a whole short
+   * transaction inside one turn, so without the wait there would never be two to group.
+   */
+  private joinGroup<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const member: GroupMember = { fn, resolve: resolve as (value: unknown) => void, reject };
+      if (this.openGroup && this.openGroup.length < maxGroupSize) {
+        this.openGroup.push(member);
+        return;
+      }
+      const group = [member];
+      this.openGroup = group;
+      setImmediate(() => {
+        void this.enqueue(() => this.runGroup(group));
+      });
+    });
+  }
+
+  private async runGroup(group: GroupMember[]): Promise<void> {
+    // Members that join while the queue drains up to here still make it in; later ones start anew.
+    if (this.openGroup === group) this.openGroup = null;
+    const outcomes: { ok: boolean; value: unknown }[] = [];
+    try {
+      this.statement('BEGIN IMMEDIATE').run();
+      for (const member of group) {
+        this.statement('SAVEPOINT group_member').run();
+        try {
+          outcomes.push({ ok: true, value: await member.fn(this.direct) });
+          this.statement('RELEASE group_member').run();
+        } catch (error) {
+          // Some failures (disk full, I/O) end the whole transaction: then nobody's work is kept.
+          if (!this.raw.inTransaction) throw error;
+          this.statement('ROLLBACK TO group_member').run();
+          this.statement('RELEASE group_member').run();
+          outcomes.push({ ok: false, value: error });
+        }
+      }
+      this.statement('COMMIT').run();
+    } catch (error) {
+      if (this.raw.inTransaction) this.raw.exec('ROLLBACK');
+      // A member that failed on its own keeps its own error; the rest lost their work to this one.
+      group.forEach((member, i) => {
+        const outcome = outcomes[i];
+        member.reject(outcome && !outcome.ok ? outcome.value : error);
+      });
+      return;
+    }
+    group.forEach((member, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) member.resolve(outcome.value);
+      else member.reject(outcome.value);
+    });
+  }
+
   async close(): Promise<void> {
+    // A group still gathering is enqueued at the next check phase; let it run before closing.
+    if (this.openGroup) await new Promise((resolve) => setImmediate(resolve));
     await this.enqueue(() => undefined);
     if (this.raw.open) this.raw.close();
   }

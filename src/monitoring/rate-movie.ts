@@ -68,39 +68,44 @@ export async function rateMovie(
   const rating = input.rating;
   const like = likeThreshold(scale, options.likeThreshold);
   const windowDays = options.windowDays ?? 30;
-  return db.transaction(async (tx) => {
-    const movie = await tx.get('SELECT id FROM movies WHERE id = ?', [movieId]);
-    if (!movie) throw new NotFoundError(`movieId ${movieId}: no such movie`);
-    const created = await tx.run(
-      'INSERT INTO users (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING',
-      [userId, now],
-    );
-    const previous = await tx.get<{ rating: number }>(
-      'SELECT rating FROM ratings WHERE user_id = ? AND movie_id = ?',
-      [userId, movieId],
-    );
-    await tx.run(
-      `INSERT INTO ratings (user_id, movie_id, rating, rated_at) VALUES (?, ?, ?, ?)
+  return db.transaction(
+    async (tx) => {
+      const movie = await tx.get('SELECT id FROM movies WHERE id = ?', [movieId]);
+      if (!movie) throw new NotFoundError(`movieId ${movieId}: no such movie`);
+      const created = await tx.run(
+        'INSERT INTO users (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING',
+        [userId, now],
+      );
+      const previous = await tx.get<{ rating: number }>(
+        'SELECT rating FROM ratings WHERE user_id = ? AND movie_id = ?',
+        [userId, movieId],
+      );
+      await tx.run(
+        `INSERT INTO ratings (user_id, movie_id, rating, rated_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (user_id, movie_id) DO UPDATE SET rating = excluded.rating, rated_at = excluded.rated_at`,
-      [userId, movieId, rating, ratedAt],
-    );
-    const tracked = await trackRating(tx, {
-      userId,
-      movieId,
-      rating,
-      ratedAt,
-      likeThreshold: like,
-      windowDays,
-      now,
-    });
-    return {
-      userId,
-      movieId,
-      rating,
-      ratedAt,
-      previousRating: previous ? Number(previous.rating) : null,
-      newUser: created.changes > 0,
-      tracked,
-    };
-  });
+        [userId, movieId, rating, ratedAt],
+      );
+      const tracked = await trackRating(tx, {
+        userId,
+        movieId,
+        rating,
+        ratedAt,
+        likeThreshold: like,
+        windowDays,
+        now,
+      });
+      return {
+        userId,
+        movieId,
+        rating,
+        ratedAt,
+        previousRating: previous ? Number(previous.rating) : null,
+        newUser: created.changes > 0,
+        tracked,
+      };
+      // Concurrent ratings (the HTTP API under load) share one commit; each is its own savepoint,
+      // so a rating for a missing movie fails alone, and each caller hears back after the commit.
+    },
+    { groupCommit: true },
+  );
 }

@@ -171,26 +171,39 @@ export async function serveRecommendations(
     predictedRating: i.predictedRating,
     fallback: i.fallback,
   }));
-  await db.transaction(async (tx) => {
-    await tx.run('INSERT INTO users (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING', [
-      userId,
-      now,
-    ]);
-    await tx.insertMany(
-      'served_recommendations',
-      ['user_id', 'movie_id', 'model_version', 'ab_test_id', 'arm', 'predicted_rating', 'rank', 'served_at'],
-      items.map((i) => [
+  await db.transaction(
+    async (tx) => {
+      await tx.run('INSERT INTO users (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING', [
         userId,
-        i.movieId,
-        choice.version,
-        choice.abTestId,
-        choice.abTestId === null ? null : choice.arm,
-        i.predictedRating,
-        i.rank,
         now,
-      ]),
-    );
-  });
+      ]);
+      await tx.insertMany(
+        'served_recommendations',
+        [
+          'user_id',
+          'movie_id',
+          'model_version',
+          'ab_test_id',
+          'arm',
+          'predicted_rating',
+          'rank',
+          'served_at',
+        ],
+        items.map((i) => [
+          userId,
+          i.movieId,
+          choice.version,
+          choice.abTestId,
+          choice.abTestId === null ? null : choice.arm,
+          i.predictedRating,
+          i.rank,
+          now,
+        ]),
+      );
+      // Concurrent requests share one commit (each its own savepoint), answered after it.
+    },
+    { groupCommit: true },
+  );
   return {
     userId,
     modelVersion: choice.version,

@@ -49,6 +49,35 @@ describeEachDatabase('rateMovie', (kind) => {
   });
   afterEach(async () => t.drop());
 
+  it('concurrent ratings (committed together on SQLite) fail alone: a missing movie is refused, the others are stored with their tracker rows', async () => {
+    await serve(t.db, 10, 2, 4.0, t0 - day);
+    const outcomes = await Promise.allSettled([
+      rateMovie(t.db, { userId: 10, movieId: 1, rating: 4, ratedAt: t0 }, { now: t0 }),
+      rateMovie(t.db, { userId: 11, movieId: 99, rating: 4, ratedAt: t0 }, { now: t0 }),
+      rateMovie(t.db, { userId: 10, movieId: 2, rating: 2, ratedAt: t0 }, { now: t0 }),
+      rateMovie(t.db, { userId: 12, movieId: 3, rating: 5, ratedAt: t0 }, { now: t0 }),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(NotFoundError);
+    const ratings = await t.db.all<{ user_id: number; movie_id: number }>(
+      'SELECT user_id, movie_id FROM ratings ORDER BY user_id, movie_id',
+    );
+    expect(ratings.map((r) => [Number(r.user_id), Number(r.movie_id)])).toEqual([
+      [10, 1],
+      [10, 2],
+      [10, 3],
+      [12, 3],
+    ]);
+    // User 11 came only with the refused rating: not created.
+    expect(await t.db.get('SELECT id FROM users WHERE id = 11')).toBeUndefined();
+    const rows = await qualityRows(t.db);
+    expect(rows.map((q) => [Number(q.user_id), Number(q.movie_id), Number(q.unexpected)])).toEqual([
+      [10, 1, 1],
+      [10, 2, 0],
+      [12, 3, 1],
+    ]);
+  });
+
   it('a rating of a recommended movie gives exactly one quality row with the served version, arm and error', async () => {
     await serve(t.db, 10, 1, 3.0, t0 - 3 * day, 6);
     await serve(t.db, 10, 1, 4.5, t0 - 1 * day, 7); // the latest one counts

@@ -5,7 +5,8 @@ import { materializeSplit, temporalSplit } from '../data/splits.ts';
 import type { Queryable } from '../db/database.ts';
 import { InvalidInputError } from '../errors.ts';
 import { foldRanking } from '../evaluation/cross-validate.ts';
-import { ratingMetrics } from '../metrics/rating-metrics.ts';
+import type { RankingMetrics } from '../metrics/ranking-metrics.ts';
+import { type RatingMetrics, ratingMetrics, rmse } from '../metrics/rating-metrics.ts';
 import { createModel, modelKinds } from '../models/model-registry.ts';
 import type { ModelParams, RatingModel } from '../models/rating-model.ts';
 import { deriveSeed, Rng } from '../random/rng.ts';
@@ -35,25 +36,19 @@ export interface ImpactOptions {
   readonly now?: number;
 }
 
-/** Metrics of one arm on the shared test set. */
-export interface ArmMetrics {
-  readonly rmse: number;
-  readonly mae: number;
-  readonly accuracy: number;
-  readonly baselineAccuracy: number;
-  readonly precision: number;
-  readonly recall: number;
-  readonly ndcg: number;
-  readonly map: number;
-  readonly hitRate: number;
-  readonly coverage: number;
-  /** Test users the ranking metrics scored. */
-  readonly rankedUsers: number;
-  /** RMSE on the test ratings of recommended movies only (null when there are none). */
-  readonly rmseRecommended: number | null;
-  /** RMSE on the test ratings of unexpected movies only: does their own kind of data help? */
-  readonly rmseUnexpected: number | null;
-}
+/**
+ * Metrics of one arm on the shared test set: the evaluator's rating and ranking metrics (their
+ * types picked from the metric modules, which compute them) plus the RMSE split by kind.
+ */
+export type ArmMetrics = Pick<RatingMetrics, 'rmse' | 'mae' | 'accuracy' | 'baselineAccuracy'> &
+  Pick<RankingMetrics, 'precision' | 'recall' | 'ndcg' | 'map' | 'hitRate' | 'coverage'> & {
+    /** Test users the ranking metrics scored. */
+    readonly rankedUsers: number;
+    /** RMSE on the test ratings of recommended movies only (null when there are none). */
+    readonly rmseRecommended: number | null;
+    /** RMSE on the test ratings of unexpected movies only: does their own kind of data help? */
+    readonly rmseUnexpected: number | null;
+  };
 
 export type ArmKey = 'with' | 'without' | 'down-weighted' | 'halved' | 'doubled';
 
@@ -197,22 +192,21 @@ function meanOrNull(xs: readonly (number | null)[]): number | null {
   return xs.some((x) => x === null) ? null : mean(xs as number[]);
 }
 
-/** RMSE over the rows where `mask[i] === want`; null when there are none. */
+/** RMSE (the metric's own function) over the rows where `mask[i] === want`; null when there are none. */
 function maskedRmse(
   actual: Float32Array,
   predicted: Float32Array,
   mask: Uint8Array,
   want: number,
 ): number | null {
-  let n = 0;
-  let sum = 0;
+  const a: number[] = [];
+  const p: number[] = [];
   for (let i = 0; i < actual.length; i++) {
     if (mask[i] !== want) continue;
-    const e = actual[i]! - predicted[i]!;
-    sum += e * e;
-    n++;
+    a.push(actual[i]!);
+    p.push(predicted[i]!);
   }
-  return n > 0 ? Math.sqrt(sum / n) : null;
+  return a.length > 0 ? rmse(a, p) : null;
 }
 
 function meanMetrics(runs: readonly ArmMetrics[]): ArmMetrics {

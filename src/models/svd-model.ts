@@ -597,9 +597,11 @@ export class SvdModel extends RatingModelBase {
   /**
    * Fold-in: the user's bias and factors minimise this model's loss for one user with every movie
    * parameter fixed — SGD applies λ at each rating, so in batch form that is
-   *   Σ_{i∈I(u)} (r − μ − b_i − b_u − q_i·p)² + |I(u)| (λ_bu b_u² + λ_pu ‖p‖²) + FOLD_IN_PRIOR ‖p‖²
+   *   Σ_{i∈I(u)} (r − μ − b_i − b_u − q_i·p)² + |I(u)| (λ_bu b_u² + λ_pu ‖p‖²) + κ ‖p‖², κ = `foldInPrior`
    * — a ridge regression on the features (1, q_i), solved exactly (Cholesky of a (k+1)² system,
-   * O(|I(u)| k² + k³)). The small fixed prior keeps a user with one or two ratings from an
+   * O(|I(u)| k² + k³)). Training stops early from random factors, so a trained user folds back in
+   * near, not at, their p_u (predictions ~0.2 RMSE apart in the synthetic world, and the folded
+   * ones closer to the user's true ratings). The small fixed prior keeps a user with one or two ratings from an
    * interpolating p (λ|I(u)| alone is 0.02 per rating at the defaults). For svdpp the solved p
    * stands for the whole effective vector p_u + |N(u)|^-½ Σ y_j (the y_j are not kept after a
    * fit), so the implicit part is learned as explicit factors.
@@ -663,8 +665,11 @@ export class SvdModel extends RatingModelBase {
     };
   }
 
-  /** The fixed ridge on p added by fold-in (see `foldInDense`). */
-  static foldInPrior = 3;
+  /**
+   * The fixed ridge on p added by fold-in (see `foldInDense`): best NDCG@10 for newcomers with 5
+   * and 20 ratings on ml-latest-small among 0, 0.3, 1, 3, 10.
+   */
+  static readonly foldInPrior = 3;
 
   protected saveState(): { sections: Map<string, SectionArray>; meta?: Record<string, JsonValue> } {
     return {

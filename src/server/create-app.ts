@@ -17,6 +17,7 @@ import { TooManyAttemptsError } from './auth/sign-in-throttle.ts';
 import { BackgroundJobs } from './background-jobs.ts';
 import { ServerExplanations } from './explanations.ts';
 import { ServerMetrics } from './metrics.ts';
+import { MovieStatsCache } from './movie-stats-cache.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import type { AnyRoute } from './route-spec.ts';
 import { allRoutes } from './routes/index.ts';
@@ -151,6 +152,7 @@ export function createApp(options: CreateAppOptions): MovieNightApp {
     background,
     tuning: new TuningJobs(options.db, background),
     explanations: new ServerExplanations(options.db, options.config.likeThreshold),
+    movieStats: new MovieStatsCache(options.db),
     workerLocation:
       options.workerLocation ??
       (options.db.dialect === 'sqlite' && options.db.location !== ':memory:'

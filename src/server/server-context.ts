@@ -3,6 +3,7 @@ import type { Database } from '../db/database.ts';
 import type { BackgroundJobs } from './background-jobs.ts';
 import type { ServerExplanations } from './explanations.ts';
 import type { ServerMetrics } from './metrics.ts';
+import type { MovieStatsCache } from './movie-stats-cache.ts';
 import type { TuningJobs } from './tuning-jobs.ts';
 
 /** What every route handler can reach: the database, the config, and the server's own state. */
@@ -13,6 +14,8 @@ export interface ServerContext {
   readonly metrics: ServerMetrics;
   /** Retrains and tuning runs started from the API. */
   readonly background: BackgroundJobs;
+  /** Averages and counts shown beside recommendations, re-read every couple of seconds. */
+  readonly movieStats: MovieStatsCache;
   /** The reason shown beside each recommendation. */
   readonly explanations: ServerExplanations;
   /** Tuning runs started from the API (they run as background jobs). */

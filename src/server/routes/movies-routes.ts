@@ -3,6 +3,7 @@ import { splitGenres } from '../../data/load-movies.ts';
 import type { Queryable } from '../../db/database.ts';
 import { NotFoundError } from '../../errors.ts';
 import { ratingScaleOf } from '../../monitoring/rating-scale-of.ts';
+import { type MovieStats, readMovieStats } from '../movie-stats-cache.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
 
 export const movieSchema = z.object({
@@ -40,22 +41,6 @@ interface MovieRow {
   genres: string;
 }
 
-/** Averages and counts for a page of movies (one grouped query over just those ids). */
-async function ratingStats(
-  db: Queryable,
-  ids: readonly number[],
-): Promise<Map<number, { average: number; count: number }>> {
-  const out = new Map<number, { average: number; count: number }>();
-  if (ids.length === 0) return out;
-  const rows = await db.all<{ movie_id: number; average: number; n: number | string }>(
-    `SELECT movie_id, AVG(rating) AS average, COUNT(*) AS n FROM ratings
-      WHERE movie_id IN (${ids.map(() => '?').join(', ')}) GROUP BY movie_id`,
-    ids,
-  );
-  for (const r of rows) out.set(Number(r.movie_id), { average: Number(r.average), count: Number(r.n) });
-  return out;
-}
-
 async function myRatings(
   db: Queryable,
   userId: number,
@@ -76,9 +61,11 @@ export async function movieViews(
   db: Queryable,
   rows: readonly MovieRow[],
   userId: number | undefined,
+  /** Where averages and counts come from; default a fresh read. */
+  readStats: (ids: readonly number[]) => Promise<Map<number, MovieStats>> = (ids) => readMovieStats(db, ids),
 ): Promise<MovieView[]> {
   const ids = rows.map((r) => Number(r.id));
-  const stats = await ratingStats(db, ids);
+  const stats = await readStats(ids);
   const mine = userId === undefined ? undefined : await myRatings(db, userId, ids);
   return rows.map((r) => {
     const s = stats.get(Number(r.id));

@@ -64,6 +64,7 @@ export const recommendationRoutes: readonly AnyRoute[] = [
           genres: i.genres.join('|'),
         })),
         undefined,
+        (ids) => server.movieStats.get(ids),
       );
       return {
         userId: served.userId,

@@ -1,3 +1,5 @@
+import { normalCdf } from '../../experiments/statistics.ts';
+
 /**
  * A small Gaussian-process regressor for Bayesian optimisation over the unit cube.
  *
@@ -159,18 +161,9 @@ export function fitGaussianProcess(xs: readonly (readonly number[])[], ys: reado
   };
 }
 
-/** Standard normal density and distribution function. */
+/** Standard normal density (the distribution function is the A/B statistics' `normalCdf`). */
 function normalPdf(z: number): number {
   return Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
-}
-
-function normalCdf(z: number): number {
-  // Abramowitz–Stegun 7.1.26 on erf; error < 1.5e-7, plenty for ranking candidates.
-  const t = 1 / (1 + (0.3275911 * Math.abs(z)) / Math.SQRT2);
-  const poly =
-    t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  const erf = 1 - poly * Math.exp(-(z * z) / 2);
-  return z >= 0 ? 0.5 * (1 + erf) : 0.5 * (1 - erf);
 }
 
 /**

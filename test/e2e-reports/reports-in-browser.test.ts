@@ -1,13 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
+import { chromiumPath, launchChromium } from '../helpers/chromium.ts';
 import { buildReportFixture, quietly } from './report-fixture.ts';
 
-const chromiumPath = '/usr/bin/chromium';
 const reports = ['unexpected', 'impact', 'status', 'tuning'] as const;
 
 /** Chart elements that carry data: points, bars, parallel-coordinate lines, flowchart nodes. */
@@ -39,18 +39,7 @@ describe.skipIf(!existsSync(chromiumPath))(
         expect(code).toBe(0);
         pages.set(report, out);
       }
-      browser = await chromium.launch({
-        executablePath: chromiumPath,
-        args: [
-          '--headless',
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-        ],
-      });
+      browser = await launchChromium();
     }, 120_000);
 
     afterAll(async () => {

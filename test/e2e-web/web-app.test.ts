@@ -1,11 +1,12 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { createApp } from '../../src/server/create-app.ts';
 import { type RunningServer, startServer } from '../../src/server/start-server.ts';
 import { buildWeb, webDistDir } from '../../web/build.ts';
+import { chromiumPath, launchChromium } from '../helpers/chromium.ts';
 import { sqliteKind, type TestDatabase } from '../helpers/databases.ts';
 import { generateSmallWorld, trainVersion } from '../helpers/trained-world.ts';
 
@@ -16,7 +17,6 @@ import { generateSmallWorld, trainVersion } from '../helpers/trained-world.ts';
 const artifacts = resolve(import.meta.dirname, '..', '..', 'test-artifacts');
 const adminToken = 'e2e-admin-token-0123456789';
 
-const chromiumPath = '/usr/bin/chromium';
 // CI installs Chromium (.ci/run), so there a missing browser is a failure, never a skip.
 const skip = !existsSync(chromiumPath) && !process.env.CI;
 
@@ -56,18 +56,7 @@ describe.skipIf(skip)(`web app in Chromium${skip ? ` (skipped: ${chromiumPath} i
     });
     expect(tuning.status).toBe(202);
     await app.context.background.idle();
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
     page.on('console', (m) => {
       if (m.type() === 'error') consoleErrors.push(m.text());

@@ -1,29 +1,11 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/program.ts';
 import { openDatabase } from '../../src/db/open-database.ts';
 import { unexpectedMoviesReport } from '../../src/reports/unexpected-movies-report.ts';
-import { buildReportFixture, captured } from './report-fixture.ts';
-
-const root = resolve(import.meta.dirname, '..', '..');
-
-interface CliResult {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cli(args: readonly string[]): Promise<CliResult> {
-  return new Promise((done) => {
-    execFile('npx', ['tsx', 'src/cli/main.ts', ...args], { cwd: root }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      done({ code, stdout, stderr });
-    });
-  });
-}
+import { runCliInProcess, runCliProcess } from '../helpers/cli.ts';
+import { buildReportFixture } from './report-fixture.ts';
 
 describe('movienight report (CLI)', () => {
   let dir: string;
@@ -46,11 +28,8 @@ describe('movienight report (CLI)', () => {
   it('prints the same plain data with --json as the function returns; bad flags exit 2 naming the flag', async () => {
     const out = join(dir, 'u.html');
     // One real process end to end; the error cases run the same entry in this process (fast).
-    const json = await cli(['--db', location, 'report', 'unexpected', '--json', '--out', out]);
-    const run = async (...args: string[]) => {
-      const r = await captured(() => runCli(['node', 'movienight', '--db', location, 'report', ...args]));
-      return { code: r.result, stdout: r.stdout, stderr: r.stderr };
-    };
+    const json = await runCliProcess(['--db', location, 'report', 'unexpected', '--json', '--out', out]);
+    const run = (...args: string[]) => runCliInProcess(['--db', location, 'report', ...args]);
     const svgDir = join(dir, 'charts');
     const svgs = await run('tuning', '--svg', svgDir);
     expect(svgs.code, svgs.stderr).toBe(0);

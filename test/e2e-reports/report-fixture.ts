@@ -6,6 +6,7 @@ import { createModel } from '../../src/models/model-registry.ts';
 import { rateMovie } from '../../src/monitoring/rate-movie.ts';
 import { registerVersion, trainingDataInfo } from '../../src/registry/model-versions.ts';
 import { SqlTuningStorage } from '../../src/tuning/sql-tuning-storage.ts';
+import { captureOutput } from '../helpers/cli.ts';
 
 const day = 86_400_000;
 const genres = ['Drama', 'Comedy', 'Horror', 'Action', 'Romance'];
@@ -140,32 +141,7 @@ export async function buildReportFixture(db: Database, now: number): Promise<voi
   }
 }
 
-/** Runs `fn` with stdout and stderr captured (a CLI run inside a test); returns its result. */
+/** Runs `fn` with its output swallowed. */
 export async function quietly<T>(fn: () => Promise<T>): Promise<T> {
-  return (await captured(fn)).result;
-}
-
-/** Runs `fn` capturing what it writes to stdout and stderr. */
-export async function captured<T>(
-  fn: () => Promise<T>,
-): Promise<{ result: T; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    const result = await fn();
-    return { result, stdout, stderr };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
+  return (await captureOutput(fn)).result;
 }

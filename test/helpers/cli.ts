@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { vi } from 'vitest';
 import { runCli } from '../../src/cli/program.ts';
+
+const root = resolve(import.meta.dirname, '..', '..');
 
 /** What one CLI run printed and how it exited. */
 export interface CliRun {
@@ -9,11 +12,10 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/**
- * Runs `movienight <args>` in this process (fast: no start-up, the test's module cache) and
- * captures what it writes to stdout and stderr.
- */
-export async function runCliInProcess(args: readonly string[]): Promise<CliRun> {
+/** Runs `fn` capturing what it writes to stdout and stderr (nothing reaches the terminal). */
+export async function captureOutput<T>(
+  fn: () => Promise<T>,
+): Promise<{ result: T; stdout: string; stderr: string }> {
   let stdout = '';
   let stderr = '';
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
@@ -25,12 +27,21 @@ export async function runCliInProcess(args: readonly string[]): Promise<CliRun> 
     return true;
   });
   try {
-    const code = await runCli(['node', 'movienight', ...args]);
-    return { code, stdout, stderr };
+    const result = await fn();
+    return { result, stdout, stderr };
   } finally {
     out.mockRestore();
     err.mockRestore();
   }
+}
+
+/**
+ * Runs `movienight <args>` in this process (fast: no start-up, the test's module cache) and
+ * captures what it writes to stdout and stderr.
+ */
+export async function runCliInProcess(args: readonly string[]): Promise<CliRun> {
+  const { result, stdout, stderr } = await captureOutput(() => runCli(['node', 'movienight', ...args]));
+  return { code: result, stdout, stderr };
 }
 
 /**
@@ -44,6 +55,7 @@ export function runCliProcess(
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+      cwd: root,
       env: { ...process.env, MOVIENIGHT_CONFIG: '/nonexistent/movienight.config.json', ...env },
     });
     let stdout = '';

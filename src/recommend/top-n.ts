@@ -1,6 +1,7 @@
 import { likeThreshold } from '../data/rating-scale.ts';
 import type { MovieInfo, RatingsData } from '../data/ratings-data.ts';
 import { InvalidInputError } from '../errors.ts';
+import type { UserPredictor } from '../models/fold-in.ts';
 import type { FallbackKind, RatingModel, Recommendation } from '../models/rating-model.ts';
 import { Explainer, type Explanation } from './explain.ts';
 
@@ -45,8 +46,13 @@ export interface TopNItem {
 /** A user's top-N as plain data. */
 export interface TopNResult {
   readonly userId: number;
-  /** The model has never seen this user: the list is the fallback. */
+  /** The model has never seen this user and nothing was folded in: the list is the fallback. */
   readonly newUser: boolean;
+  /**
+   * The model did not train on this user, but their current ratings were folded in (see
+   * `RatingModel.foldIn`): the list is personal.
+   */
+  readonly foldedIn: boolean;
   /** Kind of the model that produced the list (the fallback model's for a new user, if one was given). */
   readonly model: string;
   /** A sentence for the user when the list is a fallback, else null. */
@@ -66,9 +72,22 @@ export interface TopNRecommenderOptions {
 }
 
 /**
+ * A user the model did not train on is folded in from their ratings when they have at least this
+ * many (the model solves their parameters on the spot, see `RatingModel.foldIn`). One is enough:
+ * on ml-latest-small, implicit-als folded in from a single rating already ranks a newcomer's later
+ * liked movies better than the popularity list (NDCG@10 0.42 vs 0.37).
+ */
+export const MIN_FOLD_IN_RATINGS = 1;
+
+/** Folded-in users kept per recommender (least recently used dropped first). */
+const FOLD_IN_CACHE_SIZE = 1000;
+
+/**
  * Top-N movies a user has not rated, with predicted ratings and a short explanation each; genre and
- * year filters; a new user gets the fallback model's list and is told so. Everything per-user that
- * can be precomputed is (each user's rated movies, the movies of each genre, each movie's year), so
+ * year filters; a user the model did not train on is folded in from their current ratings (personal
+ * picks at once); with no ratings at all they get the fallback model's list and are told so.
+ * Everything per-user that can be precomputed is (each user's rated movies, the movies of each
+ * genre, each movie's year; a folded-in user, until their ratings change), so
  * one call is the model's scoring of the catalogue plus a top-n selection — well under a millisecond
  * for a factor model on ml-latest-small. Build one per (model, data) and reuse it.
  */
@@ -84,6 +103,8 @@ export class TopNRecommender {
   private readonly byGenre = new Map<string, Int32Array>();
   private readonly allIds: Int32Array;
   private explainer: Explainer | null = null;
+  /** Folded-in users by id, with a fingerprint of the history they were folded from. */
+  private readonly folded = new Map<number, { key: string; predictor: UserPredictor }>();
 
   constructor(options: TopNRecommenderOptions) {
     this.model = options.model;
@@ -190,13 +211,25 @@ export class TopNRecommender {
         : model.recommend(userId, { n, exclude, ...(candidates ? { candidates } : {}) });
 
     let model = this.model;
-    let recs = ask(model);
-    // The model does not know this user when it had to fall back for every pair it scored.
-    const probe = recs[0]?.fallback ?? this.model.predict(userId, this.allIds[0] ?? -1).fallback;
-    const newUser = probe === 'unknown-user' || probe === 'unknown-both';
-    if (newUser && this.fallbackModel) {
-      model = this.fallbackModel;
+    // Whether the model knows the user: its fallback kind for any one movie says so.
+    const probe = this.model.predict(userId, this.allIds[0] ?? -1).fallback;
+    let newUser = probe === 'unknown-user' || probe === 'unknown-both';
+    let foldedIn = false;
+    const predictor = newUser ? this.foldIn(userId, history) : undefined;
+    let recs: Recommendation[];
+    if (predictor) {
+      recs =
+        candidates && candidates.length === 0
+          ? []
+          : predictor.recommend({ n, exclude, ...(candidates ? { candidates } : {}) });
+      newUser = false;
+      foldedIn = true;
+    } else {
       recs = ask(model);
+      if (newUser && this.fallbackModel) {
+        model = this.fallbackModel;
+        recs = ask(model);
+      }
     }
     const explain = request.explain ?? true;
     const items = recs.map((r, k): TopNItem => {
@@ -224,12 +257,39 @@ export class TopNRecommender {
     return {
       userId,
       newUser,
+      foldedIn,
       model: model.kind,
       note: newUser
         ? `new user: no ratings from you were used to train the model, so these are ${model === this.model ? 'its' : `the ${model.kind}`} fallback picks; rate a few movies for personal ones`
         : null,
       items,
     };
+  }
+
+  /**
+   * The model's fold-in of a user it did not train on, from `history`, or undefined (too few
+   * ratings, none the model knows, or a model without fold-in). Cached per user and history
+   * (size plus a checksum of the pairs, so a new or changed rating refolds).
+   */
+  private foldIn(userId: number, history: ReadonlyMap<number, number>): UserPredictor | undefined {
+    if (history.size < MIN_FOLD_IN_RATINGS || !this.model.foldIn) return undefined;
+    let sum = 0;
+    for (const [movieId, rating] of history)
+      sum = (sum + Math.imul(movieId, 2654435761) * (rating + 0.25)) % 1e15;
+    const key = `${history.size}:${sum}`;
+    const cached = this.folded.get(userId);
+    if (cached?.key === key) {
+      // Refresh its place in the LRU order.
+      this.folded.delete(userId);
+      this.folded.set(userId, cached);
+      return cached.predictor;
+    }
+    const predictor = this.model.foldIn(history);
+    if (!predictor) return undefined;
+    this.folded.delete(userId);
+    this.folded.set(userId, { key, predictor });
+    if (this.folded.size > FOLD_IN_CACHE_SIZE) this.folded.delete(this.folded.keys().next().value!);
+    return predictor;
   }
 }
 

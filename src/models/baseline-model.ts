@@ -60,6 +60,24 @@ export function fitAlsBiases(
 }
 
 /**
+ * User offsets from the global mean with no movie term: b_u = Σ_{i∈I(u)} (r − μ) / (λ_u + |I(u)|),
+ * the mean shrunk towards 0 (the user step of ALS with every b_i = 0). The user part of
+ * `popularity` and of `implicit-als`.
+ */
+export function shrunkUserOffsets(data: DenseRatings, regU: number): Float64Array<ArrayBuffer> {
+  const { users, ratings, size, nUsers, globalMean: mu } = data;
+  const sumU = new Float64Array(nUsers);
+  const countU = new Float64Array(nUsers);
+  for (let k = 0; k < size; k++) {
+    sumU[users[k]!]! += ratings[k]! - mu;
+    countU[users[k]!]!++;
+  }
+  const bu = new Float64Array(nUsers);
+  for (let u = 0; u < nUsers; u++) bu[u] = sumU[u]! / (regU + countU[u]!);
+  return bu;
+}
+
+/**
  * `baseline` — global mean plus user and movie biases (Koren 2010; Surprise's BaselineOnly).
  *
  * Prediction: r̂(u,i) = μ + b_u + b_i (a bias the model never learned counts as 0).

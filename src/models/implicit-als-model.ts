@@ -1,4 +1,5 @@
 import { Rng } from '../random/rng.ts';
+import { shrunkUserOffsets } from './baseline-model.ts';
 import { type FoldedUser, solveSpd } from './fold-in.ts';
 import type { JsonValue, SectionArray } from './model-format.ts';
 import type { FitOptions, ModelParams } from './rating-model.ts';
@@ -75,7 +76,7 @@ export class ImplicitAlsModel extends RatingModelBase {
 
   protected fitDense(data: DenseRatings, options: FitOptions): void {
     const f = this.f;
-    const { users, movies, ratings, size, nUsers, nMovies, globalMean: mu } = data;
+    const { users, movies, ratings, size, nUsers, nMovies } = data;
     const alpha = this.params.alpha as number;
     const byRating = this.params.confidence === 'rating';
     const confidence = new Float32Array(size);
@@ -83,15 +84,7 @@ export class ImplicitAlsModel extends RatingModelBase {
     const byUser = csr(users, movies, confidence, nUsers);
     const byMovie = csr(movies, users, confidence, nMovies);
 
-    const regU = this.params.reg_u as number;
-    const sumU = new Float64Array(nUsers);
-    const countU = new Float64Array(nUsers);
-    for (let k = 0; k < size; k++) {
-      sumU[users[k]!]! += ratings[k]! - mu;
-      countU[users[k]!]!++;
-    }
-    this.bu = new Float64Array(nUsers);
-    for (let u = 0; u < nUsers; u++) this.bu[u] = sumU[u]! / (regU + countU[u]!);
+    this.bu = shrunkUserOffsets(data, this.params.reg_u as number);
 
     this.gram = null;
     const rng = new Rng(options.seed ?? 0);

@@ -1,3 +1,4 @@
+import { shrunkUserOffsets } from './baseline-model.ts';
 import type { FoldedUser } from './fold-in.ts';
 import type { JsonValue, SectionArray } from './model-format.ts';
 import type { FitOptions, ModelParams } from './rating-model.ts';
@@ -39,15 +40,8 @@ export class PopularityModel extends RatingModelBase {
     const regU = this.params.reg_u as number;
     const { users, movies, ratings, size, globalMean: mu } = data;
     const counts = new Int32Array(data.nMovies);
-    const countU = new Float64Array(data.nUsers);
-    const sumU = new Float64Array(data.nUsers);
-    for (let k = 0; k < size; k++) {
-      counts[movies[k]!]!++;
-      countU[users[k]!]!++;
-      sumU[users[k]!]! += ratings[k]! - mu;
-    }
-    const bu = new Float64Array(data.nUsers);
-    for (let u = 0; u < bu.length; u++) bu[u] = sumU[u]! / (regU + countU[u]!);
+    for (let k = 0; k < size; k++) counts[movies[k]!]!++;
+    const bu = shrunkUserOffsets(data, regU);
     // Simple linear regression of the residual on x = log(1 + n_i) over the ratings.
     let sx = 0;
     let sy = 0;

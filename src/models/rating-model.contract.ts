@@ -281,5 +281,35 @@ export function describeRatingModelContract(kind: string, options: ContractOptio
       expect(limited.find((r) => r.movieId === -1)?.fallback).toBe('unknown-movie');
       expect(model.recommend(knownUser, { n: 0 })).toEqual([]);
     });
+
+    it('folds in a user from their ratings: personal, clipped, ordered, same after save → load', () => {
+      // Optional in RatingModel, but every model here has it (RatingModelBase).
+      if (!model.foldIn) throw new Error(`model ${kind} has no foldIn`);
+      const history = new Map<number, number>();
+      for (let k = 0; k < train.size; k++)
+        if (train.users[k] === knownUser) history.set(train.movies[k]!, train.ratings[k]!);
+      const folded = model.foldIn(history);
+      expect(folded).toBeDefined();
+      expect(folded!.usedRatings).toBe(history.size);
+      const recs = folded!.recommend({ n: 10, exclude: new Set(history.keys()) });
+      expect(recs).toHaveLength(10);
+      for (const r of recs) {
+        expect(history.has(r.movieId)).toBe(false);
+        expect(r.fallback).toBe('none');
+        expect(r.predictedRating).toBeGreaterThanOrEqual(train.scale.min);
+        expect(r.predictedRating).toBeLessThanOrEqual(train.scale.max);
+        expect(r.predictedRating).toBeCloseTo(folded!.predict(r.movieId).rating, 5);
+      }
+      for (let k = 1; k < recs.length; k++) {
+        expect(recs[k]!.predictedRating).toBeLessThanOrEqual(recs[k - 1]!.predictedRating);
+      }
+      expect(folded!.predict(-1).fallback).toBe('unknown-movie');
+      const ids = Int32Array.from(history.keys());
+      expect(loadModel(model.save()).foldIn!(history)!.predictMany(ids)).toEqual(folded!.predictMany(ids));
+      expect(model.foldIn(new Map([[-1, 4]]))).toBeUndefined();
+      expect(() => model.foldIn!(new Map([[knownMovie, Number.POSITIVE_INFINITY]]))).toThrow(
+        InvalidInputError,
+      );
+    });
   });
 }

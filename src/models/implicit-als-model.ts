@@ -1,6 +1,7 @@
 import { Rng } from '../random/rng.ts';
 import { shrunkUserOffsets } from './baseline-model.ts';
 import { type FoldedUser, solveSpd } from './fold-in.ts';
+import { groupByKey } from './group-by-key.ts';
 import type { JsonValue, SectionArray } from './model-format.ts';
 import type { FitOptions, ModelParams } from './rating-model.ts';
 import { type DenseRatings, type ParamSpecs, RatingModelBase, requireSection } from './rating-model-base.ts';
@@ -285,16 +286,12 @@ interface Csr {
 }
 
 function csr(rows: Int32Array, cols: Int32Array, values: Float32Array, nRows: number): Csr {
-  const start = new Int32Array(nRows + 1);
-  for (let k = 0; k < rows.length; k++) start[rows[k]! + 1]!++;
-  for (let r = 0; r < nRows; r++) start[r + 1]! += start[r]!;
-  const fill = start.slice(0, nRows);
+  const { start, order } = groupByKey(rows, nRows);
   const col = new Int32Array(rows.length);
   const value = new Float32Array(rows.length);
-  for (let k = 0; k < rows.length; k++) {
-    const p = fill[rows[k]!]!++;
-    col[p] = cols[k]!;
-    value[p] = values[k]!;
+  for (let p = 0; p < order.length; p++) {
+    col[p] = cols[order[p]!]!;
+    value[p] = values[order[p]!]!;
   }
   return { start, col, value };
 }

@@ -1,5 +1,6 @@
 import { fitAlsBiases } from './baseline-model.ts';
 import type { FoldedUser } from './fold-in.ts';
+import { groupByKey } from './group-by-key.ts';
 import type { JsonValue, SectionArray } from './model-format.ts';
 import type { FitOptions, ModelParams } from './rating-model.ts';
 import { type DenseRatings, type ParamSpecs, RatingModelBase, requireSection } from './rating-model-base.ts';
@@ -93,12 +94,7 @@ export class KnnBaselineModel extends RatingModelBase {
       bi,
     });
     // User CSR with movies ascending (rows are visited in data order, then each row is sorted).
-    const start = new Int32Array(nUsers + 1);
-    for (let k = 0; k < size; k++) start[users[k]! + 1]!++;
-    for (let u = 0; u < nUsers; u++) start[u + 1]! += start[u]!;
-    const fill = start.slice(0, nUsers);
-    const order = new Int32Array(size);
-    for (let k = 0; k < size; k++) order[fill[users[k]!]!++] = k;
+    const { start, order } = groupByKey(users, nUsers);
     const userMovie = new Int32Array(size);
     const userResidual = new Float32Array(size);
     for (let u = 0; u < nUsers; u++) {
@@ -132,14 +128,7 @@ export class KnnBaselineModel extends RatingModelBase {
     const minSupport = Math.max(2, this.params.min_support as number);
     const { userStart, userMovie, userResidual } = this;
     // Movie CSR of (user, position in that user's row), built from the user CSR.
-    const movieStart = new Int32Array(nMovies + 1);
-    for (let p = 0; p < userMovie.length; p++) movieStart[userMovie[p]! + 1]!++;
-    for (let i = 0; i < nMovies; i++) movieStart[i + 1]! += movieStart[i]!;
-    const mFill = movieStart.slice(0, nMovies);
-    const moviePos = new Int32Array(userMovie.length);
-    for (let u = 0; u < nUsers; u++) {
-      for (let p = userStart[u]!; p < userStart[u + 1]!; p++) moviePos[mFill[userMovie[p]!]!++] = p;
-    }
+    const { start: movieStart, order: moviePos } = groupByKey(userMovie, nMovies);
     const userOfPos = new Int32Array(userMovie.length);
     for (let u = 0; u < nUsers; u++) userOfPos.fill(u, userStart[u]!, userStart[u + 1]!);
     const prods = new Float64Array(nMovies);

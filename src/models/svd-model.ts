@@ -2,6 +2,7 @@ import { isMainThread } from 'node:worker_threads';
 import { ArtifactError } from '../errors.ts';
 import { Rng } from '../random/rng.ts';
 import { type FoldedUser, solveSpd } from './fold-in.ts';
+import { groupByKey } from './group-by-key.ts';
 import { EpochPair, KernelArena, type MfKernelExports, type Placed, type SvdEpochArgs } from './mf-kernel.ts';
 import type { JsonValue, SectionArray } from './model-format.ts';
 import type { FitOptions, ModelParams } from './rating-model.ts';
@@ -73,12 +74,7 @@ export interface UserGrouping {
  * and SVD++ needs the grouping to update implicit factors once per user.
  */
 export function groupByUser(data: DenseRatings, rng: Rng): UserGrouping {
-  const rowStart = new Int32Array(data.nUsers + 1);
-  for (let k = 0; k < data.size; k++) rowStart[data.users[k]! + 1]!++;
-  for (let u = 0; u < data.nUsers; u++) rowStart[u + 1]! += rowStart[u]!;
-  const fill = rowStart.slice(0, data.nUsers);
-  const rows = new Int32Array(data.size);
-  for (let k = 0; k < data.size; k++) rows[fill[data.users[k]!]!++] = k;
+  const { start: rowStart, order: rows } = groupByKey(data.users, data.nUsers);
   // Loaders return rows sorted by (user, movie); visiting a user's movies by id would walk them
   // roughly by release date, so shuffle within each user too, as Surprise's shuffled folds do.
   for (let u = 0; u < data.nUsers; u++) {

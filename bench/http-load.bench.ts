@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,13 +24,29 @@ import type { Benchmark } from './run.ts';
  */
 const clients = 50;
 const accountsPerClient = 2;
-// HTTP_LOAD_SECONDS shortens the run for profiling; the figures to quote come from the default.
+// HTTP_LOAD_SECONDS (and HTTP_LOAD_RECOMMEND_SECONDS) shorten the run for profiling; the figures to quote come from the default.
 const ratingSeconds = Number(process.env.HTTP_LOAD_SECONDS ?? 30);
-const recommendSeconds = ratingSeconds / 2;
+const recommendSeconds = Number(process.env.HTTP_LOAD_RECOMMEND_SECONDS ?? ratingSeconds / 2);
 const world = { users: 600, movies: 1500, ratings: 60_000, seed: 11, scale: 'half' as const };
 
 type ServerIn = { type: 'stop' } | { type: 'busy' };
-type ServerOut = { type: 'listening'; url: string } | { type: 'stopped' } | { type: 'busy'; share: number };
+type ServerOut =
+  | { type: 'listening'; url: string }
+  | { type: 'stopped' }
+  | { type: 'busy'; share: number; cpuSeconds: number };
+
+/**
+ * CPU seconds this thread has run (Linux: /proc/thread-self), or NaN elsewhere. Unlike busy
+ * shares, it does not count time the thread waited for a core that other processes held.
+ */
+function threadCpuSeconds(): number {
+  try {
+    const fields = readFileSync('/proc/thread-self/stat', 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
 
 /**
  * HTTP_LOAD_CPU_PROFILE=file.cpuprofile: the server thread profiles itself (node --cpu-prof does
@@ -67,12 +83,19 @@ async function serveInWorker(): Promise<void> {
   await app.context.explanations.warm(); // as `serve` does before listening
   const server = await startServer({ app, port: 0 });
   let since = performance.eventLoopUtilization();
+  let cpuSince = threadCpuSeconds();
   port.onMessage(async (message) => {
     if (message.type === 'busy') {
       // How busy the server's event loop was since the last ask: near 1 means the server is the bottleneck.
       const now = performance.eventLoopUtilization();
-      port.post({ type: 'busy', share: performance.eventLoopUtilization(now, since).utilization });
+      const cpu = threadCpuSeconds();
+      port.post({
+        type: 'busy',
+        share: performance.eventLoopUtilization(now, since).utilization,
+        cpuSeconds: cpu - cpuSince,
+      });
       since = now;
+      cpuSince = cpu;
       return;
     }
     await server.close();
@@ -172,12 +195,12 @@ async function run(): Promise<void> {
   console.log(`server in a worker thread at ${url}; ${clients} clients, keep-alive connections`);
   /** Event-loop busy shares of the server thread and of this (client) thread since the last call. */
   let clientSince = performance.eventLoopUtilization();
-  const busy = async (): Promise<string> => {
-    const server = await new Promise<number>((resolve) => {
+  const busy = async (requests = 0): Promise<string> => {
+    const server = await new Promise<{ share: number; cpuSeconds: number }>((resolve) => {
       const off = worker.onMessage((m) => {
         if (m.type === 'busy') {
           off();
-          resolve(m.share);
+          resolve(m);
         }
       });
       worker.post({ type: 'busy' });
@@ -185,7 +208,8 @@ async function run(): Promise<void> {
     const now = performance.eventLoopUtilization();
     const client = performance.eventLoopUtilization(now, clientSince).utilization;
     clientSince = now;
-    return `server thread busy ${fmt(100 * server, 0)}%, client thread busy ${fmt(100 * client, 0)}%`;
+    // CPU per request is the figure that other load on the machine disturbs least.
+    return `server thread busy ${fmt(100 * server.share, 0)}% (${fmt((1000 * server.cpuSeconds) / Math.max(1, requests), 3)} ms CPU per request), client thread busy ${fmt(100 * client, 0)}%`;
   };
 
   try {
@@ -237,7 +261,8 @@ async function run(): Promise<void> {
       }),
     );
     const ratingElapsed = (performance.now() - ratingStart) / 1000;
-    const ratingBusy = await busy();
+    const ratingBusy = await busy(ratingLatency.length);
+    const walMiB = existsSync(`${location}-wal`) ? statSync(`${location}-wal`).size / 2 ** 20 : 0;
 
     // Phase 2: recommendations (each one is recorded in served_recommendations).
     const recLatency: number[] = [];
@@ -255,7 +280,7 @@ async function run(): Promise<void> {
       }),
     );
     const recElapsed = (performance.now() - recStart) / 1000;
-    const recBusy = await busy();
+    const recBusy = await busy(recLatency.length);
 
     // Exactly once: every accepted pair is one row holding the posted value, and there is no other.
     const firstUser = Math.min(...accounts.flat().map((a) => a.userId));
@@ -276,6 +301,7 @@ async function run(): Promise<void> {
     console.log(
       `recommendations: ${recLatency.length - recErrors} answered, ${recErrors} errors in ${fmt(recElapsed, 1)} s = ${fmt((recLatency.length - recErrors) / recElapsed, 0)}/s; p50 ${fmt(percentile(recLatency, 50), 2)} ms, p99 ${fmt(percentile(recLatency, 99), 2)} ms (target ≥ 2,000/s, p99 < 50 ms); ${recBusy}`,
     );
+    console.log(`write-ahead log after the rating phase: ${fmt(walMiB, 1)} MiB`);
     console.log(
       `exactly once: ${rows.length} rows for ${accepted.length} accepted posts; ${missing} accepted posts missing or different; tracker rows ${quality?.n} for ${quality?.pairs} distinct pairs — ${rows.length === accepted.length && missing === 0 && Number(quality?.n) === accepted.length && Number(quality?.pairs) === accepted.length ? 'OK' : 'MISMATCH'}`,
     );

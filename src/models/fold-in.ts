@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../errors.ts';
+import { backSubstitute, choleskyInPlace, forwardSubstitute } from './cholesky.ts';
 import type { Prediction, Recommendation, RecommendOptions } from './rating-model.ts';
 
 /**
@@ -57,45 +58,15 @@ export function solveSpd(a: Float64Array, b: Float64Array, d: number): void {
   let jitter = 0;
   for (let attempt = 0; attempt < 2; attempt++) {
     if (jitter > 0) for (let r = 0; r < d; r++) a[r * d + r]! += jitter;
-    if (cholesky(a, d)) break;
+    if (choleskyInPlace(a, d)) break;
     jitter = 1e-6 * (1 + maxDiagonal(a, d));
   }
-  // Forward then back substitution with L (lower triangle of a).
-  for (let r = 0; r < d; r++) {
-    let s = b[r]!;
-    for (let c = 0; c < r; c++) s -= a[r * d + c]! * b[c]!;
-    b[r] = s / a[r * d + r]!;
-  }
-  for (let r = d - 1; r >= 0; r--) {
-    let s = b[r]!;
-    for (let c = r + 1; c < d; c++) s -= a[c * d + r]! * b[c]!;
-    b[r] = s / a[r * d + r]!;
-  }
+  forwardSubstitute(a, d, b);
+  backSubstitute(a, d, b);
 }
 
 function maxDiagonal(a: Float64Array, d: number): number {
   let m = 0;
   for (let r = 0; r < d; r++) m = Math.max(m, Math.abs(a[r * d + r]!));
   return m;
-}
-
-/** In-place lower Cholesky factor; false when a pivot is not positive (A restored is not needed). */
-function cholesky(a: Float64Array, d: number): boolean {
-  const copy = a.slice();
-  for (let j = 0; j < d; j++) {
-    let s = a[j * d + j]!;
-    for (let k = 0; k < j; k++) s -= a[j * d + k]! * a[j * d + k]!;
-    if (!(s > 0)) {
-      a.set(copy);
-      return false;
-    }
-    const l = Math.sqrt(s);
-    a[j * d + j] = l;
-    for (let r = j + 1; r < d; r++) {
-      let t = a[r * d + j]!;
-      for (let k = 0; k < j; k++) t -= a[r * d + k]! * a[j * d + k]!;
-      a[r * d + j] = t / l;
-    }
-  }
-  return true;
 }

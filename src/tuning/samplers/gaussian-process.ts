@@ -1,4 +1,5 @@
 import { normalCdf } from '../../experiments/statistics.ts';
+import { backSubstitute, choleskyInPlace, forwardSubstitute } from '../../models/cholesky.ts';
 
 /**
  * A small Gaussian-process regressor for Bayesian optimisation over the unit cube.
@@ -34,43 +35,23 @@ function matern52(a: readonly number[], b: readonly number[], ls: readonly numbe
   return (1 + r + (r * r) / 3) * Math.exp(-r);
 }
 
-/** Lower-triangular Cholesky factor of a symmetric positive-definite n×n matrix, or null. */
+/** The lower Cholesky factor of `m` (left untouched), or null when m is not positive definite. */
 function cholesky(m: Float64Array, n: number): Float64Array | null {
-  const l = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = m[i * n + j]!;
-      for (let k = 0; k < j; k++) s -= l[i * n + k]! * l[j * n + k]!;
-      if (i === j) {
-        if (s <= 0) return null;
-        l[i * n + i] = Math.sqrt(s);
-      } else {
-        l[i * n + j] = s / l[j * n + j]!;
-      }
-    }
-  }
-  return l;
+  const l = m.slice();
+  return choleskyInPlace(l, n) ? l : null;
 }
 
-/** Solves L z = b (forward substitution). */
+/** Solves L z = b (forward substitution) into a new array. */
 function forward(l: Float64Array, n: number, b: ArrayLike<number>): Float64Array {
-  const z = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    let s = b[i]!;
-    for (let k = 0; k < i; k++) s -= l[i * n + k]! * z[k]!;
-    z[i] = s / l[i * n + i]!;
-  }
+  const z = Float64Array.from(b);
+  forwardSubstitute(l, n, z);
   return z;
 }
 
-/** Solves Lᵀ x = z (back substitution). */
+/** Solves Lᵀ x = z (back substitution) into a new array. */
 function backward(l: Float64Array, n: number, z: ArrayLike<number>): Float64Array {
-  const x = new Float64Array(n);
-  for (let i = n - 1; i >= 0; i--) {
-    let s = z[i]!;
-    for (let k = i + 1; k < n; k++) s -= l[k * n + i]! * x[k]!;
-    x[i] = s / l[i * n + i]!;
-  }
+  const x = Float64Array.from(z);
+  backSubstitute(l, n, x);
   return x;
 }
 

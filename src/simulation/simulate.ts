@@ -27,8 +27,12 @@ export interface SimulationOptions {
   readonly movies: number;
   /** Standard deviation of the noise on every rating (the world's `noise`). */
   readonly ratingNoise: number;
-  /** Ratings that exist before day 0, spread over the `historyDays` before it. */
-  readonly historyRatings: number;
+  /**
+   * Ratings that exist before day 0, spread over the `historyDays` before it; null: as many as the
+   * visitors rate of movies they find themselves in that many simulated days (see
+   * `liveDiscoveryPace`), so that the first model learns from what a retrain will see.
+   */
+  readonly historyRatings: number | null;
   readonly historyDays: number;
   /** Share of users who come by on a given day. */
   readonly activeShare: number;
@@ -59,19 +63,21 @@ export interface SimulationOptions {
  *   by day 26 and the remaining recommendations got steadily harder to call: a model that was
  *   never retrained lost 1.5–2 points a day with unchanged tastes, so "back to the pre-drift
  *   level" depended on when the run stopped.
- * - A history that is the same users' own discoveries at the simulation's pace: about 2800
- *   ratings a day of popular movies (`otherMovies` × the rating probability × visitors), 7 days of
- *   it. The first model then learns from data of the kind and amount a retrain later sees, minus
- *   the feedback on recommendations that MovieNight itself collects; with more history than that
- *   the first model is better informed than any retrain can be (a week of live data) and the
- *   recovery falls short for a reason unrelated to the loop.
- * - 30 days with the drift on day 12: the window (7 days) has to turn over before the champion's
- *   accuracy is significantly below 50 %, which takes 6 to 9 days depending on the seed, and the
- *   last 5 days should all come after the activation.
+ * - A history that is the same users' own discoveries at the simulation's pace: what visitors rate
+ *   of the popular movies they find themselves (`otherMovies` × the rating probability × visitors,
+ *   about 3100 a day), 7 days of it (`historyRatings: null` derives it, so it follows `--users` and
+ *   the rest). The first model learns from that kind of data; no more of it than a retrain sees.
+ * - A 10-day window, whose accuracy is significantly below 50 % only once 8–9 of its days come
+ *   after the drift: the retrain then has more days of new tastes (and the feedback on
+ *   recommendations) than the first model had of history. With a 7-day window the trigger came
+ *   5–6 days after the drift, the retrain learned from less than the first model, and the end level
+ *   ranged from 5.8 points below to 2.5 above the pre-drift level with the seed (seeds 1–10).
+ * - 30 days with the drift on day 12: the trigger comes on day 20 or 21, the A/B test decides the
+ *   next day, and the last 5 days (the end level) all come after the activation.
  *
  * The loop's rule is the seed's (retrain when the champion's accuracy is below 50 % with 95 %
  * confidence, 5 samples per movie, 5 % activation threshold); simulated time asks for shorter spans
- * elsewhere: a 7-day window, and retrains on the window only (after a change of taste old ratings
+ * elsewhere: the 10-day window, retrains on the window only (after a change of taste old ratings
  * mislead), a 2-day cooldown. "Liked" is 4 stars or more (the seed's line on whole stars; with 3.5
  * the well-known part of a rating, user and movie biases, keeps a stale model above 50 % however
  * tastes turn).
@@ -84,7 +90,7 @@ export const defaultSimulationOptions: Omit<SimulationOptions, 'onDay'> = Object
   users: 1000,
   movies: 1500,
   ratingNoise: 0.3,
-  historyRatings: 20000,
+  historyRatings: null,
   historyDays: 7,
   activeShare: 0.3,
   recommendations: 10,
@@ -92,7 +98,7 @@ export const defaultSimulationOptions: Omit<SimulationOptions, 'onDay'> = Object
   model: 'svd',
   modelParams: Object.freeze({ n_factors: 8, n_epochs: 100, lr_all: 0.03, reg_all: 0.1 }),
   config: Object.freeze({
-    trainingWindowDays: 7,
+    trainingWindowDays: 10,
     retrainData: 'window',
     retrainCooldownHours: 48,
     likeThreshold: 4,
@@ -157,6 +163,7 @@ function check(options: SimulationOptions): void {
   whole('movies', 2);
   whole('recommendations', 1);
   whole('seed', 0);
+  if (options.historyRatings !== null) whole('historyRatings', 0);
   if (!Number.isInteger(options.driftDay) || options.driftDay < 1 || options.driftDay >= options.days) {
     throw new InvalidInputError(
       `driftDay must be a whole number from 1 to days − 1 (${options.days - 1}), got ${options.driftDay}`,
@@ -175,6 +182,22 @@ function rateProbability(trueRating: number): number {
   // Mildly more likely for movies they like (people finish and rate those), never certain either
   // way: a strong pull would hide a stale model's misses behind the ratings nobody gives.
   return 0.35 + 0.25 / (1 + Math.exp(-2 * (trueRating - 3)));
+}
+
+/**
+ * Ratings a day that visitors give to movies they find themselves (the `otherMovies` channel):
+ * visitors × draws per visit × the mean rating probability of a popularity-drawn movie for a
+ * random user, estimated on 4000 seeded draws from the world.
+ */
+export function liveDiscoveryPace(tastes: DriftingTastes, options: SimulationOptions): number {
+  const rng = new Rng(deriveSeed(options.seed, 'discovery-pace'));
+  const draws = 4000;
+  let p = 0;
+  for (let i = 0; i < draws; i++) {
+    const u = 1 + Math.floor(rng.next() * options.users);
+    p += rateProbability(tastes.trueRating(u, tastes.world.sampleMovie(rng)));
+  }
+  return options.users * options.activeShare * options.otherMovies * (p / draws);
 }
 
 function mean(days: readonly SimulationDay[]): number | null {
@@ -229,8 +252,10 @@ async function run(
     startTime: day0 - options.historyDays * dayMs,
     endTime: day0,
   };
-  await generateIntoDatabase(db, { ...worldOptions, ratings: options.historyRatings });
   const tastes = new DriftingTastes(createSyntheticWorld(worldOptions));
+  const historyRatings =
+    options.historyRatings ?? Math.round(options.historyDays * liveDiscoveryPace(tastes, options));
+  await generateIntoDatabase(db, { ...worldOptions, ratings: historyRatings });
   const retrainOptions = {
     model: options.model,
     params: options.modelParams,
@@ -348,7 +373,7 @@ async function run(
     options.onDay?.(day);
   }
   return {
-    options: stripCallback(options),
+    options: { ...stripCallback(options), historyRatings },
     config,
     days,
     summary: await summarise(db, options, days),

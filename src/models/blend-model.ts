@@ -180,11 +180,6 @@ export class BlendModel extends RatingModelBase {
     return est;
   }
 
-  private requireFitted(): void {
-    if (!this.fitted)
-      throw new InvalidInputError(`model ${this.kind} is not fitted yet: fit or load it first`);
-  }
-
   /** Blended, unclipped values for pairs of raw ids (members predict in batches: their fast path). */
   private blendMany(userIds: Int32Array, movieIds: Int32Array): Float64Array {
     const out = new Float64Array(userIds.length).fill(this.intercept);
@@ -200,7 +195,7 @@ export class BlendModel extends RatingModelBase {
   }
 
   override predict(userId: number, movieId: number): Prediction {
-    this.requireFitted();
+    this.assertFitted();
     const value = this.blendMany(Int32Array.of(userId), Int32Array.of(movieId))[0]!;
     return {
       rating: clampToScale(this.scale, value),
@@ -209,12 +204,8 @@ export class BlendModel extends RatingModelBase {
   }
 
   override predictMany(userIds: Int32Array, movieIds: Int32Array): Float32Array {
-    this.requireFitted();
-    if (userIds.length !== movieIds.length) {
-      throw new InvalidInputError(
-        `predictMany needs as many user ids as movie ids (got ${userIds.length} and ${movieIds.length})`,
-      );
-    }
+    this.assertFitted();
+    this.assertPairs(userIds, movieIds);
     const values = this.blendMany(userIds, movieIds);
     const out = new Float32Array(values.length);
     for (let k = 0; k < out.length; k++) out[k] = clampToScale(this.scale, values[k]!);
@@ -222,9 +213,9 @@ export class BlendModel extends RatingModelBase {
   }
 
   override recommend(userId: number, options: RecommendOptions): Recommendation[] {
-    this.requireFitted();
+    this.assertFitted();
     const n = options.n;
-    if (!Number.isInteger(n) || n < 0) throw new InvalidInputError(`n must be a whole number ≥ 0 (got ${n})`);
+    this.assertTopN(n);
     const candidates = Int32Array.from(options.candidates ?? this.movieIds).filter(
       (m) => !options.exclude?.has(m),
     );
@@ -241,7 +232,7 @@ export class BlendModel extends RatingModelBase {
   }
 
   override foldIn(history: ReadonlyMap<number, number>): UserPredictor | undefined {
-    this.requireFitted();
+    this.assertFitted();
     historyArrays(this.kind, history);
     const folded = this.members.map((m) => m.foldIn?.(history));
     if (folded.every((f) => f === undefined)) return undefined;
@@ -267,8 +258,7 @@ export class BlendModel extends RatingModelBase {
       predictMany: (movieIds) => Float32Array.from(blend(movieIds), (v) => clampToScale(this.scale, v)),
       recommend: (options) => {
         const n = options.n;
-        if (!Number.isInteger(n) || n < 0)
-          throw new InvalidInputError(`n must be a whole number ≥ 0 (got ${n})`);
+        this.assertTopN(n);
         const candidates = Int32Array.from(options.candidates ?? this.movieIds).filter(
           (m) => !options.exclude?.has(m),
         );

@@ -200,7 +200,7 @@ export class GenrePopularityModel extends RatingModelBase {
   }
 
   override foldIn(history: ReadonlyMap<number, number>): UserPredictor | undefined {
-    this.requireFitted();
+    this.assertFitted();
     const { movieIds, ratings } = historyArrays(this.kind, history);
     const p = this.params;
     const known: { i: number; r: number }[] = [];
@@ -252,7 +252,7 @@ export class GenrePopularityModel extends RatingModelBase {
     score: (movieId: number) => { value: number; i: number },
   ): { movieId: number; value: number; i: number }[] {
     const n = options.n;
-    if (!Number.isInteger(n) || n < 0) throw new InvalidInputError(`n must be a whole number ≥ 0 (got ${n})`);
+    this.assertTopN(n);
     const candidates =
       options.candidates ?? [...new Set([...this.movieIds, ...this.catalogueIds])].sort((a, b) => a - b);
     const scored: { movieId: number; value: number; i: number }[] = [];
@@ -264,25 +264,16 @@ export class GenrePopularityModel extends RatingModelBase {
     return scored.slice(0, n);
   }
 
-  private requireFitted(): void {
-    if (!this.fitted)
-      throw new InvalidInputError(`model ${this.kind} is not fitted yet: fit or load it first`);
-  }
-
   override predict(userId: number, movieId: number): Prediction {
-    this.requireFitted();
+    this.assertFitted();
     const u = this.userIndexOf(userId);
     const { value, i } = this.estimateRaw(u, movieId);
     return { rating: clampToScale(this.scale, value), fallback: fallbackKind(u, i) };
   }
 
   override predictMany(userIds: Int32Array, movieIds: Int32Array): Float32Array {
-    this.requireFitted();
-    if (userIds.length !== movieIds.length) {
-      throw new InvalidInputError(
-        `predictMany needs as many user ids as movie ids (got ${userIds.length} and ${movieIds.length})`,
-      );
-    }
+    this.assertFitted();
+    this.assertPairs(userIds, movieIds);
     const out = new Float32Array(userIds.length);
     for (let k = 0; k < out.length; k++) {
       out[k] = clampToScale(this.scale, this.estimateRaw(this.userIndexOf(userIds[k]!), movieIds[k]!).value);
@@ -295,7 +286,7 @@ export class GenrePopularityModel extends RatingModelBase {
    * movie nobody rated yet (new movies get a chance through their genres).
    */
   override recommend(userId: number, options: RecommendOptions): Recommendation[] {
-    this.requireFitted();
+    this.assertFitted();
     const u = this.userIndexOf(userId);
     return this.rank(options, (movieId) => this.estimateRaw(u, movieId)).map((s) => ({
       movieId: s.movieId,

@@ -271,9 +271,24 @@ export abstract class RatingModelBase implements RatingModel {
     return this.movieIndex.get(movieId);
   }
 
-  private assertFitted(): void {
+  /** Throws unless the model was fitted or loaded (also for models that override predict/recommend). */
+  protected assertFitted(): void {
     if (!this.ready)
       throw new InvalidInputError(`model ${this.kind} is not fitted yet: fit or load it first`);
+  }
+
+  /** `predictMany`'s rule: user and movie ids pair up one to one. */
+  protected assertPairs(userIds: Int32Array, movieIds: Int32Array): void {
+    if (userIds.length !== movieIds.length) {
+      throw new InvalidInputError(
+        `predictMany needs as many user ids as movie ids (got ${userIds.length} and ${movieIds.length})`,
+      );
+    }
+  }
+
+  /** `recommend`'s rule on n. */
+  protected assertTopN(n: number): void {
+    if (!Number.isInteger(n) || n < 0) throw new InvalidInputError(`n must be a whole number ≥ 0 (got ${n})`);
   }
 
   private clip(value: number): number {
@@ -292,11 +307,7 @@ export abstract class RatingModelBase implements RatingModel {
 
   predictMany(userIds: Int32Array, movieIds: Int32Array): Float32Array {
     this.assertFitted();
-    if (userIds.length !== movieIds.length) {
-      throw new InvalidInputError(
-        `predictMany needs as many user ids as movie ids (got ${userIds.length} and ${movieIds.length})`,
-      );
-    }
+    this.assertPairs(userIds, movieIds);
     const out = new Float32Array(userIds.length);
     for (let k = 0; k < out.length; k++) {
       out[k] = this.clip(this.estimate(this.userIndexOf(userIds[k]!), this.movieIndexOf(movieIds[k]!)));
@@ -320,7 +331,7 @@ export abstract class RatingModelBase implements RatingModel {
   recommend(userId: number, options: RecommendOptions): Recommendation[] {
     this.assertFitted();
     const n = options.n;
-    if (!Number.isInteger(n) || n < 0) throw new InvalidInputError(`n must be a whole number ≥ 0 (got ${n})`);
+    this.assertTopN(n);
     const u = this.userIndexOf(userId);
     const exclude = options.exclude;
     const { rawIds, dense } = this.candidateIndices(options.candidates);
@@ -399,8 +410,7 @@ export abstract class RatingModelBase implements RatingModel {
       },
       recommend: (options: RecommendOptions): Recommendation[] => {
         const top = options.n;
-        if (!Number.isInteger(top) || top < 0)
-          throw new InvalidInputError(`n must be a whole number ≥ 0 (got ${top})`);
+        this.assertTopN(top);
         const { rawIds, dense: movies } = this.candidateIndices(options.candidates);
         const scores = new Float64Array(movies.length);
         score(movies, scores);

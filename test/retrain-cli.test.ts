@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateIntoDatabase } from '../src/data/generate.ts';
 import { runCliProcess } from './helpers/cli.ts';
 import { sqliteKind, type TestDatabase } from './helpers/databases.ts';
+import { insertServed } from './helpers/served-recommendations.ts';
 
 // End to end through the CLI on SQLite only: the same code paths run on both databases in the
 // in-process suites (rate-movie, retrain-orchestrator, the concurrent check).
@@ -29,11 +30,15 @@ describe('CLI rate and retrain', () => {
     const movie = await t.db.get<{ id: number }>(
       'SELECT id FROM movies WHERE id NOT IN (SELECT movie_id FROM ratings WHERE user_id = 1) ORDER BY id LIMIT 1',
     );
-    await t.db.run(
-      `INSERT INTO served_recommendations (user_id, movie_id, model_version, predicted_rating, rank, served_at)
-       VALUES (1, ?, ?, 4.0, 1, ?)`,
-      [movie!.id, r.newVersion, Date.now() - 3_600_000],
-    );
+    await insertServed(t.db, [
+      {
+        userId: 1,
+        movieId: movie!.id,
+        modelVersion: r.newVersion,
+        predictedRating: 4,
+        servedAt: Date.now() - 3_600_000,
+      },
+    ]);
     const rated = await runCliProcess([
       '--db',
       t.location,

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { TestDatabase } from '../../test/helpers/databases.ts';
 import { describeEachDatabase } from '../../test/helpers/databases.ts';
+import { insertServed } from '../../test/helpers/served-recommendations.ts';
 import type { Database } from '../db/database.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { rateMovie } from './rate-movie.ts';
@@ -28,11 +29,17 @@ async function seed(db: Database): Promise<void> {
 }
 
 async function serve(db: Database, user: number, movie: number, predicted: number, at: number, version = 7) {
-  await db.run(
-    `INSERT INTO served_recommendations (user_id, movie_id, model_version, ab_test_id, arm, predicted_rating, rank, served_at)
-     VALUES (?, ?, ?, ?, ?, ?, 1, ?)`,
-    [user, movie, version, 4, 'challenger', predicted, at],
-  );
+  await insertServed(db, [
+    {
+      userId: user,
+      movieId: movie,
+      modelVersion: version,
+      abTestId: 4,
+      arm: 'challenger',
+      predictedRating: predicted,
+      servedAt: at,
+    },
+  ]);
 }
 
 async function qualityRows(db: Database) {

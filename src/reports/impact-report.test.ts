@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeEachDatabase, type TestDatabase } from '../../test/helpers/databases.ts';
+import { insertServed } from '../../test/helpers/served-recommendations.ts';
 import { loadRatingsData } from '../data/load-ratings.ts';
 import { wholeStarScale } from '../data/rating-scale.ts';
 import type { Database } from '../db/database.ts';
@@ -42,10 +43,15 @@ async function seed(db: Database): Promise<{ ratings: number; unexpected: number
       else served.push([u, m, 4, 1, at - day]);
     }
   }
-  await db.insertMany(
-    'served_recommendations',
-    ['user_id', 'movie_id', 'predicted_rating', 'rank', 'served_at'],
-    served,
+  await insertServed(
+    db,
+    served.map(([userId, movieId, predictedRating, rank, servedAt]) => ({
+      userId,
+      movieId,
+      predictedRating,
+      rank,
+      servedAt,
+    })),
   );
   // Through the tracker, whose verdict decides what training calls unexpected.
   for (const [userId, movieId, rating, ratedAt] of ratings) {

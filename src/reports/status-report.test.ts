@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeEachDatabase, type TestDatabase } from '../../test/helpers/databases.ts';
+import { insertServed } from '../../test/helpers/served-recommendations.ts';
 import { loadConfig } from '../config.ts';
 import { wholeStarScale } from '../data/rating-scale.ts';
 import { ratingsDataFrom } from '../data/ratings-data.ts';
@@ -96,10 +97,17 @@ describeEachDatabase('status report', (kind) => {
       [3, 4, 'champion', 1],
       [1, 5, 'challenger', 2],
     ];
-    await db.insertMany(
-      'served_recommendations',
-      ['user_id', 'movie_id', 'model_version', 'ab_test_id', 'arm', 'predicted_rating', 'rank', 'served_at'],
-      served.map(([u, m, arm, v]) => [u, m, v, test.id, arm, 4.5, 1, now - 6 * hour]),
+    await insertServed(
+      db,
+      served.map(([userId, movieId, arm, modelVersion]) => ({
+        userId,
+        movieId,
+        modelVersion,
+        abTestId: test.id,
+        arm,
+        predictedRating: 4.5,
+        servedAt: now - 6 * hour,
+      })),
     );
     const scale = wholeStarScale;
     await rateMovie(db, { userId: 1, movieId: 4, rating: 5, ratedAt: now - 2 * hour }, { now, scale });

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeEachDatabase, type TestDatabase } from '../../test/helpers/databases.ts';
+import { insertServed } from '../../test/helpers/served-recommendations.ts';
 import type { Database } from '../db/database.ts';
 import { rateMovie } from '../monitoring/rate-movie.ts';
 import { unexpectedMoviesReport } from './unexpected-movies-report.ts';
@@ -42,10 +43,15 @@ async function seed(db: Database): Promise<void> {
     [2, 2],
     [2, 3],
   ];
-  await db.insertMany(
-    'served_recommendations',
-    ['user_id', 'movie_id', 'model_version', 'ab_test_id', 'arm', 'predicted_rating', 'rank', 'served_at'],
-    served.map(([u, m], i) => [u, m, null, null, null, 4, i + 1, t0 + day]),
+  await insertServed(
+    db,
+    served.map(([userId, movieId], i) => ({
+      userId,
+      movieId,
+      predictedRating: 4,
+      rank: i + 1,
+      servedAt: t0 + day,
+    })),
   );
   // [user, movie, rating, day]
   const ratings: Array<[number, number, number, number]> = [

@@ -7,6 +7,7 @@ import { rateMovie } from '../../src/monitoring/rate-movie.ts';
 import { registerVersion, trainingDataInfo } from '../../src/registry/model-versions.ts';
 import { SqlTuningStorage } from '../../src/tuning/sql-tuning-storage.ts';
 import { captureOutput } from '../helpers/cli.ts';
+import { insertServed } from '../helpers/served-recommendations.ts';
 
 const day = 86_400_000;
 const genres = ['Drama', 'Comedy', 'Horror', 'Action', 'Romance'];
@@ -50,10 +51,15 @@ export async function buildReportFixture(db: Database, now: number): Promise<voi
       if ((u + m) % 5 !== 0) served.push([u, m, 4, 1, at - day]);
     }
   }
-  await db.insertMany(
-    'served_recommendations',
-    ['user_id', 'movie_id', 'predicted_rating', 'rank', 'served_at'],
-    served,
+  await insertServed(
+    db,
+    served.map(([userId, movieId, predictedRating, rank, servedAt]) => ({
+      userId,
+      movieId,
+      predictedRating,
+      rank,
+      servedAt,
+    })),
   );
   // Through the tracker, so the history has unexpected ratings as training sees them.
   for (const [userId, movieId, rating, ratedAt] of history) {
@@ -85,19 +91,17 @@ export async function buildReportFixture(db: Database, now: number): Promise<voi
   for (let u = 1; u <= 30; u++)
     for (let m = 1; m <= 20; m++) if ((u * 7 + m * 3) % 4 === 0) live.push([u, m]);
   const servedLive = live.filter(([u, m]) => (u + m) % 3 !== 0);
-  await db.insertMany(
-    'served_recommendations',
-    ['user_id', 'movie_id', 'model_version', 'ab_test_id', 'arm', 'predicted_rating', 'rank', 'served_at'],
-    servedLive.map(([u, m], i) => [
-      u,
-      m,
-      u % 2 ? 2 : 1,
-      test.id,
-      u % 2 ? 'challenger' : 'champion',
-      3 + (i % 3),
-      1,
-      now - 10 * day,
-    ]),
+  await insertServed(
+    db,
+    servedLive.map(([u, m], i) => ({
+      userId: u,
+      movieId: m,
+      modelVersion: u % 2 ? 2 : 1,
+      abTestId: test.id,
+      arm: u % 2 ? 'challenger' : 'champion',
+      predictedRating: 3 + (i % 3),
+      servedAt: now - 10 * day,
+    })),
   );
   for (const [i, [u, m]] of live.entries()) {
     const ratedAt = now - 9 * day + (i % 9) * day + u * 1000;

@@ -152,13 +152,18 @@ export async function serveRecommendations(
   const staleness = options.maxStalenessMs ?? defaultMaxStalenessMs;
   const choice = await chooseArm(db, userId, now, staleness);
   const recommender = await recommenderFor(db, choice);
-  const rated = await db.all<{ movie_id: number }>('SELECT movie_id FROM ratings WHERE user_id = ?', [
-    userId,
-  ]);
+  const rated = await db.all<{ movie_id: number; rating: number }>(
+    'SELECT movie_id, rating FROM ratings WHERE user_id = ?',
+    [userId],
+  );
+  // The ratings themselves, not only the ids: a user the model never trained on (signed up after
+  // it) is folded in from them, so their picks react to their ratings at once.
+  const history = new Map<number, number>();
+  for (const r of rated) history.set(Number(r.movie_id), Number(r.rating));
   const top = recommender.recommend({
     userId,
     n,
-    exclude: new Set(rated.map((r) => Number(r.movie_id))),
+    history,
     explain: false,
     ...(input.filters ? { filters: input.filters } : {}),
   });

@@ -133,6 +133,21 @@ async function recommenderFor(db: Queryable, choice: ArmChoice): Promise<TopNRec
 }
 
 /**
+ * Fold-in solves the user's factors from their ratings; its cost grows with their number. A user
+ * with more ratings than this since the model was trained is folded in from the most recent ones
+ * (the next retrain learns from all of them), which keeps a request's cost bounded.
+ */
+export const foldInMaxRatings = 200;
+
+export function mostRecent(
+  rows: ReadonlyArray<{ movie_id: number; rating: number; rated_at: number }>,
+  count: number,
+): Map<number, number> {
+  const sorted = [...rows].sort((a, b) => Number(b.rated_at) - Number(a.rated_at) || a.movie_id - b.movie_id);
+  return new Map(sorted.slice(0, count).map((r) => [Number(r.movie_id), Number(r.rating)]));
+}
+
+/**
  * A user's top-N from their arm's model — the champion, or the challenger when the running A/B
  * test assigns them to it — with the movies they rated excluded and the filters applied. Every
  * item is recorded in served_recommendations (version, test, arm, predicted rating, rank) in one
@@ -152,8 +167,8 @@ export async function serveRecommendations(
   const staleness = options.maxStalenessMs ?? defaultMaxStalenessMs;
   const choice = await chooseArm(db, userId, now, staleness);
   const recommender = await recommenderFor(db, choice);
-  const rated = await db.all<{ movie_id: number; rating: number }>(
-    'SELECT movie_id, rating FROM ratings WHERE user_id = ?',
+  const rated = await db.all<{ movie_id: number; rating: number; rated_at: number }>(
+    'SELECT movie_id, rating, rated_at FROM ratings WHERE user_id = ?',
     [userId],
   );
   // The ratings themselves, not only the ids: a user the model never trained on (signed up after
@@ -164,6 +179,7 @@ export async function serveRecommendations(
     userId,
     n,
     history,
+    ...(rated.length > foldInMaxRatings ? { foldInHistory: mostRecent(rated, foldInMaxRatings) } : {}),
     explain: false,
     ...(input.filters ? { filters: input.filters } : {}),
   });

@@ -29,6 +29,11 @@ export interface TopNRequest {
    * recommender's own.
    */
   readonly history?: ReadonlyMap<number, number>;
+  /**
+   * The ratings to fold a user the model never saw in from, when not all of `history` (a server
+   * passes the most recent ones, so that a long history costs a bounded solve). Default: `history`.
+   */
+  readonly foldInHistory?: ReadonlyMap<number, number>;
 }
 
 export interface TopNItem {
@@ -215,7 +220,7 @@ export class TopNRecommender {
     const probe = this.model.predict(userId, this.allIds[0] ?? -1).fallback;
     let newUser = probe === 'unknown-user' || probe === 'unknown-both';
     let foldedIn = false;
-    const predictor = newUser ? this.foldIn(userId, history) : undefined;
+    const predictor = newUser ? this.foldIn(userId, request.foldInHistory ?? history) : undefined;
     let recs: Recommendation[];
     if (predictor) {
       recs =

@@ -167,19 +167,32 @@ export async function serveRecommendations(
   const staleness = options.maxStalenessMs ?? defaultMaxStalenessMs;
   const choice = await chooseArm(db, userId, now, staleness);
   const recommender = await recommenderFor(db, choice);
-  const rated = await db.all<{ movie_id: number; rating: number; rated_at: number }>(
-    'SELECT movie_id, rating, rated_at FROM ratings WHERE user_id = ?',
-    [userId],
-  );
-  // The ratings themselves, not only the ids: a user the model never trained on (signed up after
-  // it) is folded in from them, so their picks react to their ratings at once.
-  const history = new Map<number, number>();
-  for (const r of rated) history.set(Number(r.movie_id), Number(r.rating));
+  // A user the model trained on needs only the ids of what they rated (to exclude them), which the
+  // primary key index covers. A user it never saw (signed up after it) is folded in from the
+  // ratings themselves, so their picks react to their ratings at once.
+  let userRatings:
+    | { exclude: ReadonlySet<number> }
+    | { history: Map<number, number>; foldInHistory?: Map<number, number> };
+  if (recommender.knowsUser(userId)) {
+    const rated = await db.all<{ movie_id: number }>('SELECT movie_id FROM ratings WHERE user_id = ?', [
+      userId,
+    ]);
+    userRatings = { exclude: new Set(rated.map((r) => Number(r.movie_id))) };
+  } else {
+    const rated = await db.all<{ movie_id: number; rating: number; rated_at: number }>(
+      'SELECT movie_id, rating, rated_at FROM ratings WHERE user_id = ?',
+      [userId],
+    );
+    const history = new Map(rated.map((r) => [Number(r.movie_id), Number(r.rating)] as const));
+    userRatings =
+      rated.length > foldInMaxRatings
+        ? { history, foldInHistory: mostRecent(rated, foldInMaxRatings) }
+        : { history };
+  }
   const top = recommender.recommend({
     userId,
     n,
-    history,
-    ...(rated.length > foldInMaxRatings ? { foldInHistory: mostRecent(rated, foldInMaxRatings) } : {}),
+    ...userRatings,
     explain: false,
     ...(input.filters ? { filters: input.filters } : {}),
   });

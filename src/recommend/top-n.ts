@@ -197,6 +197,13 @@ export class TopNRecommender {
     return this.history.get(userId) ?? new Map();
   }
 
+  /** Whether the model trained on this user (else a request folds them in, or falls back). */
+  knowsUser(userId: number): boolean {
+    // The model's fallback kind for any one movie says so.
+    const probe = this.model.predict(userId, this.allIds[0] ?? -1).fallback;
+    return probe !== 'unknown-user' && probe !== 'unknown-both';
+  }
+
   recommend(request: TopNRequest): TopNResult {
     const n = request.n ?? 10;
     if (!Number.isInteger(n) || n < 1 || n > 1000) {
@@ -216,9 +223,7 @@ export class TopNRecommender {
         : model.recommend(userId, { n, exclude, ...(candidates ? { candidates } : {}) });
 
     let model = this.model;
-    // Whether the model knows the user: its fallback kind for any one movie says so.
-    const probe = this.model.predict(userId, this.allIds[0] ?? -1).fallback;
-    let newUser = probe === 'unknown-user' || probe === 'unknown-both';
+    let newUser = !this.knowsUser(userId);
     let foldedIn = false;
     const predictor = newUser ? this.foldIn(userId, request.foldInHistory ?? history) : undefined;
     let recs: Recommendation[];

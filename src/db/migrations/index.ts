@@ -3,6 +3,7 @@ import { tuningSchema } from './003-tuning.ts';
 import { modelRegistrySchema } from './004-model-registry.ts';
 import { retrainingSchema } from './005-retraining.ts';
 import { accountsAndSessions } from './006-accounts-and-sessions.ts';
+import { ratingsUserHistory } from './007-ratings-user-history.ts';
 import type { Migration } from './migration.ts';
 
 /**
@@ -15,4 +16,5 @@ export const migrations: readonly Migration[] = [
   modelRegistrySchema,
   retrainingSchema,
   accountsAndSessions,
+  ratingsUserHistory,
 ];

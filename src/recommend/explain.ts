@@ -1,5 +1,6 @@
 import { likeThreshold } from '../data/rating-scale.ts';
 import type { MovieInfo, RatingsData } from '../data/ratings-data.ts';
+import { groupByKey } from '../models/group-by-key.ts';
 import type { FallbackKind, RatingModel } from '../models/rating-model.ts';
 
 /** Why a movie is recommended, as plain data; `text` is the short sentence shown to the user. */
@@ -205,12 +206,8 @@ function favouriteGenre(
   return best;
 }
 
+/** CSR of (row, col) pairs: the cols of row r are out[start[r]] … out[start[r+1]-1]. */
 function csr(rows: Int32Array, cols: Int32Array, nRows: number): [Int32Array, Int32Array] {
-  const start = new Int32Array(nRows + 1);
-  for (let k = 0; k < rows.length; k++) start[rows[k]! + 1]!++;
-  for (let r = 0; r < nRows; r++) start[r + 1]! += start[r]!;
-  const fill = start.slice(0, nRows);
-  const out = new Int32Array(rows.length);
-  for (let k = 0; k < rows.length; k++) out[fill[rows[k]!]!++] = cols[k]!;
-  return [start, out];
+  const { start, order } = groupByKey(rows, nRows);
+  return [start, Int32Array.from(order, (k) => cols[k]!)];
 }

@@ -1,12 +1,8 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import {
-  seedCatalogue,
-  seedChampionRow,
-  seedTrackedRatings,
-} from '../src/monitoring/testing/live-fixtures.ts';
 import { listTriggers } from '../src/retraining/retrain-triggers.ts';
 import { runCliProcess } from './helpers/cli.ts';
 import { describeEachDatabase, type TestDatabase } from './helpers/databases.ts';
+import { seedCatalogue, seedChampionRow, seedTrackedRatings } from './helpers/live-fixtures.ts';
 
 describeEachDatabase('track check in two processes at once', (kind) => {
   let t: TestDatabase;

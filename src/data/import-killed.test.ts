@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeEachDatabase } from '../../test/helpers/databases.ts';
-import { checkDatabase } from './database-check.ts';
+import { checkDatabase } from '../db/database-check.ts';
 import { generateToFolder } from './generate.ts';
 import { importMovieLens } from './import-movielens.ts';
 

@@ -5,8 +5,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { tableSnapshot as snapshot } from '../../test/fixtures/table-snapshot.ts';
 import { mlLatestSmallDir, skipWithoutMlLatestSmall } from '../../test/helpers/data-paths.ts';
 import { describeEachDatabase, type TestDatabase } from '../../test/helpers/databases.ts';
+import { describeSchema } from '../db/database-schema.ts';
 import { DataFormatError } from '../errors.ts';
-import { describeSchema } from './database-schema.ts';
 import { importMovieLens } from './import-movielens.ts';
 import { loadMovies } from './load-movies.ts';
 

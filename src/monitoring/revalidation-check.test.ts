@@ -1,9 +1,14 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeEachDatabase, type TestDatabase } from '../../test/helpers/databases.ts';
+import {
+  fixtureDay,
+  seedCatalogue,
+  seedChampionRow,
+  seedTrackedRatings,
+} from '../../test/helpers/live-fixtures.ts';
 import { loadConfig } from '../config.ts';
 import { listTriggers } from '../retraining/retrain-triggers.ts';
 import { checkForModelRevalidation } from './revalidation-check.ts';
-import { fixtureDay, seedCatalogue, seedChampionRow, seedTrackedRatings } from './testing/live-fixtures.ts';
 import { renderTrackStatus, trackStatus } from './track-status.ts';
 
 const now = Date.UTC(2026, 2, 1);

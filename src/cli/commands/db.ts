@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { checkDatabase, renderCheck } from '../../data/database-check.ts';
-import { describeSchema, renderSchema } from '../../data/database-schema.ts';
+import { checkDatabase, renderCheck } from '../../db/database-check.ts';
+import { describeSchema, renderSchema } from '../../db/database-schema.ts';
 import { MovieNightError } from '../../errors.ts';
 import { printResult, withDatabase } from '../context.ts';
 

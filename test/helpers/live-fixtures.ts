@@ -1,5 +1,6 @@
-import type { Database } from '../../db/database.ts';
-import { rateMovie } from '../rate-movie.ts';
+import type { Database } from '../../src/db/database.ts';
+import { rateMovie } from '../../src/monitoring/rate-movie.ts';
+import { insertServed } from './served-recommendations.ts';
 
 /**
  * Test fixtures for the tracking and retraining tests: a small catalogue, a registered champion
@@ -57,11 +58,15 @@ export async function seedTrackedRatings(
       user,
       ratedAt,
     ]);
-    await db.run(
-      `INSERT INTO served_recommendations (user_id, movie_id, model_version, predicted_rating, rank, served_at)
-       VALUES (?, ?, ?, 4.5, 1, ?)`,
-      [user, movie, options.version, ratedAt - 3_600_000],
-    );
+    await insertServed(db, [
+      {
+        userId: user,
+        movieId: movie,
+        modelVersion: options.version,
+        predictedRating: 4.5,
+        servedAt: ratedAt - 3_600_000,
+      },
+    ]);
     await rateMovie(
       db,
       { userId: user, movieId: movie, rating: i < options.hits ? 4 : 2, ratedAt },

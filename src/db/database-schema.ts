@@ -1,5 +1,5 @@
-import type { Database } from '../db/database.ts';
-import { currentSchemaVersion, latestSchemaVersion } from '../db/migrate.ts';
+import type { Database } from './database.ts';
+import { currentSchemaVersion, latestSchemaVersion } from './migrate.ts';
 
 /**
  * What `movienight db schema` shows (the seed's check_schema): tables with columns, indexes and

@@ -1,11 +1,11 @@
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeEachDatabase, type TestDatabase } from '../../test/helpers/databases.ts';
-import { latestSchemaVersion } from '../db/migrate.ts';
-import type { SqliteDatabase } from '../db/sqlite-database.ts';
+import { importMovieLens } from '../data/import-movielens.ts';
 import { checkDatabase } from './database-check.ts';
 import { describeSchema } from './database-schema.ts';
-import { importMovieLens } from './import-movielens.ts';
+import { latestSchemaVersion } from './migrate.ts';
+import type { SqliteDatabase } from './sqlite-database.ts';
 
 const fixtures = resolve(import.meta.dirname, '..', '..', 'test', 'fixtures');
 

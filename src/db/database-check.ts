@@ -1,5 +1,5 @@
-import type { Database } from '../db/database.ts';
-import { currentSchemaVersion, latestSchemaVersion } from '../db/migrate.ts';
+import type { Database } from './database.ts';
+import { currentSchemaVersion, latestSchemaVersion } from './migrate.ts';
 
 /** One check of `movienight db check`. */
 export interface CheckResult {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeEachDatabase, type TestDatabase } from '../../test/helpers/databases.ts';
 import { generateSmallWorld, trainVersion } from '../../test/helpers/trained-world.ts';
 import { rateMovie } from '../monitoring/rate-movie.ts';
-import { mostRecent, serveRecommendations } from './serve-recommendations.ts';
+import { serveRecommendations } from './serve-recommendations.ts';
 
 describeEachDatabase('serveRecommendations for a user who signed up after the model was trained', (kind) => {
   let t: TestDatabase;
@@ -35,14 +35,4 @@ describeEachDatabase('serveRecommendations for a user who signed up after the mo
     const fallbackRest = before.items.map((i) => i.movieId).filter((id) => !rated.has(id));
     expect(after.items.map((i) => i.movieId).slice(0, fallbackRest.length)).not.toEqual(fallbackRest);
   });
-});
-
-it('folds a long history in from its most recent ratings', () => {
-  const rows = Array.from({ length: 6 }, (_, i) => ({
-    movie_id: 10 + i,
-    rating: i % 5,
-    rated_at: (i * 7) % 6,
-  }));
-  expect([...mostRecent(rows, 3).keys()]).toEqual([15, 14, 13]);
-  expect(mostRecent(rows, 3).get(15)).toBe(0);
 });

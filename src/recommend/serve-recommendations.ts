@@ -8,6 +8,7 @@ import { type Arm, assignArm } from '../experiments/assignment.ts';
 import type { FallbackKind, RatingModel } from '../models/rating-model.ts';
 import { defaultMaxStalenessMs, getActiveModelVersion, loadVersionModel } from '../registry/active-model.ts';
 import { type TopNFilters, TopNRecommender } from './top-n.ts';
+import { readUserHistory, type UserHistory } from './user-history.ts';
 
 /** Genre and year filters (B2's top-N filters: a genre not in the catalogue is refused by name). */
 export type RecommendationFilters = TopNFilters;
@@ -16,6 +17,8 @@ export interface ServeRecommendationsInput {
   readonly userId: number;
   readonly n: number;
   readonly filters?: RecommendationFilters;
+  /** The user's ratings, when the caller has just read them (default: read here). */
+  readonly history?: UserHistory;
 }
 
 export interface ServeOptions {
@@ -97,8 +100,8 @@ function checkInteger(name: string, v: unknown, min: number, max: number): numbe
 }
 
 /**
- * The user's history comes from the database on every call (a rating made a second ago must be
- * excluded), so the top-N recommender is built on no ratings: it contributes the catalogue, the
+ * The user's history is checked against the database on every call (a rating made a second ago
+ * must be excluded, see readUserHistory), so the top-N recommender is built on no ratings: it contributes the catalogue, the
  * filters, the top-N selection and the new-user rule.
  */
 const noRatings: RatingsData = Object.freeze({
@@ -133,28 +136,14 @@ async function recommenderFor(db: Queryable, choice: ArmChoice): Promise<TopNRec
 }
 
 /**
- * Fold-in solves the user's factors from their ratings; its cost grows with their number. A user
- * with more ratings than this since the model was trained is folded in from the most recent ones
- * (the next retrain learns from all of them), which keeps a request's cost bounded.
- */
-export const foldInMaxRatings = 200;
-
-export function mostRecent(
-  rows: ReadonlyArray<{ movie_id: number; rating: number; rated_at: number }>,
-  count: number,
-): Map<number, number> {
-  const sorted = [...rows].sort((a, b) => Number(b.rated_at) - Number(a.rated_at) || a.movie_id - b.movie_id);
-  return new Map(sorted.slice(0, count).map((r) => [Number(r.movie_id), Number(r.rating)]));
-}
-
-/**
  * A user's top-N from their arm's model — the champion, or the challenger when the running A/B
  * test assigns them to it — with the movies they rated excluded and the filters applied. Every
  * item is recorded in served_recommendations (version, test, arm, predicted rating, rank) in one
  * insert, which is what the tracker later matches a rating against. Models and their top-N
  * recommenders (B2's TopNRecommender) are cached per process, and the champion and running test are
- * re-read at most every 2 s, so the hot path is one query (the user's rated movies), the model's
- * scoring and one insert.
+ * re-read at most every 2 s, and the user's ratings are read again only when they changed, so the
+ * hot path is one aggregate query (has the user's history changed?), the model's scoring and one
+ * insert.
  */
 export async function serveRecommendations(
   db: Database,
@@ -167,32 +156,18 @@ export async function serveRecommendations(
   const staleness = options.maxStalenessMs ?? defaultMaxStalenessMs;
   const choice = await chooseArm(db, userId, now, staleness);
   const recommender = await recommenderFor(db, choice);
-  // A user the model trained on needs only the ids of what they rated (to exclude them), which the
-  // primary key index covers. A user it never saw (signed up after it) is folded in from the
-  // ratings themselves, so their picks react to their ratings at once.
-  let userRatings:
-    | { exclude: ReadonlySet<number> }
-    | { history: Map<number, number>; foldInHistory?: Map<number, number> };
-  if (recommender.knowsUser(userId)) {
-    const rated = await db.all<{ movie_id: number }>('SELECT movie_id FROM ratings WHERE user_id = ?', [
-      userId,
-    ]);
-    userRatings = { exclude: new Set(rated.map((r) => Number(r.movie_id))) };
-  } else {
-    const rated = await db.all<{ movie_id: number; rating: number; rated_at: number }>(
-      'SELECT movie_id, rating, rated_at FROM ratings WHERE user_id = ?',
-      [userId],
-    );
-    const history = new Map(rated.map((r) => [Number(r.movie_id), Number(r.rating)] as const));
-    userRatings =
-      rated.length > foldInMaxRatings
-        ? { history, foldInHistory: mostRecent(rated, foldInMaxRatings) }
-        : { history };
+  // The user's ratings as of now (a rating made a second ago is excluded and, for a user the model
+  // never saw, folded in), from memory unless they changed since the last request.
+  const history = input.history ?? (await readUserHistory(db, userId));
+  if (history.userId !== userId) {
+    throw new InvalidInputError(`history given is user ${history.userId}'s, not user ${userId}'s`);
   }
   const top = recommender.recommend({
     userId,
     n,
-    ...userRatings,
+    history: history.ratings,
+    foldInHistory: history.recent,
+    rated: history.rated,
     explain: false,
     ...(input.filters ? { filters: input.filters } : {}),
   });

@@ -4,7 +4,10 @@ import { likeThreshold } from '../data/rating-scale.ts';
 import type { Database } from '../db/database.ts';
 import { Explainer } from '../recommend/explain.ts';
 import type { ServedRecommendations } from '../recommend/serve-recommendations.ts';
+import { readUserHistory, type UserHistory } from '../recommend/user-history.ts';
 import { loadVersionModel } from '../registry/active-model.ts';
+
+const noRatings: ReadonlyMap<number, number> = new Map();
 
 /** How old the ratings behind the explanations may get before they are re-read (in the background). */
 const refreshAfterMs = 10 * 60_000;
@@ -40,8 +43,8 @@ export class ServerExplanations {
     return this.current ? Promise.resolve() : this.build(now);
   }
 
-  /** One sentence per served item, in order. */
-  async explain(served: ServedRecommendations, now: number): Promise<string[]> {
+  /** One sentence per served item, in order; `history` is the user's, when the caller has read it. */
+  async explain(served: ServedRecommendations, now: number, history?: UserHistory): Promise<string[]> {
     if (!this.current) await this.build(now);
     else if (now - this.current.builtAt > refreshAfterMs) void this.build(now).catch(() => undefined);
     const current = this.current;
@@ -50,13 +53,7 @@ export class ServerExplanations {
     // A user or movie the model does not know is explained without their ratings (the fallback
     // reasons), so a new user's request skips reading them.
     const personal = served.items.some((i) => i.fallback === 'none');
-    const rows = personal
-      ? await this.db.all<{ movie_id: number; rating: number }>(
-          'SELECT movie_id, rating FROM ratings WHERE user_id = ?',
-          [served.userId],
-        )
-      : [];
-    const mine = new Map(rows.map((r) => [Number(r.movie_id), Number(r.rating)]));
+    const mine = personal ? (history ?? (await readUserHistory(this.db, served.userId))).ratings : noRatings;
     return served.items.map(
       (item) =>
         current.explainer.explain(model, served.userId, item.movieId, mine, item.fallback, current.threshold)

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type ServedItem, serveRecommendations } from '../../recommend/serve-recommendations.ts';
+import { readUserHistory } from '../../recommend/user-history.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
 import { movieSchema, movieViews } from './movies-routes.ts';
 
@@ -37,10 +38,13 @@ export const recommendationRoutes: readonly AnyRoute[] = [
       recommendations: z.array(pickSchema),
     }),
     async handler({ query, principal, server }) {
+      // Read once for both the picks and their reasons.
+      const history = await readUserHistory(server.db, principal.userId);
       const served = await serveRecommendations(
         server.db,
         {
           userId: principal.userId,
+          history,
           n: query.n,
           filters: {
             ...(query.genre === undefined ? {} : { genre: query.genre }),
@@ -54,7 +58,7 @@ export const recommendationRoutes: readonly AnyRoute[] = [
         },
       );
       server.metrics.countRecommendationsServed();
-      const reasons = await server.explanations.explain(served, server.now());
+      const reasons = await server.explanations.explain(served, server.now(), history);
       const views = await movieViews(
         server.db,
         served.items.map((i) => ({

@@ -1,0 +1,96 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { describeEachDatabase, type TestDatabase } from '../../test/helpers/databases.ts';
+import type { Database } from '../db/database.ts';
+import { openDatabase } from '../db/open-database.ts';
+import { rateMovie } from '../monitoring/rate-movie.ts';
+import { foldInMaxRatings, mostRecent, readUserHistory } from './user-history.ts';
+
+describeEachDatabase('readUserHistory', (kind) => {
+  let t: TestDatabase;
+  let other: Database;
+  const user = 7;
+  beforeEach(async () => {
+    t = await kind.create();
+    other = await openDatabase(t.location);
+    await t.db.run('INSERT INTO users (id, created_at) VALUES (?, 0)', [user]);
+    for (let m = 1; m <= 5; m++) {
+      await t.db.run('INSERT INTO movies (id, title, year, genres) VALUES (?, ?, 2000, ?)', [
+        m,
+        `M${m}`,
+        'Drama',
+      ]);
+    }
+    await rateMovie(t.db, { userId: user, movieId: 1, rating: 4 }, { now: 1000 });
+    await rateMovie(t.db, { userId: user, movieId: 2, rating: 2 }, { now: 2000 });
+  });
+  afterEach(async () => {
+    await other.close();
+    await t.drop();
+  });
+
+  it('reads the ratings, and answers from memory while they stay the same', async () => {
+    const first = await readUserHistory(t.db, user);
+    expect([...first.ratings]).toEqual([
+      [1, 4],
+      [2, 2],
+    ]);
+    expect([...first.rated].sort()).toEqual([1, 2]);
+    expect(first.recent).toBe(first.ratings);
+    expect(await readUserHistory(t.db, user)).toBe(first);
+  });
+
+  it('sees every kind of change, including one written through another connection', async () => {
+    const seen = [await readUserHistory(t.db, user)];
+    const expectChanged = async (expected: [number, number][]) => {
+      const now = await readUserHistory(t.db, user);
+      expect(now).not.toBe(seen.at(-1));
+      expect([...now.ratings].sort((a, b) => a[0] - b[0])).toEqual(expected);
+      seen.push(now);
+    };
+    await rateMovie(t.db, { userId: user, movieId: 3, rating: 5 }, { now: 3000 });
+    await expectChanged([
+      [1, 4],
+      [2, 2],
+      [3, 5],
+    ]);
+    // A new value in the same millisecond as the old one: the time stamps alone would not tell.
+    await rateMovie(other, { userId: user, movieId: 3, rating: 1 }, { now: 3000 });
+    await expectChanged([
+      [1, 4],
+      [2, 2],
+      [3, 1],
+    ]);
+    await other.run('DELETE FROM ratings WHERE user_id = ? AND movie_id = 2', [user]);
+    await expectChanged([
+      [1, 4],
+      [3, 1],
+    ]);
+    // Written around the application (an import, a hand edit).
+    await other.run('UPDATE ratings SET rating = 3 WHERE user_id = ? AND movie_id = 1', [user]);
+    await expectChanged([
+      [1, 3],
+      [3, 1],
+    ]);
+    await other.run('DELETE FROM ratings WHERE user_id = ?', [user]);
+    await expectChanged([]);
+  });
+
+  it('keeps one cache per connection and per user', async () => {
+    const mine = await readUserHistory(t.db, user);
+    const theirs = await readUserHistory(other, user);
+    expect(theirs).not.toBe(mine);
+    expect([...theirs.ratings]).toEqual([...mine.ratings]);
+    expect((await readUserHistory(t.db, user + 1)).ratings.size).toBe(0);
+  });
+});
+
+it('folds a long history in from its most recent ratings', () => {
+  const rows = Array.from({ length: 6 }, (_, i) => ({
+    movie_id: 10 + i,
+    rating: i % 5,
+    rated_at: (i * 7) % 6,
+  }));
+  expect([...mostRecent(rows, 3).keys()]).toEqual([15, 14, 13]);
+  expect(mostRecent(rows, 3).get(15)).toBe(0);
+  expect(foldInMaxRatings).toBeGreaterThan(0);
+});

@@ -136,7 +136,6 @@ export class RatingsWriter {
   }
 
   private droppedIndexes: { name: string; sql: string }[] = [];
-  private previousCacheSize: number | null = null;
 
   /**
    * `expectedRows`: about how many ratings will come. A bulk load into a table that is small by
@@ -146,12 +145,6 @@ export class RatingsWriter {
    */
   async start(expectedRows = 0): Promise<void> {
     this.before = await countRows(this.tx, 'ratings');
-    if (this.tx.dialect === 'sqlite') {
-      // A bigger page cache for this connection while importing (bounded: 64 MiB), restored after.
-      const row = await this.tx.get<{ cache_size: number }>('PRAGMA cache_size');
-      this.previousCacheSize = row?.cache_size ?? null;
-      await this.tx.run('PRAGMA cache_size = -65536');
-    }
     if (expectedRows >= 50_000 && expectedRows > this.before) {
       this.droppedIndexes =
         this.tx.dialect === 'sqlite'
@@ -256,8 +249,6 @@ export class RatingsWriter {
     await this.flush();
     for (const ix of this.droppedIndexes) await this.tx.run(ix.sql);
     this.droppedIndexes = [];
-    if (this.previousCacheSize !== null)
-      await this.tx.run(`PRAGMA cache_size = ${Number(this.previousCacheSize)}`);
     const inserted = (await countRows(this.tx, 'ratings')) - this.before;
     return {
       users: { seen: this.users.size, inserted: this.usersInserted },

@@ -17,6 +17,11 @@ export function isPostgresUrl(location: string): boolean {
 export interface OpenOptions {
   /** Apply pending migrations (default true). */
   readonly migrate?: boolean;
+  /**
+   * SQLite: tune the connection for a long-running server (memory-mapped reads, the write-ahead
+   * log checkpointed in the background; see SqliteDatabase). Ignored for PostgreSQL.
+   */
+  readonly serving?: boolean;
 }
 
 /** Opens SQLite (a path) or PostgreSQL (a postgres:// URL) and brings the schema up to date. */
@@ -26,7 +31,7 @@ export async function openDatabase(location: string, options: OpenOptions = {}):
     db = new PostgresDatabase(location);
   } else {
     if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
-    db = new SqliteDatabase(location);
+    db = new SqliteDatabase(location, { serving: options.serving ?? false });
   }
   if (options.migrate !== false) {
     try {

@@ -1,5 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database, Queryable, Row, RunResult, SqlValue, TransactionOptions } from './database.ts';
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.ts';
 
 type Statement = BetterSqlite3.Statement<unknown[], unknown>;
 
@@ -12,6 +13,12 @@ interface GroupMember {
 
 /** More members would make the first ones wait long for the shared commit. */
 const maxGroupSize = 256;
+
+/**
+ * With the log checkpointed in the background, this connection checkpoints by itself only past
+ * this many pages (80 MiB of log), as a bound should the checkpointer thread fall behind or die.
+ */
+const farCheckpointPages = 20_000;
 
 /**
  * SQLite through better-sqlite3: WAL (readers never block the writer), a busy timeout (another
@@ -28,14 +35,36 @@ export class SqliteDatabase implements Database {
   private queue: Promise<unknown> = Promise.resolve();
   /** The group commit still taking members (not started yet), if any. */
   private openGroup: GroupMember[] | null = null;
+  private readonly checkpointer: WalCheckpointer | undefined;
 
-  constructor(path: string, options: { readonly busyTimeoutMs?: number; readonly readonly?: boolean } = {}) {
+  constructor(
+    path: string,
+    options: {
+      readonly busyTimeoutMs?: number;
+      readonly readonly?: boolean;
+      /**
+       * Tuned for a long-running server: reads through a memory map, and the write-ahead log
+       * checkpointed from a thread of its own (see startWalCheckpointer). Default false.
+       */
+      readonly serving?: boolean;
+    } = {},
+  ) {
     this.location = path;
     this.raw = new BetterSqlite3(path, { readonly: options.readonly ?? false });
     this.raw.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 15_000}`);
     if (path !== ':memory:' && !options.readonly) this.raw.pragma('journal_mode = WAL');
     this.raw.pragma('synchronous = NORMAL');
     this.raw.pragma('foreign_keys = ON');
+    // SQLite's default page cache is 2 MiB, less than the indexes every request walks (sessions,
+    // a user's ratings). An upper bound: a small database uses what it needs.
+    this.raw.pragma('cache_size = -65536');
+    if (options.serving && path !== ':memory:' && !options.readonly) {
+      // Reads through a memory map skip a copy per page (in the load bench, 0.59 → 0.53 ms of CPU
+      // per recommendation request); the log is checkpointed by a thread of its own.
+      this.raw.pragma('mmap_size = 268435456');
+      this.raw.pragma(`wal_autocheckpoint = ${farCheckpointPages}`);
+      this.checkpointer = startWalCheckpointer(path);
+    }
   }
 
   private statement(sql: string): Statement {
@@ -167,6 +196,7 @@ export class SqliteDatabase implements Database {
     // A group still gathering is enqueued at the next check phase; let it run before closing.
     if (this.openGroup) await new Promise((resolve) => setImmediate(resolve));
     await this.enqueue(() => undefined);
+    await this.checkpointer?.stop();
     if (this.raw.open) this.raw.close();
   }
 }

@@ -65,6 +65,8 @@ export interface StartWorkerOptions {
   /** Shown in debuggers and in error messages. */
   readonly name?: string;
   readonly resourceLimits?: ResourceLimits;
+  /** The thread does not keep the process alive (a helper that runs for as long as the process). */
+  readonly unref?: boolean;
 }
 
 /** The parent's end of a worker with a typed message protocol. */
@@ -98,6 +100,7 @@ export function startWorker<In, Out>(moduleUrl: URL, options: StartWorkerOptions
     execArgv: [],
     ...(options.resourceLimits ? { resourceLimits: options.resourceLimits } : {}),
   });
+  if (options.unref) worker.unref();
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
   return {
     name,

@@ -1,6 +1,6 @@
 import { Rng } from '../random/rng.ts';
 import { shrunkUserOffsets } from './baseline-model.ts';
-import { type FoldedUser, solveSpd } from './fold-in.ts';
+import { addGram, type FoldedUser, mirrorLower, solveSpd } from './fold-in.ts';
 import { groupByKey } from './group-by-key.ts';
 import type { JsonValue, SectionArray } from './model-format.ts';
 import type { FitOptions, ModelParams } from './rating-model.ts';
@@ -191,19 +191,9 @@ export class ImplicitAlsModel extends RatingModelBase {
     const reg = this.params.regularization as number;
     if (!this.gram) {
       const g = new Float64Array(f * f);
-      const nMovies = this.movieIds.length;
-      for (let j = 0; j < nMovies; j++) {
-        const o = j * f;
-        for (let a = 0; a < f; a++) {
-          const ya = y[o + a]!;
-          if (ya === 0) continue;
-          for (let c = 0; c <= a; c++) g[a * f + c]! += ya * y[o + c]!;
-        }
-      }
-      for (let a = 0; a < f; a++) {
-        for (let c = a + 1; c < f; c++) g[a * f + c] = g[c * f + a]!;
-        g[a * f + a]! += reg;
-      }
+      addGram(g, f, Float64Array.from(y), this.movieIds.length);
+      mirrorLower(g, f);
+      for (let a = 0; a < f; a++) g[a * f + a]! += reg;
       this.gram = g;
     }
     const alpha = this.params.alpha as number;
@@ -215,17 +205,25 @@ export class ImplicitAlsModel extends RatingModelBase {
       rhs[a] = prior * this.meanUser[a]!;
       m[a * f + a]! += prior;
     }
+    // The user's movies' factors, one row per rating, weighted by confidence − 1 in the Gram matrix.
+    const n = movies.length;
+    const design = new Float64Array(n * f);
+    const weights = new Float64Array(n);
     let sum = 0;
-    for (let t = 0; t < movies.length; t++) {
+    for (let t = 0; t < n; t++) {
       const o = movies[t]! * f;
       const c = 1 + alpha * (byRating ? ratings[t]! / this.scale.max : 1);
+      weights[t] = c - 1;
       sum += ratings[t]! - this.globalMean;
       for (let a = 0; a < f; a++) {
         const ya = y[o + a]!;
+        design[t * f + a] = ya;
         rhs[a]! += c * ya;
-        for (let d = 0; d < f; d++) m[a * f + d]! += (c - 1) * ya * y[o + d]!;
       }
     }
+    // m is symmetric, so adding to its lower triangle and mirroring adds to the whole.
+    addGram(m, f, design, n, weights);
+    mirrorLower(m, f);
     solveSpd(m, rhs, f);
     const x = Float32Array.from(rhs);
     const bias = this.globalMean + sum / ((this.params.reg_u as number) + movies.length);

@@ -1,7 +1,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { ArtifactError } from '../errors.ts';
 import { Rng } from '../random/rng.ts';
-import { type FoldedUser, solveSpd } from './fold-in.ts';
+import { addGram, type FoldedUser, mirrorLower, solveSpd } from './fold-in.ts';
 import { groupByKey } from './group-by-key.ts';
 import { EpochPair, KernelArena, type MfKernelExports, type Placed, type SvdEpochArgs } from './mf-kernel.ts';
 import type { JsonValue, SectionArray } from './model-format.ts';
@@ -610,21 +610,18 @@ export class SvdModel extends RatingModelBase {
     const n = movies.length;
     const a = new Float64Array(d * d);
     const b = new Float64Array(d);
-    const x = new Float64Array(d);
+    // The design matrix: one row per rating, [1, q_i] (the 1 for the user's bias) or q_i.
+    const x = new Float64Array(n * d);
     for (let t = 0; t < n; t++) {
       const i = movies[t]!;
-      if (biased) x[0] = 1;
-      for (let f = 0; f < k; f++) x[off + f] = q[i * k4 + f]!;
+      const row = t * d;
+      if (biased) x[row] = 1;
+      for (let f = 0; f < k; f++) x[row + off + f] = q[i * k4 + f]!;
       const target = biased ? ratings[t]! - this.globalMean - this.bi[i]! : ratings[t]!;
-      for (let r = 0; r < d; r++) {
-        const xr = x[r]!;
-        if (xr === 0) continue;
-        b[r]! += target * xr;
-        const row = r * d;
-        for (let c = 0; c <= r; c++) a[row + c]! += xr * x[c]!;
-      }
+      for (let r = 0; r < d; r++) b[r]! += target * x[row + r]!;
     }
-    for (let r = 0; r < d; r++) for (let c = r + 1; c < d; c++) a[r * d + c] = a[c * d + r]!;
+    addGram(a, d, x, n);
+    mirrorLower(a, d);
     if (biased) a[0]! += n * (this.params.reg_bu as number);
     const regP = n * (this.params.reg_pu as number) + SvdModel.foldInPrior;
     for (let f = 0; f < k; f++) a[(off + f) * d + off + f]! += regP;

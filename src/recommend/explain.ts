@@ -129,6 +129,43 @@ export class Explainer {
     fallback: FallbackKind,
     threshold: number,
   ): Explanation {
+    return this.explainOne(
+      model,
+      userId,
+      movieId,
+      userRatings,
+      fallback,
+      threshold,
+      lazyLikedGenres(userRatings, this.catalogue, threshold),
+    );
+  }
+
+  /**
+   * `explain` for each of a user's items, in order. The user's liked-genre counts are worked out
+   * once for all of them (they cost a pass over the whole history).
+   */
+  explainMany(
+    model: RatingModel,
+    userId: number,
+    items: readonly { readonly movieId: number; readonly fallback: FallbackKind }[],
+    userRatings: ReadonlyMap<number, number>,
+    threshold: number,
+  ): Explanation[] {
+    const likedGenres = lazyLikedGenres(userRatings, this.catalogue, threshold);
+    return items.map((item) =>
+      this.explainOne(model, userId, item.movieId, userRatings, item.fallback, threshold, likedGenres),
+    );
+  }
+
+  private explainOne(
+    model: RatingModel,
+    userId: number,
+    movieId: number,
+    userRatings: ReadonlyMap<number, number>,
+    fallback: FallbackKind,
+    threshold: number,
+    likedGenres: () => ReadonlyMap<string, number>,
+  ): Explanation {
     const movie = this.catalogue.get(movieId);
     if (fallback === 'unknown-movie' || fallback === 'unknown-both') {
       return {
@@ -168,7 +205,7 @@ export class Explainer {
         because,
       };
     }
-    const genre = favouriteGenre(userRatings, this.catalogue, threshold, movie?.genres ?? []);
+    const genre = favouriteGenre(likedGenres, movie?.genres ?? []);
     if (genre) return { kind: 'genre-taste', text: `Matches your taste for ${genre}`, because: [] };
     return { kind: 'people-like-you', text: 'Popular with people whose ratings resemble yours', because: [] };
   }
@@ -179,21 +216,32 @@ function quoteList(movies: readonly { title: string }[]): string {
   return titles.length <= 1 ? (titles[0] ?? '') : `${titles.slice(0, -1).join(', ')} and ${titles.at(-1)}`;
 }
 
-/** Of `genres`, the one the user liked most often (at least twice), or null. */
-function favouriteGenre(
+/** How many movies of each genre the user liked, counted on first ask. */
+function lazyLikedGenres(
   userRatings: ReadonlyMap<number, number>,
   catalogue: ReadonlyMap<number, MovieInfo>,
   threshold: number,
+): () => ReadonlyMap<string, number> {
+  let liked: Map<string, number> | undefined;
+  return () => {
+    if (!liked) {
+      liked = new Map();
+      for (const [movieId, rating] of userRatings) {
+        if (rating < threshold) continue;
+        for (const g of catalogue.get(movieId)?.genres ?? []) liked.set(g, (liked.get(g) ?? 0) + 1);
+      }
+    }
+    return liked;
+  };
+}
+
+/** Of `genres`, the one the user liked most often (at least twice), or null. */
+function favouriteGenre(
+  likedGenres: () => ReadonlyMap<string, number>,
   genres: readonly string[],
 ): string | null {
   if (genres.length === 0) return null;
-  const liked = new Map<string, number>();
-  for (const [movieId, rating] of userRatings) {
-    if (rating < threshold) continue;
-    for (const g of catalogue.get(movieId)?.genres ?? []) {
-      if (genres.includes(g)) liked.set(g, (liked.get(g) ?? 0) + 1);
-    }
-  }
+  const liked = likedGenres();
   let best: string | null = null;
   let bestCount = 1;
   for (const g of genres) {

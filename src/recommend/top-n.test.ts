@@ -153,4 +153,31 @@ describe('Explainer', () => {
     expect(e.explain(svd, 1, 30, new Map(), 'unknown-user', 3.5).kind).toBe('popular');
     expect(e.explain(svd, 1, 99, new Map([[10, 5]]), 'unknown-movie', 3.5).kind).toBe('new-movie');
   });
+  it('falls back to a genre the user likes, and explains a list as it explains each item', () => {
+    const genres = new Map<number, MovieInfo>([
+      [10, { id: 10, title: 'T10', year: 2000, genres: ['Drama'] }],
+      [20, { id: 20, title: 'T20', year: 2000, genres: ['Comedy'] }],
+      [30, { id: 30, title: 'T30', year: 2000, genres: ['Comedy', 'Drama'] }],
+      [40, { id: 40, title: 'T40', year: 2000, genres: ['Comedy'] }],
+      [50, { id: 50, title: 'T50', year: 2000, genres: ['Horror'] }],
+      [60, { id: 60, title: 'T60', year: 2000, genres: ['Comedy'] }],
+    ]);
+    const e = new Explainer(ratings, genres, { shrink: 1 });
+    // Liked: two comedies (20, 60) and a drama; 40 and 50 have no liked neighbours among them.
+    const mine = new Map([
+      [20, 4],
+      [60, 5],
+      [10, 4],
+      [30, 1],
+    ]);
+    const one = e.explain(svd, 9, 40, mine, 'none', 3.5);
+    expect(one.kind).toBe('genre-taste');
+    expect(one.text).toBe('Matches your taste for Comedy');
+    // A genre liked only once is not a taste.
+    expect(e.explain(svd, 9, 50, mine, 'none', 3.5).kind).toBe('people-like-you');
+    const items = [40, 50, 30, 99].map((movieId) => ({ movieId, fallback: 'none' as const }));
+    expect(e.explainMany(svd, 9, items, mine, 3.5)).toEqual(
+      items.map((i) => e.explain(svd, 9, i.movieId, mine, i.fallback, 3.5)),
+    );
+  });
 });

@@ -243,7 +243,16 @@ export class TopNRecommender {
         recs = ask(model);
       }
     }
-    const explain = request.explain ?? true;
+    const explanations =
+      (request.explain ?? true)
+        ? this.getExplainer().explainMany(
+            model,
+            userId,
+            recs.map((r) => ({ movieId: r.movieId, fallback: newUser ? 'unknown-user' : r.fallback })),
+            history,
+            this.threshold,
+          )
+        : null;
     const items = recs.map((r, k): TopNItem => {
       const info = this.movies.get(r.movieId);
       return {
@@ -254,16 +263,7 @@ export class TopNRecommender {
         genres: info?.genres ?? [],
         predictedRating: r.predictedRating,
         fallback: r.fallback,
-        explanation: explain
-          ? this.getExplainer().explain(
-              model,
-              userId,
-              r.movieId,
-              history,
-              newUser ? 'unknown-user' : r.fallback,
-              this.threshold,
-            )
-          : null,
+        explanation: explanations?.[k] ?? null,
       };
     });
     return {

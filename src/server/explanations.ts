@@ -54,10 +54,8 @@ export class ServerExplanations {
     // reasons), so a new user's request skips reading them.
     const personal = served.items.some((i) => i.fallback === 'none');
     const mine = personal ? (history ?? (await readUserHistory(this.db, served.userId))).ratings : noRatings;
-    return served.items.map(
-      (item) =>
-        current.explainer.explain(model, served.userId, item.movieId, mine, item.fallback, current.threshold)
-          .text,
-    );
+    return current.explainer
+      .explainMany(model, served.userId, served.items, mine, current.threshold)
+      .map((e) => e.text);
   }
 }

@@ -11,6 +11,9 @@ interface GroupMember {
   readonly reject: (error: unknown) => void;
 }
 
+/** Rows per INSERT statement in insertMany (each count is one cached statement). */
+const rowsPerInsert = 16;
+
 /** More members would make the first ones wait long for the shared commit. */
 const maxGroupSize = 256;
 
@@ -94,10 +97,23 @@ export class SqliteDatabase implements Database {
       return { changes: r.changes };
     },
     insertMany: async (table, columns, rows, suffix = '') => {
-      const marks = columns.map(() => '?').join(', ');
-      const s = this.statement(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${marks}) ${suffix}`);
+      // Up to rowsPerInsert rows per statement: one call into SQLite instead of one per row.
+      const tuple = `(${columns.map(() => '?').join(', ')})`;
+      const head = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
+      const insert = (count: number) =>
+        this.statement(`${head}${Array.from({ length: count }, () => tuple).join(', ')} ${suffix}`);
       let changes = 0;
-      for (const row of rows) changes += s.run(...(row as unknown[])).changes;
+      let batch: unknown[] = [];
+      let count = 0;
+      for (const row of rows) {
+        for (const v of row) batch.push(v);
+        if (++count === rowsPerInsert) {
+          changes += insert(count).run(...batch).changes;
+          batch = [];
+          count = 0;
+        }
+      }
+      if (count > 0) changes += insert(count).run(...batch).changes;
       return changes;
     },
   };

@@ -17,10 +17,7 @@ const rowsPerInsert = 16;
 /** More members would make the first ones wait long for the shared commit. */
 const maxGroupSize = 256;
 
-/**
- * With the log checkpointed in the background, this connection checkpoints by itself only past
- * this many pages (80 MiB of log), as a bound should the checkpointer thread fall behind or die.
- */
+/** A serving connection's own automatic checkpoint, in log pages (80 MiB); see the constructor. */
 const farCheckpointPages = 20_000;
 
 /**
@@ -63,7 +60,13 @@ export class SqliteDatabase implements Database {
     this.raw.pragma('cache_size = -65536');
     if (options.serving && path !== ':memory:' && !options.readonly) {
       // Reads through a memory map skip a copy per page (in the load bench, 0.59 → 0.53 ms of CPU
-      // per recommendation request); the log is checkpointed by a thread of its own.
+      // per recommendation request). A thread of its own copies the log into the database file
+      // every 100 ms, and this connection checkpoints by itself only when the log reaches
+      // farCheckpointPages: that checkpoint finds nearly everything copied, and is what lets the
+      // next write start the log over (the thread's passive checkpoints never catch up with the
+      // latest commit under steady writes). In the load bench this took rating posts from about
+      // 4,700 to 5,300–5,800/s against SQLite's default (the committing connection copies the log
+      // itself every 1,000 pages), at the price of a log file that grows to about 80 MiB.
       this.raw.pragma('mmap_size = 268435456');
       this.raw.pragma(`wal_autocheckpoint = ${farCheckpointPages}`);
       this.checkpointer = startWalCheckpointer(path);

@@ -150,11 +150,20 @@ export class Explainer {
     items: readonly { readonly movieId: number; readonly fallback: FallbackKind }[],
     userRatings: ReadonlyMap<number, number>,
     threshold: number,
+    /** `likedGenres(userRatings, threshold)`, when the caller keeps it for an unchanged history. */
+    knownLikedGenres?: ReadonlyMap<string, number>,
   ): Explanation[] {
-    const likedGenres = lazyLikedGenres(userRatings, this.catalogue, threshold);
+    const likedGenres = knownLikedGenres
+      ? () => knownLikedGenres
+      : lazyLikedGenres(userRatings, this.catalogue, threshold);
     return items.map((item) =>
       this.explainOne(model, userId, item.movieId, userRatings, item.fallback, threshold, likedGenres),
     );
+  }
+
+  /** How many movies of each genre the user liked (rated at or above `threshold`). */
+  likedGenres(userRatings: ReadonlyMap<number, number>, threshold: number): ReadonlyMap<string, number> {
+    return lazyLikedGenres(userRatings, this.catalogue, threshold)();
   }
 
   private explainOne(

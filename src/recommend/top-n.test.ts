@@ -176,8 +176,14 @@ describe('Explainer', () => {
     // A genre liked only once is not a taste.
     expect(e.explain(svd, 9, 50, mine, 'none', 3.5).kind).toBe('people-like-you');
     const items = [40, 50, 30, 99].map((movieId) => ({ movieId, fallback: 'none' as const }));
-    expect(e.explainMany(svd, 9, items, mine, 3.5)).toEqual(
-      items.map((i) => e.explain(svd, 9, i.movieId, mine, i.fallback, 3.5)),
+    const oneByOne = items.map((i) => e.explain(svd, 9, i.movieId, mine, i.fallback, 3.5));
+    expect(e.explainMany(svd, 9, items, mine, 3.5)).toEqual(oneByOne);
+    expect(e.likedGenres(mine, 3.5)).toEqual(
+      new Map([
+        ['Comedy', 2],
+        ['Drama', 1],
+      ]),
     );
+    expect(e.explainMany(svd, 9, items, mine, 3.5, e.likedGenres(mine, 3.5))).toEqual(oneByOne);
   });
 });

@@ -19,7 +19,13 @@ const refreshAfterMs = 10 * 60_000;
  * wait for a rebuild once the first one exists.
  */
 export class ServerExplanations {
-  private current: { explainer: Explainer; threshold: number; builtAt: number } | null = null;
+  private current: {
+    explainer: Explainer;
+    threshold: number;
+    builtAt: number;
+    /** Per user history (a history never changes; a changed one is a new object). */
+    likedGenres: WeakMap<UserHistory, ReadonlyMap<string, number>>;
+  } | null = null;
   private building: Promise<void> | null = null;
 
   constructor(
@@ -31,7 +37,12 @@ export class ServerExplanations {
     this.building ??= (async () => {
       const [ratings, movies] = await Promise.all([loadRatingsData(this.db), loadMovies(this.db)]);
       const threshold = likeThreshold(ratings.scale, this.likeThresholdOverride);
-      this.current = { explainer: new Explainer(ratings, movies, { threshold }), threshold, builtAt: now };
+      this.current = {
+        explainer: new Explainer(ratings, movies, { threshold }),
+        threshold,
+        builtAt: now,
+        likedGenres: new WeakMap(),
+      };
     })().finally(() => {
       this.building = null;
     });
@@ -53,9 +64,19 @@ export class ServerExplanations {
     // A user or movie the model does not know is explained without their ratings (the fallback
     // reasons), so a new user's request skips reading them.
     const personal = served.items.some((i) => i.fallback === 'none');
-    const mine = personal ? (history ?? (await readUserHistory(this.db, served.userId))).ratings : noRatings;
+    if (!personal) {
+      return current.explainer
+        .explainMany(model, served.userId, served.items, noRatings, current.threshold)
+        .map((e) => e.text);
+    }
+    const mine = history ?? (await readUserHistory(this.db, served.userId));
+    let liked = current.likedGenres.get(mine);
+    if (!liked) {
+      liked = current.explainer.likedGenres(mine.ratings, current.threshold);
+      current.likedGenres.set(mine, liked);
+    }
     return current.explainer
-      .explainMany(model, served.userId, served.items, mine, current.threshold)
+      .explainMany(model, served.userId, served.items, mine.ratings, current.threshold, liked)
       .map((e) => e.text);
   }
 }

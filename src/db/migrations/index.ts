@@ -4,7 +4,7 @@ import { modelRegistrySchema } from './004-model-registry.ts';
 import { retrainingSchema } from './005-retraining.ts';
 import { accountsAndSessions } from './006-accounts-and-sessions.ts';
 import { ratingsUserHistory } from './007-ratings-user-history.ts';
-import { dropServedAtIndex } from './008-served-at-index.ts';
+import { lighterServedIndexes } from './008-lighter-served-indexes.ts';
 import type { Migration } from './migration.ts';
 
 /**
@@ -18,5 +18,5 @@ export const migrations: readonly Migration[] = [
   retrainingSchema,
   accountsAndSessions,
   ratingsUserHistory,
-  dropServedAtIndex,
+  lighterServedIndexes,
 ];

@@ -129,15 +129,7 @@ export class Explainer {
     fallback: FallbackKind,
     threshold: number,
   ): Explanation {
-    return this.explainOne(
-      model,
-      userId,
-      movieId,
-      userRatings,
-      fallback,
-      threshold,
-      lazyLikedGenres(userRatings, this.catalogue, threshold),
-    );
+    return this.explainMany(model, userId, [{ movieId, fallback }], userRatings, threshold)[0]!;
   }
 
   /**
@@ -156,9 +148,8 @@ export class Explainer {
     const likedGenres = knownLikedGenres
       ? () => knownLikedGenres
       : lazyLikedGenres(userRatings, this.catalogue, threshold);
-    return items.map((item) =>
-      this.explainOne(model, userId, item.movieId, userRatings, item.fallback, threshold, likedGenres),
-    );
+    const user = { ratings: userRatings, threshold, likedGenres };
+    return items.map((item) => this.explainOne(model, userId, item, user));
   }
 
   /** How many movies of each genre the user liked (rated at or above `threshold`). */
@@ -169,12 +160,14 @@ export class Explainer {
   private explainOne(
     model: RatingModel,
     userId: number,
-    movieId: number,
-    userRatings: ReadonlyMap<number, number>,
-    fallback: FallbackKind,
-    threshold: number,
-    likedGenres: () => ReadonlyMap<string, number>,
+    { movieId, fallback }: { readonly movieId: number; readonly fallback: FallbackKind },
+    user: {
+      readonly ratings: ReadonlyMap<number, number>;
+      readonly threshold: number;
+      readonly likedGenres: () => ReadonlyMap<string, number>;
+    },
   ): Explanation {
+    const { ratings: userRatings, threshold, likedGenres } = user;
     const movie = this.catalogue.get(movieId);
     if (fallback === 'unknown-movie' || fallback === 'unknown-both') {
       return {

@@ -3,7 +3,7 @@ import { describeEachDatabase, type TestDatabase } from '../../test/helpers/data
 import type { Database } from '../db/database.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { rateMovie } from '../monitoring/rate-movie.ts';
-import { foldInMaxRatings, mostRecent, readUserHistory } from './user-history.ts';
+import { foldInMaxRatings, mostRecent, readUserHistory, userHistoryCacheSize } from './user-history.ts';
 
 describeEachDatabase('readUserHistory', (kind) => {
   let t: TestDatabase;
@@ -73,6 +73,27 @@ describeEachDatabase('readUserHistory', (kind) => {
     ]);
     await other.run('DELETE FROM ratings WHERE user_id = ?', [user]);
     await expectChanged([]);
+  });
+
+  it('keeps at most its budget of ratings, dropping the least recently used users first', async () => {
+    // Users 7 (2 ratings, from beforeEach), 8 (3) and 9 (3).
+    for (const u of [8, 9]) {
+      await t.db.run('INSERT INTO users (id, created_at) VALUES (?, 0)', [u]);
+      for (let m = 1; m <= 3; m++)
+        await rateMovie(t.db, { userId: u, movieId: m, rating: 3 }, { now: 5000 + m });
+    }
+    const budget = { keptRatings: 6 };
+    const seven = await readUserHistory(t.db, user, budget);
+    await readUserHistory(t.db, 8, budget);
+    expect(userHistoryCacheSize(t.db)).toEqual({ users: 2, ratings: 5 });
+    // 7 was used last, so 8 is the one dropped to make room for 9.
+    expect(await readUserHistory(t.db, user, budget)).toBe(seven);
+    await readUserHistory(t.db, 9, budget);
+    expect(userHistoryCacheSize(t.db)).toEqual({ users: 2, ratings: 5 });
+    expect(await readUserHistory(t.db, user, budget)).toBe(seven);
+    // A user heavier than the whole budget is still kept (alone).
+    await readUserHistory(t.db, 8, { keptRatings: 1 });
+    expect(userHistoryCacheSize(t.db)).toEqual({ users: 1, ratings: 3 });
   });
 
   it('keeps one cache per connection and per user', async () => {

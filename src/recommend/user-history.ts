@@ -35,9 +35,24 @@ interface Entry {
   readonly history: UserHistory;
 }
 
-/** Users whose history is kept per connection (least recently used dropped first). */
-const keptUsers = 5000;
-const caches = new WeakMap<Queryable, Map<number, Entry>>();
+/**
+ * Ratings kept in memory per connection, over all cached users (least recently used dropped
+ * first). A kept rating costs about 80 bytes (its map and set entries: 5,000 users of 150 ratings
+ * took 60 MiB), so this bounds the cache near 40 MiB however heavy the raters.
+ */
+const keptRatings = 500_000;
+
+interface Cache {
+  readonly users: Map<number, Entry>;
+  ratings: number;
+}
+const caches = new WeakMap<Queryable, Cache>();
+
+/** How many users and ratings this connection's cache holds now. */
+export function userHistoryCacheSize(db: Queryable): { users: number; ratings: number } {
+  const cache = caches.get(db);
+  return { users: cache?.users.size ?? 0, ratings: cache?.ratings ?? 0 };
+}
 
 /**
  * Everything about a user's ratings that a change to them would change: their count, a sum over
@@ -56,20 +71,26 @@ const fingerprintSql =
  * because ratings also arrive from other processes (the CLI, imports, a second server). A write
  * landing between the check and the read only makes the next request read again.
  */
-export async function readUserHistory(db: Queryable, userId: number): Promise<UserHistory> {
+export async function readUserHistory(
+  db: Queryable,
+  userId: number,
+  /** `keptRatings`: this connection's cache budget, in ratings (tests lower it). */
+  options: { readonly keptRatings?: number } = {},
+): Promise<UserHistory> {
   let cache = caches.get(db);
   if (!cache) {
-    cache = new Map();
+    cache = { users: new Map(), ratings: 0 };
     caches.set(db, cache);
   }
   const f = await db.get<{ n: number; pairs: unknown; newest: unknown; stamps: unknown }>(fingerprintSql, [
     userId,
   ]);
   const fingerprint = `${f?.n}:${f?.pairs}:${f?.newest}:${f?.stamps}`;
-  const hit = cache.get(userId);
+  const hit = cache.users.get(userId);
   if (hit && hit.fingerprint === fingerprint) {
-    cache.delete(userId);
-    cache.set(userId, hit);
+    // Refresh its place in the least-recently-used order.
+    cache.users.delete(userId);
+    cache.users.set(userId, hit);
     return hit.history;
   }
   const rows = await db.all<{ movie_id: number; rating: number; rated_at: number }>(
@@ -83,8 +104,19 @@ export async function readUserHistory(db: Queryable, userId: number): Promise<Us
     recent: rows.length > foldInMaxRatings ? mostRecent(rows, foldInMaxRatings) : ratings,
     rated: new Set(ratings.keys()),
   };
-  cache.delete(userId);
-  cache.set(userId, { fingerprint, history });
-  if (cache.size > keptUsers) cache.delete(cache.keys().next().value as number);
+  // Another request may have stored this user while the rows were read: replace whatever is there.
+  const stored = cache.users.get(userId);
+  if (stored) {
+    cache.users.delete(userId);
+    cache.ratings -= stored.history.ratings.size;
+  }
+  cache.users.set(userId, { fingerprint, history });
+  cache.ratings += ratings.size;
+  const budget = options.keptRatings ?? keptRatings;
+  for (const [oldest, entry] of cache.users) {
+    if (cache.ratings <= budget || oldest === userId) break;
+    cache.users.delete(oldest);
+    cache.ratings -= entry.history.ratings.size;
+  }
   return history;
 }

@@ -101,8 +101,8 @@ function checkInteger(name: string, v: unknown, min: number, max: number): numbe
 
 /**
  * The user's history is checked against the database on every call (a rating made a second ago
- * must be excluded, see readUserHistory), so the top-N recommender is built on no ratings: it contributes the catalogue, the
- * filters, the top-N selection and the new-user rule.
+ * must be excluded, see readUserHistory), so the top-N recommender is built on no ratings: it
+ * contributes the catalogue, the filters, the top-N selection and the new-user rule.
  */
 const noRatings: RatingsData = Object.freeze({
   size: 0,

@@ -112,6 +112,16 @@ export class Explainer {
     return result;
   }
 
+  /** Movies whose neighbours are computed (used by an explanation, or warmed), oldest first. */
+  neighbourMovies(): number[] {
+    return [...this.cache.keys()];
+  }
+
+  /** Movies that have neighbours to compute (someone liked them), in a fixed order. */
+  likedMovies(): Int32Array {
+    return this.movieIds;
+  }
+
   private title(movieId: number): string {
     return this.catalogue.get(movieId)?.title ?? `movie ${movieId}`;
   }

@@ -204,6 +204,49 @@ export function scoreAll(p: usize, qi: usize, bi: usize, nItems: i32, k4: i32, b
 }
 
 /**
+ * out (k4 × k4 f32, row-major) += Σ_t q q^T over q = the qi rows listed in `rows` (n i32 indices):
+ * the factor block of a fold-in's Gram matrix, whole (both triangles). Four ratings per pass over
+ * `out`, so each of its vectors is loaded and stored once per four. `addGram` in
+ * src/models/fold-in.ts is the f64 TypeScript reference; a test checks both agree.
+ */
+export function gramRows(qi: usize, rows: usize, n: i32, k4: i32, out: usize): void {
+  const rowBytes = <usize>k4 << 2;
+  let t = 0;
+  for (; t + 4 <= n; t += 4) {
+    const ra = rows + (<usize>t << 2);
+    const a = qi + <usize>load<i32>(ra) * rowBytes;
+    const b = qi + <usize>load<i32>(ra + 4) * rowBytes;
+    const c = qi + <usize>load<i32>(ra + 8) * rowBytes;
+    const d = qi + <usize>load<i32>(ra + 12) * rowBytes;
+    for (let r: usize = 0; r < rowBytes; r += 4) {
+      const va = f32x4.splat(load<f32>(a + r));
+      const vb = f32x4.splat(load<f32>(b + r));
+      const vc = f32x4.splat(load<f32>(c + r));
+      const vd = f32x4.splat(load<f32>(d + r));
+      const o = out + r * <usize>k4;
+      for (let f: usize = 0; f < rowBytes; f += 16) {
+        let acc = v128.load(o + f);
+        acc = f32x4.add(acc, f32x4.mul(va, v128.load(a + f)));
+        acc = f32x4.add(acc, f32x4.mul(vb, v128.load(b + f)));
+        acc = f32x4.add(acc, f32x4.mul(vc, v128.load(c + f)));
+        acc = f32x4.add(acc, f32x4.mul(vd, v128.load(d + f)));
+        v128.store(o + f, acc);
+      }
+    }
+  }
+  for (; t < n; t++) {
+    const a = qi + <usize>load<i32>(rows + (<usize>t << 2)) * rowBytes;
+    for (let r: usize = 0; r < rowBytes; r += 4) {
+      const va = f32x4.splat(load<f32>(a + r));
+      const o = out + r * <usize>k4;
+      for (let f: usize = 0; f < rowBytes; f += 16) {
+        v128.store(o + f, f32x4.add(v128.load(o + f), f32x4.mul(va, v128.load(a + f))));
+      }
+    }
+  }
+}
+
+/**
  * Fills rows × k of a k4-strided f32 matrix with N(mean, std) (padding lanes untouched): the
  * xoshiro128** stream seeded with s0…s3 and Marsaglia's polar method, as `initFactors` in
  * src/models/svd-model.ts does in TypeScript (same uniforms; log and sqrt in f32 here, so values

@@ -6,7 +6,8 @@ import { createSyntheticWorld } from '../data/synthetic-world.ts';
 import { InvalidInputError } from '../errors.ts';
 import { ndcgAtK } from '../metrics/ranking-metrics.ts';
 import { Rng } from '../random/rng.ts';
-import { solveSpd } from './fold-in.ts';
+import { addGram, mirrorLower, solveSpd } from './fold-in.ts';
+import { KernelArena } from './mf-kernel.ts';
 import { createModel, loadModel } from './model-registry.ts';
 import type { ModelParams, RatingModel } from './rating-model.ts';
 
@@ -255,5 +256,65 @@ describe('fold-in', () => {
     // 4x + 2y = 2, 2x + 3y = 1 → x = 0.5, y = 0
     expect(b[0]).toBeCloseTo(0.5, 12);
     expect(b[1]).toBeCloseTo(0, 12);
+  });
+});
+
+describe('the Gram matrix of a fold-in', () => {
+  it('comes out the same from the WebAssembly kernel (f32x4) and from addGram (f64)', () => {
+    // 10 factors in rows of 12 (padding lanes zero), 13 ratings: three passes of four and a tail,
+    // one movie listed twice.
+    const k = 10;
+    const k4 = 12;
+    const nMovies = 30;
+    const movies = Int32Array.from([3, 7, 7, 0, 29, 12, 5, 18, 22, 1, 9, 14, 27]);
+    const n = movies.length;
+    const rng = new Rng(4);
+    const arena = new KernelArena(
+      KernelArena.bytesFor([
+        ['f32', nMovies * k4],
+        ['i32', n],
+        ['f32', k4 * k4],
+      ]),
+    );
+    const qi = arena.alloc('f32', nMovies * k4);
+    for (let i = 0; i < nMovies; i++) for (let f = 0; f < k; f++) qi.view[i * k4 + f] = rng.normal(0, 0.3);
+    const rows = arena.alloc('i32', n);
+    rows.view.set(movies);
+    const gram = arena.alloc('f32', k4 * k4);
+    // Twice into the same matrix: the kernel adds to what is there.
+    arena.kernel.gramRows(qi.ptr, rows.ptr, n, k4, gram.ptr);
+    arena.kernel.gramRows(qi.ptr, rows.ptr, n, k4, gram.ptr);
+
+    const x = new Float64Array(n * k);
+    for (let t = 0; t < n; t++) for (let f = 0; f < k; f++) x[t * k + f] = qi.view[movies[t]! * k4 + f]!;
+    const reference = new Float64Array(k * k);
+    addGram(reference, k, x, n);
+    addGram(reference, k, x, n);
+    mirrorLower(reference, k);
+    let worst = 0;
+    for (let r = 0; r < k; r++) {
+      for (let c = 0; c < k; c++)
+        worst = Math.max(worst, Math.abs(gram.view[r * k4 + c]! - reference[r * k + c]!));
+    }
+    expect(worst).toBeLessThan(1e-5);
+    expect(reference[0]).toBeGreaterThan(0.1);
+    // The padding rows and columns stay zero.
+    for (let r = 0; r < k4; r++) for (let c = k; c < k4; c++) expect(gram.view[r * k4 + c]).toBe(0);
+  });
+
+  it('eight rows at a time in addGram equals one row at a time, with weights', () => {
+    const d = 7;
+    const n = 19;
+    const rng = new Rng(8);
+    const x = Float64Array.from({ length: n * d }, () => rng.normal(0, 1));
+    const w = Float64Array.from({ length: n }, () => rng.uniform(0, 2));
+    const fast = new Float64Array(d * d);
+    addGram(fast, d, x, n, w);
+    const slow = new Float64Array(d * d);
+    for (let t = 0; t < n; t++) {
+      for (let r = 0; r < d; r++)
+        for (let c = 0; c <= r; c++) slow[r * d + c]! += w[t]! * x[t * d + r]! * x[t * d + c]!;
+    }
+    for (let e = 0; e < d * d; e++) expect(fast[e]).toBeCloseTo(slow[e]!, 12);
   });
 });

@@ -61,6 +61,7 @@ export interface MfKernelExports {
     k4: number,
   ): void;
   scoreAll(p: number, qi: number, bi: number, nItems: number, k4: number, base: number, out: number): void;
+  gramRows(qi: number, rows: number, n: number, k4: number, out: number): void;
   fillNormal(
     out: number,
     rows: number,

@@ -33,6 +33,15 @@ describe('svd', () => {
       expect(wasm.recommend(data.users[0]!, { n: 5 }).map((r) => r.movieId)).toEqual(
         js.recommend(data.users[0]!, { n: 5 }).map((r) => r.movieId),
       );
+      // Fold-in: the kernel's Gram matrix (30 ratings: several passes and a tail) and addGram.
+      const history = new Map<number, number>();
+      for (let k = 0; k < 30; k++) history.set(data.movies[k * 7]!, data.ratings[k * 7]!);
+      const folded = [wasm.foldIn?.(history), js.foldIn?.(history)];
+      const probe = Int32Array.from(new Set(data.movies.subarray(0, 400)));
+      const [fa, fb] = folded.map((f) => f?.predictMany(probe));
+      let worstFolded = 0;
+      for (let k = 0; k < probe.length; k++) worstFolded = Math.max(worstFolded, Math.abs(fa![k]! - fb![k]!));
+      expect(worstFolded).toBeLessThan(5e-3);
     }
   });
 

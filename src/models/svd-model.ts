@@ -289,7 +289,13 @@ export interface Scorer {
   /** A spare user row for folded-in users (scorers built after a fit have one). */
   readonly foldPtr?: number;
   readonly foldRow?: Float32Array;
+  /** A fold-in's Gram matrix (k4 × k4) and a batch of its movie rows, for the kernel's gramRows. */
+  readonly gram?: Placed<Float32Array>;
+  readonly gramRows?: Placed<Int32Array>;
 }
+
+/** Movie rows per gramRows call (a longer history takes several). */
+const gramBatch = 256;
 
 /**
  * `svd` — biased matrix factorisation trained by SGD (Funk 2006; Koren, Bell & Volinsky 2009;
@@ -566,6 +572,8 @@ export class SvdModel extends RatingModelBase {
         ['f32', nMovies],
         ['f64', nMovies],
         ['f32', this.k4],
+        ['f32', this.k4 * this.k4],
+        ['i32', gramBatch],
       ]),
     );
     const users = arena.alloc('f32', nUsers * this.k4);
@@ -573,6 +581,8 @@ export class SvdModel extends RatingModelBase {
     const bi = arena.alloc('f32', nMovies);
     const out = arena.alloc('f64', nMovies);
     const fold = arena.alloc('f32', this.k4);
+    const gram = arena.alloc('f32', this.k4 * this.k4);
+    const gramRows = arena.alloc('i32', gramBatch);
     users.view.set(this.userFactors);
     qi.view.set(this.itemFactors);
     // Unbiased models score without b_i (their b_i stay 0 anyway).
@@ -586,6 +596,8 @@ export class SvdModel extends RatingModelBase {
       outPtr: out.ptr,
       foldPtr: fold.ptr,
       foldRow: fold.view,
+      gram,
+      gramRows,
     };
     return this.scorer;
   }
@@ -608,20 +620,14 @@ export class SvdModel extends RatingModelBase {
     const d = biased ? k + 1 : k;
     const off = biased ? 1 : 0;
     const n = movies.length;
-    const a = new Float64Array(d * d);
+    const a = this.foldInGram(movies);
     const b = new Float64Array(d);
-    // The design matrix: one row per rating, [1, q_i] (the 1 for the user's bias) or q_i.
-    const x = new Float64Array(n * d);
     for (let t = 0; t < n; t++) {
       const i = movies[t]!;
-      const row = t * d;
-      if (biased) x[row] = 1;
-      for (let f = 0; f < k; f++) x[row + off + f] = q[i * k4 + f]!;
       const target = biased ? ratings[t]! - this.globalMean - this.bi[i]! : ratings[t]!;
-      for (let r = 0; r < d; r++) b[r]! += target * x[row + r]!;
+      if (biased) b[0]! += target;
+      for (let f = 0; f < k; f++) b[off + f]! += target * q[i * k4 + f]!;
     }
-    addGram(a, d, x, n);
-    mirrorLower(a, d);
     if (biased) a[0]! += n * (this.params.reg_bu as number);
     const regP = n * (this.params.reg_pu as number) + SvdModel.foldInPrior;
     for (let f = 0; f < k; f++) a[(off + f) * d + off + f]! += regP;
@@ -656,6 +662,54 @@ export class SvdModel extends RatingModelBase {
         }
       },
     };
+  }
+
+  /**
+   * Σ x xᵀ over the features x = (1, q_i) (or q_i when unbiased) of the movies rated: the Gram
+   * matrix of a fold-in, d × d row-major, both triangles. Nearly all of a fold-in's work: with the
+   * wasm engine a loaded model builds its factor block in the kernel (f32x4; for 200 ratings of
+   * 100 factors about 0.1 ms against 0.5 ms in TypeScript), else `addGram` in f64.
+   */
+  private foldInGram(movies: Int32Array): Float64Array {
+    const { k, k4, biased } = this;
+    const q = this.itemFactors;
+    const d = biased ? k + 1 : k;
+    const off = biased ? 1 : 0;
+    const n = movies.length;
+    const a = new Float64Array(d * d);
+    const s = this.params.engine === 'wasm' && n >= 8 ? this.ensureScorer() : null;
+    if (s?.gram && s.gramRows) {
+      const { gram, gramRows } = s;
+      gram.view.fill(0);
+      for (let t = 0; t < n; t += gramBatch) {
+        const m = Math.min(gramBatch, n - t);
+        gramRows.view.set(movies.subarray(t, t + m));
+        s.kernel.gramRows(s.qiPtr, gramRows.ptr, m, k4, gram.ptr);
+      }
+      for (let r = 0; r < k; r++) {
+        for (let c = 0; c < k; c++) a[(off + r) * d + off + c] = gram.view[r * k4 + c]!;
+      }
+      if (biased) {
+        // The bias row and column: Σ 1 = n and Σ q_i.
+        a[0] = n;
+        for (let t = 0; t < n; t++) {
+          const o = movies[t]! * k4;
+          for (let f = 0; f < k; f++) a[1 + f]! += q[o + f]!;
+        }
+        for (let f = 0; f < k; f++) a[(1 + f) * d] = a[1 + f]!;
+      }
+      return a;
+    }
+    // The design matrix: one row per rating.
+    const x = new Float64Array(n * d);
+    for (let t = 0; t < n; t++) {
+      const row = t * d;
+      if (biased) x[row] = 1;
+      for (let f = 0; f < k; f++) x[row + off + f] = q[movies[t]! * k4 + f]!;
+    }
+    addGram(a, d, x, n);
+    mirrorLower(a, d);
+    return a;
   }
 
   /**

@@ -47,6 +47,7 @@ export class Explainer {
   private readonly movieFans: Int32Array;
   private readonly cache = new Map<number, { ids: Int32Array; sims: Float32Array }>();
   private readonly counts: Int32Array;
+  private readonly asked = new Set<number>();
 
   constructor(
     ratings: RatingsData,
@@ -112,9 +113,14 @@ export class Explainer {
     return result;
   }
 
-  /** Movies whose neighbours are computed (used by an explanation, or warmed), oldest first. */
-  neighbourMovies(): number[] {
-    return [...this.cache.keys()];
+  /** Movies whose neighbour lists are computed (by an explanation, or warmed). */
+  neighbourListCount(): number {
+    return this.cache.size;
+  }
+
+  /** Movies an explanation looked up neighbours for, in the order first asked. */
+  askedMovies(): number[] {
+    return [...this.asked];
   }
 
   /** Movies that have neighbours to compute (someone liked them), in a fixed order. */
@@ -202,6 +208,7 @@ export class Explainer {
         return { kind: 'neighbour-votes', text: `Because you rated ${quoteList(because)} highly`, because };
       }
     }
+    this.asked.add(movieId);
     const { ids, sims } = this.neighbours(movieId);
     const liked: { movieId: number; score: number }[] = [];
     for (let k = 0; k < ids.length; k++) {

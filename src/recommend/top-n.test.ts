@@ -185,5 +185,7 @@ describe('Explainer', () => {
       ]),
     );
     expect(e.explainMany(svd, 9, items, mine, 3.5, e.likedGenres(mine, 3.5))).toEqual(oneByOne);
+    // What a rebuilt explainer warms first: the movies explanations looked up, first asked first.
+    expect(e.askedMovies()).toEqual([40, 50, 30, 99]);
   });
 });

@@ -63,7 +63,7 @@ export class ServerExplanations {
       const [ratings, movies] = await Promise.all([loadRatingsData(this.db), loadMovies(this.db)]);
       const threshold = likeThreshold(ratings.scale, this.likeThresholdOverride);
       const explainer = new Explainer(ratings, movies, { threshold });
-      await warmNeighbours(explainer, this.current?.explainer.neighbourMovies() ?? []);
+      await warmNeighbours(explainer, this.current?.explainer.askedMovies() ?? []);
       this.current = {
         explainer,
         threshold,
@@ -82,7 +82,7 @@ export class ServerExplanations {
     const { explainer, builtAt } = this.current;
     return {
       builtAt,
-      neighbourLists: explainer.neighbourMovies().length,
+      neighbourLists: explainer.neighbourListCount(),
       likedMovies: explainer.likedMovies().length,
     };
   }

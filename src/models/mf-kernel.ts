@@ -85,7 +85,7 @@ function kernelModule(): WebAssembly.Module {
   return compiled;
 }
 
-type ArrayKind = 'f32' | 'f64' | 'i32';
+export type ArrayKind = 'f32' | 'f64' | 'i32';
 const bytesPer: Record<ArrayKind, number> = { f32: 4, f64: 8, i32: 4 };
 
 /** One array placed in an arena: its byte offset for the kernel and a typed view for JavaScript. */

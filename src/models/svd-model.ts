@@ -3,7 +3,14 @@ import { ArtifactError } from '../errors.ts';
 import { Rng } from '../random/rng.ts';
 import { addGram, type FoldedUser, mirrorLower, solveSpd } from './fold-in.ts';
 import { groupByKey } from './group-by-key.ts';
-import { EpochPair, KernelArena, type MfKernelExports, type Placed, type SvdEpochArgs } from './mf-kernel.ts';
+import {
+  type ArrayKind,
+  EpochPair,
+  KernelArena,
+  type MfKernelExports,
+  type Placed,
+  type SvdEpochArgs,
+} from './mf-kernel.ts';
 import type { JsonValue, SectionArray } from './model-format.ts';
 import type { FitOptions, ModelParams } from './rating-model.ts';
 import { type DenseRatings, type ParamSpecs, RatingModelBase, requireSection } from './rating-model-base.ts';
@@ -279,6 +286,55 @@ export class FitArrays {
   }
 }
 
+/**
+ * The start every factor-model fit (svd, svdpp) shares: sizes, rates, the seeded stream, the
+ * kernel arena when the engine is wasm (sized for the common arrays, the score buffer, `more` and
+ * `extraBytes`), and the common arrays: p_u and q_i drawn in that order, b_u and b_i zero.
+ */
+export function startFactorFit(
+  p: ModelParams,
+  data: DenseRatings,
+  seed: number | undefined,
+  /** The fit's other arrays in the arena, given k4. */
+  more: (k4: number) => ReadonlyArray<readonly [ArrayKind, number]>,
+  extraBytes = 0,
+) {
+  const k = p.n_factors as number;
+  const k4 = (k + 3) & ~3;
+  const { nUsers, nMovies } = data;
+  const arena =
+    p.engine === 'wasm'
+      ? new KernelArena(
+          KernelArena.bytesFor([
+            ['f32', nUsers * k4],
+            ['f32', nMovies * k4],
+            ['f32', nUsers],
+            ['f32', nMovies],
+            // The scorer's buffer, allocated by adoptFit.
+            ['f64', nMovies],
+            ...more(k4),
+          ]) + extraBytes,
+        )
+      : null;
+  const rng = new Rng(seed ?? 0);
+  const arrays = new FitArrays(arena);
+  const pu = arrays.factors(rng, nUsers, k, k4, p);
+  const qi = arrays.factors(rng, nMovies, k, k4, p);
+  return {
+    k,
+    k4,
+    epochs: p.n_epochs as number,
+    rates: termRates(p),
+    rng,
+    arena,
+    arrays,
+    pu,
+    qi,
+    bu: arrays.f32(nUsers),
+    bi: arrays.f32(nMovies),
+  };
+}
+
 export interface Scorer {
   readonly kernel: MfKernelExports;
   readonly userPtr: number;
@@ -296,6 +352,18 @@ export interface Scorer {
 
 /** Movie rows per gramRows call (a longer history takes several). */
 const gramBatch = 256;
+
+/** A scorer over factors already in `arena`, with its score buffer allocated there. */
+function scorerIn(
+  arena: KernelArena,
+  userPtr: number,
+  qiPtr: number,
+  biPtr: number,
+  nMovies: number,
+): Scorer {
+  const out = arena.alloc('f64', nMovies);
+  return { kernel: arena.kernel, userPtr, qiPtr, biPtr, out: out.view, outPtr: out.ptr };
+}
 
 /**
  * `svd` — biased matrix factorisation trained by SGD (Funk 2006; Koren, Bell & Volinsky 2009;
@@ -342,41 +410,27 @@ export class SvdModel extends RatingModelBase {
 
   protected fitDense(data: DenseRatings, options: FitOptions): void {
     const p = this.params;
-    const k = p.n_factors as number;
-    const k4 = (k + 3) & ~3;
-    const epochs = p.n_epochs as number;
     const biased = p.biased !== false;
-    const rates = termRates(p);
+    const { nUsers, nMovies, size } = data;
+    const { k, k4, epochs, rates, rng, arena, arrays, pu, qi, bu, bi } = startFactorFit(
+      p,
+      data,
+      options.seed,
+      () => [
+        ['i32', size],
+        ['i32', size],
+        ['f32', size],
+        ['f32', data.weights ? size : 0],
+      ],
+      EpochPair.bytes,
+    );
     if (!biased) {
       rates.lrBu = 0;
       rates.lrBi = 0;
     }
     const mean = biased ? data.globalMean : 0;
-    const rng = new Rng(options.seed ?? 0);
-    const { nUsers, nMovies, size } = data;
-    const wasm = p.engine === 'wasm';
-    const arena = wasm
-      ? new KernelArena(
-          KernelArena.bytesFor([
-            ['f32', nUsers * k4],
-            ['f32', nMovies * k4],
-            ['f32', nUsers],
-            ['f32', nMovies],
-            ['i32', size],
-            ['i32', size],
-            ['f32', size],
-            ['f32', data.weights ? size : 0],
-            ['f64', nMovies],
-          ]) + EpochPair.bytes,
-        )
-      : null;
-    const arrays = new FitArrays(arena);
     const f32 = (n: number) => arrays.f32(n);
     const i32 = (n: number) => arrays.i32(n);
-    const pu = arrays.factors(rng, nUsers, k, k4, p);
-    const qi = arrays.factors(rng, nMovies, k, k4, p);
-    const bu = f32(nUsers);
-    const bi = f32(nMovies);
     // Rows in visiting order, copied once so every epoch streams through memory, as four blocks
     // (user half × movie half): blocks 0,1 share no user and no movie, nor do blocks 2,3, so each
     // pair can run on two threads with the same result as on one.
@@ -494,19 +548,7 @@ export class SvdModel extends RatingModelBase {
     this.itemFactors = qi.view;
     this.bu = bu.view;
     this.bi = bi.view;
-    if (arena) {
-      const out = arena.alloc('f64', bi.view.length);
-      this.scorer = {
-        kernel: arena.kernel,
-        userPtr: users.ptr,
-        qiPtr: qi.ptr,
-        biPtr: bi.ptr,
-        out: out.view,
-        outPtr: out.ptr,
-      };
-    } else {
-      this.scorer = null;
-    }
+    this.scorer = arena ? scorerIn(arena, users.ptr, qi.ptr, bi.ptr, bi.view.length) : null;
   }
 
   /**
@@ -579,25 +621,17 @@ export class SvdModel extends RatingModelBase {
     const users = arena.alloc('f32', nUsers * this.k4);
     const qi = arena.alloc('f32', nMovies * this.k4);
     const bi = arena.alloc('f32', nMovies);
-    const out = arena.alloc('f64', nMovies);
     const fold = arena.alloc('f32', this.k4);
-    const gram = arena.alloc('f32', this.k4 * this.k4);
-    const gramRows = arena.alloc('i32', gramBatch);
     users.view.set(this.userFactors);
     qi.view.set(this.itemFactors);
     // Unbiased models score without b_i (their b_i stay 0 anyway).
     bi.view.set(this.bi);
     this.scorer = {
-      kernel: arena.kernel,
-      userPtr: users.ptr,
-      qiPtr: qi.ptr,
-      biPtr: bi.ptr,
-      out: out.view,
-      outPtr: out.ptr,
+      ...scorerIn(arena, users.ptr, qi.ptr, bi.ptr, nMovies),
       foldPtr: fold.ptr,
       foldRow: fold.view,
-      gram,
-      gramRows,
+      gram: arena.alloc('f32', this.k4 * this.k4),
+      gramRows: arena.alloc('i32', gramBatch),
     };
     return this.scorer;
   }

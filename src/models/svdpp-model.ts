@@ -1,8 +1,6 @@
-import { Rng } from '../random/rng.ts';
-import { KernelArena } from './mf-kernel.ts';
 import type { FitOptions, ModelParams } from './rating-model.ts';
 import type { DenseRatings } from './rating-model-base.ts';
-import { FitArrays, groupByUser, SvdModel, termRates } from './svd-model.ts';
+import { groupByUser, SvdModel, startFactorFit, type termRates } from './svd-model.ts';
 
 type Rates = ReturnType<typeof termRates>;
 
@@ -129,45 +127,30 @@ export class SvdppModel extends SvdModel {
 
   protected override fitDense(data: DenseRatings, options: FitOptions): void {
     const p = this.params;
-    const k = p.n_factors as number;
-    const k4 = (k + 3) & ~3;
-    const epochs = p.n_epochs as number;
-    const rates = termRates(p);
     const lrY = p.lr_yj as number;
     const regY = p.reg_yj as number;
     const mean = data.globalMean;
-    const rng = new Rng(options.seed ?? 0);
     const { nUsers, nMovies, size } = data;
-    const wasm = p.engine === 'wasm';
-    const arena = wasm
-      ? new KernelArena(
-          KernelArena.bytesFor([
-            ['f32', nUsers * k4],
-            ['f32', nMovies * k4],
-            ['f32', nMovies * k4],
-            ['f32', nUsers * k4],
-            ['f32', nUsers],
-            ['f32', nMovies],
-            ['i32', nUsers],
-            ['i32', nUsers + 1],
-            ['i32', size],
-            ['f32', size],
-            ['f32', data.weights ? size : 0],
-            ['f32', k4],
-            ['f32', k4],
-            ['f64', nMovies],
-          ]),
-        )
-      : null;
-    const arrays = new FitArrays(arena);
+    const { k, k4, epochs, rates, rng, arena, arrays, pu, qi, bu, bi } = startFactorFit(
+      p,
+      data,
+      options.seed,
+      (k4) => [
+        ['f32', nMovies * k4],
+        ['f32', nUsers * k4],
+        ['i32', nUsers],
+        ['i32', nUsers + 1],
+        ['i32', size],
+        ['f32', size],
+        ['f32', data.weights ? size : 0],
+        ['f32', k4],
+        ['f32', k4],
+      ],
+    );
     const f32 = (n: number) => arrays.f32(n);
     const i32 = (n: number) => arrays.i32(n);
-    const pu = arrays.factors(rng, nUsers, k, k4, p);
-    const qi = arrays.factors(rng, nMovies, k, k4, p);
     const y = arrays.factors(rng, nMovies, k, k4, p);
     const effective = f32(nUsers * k4);
-    const bu = f32(nUsers);
-    const bi = f32(nMovies);
     const grouping = groupByUser(data, rng);
     const order = i32(nUsers);
     order.view.set(grouping.order);

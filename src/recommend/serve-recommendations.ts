@@ -5,9 +5,9 @@ import type { Database, Queryable } from '../db/database.ts';
 import { InvalidInputError } from '../errors.ts';
 import { type AbTest, getRunningAbTest } from '../experiments/ab-tests.ts';
 import { type Arm, assignArm } from '../experiments/assignment.ts';
-import type { FallbackKind, RatingModel } from '../models/rating-model.ts';
+import type { RatingModel } from '../models/rating-model.ts';
 import { defaultMaxStalenessMs, getActiveModelVersion, loadVersionModel } from '../registry/active-model.ts';
-import { type TopNFilters, TopNRecommender } from './top-n.ts';
+import { type TopNFilters, type TopNItem, TopNRecommender } from './top-n.ts';
 import { readUserHistory, type UserHistory } from './user-history.ts';
 
 /** Genre and year filters (B2's top-N filters: a genre not in the catalogue is refused by name). */
@@ -28,16 +28,8 @@ export interface ServeOptions {
   readonly maxStalenessMs?: number;
 }
 
-export interface ServedItem {
-  readonly rank: number;
-  readonly movieId: number;
-  readonly title: string;
-  readonly year: number | null;
-  readonly genres: readonly string[];
-  readonly predictedRating: number;
-  /** Why the prediction did not come from learned parameters for this pair, or `none`. */
-  readonly fallback: FallbackKind;
-}
+/** One served pick: a top-N item without the explanation (the server explains separately). */
+export type ServedItem = Omit<TopNItem, 'explanation'>;
 
 /** A user's recommendations and where they came from. Plain data. */
 export interface ServedRecommendations {

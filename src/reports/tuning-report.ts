@@ -2,7 +2,7 @@ import type { Database } from '../db/database.ts';
 import { NotFoundError } from '../errors.ts';
 import type { ModelParams } from '../models/rating-model.ts';
 import { SqlTuningStorage } from '../tuning/sql-tuning-storage.ts';
-import type { RunStatus } from '../tuning/tuning-storage.ts';
+import type { TuningRun } from '../tuning/tuning-storage.ts';
 
 export interface TuningReportOptions {
   /** A run id (`tune` prints it); default the most recent run. */
@@ -45,31 +45,30 @@ export interface TuningReport {
   readonly report: 'tuning';
   readonly generatedAt: number;
   /** Null when no tuning run exists yet. */
-  readonly run: {
-    readonly id: string;
-    readonly method: string;
-    readonly model: string;
-    readonly objective: string;
-    readonly direction: 'maximize' | 'minimize';
-    readonly status: RunStatus;
-    readonly trialsPlanned: number;
-    readonly trialsDone: number;
-    readonly bestValue: number | null;
-    readonly bestTrialNumber: number | null;
-    readonly bestParams: ModelParams | null;
-    readonly startedAt: number;
-    readonly endedAt: number | null;
-    /** The default configuration's value on the same folds, when the run measured it. */
-    readonly defaultValue: number | null;
-  } | null;
-  readonly otherRuns: ReadonlyArray<{
-    readonly id: string;
-    readonly method: string;
-    readonly model: string;
-    readonly status: RunStatus;
-    readonly bestValue: number | null;
-    readonly startedAt: number;
-  }>;
+  readonly run:
+    | (Pick<
+        TuningRun,
+        | 'id'
+        | 'method'
+        | 'model'
+        | 'objective'
+        | 'direction'
+        | 'status'
+        | 'trialsPlanned'
+        | 'trialsDone'
+        | 'bestValue'
+        | 'bestTrialNumber'
+        | 'bestParams'
+        | 'startedAt'
+        | 'endedAt'
+      > & {
+        /** The default configuration's value on the same folds, when the run measured it. */
+        readonly defaultValue: number | null;
+      })
+    | null;
+  readonly otherRuns: ReadonlyArray<
+    Pick<TuningRun, 'id' | 'method' | 'model' | 'status' | 'bestValue' | 'startedAt'>
+  >;
   readonly states: Readonly<Record<'running' | 'complete' | 'pruned' | 'failed', number>>;
   /** Every trial in number order: the optimisation history. */
   readonly trials: readonly TuningTrialPoint[];

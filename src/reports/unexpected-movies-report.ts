@@ -124,6 +124,19 @@ interface Rows {
   scale: RatingScale;
 }
 
+/** `n` zeroed rows, filled in by the caller. */
+function emptyRows(n: number, scale: RatingScale): Rows {
+  return {
+    users: new Int32Array(n),
+    movies: new Int32Array(n),
+    ratings: new Float32Array(n),
+    timestamps: new Float64Array(n),
+    unexpected: new Uint8Array(n),
+    size: n,
+    scale,
+  };
+}
+
 async function trackerRows(db: Queryable, since?: number, until?: number): Promise<Rows> {
   const where: string[] = [];
   const params: SqlValue[] = [];
@@ -141,16 +154,7 @@ async function trackerRows(db: Queryable, since?: number, until?: number): Promi
      ORDER BY user_id, movie_id, rated_at`,
     params,
   );
-  const n = rows.length;
-  const out: Rows = {
-    users: new Int32Array(n),
-    movies: new Int32Array(n),
-    ratings: new Float32Array(n),
-    timestamps: new Float64Array(n),
-    unexpected: new Uint8Array(n),
-    size: n,
-    scale: await ratingScaleOf(db),
-  };
+  const out = emptyRows(rows.length, await ratingScaleOf(db));
   rows.forEach((r, i) => {
     out.users[i] = Number(r.u);
     out.movies[i] = Number(r.m);
@@ -168,16 +172,7 @@ async function ratingRows(db: Queryable, since?: number, until?: number): Promis
     const t = data.timestamps[i]!;
     if ((since === undefined || t >= since) && (until === undefined || t < until)) keep.push(i);
   }
-  const n = keep.length;
-  const out: Rows = {
-    users: new Int32Array(n),
-    movies: new Int32Array(n),
-    ratings: new Float32Array(n),
-    timestamps: new Float64Array(n),
-    unexpected: new Uint8Array(n),
-    size: n,
-    scale: data.scale,
-  };
+  const out = emptyRows(keep.length, data.scale);
   keep.forEach((j, i) => {
     out.users[i] = data.users[j]!;
     out.movies[i] = data.movies[j]!;

@@ -10,9 +10,9 @@ import {
   needsRanking,
   type ObjectiveMetric,
   objectiveDirection,
-  type TrialMetrics,
   trialMetrics,
 } from './objective.ts';
+import type { TrialOutcome } from './tuning-storage.ts';
 
 /** Everything that is the same for every trial of a run (sent once to each worker). */
 export interface TrialSetup {
@@ -38,22 +38,11 @@ export interface TrialTask {
   } | null;
 }
 
-export type TrialResult =
-  | {
-      readonly number: number;
-      readonly state: 'complete' | 'pruned';
-      readonly value: number;
-      readonly metrics: TrialMetrics | null;
-      readonly intermediateValues: readonly IntermediateValue[];
-      readonly durationMs: number;
-    }
-  | {
-      readonly number: number;
-      readonly state: 'failed';
-      readonly error: string;
-      readonly intermediateValues: readonly IntermediateValue[];
-      readonly durationMs: number;
-    };
+/** How an evaluated trial ended: the storage's outcome with every field filled, and its number. */
+export type TrialResult = { readonly number: number } & (
+  | Extract<TrialOutcome, { state: 'complete' | 'pruned' }>
+  | Required<Extract<TrialOutcome, { state: 'failed' }>>
+);
 
 /**
  * The metric reported per epoch: the objective itself when it is a rating metric, else RMSE (a

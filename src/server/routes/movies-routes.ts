@@ -38,7 +38,8 @@ interface MovieRow {
   id: number;
   title: string;
   year: number | null;
-  genres: string;
+  /** As stored ("A|B"), or already split (a served pick carries them split). */
+  genres: string | readonly string[];
 }
 
 async function myRatings(
@@ -73,7 +74,7 @@ export async function movieViews(
       id: Number(r.id),
       title: r.title,
       year: r.year === null ? null : Number(r.year),
-      genres: [...splitGenres(r.genres)],
+      genres: [...(typeof r.genres === 'string' ? splitGenres(r.genres) : r.genres)],
       averageRating: s ? Math.round(s.average * 100) / 100 : null,
       ratingCount: s?.count ?? 0,
       ...(mine ? { myRating: mine.get(Number(r.id)) ?? null } : {}),

@@ -65,7 +65,7 @@ export const recommendationRoutes: readonly AnyRoute[] = [
           id: i.movieId,
           title: i.title,
           year: i.year,
-          genres: i.genres.join('|'),
+          genres: i.genres,
         })),
         undefined,
         (ids) => server.movieStats.get(ids),

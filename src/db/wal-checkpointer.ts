@@ -1,13 +1,11 @@
 import { startWorker } from '../workers/worker-thread.ts';
 
 export type CheckpointerIn = { type: 'stop' };
-export type CheckpointerOut =
-  | { type: 'started' }
-  | { type: 'stopped'; readonly checkpoints: number; readonly frames: number };
+export type CheckpointerOut = { type: 'stopped' };
 
 export interface WalCheckpointer {
-  /** Stops the thread; resolves with how many checkpoints copied how many log frames. */
-  stop(): Promise<{ checkpoints: number; frames: number }>;
+  /** Stops the thread (after the checkpoint it may be running) and closes its connection. */
+  stop(): Promise<void>;
 }
 
 /**
@@ -26,18 +24,15 @@ export function startWalCheckpointer(path: string, intervalMs = 100): WalCheckpo
       unref: true,
     },
   );
-  let stopped: Promise<{ checkpoints: number; frames: number }> | undefined;
+  let stopped: Promise<void> | undefined;
   return {
     stop() {
-      stopped ??= new Promise((resolve) => {
-        const off = worker.onMessage((m) => {
-          if (m.type === 'stopped') {
-            off();
-            resolve({ checkpoints: m.checkpoints, frames: m.frames });
-          }
+      stopped ??= new Promise<void>((resolve) => {
+        worker.onMessage((m) => {
+          if (m.type === 'stopped') resolve();
         });
-        // A thread that already ended (it failed to start) has nothing to report.
-        void worker.exited.then(() => resolve({ checkpoints: 0, frames: 0 }));
+        // A thread that already ended (it failed to start) has nothing to say.
+        void worker.exited.then(() => resolve());
         worker.post({ type: 'stop' });
       });
       return stopped;

@@ -4,8 +4,10 @@
  *
  * SQL is written once with `?` placeholders in the common subset of both dialects:
  * `INSERT … ON CONFLICT … DO UPDATE`, `RETURNING`, `BIGINT` epoch milliseconds for times,
- * `DOUBLE PRECISION` for reals, TEXT holding JSON, 0/1 integers for booleans. Where the dialects
- * differ (DDL types, a lock), branch on `dialect`.
+ * `DOUBLE PRECISION` for reals, TEXT holding JSON, 0/1 integers for booleans. Where the databases
+ * differ (locks, storage facts, file location), callers ask for a capability of `Queryable` or
+ * `Database`; only `src/db` branches on `dialect`. `dialect` stays readable for display (health,
+ * status).
  */
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -39,6 +41,31 @@ export interface Queryable {
     rows: Iterable<readonly SqlValue[]>,
     suffix?: string,
   ): Promise<number>;
+  /**
+   * Runs a SELECT and keeps the rows it returns locked against other writers until the
+   * transaction ends (PostgreSQL: `… FOR UPDATE`; SQLite: a write transaction already excludes
+   * every other writer, so the query runs as it is). Call it inside `transaction`.
+   */
+  selectForUpdate<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]>;
+  /**
+   * Takes a lock named by `key` until the transaction ends, so that transactions asking for the
+   * same key run one after another (PostgreSQL: `pg_advisory_xact_lock`; SQLite: the write
+   * transaction already does this, so it is a no-op). Call it inside `transaction`.
+   */
+  advisoryLock(key: number): Promise<void>;
+  /**
+   * Keeps other writers out of `table` until the transaction ends, while readers go on
+   * (PostgreSQL: `LOCK TABLE … IN SHARE ROW EXCLUSIVE MODE`; SQLite: a no-op, as above).
+   */
+  lockTable(table: string): Promise<void>;
+}
+
+/** Facts about where the data is kept, for status pages and checks. */
+export interface StorageFacts {
+  /** Bytes on disk (SQLite: pages × page size; PostgreSQL: `pg_database_size`), null if unknown. */
+  readonly sizeBytes: number | null;
+  /** `ok`, or what the database's own quick check found (PostgreSQL: always `ok`). */
+  readonly integrity: string;
 }
 
 export interface TransactionOptions {
@@ -60,6 +87,13 @@ export interface TransactionOptions {
 export interface Database extends Queryable {
   /** Where it is: a file path, or the URL with the password removed. */
   readonly location: string;
+  /**
+   * The database file when the data lives in one on this machine (SQLite on disk), else null
+   * (PostgreSQL, or SQLite in memory). Other processes and threads can open that path themselves.
+   */
+  readonly file: string | null;
+  /** Size on disk and the database's own integrity check. */
+  storageFacts(): Promise<StorageFacts>;
   /**
    * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. Other
    * calls on this connection wait until it is over, so nothing else slips into the transaction.

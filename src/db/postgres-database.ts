@@ -6,6 +6,7 @@ import {
   type Row,
   type RunResult,
   type SqlValue,
+  type StorageFacts,
 } from './database.ts';
 
 // BIGINT (epoch milliseconds, counts) as JS numbers: every value we store fits in 2^53.
@@ -58,6 +59,14 @@ function queryable(client: pg.Pool | pg.PoolClient): Queryable {
       await flush();
       return changes;
     },
+    selectForUpdate: async <T>(sql: string, params?: readonly SqlValue[]) =>
+      all<T>(`${sql} FOR UPDATE`, params),
+    advisoryLock: async (key: number) => {
+      await client.query('SELECT pg_advisory_xact_lock($1)', [key]);
+    },
+    lockTable: async (table: string) => {
+      await client.query(`LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE`);
+    },
   };
 }
 
@@ -65,6 +74,7 @@ function queryable(client: pg.Pool | pg.PoolClient): Queryable {
 export class PostgresDatabase implements Database {
   readonly dialect = 'postgres' as const;
   readonly location: string;
+  readonly file = null;
   readonly pool: pg.Pool;
   private readonly q: Queryable;
 
@@ -94,6 +104,20 @@ export class PostgresDatabase implements Database {
     suffix?: string,
   ): Promise<number> {
     return this.q.insertMany(table, columns, rows, suffix);
+  }
+  selectForUpdate<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    return this.q.selectForUpdate<T>(sql, params);
+  }
+  advisoryLock(key: number): Promise<void> {
+    return this.q.advisoryLock(key);
+  }
+  lockTable(table: string): Promise<void> {
+    return this.q.lockTable(table);
+  }
+
+  async storageFacts(): Promise<StorageFacts> {
+    const row = await this.q.get<{ n: number }>('SELECT pg_database_size(current_database()) AS n');
+    return { sizeBytes: row ? Number(row.n) : null, integrity: 'ok' };
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {

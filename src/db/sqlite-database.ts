@@ -1,5 +1,13 @@
 import BetterSqlite3 from 'better-sqlite3';
-import type { Database, Queryable, Row, RunResult, SqlValue, TransactionOptions } from './database.ts';
+import type {
+  Database,
+  Queryable,
+  Row,
+  RunResult,
+  SqlValue,
+  StorageFacts,
+  TransactionOptions,
+} from './database.ts';
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.ts';
 
 type Statement = BetterSqlite3.Statement<unknown[], unknown>;
@@ -30,6 +38,7 @@ const farCheckpointPages = 20_000;
 export class SqliteDatabase implements Database {
   readonly dialect = 'sqlite' as const;
   readonly location: string;
+  readonly file: string | null;
   readonly raw: BetterSqlite3.Database;
   private readonly statements = new Map<string, Statement>();
   private queue: Promise<unknown> = Promise.resolve();
@@ -50,6 +59,7 @@ export class SqliteDatabase implements Database {
     } = {},
   ) {
     this.location = path;
+    this.file = path === ':memory:' || path === '' ? null : path;
     this.raw = new BetterSqlite3(path, { readonly: options.readonly ?? false });
     this.raw.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 15_000}`);
     if (path !== ':memory:' && !options.readonly) this.raw.pragma('journal_mode = WAL');
@@ -119,6 +129,11 @@ export class SqliteDatabase implements Database {
       if (count > 0) changes += insert(count).run(...batch).changes;
       return changes;
     },
+    // One writer at a time holds BEGIN IMMEDIATE's lock: rows read inside it cannot change under it.
+    selectForUpdate: async <T>(sql: string, params: readonly SqlValue[] = []) =>
+      this.statement(sql).all(...(params as unknown[])) as T[],
+    advisoryLock: async () => undefined,
+    lockTable: async () => undefined,
   };
 
   all<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
@@ -137,6 +152,24 @@ export class SqliteDatabase implements Database {
     suffix?: string,
   ): Promise<number> {
     return this.enqueue(() => this.direct.insertMany(table, columns, rows, suffix));
+  }
+  selectForUpdate<T = Row>(sql: string, params?: readonly SqlValue[]): Promise<T[]> {
+    return this.enqueue(() => this.direct.selectForUpdate<T>(sql, params));
+  }
+  advisoryLock(): Promise<void> {
+    return Promise.resolve();
+  }
+  lockTable(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  storageFacts(): Promise<StorageFacts> {
+    return this.enqueue(() => {
+      const pageCount = Number(this.raw.pragma('page_count', { simple: true }) ?? 0);
+      const pageSize = Number(this.raw.pragma('page_size', { simple: true }) ?? 0);
+      const integrity = String(this.raw.pragma('quick_check', { simple: true }) ?? 'unknown');
+      return { sizeBytes: pageCount * pageSize, integrity };
+    });
   }
 
   transaction<T>(fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {

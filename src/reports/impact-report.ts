@@ -10,8 +10,7 @@ import { type RatingMetrics, ratingMetrics, rmse } from '../metrics/rating-metri
 import { createModel, modelKinds } from '../models/model-registry.ts';
 import type { ModelParams, RatingModel } from '../models/rating-model.ts';
 import { deriveSeed, Rng } from '../random/rng.ts';
-import { readAliases } from '../registry/aliases.ts';
-import { getVersion } from '../registry/model-versions.ts';
+import { championRecord } from '../registry/champion.ts';
 import { loadClassifiedRatings } from './classified-ratings.ts';
 
 export interface ImpactOptions {
@@ -146,11 +145,10 @@ interface ChampionConfig {
   readonly trainRows: number;
 }
 
-/** The champion version's kind and params (D's registry), if a champion is set. */
+/** The champion version's kind and params, if a champion is set. */
 async function championConfig(db: Queryable): Promise<ChampionConfig | undefined> {
-  const version = (await readAliases(db)).get('champion');
-  if (version === undefined) return undefined;
-  const v = await getVersion(db, version);
+  const v = await championRecord(db);
+  if (v === null) return undefined;
   return { version: v.version, kind: v.kind, params: v.params, trainRows: v.training.rows };
 }
 

@@ -9,7 +9,7 @@ import type { Database } from '../db/database.ts';
 import { ConflictError } from '../errors.ts';
 import { createModel } from '../models/model-registry.ts';
 import type { ModelParams } from '../models/rating-model.ts';
-import { championVersion } from '../monitoring/champion.ts';
+import { championVersion } from '../registry/champion.ts';
 import { windowStart } from '../monitoring/live-accuracy.ts';
 import { compareOffline, type OfflineComparison } from './offline-comparison.ts';
 import { acquireRetrainLock, heartbeatRetrainLock, releaseRetrainLock } from './retrain-lock.ts';

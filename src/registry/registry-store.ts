@@ -98,6 +98,8 @@ export interface RegistryStore {
   versions(): Promise<VersionRecord[]>;
   /** Versions whose artifact is still stored, newest first. */
   unprunedVersions(): Promise<number[]>;
+  /** Marks a ready version `discarded` (it lost an A/B test); other statuses stay. */
+  discardVersion(version: number): Promise<void>;
   /** Removes a version's artifact and marks it `pruned` (its row stays for lineage). */
   pruneArtifact(version: number): Promise<void>;
   /** The stored artifact of a version, undefined when there is no such version. */

@@ -210,6 +210,13 @@ export class SqlRegistryStore implements RegistryStore {
     return rows.map((r) => r.version);
   }
 
+  async discardVersion(version: number): Promise<void> {
+    await this.db.run(
+      "UPDATE model_versions SET status = 'discarded' WHERE version = ? AND status = 'ready'",
+      [version],
+    );
+  }
+
   async pruneArtifact(version: number): Promise<void> {
     await this.db.run("UPDATE model_versions SET artifact = NULL, status = 'pruned' WHERE version = ?", [
       version,

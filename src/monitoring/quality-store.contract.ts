@@ -121,6 +121,19 @@ export function runQualityStoreContract(
       [12, 1],
     ]);
     expect(await store.trackedCounts(...all)).toEqual({ tracked: 5, unexpected: 1 });
+    const rows = await store.trackedRows(11 * day, 12 * day);
+    expect(rows.map((r) => [r.userId, r.movieId, r.unexpected])).toEqual([
+      [3, 2, false],
+      [4, 3, true],
+    ]);
+    expect(rows[0]).toEqual({
+      userId: 3,
+      movieId: 2,
+      rating: 4,
+      ratedAt: 11 * day + 1000,
+      unexpected: false,
+    });
+    expect(await store.trackedRows()).toHaveLength(5);
     expect((await store.movieQualitySums(...all, 1, 2)).map((m) => [m.key, m.samples])).toEqual([
       [1, 1],
       [2, 1],

@@ -37,6 +37,15 @@ export interface QualitySums {
   readonly errorSum: number | null;
 }
 
+/** A tracked rating as the reports read it back. */
+export interface TrackedRow {
+  readonly userId: number;
+  readonly movieId: number;
+  readonly rating: number;
+  readonly ratedAt: number;
+  readonly unexpected: boolean;
+}
+
 /** A column tracked ratings can be grouped by. */
 export type QualityGroupColumn = 'model_version' | 'arm' | 'ab_test_id';
 
@@ -77,6 +86,8 @@ export interface QualityStore {
   ): Promise<Array<QualitySums & { readonly title: string | null }>>;
   /** Sums per UTC day (key: days since the epoch), oldest first. */
   dailyQualitySums(from: number, to: number): Promise<QualitySums[]>;
+  /** Every tracked rating rated in [since, until) (either end open when absent), by user, movie, time. */
+  trackedRows(since?: number, until?: number): Promise<TrackedRow[]>;
   /** Ratings tracked in [from, to], and how many of them were unexpected. */
   trackedCounts(from: number, to: number): Promise<{ readonly tracked: number; readonly unexpected: number }>;
 }

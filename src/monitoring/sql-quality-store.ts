@@ -5,6 +5,7 @@ import type {
   QualityStore,
   QualitySums,
   ServedRecommendation,
+  TrackedRow,
 } from './quality-store.ts';
 
 const dayMs = 86_400_000;
@@ -194,6 +195,26 @@ export class SqlQualityStore implements QualityStore {
       [from, to],
     );
     return rows.map(toSums);
+  }
+
+  async trackedRows(since?: number, until?: number): Promise<TrackedRow[]> {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (since !== undefined) {
+      where.push('rated_at >= ?');
+      params.push(since);
+    }
+    if (until !== undefined) {
+      where.push('rated_at < ?');
+      params.push(until);
+    }
+    const rows = await this.db.all<{ u: number; m: number; r: number; t: number; x: number }>(
+      `SELECT user_id AS u, movie_id AS m, actual_rating AS r, rated_at AS t, unexpected AS x
+       FROM recommendation_quality ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY user_id, movie_id, rated_at`,
+      params,
+    );
+    return rows.map((r) => ({ userId: r.u, movieId: r.m, rating: r.r, ratedAt: r.t, unexpected: r.x !== 0 }));
   }
 
   async trackedCounts(from: number, to: number): Promise<{ tracked: number; unexpected: number }> {

@@ -5,6 +5,7 @@ import { materializeSplit, temporalSplit } from '../data/splits.ts';
 import type { Queryable } from '../db/database.ts';
 import { InvalidInputError } from '../errors.ts';
 import { foldRanking } from '../evaluation/cross-validate.ts';
+import { getRunningAbTest } from '../experiments/ab-tests.ts';
 import type { RankingMetrics } from '../metrics/ranking-metrics.ts';
 import { type RatingMetrics, ratingMetrics, rmse } from '../metrics/rating-metrics.ts';
 import { createModel, modelKinds } from '../models/model-registry.ts';
@@ -12,6 +13,7 @@ import type { ModelParams, RatingModel } from '../models/rating-model.ts';
 import { deriveSeed, Rng } from '../random/rng.ts';
 import { championRecord } from '../registry/champion.ts';
 import { loadClassifiedRatings } from './classified-ratings.ts';
+import { reportStore } from './sql-report-store.ts';
 
 export interface ImpactOptions {
   /** Model to ablate; default the champion's kind and params, else svd (or baseline) defaults. */
@@ -152,28 +154,31 @@ async function championConfig(db: Queryable): Promise<ChampionConfig | undefined
   return { version: v.version, kind: v.kind, params: v.params, trainRows: v.training.rows };
 }
 
-async function count(db: Queryable, sql: string): Promise<number> {
-  const row = await db.get<{ n: number | string | null }>(sql);
-  return Number(row?.n ?? 0);
-}
-
 /** The numbers on the arrows of the training data flow: rating → tracker → training set → version → A/B. */
 export async function trainingFlowCounts(
   db: Queryable,
   unexpectedRatings: number,
 ): Promise<TrainingFlowCounts> {
   const champion = await championConfig(db);
+  const store = reportStore(db);
+  const rows = await store.rowCounts([
+    'ratings',
+    'served_recommendations',
+    'recommendation_quality',
+    'model_versions',
+    'ab_tests',
+  ]);
   return {
-    ratings: await count(db, 'SELECT COUNT(*) AS n FROM ratings'),
+    ratings: rows.ratings,
     unexpectedRatings,
-    served: await count(db, 'SELECT COUNT(*) AS n FROM served_recommendations'),
-    tracked: await count(db, 'SELECT COUNT(*) AS n FROM recommendation_quality'),
-    trackedUnexpected: await count(db, 'SELECT SUM(unexpected) AS n FROM recommendation_quality'),
-    versions: await count(db, 'SELECT COUNT(*) AS n FROM model_versions'),
+    served: rows.served_recommendations,
+    tracked: rows.recommendation_quality,
+    trackedUnexpected: await store.unexpectedTracked(),
+    versions: rows.model_versions,
     championVersion: champion?.version ?? null,
     championTrainRows: champion?.trainRows ?? null,
-    abTests: await count(db, 'SELECT COUNT(*) AS n FROM ab_tests'),
-    abTestsRunning: await count(db, "SELECT COUNT(*) AS n FROM ab_tests WHERE status = 'running'"),
+    abTests: rows.ab_tests,
+    abTestsRunning: (await getRunningAbTest(db)) ? 1 : 0,
   };
 }
 

@@ -18,6 +18,8 @@ import { retrainLockState } from '../retraining/retrain-lock.ts';
 import { listTriggers, type RetrainTrigger } from '../retraining/retrain-triggers.ts';
 import { type BestHp, readBestHp } from '../tuning/best-hp.ts';
 import { SqlTuningStorage } from '../tuning/sql-tuning-storage.ts';
+import { countedTables } from './report-store.ts';
+import { reportStore } from './sql-report-store.ts';
 
 export interface StatusOptions {
   readonly now?: number;
@@ -48,7 +50,7 @@ export interface StatusReport {
   readonly challenger: VersionStatus | null;
   /** Newest last; at most 10. */
   readonly aliasHistory: readonly AliasHistoryEntry[];
-  /** The running A/B test and its verdict so far (D's evaluateAbTest), or null. */
+  /** The running A/B test and its verdict so far, or null. */
   readonly abTest: {
     readonly id: number;
     readonly championVersion: number;
@@ -123,19 +125,6 @@ export interface StatusReport {
   };
 }
 
-const countedTables = [
-  'movies',
-  'users',
-  'ratings',
-  'served_recommendations',
-  'recommendation_quality',
-  'model_versions',
-  'ab_tests',
-  'hp_tuning_history',
-  'hp_experiments',
-  'retrain_triggers',
-] as const;
-
 async function versionStatus(
   db: Database,
   version: number | undefined,
@@ -178,37 +167,21 @@ function summarizeAb(e: AbEvaluation): NonNullable<StatusReport['abTest']> {
 }
 
 async function databaseHealth(db: Database): Promise<StatusReport['database']> {
-  let sizeBytes: number | null = null;
-  let integrity = 'ok';
-  if (db.dialect === 'sqlite') {
-    const pages = await db.get<{ page_count: number }>('PRAGMA page_count');
-    const size = await db.get<{ page_size: number }>('PRAGMA page_size');
-    sizeBytes = Number(pages?.page_count ?? 0) * Number(size?.page_size ?? 0);
-    const check = await db.get<{ quick_check: string }>('PRAGMA quick_check');
-    integrity = String(check?.quick_check ?? 'unknown');
-  } else {
-    const row = await db.get<{ n: number | string }>('SELECT pg_database_size(current_database()) AS n');
-    sizeBytes = row ? Number(row.n) : null;
-  }
-  const schema = await db.get<{ v: number | string | null }>('SELECT MAX(version) AS v FROM schema_version');
-  const rows: Record<string, number> = {};
-  for (const table of countedTables) {
-    const r = await db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table}`);
-    rows[table] = Number(r?.n ?? 0);
-  }
+  const store = reportStore(db);
+  const facts = await db.storageFacts();
   return {
     dialect: db.dialect,
     location: db.location,
-    sizeBytes,
-    schemaVersion: Number(schema?.v ?? 0),
+    sizeBytes: facts.sizeBytes,
+    schemaVersion: await store.schemaVersion(),
     latestMigration: Math.max(...migrations.map((m) => m.version)),
-    integrity,
-    rows,
+    integrity: facts.integrity,
+    rows: await store.rowCounts(countedTables),
   };
 }
 
 /**
- * The deployment status (the seed's show_deployment_status): champion and challenger with their
+ * The deployment status: champion and challenger with their
  * offline metrics, age and live accuracy; alias history; the running A/B test and its verdict so
  * far; tracker accuracy against the threshold; the last tuning run and best_hp.json; the last
  * retrain triggers and the lock; database size and health. Reads only.

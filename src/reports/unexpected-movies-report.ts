@@ -1,9 +1,11 @@
 import { loadMovies } from '../data/load-movies.ts';
 import { likeThreshold, type RatingScale } from '../data/rating-scale.ts';
-import type { Queryable, SqlValue } from '../db/database.ts';
+import type { Queryable } from '../db/database.ts';
 import { InvalidInputError } from '../errors.ts';
 import { ratingScaleOf } from '../monitoring/rating-scale-of.ts';
+import { qualityStore } from '../monitoring/sql-quality-store.ts';
 import { loadClassifiedRatings } from './classified-ratings.ts';
+import { reportStore } from './sql-report-store.ts';
 import { type BucketSize, bucketLabel, bucketSizeFor, bucketStart, nextBucket } from './time-buckets.ts';
 
 /**
@@ -138,29 +140,14 @@ function emptyRows(n: number, scale: RatingScale): Rows {
 }
 
 async function trackerRows(db: Queryable, since?: number, until?: number): Promise<Rows> {
-  const where: string[] = [];
-  const params: SqlValue[] = [];
-  if (since !== undefined) {
-    where.push('rated_at >= ?');
-    params.push(since);
-  }
-  if (until !== undefined) {
-    where.push('rated_at < ?');
-    params.push(until);
-  }
-  const rows = await db.all<{ u: number; m: number; r: number; t: number | string; x: number | string }>(
-    `SELECT user_id AS u, movie_id AS m, actual_rating AS r, rated_at AS t, unexpected AS x
-     FROM recommendation_quality ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY user_id, movie_id, rated_at`,
-    params,
-  );
+  const rows = await qualityStore(db).trackedRows(since, until);
   const out = emptyRows(rows.length, await ratingScaleOf(db));
   rows.forEach((r, i) => {
-    out.users[i] = Number(r.u);
-    out.movies[i] = Number(r.m);
-    out.ratings[i] = Number(r.r);
-    out.timestamps[i] = Number(r.t);
-    out.unexpected[i] = Number(r.x) ? 1 : 0;
+    out.users[i] = r.userId;
+    out.movies[i] = r.movieId;
+    out.ratings[i] = r.rating;
+    out.timestamps[i] = r.ratedAt;
+    out.unexpected[i] = r.unexpected ? 1 : 0;
   });
   return out;
 }
@@ -239,14 +226,7 @@ export async function unexpectedMoviesReport(
       ? await trackerRows(db, options.since, options.until)
       : await ratingRows(db, options.since, options.until);
   const like = likeThreshold(rows.scale, options.likeThreshold);
-  const [movies, popularityRows] = await Promise.all([
-    loadMovies(db),
-    db.all<{ m: number; n: number | string }>(
-      'SELECT movie_id AS m, COUNT(*) AS n FROM ratings GROUP BY movie_id',
-    ),
-  ]);
-  const popularityOf = new Map<number, number>();
-  for (const r of popularityRows) popularityOf.set(Number(r.m), Number(r.n));
+  const [movies, popularityOf] = await Promise.all([loadMovies(db), reportStore(db).ratingsPerMovie()]);
 
   let unexpectedTotal = 0;
   let minT = Number.POSITIVE_INFINITY;

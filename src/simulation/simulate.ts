@@ -4,11 +4,14 @@ import { createSyntheticWorld } from '../data/synthetic-world.ts';
 import type { Database } from '../db/database.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { ConflictError, InvalidInputError } from '../errors.ts';
+import { listAbTests } from '../experiments/ab-tests.ts';
 import type { ModelParams } from '../models/rating-model.ts';
 import { rateMovie } from '../monitoring/rate-movie.ts';
 import { deriveSeed, Rng } from '../random/rng.ts';
 import { serveRecommendations } from '../recommend/serve-recommendations.ts';
+import { aliasHistory } from '../registry/aliases.ts';
 import { championVersion } from '../registry/champion.ts';
+import { reportStore } from '../reports/sql-report-store.ts';
 import { runRetrain } from '../retraining/retrain-orchestrator.ts';
 import { schedulerTick } from '../retraining/scheduler.ts';
 import { DriftingTastes } from './drifting-tastes.ts';
@@ -240,8 +243,8 @@ async function run(
   config: Config,
   started: number,
 ): Promise<SimulationResult> {
-  const existing = await db.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM movies');
-  if (Number(existing?.n ?? 0) > 0)
+  const existing = await reportStore(db).rowCounts(['movies']);
+  if (existing.movies > 0)
     throw new ConflictError(`${db.location} is not empty: simulate into a new database`);
   const day0 = Date.UTC(2026, 0, 1);
   const worldOptions = {
@@ -401,23 +404,25 @@ async function summarise(
   let lowest: number | null = null;
   for (const d of post)
     if (d.accuracy !== null && (lowest === null || d.accuracy < lowest)) lowest = d.accuracy;
-  const count = async (sql: string) => Number((await db.get<{ n: number | string }>(sql))?.n ?? 0);
+  const retrains = await reportStore(db).retrainCounts();
+  const championMoves = await aliasHistory(db, { alias: 'champion' });
   return {
     preDriftAccuracy,
     lowestAfterDrift: lowest,
     finalAccuracy,
     recoveryGapPoints:
       preDriftAccuracy !== null && finalAccuracy !== null ? 100 * (finalAccuracy - preDriftAccuracy) : null,
-    triggers: await count("SELECT COUNT(*) AS n FROM retrain_triggers WHERE source = 'auto'"),
-    retrains: await count("SELECT COUNT(*) AS n FROM retrain_triggers WHERE status = 'succeeded'"),
-    abTests: await count('SELECT COUNT(*) AS n FROM ab_tests'),
-    activations: await count(
-      "SELECT COUNT(*) AS n FROM alias_history WHERE alias = 'champion' AND action IN ('first', 'activate', 'ab-activate')",
-    ),
+    triggers: retrains.autoTriggers,
+    retrains: retrains.succeeded,
+    abTests: (await listAbTests(db)).length,
+    activations: championMoves.filter((m) => activationActions.has(m.action)).length,
     firstTriggerDay: firstDayWith(/^retrain #\d+ triggered/),
     firstActivationDay: firstDayWith(/^A\/B test #\d+ activated/),
   };
 }
+
+/** Champion moves that count as an activation (a rollback does not). */
+const activationActions: ReadonlySet<string> = new Set(['first', 'activate', 'ab-activate']);
 
 /** Terminal rendering: one line per day, events under it, then the summary. */
 export function renderSimulation(r: SimulationResult): string {

@@ -1,6 +1,7 @@
+import { groupByUser, startFactorFit, type termRates } from './factor-engine.ts';
 import type { FitOptions, ModelParams } from './rating-model.ts';
 import type { DenseRatings } from './rating-model-base.ts';
-import { groupByUser, SvdModel, startFactorFit, type termRates } from './svd-model.ts';
+import { SvdModel } from './svd-model.ts';
 
 type Rates = ReturnType<typeof termRates>;
 

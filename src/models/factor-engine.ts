@@ -253,6 +253,36 @@ export function blockedRows(data: DenseRatings, rng: Rng, arrays: FitArrays): Bl
   return { users, items, ratings, weights, blockStart };
 }
 
+/** The training rows grouped by user (for svdpp, which updates implicit factors once per user). */
+export interface UserRows {
+  /** The seeded order users are visited in. */
+  readonly order: Placed<Int32Array>;
+  /** Rows of user u are rowStart[u] … rowStart[u + 1] − 1. */
+  readonly rowStart: Placed<Int32Array>;
+  readonly items: Placed<Int32Array>;
+  readonly ratings: Placed<Float32Array>;
+  readonly weights: Placed<Float32Array> | null;
+}
+
+/** A grouping's rows copied into the fit's arrays, in grouped order. */
+export function userRows(data: DenseRatings, grouping: UserGrouping, arrays: FitArrays): UserRows {
+  const { nUsers, size } = data;
+  const order = arrays.i32(nUsers);
+  order.view.set(grouping.order);
+  const rowStart = arrays.i32(nUsers + 1);
+  rowStart.view.set(grouping.rowStart);
+  const items = arrays.i32(size);
+  const ratings = arrays.f32(size);
+  const weights = data.weights ? arrays.f32(size) : null;
+  for (let t = 0; t < size; t++) {
+    const row = grouping.rows[t]!;
+    items.view[t] = data.movies[row]!;
+    ratings.view[t] = data.ratings[row]!;
+    if (weights) weights.view[t] = data.weights![row]!;
+  }
+  return { order, rowStart, items, ratings, weights };
+}
+
 /** The arena arrays `blockedRows` allocates, for `startFactorFit`'s sizing. */
 export function blockedRowsArrays(data: DenseRatings): ReadonlyArray<readonly [ArrayKind, number]> {
   return [

@@ -3,15 +3,12 @@ import {
   blockedRows,
   blockedRowsArrays,
   fitThreads,
-  gramBatch,
   type Rates,
   runBlockedEpochs,
-  type Scorer,
-  scorerIn,
-  scoringArena,
   startFactorFit,
   svdBlockArgs,
 } from './factor-engine.ts';
+import { gramBatch, type Scorer, scorerIn, scoringArena } from './factor-scorer.ts';
 import { addGram, type FoldedUser, mirrorLower, solveSpd } from './fold-in.ts';
 import { EpochPair, type KernelArena, type Placed } from './mf-kernel.ts';
 import type { JsonValue, SectionArray } from './model-format.ts';

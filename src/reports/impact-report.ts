@@ -13,13 +13,12 @@ import {
   pairedDeltas,
   runArm,
 } from '../evaluation/ablation.ts';
-import { getRunningAbTest } from '../experiments/ab-tests.ts';
 import { createModel, modelKinds } from '../models/model-registry.ts';
 import type { ModelParams } from '../models/rating-model.ts';
 import { deriveSeed, Rng } from '../random/rng.ts';
 import { championRecord } from '../registry/champion.ts';
 import { loadClassifiedRatings } from './classified-ratings.ts';
-import { reportStore } from './sql-report-store.ts';
+import { type TrainingFlowCounts, trainingFlowCounts } from './training-flow.ts';
 
 export interface ImpactOptions {
   /** Model to ablate; default the champion's kind and params, else svd (or baseline) defaults. */
@@ -44,6 +43,7 @@ export interface ImpactOptions {
 }
 
 export type { ArmMetrics } from '../evaluation/ablation.ts';
+export { type TrainingFlowCounts, trainingFlowCounts } from './training-flow.ts';
 
 export type ArmKey = 'with' | 'without' | 'down-weighted' | 'halved' | 'doubled';
 
@@ -102,19 +102,6 @@ export interface ImpactReport {
   readonly flow: TrainingFlowCounts;
 }
 
-export interface TrainingFlowCounts {
-  readonly ratings: number;
-  readonly unexpectedRatings: number;
-  readonly served: number;
-  readonly tracked: number;
-  readonly trackedUnexpected: number;
-  readonly versions: number;
-  readonly championVersion: number | null;
-  readonly championTrainRows: number | null;
-  readonly abTests: number;
-  readonly abTestsRunning: number;
-}
-
 interface ChampionConfig {
   readonly version: number;
   readonly kind: string;
@@ -127,34 +114,6 @@ async function championConfig(db: Queryable): Promise<ChampionConfig | undefined
   const v = await championRecord(db);
   if (v === null) return undefined;
   return { version: v.version, kind: v.kind, params: v.params, trainRows: v.training.rows };
-}
-
-/** The numbers on the arrows of the training data flow: rating → tracker → training set → version → A/B. */
-export async function trainingFlowCounts(
-  db: Queryable,
-  unexpectedRatings: number,
-): Promise<TrainingFlowCounts> {
-  const champion = await championConfig(db);
-  const store = reportStore(db);
-  const rows = await store.rowCounts([
-    'ratings',
-    'served_recommendations',
-    'recommendation_quality',
-    'model_versions',
-    'ab_tests',
-  ]);
-  return {
-    ratings: rows.ratings,
-    unexpectedRatings,
-    served: rows.served_recommendations,
-    tracked: rows.recommendation_quality,
-    trackedUnexpected: await store.unexpectedTracked(),
-    versions: rows.model_versions,
-    championVersion: champion?.version ?? null,
-    championTrainRows: champion?.trainRows ?? null,
-    abTests: rows.ab_tests,
-    abTestsRunning: (await getRunningAbTest(db)) ? 1 : 0,
-  };
 }
 
 /** A copy of `data` with per-row weights. */

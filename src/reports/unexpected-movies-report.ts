@@ -3,11 +3,9 @@ import { likeThreshold, type RatingScale } from '../data/rating-scale.ts';
 import type { MovieInfo } from '../data/ratings-data.ts';
 import type { Queryable } from '../db/database.ts';
 import { InvalidInputError } from '../errors.ts';
-import { ratingScaleOf } from '../monitoring/rating-scale-of.ts';
-import { qualityStore } from '../monitoring/sql-quality-store.ts';
-import { loadClassifiedRatings } from './classified-ratings.ts';
 import { reportStore } from './sql-report-store.ts';
 import { type BucketSize, bucketLabel, bucketSizeFor, bucketStart, nextBucket } from './time-buckets.ts';
+import { type Rows, ratingRows, trackerRows } from './unexpected-rows.ts';
 
 /**
  * Where the ratings come from:
@@ -115,60 +113,6 @@ export interface UnexpectedMoviesReport {
   }>;
   /** Share of all unexpected ratings brought by the users in `topUsers` (how concentrated it is). */
   readonly topUsersShareOfUnexpected: number | null;
-}
-
-interface Rows {
-  users: Int32Array;
-  movies: Int32Array;
-  ratings: Float32Array;
-  timestamps: Float64Array;
-  unexpected: Uint8Array;
-  size: number;
-  scale: RatingScale;
-}
-
-/** `n` zeroed rows, filled in by the caller. */
-function emptyRows(n: number, scale: RatingScale): Rows {
-  return {
-    users: new Int32Array(n),
-    movies: new Int32Array(n),
-    ratings: new Float32Array(n),
-    timestamps: new Float64Array(n),
-    unexpected: new Uint8Array(n),
-    size: n,
-    scale,
-  };
-}
-
-async function trackerRows(db: Queryable, since?: number, until?: number): Promise<Rows> {
-  const rows = await qualityStore(db).trackedRows(since, until);
-  const out = emptyRows(rows.length, await ratingScaleOf(db));
-  rows.forEach((r, i) => {
-    out.users[i] = r.userId;
-    out.movies[i] = r.movieId;
-    out.ratings[i] = r.rating;
-    out.timestamps[i] = r.ratedAt;
-    out.unexpected[i] = r.unexpected ? 1 : 0;
-  });
-  return out;
-}
-
-async function ratingRows(db: Queryable, since?: number, until?: number): Promise<Rows> {
-  const { data, unexpected } = await loadClassifiedRatings(db);
-  const keep: number[] = [];
-  for (let i = 0; i < data.size; i++) {
-    const t = data.timestamps[i]!;
-    if ((since === undefined || t >= since) && (until === undefined || t < until)) keep.push(i);
-  }
-  const out = emptyRows(keep.length, data.scale);
-  keep.forEach((j, i) => {
-    out.users[i] = data.users[j]!;
-    out.movies[i] = data.movies[j]!;
-    out.ratings[i] = data.ratings[j]!;
-    out.timestamps[i] = data.timestamps[j]!;
-    out.unexpected[i] = unexpected[j]!;
-  });
-  return out;
 }
 
 /** 1, 2, 5, 10, 20, 50 … up to the first edge above `max`. */

@@ -6,7 +6,7 @@ import { openDatabase } from '../db/open-database.ts';
 import { ConflictError, InvalidInputError } from '../errors.ts';
 import { listAbTests } from '../experiments/ab-tests.ts';
 import type { ModelParams } from '../models/rating-model.ts';
-import { rateMovie } from '../monitoring/rate-movie.ts';
+import { type RateMovieOptions, rateMovie } from '../monitoring/rate-movie.ts';
 import { deriveSeed, Rng } from '../random/rng.ts';
 import { serveRecommendations } from '../recommend/serve-recommendations.ts';
 import { aliasHistory } from '../registry/aliases.ts';
@@ -237,12 +237,32 @@ export async function simulate(partial: Partial<SimulationOptions> = {}): Promis
   }
 }
 
-async function run(
+/** What every simulated day needs: the world, its clock, the options and how ratings enter. */
+interface SimulationWorld {
+  readonly db: Database;
+  readonly options: SimulationOptions;
+  readonly config: Config;
+  readonly tastes: DriftingTastes;
+  readonly day0: number;
+  readonly rateOptions: RateMovieOptions;
+}
+
+/** One day's tallies, filled in visit by visit. */
+interface DayTally {
+  visitors: number;
+  served: number;
+  tracked: number;
+  hits: number;
+  unexpected: number;
+  readonly arms: Record<string, { n: number; hits: number }>;
+}
+
+/** Generates the world and its history into the empty database and trains the first model. */
+async function setUpWorld(
   db: Database,
   options: SimulationOptions,
   config: Config,
-  started: number,
-): Promise<SimulationResult> {
+): Promise<{ world: SimulationWorld; historyRatings: number }> {
   const existing = await reportStore(db).rowCounts(['movies']);
   if (existing.movies > 0)
     throw new ConflictError(`${db.location} is not empty: simulate into a new database`);
@@ -259,119 +279,132 @@ async function run(
   const historyRatings =
     options.historyRatings ?? Math.round(options.historyDays * liveDiscoveryPace(tastes, options));
   await generateIntoDatabase(db, { ...worldOptions, ratings: historyRatings });
-  const retrainOptions = {
+  // The first model, from the history: there is no champion yet, so it is activated.
+  await runRetrain(db, config, {
+    ...retrainOptionsOf(options),
+    reason: 'simulation: first model',
+    clock: () => day0,
+  });
+  const rateOptions = {
+    windowDays: config.trainingWindowDays,
+    scale: tastes.world.scale,
+    ...(config.likeThreshold === undefined ? {} : { likeThreshold: config.likeThreshold }),
+  };
+  return { world: { db, options, config, tastes, day0, rateOptions }, historyRatings };
+}
+
+function retrainOptionsOf(options: SimulationOptions) {
+  return {
     model: options.model,
     params: options.modelParams,
     seed: options.seed,
     abMinSamples: options.abMinSamples,
     abTraffic: options.abTraffic,
   };
-  // The first model, from the history: there is no champion yet, so it is activated.
-  await runRetrain(db, config, { ...retrainOptions, reason: 'simulation: first model', clock: () => day0 });
-  const rateOptions = {
-    windowDays: config.trainingWindowDays,
-    scale: tastes.world.scale,
-    ...(config.likeThreshold === undefined ? {} : { likeThreshold: config.likeThreshold }),
+}
+
+/**
+ * One user's visit: they are served recommendations and rate some of them (by how much they like
+ * each), then rate some movies they found elsewhere.
+ */
+async function visit(
+  w: SimulationWorld,
+  u: number,
+  visitAt: number,
+  rng: Rng,
+  tally: DayTally,
+): Promise<void> {
+  const { db, options, tastes } = w;
+  const recs = await serveRecommendations(db, { userId: u, n: options.recommendations }, { now: visitAt });
+  tally.served += recs.items.length;
+  let second = 0;
+  const rate = (movieId: number) => {
+    second += 1;
+    const at = visitAt + 60_000 + second * 1000;
+    const rating = tastes.drawRating(u, movieId, rng);
+    return rateMovie(db, { userId: u, movieId, rating, ratedAt: at }, { now: at, ...w.rateOptions });
   };
+  for (const item of recs.items) {
+    if (rng.next() >= rateProbability(tastes.trueRating(u, item.movieId))) continue;
+    const r = await rate(item.movieId);
+    if (r.tracked.kind !== 'recommended') continue;
+    tally.tracked += 1;
+    if (r.tracked.hit) tally.hits += 1;
+    const arm = r.tracked.arm ?? 'champion';
+    const a = tally.arms[arm] ?? { n: 0, hits: 0 };
+    tally.arms[arm] = a;
+    a.n += 1;
+    if (r.tracked.hit) a.hits += 1;
+  }
+  // Movies found without MovieNight: popular ones, rated when the user likes them enough.
+  for (let k = 0; k < options.otherMovies; k++) {
+    const m = tastes.world.sampleMovie(rng);
+    if (recs.items.some((i) => i.movieId === m)) continue;
+    if (rng.next() >= rateProbability(tastes.trueRating(u, m))) continue;
+    const r = await rate(m);
+    if (r.tracked.kind === 'unexpected') tally.unexpected += 1;
+  }
+}
+
+/** The scheduler's pass at the end of a day, on the simulated clock, as event lines. */
+async function endOfDay(w: SimulationWorld, at: number): Promise<string[]> {
+  const events: string[] = [];
+  const tick = await schedulerTick(w.db, { config: w.config, clock: () => at, holder: 'simulation' });
+  if (tick.check.trigger?.created)
+    events.push(`retrain #${tick.check.trigger.trigger.id} triggered: ${tick.check.trigger.trigger.reason}`);
+  const ab = tick.abTest;
+  if (ab?.applied) {
+    const pct = (x: number) => (100 * x).toFixed(1);
+    events.push(
+      `A/B test #${ab.testId} ${ab.applied}: v${ab.challengerVersion} ${pct(ab.challenger.accuracy)} % vs v${ab.championVersion} ${pct(ab.champion.accuracy)} % (${ab.reason})`,
+    );
+  }
+  if (tick.retrain)
+    events.push(`retrain #${tick.retrain.triggerId} ${tick.retrain.status}: ${tick.retrain.outcome}`);
+  if (tick.error) events.push(`scheduler: ${tick.error}`);
+  return events;
+}
+
+/** Day d: tastes drift on the drift day, active users visit in order, then the scheduler runs. */
+async function simulateDay(w: SimulationWorld, d: number, dayRng: Rng): Promise<SimulationDay> {
+  const { options, tastes } = w;
+  if (d === options.driftDay) tastes.drift(options.driftStrength);
+  const dayStart = w.day0 + d * dayMs;
+  const events: string[] = [];
+  if (d === options.driftDay) events.push(`tastes shift (strength ${options.driftStrength})`);
+  const tally: DayTally = { visitors: 0, served: 0, tracked: 0, hits: 0, unexpected: 0, arms: {} };
+  for (let u = 1; u <= options.users; u++) {
+    if (dayRng.next() >= options.activeShare) continue;
+    tally.visitors += 1;
+    // Visits spread over the day, in user order (the clock only moves forward).
+    await visit(w, u, dayStart + Math.floor(((u - 1) / options.users) * (dayMs - 7_200_000)), dayRng, tally);
+  }
+  events.push(...(await endOfDay(w, dayStart + dayMs - 60_000)));
+  const { visitors, served, tracked, hits, unexpected } = tally;
+  return {
+    day: d,
+    date: new Date(dayStart).toISOString().slice(0, 10),
+    drifted: tastes.drifted,
+    ...{ visitors, served, tracked, hits, accuracy: tracked > 0 ? hits / tracked : null, unexpected },
+    arms: Object.fromEntries(
+      Object.entries(tally.arms).map(([k, v]) => [k, { n: v.n, accuracy: v.n > 0 ? v.hits / v.n : null }]),
+    ),
+    champion: await championVersion(w.db),
+    events,
+  };
+}
+
+async function run(
+  db: Database,
+  options: SimulationOptions,
+  config: Config,
+  started: number,
+): Promise<SimulationResult> {
+  const { world, historyRatings } = await setUpWorld(db, options, config);
   const days: SimulationDay[] = [];
   const rng = new Rng(deriveSeed(options.seed, 'simulation'));
   for (let d = 0; d < options.days; d++) {
-    if (d === options.driftDay) tastes.drift(options.driftStrength);
-    const dayStart = day0 + d * dayMs;
-    const events: string[] = [];
-    if (d === options.driftDay) events.push(`tastes shift (strength ${options.driftStrength})`);
-    let visitors = 0;
-    let served = 0;
-    let tracked = 0;
-    let hits = 0;
-    let unexpected = 0;
-    const arms: Record<string, { n: number; hits: number }> = {};
-    const dayRng = rng.fork();
-    for (let u = 1; u <= options.users; u++) {
-      if (dayRng.next() >= options.activeShare) continue;
-      visitors += 1;
-      // Visits spread over the day, in user order (the clock only moves forward).
-      const visitAt = dayStart + Math.floor(((u - 1) / options.users) * (dayMs - 7_200_000));
-      const recs = await serveRecommendations(
-        db,
-        { userId: u, n: options.recommendations },
-        { now: visitAt },
-      );
-      served += recs.items.length;
-      let second = 0;
-      for (const item of recs.items) {
-        if (dayRng.next() >= rateProbability(tastes.trueRating(u, item.movieId))) continue;
-        second += 1;
-        const r = await rateMovie(
-          db,
-          {
-            userId: u,
-            movieId: item.movieId,
-            rating: tastes.drawRating(u, item.movieId, dayRng),
-            ratedAt: visitAt + 60_000 + second * 1000,
-          },
-          { now: visitAt + 60_000 + second * 1000, ...rateOptions },
-        );
-        if (r.tracked.kind === 'recommended') {
-          tracked += 1;
-          if (r.tracked.hit) hits += 1;
-          const arm = r.tracked.arm ?? 'champion';
-          const a = arms[arm] ?? { n: 0, hits: 0 };
-          arms[arm] = a;
-          a.n += 1;
-          if (r.tracked.hit) a.hits += 1;
-        }
-      }
-      // Movies found without MovieNight: popular ones, rated when the user likes them enough.
-      for (let k = 0; k < options.otherMovies; k++) {
-        const m = tastes.world.sampleMovie(dayRng);
-        if (recs.items.some((i) => i.movieId === m)) continue;
-        if (dayRng.next() >= rateProbability(tastes.trueRating(u, m))) continue;
-        second += 1;
-        const at = visitAt + 60_000 + second * 1000;
-        const r = await rateMovie(
-          db,
-          { userId: u, movieId: m, rating: tastes.drawRating(u, m, dayRng), ratedAt: at },
-          { now: at, ...rateOptions },
-        );
-        if (r.tracked.kind === 'unexpected') unexpected += 1;
-      }
-    }
-    // End of the day: the scheduler's pass, on the simulated clock.
-    const endOfDay = dayStart + dayMs - 60_000;
-    const tick = await schedulerTick(db, {
-      config,
-      clock: () => endOfDay,
-      holder: 'simulation',
-    });
-    if (tick.check.trigger?.created)
-      events.push(
-        `retrain #${tick.check.trigger.trigger.id} triggered: ${tick.check.trigger.trigger.reason}`,
-      );
-    if (tick.abTest?.applied) {
-      events.push(
-        `A/B test #${tick.abTest.testId} ${tick.abTest.applied}: v${tick.abTest.challengerVersion} ${(100 * tick.abTest.challenger.accuracy).toFixed(1)} % vs v${tick.abTest.championVersion} ${(100 * tick.abTest.champion.accuracy).toFixed(1)} % (${tick.abTest.reason})`,
-      );
-    }
-    if (tick.retrain)
-      events.push(`retrain #${tick.retrain.triggerId} ${tick.retrain.status}: ${tick.retrain.outcome}`);
-    if (tick.error) events.push(`scheduler: ${tick.error}`);
-    const day: SimulationDay = {
-      day: d,
-      date: new Date(dayStart).toISOString().slice(0, 10),
-      drifted: tastes.drifted,
-      visitors,
-      served,
-      tracked,
-      hits,
-      accuracy: tracked > 0 ? hits / tracked : null,
-      unexpected,
-      arms: Object.fromEntries(
-        Object.entries(arms).map(([k, v]) => [k, { n: v.n, accuracy: v.n > 0 ? v.hits / v.n : null }]),
-      ),
-      champion: await championVersion(db),
-      events,
-    };
+    const day = await simulateDay(world, d, rng.fork());
     days.push(day);
     options.onDay?.(day);
   }

@@ -33,11 +33,8 @@ export interface StartAbTestOptions {
   readonly now?: number;
 }
 
-/**
- * Starts the champion against one challenger. One running test at a time (a ConflictError
- * otherwise, also across processes: a unique index backs it). Sets the `challenger` alias.
- */
-export async function startAbTest(db: Database, options: StartAbTestOptions): Promise<AbTest> {
+/** The traffic share and the policy of a test to start, checked, with defaults filled in. */
+function checkStartOptions(options: StartAbTestOptions): { traffic: number; policy: AbPolicy } {
   const traffic = options.traffic ?? 0.5;
   if (!(traffic > 0 && traffic < 1))
     throw new InvalidInputError(`traffic must be between 0 and 1 (exclusive), got ${traffic}`);
@@ -62,6 +59,15 @@ export async function startAbTest(db: Database, options: StartAbTestOptions): Pr
   if (!(policy.autoActivateThreshold >= 0)) {
     throw new InvalidInputError(`autoActivateThreshold must be ≥ 0, got ${policy.autoActivateThreshold}`);
   }
+  return { traffic, policy };
+}
+
+/**
+ * Starts the champion against one challenger. One running test at a time (a ConflictError
+ * otherwise, also across processes: a unique index backs it). Sets the `challenger` alias.
+ */
+export async function startAbTest(db: Database, options: StartAbTestOptions): Promise<AbTest> {
+  const { traffic, policy } = checkStartOptions(options);
   const challenger = options.challengerVersion;
   const now = options.now ?? Date.now();
   // A challenger that cannot be loaded must never get traffic.

@@ -9,6 +9,8 @@ type Rates = ReturnType<typeof termRates>;
 /**
  * The TypeScript reference of `svdppEpoch` in assembly/mf-kernel.ts: same maths, f64 arithmetic on
  * f32 storage. `items`/`ratings`/`weights` are in row order grouped by user (`rowStart`).
+ * It is long because it mirrors the kernel's single loop statement by statement, so the two can
+ * be compared line by line.
  */
 export function svdppEpochJs(
   order: Int32Array,

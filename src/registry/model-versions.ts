@@ -1,7 +1,7 @@
 import { type RatingsData, ratingsFingerprint } from '../data/ratings-data.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
-import { decodeModel } from '../models/model-format.ts';
+import { decodeModel, type ModelArtifact } from '../models/model-format.ts';
 import type { ModelParams, RatingModel } from '../models/rating-model.ts';
 import { type AliasName, moveAlias, rollbackTarget } from './aliases.ts';
 import { formatOf, sha256Hex } from './artifacts.ts';
@@ -110,13 +110,8 @@ function checkOptionalInt(name: string, v: number | null | undefined): void {
   }
 }
 
-/**
- * Registers a fitted model as the next version, storing its artifact in the database (so any
- * process that reaches the database can load it) with its SHA-256 and format version, its
- * training data and lineage. The first version ever registered becomes champion by itself;
- * `activate` makes any new version champion in the same transaction.
- */
-export async function registerVersion(db: Database, input: RegisterVersionInput): Promise<ModelVersion> {
+/** The artifact bytes and their decoded form, after checking every input a version records. */
+function checkRegistration(input: RegisterVersionInput): { bytes: Uint8Array; decoded: ModelArtifact } {
   const bytes = input.artifact ?? input.model?.save();
   if (!bytes)
     throw new InvalidInputError(
@@ -143,6 +138,18 @@ export async function registerVersion(db: Database, input: RegisterVersionInput)
       throw new InvalidInputError(`metrics.${k} must be a finite number, got ${JSON.stringify(v)}`);
     }
   }
+  return { bytes, decoded };
+}
+
+/**
+ * Registers a fitted model as the next version, storing its artifact in the database (so any
+ * process that reaches the database can load it) with its SHA-256 and format version, its
+ * training data and lineage. The first version ever registered becomes champion by itself;
+ * `activate` makes any new version champion in the same transaction.
+ */
+export async function registerVersion(db: Database, input: RegisterVersionInput): Promise<ModelVersion> {
+  const { bytes, decoded } = checkRegistration(input);
+  const t = input.training;
   const now = input.now ?? Date.now();
   const checksum = sha256Hex(bytes);
   const registered = await db.transaction(async (tx) => {

@@ -20,7 +20,7 @@ export interface ArmCounts {
   readonly served: number;
   /** Served recommendations that were rated (outcome rows). */
   readonly n: number;
-  /** Outcomes whose liked / not-liked prediction was right (the seed's accuracy). */
+  /** Outcomes whose liked / not-liked prediction was right (liked accuracy counts these). */
   readonly hits: number;
   /** Outcomes the user liked. */
   readonly liked: number;

@@ -191,6 +191,55 @@ async function endTest(
   if (!ended) throw new ConflictError(`A/B test #${test.id} is no longer running`);
 }
 
+/** Ends the test as activated: the challenger becomes champion and the challenger alias clears. */
+async function activateChallenger(
+  tx: Queryable,
+  test: AbTest,
+  reason: string,
+  analysis: AbAnalysis,
+  now: number,
+): Promise<void> {
+  await endTest(tx, test, 'activated', reason, analysis, now);
+  await moveAlias(tx, {
+    alias: 'champion',
+    version: test.challengerVersion,
+    action: 'ab-activate',
+    reason: `A/B test #${test.id}: ${reason}`,
+    abTestId: test.id,
+    details: decisionDetails(analysis),
+    now,
+  });
+  await moveAlias(tx, {
+    alias: 'challenger',
+    version: null,
+    action: 'clear',
+    reason: `A/B test #${test.id} activated it`,
+    abTestId: test.id,
+    now,
+  });
+}
+
+/** Ends the test as discarded: the challenger version is marked discarded and its alias clears. */
+async function discardChallenger(
+  tx: Queryable,
+  test: AbTest,
+  reason: string,
+  analysis: AbAnalysis,
+  now: number,
+): Promise<void> {
+  await endTest(tx, test, 'discarded', reason, analysis, now);
+  await registryStore(tx).discardVersion(test.challengerVersion);
+  await moveAlias(tx, {
+    alias: 'challenger',
+    version: null,
+    action: 'clear',
+    reason: `A/B test #${test.id} discarded it: ${reason}`,
+    abTestId: test.id,
+    details: decisionDetails(analysis),
+    now,
+  });
+}
+
 /**
  * Evaluates the running test and applies its verdict: `activate` makes the challenger champion,
  * `discard` drops it (status discarded); both end the test, with the statistics stored in ab_tests
@@ -222,42 +271,11 @@ export async function decideAbTest(
       action = 'discard';
       reason = `would activate (${reason}) but the challenger cannot be loaded: ${loadError}`;
     }
-    if (action === 'activate') {
-      await endTest(tx, test, 'activated', reason, analysis, now);
-      await moveAlias(tx, {
-        alias: 'champion',
-        version: test.challengerVersion,
-        action: 'ab-activate',
-        reason: `A/B test #${test.id}: ${reason}`,
-        abTestId: test.id,
-        details: decisionDetails(analysis),
-        now,
-      });
-      await moveAlias(tx, {
-        alias: 'challenger',
-        version: null,
-        action: 'clear',
-        reason: `A/B test #${test.id} activated it`,
-        abTestId: test.id,
-        now,
-      });
-      return { test: await getAbTest(tx, test.id), analysis, applied: 'activated' };
-    }
-    if (action === 'discard') {
-      await endTest(tx, test, 'discarded', reason, analysis, now);
-      await registryStore(tx).discardVersion(test.challengerVersion);
-      await moveAlias(tx, {
-        alias: 'challenger',
-        version: null,
-        action: 'clear',
-        reason: `A/B test #${test.id} discarded it: ${reason}`,
-        abTestId: test.id,
-        details: decisionDetails(analysis),
-        now,
-      });
-      return { test: await getAbTest(tx, test.id), analysis, applied: 'discarded' };
-    }
-    return { test, analysis, applied: null };
+    if (action === 'activate') await activateChallenger(tx, test, reason, analysis, now);
+    else if (action === 'discard') await discardChallenger(tx, test, reason, analysis, now);
+    else return { test, analysis, applied: null };
+    const applied = action === 'activate' ? 'activated' : 'discarded';
+    return { test: await getAbTest(tx, test.id), analysis, applied };
   });
 }
 

@@ -180,6 +180,59 @@ async function databaseHealth(db: Database): Promise<StatusReport['database']> {
   };
 }
 
+/** Live accuracy over the window, against the threshold, and per day. */
+async function trackerSection(
+  db: Database,
+  config: Config,
+  from: number,
+  now: number,
+): Promise<StatusReport['tracker']> {
+  const accuracy = await windowAccuracy(db, from, now);
+  return {
+    windowDays: config.trainingWindowDays,
+    threshold: config.accuracyThreshold,
+    counts: await windowCounts(db, from, now),
+    accuracy,
+    belowThreshold: accuracy.accuracy === null ? null : accuracy.accuracy < config.accuracyThreshold,
+    byDay: (await dailyAccuracy(db, from, now)).map((d) => ({
+      day: d.day,
+      accuracy: d.accuracy,
+      samples: d.samples,
+      low: d.low,
+      high: d.high,
+    })),
+  };
+}
+
+/** The last tuning run and best_hp.json (or why it could not be read). */
+async function tuningSection(db: Database, bestHpPath: string | undefined): Promise<StatusReport['tuning']> {
+  const run = (await new SqlTuningStorage(db).listRuns({ limit: 1 }))[0];
+  let bestHp: BestHp | null = null;
+  let bestHpError: string | null = null;
+  if (bestHpPath && existsSync(bestHpPath)) {
+    try {
+      bestHp = readBestHp(bestHpPath) ?? null;
+    } catch (error) {
+      bestHpError = (error as Error).message;
+    }
+  }
+  const lastRun = run
+    ? {
+        id: run.id,
+        method: run.method,
+        model: run.model,
+        objective: run.objective,
+        status: run.status,
+        trialsDone: run.trialsDone,
+        trialsPlanned: run.trialsPlanned,
+        bestValue: run.bestValue,
+        startedAt: run.startedAt,
+        endedAt: run.endedAt,
+      }
+    : null;
+  return { lastRun, bestHpPath: bestHpPath ?? null, bestHp, bestHpError };
+}
+
 /**
  * The deployment status: champion and challenger with their
  * offline metrics, age and live accuracy; alias history; the running A/B test and its verdict so
@@ -199,19 +252,6 @@ export async function statusReport(db: Database, options: StatusOptions = {}): P
     .filter((t) => t.status !== 'running')
     .sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0))[0];
 
-  const accuracy = await windowAccuracy(db, from, now);
-  const runs = await new SqlTuningStorage(db).listRuns({ limit: 1 });
-  const run = runs[0];
-  let bestHp: BestHp | null = null;
-  let bestHpError: string | null = null;
-  if (options.bestHpPath && existsSync(options.bestHpPath)) {
-    try {
-      bestHp = readBestHp(options.bestHpPath) ?? null;
-    } catch (error) {
-      bestHpError = (error as Error).message;
-    }
-  }
-
   return {
     report: 'status',
     generatedAt: now,
@@ -222,39 +262,8 @@ export async function statusReport(db: Database, options: StatusOptions = {}): P
     lastAbTest: ended
       ? { id: ended.id, decision: ended.decision, reason: ended.decisionReason, endedAt: ended.endedAt }
       : null,
-    tracker: {
-      windowDays: config.trainingWindowDays,
-      threshold: config.accuracyThreshold,
-      counts: await windowCounts(db, from, now),
-      accuracy,
-      belowThreshold: accuracy.accuracy === null ? null : accuracy.accuracy < config.accuracyThreshold,
-      byDay: (await dailyAccuracy(db, from, now)).map((d) => ({
-        day: d.day,
-        accuracy: d.accuracy,
-        samples: d.samples,
-        low: d.low,
-        high: d.high,
-      })),
-    },
-    tuning: {
-      lastRun: run
-        ? {
-            id: run.id,
-            method: run.method,
-            model: run.model,
-            objective: run.objective,
-            status: run.status,
-            trialsDone: run.trialsDone,
-            trialsPlanned: run.trialsPlanned,
-            bestValue: run.bestValue,
-            startedAt: run.startedAt,
-            endedAt: run.endedAt,
-          }
-        : null,
-      bestHpPath: options.bestHpPath ?? null,
-      bestHp,
-      bestHpError,
-    },
+    tracker: await trackerSection(db, config, from, now),
+    tuning: await tuningSection(db, options.bestHpPath),
     retrain: { lock: await retrainLockState(db), triggers: await listTriggers(db, 5) },
     database: await databaseHealth(db),
   };

@@ -337,7 +337,7 @@ async function run(): Promise<void> {
       'SELECT user_id, movie_id, rating FROM ratings WHERE user_id >= ?',
       [firstUser],
     );
-    const stored = new Map(rows.map((r) => [`${r.user_id}:${r.movie_id}`, Number(r.rating)]));
+    const stored = new Map(rows.map((r) => [`${r.user_id}:${r.movie_id}`, r.rating]));
     const missing = accepted.filter(([u, m, v]) => stored.get(`${u}:${m}`) !== v).length;
     const quality = await setup.get<{ n: number; pairs: number }>(
       'SELECT COUNT(*) AS n, COUNT(DISTINCT user_id * 100000 + movie_id) AS pairs FROM recommendation_quality WHERE user_id >= ?',

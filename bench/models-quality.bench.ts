@@ -9,7 +9,7 @@ import { mlLatestSmallDir, skipWithoutMlLatestSmall } from '../test/helpers/data
 import { fmt, median } from './measure.ts';
 import type { Benchmark } from './run.ts';
 
-/** Surprise 1.1.4 on the same data and machine class (issue 3): RMSE, MAE, liked accuracy, fit s/fold. */
+/** Surprise 1.1.4 on the same data and machine class: RMSE, MAE, liked accuracy, fit s/fold. */
 const surprise: Readonly<Record<string, readonly [number, number, number, string]>> = {
   svd: [0.8734, 0.671, 0.7009, '0.97'],
   svdpp: [0.861, 0.6593, 0.7103, '49.5'],
@@ -34,7 +34,7 @@ function row(
  * Rating quality of every rating model in 5-fold shuffled CV on ml-latest-small (seed 0), against
  * Surprise's table; the ranking model against popularity on a per-user holdout (5 ratings of each
  * user with ≥ 10, seed 0; implicit-als defaults were chosen on the seed-1 holdout, not this one);
- * top-10 latency with explanations through the TopNRecommender. Targets (issue 3): best model
+ * top-10 latency with explanations through the TopNRecommender. Targets: best model
  * RMSE ≤ 0.850 and accuracy ≥ 0.73; ranking NDCG@10 ≥ 1.5 × popularity's; top-10 < 1 ms.
  */
 export const benchmark: Benchmark = {

@@ -7,7 +7,7 @@ import { fmt, median } from './measure.ts';
 import type { Benchmark } from './run.ts';
 
 /**
- * The engine's speed figures on ml-latest-small (issue 3): svd fit on all ratings (median of 5,
+ * The engine's speed figures on ml-latest-small: svd fit on all ratings (median of 5,
  * after one warm-up), per-fold fit time and RMSE of svd and svdpp in 5-fold shuffled CV (seed 0),
  * top-10 latency for one user once the model is loaded, and the fold-in of a newcomer (svd and
  * implicit-als). Targets: svd fit ≤ 0.17 s and RMSE
@@ -75,7 +75,7 @@ export const benchmark: Benchmark = {
         `(target < 1 ms)`,
     );
 
-    // Fold-in (engineer L): a newcomer's parameters solved from their ratings, then their top-10,
+    // Fold-in: a newcomer's parameters solved from their ratings, then their top-10,
     // uncached (what one request costs the first time; top-n caches it per user and history).
     const userRatings = new Map<number, number>();
     for (let k = 0; k < ratings.size; k++)

@@ -1,7 +1,7 @@
 /**
  * MovieNight's public API: only what is exported here is promised. Everything else under src/ is
- * free to change. Grouped as the loop runs: data → models → evaluation → tuning → versions →
- * A/B tests → live tracking → retraining → serving → reports.
+ * free to change. The exports are sorted by module path (the linter keeps them that way), so
+ * they come grouped by folder; docs/architecture.md gives the order the folders build on.
  */
 
 export * from './charts/index.ts';

@@ -43,7 +43,7 @@ describe('simulate (500 users, 750 movies, 32 days, drift on day 12)', () => {
       expect(r.days.at(-1)?.champion).toBe(2);
       // The last 5 days, which the end level is measured on, all come after the activation.
       expect(s.firstActivationDay!).toBeLessThan(r.options.days - 5);
-      // After the activation accuracy climbs far back above the seed's 50 % line…
+      // After the activation accuracy climbs far back above the retrain rule's 50 % line…
       const afterActivation = r.days.filter((d) => d.day > s.firstActivationDay!).map((d) => d.accuracy ?? 0);
       expect(Math.max(...afterActivation)).toBeGreaterThan(s.lowestAfterDrift! + 0.25);
       // …and by the end it is back within 2 points of its level before the drift.

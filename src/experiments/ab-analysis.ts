@@ -20,7 +20,7 @@ export interface ArmCounts {
   readonly served: number;
   /** Served recommendations that were rated (outcome rows). */
   readonly n: number;
-  /** Outcomes whose liked / not-liked prediction was right (the seed's accuracy). */
+  /** Outcomes whose liked / not-liked prediction was right (liked accuracy counts these). */
   readonly hits: number;
   /** Outcomes the user liked. */
   readonly liked: number;
@@ -123,6 +123,61 @@ function armStatistics(a: ArmCounts): ArmStatistics {
 
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
+/** What the verdict is decided from. */
+interface VerdictInputs {
+  readonly champion: ArmCounts;
+  readonly challenger: ArmCounts;
+  readonly policy: AbPolicy;
+  readonly srm: ReturnType<typeof sampleRatioCheck>;
+  readonly sequential: ReturnType<typeof mixtureSequentialTest>;
+  readonly expired: boolean;
+  readonly enoughSamples: boolean;
+  /** Challenger accuracy minus champion accuracy. */
+  readonly difference: number;
+  readonly relative: number;
+  readonly championAccuracy: number;
+}
+
+/** The verdict by the rules above, in their order, with the numbers that decided it. */
+function verdictOf(v: VerdictInputs): AbVerdict {
+  if (v.srm.mismatch) {
+    const why = `sample ratio mismatch: ${v.champion.users}:${v.challenger.users} users against an expected ${v.srm.expected.champion.toFixed(0)}:${v.srm.expected.challenger.toFixed(0)} (chi-square ${v.srm.chiSquare.toFixed(1)}, p = ${v.srm.pValue.toExponential(2)} < ${v.policy.srmThreshold})`;
+    return v.expired
+      ? { action: 'discard', reason: `max days (${v.policy.maxDays}) reached while blocked by a ${why}` }
+      : { action: 'blocked', reason: `${why}; no decision until assignment is fixed` };
+  } else if (!v.enoughSamples) {
+    const why = `${v.champion.n} and ${v.challenger.n} rated recommendations (champion, challenger), ${v.policy.minSamples} needed per arm`;
+    return v.expired
+      ? { action: 'discard', reason: `max days (${v.policy.maxDays}) reached with too few samples: ${why}` }
+      : { action: 'continue', reason: `waiting for samples: ${why}` };
+  } else if (v.sequential.significant && v.difference > 0 && v.relative >= v.policy.autoActivateThreshold) {
+    return {
+      action: 'activate',
+      reason: `challenger accuracy ${pct(v.challenger.hits / v.challenger.n)} vs ${pct(v.championAccuracy)}: +${pct(v.relative)} relative ≥ ${pct(v.policy.autoActivateThreshold)}, sequential test significant (p = ${v.sequential.pValue.toExponential(2)} < ${v.policy.alpha})`,
+    };
+  } else if (v.sequential.significant && v.difference < 0) {
+    return {
+      action: 'discard',
+      reason: `challenger significantly worse: accuracy ${pct(v.challenger.hits / v.challenger.n)} vs ${pct(v.championAccuracy)} (${pct(v.relative)} relative, sequential p = ${v.sequential.pValue.toExponential(2)} < ${v.policy.alpha})`,
+    };
+  } else if (v.expired) {
+    return {
+      action: 'discard',
+      reason: `max days (${v.policy.maxDays}) reached without a winner: ${pct(v.relative)} relative accuracy change, sequential p = ${v.sequential.pValue.toPrecision(3)}`,
+    };
+  } else if (v.sequential.significant) {
+    return {
+      action: 'continue',
+      reason: `challenger really better but by ${pct(v.relative)} relative, below the ${pct(v.policy.autoActivateThreshold)} threshold`,
+    };
+  } else {
+    return {
+      action: 'continue',
+      reason: `no significant difference yet: ${pct(v.relative)} relative accuracy change, sequential p = ${v.sequential.pValue.toPrecision(3)} (needs < ${v.policy.alpha})`,
+    };
+  }
+}
+
 /**
  * The statistics of a test and its verdict, from the counts of each arm. Pure: the same counts give
  * the same analysis, which is what lets the simulations vouch for the decisions made live.
@@ -160,43 +215,10 @@ export function analyseAbTest(
   const enoughSamples = champion.n >= policy.minSamples && challenger.n >= policy.minSamples;
   const expired = elapsedDays >= policy.maxDays;
 
-  let verdict: AbVerdict;
-  if (srm.mismatch) {
-    const why = `sample ratio mismatch: ${champion.users}:${challenger.users} users against an expected ${srm.expected.champion.toFixed(0)}:${srm.expected.challenger.toFixed(0)} (chi-square ${srm.chiSquare.toFixed(1)}, p = ${srm.pValue.toExponential(2)} < ${policy.srmThreshold})`;
-    verdict = expired
-      ? { action: 'discard', reason: `max days (${policy.maxDays}) reached while blocked by a ${why}` }
-      : { action: 'blocked', reason: `${why}; no decision until assignment is fixed` };
-  } else if (!enoughSamples) {
-    const why = `${champion.n} and ${challenger.n} rated recommendations (champion, challenger), ${policy.minSamples} needed per arm`;
-    verdict = expired
-      ? { action: 'discard', reason: `max days (${policy.maxDays}) reached with too few samples: ${why}` }
-      : { action: 'continue', reason: `waiting for samples: ${why}` };
-  } else if (sequential.significant && accuracy.value > 0 && relative >= policy.autoActivateThreshold) {
-    verdict = {
-      action: 'activate',
-      reason: `challenger accuracy ${pct(challenger.hits / challenger.n)} vs ${pct(accA)}: +${pct(relative)} relative ≥ ${pct(policy.autoActivateThreshold)}, sequential test significant (p = ${sequential.pValue.toExponential(2)} < ${policy.alpha})`,
-    };
-  } else if (sequential.significant && accuracy.value < 0) {
-    verdict = {
-      action: 'discard',
-      reason: `challenger significantly worse: accuracy ${pct(challenger.hits / challenger.n)} vs ${pct(accA)} (${pct(relative)} relative, sequential p = ${sequential.pValue.toExponential(2)} < ${policy.alpha})`,
-    };
-  } else if (expired) {
-    verdict = {
-      action: 'discard',
-      reason: `max days (${policy.maxDays}) reached without a winner: ${pct(relative)} relative accuracy change, sequential p = ${sequential.pValue.toPrecision(3)}`,
-    };
-  } else if (sequential.significant) {
-    verdict = {
-      action: 'continue',
-      reason: `challenger really better but by ${pct(relative)} relative, below the ${pct(policy.autoActivateThreshold)} threshold`,
-    };
-  } else {
-    verdict = {
-      action: 'continue',
-      reason: `no significant difference yet: ${pct(relative)} relative accuracy change, sequential p = ${sequential.pValue.toPrecision(3)} (needs < ${policy.alpha})`,
-    };
-  }
+  const verdict = verdictOf({
+    ...{ champion, challenger, policy, srm, sequential, expired, enoughSamples },
+    ...{ difference: accuracy.value, relative, championAccuracy: accA },
+  });
 
   return {
     elapsedDays,

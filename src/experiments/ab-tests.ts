@@ -2,79 +2,21 @@ import type { Database, Queryable } from '../db/database.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { lockRegistry, moveAlias, readAliases } from '../registry/aliases.ts';
 import { loadVersionArtifact } from '../registry/artifacts.ts';
+import { registryStore } from '../registry/sql-registry-store.ts';
 import {
   type AbAnalysis,
   type AbPolicy,
   type ArmCounts,
   analyseAbTest,
   defaultAbPolicy,
-  emptyArm,
 } from './ab-analysis.ts';
+import type { AbDecision, AbTest } from './ab-store.ts';
 import type { Arm } from './assignment.ts';
+import { abStore } from './sql-ab-store.ts';
 
-export type AbTestStatus = 'running' | 'completed' | 'stopped';
-export type AbDecision = 'activated' | 'discarded' | 'stopped';
-
-/** An A/B test as stored. Once it is no longer running it never changes. */
-export interface AbTest {
-  readonly id: number;
-  readonly championVersion: number;
-  readonly challengerVersion: number;
-  /** Share of users sent to the challenger. */
-  readonly traffic: number;
-  readonly minSamples: number;
-  readonly maxDays: number;
-  readonly status: AbTestStatus;
-  readonly decision: AbDecision | null;
-  readonly decisionReason: string | null;
-  /** The policy fixed at start (thresholds, α, τ). */
-  readonly policy: AbPolicy;
-  /** The analysis the decision was taken on (null while running). */
-  readonly finalAnalysis: AbAnalysis | null;
-  readonly startedAt: number;
-  readonly endedAt: number | null;
-}
-
-interface AbRow {
-  id: number;
-  champion_version: number;
-  challenger_version: number;
-  traffic: number;
-  min_samples: number;
-  max_days: number;
-  status: AbTestStatus;
-  decision: AbDecision | null;
-  decision_reason: string | null;
-  stats: string | null;
-  started_at: number;
-  ended_at: number | null;
-}
+export type { AbDecision, AbTest, AbTestStatus } from './ab-store.ts';
 
 const dayMs = 86_400_000;
-
-function toTest(r: AbRow): AbTest {
-  const stats = r.stats ? (JSON.parse(r.stats) as { policy?: AbPolicy; analysis?: AbAnalysis }) : {};
-  return Object.freeze({
-    id: Number(r.id),
-    championVersion: Number(r.champion_version),
-    challengerVersion: Number(r.challenger_version),
-    traffic: Number(r.traffic),
-    minSamples: Number(r.min_samples),
-    maxDays: Number(r.max_days),
-    status: r.status,
-    decision: r.decision,
-    decisionReason: r.decision_reason,
-    policy: {
-      ...defaultAbPolicy,
-      ...stats.policy,
-      minSamples: Number(r.min_samples),
-      maxDays: Number(r.max_days),
-    },
-    finalAnalysis: stats.analysis ?? null,
-    startedAt: Number(r.started_at),
-    endedAt: r.ended_at === null ? null : Number(r.ended_at),
-  });
-}
 
 export interface StartAbTestOptions {
   readonly challengerVersion: number;
@@ -91,11 +33,8 @@ export interface StartAbTestOptions {
   readonly now?: number;
 }
 
-/**
- * Starts the champion against one challenger. One running test at a time (a ConflictError
- * otherwise, also across processes: a unique index backs it). Sets the `challenger` alias.
- */
-export async function startAbTest(db: Database, options: StartAbTestOptions): Promise<AbTest> {
+/** The traffic share and the policy of a test to start, checked, with defaults filled in. */
+function checkStartOptions(options: StartAbTestOptions): { traffic: number; policy: AbPolicy } {
   const traffic = options.traffic ?? 0.5;
   if (!(traffic > 0 && traffic < 1))
     throw new InvalidInputError(`traffic must be between 0 and 1 (exclusive), got ${traffic}`);
@@ -120,13 +59,23 @@ export async function startAbTest(db: Database, options: StartAbTestOptions): Pr
   if (!(policy.autoActivateThreshold >= 0)) {
     throw new InvalidInputError(`autoActivateThreshold must be ≥ 0, got ${policy.autoActivateThreshold}`);
   }
+  return { traffic, policy };
+}
+
+/**
+ * Starts the champion against one challenger. One running test at a time (a ConflictError
+ * otherwise, also across processes: a unique index backs it). Sets the `challenger` alias.
+ */
+export async function startAbTest(db: Database, options: StartAbTestOptions): Promise<AbTest> {
+  const { traffic, policy } = checkStartOptions(options);
   const challenger = options.challengerVersion;
   const now = options.now ?? Date.now();
   // A challenger that cannot be loaded must never get traffic.
   await loadVersionArtifact(db, challenger);
   const id = await db.transaction(async (tx) => {
     await lockRegistry(tx, now);
-    const running = await tx.get<{ id: number }>("SELECT id FROM ab_tests WHERE status = 'running'");
+    const store = abStore(tx);
+    const running = await store.running();
     if (running)
       throw new ConflictError(
         `A/B test #${running.id} is already running; stop it first (movienight ab stop)`,
@@ -136,12 +85,13 @@ export async function startAbTest(db: Database, options: StartAbTestOptions): Pr
       throw new ConflictError('no champion to test against: train and activate a model first');
     if (champion === challenger)
       throw new InvalidInputError(`challenger v${challenger} is already the champion`);
-    const row = await tx.get<{ id: number }>(
-      `INSERT INTO ab_tests (champion_version, challenger_version, traffic, min_samples, max_days, status, stats, started_at)
-       VALUES (?, ?, ?, ?, ?, 'running', ?, ?) RETURNING id`,
-      [champion, challenger, traffic, minSamples, maxDays, JSON.stringify({ policy }), now],
-    );
-    const testId = Number(row!.id);
+    const testId = await store.insert({
+      championVersion: champion,
+      challengerVersion: challenger,
+      traffic,
+      policy,
+      startedAt: now,
+    });
     await moveAlias(tx, {
       alias: 'challenger',
       version: challenger,
@@ -156,58 +106,24 @@ export async function startAbTest(db: Database, options: StartAbTestOptions): Pr
 }
 
 export async function getAbTest(db: Queryable, id: number): Promise<AbTest> {
-  const row = await db.get<AbRow>('SELECT * FROM ab_tests WHERE id = ?', [id]);
-  if (!row) throw new NotFoundError(`A/B test #${id}: no such test`);
-  return toTest(row);
+  const test = await abStore(db).get(id);
+  if (!test) throw new NotFoundError(`A/B test #${id}: no such test`);
+  return test;
 }
 
 /** The running test, or null. */
 export async function getRunningAbTest(db: Queryable): Promise<AbTest | null> {
-  const row = await db.get<AbRow>("SELECT * FROM ab_tests WHERE status = 'running'");
-  return row ? toTest(row) : null;
+  return (await abStore(db).running()) ?? null;
 }
 
 /** Every test, newest first. */
 export async function listAbTests(db: Queryable): Promise<AbTest[]> {
-  const rows = await db.all<AbRow>('SELECT * FROM ab_tests ORDER BY id DESC');
-  return rows.map(toTest);
+  return abStore(db).list();
 }
 
 /** The counts of each arm, straight from served_recommendations and the tracker's quality rows. */
 export async function armCounts(db: Queryable, testId: number): Promise<Record<Arm, ArmCounts>> {
-  const served = await db.all<{ arm: Arm; users: number; served: number }>(
-    `SELECT arm, COUNT(DISTINCT user_id) AS users, COUNT(*) AS served FROM served_recommendations
-     WHERE ab_test_id = ? GROUP BY arm`,
-    [testId],
-  );
-  const outcomes = await db.all<{
-    arm: Arm;
-    n: number;
-    hits: number;
-    liked: number;
-    ss: number | null;
-    s4: number | null;
-  }>(
-    `SELECT arm, COUNT(*) AS n, SUM(hit) AS hits, SUM(liked_actual) AS liked,
-       SUM(error * error) AS ss, SUM(error * error * error * error) AS s4
-     FROM recommendation_quality WHERE ab_test_id = ? AND hit IS NOT NULL GROUP BY arm`,
-    [testId],
-  );
-  const out: Record<Arm, ArmCounts> = { champion: emptyArm, challenger: emptyArm };
-  for (const arm of ['champion', 'challenger'] as const) {
-    const s = served.find((r) => r.arm === arm);
-    const o = outcomes.find((r) => r.arm === arm);
-    out[arm] = {
-      users: Number(s?.users ?? 0),
-      served: Number(s?.served ?? 0),
-      n: Number(o?.n ?? 0),
-      hits: Number(o?.hits ?? 0),
-      liked: Number(o?.liked ?? 0),
-      sumSquares: Number(o?.ss ?? 0),
-      sumFourth: Number(o?.s4 ?? 0),
-    };
-  }
-  return out;
+  return abStore(db).armCounts(testId);
 }
 
 export interface AbEvaluation {
@@ -225,8 +141,7 @@ async function evaluateTest(db: Queryable, test: AbTest, now: number): Promise<A
 }
 
 /**
- * The statistics and verdict of a test (the running one by default), changing nothing: the seed's
- * validate_ab_test. Valid to call as often as anyone likes (the sequential test allows it).
+ * The statistics and verdict of a test (the running one by default), changing nothing. Valid to call as often as anyone likes (the sequential test allows it).
  */
 export async function evaluateAbTest(
   db: Queryable,
@@ -272,19 +187,57 @@ async function endTest(
   analysis: AbAnalysis,
   now: number,
 ): Promise<void> {
-  const changed = await tx.run(
-    `UPDATE ab_tests SET status = ?, decision = ?, decision_reason = ?, stats = ?, ended_at = ?
-     WHERE id = ? AND status = 'running'`,
-    [
-      decision === 'stopped' ? 'stopped' : 'completed',
-      decision,
-      reason,
-      JSON.stringify({ policy: test.policy, analysis }),
-      now,
-      test.id,
-    ],
-  );
-  if (changed.changes !== 1) throw new ConflictError(`A/B test #${test.id} is no longer running`);
+  const ended = await abStore(tx).end(test, { decision, reason, analysis, endedAt: now });
+  if (!ended) throw new ConflictError(`A/B test #${test.id} is no longer running`);
+}
+
+/** Ends the test as activated: the challenger becomes champion and the challenger alias clears. */
+async function activateChallenger(
+  tx: Queryable,
+  test: AbTest,
+  reason: string,
+  analysis: AbAnalysis,
+  now: number,
+): Promise<void> {
+  await endTest(tx, test, 'activated', reason, analysis, now);
+  await moveAlias(tx, {
+    alias: 'champion',
+    version: test.challengerVersion,
+    action: 'ab-activate',
+    reason: `A/B test #${test.id}: ${reason}`,
+    abTestId: test.id,
+    details: decisionDetails(analysis),
+    now,
+  });
+  await moveAlias(tx, {
+    alias: 'challenger',
+    version: null,
+    action: 'clear',
+    reason: `A/B test #${test.id} activated it`,
+    abTestId: test.id,
+    now,
+  });
+}
+
+/** Ends the test as discarded: the challenger version is marked discarded and its alias clears. */
+async function discardChallenger(
+  tx: Queryable,
+  test: AbTest,
+  reason: string,
+  analysis: AbAnalysis,
+  now: number,
+): Promise<void> {
+  await endTest(tx, test, 'discarded', reason, analysis, now);
+  await registryStore(tx).discardVersion(test.challengerVersion);
+  await moveAlias(tx, {
+    alias: 'challenger',
+    version: null,
+    action: 'clear',
+    reason: `A/B test #${test.id} discarded it: ${reason}`,
+    abTestId: test.id,
+    details: decisionDetails(analysis),
+    now,
+  });
 }
 
 /**
@@ -318,44 +271,11 @@ export async function decideAbTest(
       action = 'discard';
       reason = `would activate (${reason}) but the challenger cannot be loaded: ${loadError}`;
     }
-    if (action === 'activate') {
-      await endTest(tx, test, 'activated', reason, analysis, now);
-      await moveAlias(tx, {
-        alias: 'champion',
-        version: test.challengerVersion,
-        action: 'ab-activate',
-        reason: `A/B test #${test.id}: ${reason}`,
-        abTestId: test.id,
-        details: decisionDetails(analysis),
-        now,
-      });
-      await moveAlias(tx, {
-        alias: 'challenger',
-        version: null,
-        action: 'clear',
-        reason: `A/B test #${test.id} activated it`,
-        abTestId: test.id,
-        now,
-      });
-      return { test: await getAbTest(tx, test.id), analysis, applied: 'activated' };
-    }
-    if (action === 'discard') {
-      await endTest(tx, test, 'discarded', reason, analysis, now);
-      await tx.run("UPDATE model_versions SET status = 'discarded' WHERE version = ? AND status = 'ready'", [
-        test.challengerVersion,
-      ]);
-      await moveAlias(tx, {
-        alias: 'challenger',
-        version: null,
-        action: 'clear',
-        reason: `A/B test #${test.id} discarded it: ${reason}`,
-        abTestId: test.id,
-        details: decisionDetails(analysis),
-        now,
-      });
-      return { test: await getAbTest(tx, test.id), analysis, applied: 'discarded' };
-    }
-    return { test, analysis, applied: null };
+    if (action === 'activate') await activateChallenger(tx, test, reason, analysis, now);
+    else if (action === 'discard') await discardChallenger(tx, test, reason, analysis, now);
+    else return { test, analysis, applied: null };
+    const applied = action === 'activate' ? 'activated' : 'discarded';
+    return { test: await getAbTest(tx, test.id), analysis, applied };
   });
 }
 

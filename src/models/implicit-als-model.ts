@@ -297,6 +297,8 @@ function csr(rows: Int32Array, cols: Int32Array, values: Float32Array, nRows: nu
 /**
  * One half-sweep: every row vector of X re-solved against the fixed Y by CG on
  * (YᵀY + λI + Σ_{j∈row} (c_j − 1) y_j y_jᵀ) x = Σ_{j∈row} c_j y_j, warm-started at the current x.
+ * It is long because the CG iteration is written out inline over typed arrays (matrix-vector
+ * products without a call per row), which is the whole cost of a fit.
  */
 function solveRows(
   X: Float32Array,

@@ -5,6 +5,11 @@ import type { JsonValue, SectionArray } from './model-format.ts';
 import type { FitOptions, ModelParams } from './rating-model.ts';
 import { type DenseRatings, type ParamSpecs, RatingModelBase, requireSection } from './rating-model-base.ts';
 
+/*
+ * This file is long because the k-NN model's similarity pass, its neighbour search at prediction
+ * time, its fold-in and its saved state all work on the same compressed neighbour rows.
+ */
+
 export const knnBaselineParamSpecs: ParamSpecs = {
   k: { default: 40, integer: true, min: 1, max: 10_000, doc: 'most similar rated movies that vote' },
   min_k: {
@@ -119,7 +124,9 @@ export class KnnBaselineModel extends RatingModelBase {
    * One pass per movie i over the upper triangle: for every user who rated i, add the part of
    * that user's row after i (rows are sorted) into dense accumulators indexed by the other movie
    * j > i (Σ_u n_u²/2 steps, ~30 M on ml-latest-small); keep the positive shrunk similarities, then
-   * mirror them so each movie's row holds all its neighbours, ascending.
+   * mirror them so each movie's row holds all its neighbours, ascending. It is long because it is
+   * one hot loop over typed arrays: split into calls per movie it measured slower, and its
+   * accumulators are shared by every step.
    */
   private computeSimilarities(): void {
     const nMovies = this.movieIds.length;

@@ -79,6 +79,43 @@ export function encodeModel(artifact: ModelArtifact): Uint8Array {
   return out;
 }
 
+/** The typed arrays of the sections a header lists, read from `offset` on; bounds are checked. */
+function readSections(
+  bytes: Uint8Array,
+  bodyLength: number,
+  headers: readonly SectionHeader[],
+  start: number,
+): Map<string, SectionArray> {
+  const sections = new Map<string, SectionArray>();
+  let offset = start;
+  for (const s of headers) {
+    const per = bytesPer[s.type];
+    if (per === undefined || !Number.isInteger(s.length) || s.length < 0) {
+      throw new ArtifactError(`model artifact section ${JSON.stringify(s.name)} has a bad type or length`);
+    }
+    const byteLength = s.length * per;
+    if (offset + byteLength > bodyLength) {
+      throw new ArtifactError(`model artifact section ${JSON.stringify(s.name)} runs past the end`);
+    }
+    // Copy into a fresh, aligned buffer: the input may be a Buffer slice at any offset (and
+    // Buffer#slice does not copy, hence the explicit set).
+    const copy = new Uint8Array(byteLength);
+    copy.set(bytes.subarray(offset, offset + byteLength));
+    const raw = copy.buffer;
+    const array =
+      s.type === 'f32'
+        ? new Float32Array(raw)
+        : s.type === 'f64'
+          ? new Float64Array(raw)
+          : s.type === 'i32'
+            ? new Int32Array(raw)
+            : new Uint8Array(raw);
+    sections.set(s.name, array);
+    offset += pad8(byteLength);
+  }
+  return sections;
+}
+
 /** Decodes and verifies an artifact; anything wrong throws ArtifactError saying what. */
 export function decodeModel(bytes: Uint8Array): ModelArtifact {
   for (let i = 0; i < MAGIC.length; i++) {
@@ -116,32 +153,6 @@ export function decodeModel(bytes: Uint8Array): ModelArtifact {
   if (typeof header.kind !== 'string' || !Array.isArray(header.sections)) {
     throw new ArtifactError('model artifact header lacks its kind or sections');
   }
-  const sections = new Map<string, SectionArray>();
-  let offset = pad8(16 + headerLength);
-  for (const s of header.sections) {
-    const per = bytesPer[s.type];
-    if (per === undefined || !Number.isInteger(s.length) || s.length < 0) {
-      throw new ArtifactError(`model artifact section ${JSON.stringify(s.name)} has a bad type or length`);
-    }
-    const byteLength = s.length * per;
-    if (offset + byteLength > body.length) {
-      throw new ArtifactError(`model artifact section ${JSON.stringify(s.name)} runs past the end`);
-    }
-    // Copy into a fresh, aligned buffer: the input may be a Buffer slice at any offset (and
-    // Buffer#slice does not copy, hence the explicit set).
-    const copy = new Uint8Array(byteLength);
-    copy.set(bytes.subarray(offset, offset + byteLength));
-    const raw = copy.buffer;
-    const array =
-      s.type === 'f32'
-        ? new Float32Array(raw)
-        : s.type === 'f64'
-          ? new Float64Array(raw)
-          : s.type === 'i32'
-            ? new Int32Array(raw)
-            : new Uint8Array(raw);
-    sections.set(s.name, array);
-    offset += pad8(byteLength);
-  }
+  const sections = readSections(bytes, body.length, header.sections, pad8(16 + headerLength));
   return { kind: header.kind, params: header.params ?? {}, meta: header.meta ?? {}, sections };
 }

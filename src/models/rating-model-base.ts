@@ -15,6 +15,13 @@ import type {
   RecommendOptions,
 } from './rating-model.ts';
 
+/*
+ * The base every model extends: parameter specs and their checking, id mapping, fallbacks for
+ * unknown users and movies, clipping, top-N, fold-in and saving. This file is long because that
+ * shared flow is one class whose parts call each other; each model file then writes only its fit,
+ * its estimate and its state.
+ */
+
 /** One hyperparameter: its default, what it means, and what values it accepts. */
 export interface ParamSpec {
   /** Omitted only with `inherit`. */

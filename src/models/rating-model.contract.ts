@@ -56,7 +56,7 @@ export function generateStructuredRatings(options: {
   return ratingsDataFrom(rows, scale);
 }
 
-/** Ratings drawn from engineer A's synthetic world (hidden MF tastes, genres, popularity). */
+/** Ratings drawn from the synthetic world (hidden MF tastes, genres, popularity). */
 export function syntheticWorldRatings(options: {
   users: number;
   movies: number;

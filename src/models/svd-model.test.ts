@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { MIN_ROWS_FOR_TWO_THREADS } from './factor-engine.ts';
 import { createModel, loadModel } from './model-registry.ts';
 import { describeRatingModelContract, generateStructuredRatings } from './rating-model.contract.ts';
 import type { ModelParams } from './rating-model.ts';
-import { MIN_ROWS_FOR_TWO_THREADS } from './svd-model.ts';
 
 describeRatingModelContract('svd', { params: { n_factors: 10, n_epochs: 15, lr_all: 0.01 } });
 describeRatingModelContract('svd', { params: { n_factors: 6, n_epochs: 15, lr_all: 0.01, engine: 'js' } });

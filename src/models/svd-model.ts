@@ -1,19 +1,27 @@
-import { isMainThread } from 'node:worker_threads';
 import { ArtifactError } from '../errors.ts';
-import { Rng } from '../random/rng.ts';
-import { addGram, type FoldedUser, mirrorLower, solveSpd } from './fold-in.ts';
-import { groupByKey } from './group-by-key.ts';
 import {
-  type ArrayKind,
-  EpochPair,
-  KernelArena,
-  type MfKernelExports,
-  type Placed,
-  type SvdEpochArgs,
-} from './mf-kernel.ts';
+  blockedRows,
+  blockedRowsArrays,
+  fitThreads,
+  type Rates,
+  runBlockedEpochs,
+  startFactorFit,
+  svdBlockArgs,
+} from './factor-engine.ts';
+import { gramBatch, type Scorer, scorerIn, scoringArena } from './factor-scorer.ts';
+import { addGram, type FoldedUser, mirrorLower, solveSpd } from './fold-in.ts';
+import { EpochPair, type KernelArena, type Placed } from './mf-kernel.ts';
 import type { JsonValue, SectionArray } from './model-format.ts';
 import type { FitOptions, ModelParams } from './rating-model.ts';
 import { type DenseRatings, type ParamSpecs, RatingModelBase, requireSection } from './rating-model-base.ts';
+
+/*
+ * The svd model: its parameters, its SGD update in TypeScript (the reference of the kernel's), and
+ * the model class. This file is long because the class keeps the model's maths together: the fit
+ * over the factor engine, prediction, kernel scoring, the exact fold-in with its Gram matrix, and
+ * saving and loading; svdpp extends it. Partitioning, threads and the kernel arena live in
+ * factor-engine.ts.
+ */
 
 /** Learning rates and regularisation shared by svd and svdpp (Surprise's names). */
 const termSpecs: ParamSpecs = {
@@ -66,153 +74,6 @@ export const svdppParamSpecs: ParamSpecs = {
   engine: engineSpec,
 };
 
-/** Row indices grouped by dense user (CSR), and a seeded order in which to visit users. */
-export interface UserGrouping {
-  /** Rows of user u are rows[rowStart[u]] … rows[rowStart[u+1]-1], in data order. */
-  readonly rowStart: Int32Array;
-  readonly rows: Int32Array;
-  /** A permutation of the dense users. */
-  readonly order: Int32Array;
-}
-
-/**
- * Surprise walks the ratings user by user (users in first-seen order of a shuffled fold). We do the
- * same with a seeded user order: a user's factor row stays hot in cache for all their ratings,
- * and SVD++ needs the grouping to update implicit factors once per user.
- */
-export function groupByUser(data: DenseRatings, rng: Rng): UserGrouping {
-  const { start: rowStart, order: rows } = groupByKey(data.users, data.nUsers);
-  // Loaders return rows sorted by (user, movie); visiting a user's movies by id would walk them
-  // roughly by release date, so shuffle within each user too, as Surprise's shuffled folds do.
-  for (let u = 0; u < data.nUsers; u++) {
-    const start = rowStart[u]!;
-    for (let a = rowStart[u + 1]! - 1; a > start; a--) {
-      const b = start + rng.int(a - start + 1);
-      const tmp = rows[a]!;
-      rows[a] = rows[b]!;
-      rows[b] = tmp;
-    }
-  }
-  const order = rng.shuffle(Int32Array.from({ length: data.nUsers }, (_, u) => u));
-  return { rowStart, rows, order };
-}
-
-/** Below this many ratings a fit runs on one thread whatever `threads` says. */
-export const MIN_ROWS_FOR_TWO_THREADS = 20_000;
-
-/** The two parallel pairs of blocks, in visiting order: (users half, movies half). */
-const blockOrder: ReadonlyArray<readonly [number, number]> = [
-  [0, 0],
-  [1, 1],
-  [0, 1],
-  [1, 0],
-];
-
-/**
- * Splits n items (users or movies, with rating counts from CSR offsets) into halves 0/1 of nearly
- * equal rating counts: greedy, heaviest first, so both threads get about the same work.
- */
-export function balancedHalves(offsets: Int32Array, n: number): Uint8Array {
-  const ids = Int32Array.from({ length: n }, (_, j) => j);
-  const count = (j: number) => offsets[j + 1]! - offsets[j]!;
-  ids.sort((x, y) => count(y) - count(x) || x - y);
-  const half = new Uint8Array(n);
-  let load0 = 0;
-  let load1 = 0;
-  for (const j of ids) {
-    if (load0 <= load1) load0 += count(j);
-    else {
-      half[j] = 1;
-      load1 += count(j);
-    }
-  }
-  return half;
-}
-
-/**
- * Fills rows × k of a k4-strided matrix with N(mean, std); padding lanes stay 0. A million normals
- * per fit is a visible share of a 0.17 s budget, so this runs its own xoshiro128** (seeded from
- * `rng`, so still deterministic) with the state in locals, and Marsaglia's polar method (no
- * trigonometry).
- */
-export function initFactors(
-  rng: Rng,
-  out: Float32Array,
-  rows: number,
-  k: number,
-  k4: number,
-  mean: number,
-  std: number,
-  /** The same fill by the kernel's `fillNormal` when `out` lives in an arena. */
-  kernel?: { kernel: MfKernelExports; ptr: number },
-) {
-  let a = rng.nextUint32() | 0;
-  let b = rng.nextUint32() | 0;
-  let c = rng.nextUint32() | 0;
-  let d = rng.nextUint32() | 0;
-  if ((a | b | c | d) === 0) a = 1;
-  if (kernel) {
-    kernel.kernel.fillNormal(kernel.ptr, rows, k, k4, mean, std, a, b, c, d);
-    return;
-  }
-  // Uniform in (-1, 1) from the top 32 bits of xoshiro128**.
-  const next = () => {
-    const x = b * 5;
-    const result = Math.imul((x << 7) | (x >>> 25), 9);
-    const t = b << 9;
-    c ^= a;
-    d ^= b;
-    b ^= c;
-    a ^= d;
-    c ^= t;
-    d = (d << 11) | (d >>> 21);
-    return result * 4.656612873077393e-10; // 2^-31: signed 32-bit → [-1, 1)
-  };
-  let spare = 0;
-  let haveSpare = false;
-  for (let r = 0; r < rows; r++) {
-    const base = r * k4;
-    for (let f = 0; f < k; f++) {
-      let z: number;
-      if (haveSpare) {
-        z = spare;
-        haveSpare = false;
-      } else {
-        let u: number;
-        let v: number;
-        let s: number;
-        do {
-          u = next();
-          v = next();
-          s = u * u + v * v;
-        } while (s >= 1 || s === 0);
-        const m = Math.sqrt((-2 * Math.log(s)) / s);
-        z = u * m;
-        spare = v * m;
-        haveSpare = true;
-      }
-      out[base + f] = mean + std * z;
-    }
-  }
-}
-
-/** Learning rates and regularisations as numbers, in the kernel's argument order. */
-export function termRates(p: ModelParams) {
-  const n = (name: string) => p[name] as number;
-  return {
-    lrBu: n('lr_bu'),
-    lrBi: n('lr_bi'),
-    lrPu: n('lr_pu'),
-    lrQi: n('lr_qi'),
-    regBu: n('reg_bu'),
-    regBi: n('reg_bi'),
-    regPu: n('reg_pu'),
-    regQi: n('reg_qi'),
-  };
-}
-
-type Rates = ReturnType<typeof termRates>;
-
 /**
  * The TypeScript reference of `svdEpoch` in assembly/mf-kernel.ts (same update, f64 arithmetic on
  * f32 storage). Kept for tests (both must agree) and as `engine: 'js'`.
@@ -261,110 +122,6 @@ export function svdEpochJs(
   return loss;
 }
 
-/** Scoring state for a fast top-N: factors inside a kernel arena. */
-/**
- * The arrays of one svd or svdpp fit: placed in the fit's kernel arena (wasm engine), or plain
- * typed arrays with pointer 0 (js engine), so the fit code is the same for both engines.
- */
-export class FitArrays {
-  constructor(readonly arena: KernelArena | null) {}
-
-  f32(n: number): Placed<Float32Array> {
-    return this.arena?.alloc('f32', n) ?? { ptr: 0, view: new Float32Array(n) };
-  }
-
-  i32(n: number): Placed<Int32Array> {
-    return this.arena?.alloc('i32', n) ?? { ptr: 0, view: new Int32Array(n) };
-  }
-
-  /** A rows × k4 factor matrix filled with N(init_mean, init_std_dev) by `initFactors`. */
-  factors(rng: Rng, rows: number, k: number, k4: number, p: ModelParams): Placed<Float32Array> {
-    const m = this.f32(rows * k4);
-    const placed = this.arena ? { kernel: this.arena.kernel, ptr: m.ptr } : undefined;
-    initFactors(rng, m.view, rows, k, k4, p.init_mean as number, p.init_std_dev as number, placed);
-    return m;
-  }
-}
-
-/**
- * The start every factor-model fit (svd, svdpp) shares: sizes, rates, the seeded stream, the
- * kernel arena when the engine is wasm (sized for the common arrays, the score buffer, `more` and
- * `extraBytes`), and the common arrays: p_u and q_i drawn in that order, b_u and b_i zero.
- */
-export function startFactorFit(
-  p: ModelParams,
-  data: DenseRatings,
-  seed: number | undefined,
-  /** The fit's other arrays in the arena, given k4. */
-  more: (k4: number) => ReadonlyArray<readonly [ArrayKind, number]>,
-  extraBytes = 0,
-) {
-  const k = p.n_factors as number;
-  const k4 = (k + 3) & ~3;
-  const { nUsers, nMovies } = data;
-  const arena =
-    p.engine === 'wasm'
-      ? new KernelArena(
-          KernelArena.bytesFor([
-            ['f32', nUsers * k4],
-            ['f32', nMovies * k4],
-            ['f32', nUsers],
-            ['f32', nMovies],
-            // The scorer's buffer, allocated by adoptFit.
-            ['f64', nMovies],
-            ...more(k4),
-          ]) + extraBytes,
-        )
-      : null;
-  const rng = new Rng(seed ?? 0);
-  const arrays = new FitArrays(arena);
-  const pu = arrays.factors(rng, nUsers, k, k4, p);
-  const qi = arrays.factors(rng, nMovies, k, k4, p);
-  return {
-    k,
-    k4,
-    epochs: p.n_epochs as number,
-    rates: termRates(p),
-    rng,
-    arena,
-    arrays,
-    pu,
-    qi,
-    bu: arrays.f32(nUsers),
-    bi: arrays.f32(nMovies),
-  };
-}
-
-export interface Scorer {
-  readonly kernel: MfKernelExports;
-  readonly userPtr: number;
-  readonly qiPtr: number;
-  readonly biPtr: number;
-  readonly out: Float64Array;
-  readonly outPtr: number;
-  /** A spare user row for folded-in users (scorers built after a fit have one). */
-  readonly foldPtr?: number;
-  readonly foldRow?: Float32Array;
-  /** A fold-in's Gram matrix (k4 × k4) and a batch of its movie rows, for the kernel's gramRows. */
-  readonly gram?: Placed<Float32Array>;
-  readonly gramRows?: Placed<Int32Array>;
-}
-
-/** Movie rows per gramRows call (a longer history takes several). */
-const gramBatch = 256;
-
-/** A scorer over factors already in `arena`, with its score buffer allocated there. */
-function scorerIn(
-  arena: KernelArena,
-  userPtr: number,
-  qiPtr: number,
-  biPtr: number,
-  nMovies: number,
-): Scorer {
-  const out = arena.alloc('f64', nMovies);
-  return { kernel: arena.kernel, userPtr, qiPtr, biPtr, out: out.view, outPtr: out.ptr };
-}
-
 /**
  * `svd` — biased matrix factorisation trained by SGD (Funk 2006; Koren, Bell & Volinsky 2009;
  * Surprise's SVD with its defaults: 100 factors, 20 epochs, γ 0.005, λ 0.02, init N(0, 0.1)).
@@ -411,17 +168,11 @@ export class SvdModel extends RatingModelBase {
   protected fitDense(data: DenseRatings, options: FitOptions): void {
     const p = this.params;
     const biased = p.biased !== false;
-    const { nUsers, nMovies, size } = data;
     const { k, k4, epochs, rates, rng, arena, arrays, pu, qi, bu, bi } = startFactorFit(
       p,
       data,
       options.seed,
-      () => [
-        ['i32', size],
-        ['i32', size],
-        ['f32', size],
-        ['f32', data.weights ? size : 0],
-      ],
+      () => blockedRowsArrays(data),
       EpochPair.bytes,
     );
     if (!biased) {
@@ -429,101 +180,40 @@ export class SvdModel extends RatingModelBase {
       rates.lrBi = 0;
     }
     const mean = biased ? data.globalMean : 0;
-    const f32 = (n: number) => arrays.f32(n);
-    const i32 = (n: number) => arrays.i32(n);
-    // Rows in visiting order, copied once so every epoch streams through memory, as four blocks
-    // (user half × movie half): blocks 0,1 share no user and no movie, nor do blocks 2,3, so each
-    // pair can run on two threads with the same result as on one.
-    const { order, rowStart, rows } = groupByUser(data, rng);
-    const userHalf = balancedHalves(rowStart, nUsers);
-    const movieCounts = new Int32Array(nMovies + 1);
-    for (let r = 0; r < size; r++) movieCounts[data.movies[r]! + 1]!++;
-    for (let i = 0; i < nMovies; i++) movieCounts[i + 1]! += movieCounts[i]!;
-    const movieHalf = balancedHalves(movieCounts, nMovies);
-    const users = i32(size);
-    const items = i32(size);
-    const ratings = f32(size);
-    const weights = data.weights ? f32(size) : null;
-    const blockStart = [0];
-    let t = 0;
-    for (const [a, b] of blockOrder) {
-      for (const u of order) {
-        if (userHalf[u] !== a) continue;
-        for (let s = rowStart[u]!; s < rowStart[u + 1]!; s++) {
-          const row = rows[s]!;
-          if (movieHalf[data.movies[row]!] !== b) continue;
-          users.view[t] = u;
-          items.view[t] = data.movies[row]!;
-          ratings.view[t] = data.ratings[row]!;
-          if (weights) weights.view[t] = data.weights![row]!;
-          t++;
-        }
-      }
-      blockStart.push(t);
-    }
+    const rows = blockedRows(data, rng, arrays);
     this.adoptFit(k, k4, biased, pu, qi, bu, bi, arena);
-    const blockArgs = (block: number): SvdEpochArgs => {
-      const from = blockStart[block]!;
-      const n = blockStart[block + 1]! - from;
-      return [
-        n,
-        users.ptr + 4 * from,
-        items.ptr + 4 * from,
-        ratings.ptr + 4 * from,
-        weights ? weights.ptr + 4 * from : 0,
-        pu.ptr,
-        qi.ptr,
-        bu.ptr,
-        bi.ptr,
-        k4,
-        mean,
-        rates.lrBu,
-        rates.lrBi,
-        rates.lrPu,
-        rates.lrQi,
-        rates.regBu,
-        rates.regBi,
-        rates.regPu,
-        rates.regQi,
-      ];
-    };
-    const threads = (p.threads as number) || (isMainThread ? 2 : 1);
-    // Two syncs per epoch cost more than they save on small data (the result is the same).
-    const pair = arena && threads > 1 && size >= MIN_ROWS_FOR_TWO_THREADS ? EpochPair.open(arena) : null;
-    try {
-      for (let epoch = 1; epoch <= epochs; epoch++) {
-        if (pair) {
-          pair.run(blockArgs(0), blockArgs(1));
-          pair.run(blockArgs(2), blockArgs(3));
-        } else if (arena) {
-          for (let block = 0; block < 4; block++) arena.kernel.svdEpoch(...blockArgs(block));
-        } else {
-          for (let block = 0; block < 4; block++) {
-            const from = blockStart[block]!;
-            const to = blockStart[block + 1]!;
-            svdEpochJs(
-              to - from,
-              users.view.subarray(from, to),
-              items.view.subarray(from, to),
-              ratings.view.subarray(from, to),
-              weights?.view.subarray(from, to),
-              pu.view,
-              qi.view,
-              bu.view,
-              bi.view,
-              k4,
-              mean,
-              rates,
-            );
-          }
-          // A scorer built inside an epoch hook holds a copy; the next epoch makes it stale.
-          this.scorer = null;
-        }
-        if (!this.epochDone(options, epoch)) break;
+    const { users, items, ratings, weights, blockStart } = rows;
+    const jsEpoch = () => {
+      for (let block = 0; block < 4; block++) {
+        const from = blockStart[block]!;
+        const to = blockStart[block + 1]!;
+        svdEpochJs(
+          to - from,
+          users.view.subarray(from, to),
+          items.view.subarray(from, to),
+          ratings.view.subarray(from, to),
+          weights?.view.subarray(from, to),
+          pu.view,
+          qi.view,
+          bu.view,
+          bi.view,
+          k4,
+          mean,
+          rates,
+        );
       }
-    } finally {
-      pair?.close();
-    }
+      // A scorer built inside an epoch hook holds a copy; the next epoch makes it stale.
+      this.scorer = null;
+    };
+    runBlockedEpochs({
+      arena,
+      threads: fitThreads(p),
+      size: data.size,
+      epochs,
+      kernelArgs: svdBlockArgs(rows, { pu, qi, bu, bi }, k4, mean, rates),
+      jsEpoch,
+      epochDone: (epoch) => this.epochDone(options, epoch),
+    });
     this.releaseArena();
   }
 
@@ -604,35 +294,7 @@ export class SvdModel extends RatingModelBase {
 
   /** Copies the factors into a kernel arena the first time a loaded (or JS-fitted) model ranks. */
   private ensureScorer(): Scorer {
-    if (this.scorer) return this.scorer;
-    const nUsers = this.userIds.length;
-    const nMovies = this.movieIds.length;
-    const arena = new KernelArena(
-      KernelArena.bytesFor([
-        ['f32', nUsers * this.k4],
-        ['f32', nMovies * this.k4],
-        ['f32', nMovies],
-        ['f64', nMovies],
-        ['f32', this.k4],
-        ['f32', this.k4 * this.k4],
-        ['i32', gramBatch],
-      ]),
-    );
-    const users = arena.alloc('f32', nUsers * this.k4);
-    const qi = arena.alloc('f32', nMovies * this.k4);
-    const bi = arena.alloc('f32', nMovies);
-    const fold = arena.alloc('f32', this.k4);
-    users.view.set(this.userFactors);
-    qi.view.set(this.itemFactors);
-    // Unbiased models score without b_i (their b_i stay 0 anyway).
-    bi.view.set(this.bi);
-    this.scorer = {
-      ...scorerIn(arena, users.ptr, qi.ptr, bi.ptr, nMovies),
-      foldPtr: fold.ptr,
-      foldRow: fold.view,
-      gram: arena.alloc('f32', this.k4 * this.k4),
-      gramRows: arena.alloc('i32', gramBatch),
-    };
+    this.scorer ??= scoringArena(this.userFactors, this.itemFactors, this.bi, this.k4);
     return this.scorer;
   }
 

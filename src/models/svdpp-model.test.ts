@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { RatingsData } from '../data/ratings-data.ts';
 import { Rng } from '../random/rng.ts';
+import { groupByUser } from './factor-engine.ts';
 import { createModel } from './model-registry.ts';
+import { initFactors } from './normal-factors.ts';
 import { describeRatingModelContract, generateStructuredRatings } from './rating-model.contract.ts';
-import { groupByUser, initFactors } from './svd-model.ts';
 
 describeRatingModelContract('svdpp', { params: { n_factors: 6, n_epochs: 10 } });
 describeRatingModelContract('svdpp', { params: { n_factors: 5, n_epochs: 10, engine: 'js' } });

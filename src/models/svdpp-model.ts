@@ -1,12 +1,16 @@
+import { groupByUser, startFactorFit, type termRates, type UserRows, userRows } from './factor-engine.ts';
+import type { Placed } from './mf-kernel.ts';
 import type { FitOptions, ModelParams } from './rating-model.ts';
 import type { DenseRatings } from './rating-model-base.ts';
-import { groupByUser, SvdModel, startFactorFit, type termRates } from './svd-model.ts';
+import { SvdModel } from './svd-model.ts';
 
 type Rates = ReturnType<typeof termRates>;
 
 /**
  * The TypeScript reference of `svdppEpoch` in assembly/mf-kernel.ts: same maths, f64 arithmetic on
  * f32 storage. `items`/`ratings`/`weights` are in row order grouped by user (`rowStart`).
+ * It is long because it mirrors the kernel's single loop statement by statement, so the two can
+ * be compared line by line.
  */
 export function svdppEpochJs(
   order: Int32Array,
@@ -127,108 +131,89 @@ export class SvdppModel extends SvdModel {
 
   protected override fitDense(data: DenseRatings, options: FitOptions): void {
     const p = this.params;
-    const lrY = p.lr_yj as number;
-    const regY = p.reg_yj as number;
-    const mean = data.globalMean;
     const { nUsers, nMovies, size } = data;
-    const { k, k4, epochs, rates, rng, arena, arrays, pu, qi, bu, bi } = startFactorFit(
-      p,
-      data,
-      options.seed,
-      (k4) => [
-        ['f32', nMovies * k4],
-        ['f32', nUsers * k4],
-        ['i32', nUsers],
-        ['i32', nUsers + 1],
-        ['i32', size],
-        ['f32', size],
-        ['f32', data.weights ? size : 0],
-        ['f32', k4],
-        ['f32', k4],
-      ],
-    );
-    const f32 = (n: number) => arrays.f32(n);
-    const i32 = (n: number) => arrays.i32(n);
+    const fit = startFactorFit(p, data, options.seed, (k4) => [
+      ['f32', nMovies * k4],
+      ['f32', nUsers * k4],
+      ['i32', nUsers],
+      ['i32', nUsers + 1],
+      ['i32', size],
+      ['f32', size],
+      ['f32', data.weights ? size : 0],
+      ['f32', k4],
+      ['f32', k4],
+    ]);
+    const { k, k4, epochs, rng, arena, arrays, qi, bu, bi } = fit;
     const y = arrays.factors(rng, nMovies, k, k4, p);
-    const effective = f32(nUsers * k4);
-    const grouping = groupByUser(data, rng);
-    const order = i32(nUsers);
-    order.view.set(grouping.order);
-    const rowStart = i32(nUsers + 1);
-    rowStart.view.set(grouping.rowStart);
-    const items = i32(size);
-    const ratings = f32(size);
-    const weights = data.weights ? f32(size) : null;
-    for (let t = 0; t < size; t++) {
-      const row = grouping.rows[t]!;
-      items.view[t] = data.movies[row]!;
-      ratings.view[t] = data.ratings[row]!;
-      if (weights) weights.view[t] = data.weights![row]!;
-    }
-    const z = arena ? f32(k4) : null;
-    const g = arena ? f32(k4) : null;
+    const effective = arrays.f32(nUsers * k4);
+    const rows = userRows(data, groupByUser(data, rng), arrays);
+    const scratch = arena ? { z: arrays.f32(k4), g: arrays.f32(k4) } : null;
     this.adoptFit(k, k4, true, effective, qi, bu, bi, arena);
-    const userVectors = () => {
-      if (arena) {
-        arena.kernel.svdppUserVectors(nUsers, rowStart.ptr, items.ptr, pu.ptr, y.ptr, effective.ptr, k4);
-      } else {
-        svdppUserVectorsJs(rowStart.view, items.view, pu.view, y.view, effective.view, k4);
-        this.scorer = null;
-      }
-    };
+    const state: SvdppFit = { ...fit, nUsers, mean: data.globalMean, y, effective, rows, scratch };
     for (let epoch = 1; epoch <= epochs; epoch++) {
-      if (arena) {
-        arena.kernel.svdppEpoch(
-          nUsers,
-          order.ptr,
-          rowStart.ptr,
-          items.ptr,
-          ratings.ptr,
-          weights?.ptr ?? 0,
-          pu.ptr,
-          qi.ptr,
-          bu.ptr,
-          bi.ptr,
-          y.ptr,
-          z!.ptr,
-          g!.ptr,
-          k4,
-          mean,
-          rates.lrBu,
-          rates.lrBi,
-          rates.lrPu,
-          rates.lrQi,
-          lrY,
-          rates.regBu,
-          rates.regBi,
-          rates.regPu,
-          rates.regQi,
-          regY,
-        );
-      } else {
-        svdppEpochJs(
-          order.view,
-          rowStart.view,
-          items.view,
-          ratings.view,
-          weights?.view,
-          pu.view,
-          qi.view,
-          bu.view,
-          bi.view,
-          y.view,
-          k4,
-          mean,
-          rates,
-          lrY,
-          regY,
-        );
-      }
-      const last = epoch === epochs;
+      this.svdppEpoch(state);
       // The hook may predict: the effective user vectors must be current when it runs.
-      if (options.onEpoch || last) userVectors();
+      if (options.onEpoch || epoch === epochs) this.userVectors(state);
       if (!this.epochDone(options, epoch)) break;
     }
     this.releaseArena();
   }
+
+  /** One epoch of the update above: in the kernel, or in `svdppEpochJs` (js engine). */
+  private svdppEpoch(s: SvdppFit): void {
+    const { rows, pu, qi, bu, bi, y, k4, mean, rates } = s;
+    const lrY = this.params.lr_yj as number;
+    const regY = this.params.reg_yj as number;
+    if (!s.arena || !s.scratch) {
+      const { order, rowStart, items, ratings, weights } = rows;
+      svdppEpochJs(
+        ...[order.view, rowStart.view, items.view, ratings.view, weights?.view],
+        ...[pu.view, qi.view, bu.view, bi.view, y.view],
+        ...[k4, mean, rates, lrY, regY],
+      );
+      return;
+    }
+    s.arena.kernel.svdppEpoch(
+      ...[
+        s.nUsers,
+        rows.order.ptr,
+        rows.rowStart.ptr,
+        rows.items.ptr,
+        rows.ratings.ptr,
+        rows.weights?.ptr ?? 0,
+      ],
+      ...[pu.ptr, qi.ptr, bu.ptr, bi.ptr, y.ptr, s.scratch.z.ptr, s.scratch.g.ptr, k4, mean],
+      ...[rates.lrBu, rates.lrBi, rates.lrPu, rates.lrQi, lrY],
+      ...[rates.regBu, rates.regBi, rates.regPu, rates.regQi, regY],
+    );
+  }
+
+  /** The effective user vectors p_u + |N(u)|^-½ Σ y_j the model predicts with. */
+  private userVectors(s: SvdppFit): void {
+    const { rows, pu, y, effective, k4 } = s;
+    if (s.arena) {
+      s.arena.kernel.svdppUserVectors(
+        s.nUsers,
+        rows.rowStart.ptr,
+        rows.items.ptr,
+        pu.ptr,
+        y.ptr,
+        effective.ptr,
+        k4,
+      );
+    } else {
+      svdppUserVectorsJs(rows.rowStart.view, rows.items.view, pu.view, y.view, effective.view, k4);
+      this.scorer = null;
+    }
+  }
 }
+
+/** What an svdpp fit carries from epoch to epoch. */
+type SvdppFit = ReturnType<typeof startFactorFit> & {
+  readonly nUsers: number;
+  readonly mean: number;
+  readonly y: Placed<Float32Array>;
+  readonly effective: Placed<Float32Array>;
+  readonly rows: UserRows;
+  readonly scratch: { readonly z: Placed<Float32Array>; readonly g: Placed<Float32Array> } | null;
+};

@@ -1,5 +1,7 @@
-import type { Queryable, SqlValue } from '../db/database.ts';
+import type { Queryable } from '../db/database.ts';
 import { proportion } from '../experiments/statistics.ts';
+import type { QualityGroupColumn, QualitySums } from './quality-store.ts';
+import { qualityStore } from './sql-quality-store.ts';
 
 const dayMs = 86_400_000;
 
@@ -38,20 +40,8 @@ export function windowStart(now: number, days: number): number {
   return now - days * dayMs;
 }
 
-interface GroupRow {
-  key: unknown;
-  n: number | string;
-  hits: number | string | null;
-  err: number | string | null;
-}
-
-function toFigure(row: GroupRow | undefined): AccuracyFigure {
-  const n = Number(row?.n ?? 0);
-  return accuracyFigure(
-    n,
-    Number(row?.hits ?? 0),
-    row?.err === null || row?.err === undefined ? null : Number(row.err),
-  );
+function toFigure(sums: QualitySums): AccuracyFigure {
+  return accuracyFigure(sums.samples, sums.hits, sums.errorSum);
 }
 
 /**
@@ -64,34 +54,20 @@ export async function windowAccuracy(
   to: number,
   modelVersion?: number,
 ): Promise<AccuracyFigure> {
-  const params: SqlValue[] = [from, to];
-  let where = 'unexpected = 0 AND rated_at >= ? AND rated_at <= ?';
-  if (modelVersion !== undefined) {
-    where += ' AND model_version = ?';
-    params.push(modelVersion);
-  }
-  const row = await db.get<GroupRow>(
-    `SELECT NULL AS key, COUNT(*) AS n, SUM(hit) AS hits, SUM(error) AS err FROM recommendation_quality WHERE ${where}`,
-    params,
-  );
-  return toFigure(row);
+  return toFigure(await qualityStore(db).qualitySums(from, to, modelVersion));
 }
 
 /** Accuracy grouped by one column (model_version, arm…) over [from, to]. */
 export async function accuracyBy(
   db: Queryable,
-  column: 'model_version' | 'arm' | 'ab_test_id',
+  column: QualityGroupColumn,
   from: number,
   to: number,
 ): Promise<Array<{ key: string | number | null } & AccuracyFigure>> {
-  const rows = await db.all<GroupRow>(
-    `SELECT ${column} AS key, COUNT(*) AS n, SUM(hit) AS hits, SUM(error) AS err FROM recommendation_quality
-     WHERE unexpected = 0 AND rated_at >= ? AND rated_at <= ? GROUP BY ${column} ORDER BY ${column}`,
-    [from, to],
-  );
-  return rows.map((r) => ({
-    key: r.key === null || r.key === undefined ? null : typeof r.key === 'number' ? r.key : String(r.key),
-    ...toFigure(r),
+  const groups = await qualityStore(db).qualitySumsBy(column, from, to);
+  return groups.map((g) => ({
+    key: g.key === null ? null : typeof g.key === 'number' ? g.key : String(g.key),
+    ...toFigure(g),
   }));
 }
 
@@ -106,21 +82,8 @@ export async function movieAccuracy(
   minSamples: number,
   options: { modelVersion?: number; limit?: number } = {},
 ): Promise<MovieAccuracy[]> {
-  const params: SqlValue[] = [from, to];
-  let where = 'q.unexpected = 0 AND q.rated_at >= ? AND q.rated_at <= ?';
-  if (options.modelVersion !== undefined) {
-    where += ' AND q.model_version = ?';
-    params.push(options.modelVersion);
-  }
-  params.push(minSamples);
-  const rows = await db.all<GroupRow & { title: string | null }>(
-    `SELECT q.movie_id AS key, MAX(m.title) AS title, COUNT(*) AS n, SUM(q.hit) AS hits, SUM(q.error) AS err
-     FROM recommendation_quality q LEFT JOIN movies m ON m.id = q.movie_id
-     WHERE ${where} GROUP BY q.movie_id HAVING COUNT(*) >= ?
-     ORDER BY CAST(SUM(q.hit) AS DOUBLE PRECISION) / COUNT(*), q.movie_id`,
-    params,
-  );
-  const out = rows.map((r) => ({ movieId: Number(r.key), title: r.title, ...toFigure(r) }));
+  const groups = await qualityStore(db).movieQualitySums(from, to, minSamples, options.modelVersion);
+  const out = groups.map((g) => ({ movieId: Number(g.key), title: g.title, ...toFigure(g) }));
   return options.limit === undefined ? out : out.slice(0, options.limit);
 }
 
@@ -130,15 +93,10 @@ export async function dailyAccuracy(
   from: number,
   to: number,
 ): Promise<Array<{ day: string } & AccuracyFigure>> {
-  const rows = await db.all<GroupRow>(
-    `SELECT (rated_at / ${dayMs}) AS key, COUNT(*) AS n, SUM(hit) AS hits, SUM(error) AS err
-     FROM recommendation_quality WHERE unexpected = 0 AND rated_at >= ? AND rated_at <= ?
-     GROUP BY (rated_at / ${dayMs}) ORDER BY 1`,
-    [from, to],
-  );
-  return rows.map((r) => ({
-    day: new Date(Math.floor(Number(r.key)) * dayMs).toISOString().slice(0, 10),
-    ...toFigure(r),
+  const days = await qualityStore(db).dailyQualitySums(from, to);
+  return days.map((d) => ({
+    day: new Date(Math.floor(Number(d.key)) * dayMs).toISOString().slice(0, 10),
+    ...toFigure(d),
   }));
 }
 
@@ -148,11 +106,6 @@ export async function windowCounts(
   from: number,
   to: number,
 ): Promise<{ tracked: number; recommended: number; unexpected: number }> {
-  const row = await db.get<{ n: number | string; u: number | string | null }>(
-    'SELECT COUNT(*) AS n, SUM(unexpected) AS u FROM recommendation_quality WHERE rated_at >= ? AND rated_at <= ?',
-    [from, to],
-  );
-  const tracked = Number(row?.n ?? 0);
-  const unexpected = Number(row?.u ?? 0);
+  const { tracked, unexpected } = await qualityStore(db).trackedCounts(from, to);
   return { tracked, recommended: tracked - unexpected, unexpected };
 }

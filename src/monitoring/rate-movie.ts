@@ -2,6 +2,7 @@ import { isOnScale, likeThreshold, type RatingScale } from '../data/rating-scale
 import type { Database } from '../db/database.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { ratingScaleOf } from './rating-scale-of.ts';
+import { qualityStore } from './sql-quality-store.ts';
 import { type TrackedRating, trackRating } from './tracker.ts';
 
 export interface RateMovieInput {
@@ -70,21 +71,11 @@ export async function rateMovie(
   const windowDays = options.windowDays ?? 30;
   return db.transaction(
     async (tx) => {
-      const movie = await tx.get('SELECT id FROM movies WHERE id = ?', [movieId]);
-      if (!movie) throw new NotFoundError(`movieId ${movieId}: no such movie`);
-      const created = await tx.run(
-        'INSERT INTO users (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING',
-        [userId, now],
-      );
-      const previous = await tx.get<{ rating: number }>(
-        'SELECT rating FROM ratings WHERE user_id = ? AND movie_id = ?',
-        [userId, movieId],
-      );
-      await tx.run(
-        `INSERT INTO ratings (user_id, movie_id, rating, rated_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (user_id, movie_id) DO UPDATE SET rating = excluded.rating, rated_at = excluded.rated_at`,
-        [userId, movieId, rating, ratedAt],
-      );
+      const store = qualityStore(tx);
+      if (!(await store.movieExists(movieId))) throw new NotFoundError(`movieId ${movieId}: no such movie`);
+      const newUser = await store.ensureUser(userId, now);
+      const previousRating = await store.currentRating(userId, movieId);
+      await store.upsertRating(userId, movieId, rating, ratedAt);
       const tracked = await trackRating(tx, {
         userId,
         movieId,
@@ -99,8 +90,8 @@ export async function rateMovie(
         movieId,
         rating,
         ratedAt,
-        previousRating: previous ? Number(previous.rating) : null,
-        newUser: created.changes > 0,
+        previousRating,
+        newUser,
         tracked,
       };
       // Concurrent ratings (the HTTP API under load) share one commit; each is its own savepoint,

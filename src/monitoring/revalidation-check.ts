@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
+import { championVersion } from '../registry/champion.ts';
 import { requestRetrain, type TriggerDecision } from '../retraining/retrain-triggers.ts';
-import { championVersion } from './champion.ts';
 import {
   type AccuracyFigure,
   type MovieAccuracy,

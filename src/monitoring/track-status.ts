@@ -1,8 +1,8 @@
 import { type Config, configEnvironmentVariables } from '../config.ts';
 import type { Database } from '../db/database.ts';
+import { championVersion } from '../registry/champion.ts';
 import { retrainLockState } from '../retraining/retrain-lock.ts';
 import { listTriggers, type RetrainTrigger } from '../retraining/retrain-triggers.ts';
-import { championVersion } from './champion.ts';
 import {
   type AccuracyFigure,
   accuracyBy,

@@ -2,6 +2,7 @@ import type { Queryable } from '../db/database.ts';
 import { ArtifactError, NotFoundError } from '../errors.ts';
 import type { RatingModel } from '../models/rating-model.ts';
 import { loadVersionArtifact } from './artifacts.ts';
+import { championPointer } from './champion.ts';
 import { getVersion, type ModelVersion } from './model-versions.ts';
 
 /** The champion, ready to predict. */
@@ -78,17 +79,15 @@ export async function loadVersionModel(db: Queryable, version: number): Promise<
 }
 
 async function refresh(db: Queryable, s: CacheState, now: number): Promise<void> {
-  const row = await db.get<{ version: number; updated_at: number }>(
-    "SELECT version, updated_at FROM model_aliases WHERE alias = 'champion'",
-  );
+  const pointer = await championPointer(db);
   s.checkedAt = now;
-  if (!row) {
+  if (!pointer) {
     s.championVersion = null;
     return;
   }
-  const version = Number(row.version);
+  const version = pointer.version;
   s.championVersion = version;
-  const stamp = `${version}:${Number(row.updated_at)}`;
+  const stamp = `${version}:${pointer.updatedAt}`;
   // Same alias row as last time (served, or already refused): nothing to do until it moves again.
   if (stamp === s.stamp) return;
   try {
@@ -103,7 +102,7 @@ async function refresh(db: Queryable, s: CacheState, now: number): Promise<void>
 }
 
 /**
- * The champion model (the seed's get_active_model_version): loaded once and cached per process.
+ * The champion model, loaded once and cached per process.
  * At most every `maxStalenessMs` (2 s) one cheap query re-reads the champion alias, so a champion
  * changed by another process is served within a few seconds, without a restart. If the new
  * champion's artifact is missing or damaged, the model already loaded keeps being served and

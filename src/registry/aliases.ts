@@ -1,36 +1,14 @@
-import type { Database, Queryable, SqlValue } from '../db/database.ts';
+import type { Database, Queryable } from '../db/database.ts';
 import { ArtifactError, ConflictError, NotFoundError } from '../errors.ts';
 import { loadVersionArtifact } from './artifacts.ts';
+import type { AliasAction, AliasHistoryEntry, AliasName } from './registry-store.ts';
+import { registryStore } from './sql-registry-store.ts';
 
-export type AliasName = 'champion' | 'challenger';
-
-/**
- * How an alias moved: `first` (the first version ever became champion), `activate` (by hand or on
- * registration), `rollback`, `ab-activate` (an A/B test promoted its challenger), `set` / `clear`
- * (challenger set by a test start, cleared by its end), `test-stopped`.
- */
-export type AliasAction = 'first' | 'activate' | 'rollback' | 'ab-activate' | 'set' | 'clear';
-
-/** One move of an alias. Never updated. */
-export interface AliasHistoryEntry {
-  readonly id: number;
-  readonly alias: AliasName;
-  readonly action: AliasAction;
-  readonly previousVersion: number | null;
-  readonly newVersion: number | null;
-  readonly reason: string;
-  readonly abTestId: number | null;
-  /** The numbers behind the move (an A/B decision's statistics). */
-  readonly details: Readonly<Record<string, unknown>>;
-  readonly movedAt: number;
-}
+export type { AliasAction, AliasHistoryEntry, AliasName } from './registry-store.ts';
 
 /** Current alias → version. */
 export async function readAliases(db: Queryable): Promise<Map<AliasName, number>> {
-  const rows = await db.all<{ alias: AliasName; version: number }>(
-    'SELECT alias, version FROM model_aliases',
-  );
-  return new Map(rows.map((r) => [r.alias, Number(r.version)]));
+  return registryStore(db).aliases();
 }
 
 /**
@@ -39,7 +17,7 @@ export async function readAliases(db: Queryable): Promise<Map<AliasName, number>
  * each one decides from the state the previous one committed.
  */
 export async function lockRegistry(tx: Queryable, now: number): Promise<void> {
-  await tx.run('UPDATE registry_state SET generation = generation + 1, updated_at = ? WHERE id = 1', [now]);
+  await registryStore(tx).lock(now);
 }
 
 export interface AliasMove {
@@ -60,34 +38,20 @@ export interface AliasMove {
  * Returns the previous version; a move to where the alias already is records nothing.
  */
 export async function moveAlias(tx: Queryable, move: AliasMove): Promise<number | null> {
-  const current = await tx.get<{ version: number }>('SELECT version FROM model_aliases WHERE alias = ?', [
-    move.alias,
-  ]);
-  const previous = current ? Number(current.version) : null;
+  const store = registryStore(tx);
+  const previous = (await store.alias(move.alias))?.version ?? null;
   if (previous === move.version) return previous;
-  if (move.version === null) {
-    await tx.run('DELETE FROM model_aliases WHERE alias = ?', [move.alias]);
-  } else {
-    await tx.run(
-      `INSERT INTO model_aliases (alias, version, updated_at) VALUES (?, ?, ?)
-       ON CONFLICT (alias) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at`,
-      [move.alias, move.version, move.now],
-    );
-  }
-  await tx.run(
-    `INSERT INTO alias_history (alias, action, previous_version, new_version, reason, ab_test_id, details, moved_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-    [
-      move.alias,
-      move.action,
-      previous,
-      move.version,
-      move.reason,
-      move.abTestId ?? null,
-      JSON.stringify(move.details ?? {}),
-      move.now,
-    ],
-  );
+  await store.setAlias(move.alias, move.version, move.now);
+  await store.appendAliasHistory({
+    alias: move.alias,
+    action: move.action,
+    previousVersion: previous,
+    newVersion: move.version,
+    reason: move.reason,
+    abTestId: move.abTestId ?? null,
+    details: move.details ?? {},
+    movedAt: move.now,
+  });
   return previous;
 }
 
@@ -96,13 +60,11 @@ export async function moveAlias(tx: Queryable, move: AliasMove): Promise<number 
  * rollback pops), so rolling back twice walks two champions back instead of flip-flopping.
  */
 export async function rollbackTarget(db: Queryable): Promise<number | null> {
-  const rows = await db.all<{ action: AliasAction; new_version: number | null }>(
-    "SELECT action, new_version FROM alias_history WHERE alias = 'champion' ORDER BY id",
-  );
+  const moves = await registryStore(db).aliasHistory({ alias: 'champion' });
   const stack: number[] = [];
-  for (const r of rows) {
-    if (r.action === 'rollback') stack.pop();
-    else if (r.new_version !== null) stack.push(Number(r.new_version));
+  for (const m of moves) {
+    if (m.action === 'rollback') stack.pop();
+    else if (m.newVersion !== null) stack.push(m.newVersion);
   }
   return stack.length >= 2 ? stack[stack.length - 2]! : null;
 }
@@ -112,13 +74,8 @@ export async function rollbackTarget(db: Queryable): Promise<number | null> {
  * started with, so its numbers would no longer answer any question.
  */
 async function stopRunningTest(tx: Queryable, why: string, now: number): Promise<number | null> {
-  const running = await tx.get<{ id: number }>("SELECT id FROM ab_tests WHERE status = 'running'");
-  if (!running) return null;
-  const id = Number(running.id);
-  await tx.run(
-    "UPDATE ab_tests SET status = 'stopped', decision = 'stopped', decision_reason = ?, ended_at = ? WHERE id = ?",
-    [why, now, id],
-  );
+  const id = await registryStore(tx).stopRunningTest(why, now);
+  if (id === null) return null;
   await moveAlias(tx, {
     alias: 'challenger',
     version: null,
@@ -151,9 +108,7 @@ async function changeChampion(
   await loadVersionArtifact(db, version);
   return db.transaction(async (tx) => {
     await lockRegistry(tx, now);
-    const row = await tx.get<{ status: string }>('SELECT status FROM model_versions WHERE version = ?', [
-      version,
-    ]);
+    const row = await registryStore(tx).version(version);
     if (!row) throw new NotFoundError(`model version ${version}: no such version`);
     if (row.status === 'pruned')
       throw new ArtifactError(`model version ${version}: artifact is missing (the version was pruned)`);
@@ -213,29 +168,5 @@ export async function aliasHistory(
   db: Queryable,
   options: { alias?: AliasName; limit?: number } = {},
 ): Promise<AliasHistoryEntry[]> {
-  const where = options.alias ? 'WHERE alias = ?' : '';
-  const params: SqlValue[] = options.alias ? [options.alias] : [];
-  const limit = options.limit !== undefined ? ` LIMIT ${Math.max(0, Math.floor(options.limit))}` : '';
-  const rows = await db.all<{
-    id: number;
-    alias: AliasName;
-    action: AliasAction;
-    previous_version: number | null;
-    new_version: number | null;
-    reason: string;
-    ab_test_id: number | null;
-    details: string;
-    moved_at: number;
-  }>(`SELECT * FROM alias_history ${where} ORDER BY id DESC${limit}`, params);
-  return rows.reverse().map((r) => ({
-    id: Number(r.id),
-    alias: r.alias,
-    action: r.action,
-    previousVersion: r.previous_version === null ? null : Number(r.previous_version),
-    newVersion: r.new_version === null ? null : Number(r.new_version),
-    reason: r.reason,
-    abTestId: r.ab_test_id === null ? null : Number(r.ab_test_id),
-    details: JSON.parse(r.details) as Record<string, unknown>,
-    movedAt: Number(r.moved_at),
-  }));
+  return registryStore(db).aliasHistory(options);
 }

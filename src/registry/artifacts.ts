@@ -3,6 +3,7 @@ import type { Queryable } from '../db/database.ts';
 import { ArtifactError, NotFoundError } from '../errors.ts';
 import { loadModel } from '../models/model-registry.ts';
 import type { RatingModel } from '../models/rating-model.ts';
+import { registryStore } from './sql-registry-store.ts';
 
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
@@ -15,22 +16,19 @@ export function formatOf(bytes: Uint8Array): number {
 }
 
 /**
- * The artifact bytes of a version, verified against the SHA-256 stored at registration. Anything else is an ArtifactError naming the version and what
- * is wrong, so a caller can refuse to serve it and keep what it has.
+ * The artifact bytes of a version, verified against the SHA-256 stored at registration. Anything else is an
+ * ArtifactError naming the version and what is wrong, so a caller can refuse to serve it and keep what it has.
  */
 export async function readArtifact(db: Queryable, version: number): Promise<Uint8Array> {
-  const row = await db.get<{ artifact: Uint8Array | null; artifact_checksum: string | null; status: string }>(
-    'SELECT artifact, artifact_checksum, status FROM model_versions WHERE version = ?',
-    [version],
-  );
+  const row = await registryStore(db).artifact(version);
   if (!row) throw new NotFoundError(`model version ${version}: no such version`);
-  if (!row.artifact || row.artifact.length === 0) {
+  const bytes = row.bytes;
+  if (!bytes || bytes.length === 0) {
     throw new ArtifactError(
       `model version ${version}: artifact is missing${row.status === 'pruned' ? ' (the version was pruned)' : ''}`,
     );
   }
-  const bytes = new Uint8Array(row.artifact.buffer, row.artifact.byteOffset, row.artifact.byteLength);
-  if (sha256Hex(bytes) !== row.artifact_checksum) {
+  if (sha256Hex(bytes) !== row.checksum) {
     throw new ArtifactError(
       `model version ${version}: artifact is damaged (its SHA-256 does not match the checksum stored at registration)`,
     );

@@ -1,10 +1,12 @@
 import { type RatingsData, ratingsFingerprint } from '../data/ratings-data.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
-import { decodeModel } from '../models/model-format.ts';
+import { decodeModel, type ModelArtifact } from '../models/model-format.ts';
 import type { ModelParams, RatingModel } from '../models/rating-model.ts';
-import { type AliasName, lockRegistry, moveAlias, readAliases, rollbackTarget } from './aliases.ts';
+import { type AliasName, moveAlias, rollbackTarget } from './aliases.ts';
 import { formatOf, sha256Hex } from './artifacts.ts';
+import type { RegistryStore, VersionRecord } from './registry-store.ts';
+import { registryStore } from './sql-registry-store.ts';
 
 /** Why a version was made. */
 export const versionReasons = ['manual', 'tuned', 'retrain'] as const;
@@ -77,58 +79,23 @@ export function trainingDataInfo(data: RatingsData): TrainingDataInfo {
   };
 }
 
-interface VersionRow {
-  version: number;
-  model_kind: string;
-  params: string;
-  train_rows: number;
-  train_from: number | null;
-  train_to: number | null;
-  data_fingerprint: string;
-  parent_version: number | null;
-  tuning_run_id: string | null;
-  tuning_trial_number: number | null;
-  metrics: string;
-  artifact_checksum: string | null;
-  artifact_format: number | null;
-  artifact_bytes: number | null;
-  status: string;
-  reason: string;
-  created_at: number;
-}
-
-const versionColumns = `version, model_kind, params, train_rows, train_from, train_to, data_fingerprint,
-  parent_version, tuning_run_id, tuning_trial_number, metrics, artifact_checksum, artifact_format,
-  artifact_bytes, status, reason, created_at`;
-
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
-
-function toVersion(r: VersionRow, aliases: readonly AliasName[]): ModelVersion {
+function toVersion(r: VersionRecord, aliases: readonly AliasName[]): ModelVersion {
   return Object.freeze({
-    version: Number(r.version),
-    kind: r.model_kind,
-    params: JSON.parse(r.params) as ModelParams,
-    training: {
-      rows: Number(r.train_rows),
-      from: num(r.train_from),
-      to: num(r.train_to),
-      fingerprint: r.data_fingerprint,
-    },
-    parentVersion: num(r.parent_version),
-    tuningRunId: r.tuning_run_id,
-    tuningTrialNumber: num(r.tuning_trial_number),
-    metrics: JSON.parse(r.metrics) as Record<string, number>,
+    version: r.version,
+    kind: r.kind,
+    params: r.params,
+    training: { rows: r.trainRows, from: r.trainFrom, to: r.trainTo, fingerprint: r.dataFingerprint },
+    parentVersion: r.parentVersion,
+    tuningRunId: r.tuningRunId,
+    tuningTrialNumber: r.tuningTrialNumber,
+    metrics: r.metrics,
     artifact:
-      r.artifact_checksum === null || r.status === 'pruned'
+      r.artifactChecksum === null || r.status === 'pruned'
         ? null
-        : {
-            checksum: r.artifact_checksum,
-            format: Number(r.artifact_format),
-            bytes: Number(r.artifact_bytes),
-          },
+        : { checksum: r.artifactChecksum, format: r.artifactFormat ?? 0, bytes: r.artifactBytes ?? 0 },
     status: r.status as VersionStatus,
     reason: r.reason as VersionReason,
-    createdAt: Number(r.created_at),
+    createdAt: r.createdAt,
     aliases,
   });
 }
@@ -143,13 +110,8 @@ function checkOptionalInt(name: string, v: number | null | undefined): void {
   }
 }
 
-/**
- * Registers a fitted model as the next version, storing its artifact in the database (so any
- * process that reaches the database can load it) with its SHA-256 and format version, its
- * training data and lineage. The first version ever registered becomes champion by itself;
- * `activate` makes any new version champion in the same transaction.
- */
-export async function registerVersion(db: Database, input: RegisterVersionInput): Promise<ModelVersion> {
+/** The artifact bytes and their decoded form, after checking every input a version records. */
+function checkRegistration(input: RegisterVersionInput): { bytes: Uint8Array; decoded: ModelArtifact } {
   const bytes = input.artifact ?? input.model?.save();
   if (!bytes)
     throw new InvalidInputError(
@@ -176,46 +138,49 @@ export async function registerVersion(db: Database, input: RegisterVersionInput)
       throw new InvalidInputError(`metrics.${k} must be a finite number, got ${JSON.stringify(v)}`);
     }
   }
+  return { bytes, decoded };
+}
+
+/**
+ * Registers a fitted model as the next version, storing its artifact in the database (so any
+ * process that reaches the database can load it) with its SHA-256 and format version, its
+ * training data and lineage. The first version ever registered becomes champion by itself;
+ * `activate` makes any new version champion in the same transaction.
+ */
+export async function registerVersion(db: Database, input: RegisterVersionInput): Promise<ModelVersion> {
+  const { bytes, decoded } = checkRegistration(input);
+  const t = input.training;
   const now = input.now ?? Date.now();
   const checksum = sha256Hex(bytes);
   const registered = await db.transaction(async (tx) => {
-    await lockRegistry(tx, now);
-    const aliases = await readAliases(tx);
-    const champion = aliases.get('champion') ?? null;
+    const store = registryStore(tx);
+    await store.lock(now);
+    const champion = (await store.aliases()).get('champion') ?? null;
     const parent = input.parentVersion === undefined ? champion : input.parentVersion;
-    if (
-      parent !== null &&
-      !(await tx.get('SELECT version FROM model_versions WHERE version = ?', [parent]))
-    ) {
+    if (parent !== null && !(await store.version(parent))) {
       throw new NotFoundError(`parentVersion ${parent}: no such model version`);
     }
-    const next = await tx.get<{ v: number | null }>('SELECT MAX(version) AS v FROM model_versions');
-    const version = Number(next?.v ?? 0) + 1;
-    await tx.run(
-      `INSERT INTO model_versions (version, model_kind, params, train_rows, train_from, train_to, data_fingerprint,
-        parent_version, tuning_run_id, tuning_trial_number, metrics, artifact, artifact_checksum, artifact_format,
-        artifact_bytes, status, reason, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ready', ?, ?)`,
-      [
-        version,
-        decoded.kind,
-        JSON.stringify(decoded.params),
-        t.rows,
-        t.from,
-        t.to,
-        t.fingerprint,
-        parent,
-        input.tuningRunId ?? null,
-        input.tuningTrialNumber ?? null,
-        JSON.stringify(input.metrics ?? {}),
-        bytes,
-        checksum,
-        formatOf(bytes),
-        bytes.length,
-        input.reason,
-        now,
-      ],
-    );
+    const version = (await store.maxVersion()) + 1;
+    await store.insertVersion({
+      version,
+      kind: decoded.kind,
+      params: decoded.params,
+      trainRows: t.rows,
+      trainFrom: t.from,
+      trainTo: t.to,
+      dataFingerprint: t.fingerprint,
+      parentVersion: parent,
+      tuningRunId: input.tuningRunId ?? null,
+      tuningTrialNumber: input.tuningTrialNumber ?? null,
+      metrics: input.metrics ?? {},
+      artifact: bytes,
+      artifactChecksum: checksum,
+      artifactFormat: formatOf(bytes),
+      artifactBytes: bytes.length,
+      status: 'ready',
+      reason: input.reason,
+      createdAt: now,
+    });
     if (champion === null || input.activate) {
       await moveAlias(tx, {
         alias: 'champion',
@@ -233,18 +198,18 @@ export async function registerVersion(db: Database, input: RegisterVersionInput)
 
 /** One version (without its artifact bytes); NotFoundError if there is none. */
 export async function getVersion(db: Queryable, version: number): Promise<ModelVersion> {
-  const row = await db.get<VersionRow>(`SELECT ${versionColumns} FROM model_versions WHERE version = ?`, [
-    version,
-  ]);
+  const store = registryStore(db);
+  const row = await store.version(version);
   if (!row) throw new NotFoundError(`model version ${version}: no such version`);
-  return toVersion(row, aliasesOf(await readAliases(db), version));
+  return toVersion(row, aliasesOf(await store.aliases(), version));
 }
 
 /** Every version, newest first (without artifact bytes). */
 export async function listVersions(db: Queryable): Promise<ModelVersion[]> {
-  const rows = await db.all<VersionRow>(`SELECT ${versionColumns} FROM model_versions ORDER BY version DESC`);
-  const aliases = await readAliases(db);
-  return rows.map((r) => toVersion(r, aliasesOf(aliases, Number(r.version))));
+  const store = registryStore(db);
+  const rows = await store.versions();
+  const aliases = await store.aliases();
+  return rows.map((r) => toVersion(r, aliasesOf(aliases, r.version)));
 }
 
 export interface PruneResult {
@@ -269,32 +234,11 @@ export async function pruneVersions(
   }
   const now = options.now ?? Date.now();
   return db.transaction(async (tx) => {
-    await lockRegistry(tx, now);
-    const guard = new Map<number, string>();
-    for (const [alias, v] of await readAliases(tx)) guard.set(v, alias);
-    const running = await tx.all<{ id: number; champion_version: number; challenger_version: number }>(
-      "SELECT id, champion_version, challenger_version FROM ab_tests WHERE status = 'running'",
-    );
-    for (const t of running) {
-      if (!guard.has(Number(t.champion_version)))
-        guard.set(Number(t.champion_version), `running A/B test #${t.id}`);
-      if (!guard.has(Number(t.challenger_version)))
-        guard.set(Number(t.challenger_version), `running A/B test #${t.id}`);
-    }
-    const back = await rollbackTarget(tx);
-    if (back !== null && !guard.has(back)) guard.set(back, 'rollback target (previous champion)');
-
-    const live = await tx.all<{ version: number }>(
-      "SELECT version FROM model_versions WHERE status <> 'pruned' ORDER BY version DESC",
-    );
-    const pruned: number[] = [];
-    live.forEach((r, i) => {
-      const v = Number(r.version);
-      if (i >= options.keep && !guard.has(v)) pruned.push(v);
-    });
-    for (const v of pruned) {
-      await tx.run("UPDATE model_versions SET artifact = NULL, status = 'pruned' WHERE version = ?", [v]);
-    }
+    const store = registryStore(tx);
+    await store.lock(now);
+    const guard = await protectedVersions(tx, store);
+    const pruned = (await store.unprunedVersions()).filter((v, i) => i >= options.keep && !guard.has(v));
+    for (const v of pruned) await store.pruneArtifact(v);
     return {
       pruned: pruned.sort((a, b) => a - b),
       protectedVersions: [...guard]
@@ -302,4 +246,19 @@ export async function pruneVersions(
         .sort((a, b) => a.version - b.version),
     };
   });
+}
+
+/** Versions pruning must keep, and why: aliases, a running A/B test's arms, the rollback target. */
+async function protectedVersions(tx: Queryable, store: RegistryStore): Promise<Map<number, string>> {
+  const guard = new Map<number, string>();
+  for (const [alias, v] of await store.aliases()) guard.set(v, alias);
+  const running = await store.runningTest();
+  if (running) {
+    for (const v of [running.championVersion, running.challengerVersion]) {
+      if (!guard.has(v)) guard.set(v, `running A/B test #${running.id}`);
+    }
+  }
+  const back = await rollbackTarget(tx);
+  if (back !== null && !guard.has(back)) guard.set(back, 'rollback target (previous champion)');
+  return guard;
 }

@@ -4,15 +4,21 @@ import { type RatingsData, ratingsFingerprint, subsetRatings } from '../data/rat
 import { materializeSplit, temporalSplit } from '../data/splits.ts';
 import type { Queryable } from '../db/database.ts';
 import { InvalidInputError } from '../errors.ts';
-import { foldRanking } from '../evaluation/cross-validate.ts';
-import type { RankingMetrics } from '../metrics/ranking-metrics.ts';
-import { type RatingMetrics, ratingMetrics, rmse } from '../metrics/rating-metrics.ts';
+import {
+  type AblationFit,
+  type AblationTestSet,
+  type ArmResult,
+  type ArmSpec,
+  type ArmTraining,
+  pairedDeltas,
+  runArm,
+} from '../evaluation/ablation.ts';
 import { createModel, modelKinds } from '../models/model-registry.ts';
-import type { ModelParams, RatingModel } from '../models/rating-model.ts';
+import type { ModelParams } from '../models/rating-model.ts';
 import { deriveSeed, Rng } from '../random/rng.ts';
-import { readAliases } from '../registry/aliases.ts';
-import { getVersion } from '../registry/model-versions.ts';
+import { championRecord } from '../registry/champion.ts';
 import { loadClassifiedRatings } from './classified-ratings.ts';
+import { type TrainingFlowCounts, trainingFlowCounts } from './training-flow.ts';
 
 export interface ImpactOptions {
   /** Model to ablate; default the champion's kind and params, else svd (or baseline) defaults. */
@@ -36,43 +42,13 @@ export interface ImpactOptions {
   readonly now?: number;
 }
 
-/**
- * Metrics of one arm on the shared test set: the evaluator's rating and ranking metrics (their
- * types picked from the metric modules, which compute them) plus the RMSE split by kind.
- */
-export type ArmMetrics = Pick<RatingMetrics, 'rmse' | 'mae' | 'accuracy' | 'baselineAccuracy'> &
-  Pick<RankingMetrics, 'precision' | 'recall' | 'ndcg' | 'map' | 'hitRate' | 'coverage'> & {
-    /** Test users the ranking metrics scored. */
-    readonly rankedUsers: number;
-    /** RMSE on the test ratings of recommended movies only (null when there are none). */
-    readonly rmseRecommended: number | null;
-    /** RMSE on the test ratings of unexpected movies only: does their own kind of data help? */
-    readonly rmseUnexpected: number | null;
-  };
+export type { ArmMetrics } from '../evaluation/ablation.ts';
+export { type TrainingFlowCounts, trainingFlowCounts } from './training-flow.ts';
 
 export type ArmKey = 'with' | 'without' | 'down-weighted' | 'halved' | 'doubled';
 
-export interface ImpactArm {
-  readonly key: ArmKey;
-  readonly name: string;
-  /** Training rows (duplicates from resampling count). */
-  readonly trainSize: number;
-  readonly unexpectedInTrain: number;
-  /** unexpectedInTrain / trainSize. */
-  readonly unexpectedShare: number;
-  /** Weight given to unexpected rows (1 unless down-weighted). */
-  readonly unexpectedWeight: number;
-  /** Fingerprint of the test set this arm was scored on: the same string in every arm. */
-  readonly testFingerprint: string;
-  /** Means over the repeats. */
-  readonly metrics: ArmMetrics;
-  /** Standard deviation over the repeats (0 with one repeat). */
-  readonly spread: { readonly rmse: number; readonly accuracy: number; readonly ndcg: number };
-  /** Each repeat's metrics. */
-  readonly runs: readonly ArmMetrics[];
-  /** Mean seconds per fit. */
-  readonly fitSeconds: number;
-}
+/** One arm of the ablation: its training set, and its metrics on the shared test set. */
+export type ImpactArm = ArmResult<ArmKey>;
 
 export interface ImpactReport {
   readonly report: 'impact';
@@ -126,19 +102,6 @@ export interface ImpactReport {
   readonly flow: TrainingFlowCounts;
 }
 
-export interface TrainingFlowCounts {
-  readonly ratings: number;
-  readonly unexpectedRatings: number;
-  readonly served: number;
-  readonly tracked: number;
-  readonly trackedUnexpected: number;
-  readonly versions: number;
-  readonly championVersion: number | null;
-  readonly championTrainRows: number | null;
-  readonly abTests: number;
-  readonly abTestsRunning: number;
-}
-
 interface ChampionConfig {
   readonly version: number;
   readonly kind: string;
@@ -146,86 +109,11 @@ interface ChampionConfig {
   readonly trainRows: number;
 }
 
-/** The champion version's kind and params (D's registry), if a champion is set. */
+/** The champion version's kind and params, if a champion is set. */
 async function championConfig(db: Queryable): Promise<ChampionConfig | undefined> {
-  const version = (await readAliases(db)).get('champion');
-  if (version === undefined) return undefined;
-  const v = await getVersion(db, version);
+  const v = await championRecord(db);
+  if (v === null) return undefined;
   return { version: v.version, kind: v.kind, params: v.params, trainRows: v.training.rows };
-}
-
-async function count(db: Queryable, sql: string): Promise<number> {
-  const row = await db.get<{ n: number | string | null }>(sql);
-  return Number(row?.n ?? 0);
-}
-
-/** The numbers on the arrows of the training data flow: rating → tracker → training set → version → A/B. */
-export async function trainingFlowCounts(
-  db: Queryable,
-  unexpectedRatings: number,
-): Promise<TrainingFlowCounts> {
-  const champion = await championConfig(db);
-  return {
-    ratings: await count(db, 'SELECT COUNT(*) AS n FROM ratings'),
-    unexpectedRatings,
-    served: await count(db, 'SELECT COUNT(*) AS n FROM served_recommendations'),
-    tracked: await count(db, 'SELECT COUNT(*) AS n FROM recommendation_quality'),
-    trackedUnexpected: await count(db, 'SELECT SUM(unexpected) AS n FROM recommendation_quality'),
-    versions: await count(db, 'SELECT COUNT(*) AS n FROM model_versions'),
-    championVersion: champion?.version ?? null,
-    championTrainRows: champion?.trainRows ?? null,
-    abTests: await count(db, 'SELECT COUNT(*) AS n FROM ab_tests'),
-    abTestsRunning: await count(db, "SELECT COUNT(*) AS n FROM ab_tests WHERE status = 'running'"),
-  };
-}
-
-const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-
-/** Sample standard deviation; 0 for a single value. */
-const sd = (xs: readonly number[]): number => {
-  if (xs.length < 2) return 0;
-  const m = mean(xs);
-  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
-};
-
-function meanOrNull(xs: readonly (number | null)[]): number | null {
-  return xs.some((x) => x === null) ? null : mean(xs as number[]);
-}
-
-/** RMSE (the metric's own function) over the rows where `mask[i] === want`; null when there are none. */
-function maskedRmse(
-  actual: Float32Array,
-  predicted: Float32Array,
-  mask: Uint8Array,
-  want: number,
-): number | null {
-  const a: number[] = [];
-  const p: number[] = [];
-  for (let i = 0; i < actual.length; i++) {
-    if (mask[i] !== want) continue;
-    a.push(actual[i]!);
-    p.push(predicted[i]!);
-  }
-  return a.length > 0 ? rmse(a, p) : null;
-}
-
-function meanMetrics(runs: readonly ArmMetrics[]): ArmMetrics {
-  const of = (get: (m: ArmMetrics) => number) => mean(runs.map(get));
-  return {
-    rmse: of((m) => m.rmse),
-    mae: of((m) => m.mae),
-    accuracy: of((m) => m.accuracy),
-    baselineAccuracy: of((m) => m.baselineAccuracy),
-    precision: of((m) => m.precision),
-    recall: of((m) => m.recall),
-    ndcg: of((m) => m.ndcg),
-    map: of((m) => m.map),
-    hitRate: of((m) => m.hitRate),
-    coverage: of((m) => m.coverage),
-    rankedUsers: runs[0]!.rankedUsers,
-    rmseRecommended: meanOrNull(runs.map((m) => m.rmseRecommended)),
-    rmseUnexpected: meanOrNull(runs.map((m) => m.rmseUnexpected)),
-  };
 }
 
 /** A copy of `data` with per-row weights. */
@@ -258,14 +146,16 @@ export function resampleUnexpected(
   return [...expectedRows, ...picked].sort((a, b) => a - b);
 }
 
-/**
- * The training-impact ablation. One temporal split of all stored ratings; the test period is the
- * same for every arm (same rows, same fingerprint, same candidates for the top-k: each test user's
- * unseen movies are those they did not rate in the whole training period). Arms differ only in
- * their training rows: with the unexpected-movie ratings, without them, with them down-weighted,
- * and with their share halved or doubled. Repeat r of every arm fits with the same seed (seed + r).
- */
-export async function impactReport(db: Queryable, options: ImpactOptions = {}): Promise<ImpactReport> {
+/** The options checked and defaulted. */
+interface ImpactSettings {
+  readonly testFraction: number;
+  readonly downWeight: number;
+  readonly seed: number;
+  readonly repeats: number;
+  readonly k: number;
+}
+
+function checkOptions(options: ImpactOptions): ImpactSettings {
   const testFraction = options.testFraction ?? 0.2;
   if (!(testFraction > 0 && testFraction < 1)) {
     throw new InvalidInputError(`testFraction must be between 0 and 1 (exclusive), got ${testFraction}`);
@@ -282,7 +172,11 @@ export async function impactReport(db: Queryable, options: ImpactOptions = {}): 
   }
   const k = options.k ?? 10;
   if (!Number.isInteger(k) || k < 1) throw new InvalidInputError(`k must be a whole number ≥ 1, got ${k}`);
+  return { testFraction, downWeight, seed, repeats, k };
+}
 
+/** The model to ablate: the one given, else the champion's, else svd (or baseline) defaults. */
+async function chooseModel(db: Queryable, options: ImpactOptions): Promise<ImpactReport['model']> {
   const champion = await championConfig(db);
   let model: ImpactReport['model'];
   if (options.kind) {
@@ -290,20 +184,32 @@ export async function impactReport(db: Queryable, options: ImpactOptions = {}): 
   } else if (champion) {
     model = { kind: champion.kind, params: champion.params, source: 'champion', version: champion.version };
   } else {
-    model = {
-      kind: modelKinds().includes('svd') ? 'svd' : 'baseline',
-      params: {},
-      source: 'default',
-      version: null,
-    };
+    const kind = modelKinds().includes('svd') ? 'svd' : 'baseline';
+    model = { kind, params: {}, source: 'default', version: null };
   }
   // Resolves defaults and rejects a bad kind or parameter before any work.
-  model = { ...model, params: createModel(model.kind, model.params).params };
+  return { ...model, params: createModel(model.kind, model.params).params };
+}
 
+/** The temporal split every arm shares, with the training rows sorted by kind. */
+interface ImpactSplit extends AblationTestSet {
+  readonly all: RatingsData;
+  /** Per stored rating: 1 when unexpected. */
+  readonly unexpected: Uint8Array;
+  /** Indices into `all` of the training rows, in `train` order. */
+  readonly trainIndices: Int32Array;
+  /** Indices into `train` of its unexpected and its recommended rows. */
+  readonly trainUnexpected: readonly number[];
+  readonly trainExpected: readonly number[];
+  readonly testUnexpected: number;
+  readonly cutAt: number;
+}
+
+async function splitRatings(db: Queryable, settings: ImpactSettings): Promise<ImpactSplit> {
   const { data, unexpected } = await loadClassifiedRatings(db);
   if (data.size < 10)
     throw new InvalidInputError(`the impact report needs at least 10 ratings, the database has ${data.size}`);
-  const split = temporalSplit(data, { testFraction });
+  const split = temporalSplit(data, { testFraction: settings.testFraction });
   if (split.trainIndices.length === 0 || split.testIndices.length === 0) {
     throw new InvalidInputError(
       'the ratings all share one time: a temporal split needs a training and a test period',
@@ -313,11 +219,6 @@ export async function impactReport(db: Queryable, options: ImpactOptions = {}): 
   // Test rows are in (user, movie) order, not time order: the cut is their earliest time.
   let cutAt = Number.POSITIVE_INFINITY;
   for (let i = 0; i < test.size; i++) cutAt = Math.min(cutAt, test.timestamps[i]!);
-  const threshold = likeThreshold(data.scale);
-  const movies = await loadMovies(db);
-  const testFingerprint = ratingsFingerprint(test);
-
-  // Training rows by kind, as indices into `train`.
   const trainUnexpected: number[] = [];
   const trainExpected: number[] = [];
   for (let i = 0; i < train.size; i++) {
@@ -330,177 +231,148 @@ export async function impactReport(db: Queryable, options: ImpactOptions = {}): 
     testMask[i] = unexpected[j]!;
     testUnexpected += unexpected[j]!;
   });
-
-  const metricsOf = (m: RatingModel): ArmMetrics => {
-    const predicted = m.predictMany(test.users, test.movies);
-    // The majority baseline and the top-k exclusions come from the full training period, so
-    // they are identical across arms; only the model differs.
-    const rating = ratingMetrics(test.ratings, predicted, {
-      scale: data.scale,
-      trainActual: train.ratings,
-      threshold,
-    });
-    const ranking = foldRanking(m, train, test, threshold, k);
-    return {
-      rmse: rating.rmse,
-      mae: rating.mae,
-      accuracy: rating.accuracy,
-      baselineAccuracy: rating.baselineAccuracy,
-      precision: ranking.precision,
-      recall: ranking.recall,
-      ndcg: ranking.ndcg,
-      map: ranking.map,
-      hitRate: ranking.hitRate,
-      coverage: ranking.coverage,
-      rankedUsers: ranking.users,
-      rmseRecommended: maskedRmse(test.ratings, predicted, testMask, 0),
-      rmseUnexpected: maskedRmse(test.ratings, predicted, testMask, 1),
-    };
+  const like = likeThreshold(data.scale);
+  return {
+    ...{ all: data, unexpected, train, test, testMask, likeThreshold: like, k: settings.k },
+    ...{ trainIndices: split.trainIndices, trainUnexpected, trainExpected, testUnexpected, cutAt },
   };
+}
 
-  /**
-   * Fits and scores one arm once per repeat; repeat r fits with seed + r (and resamples with it,
-   * for the scenarios), so arms are paired: repeat r of every arm shares its seed.
-   */
-  const runArm = (
-    key: ArmKey,
-    name: string,
-    trainFor: (repeat: number) => { data: RatingsData; unexpectedInTrain: number },
-    weight: number,
-  ): ImpactArm => {
-    const runs: ArmMetrics[] = [];
-    let fitSeconds = 0;
-    let first: { data: RatingsData; unexpectedInTrain: number } | undefined;
-    for (let r = 0; r < repeats; r++) {
-      const armTrain = trainFor(r);
-      first ??= armTrain;
-      const m = createModel(model.kind, model.params);
-      const t0 = performance.now();
-      m.fit(armTrain.data, { seed: seed + r, movies });
-      fitSeconds += (performance.now() - t0) / 1000;
-      runs.push(metricsOf(m));
-    }
-    const trainSize = first!.data.size;
-    return {
-      key,
-      name,
-      trainSize,
-      unexpectedInTrain: first!.unexpectedInTrain,
-      unexpectedShare: trainSize > 0 ? first!.unexpectedInTrain / trainSize : 0,
-      unexpectedWeight: weight,
-      testFingerprint: ratingsFingerprint(test),
-      metrics: meanMetrics(runs),
-      spread: {
-        rmse: sd(runs.map((x) => x.rmse)),
-        accuracy: sd(runs.map((x) => x.accuracy)),
-        ndcg: sd(runs.map((x) => x.ndcg)),
-      },
-      runs,
-      fitSeconds: fitSeconds / repeats,
-    };
-  };
-
-  const arms: ImpactArm[] = [];
-  arms.push(
-    runArm(
-      'with',
-      'with unexpected ratings',
-      () => ({ data: train, unexpectedInTrain: trainUnexpected.length }),
-      1,
-    ),
-  );
-  if (trainExpected.length === 0) {
+/** The arms with, without and (when there are unexpected rows) with down-weighted unexpected ratings. */
+function mainArms(s: ImpactSplit, downWeight: number): ArmSpec<ArmKey>[] {
+  if (s.trainExpected.length === 0) {
     throw new InvalidInputError(
       'every training rating is unexpected: there is nothing to train the "without" arm on',
     );
   }
-  const withoutTrain = subsetRatings(train, trainExpected);
-  arms.push(
-    runArm('without', 'without unexpected ratings', () => ({ data: withoutTrain, unexpectedInTrain: 0 }), 0),
-  );
-  let weightsIgnored: boolean | null = null;
-  if (trainUnexpected.length > 0) {
-    const weights = new Float32Array(train.size).fill(1);
-    for (const i of trainUnexpected) weights[i] = downWeight;
-    const weighted = withWeights(train, weights);
-    const arm = runArm(
-      'down-weighted',
-      `unexpected weighted ${downWeight}`,
-      () => ({ data: weighted, unexpectedInTrain: trainUnexpected.length }),
-      downWeight,
-    );
-    arms.push(arm);
-    const a = arm.runs[0]!;
-    const b = arms[0]!.runs[0]!;
-    weightsIgnored = a.rmse === b.rmse && a.ndcg === b.ndcg;
+  const n = s.trainUnexpected.length;
+  const withoutTrain = subsetRatings(s.train, s.trainExpected);
+  const specs: ArmSpec<ArmKey>[] = [
+    {
+      key: 'with',
+      name: 'with unexpected ratings',
+      weight: 1,
+      trainFor: () => ({ data: s.train, maskedInTrain: n }),
+    },
+    {
+      key: 'without',
+      name: 'without unexpected ratings',
+      weight: 0,
+      trainFor: () => ({ data: withoutTrain, maskedInTrain: 0 }),
+    },
+  ];
+  if (n > 0) {
+    const weights = new Float32Array(s.train.size).fill(1);
+    for (const i of s.trainUnexpected) weights[i] = downWeight;
+    const weighted = withWeights(s.train, weights);
+    const name = `unexpected weighted ${downWeight}`;
+    specs.push({
+      key: 'down-weighted',
+      name,
+      weight: downWeight,
+      trainFor: () => ({ data: weighted, maskedInTrain: n }),
+    });
   }
+  return specs;
+}
 
-  const scenarios: ImpactArm[] = [];
-  const skippedScenarios: Array<{ key: ArmKey; reason: string }> = [];
-  const share = train.size > 0 ? trainUnexpected.length / train.size : 0;
-  if (options.scenarios !== false) {
-    for (const [key, factor] of [
-      ['halved', 0.5],
-      ['doubled', 2],
-    ] as const) {
-      const target = share * factor;
-      if (trainUnexpected.length === 0) {
-        skippedScenarios.push({ key, reason: 'no unexpected ratings in the training period to resample' });
-        continue;
-      }
-      if (target >= 0.95) {
-        skippedScenarios.push({
-          key,
-          reason: `a share of ${(100 * target).toFixed(1)} % leaves too few recommended ratings`,
-        });
-        continue;
-      }
-      const trainFor = (r: number) => {
-        const rows = resampleUnexpected(trainUnexpected, trainExpected, target, deriveSeed(seed + r, key));
+/** The halved and doubled share scenarios, or why each one is skipped. */
+function scenarioArms(
+  s: ImpactSplit,
+  seed: number,
+): { specs: ArmSpec<ArmKey>[]; skipped: Array<{ key: ArmKey; reason: string }> } {
+  const specs: ArmSpec<ArmKey>[] = [];
+  const skipped: Array<{ key: ArmKey; reason: string }> = [];
+  const share = s.train.size > 0 ? s.trainUnexpected.length / s.train.size : 0;
+  for (const [key, factor] of [
+    ['halved', 0.5],
+    ['doubled', 2],
+  ] as const) {
+    const target = share * factor;
+    if (s.trainUnexpected.length === 0) {
+      skipped.push({ key, reason: 'no unexpected ratings in the training period to resample' });
+    } else if (target >= 0.95) {
+      skipped.push({
+        key,
+        reason: `a share of ${(100 * target).toFixed(1)} % leaves too few recommended ratings`,
+      });
+    } else {
+      const trainFor = (r: number): ArmTraining => {
+        const rows = resampleUnexpected(
+          s.trainUnexpected,
+          s.trainExpected,
+          target,
+          deriveSeed(seed + r, key),
+        );
         let u = 0;
-        for (const i of rows) if (unexpected[split.trainIndices[i]!]) u++;
-        return { data: subsetRatings(train, rows), unexpectedInTrain: u };
+        for (const i of rows) if (s.unexpected[s.trainIndices[i]!]) u++;
+        return { data: subsetRatings(s.train, rows), maskedInTrain: u };
       };
-      scenarios.push(runArm(key, `share ${key} (${(100 * target).toFixed(1)} %)`, trainFor, 1));
+      specs.push({ key, name: `share ${key} (${(100 * target).toFixed(1)} %)`, weight: 1, trainFor });
     }
   }
-  const base = arms[0]!;
-  const paired = (a: ImpactArm, get: (m: ArmMetrics) => number) =>
-    a.runs.map((m, r) => get(m) - get(base.runs[r]!));
-  const deltas = [...arms.slice(1), ...scenarios].map((a) => ({
-    key: a.key,
-    rmse: mean(paired(a, (m) => m.rmse)),
-    accuracy: mean(paired(a, (m) => m.accuracy)),
-    ndcg: mean(paired(a, (m) => m.ndcg)),
-    rmseSd: sd(paired(a, (m) => m.rmse)),
-    ndcgSd: sd(paired(a, (m) => m.ndcg)),
-  }));
-  let unexpectedAll = 0;
-  for (let i = 0; i < data.size; i++) unexpectedAll += unexpected[i]!;
+  return { specs, skipped };
+}
 
+/** True when the down-weighted arm scored exactly like the unweighted one (null without it). */
+function weightsWereIgnored(arms: readonly ImpactArm[]): boolean | null {
+  const weighted = arms.find((a) => a.key === 'down-weighted');
+  if (!weighted) return null;
+  const a = weighted.runs[0]!;
+  const b = arms[0]!.runs[0]!;
+  return a.rmse === b.rmse && a.ndcg === b.ndcg;
+}
+
+function splitFacts(s: ImpactSplit, settings: ImpactSettings): ImpactReport['split'] {
+  return {
+    kind: 'temporal',
+    testFraction: settings.testFraction,
+    cutAt: s.cutAt,
+    trainSize: s.train.size,
+    testSize: s.test.size,
+    trainUnexpected: s.trainUnexpected.length,
+    testUnexpected: s.testUnexpected,
+    likeThreshold: s.likeThreshold,
+    k: s.k,
+    testFingerprint: ratingsFingerprint(s.test),
+  };
+}
+
+/**
+ * The training-impact ablation. One temporal split of all stored ratings; the test period is the
+ * same for every arm (same rows, same fingerprint, same candidates for the top-k: each test user's
+ * unseen movies are those they did not rate in the whole training period). Arms differ only in
+ * their training rows: with the unexpected-movie ratings, without them, with them down-weighted,
+ * and with their share halved or doubled. The fitting and scoring of each arm is the evaluation
+ * module's ablation (`runArm`); this report chooses the arms and puts the results together.
+ */
+export async function impactReport(db: Queryable, options: ImpactOptions = {}): Promise<ImpactReport> {
+  const settings = checkOptions(options);
+  const model = await chooseModel(db, options);
+  const s = await splitRatings(db, settings);
+  const fit: AblationFit = {
+    ...model,
+    seed: settings.seed,
+    repeats: settings.repeats,
+    movies: await loadMovies(db),
+  };
+  const arms = mainArms(s, settings.downWeight).map((spec) => runArm(spec, fit, s));
+  const planned = options.scenarios === false ? { specs: [], skipped: [] } : scenarioArms(s, settings.seed);
+  const scenarios = planned.specs.map((spec) => runArm(spec, fit, s));
+  let unexpectedAll = 0;
+  for (let i = 0; i < s.all.size; i++) unexpectedAll += s.unexpected[i]!;
   return {
     report: 'impact',
     generatedAt: options.now ?? Date.now(),
     model,
-    seed,
-    repeats,
-    split: {
-      kind: 'temporal',
-      testFraction,
-      cutAt,
-      trainSize: train.size,
-      testSize: test.size,
-      trainUnexpected: trainUnexpected.length,
-      testUnexpected,
-      likeThreshold: threshold,
-      k,
-      testFingerprint,
-    },
+    seed: settings.seed,
+    repeats: settings.repeats,
+    split: splitFacts(s, settings),
     arms,
-    weightsIgnored,
+    weightsIgnored: weightsWereIgnored(arms),
     scenarios,
-    skippedScenarios,
-    deltas,
+    skippedScenarios: planned.skipped,
+    deltas: pairedDeltas(arms[0]!, [...arms.slice(1), ...scenarios]),
     flow: await trainingFlowCounts(db, unexpectedAll),
   };
 }

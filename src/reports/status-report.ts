@@ -18,6 +18,8 @@ import { retrainLockState } from '../retraining/retrain-lock.ts';
 import { listTriggers, type RetrainTrigger } from '../retraining/retrain-triggers.ts';
 import { type BestHp, readBestHp } from '../tuning/best-hp.ts';
 import { SqlTuningStorage } from '../tuning/sql-tuning-storage.ts';
+import { countedTables } from './report-store.ts';
+import { reportStore } from './sql-report-store.ts';
 
 export interface StatusOptions {
   readonly now?: number;
@@ -48,7 +50,7 @@ export interface StatusReport {
   readonly challenger: VersionStatus | null;
   /** Newest last; at most 10. */
   readonly aliasHistory: readonly AliasHistoryEntry[];
-  /** The running A/B test and its verdict so far (D's evaluateAbTest), or null. */
+  /** The running A/B test and its verdict so far, or null. */
   readonly abTest: {
     readonly id: number;
     readonly championVersion: number;
@@ -123,19 +125,6 @@ export interface StatusReport {
   };
 }
 
-const countedTables = [
-  'movies',
-  'users',
-  'ratings',
-  'served_recommendations',
-  'recommendation_quality',
-  'model_versions',
-  'ab_tests',
-  'hp_tuning_history',
-  'hp_experiments',
-  'retrain_triggers',
-] as const;
-
 async function versionStatus(
   db: Database,
   version: number | undefined,
@@ -178,37 +167,74 @@ function summarizeAb(e: AbEvaluation): NonNullable<StatusReport['abTest']> {
 }
 
 async function databaseHealth(db: Database): Promise<StatusReport['database']> {
-  let sizeBytes: number | null = null;
-  let integrity = 'ok';
-  if (db.dialect === 'sqlite') {
-    const pages = await db.get<{ page_count: number }>('PRAGMA page_count');
-    const size = await db.get<{ page_size: number }>('PRAGMA page_size');
-    sizeBytes = Number(pages?.page_count ?? 0) * Number(size?.page_size ?? 0);
-    const check = await db.get<{ quick_check: string }>('PRAGMA quick_check');
-    integrity = String(check?.quick_check ?? 'unknown');
-  } else {
-    const row = await db.get<{ n: number | string }>('SELECT pg_database_size(current_database()) AS n');
-    sizeBytes = row ? Number(row.n) : null;
-  }
-  const schema = await db.get<{ v: number | string | null }>('SELECT MAX(version) AS v FROM schema_version');
-  const rows: Record<string, number> = {};
-  for (const table of countedTables) {
-    const r = await db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table}`);
-    rows[table] = Number(r?.n ?? 0);
-  }
+  const store = reportStore(db);
+  const facts = await db.storageFacts();
   return {
     dialect: db.dialect,
     location: db.location,
-    sizeBytes,
-    schemaVersion: Number(schema?.v ?? 0),
+    sizeBytes: facts.sizeBytes,
+    schemaVersion: await store.schemaVersion(),
     latestMigration: Math.max(...migrations.map((m) => m.version)),
-    integrity,
-    rows,
+    integrity: facts.integrity,
+    rows: await store.rowCounts(countedTables),
   };
 }
 
+/** Live accuracy over the window, against the threshold, and per day. */
+async function trackerSection(
+  db: Database,
+  config: Config,
+  from: number,
+  now: number,
+): Promise<StatusReport['tracker']> {
+  const accuracy = await windowAccuracy(db, from, now);
+  return {
+    windowDays: config.trainingWindowDays,
+    threshold: config.accuracyThreshold,
+    counts: await windowCounts(db, from, now),
+    accuracy,
+    belowThreshold: accuracy.accuracy === null ? null : accuracy.accuracy < config.accuracyThreshold,
+    byDay: (await dailyAccuracy(db, from, now)).map((d) => ({
+      day: d.day,
+      accuracy: d.accuracy,
+      samples: d.samples,
+      low: d.low,
+      high: d.high,
+    })),
+  };
+}
+
+/** The last tuning run and best_hp.json (or why it could not be read). */
+async function tuningSection(db: Database, bestHpPath: string | undefined): Promise<StatusReport['tuning']> {
+  const run = (await new SqlTuningStorage(db).listRuns({ limit: 1 }))[0];
+  let bestHp: BestHp | null = null;
+  let bestHpError: string | null = null;
+  if (bestHpPath && existsSync(bestHpPath)) {
+    try {
+      bestHp = readBestHp(bestHpPath) ?? null;
+    } catch (error) {
+      bestHpError = (error as Error).message;
+    }
+  }
+  const lastRun = run
+    ? {
+        id: run.id,
+        method: run.method,
+        model: run.model,
+        objective: run.objective,
+        status: run.status,
+        trialsDone: run.trialsDone,
+        trialsPlanned: run.trialsPlanned,
+        bestValue: run.bestValue,
+        startedAt: run.startedAt,
+        endedAt: run.endedAt,
+      }
+    : null;
+  return { lastRun, bestHpPath: bestHpPath ?? null, bestHp, bestHpError };
+}
+
 /**
- * The deployment status (the seed's show_deployment_status): champion and challenger with their
+ * The deployment status: champion and challenger with their
  * offline metrics, age and live accuracy; alias history; the running A/B test and its verdict so
  * far; tracker accuracy against the threshold; the last tuning run and best_hp.json; the last
  * retrain triggers and the lock; database size and health. Reads only.
@@ -226,19 +252,6 @@ export async function statusReport(db: Database, options: StatusOptions = {}): P
     .filter((t) => t.status !== 'running')
     .sort((a, b) => (b.endedAt ?? 0) - (a.endedAt ?? 0))[0];
 
-  const accuracy = await windowAccuracy(db, from, now);
-  const runs = await new SqlTuningStorage(db).listRuns({ limit: 1 });
-  const run = runs[0];
-  let bestHp: BestHp | null = null;
-  let bestHpError: string | null = null;
-  if (options.bestHpPath && existsSync(options.bestHpPath)) {
-    try {
-      bestHp = readBestHp(options.bestHpPath) ?? null;
-    } catch (error) {
-      bestHpError = (error as Error).message;
-    }
-  }
-
   return {
     report: 'status',
     generatedAt: now,
@@ -249,39 +262,8 @@ export async function statusReport(db: Database, options: StatusOptions = {}): P
     lastAbTest: ended
       ? { id: ended.id, decision: ended.decision, reason: ended.decisionReason, endedAt: ended.endedAt }
       : null,
-    tracker: {
-      windowDays: config.trainingWindowDays,
-      threshold: config.accuracyThreshold,
-      counts: await windowCounts(db, from, now),
-      accuracy,
-      belowThreshold: accuracy.accuracy === null ? null : accuracy.accuracy < config.accuracyThreshold,
-      byDay: (await dailyAccuracy(db, from, now)).map((d) => ({
-        day: d.day,
-        accuracy: d.accuracy,
-        samples: d.samples,
-        low: d.low,
-        high: d.high,
-      })),
-    },
-    tuning: {
-      lastRun: run
-        ? {
-            id: run.id,
-            method: run.method,
-            model: run.model,
-            objective: run.objective,
-            status: run.status,
-            trialsDone: run.trialsDone,
-            trialsPlanned: run.trialsPlanned,
-            bestValue: run.bestValue,
-            startedAt: run.startedAt,
-            endedAt: run.endedAt,
-          }
-        : null,
-      bestHpPath: options.bestHpPath ?? null,
-      bestHp,
-      bestHpError,
-    },
+    tracker: await trackerSection(db, config, from, now),
+    tuning: await tuningSection(db, options.bestHpPath),
     retrain: { lock: await retrainLockState(db), triggers: await listTriggers(db, 5) },
     database: await databaseHealth(db),
   };

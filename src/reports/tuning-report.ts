@@ -144,18 +144,7 @@ export function rankBins(values: readonly number[], bins = 5): number[] {
  */
 export async function tuningReport(db: Database, options: TuningReportOptions = {}): Promise<TuningReport> {
   const storage = new SqlTuningStorage(db);
-  const recent = await storage.listRuns({ limit: 20 });
-  const chosen = options.runId === undefined ? recent[0] : await storage.getRun(options.runId);
-  if (options.runId !== undefined && !chosen) {
-    throw new NotFoundError(
-      `tuning run ${JSON.stringify(options.runId)} does not exist (recent: ${
-        recent
-          .slice(0, 5)
-          .map((r) => r.id)
-          .join(', ') || 'none'
-      })`,
-    );
-  }
+  const { chosen, recent } = await chooseRun(storage, options.runId);
   const otherRuns = recent
     .filter((r) => r.id !== chosen?.id)
     .map((r) => ({
@@ -179,7 +168,6 @@ export async function tuningReport(db: Database, options: TuningReportOptions = 
     params: [],
   };
   if (!chosen) return empty;
-
   const trials = (await storage.listTrials(chosen.id)).map((t) => ({
     number: t.number,
     state: t.state,
@@ -189,68 +177,104 @@ export async function tuningReport(db: Database, options: TuningReportOptions = 
     intermediateValues: t.intermediateValues,
   }));
   for (const t of trials) states[t.state] += 1;
-  const better = (a: number, b: number) => (chosen.direction === 'maximize' ? a > b : a < b);
-  const bestSoFar: Array<{ number: number; value: number }> = [];
-  let best: number | undefined;
-  for (const t of trials) {
-    if (t.state !== 'complete' || t.value === null) continue;
-    if (best === undefined || better(t.value, best)) best = t.value;
-    bestSoFar.push({ number: t.number, value: best });
-  }
-
-  const complete = trials.filter((t) => t.state === 'complete' && t.value !== null);
   const names: string[] = [];
   for (const t of trials) for (const k of Object.keys(t.params)) if (!names.includes(k)) names.push(k);
   // Only parameters that took more than one value can explain anything.
   const varied = names.filter((k) => new Set(trials.map((t) => String(t.params[k]))).size > 1);
-  let importance: ParamImportance[] | null = null;
-  if (complete.length >= 3 && varied.length > 0) {
-    const values = complete.map((t) => t.value!);
-    // About three trials per bin at least: one trial per group would explain everything.
-    const bins = Math.max(2, Math.min(5, Math.floor(complete.length / 3)));
-    const raw = varied.map((param) => {
-      const xs = complete.map((t) => t.params[param]);
-      const numeric = xs.every((x) => typeof x === 'number');
-      const groups = numeric ? rankBins(xs as number[], bins) : xs.map((x) => String(x));
-      return {
-        param,
-        eta2: correlationRatio(groups, values),
-        epsilon2: adjustedCorrelationRatio(groups, values),
-        kind: numeric ? ('numeric' as const) : ('categorical' as const),
-      };
-    });
-    const sum = raw.reduce((s, r) => s + r.epsilon2, 0);
-    importance = raw
-      .map((r) => ({ ...r, importance: sum > 0 ? r.epsilon2 / sum : 0 }))
-      .sort((a, b) => b.epsilon2 - a.epsilon2 || b.eta2 - a.eta2 || a.param.localeCompare(b.param));
+  return {
+    ...empty,
+    run: runSummary(chosen),
+    states,
+    trials,
+    bestSoFar: bestSoFarOf(trials, chosen.direction),
+    importance: paramImportance(trials, varied),
+    params: varied,
+  };
+}
+
+/** The run asked for (NotFoundError naming recent runs when there is none), or the latest. */
+async function chooseRun(storage: SqlTuningStorage, runId: string | undefined) {
+  const recent = await storage.listRuns({ limit: 20 });
+  const chosen = runId === undefined ? recent[0] : await storage.getRun(runId);
+  if (runId !== undefined && !chosen) {
+    const ids = recent
+      .slice(0, 5)
+      .map((r) => r.id)
+      .join(', ');
+    throw new NotFoundError(`tuning run ${JSON.stringify(runId)} does not exist (recent: ${ids || 'none'})`);
   }
+  return { chosen, recent };
+}
+
+type ReportTrial = TuningReport['trials'][number];
+
+/** The best objective so far after each complete trial, in trial order. */
+function bestSoFarOf(
+  trials: readonly ReportTrial[],
+  direction: string,
+): Array<{ number: number; value: number }> {
+  const better = (a: number, b: number) => (direction === 'maximize' ? a > b : a < b);
+  const out: Array<{ number: number; value: number }> = [];
+  let best: number | undefined;
+  for (const t of trials) {
+    if (t.state !== 'complete' || t.value === null) continue;
+    if (best === undefined || better(t.value, best)) best = t.value;
+    out.push({ number: t.number, value: best });
+  }
+  return out;
+}
+
+/**
+ * How much of the objective's spread each varied parameter explains (ε², normalised to sum 1),
+ * from at least three complete trials; null with fewer or nothing varied.
+ */
+function paramImportance(
+  trials: readonly ReportTrial[],
+  varied: readonly string[],
+): ParamImportance[] | null {
+  const complete = trials.filter((t) => t.state === 'complete' && t.value !== null);
+  if (complete.length < 3 || varied.length === 0) return null;
+  const values = complete.map((t) => t.value!);
+  // About three trials per bin at least: one trial per group would explain everything.
+  const bins = Math.max(2, Math.min(5, Math.floor(complete.length / 3)));
+  const raw = varied.map((param) => {
+    const xs = complete.map((t) => t.params[param]);
+    const numeric = xs.every((x) => typeof x === 'number');
+    const groups = numeric ? rankBins(xs as number[], bins) : xs.map((x) => String(x));
+    return {
+      param,
+      eta2: correlationRatio(groups, values),
+      epsilon2: adjustedCorrelationRatio(groups, values),
+      kind: numeric ? ('numeric' as const) : ('categorical' as const),
+    };
+  });
+  const sum = raw.reduce((s, r) => s + r.epsilon2, 0);
+  return raw
+    .map((r) => ({ ...r, importance: sum > 0 ? r.epsilon2 / sum : 0 }))
+    .sort((a, b) => b.epsilon2 - a.epsilon2 || b.eta2 - a.eta2 || a.param.localeCompare(b.param));
+}
+
+/** The run's facts the report shows, with the default configuration's objective value. */
+function runSummary(chosen: TuningRun): NonNullable<TuningReport['run']> {
   const defaultMetrics = chosen.config.baseline?.metrics as Record<string, unknown> | undefined;
   const defaultValue =
     defaultMetrics && typeof defaultMetrics[chosen.objective] === 'number'
       ? (defaultMetrics[chosen.objective] as number)
       : null;
   return {
-    ...empty,
-    run: {
-      id: chosen.id,
-      method: chosen.method,
-      model: chosen.model,
-      objective: chosen.objective,
-      direction: chosen.direction,
-      status: chosen.status,
-      trialsPlanned: chosen.trialsPlanned,
-      trialsDone: chosen.trialsDone,
-      bestValue: chosen.bestValue,
-      bestTrialNumber: chosen.bestTrialNumber,
-      bestParams: chosen.bestParams,
-      startedAt: chosen.startedAt,
-      endedAt: chosen.endedAt,
-      defaultValue,
-    },
-    states,
-    trials,
-    bestSoFar,
-    importance,
-    params: varied,
+    id: chosen.id,
+    method: chosen.method,
+    model: chosen.model,
+    objective: chosen.objective,
+    direction: chosen.direction,
+    status: chosen.status,
+    trialsPlanned: chosen.trialsPlanned,
+    trialsDone: chosen.trialsDone,
+    bestValue: chosen.bestValue,
+    bestTrialNumber: chosen.bestTrialNumber,
+    bestParams: chosen.bestParams,
+    startedAt: chosen.startedAt,
+    endedAt: chosen.endedAt,
+    defaultValue,
   };
 }

@@ -138,6 +138,29 @@ function bestLine(r: NonNullable<TuningReport['run']>): string {
   return `Best: trial ${r.bestTrialNumber}, ${r.objective} ${num(r.bestValue)}${vs}, params ${JSON.stringify(r.bestParams)}.`;
 }
 
+/** The 15 best trials with their parameters. */
+function trialLines(r: TuningReport, run: NonNullable<TuningReport['run']>): string[] {
+  const out: string[] = [];
+  out.push(heading('Trials (best first, top 15)'));
+  const sign = run.direction === 'maximize' ? -1 : 1;
+  const sorted = r.trials
+    .filter((t) => t.value !== null)
+    .sort((a, b) => sign * (a.value! - b.value!) || a.number - b.number)
+    .slice(0, 15);
+  out.push(
+    textTable(
+      ['trial', 'state', run.objective, ...r.params],
+      sorted.map((t) => [
+        String(t.number),
+        t.state,
+        num(t.value),
+        ...r.params.map((p) => String(t.params[p] ?? '–')),
+      ]),
+    ),
+  );
+  return out;
+}
+
 export function renderTuningTerminal(r: TuningReport, options: TerminalOptions): string {
   const out = [heading('Tuning')];
   if (!r.run) {
@@ -182,23 +205,7 @@ export function renderTuningTerminal(r: TuningReport, options: TerminalOptions):
         ['l', 'r', 'r', 'r', 'l'],
       ),
     );
-  out.push(heading('Trials (best first, top 15)'));
-  const sign = r.run.direction === 'maximize' ? -1 : 1;
-  const sorted = r.trials
-    .filter((t) => t.value !== null)
-    .sort((a, b) => sign * (a.value! - b.value!) || a.number - b.number)
-    .slice(0, 15);
-  out.push(
-    textTable(
-      ['trial', 'state', r.run.objective, ...r.params],
-      sorted.map((t) => [
-        String(t.number),
-        t.state,
-        num(t.value),
-        ...r.params.map((p) => String(t.params[p] ?? '–')),
-      ]),
-    ),
-  );
+  out.push(...trialLines(r, r.run));
   if (r.otherRuns.length) {
     out.push(heading('Other recent runs'));
     out.push(

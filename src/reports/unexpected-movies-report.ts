@@ -1,10 +1,11 @@
 import { loadMovies } from '../data/load-movies.ts';
 import { likeThreshold, type RatingScale } from '../data/rating-scale.ts';
-import type { Queryable, SqlValue } from '../db/database.ts';
+import type { MovieInfo } from '../data/ratings-data.ts';
+import type { Queryable } from '../db/database.ts';
 import { InvalidInputError } from '../errors.ts';
-import { ratingScaleOf } from '../monitoring/rating-scale-of.ts';
-import { loadClassifiedRatings } from './classified-ratings.ts';
+import { reportStore } from './sql-report-store.ts';
 import { type BucketSize, bucketLabel, bucketSizeFor, bucketStart, nextBucket } from './time-buckets.ts';
+import { type Rows, ratingRows, trackerRows } from './unexpected-rows.ts';
 
 /**
  * Where the ratings come from:
@@ -114,75 +115,6 @@ export interface UnexpectedMoviesReport {
   readonly topUsersShareOfUnexpected: number | null;
 }
 
-interface Rows {
-  users: Int32Array;
-  movies: Int32Array;
-  ratings: Float32Array;
-  timestamps: Float64Array;
-  unexpected: Uint8Array;
-  size: number;
-  scale: RatingScale;
-}
-
-/** `n` zeroed rows, filled in by the caller. */
-function emptyRows(n: number, scale: RatingScale): Rows {
-  return {
-    users: new Int32Array(n),
-    movies: new Int32Array(n),
-    ratings: new Float32Array(n),
-    timestamps: new Float64Array(n),
-    unexpected: new Uint8Array(n),
-    size: n,
-    scale,
-  };
-}
-
-async function trackerRows(db: Queryable, since?: number, until?: number): Promise<Rows> {
-  const where: string[] = [];
-  const params: SqlValue[] = [];
-  if (since !== undefined) {
-    where.push('rated_at >= ?');
-    params.push(since);
-  }
-  if (until !== undefined) {
-    where.push('rated_at < ?');
-    params.push(until);
-  }
-  const rows = await db.all<{ u: number; m: number; r: number; t: number | string; x: number | string }>(
-    `SELECT user_id AS u, movie_id AS m, actual_rating AS r, rated_at AS t, unexpected AS x
-     FROM recommendation_quality ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY user_id, movie_id, rated_at`,
-    params,
-  );
-  const out = emptyRows(rows.length, await ratingScaleOf(db));
-  rows.forEach((r, i) => {
-    out.users[i] = Number(r.u);
-    out.movies[i] = Number(r.m);
-    out.ratings[i] = Number(r.r);
-    out.timestamps[i] = Number(r.t);
-    out.unexpected[i] = Number(r.x) ? 1 : 0;
-  });
-  return out;
-}
-
-async function ratingRows(db: Queryable, since?: number, until?: number): Promise<Rows> {
-  const { data, unexpected } = await loadClassifiedRatings(db);
-  const keep: number[] = [];
-  for (let i = 0; i < data.size; i++) {
-    const t = data.timestamps[i]!;
-    if ((since === undefined || t >= since) && (until === undefined || t < until)) keep.push(i);
-  }
-  const out = emptyRows(keep.length, data.scale);
-  keep.forEach((j, i) => {
-    out.users[i] = data.users[j]!;
-    out.movies[i] = data.movies[j]!;
-    out.ratings[i] = data.ratings[j]!;
-    out.timestamps[i] = data.timestamps[j]!;
-    out.unexpected[i] = unexpected[j]!;
-  });
-  return out;
-}
-
 /** 1, 2, 5, 10, 20, 50 … up to the first edge above `max`. */
 export function oneTwoFiveEdges(max: number): number[] {
   const edges = [1];
@@ -209,15 +141,14 @@ function median(values: number[]): number | null {
 
 const ratio = (a: number, b: number): number | null => (b > 0 ? a / b : null);
 
-/**
- * The unexpected-movies report: how many ratings are of movies never recommended to the rater,
- * over time and as a share of all, how they differ from rated recommendations (rating
- * distribution, genres, popularity), and who and what brings most of them.
- */
-export async function unexpectedMoviesReport(
-  db: Queryable,
-  options: UnexpectedMoviesOptions = {},
-): Promise<UnexpectedMoviesReport> {
+type Group = 'unexpected' | 'recommended';
+const groupOf = (rows: Rows, i: number): Group => (rows.unexpected[i] ? 'unexpected' : 'recommended');
+const pairRatio = (counts: GroupPair, totals: GroupPair): GroupStats => ({
+  unexpected: ratio(counts.unexpected, totals.unexpected),
+  recommended: ratio(counts.recommended, totals.recommended),
+});
+
+function checkOptions(options: UnexpectedMoviesOptions): { source: UnexpectedSource; top: number } {
   const source = options.source ?? 'tracker';
   if (!unexpectedSources.includes(source)) {
     throw new InvalidInputError(
@@ -234,31 +165,18 @@ export async function unexpectedMoviesReport(
     if (v !== undefined && !Number.isFinite(v))
       throw new InvalidInputError(`${name} must be epoch milliseconds, got ${v}`);
   }
-  const rows =
-    source === 'tracker'
-      ? await trackerRows(db, options.since, options.until)
-      : await ratingRows(db, options.since, options.until);
-  const like = likeThreshold(rows.scale, options.likeThreshold);
-  const [movies, popularityRows] = await Promise.all([
-    loadMovies(db),
-    db.all<{ m: number; n: number | string }>(
-      'SELECT movie_id AS m, COUNT(*) AS n FROM ratings GROUP BY movie_id',
-    ),
-  ]);
-  const popularityOf = new Map<number, number>();
-  for (const r of popularityRows) popularityOf.set(Number(r.m), Number(r.n));
+  return { source, top };
+}
 
-  let unexpectedTotal = 0;
+/** Ratings and unexpected ratings per bucket, every bucket from the first rating to the last. */
+function overTime(rows: Rows, bucketOption: BucketSize | undefined): UnexpectedMoviesReport['overTime'] {
   let minT = Number.POSITIVE_INFINITY;
   let maxT = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < rows.size; i++) {
-    unexpectedTotal += rows.unexpected[i]!;
     minT = Math.min(minT, rows.timestamps[i]!);
     maxT = Math.max(maxT, rows.timestamps[i]!);
   }
-
-  // Over time.
-  const bucket = options.bucket ?? (rows.size > 0 ? bucketSizeFor(minT, maxT) : 'day');
+  const bucket = bucketOption ?? (rows.size > 0 ? bucketSizeFor(minT, maxT) : 'day');
   const perBucket = new Map<number, { ratings: number; unexpected: number }>();
   for (let i = 0; i < rows.size; i++) {
     const b = bucketStart(rows.timestamps[i]!, bucket);
@@ -279,84 +197,134 @@ export async function unexpectedMoviesReport(
       });
     }
   }
+  return { bucket, points };
+}
 
-  // Rating distribution on every step of the scale.
+/** Each group's count of every step of the scale, its rating sum and its liked count. */
+function ratingFigures(rows: Rows, like: number) {
   const steps = Math.round((rows.scale.max - rows.scale.min) / rows.scale.step) + 1;
-  const dist = Array.from({ length: steps }, (_, k) => ({
+  const distribution = Array.from({ length: steps }, (_, k) => ({
     rating: Number((rows.scale.min + k * rows.scale.step).toFixed(6)),
     unexpected: 0,
     recommended: 0,
   }));
   const sums = { unexpected: 0, recommended: 0 };
   const liked = { unexpected: 0, recommended: 0 };
-  const genreCounts = new Map<string, { unexpected: number; recommended: number }>();
-  const pops: { unexpected: number[]; recommended: number[] } = { unexpected: [], recommended: [] };
-  const byUser = new Map<number, { unexpected: number; ratings: number }>();
-  const byMovie = new Map<number, { unexpected: number; ratings: number }>();
   for (let i = 0; i < rows.size; i++) {
-    const group = rows.unexpected[i] ? 'unexpected' : 'recommended';
+    const group = groupOf(rows, i);
     const r = rows.ratings[i]!;
-    const k = Math.round((r - rows.scale.min) / rows.scale.step);
-    const cell = dist[k];
+    const cell = distribution[Math.round((r - rows.scale.min) / rows.scale.step)];
     if (cell) cell[group] += 1;
     sums[group] += r;
     if (r >= like) liked[group] += 1;
-    const movie = rows.movies[i]!;
-    for (const g of movies.get(movie)?.genres ?? []) {
+  }
+  return { distribution, sums, liked };
+}
+
+/** Ratings per genre in each group, most unexpected first. */
+function genreBreakdown(
+  rows: Rows,
+  movies: ReadonlyMap<number, MovieInfo>,
+  totals: GroupPair,
+): UnexpectedMoviesReport['genres'] {
+  const genreCounts = new Map<string, { unexpected: number; recommended: number }>();
+  for (let i = 0; i < rows.size; i++) {
+    const group = groupOf(rows, i);
+    for (const g of movies.get(rows.movies[i]!)?.genres ?? []) {
       const c = genreCounts.get(g) ?? { unexpected: 0, recommended: 0 };
       c[group] += 1;
       genreCounts.set(g, c);
     }
-    pops[group].push(popularityOf.get(movie) ?? 0);
-    const u = byUser.get(rows.users[i]!) ?? { unexpected: 0, ratings: 0 };
-    u.ratings += 1;
-    u.unexpected += rows.unexpected[i]!;
-    byUser.set(rows.users[i]!, u);
-    const m = byMovie.get(movie) ?? { unexpected: 0, ratings: 0 };
-    m.ratings += 1;
-    m.unexpected += rows.unexpected[i]!;
-    byMovie.set(movie, m);
   }
-  const recommendedTotal = rows.size - unexpectedTotal;
-  const genres = [...genreCounts.entries()]
-    .map(([genre, c]) => ({
-      genre,
-      ...c,
-      unexpectedShare: ratio(c.unexpected, unexpectedTotal),
-      recommendedShare: ratio(c.recommended, recommendedTotal),
-    }))
+  return [...genreCounts.entries()]
+    .map(([genre, c]) => {
+      const shares = pairRatio(c, totals);
+      return { genre, ...c, unexpectedShare: shares.unexpected, recommendedShare: shares.recommended };
+    })
     .sort(
       (a, b) =>
         b.unexpected - a.unexpected || b.recommended - a.recommended || a.genre.localeCompare(b.genre),
     );
+}
 
-  const maxPop = Math.max(1, ...popularityOf.values());
-  const edges = oneTwoFiveEdges(maxPop);
+/** How popular the rated movies are in each group: 1-2-5 bins, median and mean. */
+function popularityFigures(
+  rows: Rows,
+  popularityOf: ReadonlyMap<number, number>,
+): UnexpectedMoviesReport['popularity'] {
+  const pops: { unexpected: number[]; recommended: number[] } = { unexpected: [], recommended: [] };
+  for (let i = 0; i < rows.size; i++) pops[groupOf(rows, i)].push(popularityOf.get(rows.movies[i]!) ?? 0);
+  const edges = oneTwoFiveEdges(Math.max(1, ...popularityOf.values()));
   const binOf = (p: number) => {
     let k = 0;
     while (k < edges.length - 2 && p >= edges[k + 1]!) k++;
     return k;
   };
-  const popBins = {
+  const bins = {
     unexpected: new Array<number>(edges.length - 1).fill(0),
     recommended: new Array<number>(edges.length - 1).fill(0),
   };
   for (const group of ['unexpected', 'recommended'] as const) {
-    for (const p of pops[group]) popBins[group][binOf(p)]! += 1;
+    for (const p of pops[group]) bins[group][binOf(p)]! += 1;
   }
   const mean = (xs: number[]) => (xs.length ? xs.reduce((s, x) => s + x, 0) / xs.length : null);
+  return {
+    edges,
+    ...bins,
+    median: { unexpected: median(pops.unexpected), recommended: median(pops.recommended) },
+    mean: { unexpected: mean(pops.unexpected), recommended: mean(pops.recommended) },
+  };
+}
 
-  const topUsers = [...byUser.entries()]
+/** Per key, ratings and unexpected ratings; the `top` keys with the most unexpected ones. */
+function topBy(
+  rows: Rows,
+  keys: Int32Array,
+  top: number,
+): Array<[number, { unexpected: number; ratings: number }]> {
+  const by = new Map<number, { unexpected: number; ratings: number }>();
+  for (let i = 0; i < rows.size; i++) {
+    const c = by.get(keys[i]!) ?? { unexpected: 0, ratings: 0 };
+    c.ratings += 1;
+    c.unexpected += rows.unexpected[i]!;
+    by.set(keys[i]!, c);
+  }
+  return [...by.entries()]
     .filter(([, c]) => c.unexpected > 0)
     .sort((a, b) => b[1].unexpected - a[1].unexpected || a[0] - b[0])
-    .slice(0, top)
-    .map(([userId, c]) => ({ userId, ...c, share: c.unexpected / c.ratings }));
-  const topMovies = [...byMovie.entries()]
-    .filter(([, c]) => c.unexpected > 0)
-    .sort((a, b) => b[1].unexpected - a[1].unexpected || a[0] - b[0])
-    .slice(0, top)
-    .map(([movieId, c]) => ({ movieId, title: movies.get(movieId)?.title ?? null, ...c }));
+    .slice(0, top);
+}
 
+/**
+ * The unexpected-movies report: how many ratings are of movies never recommended to the rater,
+ * over time and as a share of all, how they differ from rated recommendations (rating
+ * distribution, genres, popularity), and who and what brings most of them.
+ */
+export async function unexpectedMoviesReport(
+  db: Queryable,
+  options: UnexpectedMoviesOptions = {},
+): Promise<UnexpectedMoviesReport> {
+  const { source, top } = checkOptions(options);
+  const rows =
+    source === 'tracker'
+      ? await trackerRows(db, options.since, options.until)
+      : await ratingRows(db, options.since, options.until);
+  const like = likeThreshold(rows.scale, options.likeThreshold);
+  const [movies, popularityOf] = await Promise.all([loadMovies(db), reportStore(db).ratingsPerMovie()]);
+  let unexpectedTotal = 0;
+  for (let i = 0; i < rows.size; i++) unexpectedTotal += rows.unexpected[i]!;
+  const totals = { unexpected: unexpectedTotal, recommended: rows.size - unexpectedTotal };
+  const figures = ratingFigures(rows, like);
+  const topUsers = topBy(rows, rows.users, top).map(([userId, c]) => ({
+    userId,
+    ...c,
+    share: c.unexpected / c.ratings,
+  }));
+  const topMovies = topBy(rows, rows.movies, top).map(([movieId, c]) => ({
+    movieId,
+    title: movies.get(movieId)?.title ?? null,
+    ...c,
+  }));
   return {
     report: 'unexpected',
     generatedAt: options.now ?? Date.now(),
@@ -364,30 +332,13 @@ export async function unexpectedMoviesReport(
     period: { from: options.since ?? null, to: options.until ?? null },
     scale: rows.scale,
     likeThreshold: like,
-    totals: {
-      ratings: rows.size,
-      unexpected: unexpectedTotal,
-      recommended: recommendedTotal,
-      share: ratio(unexpectedTotal, rows.size),
-    },
-    overTime: { bucket, points },
-    ratingDistribution: dist,
-    meanRating: {
-      unexpected: ratio(sums.unexpected, unexpectedTotal),
-      recommended: ratio(sums.recommended, recommendedTotal),
-    },
-    likedShare: {
-      unexpected: ratio(liked.unexpected, unexpectedTotal),
-      recommended: ratio(liked.recommended, recommendedTotal),
-    },
-    genres,
-    popularity: {
-      edges,
-      unexpected: popBins.unexpected,
-      recommended: popBins.recommended,
-      median: { unexpected: median(pops.unexpected), recommended: median(pops.recommended) },
-      mean: { unexpected: mean(pops.unexpected), recommended: mean(pops.recommended) },
-    },
+    totals: { ratings: rows.size, ...totals, share: ratio(unexpectedTotal, rows.size) },
+    overTime: overTime(rows, options.bucket),
+    ratingDistribution: figures.distribution,
+    meanRating: pairRatio(figures.sums, totals),
+    likedShare: pairRatio(figures.liked, totals),
+    genres: genreBreakdown(rows, movies, totals),
+    popularity: popularityFigures(rows, popularityOf),
     topUsers,
     topMovies,
     topUsersShareOfUnexpected: ratio(

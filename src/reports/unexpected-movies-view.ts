@@ -14,7 +14,10 @@ const sourceText = {
 
 const percent = (v: number) => `${formatNumber(Math.round(v * 1000) / 10)} %`;
 
-/** The report's charts as SVG strings (the HTML page and the web dashboard draw the same ones). */
+/**
+ * The report's charts as SVG strings (the HTML page and the web dashboard draw the same ones).
+ * It is long because it is one list of seven chart specifications, each a plain literal.
+ */
 export function unexpectedMoviesCharts(r: UnexpectedMoviesReport): string[] {
   const points = r.overTime.points;
   const popLabels = r.popularity.edges.slice(0, -1).map((e, k) => {
@@ -131,8 +134,15 @@ export function renderUnexpectedMoviesTerminal(r: UnexpectedMoviesReport, option
     );
     return out.join('\n');
   }
+  out.push(...overTimeLines(r, options.tty), ...groupLines(r, options.tty), ...whoLines(r));
+  return out.join('\n');
+}
+
+/** The share over time: sparklines on a terminal, and the last 12 buckets as a table. */
+function overTimeLines(r: UnexpectedMoviesReport, tty: boolean | undefined): string[] {
+  const out: string[] = [];
   const pts = r.overTime.points;
-  if (options.tty) {
+  if (tty) {
     out.push(
       `\n  Unexpected share per ${r.overTime.bucket}, ${pts[0]?.label} … ${pts[pts.length - 1]?.label}:`,
     );
@@ -162,6 +172,12 @@ export function renderUnexpectedMoviesTerminal(r: UnexpectedMoviesReport, option
       pts.slice(-12).map((p) => [p.label, String(p.ratings), String(p.unexpected), pct(p.share)]),
     ),
   );
+  return out;
+}
+
+/** Unexpected ratings against rated recommendations: means, distribution, genres. */
+function groupLines(r: UnexpectedMoviesReport, tty: boolean | undefined): string[] {
+  const out: string[] = [];
   out.push(heading('Unexpected vs rated recommendations'));
   out.push(
     textTable(
@@ -182,12 +198,12 @@ export function renderUnexpectedMoviesTerminal(r: UnexpectedMoviesReport, option
   out.push(heading('Rating distribution'));
   out.push(
     textTable(
-      ['rating', 'unexpected', 'recommended', ...(options.tty ? ['unexpected'] : [])],
+      ['rating', 'unexpected', 'recommended', ...(tty ? ['unexpected'] : [])],
       r.ratingDistribution.map((d) => [
         String(d.rating),
         String(d.unexpected),
         String(d.recommended),
-        ...(options.tty ? [bar(d.unexpected, maxDist, 24)] : []),
+        ...(tty ? [bar(d.unexpected, maxDist, 24)] : []),
       ]),
       ['r', 'r', 'r', 'l'],
     ),
@@ -207,6 +223,12 @@ export function renderUnexpectedMoviesTerminal(r: UnexpectedMoviesReport, option
         ]),
     ),
   );
+  return out;
+}
+
+/** The users and movies that bring most unexpected ratings. */
+function whoLines(r: UnexpectedMoviesReport): string[] {
+  const out: string[] = [];
   out.push(heading('Who brings them'));
   out.push(
     textTable(
@@ -225,9 +247,13 @@ export function renderUnexpectedMoviesTerminal(r: UnexpectedMoviesReport, option
       ['r', 'l', 'r', 'r'],
     ),
   );
-  return out.join('\n');
+  return out;
 }
 
+/**
+ * The report as one HTML page: it is long because it is the page's template, its sections in
+ * reading order.
+ */
 export function renderUnexpectedMoviesHtml(r: UnexpectedMoviesReport): string {
   const [perBucket, shareChart, distChart, genreChart, popChart, usersChart, moviesChart] =
     unexpectedMoviesCharts(r);

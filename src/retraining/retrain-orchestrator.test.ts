@@ -5,7 +5,7 @@ import { describeEachDatabase, type TestDatabase } from '../../test/helpers/data
 import { loadConfig } from '../config.ts';
 import { generateIntoDatabase } from '../data/generate.ts';
 import { getRunningAbTest } from '../experiments/ab-tests.ts';
-import { championVersion } from '../monitoring/champion.ts';
+import { championVersion } from '../registry/champion.ts';
 import { retrainLockState } from './retrain-lock.ts';
 import { runRetrain } from './retrain-orchestrator.ts';
 import { listSteps, listTriggers } from './retrain-triggers.ts';

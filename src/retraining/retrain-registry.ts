@@ -1,41 +1,16 @@
 import type { RatingsData } from '../data/ratings-data.ts';
 import type { Database } from '../db/database.ts';
 import { decideAbTest, startAbTest } from '../experiments/ab-tests.ts';
-import type { ModelParams, RatingModel } from '../models/rating-model.ts';
-import { activateVersion, readAliases } from '../registry/aliases.ts';
-import { loadVersionArtifact } from '../registry/artifacts.ts';
-import { getVersion, registerVersion, trainingDataInfo } from '../registry/model-versions.ts';
+import type { RatingModel } from '../models/rating-model.ts';
+import { activateVersion } from '../registry/aliases.ts';
+import { registerVersion, trainingDataInfo } from '../registry/model-versions.ts';
 import type { OfflineComparison } from './offline-comparison.ts';
 
 /**
  * The retrain orchestrator's use of the registry and of A/B tests (engineer D's code): which
  * model is champion, registering the new version, and what to do with it.
  */
-export interface ChampionInfo {
-  readonly version: number;
-  readonly kind: string;
-  readonly params: ModelParams;
-  /** The loaded model; null when its artifact cannot be read (the comparison then skips it). */
-  readonly model: RatingModel | null;
-  readonly loadError: string | null;
-}
-
-export async function readChampion(db: Database): Promise<ChampionInfo | null> {
-  const version = (await readAliases(db)).get('champion');
-  if (version === undefined) return null;
-  const v = await getVersion(db, version);
-  try {
-    return {
-      version,
-      kind: v.kind,
-      params: v.params,
-      model: await loadVersionArtifact(db, version),
-      loadError: null,
-    };
-  } catch (error) {
-    return { version, kind: v.kind, params: v.params, model: null, loadError: (error as Error).message };
-  }
-}
+export { type ChampionInfo, readChampion } from '../registry/champion.ts';
 
 /** The comparison as the flat, finite numbers a version's metrics hold. */
 export function comparisonMetrics(c: OfflineComparison): Record<string, number> {

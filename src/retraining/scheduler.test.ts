@@ -2,7 +2,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeEachDatabase, type TestDatabase } from '../../test/helpers/databases.ts';
 import { loadConfig } from '../config.ts';
 import { generateIntoDatabase } from '../data/generate.ts';
-import { championVersion } from '../monitoring/champion.ts';
+import { championVersion } from '../registry/champion.ts';
 import { requestRetrain } from './retrain-triggers.ts';
 import { schedulerTick, startScheduler } from './scheduler.ts';
 

@@ -4,10 +4,10 @@ import type { Rng } from '../random/rng.ts';
 /**
  * The simulated users' true tastes, which can change on a drift day.
  *
- * The world (engineer A) gives true(u, m) = μ + b_u + b_m + p_u·q_m. Its own drift (`withDrift`)
+ * The synthetic world gives true(u, m) = μ + b_u + b_m + p_u·q_m. Its own drift (`withDrift`)
  * replaces p_u by new random tastes, which leaves the well-known part μ + b_u + b_m in place: the
  * movies a stale model recommends remain liked more often than not, and live accuracy never falls
- * below the seed's 50 % line. A simulation of the retraining loop needs a shift that a stale model
+ * below the 50 % line the retrain rule uses. A simulation of the retraining loop needs a shift that a stale model
  * gets wrong, so here the taste part turns around: after the drift
  *
  *   true'(u, m) = μ + b_u + b_m + (1 − 2s) · p_u·q_m

@@ -18,7 +18,7 @@ export async function seedCatalogue(db: Database, movies: number): Promise<void>
 
 /**
  * A champion without an artifact: enough for the tracker and the check, which only need its
- * number. The registry's own code (engineer D) is what production uses to register versions.
+ * number. Production registers versions through the registry (`registerVersion`) instead.
  */
 export async function seedChampionRow(db: Database, version: number, at: number): Promise<void> {
   await db.run(

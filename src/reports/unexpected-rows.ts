@@ -1,0 +1,62 @@
+import type { RatingScale } from '../data/rating-scale.ts';
+import type { Queryable } from '../db/database.ts';
+import { ratingScaleOf } from '../monitoring/rating-scale-of.ts';
+import { qualityStore } from '../monitoring/sql-quality-store.ts';
+import { loadClassifiedRatings } from './classified-ratings.ts';
+
+/** The rated rows a report reads, columnar, with the unexpected flag per row. */
+export interface Rows {
+  users: Int32Array;
+  movies: Int32Array;
+  ratings: Float32Array;
+  timestamps: Float64Array;
+  unexpected: Uint8Array;
+  size: number;
+  scale: RatingScale;
+}
+
+/** `n` zeroed rows, filled in by the caller. */
+function emptyRows(n: number, scale: RatingScale): Rows {
+  return {
+    users: new Int32Array(n),
+    movies: new Int32Array(n),
+    ratings: new Float32Array(n),
+    timestamps: new Float64Array(n),
+    unexpected: new Uint8Array(n),
+    size: n,
+    scale,
+  };
+}
+
+/** The tracker's rows rated in [since, until). */
+export async function trackerRows(db: Queryable, since?: number, until?: number): Promise<Rows> {
+  const rows = await qualityStore(db).trackedRows(since, until);
+  const out = emptyRows(rows.length, await ratingScaleOf(db));
+  rows.forEach((r, i) => {
+    out.users[i] = r.userId;
+    out.movies[i] = r.movieId;
+    out.ratings[i] = r.rating;
+    out.timestamps[i] = r.ratedAt;
+    out.unexpected[i] = r.unexpected ? 1 : 0;
+  });
+  return out;
+}
+
+/** Every stored rating rated in [since, until), flagged by the rule training uses. */
+export async function ratingRows(db: Queryable, since?: number, until?: number): Promise<Rows> {
+  const { data, unexpected } = await loadClassifiedRatings(db);
+  const keep: number[] = [];
+  for (let i = 0; i < data.size; i++) {
+    const t = data.timestamps[i]!;
+    if ((since === undefined || t >= since) && (until === undefined || t < until)) keep.push(i);
+  }
+  const out = emptyRows(keep.length, data.scale);
+  keep.forEach((j, i) => {
+    out.users[i] = data.users[j]!;
+    out.movies[i] = data.movies[j]!;
+    out.ratings[i] = data.ratings[j]!;
+    out.timestamps[i] = data.timestamps[j]!;
+    out.unexpected[i] = unexpected[j]!;
+  });
+  return out;
+}

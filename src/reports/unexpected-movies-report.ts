@@ -1,8 +1,8 @@
 import { loadMovies } from '../data/load-movies.ts';
 import { likeThreshold, type RatingScale } from '../data/rating-scale.ts';
+import { ratingScaleOf } from '../data/rating-scale-of.ts';
 import type { Queryable, SqlValue } from '../db/database.ts';
 import { InvalidInputError } from '../errors.ts';
-import { ratingScaleOf } from '../monitoring/rating-scale-of.ts';
 import { loadClassifiedRatings } from './classified-ratings.ts';
 import { type BucketSize, bucketLabel, bucketSizeFor, bucketStart, nextBucket } from './time-buckets.ts';
 

@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
 import type { Config } from '../config.ts';
+import { SqlCatalogStore } from '../data/catalog-store.ts';
 import type { Database } from '../db/database.ts';
 import {
   ForbiddenError,
@@ -146,6 +147,7 @@ export function createApp(options: CreateAppOptions): MovieNightApp {
   const background = new BackgroundJobs();
   const context: ServerContext = {
     db: options.db,
+    catalog: new SqlCatalogStore(options.db),
     config: options.config,
     adminToken: options.adminToken,
     metrics,

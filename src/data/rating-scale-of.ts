@@ -1,5 +1,6 @@
-import { halfStarScale, type RatingScale, wholeStarScale } from '../data/rating-scale.ts';
 import type { Queryable } from '../db/database.ts';
+import { SqlCatalogStore } from './catalog-store.ts';
+import { halfStarScale, type RatingScale, wholeStarScale } from './rating-scale.ts';
 
 /**
  * Databases known to hold half stars, kept for good: once a half star is stored the scale cannot
@@ -22,11 +23,9 @@ export async function ratingScaleOf(db: Queryable): Promise<RatingScale> {
   if (halfStarDatabases.has(db)) return halfStarScale;
   const since = wholeStarSince.get(db);
   if (since !== undefined && Date.now() - since < wholeStarReuseMs) return wholeStarScale;
-  const any = await db.get('SELECT 1 AS x FROM ratings LIMIT 1');
-  if (!any) return halfStarScale;
-  // CAST rounds on PostgreSQL and truncates on SQLite; either way a non-whole value differs.
-  const half = await db.get('SELECT 1 AS x FROM ratings WHERE CAST(rating AS INTEGER) <> rating LIMIT 1');
-  if (half) {
+  const store = new SqlCatalogStore(db);
+  if (!(await store.hasAnyRating())) return halfStarScale;
+  if (await store.hasFractionalRating()) {
     halfStarDatabases.add(db);
     return halfStarScale;
   }

@@ -131,7 +131,8 @@ const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (ch) => `\\${ch}`
 
 const searchOrder: Readonly<Record<MovieSearch['sort'], string>> = {
   title: 'm.title, m.id',
-  year: 'm.year DESC, m.title, m.id',
+  // NULLS LAST on both: PostgreSQL would otherwise put movies of unknown year first.
+  year: 'm.year DESC NULLS LAST, m.title, m.id',
   popular: '(SELECT COUNT(*) FROM ratings r WHERE r.movie_id = m.id) DESC, m.id',
 };
 

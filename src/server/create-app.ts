@@ -155,11 +155,7 @@ export function createApp(options: CreateAppOptions): MovieNightApp {
     tuning: new TuningJobs(options.db, background),
     explanations: new ServerExplanations(options.db, options.config.likeThreshold),
     movieStats: new MovieStatsCache(options.db),
-    workerLocation:
-      options.workerLocation ??
-      (options.db.dialect === 'sqlite' && options.db.location !== ':memory:'
-        ? options.db.location
-        : undefined),
+    workerLocation: options.workerLocation ?? options.db.file ?? undefined,
     now: options.now ?? Date.now,
     ...(options.servingStalenessMs === undefined ? {} : { servingStalenessMs: options.servingStalenessMs }),
   };

@@ -54,7 +54,7 @@ export async function computeReport<K extends ReportKind>(
       return (await statusReport(server.db, {
         now,
         config: server.config,
-        ...(server.db.dialect === 'sqlite' ? { bestHpPath: bestHpPathFor(server.db.location) } : {}),
+        ...(server.db.file === null ? {} : { bestHpPath: bestHpPathFor(server.db.file) }),
       })) as ReportData[K];
     case 'tuning':
       return (await tuningReport(server.db, {

@@ -9,8 +9,8 @@ import {
   unexpectedMoviesReport,
   unexpectedSources,
 } from '../../reports/unexpected-movies-report.ts';
+import { runInWorker } from '../../threads/worker-thread.ts';
 import { bestHpPathFor } from '../../tuning/best-hp.ts';
-import { runInWorker } from '../../workers/worker-thread.ts';
 import type { ReportWorkerReply, ReportWorkerRequest } from '../report-worker.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
 import type { ServerContext } from '../server-context.ts';

@@ -85,7 +85,7 @@ async function serveInWorker(): Promise<void> {
   const db = await openDatabase(location, { serving: true }); // as `serve` does
   const app = createApp({
     db,
-    config: loadConfig({ env: {} }),
+    config: loadConfig({ env: {}, overrides: { logLevel: 'silent' } }),
     adminToken: 'bench-admin-token',
     webDist: null,
   });

@@ -91,7 +91,7 @@ async function columnsOf(db: Database): Promise<Set<string>> {
 }
 
 /**
- * Integrity checks (the seed's check_schema, the checking half): SQLite's own integrity_check and
+ * Integrity checks: SQLite's own integrity_check and
  * foreign_key_check, then on both dialects orphan rows for every declared and known undeclared
  * reference, ratings off the 0.5–5 range, and the schema version. Reads only.
  */

@@ -2,7 +2,7 @@ import type { Database } from './database.ts';
 import { currentSchemaVersion, latestSchemaVersion } from './migrate.ts';
 
 /**
- * What `movienight db schema` shows (the seed's check_schema): tables with columns, indexes and
+ * What `movienight db schema` shows: tables with columns, indexes and
  * row counts, and the schema version, read from the database's own catalogue on either dialect.
  */
 export interface ColumnInfo {

@@ -42,7 +42,7 @@ async function impactInWorker(server: ServerContext, options: ImpactOptions): Pr
   return reply.data as ImpactReport;
 }
 
-/** Computes one report's plain data (G's functions), with the server's config and clock. */
+/** Computes one report's plain data (the report functions), with the server's config and clock. */
 export async function computeReport<K extends ReportKind>(
   server: ServerContext,
   kind: K,

@@ -78,6 +78,43 @@ async function insertColumnsWithUnnest(
   return r.rowCount ?? 0;
 }
 
+/** Multi-row VALUES statements, as many rows each as PostgreSQL's parameter limit allows. */
+async function insertRowsInBatches(
+  client: pg.Pool | pg.PoolClient,
+  table: string,
+  columns: readonly string[],
+  rows: Iterable<readonly SqlValue[]>,
+  suffix: string,
+): Promise<number> {
+  const perBatch = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
+  let changes = 0;
+  let batch: SqlValue[] = [];
+  let count = 0;
+  const flush = async () => {
+    if (count === 0) return;
+    const tuples: string[] = [];
+    let p = 0;
+    for (let i = 0; i < count; i++) {
+      const marks = columns.map(() => `$${++p}`);
+      tuples.push(`(${marks.join(', ')})`);
+    }
+    const r = await client.query(
+      `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')} ${suffix}`,
+      batch,
+    );
+    changes += r.rowCount ?? 0;
+    batch = [];
+    count = 0;
+  };
+  for (const row of rows) {
+    for (const v of row) batch.push(v);
+    count += 1;
+    if (count >= perBatch) await flush();
+  }
+  await flush();
+  return changes;
+}
+
 async function secondaryIndexes(client: pg.Pool | pg.PoolClient, table: string): Promise<IndexDefinition[]> {
   const r = await client.query(
     `SELECT indexname AS name, indexdef AS sql FROM pg_indexes
@@ -102,35 +139,8 @@ function queryable(client: pg.Pool | pg.PoolClient): Queryable {
       const r = await client.query(placeholdersToPostgres(sql), params as unknown[]);
       return { changes: r.rowCount ?? 0 };
     },
-    insertMany: async (table, columns, rows, suffix = '') => {
-      const perBatch = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
-      let changes = 0;
-      let batch: SqlValue[] = [];
-      let count = 0;
-      const flush = async () => {
-        if (count === 0) return;
-        const tuples: string[] = [];
-        let p = 0;
-        for (let i = 0; i < count; i++) {
-          const marks = columns.map(() => `$${++p}`);
-          tuples.push(`(${marks.join(', ')})`);
-        }
-        const r = await client.query(
-          `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')} ${suffix}`,
-          batch,
-        );
-        changes += r.rowCount ?? 0;
-        batch = [];
-        count = 0;
-      };
-      for (const row of rows) {
-        for (const v of row) batch.push(v);
-        count += 1;
-        if (count >= perBatch) await flush();
-      }
-      await flush();
-      return changes;
-    },
+    insertMany: (table, columns, rows, suffix = '') =>
+      insertRowsInBatches(client, table, columns, rows, suffix),
     selectForUpdate: async <T>(sql: string, params?: readonly SqlValue[]) =>
       all<T>(`${sql} FOR UPDATE`, params),
     advisoryLock: async (key: number) => {

@@ -129,6 +129,27 @@ async function recommenderFor(db: Queryable, choice: ArmChoice): Promise<TopNRec
 }
 
 /**
+ * Records a served list. Concurrent requests share one commit (each its own savepoint) and are
+ * answered after it.
+ */
+function recordServed(
+  db: Database,
+  userId: number,
+  now: number,
+  choice: ArmChoice,
+  items: readonly ServedItem[],
+): Promise<void> {
+  const by = {
+    modelVersion: choice.version,
+    abTestId: choice.abTestId,
+    arm: choice.abTestId === null ? null : choice.arm,
+  };
+  return db.transaction((tx) => new SqlServedStore(tx).recordServed(userId, now, by, items), {
+    groupCommit: true,
+  });
+}
+
+/**
  * A user's top-N from their arm's model — the champion, or the challenger when the running A/B
  * test assigns them to it — with the movies they rated excluded and the filters applied. Every
  * item is recorded in served_recommendations (version, test, arm, predicted rating, rank) in one
@@ -173,22 +194,7 @@ export async function serveRecommendations(
     predictedRating: i.predictedRating,
     fallback: i.fallback,
   }));
-  await db.transaction(
-    async (tx) => {
-      await new SqlServedStore(tx).recordServed(
-        userId,
-        now,
-        {
-          modelVersion: choice.version,
-          abTestId: choice.abTestId,
-          arm: choice.abTestId === null ? null : choice.arm,
-        },
-        items,
-      );
-      // Concurrent requests share one commit (each its own savepoint), answered after it.
-    },
-    { groupCommit: true },
-  );
+  await recordServed(db, userId, now, choice, items);
   return {
     userId,
     modelVersion: choice.version,

@@ -1,5 +1,4 @@
 import { type Context, Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import pino, { type DestinationStream } from 'pino';
 import type { Config } from '../config.ts';
 import { SqlCatalogStore } from '../data/catalog-store.ts';
@@ -14,6 +13,7 @@ import {
   authenticate,
   errorBoundary,
   errorResponse,
+  limitBodySize,
   noSniff,
   requestLog,
 } from './middleware.ts';
@@ -100,15 +100,10 @@ function register(app: Hono<AppEnv>, route: AnyRoute, server: ServerContext): vo
   });
 }
 
-/**
- * The MovieNight HTTP app: JSON API under /api, /openapi.json, /healthz, /metrics, and the browser
- * app. Testable with `app.request(...)` without opening a socket.
- */
-export function createApp(options: CreateAppOptions): MovieNightApp {
-  const metrics = new ServerMetrics();
-  const logger = pino({ level: options.config.logLevel }, options.logDestination);
+/** What every route handler reaches: the options given plus the server's own state. */
+function buildContext(options: CreateAppOptions, metrics: ServerMetrics): ServerContext {
   const background = new BackgroundJobs();
-  const context: ServerContext = {
+  return {
     db: options.db,
     catalog: new SqlCatalogStore(options.db),
     config: options.config,
@@ -122,6 +117,16 @@ export function createApp(options: CreateAppOptions): MovieNightApp {
     now: options.now ?? Date.now,
     ...(options.servingStalenessMs === undefined ? {} : { servingStalenessMs: options.servingStalenessMs }),
   };
+}
+
+/**
+ * The MovieNight HTTP app: JSON API under /api, /openapi.json, /healthz, /metrics, and the browser
+ * app. Testable with `app.request(...)` without opening a socket.
+ */
+export function createApp(options: CreateAppOptions): MovieNightApp {
+  const metrics = new ServerMetrics();
+  const logger = pino({ level: options.config.logLevel }, options.logDestination);
+  const context = buildContext(options, metrics);
   const routes = [...allRoutes, ...(options.routes ?? [])];
   const app = new Hono<AppEnv>();
 
@@ -130,21 +135,7 @@ export function createApp(options: CreateAppOptions): MovieNightApp {
   app.use('*', errorBoundary);
   app.use('*', authenticate(context));
   app.onError((error, c) => errorResponse(c, error));
-  // Bodies are small JSON objects; a huge one is refused before it is read into memory.
-  const maxBodyBytes = 64 * 1024;
-  const tooLarge = (c: Context) =>
-    c.json({ error: { code: 'payload_too_large', message: 'body: larger than 64 KiB' } }, 413);
-  const streamedBodyLimit = bodyLimit({ maxSize: maxBodyBytes, onError: tooLarge });
-  app.use('/api/*', (c, next) => {
-    // The usual case, a Content-Length, is checked from the header alone: Hono's bodyLimit would
-    // first turn the request into a full web Request with a body stream (a third of a rating
-    // post's cost). Bodies of unknown size (chunked) are counted as they are read, by bodyLimit.
-    const length = c.req.header('content-length');
-    if (length === undefined || c.req.header('transfer-encoding') !== undefined) {
-      return c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : streamedBodyLimit(c, next);
-    }
-    return Number(length) <= maxBodyBytes ? next() : Promise.resolve(tooLarge(c));
-  });
+  app.use('/api/*', limitBodySize);
 
   for (const route of routes) register(app, route, context);
   const document = buildOpenApiDocument(routes);

@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { getCookie } from 'hono/cookie';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -44,6 +45,26 @@ export const noSniff: MiddlewareHandler<AppEnv> = async (c, next) => {
   c.header('x-content-type-options', 'nosniff');
   await next();
   if (!c.res.headers.has('x-content-type-options')) c.header('x-content-type-options', 'nosniff');
+};
+
+/** Bodies are small JSON objects; a huge one is refused before it is read into memory. */
+const maxBodyBytes = 64 * 1024;
+const tooLarge = (c: Context) =>
+  c.json({ error: { code: 'payload_too_large', message: 'body: larger than 64 KiB' } }, 413);
+const streamedBodyLimit = bodyLimit({ maxSize: maxBodyBytes, onError: tooLarge });
+
+/**
+ * Refuses a body over 64 KiB. The usual case, a Content-Length, is checked from the header alone:
+ * Hono's bodyLimit would first turn the request into a full web Request with a body stream (a
+ * third of a rating post's cost). Bodies of unknown size (chunked) are counted as they are read,
+ * by bodyLimit.
+ */
+export const limitBodySize: MiddlewareHandler<AppEnv> = (c, next) => {
+  const length = c.req.header('content-length');
+  if (length === undefined || c.req.header('transfer-encoding') !== undefined) {
+    return c.req.method === 'GET' || c.req.method === 'HEAD' ? next() : streamedBodyLimit(c, next);
+  }
+  return Number(length) <= maxBodyBytes ? next() : Promise.resolve(tooLarge(c));
 };
 
 /** Turns whatever the layers inside throw into the JSON error response. */

@@ -144,8 +144,8 @@ export async function describeSchema(db: Database): Promise<SchemaReport> {
   const tables = db.dialect === 'sqlite' ? await sqliteTables(db) : await postgresTables(db);
   const withRows: TableInfo[] = [];
   for (const t of tables) {
-    const row = await db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${q(t.name)}`);
-    withRows.push({ ...t, rows: Number(row?.n ?? 0) });
+    const row = await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${q(t.name)}`);
+    withRows.push({ ...t, rows: row?.n ?? 0 });
   }
   return {
     location: db.location,

@@ -13,7 +13,7 @@ import { activateVersion } from '../src/registry/aliases.ts';
 import { registerVersion, trainingDataInfo } from '../src/registry/model-versions.ts';
 import { createApp } from '../src/server/create-app.ts';
 import { startServer } from '../src/server/start-server.ts';
-import { connectToParent, startWorker } from '../src/workers/worker-thread.ts';
+import { connectToParent, startWorker } from '../src/threads/worker-thread.ts';
 import { fmt, percentile } from './measure.ts';
 import type { Benchmark } from './run.ts';
 
@@ -85,7 +85,7 @@ async function serveInWorker(): Promise<void> {
   const db = await openDatabase(location, { serving: true }); // as `serve` does
   const app = createApp({
     db,
-    config: loadConfig({ env: {} }),
+    config: loadConfig({ env: {}, overrides: { logLevel: 'silent' } }),
     adminToken: 'bench-admin-token',
     webDist: null,
   });

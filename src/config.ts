@@ -31,6 +31,8 @@ export const configSchema = z.object({
   retrainData: z.enum(['all', 'window']).default('all'),
   /** Include ratings of unexpected (never recommended) movies in training. */
   includeUnexpected: z.boolean().default(true),
+  /** The server's request log level (one line per request at `info`); `silent` turns it off. */
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;

@@ -1,6 +1,10 @@
 /**
- * One root error class and a few named kinds. The CLI and the HTTP server map these to exit codes
- * and status codes in one place each, so code that throws never decides how an error is shown.
+ * One root error class and a few named kinds. Each kind carries a stable `code` and the HTTP
+ * status it stands for (chosen by the kind, not at each throw), the way Hono's HTTPException does:
+ * the server answers with that status and code in one place (`errorResponse`), and the CLI prints
+ * the message and exits with 2 for the caller's mistakes (4xx) or 1 for the rest, in one place
+ * (`runCli`). The throwing code picks the kind, and with it the status; the message is written to
+ * be shown as it is.
  */
 export class MovieNightError extends Error {
   /** A stable machine-readable code, e.g. `invalid_input`. */

@@ -3,6 +3,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Database } from '../db/database.ts';
 import { ConflictError, InvalidInputError } from '../errors.ts';
+import { SqlCatalogStore } from './catalog-store.ts';
 import { RatingsWriter, writeMovies } from './import-writer.ts';
 import { joinGenres } from './load-movies.ts';
 import { createSyntheticWorld, type SyntheticWorld, type SyntheticWorldOptions } from './synthetic-world.ts';
@@ -43,6 +44,9 @@ function summary(
   };
 }
 
+/** The advisory lock two processes generating into one empty database take turns on. */
+const generateLockKey = 727272;
+
 /**
  * Generates a synthetic world's catalogue and ratings into a database that has no movies yet (ids
  * 1…N would collide with a real catalogue), in one transaction, streamed user by user.
@@ -54,12 +58,12 @@ export async function generateIntoDatabase(db: Database, options: GenerateOption
   return db.transaction(async (tx) => {
     // Two processes filling the same empty PostgreSQL database (server and worker starting at once)
     // take turns here, so the second sees the first's movies and stops with a ConflictError.
-    // SQLite's BEGIN IMMEDIATE already serialises writers.
-    if (tx.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(727272)');
-    const existing = await tx.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM movies');
-    if (Number(existing?.n ?? 0) > 0) {
+    // (On SQLite, BEGIN IMMEDIATE already serialises writers and the lock is a no-op.)
+    await tx.advisoryLock(generateLockKey);
+    const existing = await new SqlCatalogStore(tx).countMovies();
+    if (existing > 0) {
       throw new ConflictError(
-        `${db.location} already has ${existing?.n} movies: generate into an empty database, or write a folder with --out and import it`,
+        `${db.location} already has ${existing} movies: generate into an empty database, or write a folder with --out and import it`,
       );
     }
     await writeMovies(
@@ -173,12 +177,8 @@ export interface DemoCatalogResult {
 
 /** Loads the demo catalogue when the database has no movies; otherwise changes nothing. */
 export async function installDemoCatalog(db: Database): Promise<DemoCatalogResult> {
-  const count = async () => {
-    const row = await db.get<{ m: number | string; u: number | string; r: number | string }>(
-      'SELECT (SELECT COUNT(*) FROM movies) AS m, (SELECT COUNT(*) FROM users) AS u, (SELECT COUNT(*) FROM ratings) AS r',
-    );
-    return { movies: Number(row?.m ?? 0), users: Number(row?.u ?? 0), ratings: Number(row?.r ?? 0) };
-  };
+  const store = new SqlCatalogStore(db);
+  const count = () => store.counts();
   const before = await count();
   if (before.movies > 0) return { installed: false, ...before };
   try {

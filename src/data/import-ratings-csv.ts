@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import type { Database } from '../db/database.ts';
 import { DataFormatError } from '../errors.ts';
+import { SqlCatalogStore } from './catalog-store.ts';
 import { type ImportOptions, type ImportSummary, RatingsWriter, RejectionLog } from './import-writer.ts';
 import { readLines } from './line-reader.ts';
 import {
@@ -60,8 +61,7 @@ export async function importRatingsCsv(
   const totalBytes = statSync(file).size;
   const ratedAtDefault = options.ratedAt ?? Date.now();
   return db.transaction(async (tx) => {
-    const known = new Set<number>();
-    for (const r of await tx.all<{ id: number }>('SELECT id FROM movies')) known.add(Number(r.id));
+    const known = new Set(await new SqlCatalogStore(tx).movieIds());
     let columns: RatingColumns | null = null;
     let writer: RatingsWriter | null = null;
     const parsed: ParsedRating = { user: 0, movie: 0, rating: 0, ratedAt: 0 };

@@ -1,5 +1,6 @@
-import type { Queryable, SqlValue } from '../db/database.ts';
+import type { IndexDefinition, Queryable } from '../db/database.ts';
 import { DataFormatError } from '../errors.ts';
+import { type CatalogStore, SqlCatalogStore } from './catalog-store.ts';
 import type { ParsedMovie, Rejection, RejectionKind } from './movielens-format.ts';
 
 /** How many line numbers of each kind of skip a summary lists. */
@@ -80,26 +81,22 @@ export class RejectionLog {
   }
 }
 
-const movieUpsert =
-  'ON CONFLICT (id) DO UPDATE SET title = excluded.title, year = excluded.year, genres = excluded.genres ' +
-  'WHERE movies.title <> excluded.title OR movies.genres <> excluded.genres OR movies.year IS DISTINCT FROM excluded.year';
-
-async function countRows(tx: Queryable, table: string): Promise<number> {
-  const row = await tx.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table}`);
-  return Number(row?.n ?? 0);
-}
-
 /** Upserts a catalogue; a movie whose title, year and genres are already there is left alone. */
 export async function writeMovies(
   tx: Queryable,
   movies: Iterable<ParsedMovie>,
 ): Promise<CountSummary & { read: number }> {
-  const before = await countRows(tx, 'movies');
-  const rows: SqlValue[][] = [];
-  for (const m of movies) rows.push([m.id, m.title, m.year, m.genres]);
-  const changes = await tx.insertMany('movies', ['id', 'title', 'year', 'genres'], rows, movieUpsert);
-  const inserted = (await countRows(tx, 'movies')) - before;
-  return { read: rows.length, inserted, updated: changes - inserted, unchanged: rows.length - changes };
+  const store = new SqlCatalogStore(tx);
+  const before = await store.countMovies();
+  const records = [...movies];
+  const changes = await store.upsertMovies(records);
+  const inserted = (await store.countMovies()) - before;
+  return {
+    read: records.length,
+    inserted,
+    updated: changes - inserted,
+    unchanged: records.length - changes,
+  };
 }
 
 const BATCH = 10_000;
@@ -111,8 +108,9 @@ const BATCH = 10_000;
  * data changes nothing.
  */
 export class RatingsWriter {
+  private readonly store: CatalogStore;
   private readonly users = new Set<number>();
-  private readonly newUsers: SqlValue[][] = [];
+  private readonly newUsers: [number, number][] = [];
   private readonly batchUser = new Int32Array(BATCH);
   private readonly batchMovie = new Int32Array(BATCH);
   private readonly batchRating = new Float64Array(BATCH);
@@ -122,20 +120,15 @@ export class RatingsWriter {
   private changes = 0;
   private usersInserted = 0;
   read = 0;
-  private readonly suffix: string;
+  private droppedIndexes: readonly IndexDefinition[] = [];
 
   /** `timesGiven`: false when the file has no timestamps, so a re-import must not touch rated_at. */
   constructor(
     private readonly tx: Queryable,
-    timesGiven: boolean,
+    private readonly timesGiven: boolean,
   ) {
-    const differs = timesGiven
-      ? 'ratings.rating <> excluded.rating OR ratings.rated_at <> excluded.rated_at'
-      : 'ratings.rating <> excluded.rating';
-    this.suffix = `ON CONFLICT (user_id, movie_id) DO UPDATE SET rating = excluded.rating, rated_at = excluded.rated_at WHERE ${differs}`;
+    this.store = new SqlCatalogStore(tx);
   }
-
-  private droppedIndexes: { name: string; sql: string }[] = [];
 
   /**
    * `expectedRows`: about how many ratings will come. A bulk load into a table that is small by
@@ -144,20 +137,10 @@ export class RatingsWriter {
    * It all happens in the caller's transaction, so a failed import restores them with the rollback.
    */
   async start(expectedRows = 0): Promise<void> {
-    this.before = await countRows(this.tx, 'ratings');
+    this.before = await this.store.countRatings();
     if (expectedRows >= 50_000 && expectedRows > this.before) {
-      this.droppedIndexes =
-        this.tx.dialect === 'sqlite'
-          ? await this.tx.all<{ name: string; sql: string }>(
-              "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ratings' AND sql IS NOT NULL",
-            )
-          : await this.tx.all<{ name: string; sql: string }>(
-              `SELECT indexname AS name, indexdef AS sql FROM pg_indexes
-               WHERE schemaname = current_schema() AND tablename = 'ratings'
-                 AND indexname NOT IN (SELECT conname FROM pg_constraint)`,
-            );
-      for (const ix of this.droppedIndexes)
-        await this.tx.run(`DROP INDEX "${ix.name.replaceAll('"', '""')}"`);
+      this.droppedIndexes = await this.tx.secondaryIndexes('ratings');
+      await this.tx.dropIndexes(this.droppedIndexes);
     }
   }
 
@@ -176,70 +159,27 @@ export class RatingsWriter {
     if (this.n === BATCH) await this.flush();
   }
 
+  /**
+   * Writes the users the batch mentions first, then its ratings. A pair rated twice within one
+   * batch ends with the last of its lines (a re-rating replaces).
+   */
   async flush(): Promise<void> {
     if (this.newUsers.length) {
-      this.usersInserted += await this.tx.insertMany(
-        'users',
-        ['id', 'created_at'],
-        this.newUsers,
-        'ON CONFLICT (id) DO NOTHING',
-      );
+      this.usersInserted += await this.store.insertUsers(this.newUsers);
       this.newUsers.length = 0;
     }
     if (this.n === 0) return;
-    const order = this.batchOrder();
-    if (this.tx.dialect === 'postgres') {
-      // One statement with four array parameters instead of 40,000 scalar ones: PostgreSQL parses
-      // and plans it once per batch, several times faster than a multi-row VALUES list.
-      const cols: string[][] = [[], [], [], []];
-      for (const i of order) {
-        cols[0]!.push(String(this.batchUser[i]));
-        cols[1]!.push(String(this.batchMovie[i]));
-        cols[2]!.push(String(this.batchRating[i]));
-        cols[3]!.push(String(this.batchTime[i]));
-      }
-      const r = await this.tx.run(
-        `INSERT INTO ratings (user_id, movie_id, rating, rated_at)
-         SELECT * FROM unnest(?::integer[], ?::integer[], ?::double precision[], ?::bigint[]) ${this.suffix}`,
-        cols.map((c) => `{${c.join(',')}}`),
-      );
-      this.changes += r.changes;
-      this.n = 0;
-      return;
-    }
-    const rows: SqlValue[][] = new Array(order.length);
-    for (let k = 0; k < order.length; k++) {
-      const i = order[k]!;
-      rows[k] = [this.batchUser[i]!, this.batchMovie[i]!, this.batchRating[i]!, this.batchTime[i]!];
-    }
-    this.changes += await this.tx.insertMany(
-      'ratings',
-      ['user_id', 'movie_id', 'rating', 'rated_at'],
-      rows,
-      this.suffix,
+    this.changes += await this.store.upsertRatings(
+      {
+        users: this.batchUser,
+        movies: this.batchMovie,
+        ratings: this.batchRating,
+        ratedAt: this.batchTime,
+        count: this.n,
+      },
+      this.timesGiven,
     );
     this.n = 0;
-  }
-
-  /**
-   * Row order for the batch. PostgreSQL refuses one INSERT … ON CONFLICT that touches a row twice,
-   * so a pair rated twice within a batch keeps only its last line there (a re-rating replaces).
-   * SQLite runs one statement per row and needs no such care.
-   */
-  private batchOrder(): number[] {
-    const idx = Array.from({ length: this.n }, (_, i) => i);
-    if (this.tx.dialect === 'sqlite') return idx;
-    const u = this.batchUser;
-    const m = this.batchMovie;
-    idx.sort((a, b) => u[a]! - u[b]! || m[a]! - m[b]! || a - b);
-    const out: number[] = [];
-    for (let k = 0; k < idx.length; k++) {
-      const i = idx[k]!;
-      const next = idx[k + 1];
-      if (next !== undefined && u[next] === u[i] && m[next] === m[i]) continue;
-      out.push(i);
-    }
-    return out;
   }
 
   async finish(): Promise<{
@@ -247,9 +187,9 @@ export class RatingsWriter {
     ratings: CountSummary & { read: number };
   }> {
     await this.flush();
-    for (const ix of this.droppedIndexes) await this.tx.run(ix.sql);
+    await this.tx.createIndexes(this.droppedIndexes);
     this.droppedIndexes = [];
-    const inserted = (await countRows(this.tx, 'ratings')) - this.before;
+    const inserted = (await this.store.countRatings()) - this.before;
     return {
       users: { seen: this.users.size, inserted: this.usersInserted },
       ratings: {

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/database.ts';
+import { SqlCatalogStore } from './catalog-store.ts';
 import type { MovieInfo } from './ratings-data.ts';
 
 /**
@@ -15,9 +16,7 @@ export function joinGenres(genres: readonly string[]): string {
 
 /** The whole catalogue, keyed by movie id, in id order. Records are frozen. */
 export async function loadMovies(db: Queryable): Promise<Map<number, MovieInfo>> {
-  const rows = await db.all<{ id: number; title: string; year: number | null; genres: string }>(
-    'SELECT id, title, year, genres FROM movies ORDER BY id',
-  );
+  const rows = await new SqlCatalogStore(db).allMovies();
   const out = new Map<number, MovieInfo>();
   for (const r of rows) {
     out.set(
@@ -25,7 +24,7 @@ export async function loadMovies(db: Queryable): Promise<Map<number, MovieInfo>>
       Object.freeze({
         id: r.id,
         title: r.title,
-        year: r.year === null ? null : Number(r.year),
+        year: r.year,
         genres: Object.freeze(splitGenres(r.genres)),
       }),
     );

@@ -1,5 +1,6 @@
-import type { Queryable, SqlValue } from '../db/database.ts';
+import type { Queryable } from '../db/database.ts';
 import { InvalidInputError } from '../errors.ts';
+import { type RatingPageRow, SqlCatalogStore } from './catalog-store.ts';
 import { halfStarScale, type RatingScale, wholeStarScale } from './rating-scale.ts';
 import type { RatingsData } from './ratings-data.ts';
 
@@ -39,79 +40,67 @@ export async function loadRatingsData(db: Queryable, options: LoadRatingsOptions
       throw new InvalidInputError(`loadRatingsData: ${name} must be epoch milliseconds, got ${v}`);
     }
   }
-  const where: string[] = [];
-  const params: SqlValue[] = [];
-  if (since !== undefined) {
-    where.push('r.rated_at >= ?');
-    params.push(since);
-  }
-  if (until !== undefined) {
-    where.push('r.rated_at < ?');
-    params.push(until);
-  }
-  if (!includeUnexpected) {
-    // The tracker decides what is unexpected (its window rule lives there), so read its verdict.
-    where.push(
-      'NOT EXISTS (SELECT 1 FROM recommendation_quality q WHERE q.user_id = r.user_id AND q.movie_id = r.movie_id AND q.unexpected = 1)',
-    );
-  }
-
-  let capacity = PAGE;
-  let users = new Int32Array(capacity);
-  let movies = new Int32Array(capacity);
-  let ratings = new Float32Array(capacity);
-  let timestamps = new Float64Array(capacity);
-  let size = 0;
-  let halfStars = false;
-  let lastUser: number | null = null;
-  let lastMovie = 0;
-
+  const store = new SqlCatalogStore(db);
+  const window = {
+    ...(since === undefined ? {} : { since }),
+    ...(until === undefined ? {} : { until }),
+    excludeUnexpected: !includeUnexpected,
+  };
+  const columns = new GrowingColumns();
+  let after: { user: number; movie: number } | null = null;
   for (;;) {
-    // Row-value comparison `(a, b) > (?, ?)` works on SQLite ≥ 3.15 and PostgreSQL alike and walks
-    // the primary-key index.
-    const page = [...where];
-    const pageParams = [...params];
-    if (lastUser !== null) {
-      page.push('(r.user_id, r.movie_id) > (?, ?)');
-      pageParams.push(lastUser, lastMovie);
-    }
-    const rows = await db.all<{ u: number; m: number; r: number; t: number }>(
-      `SELECT r.user_id AS u, r.movie_id AS m, r.rating AS r, r.rated_at AS t FROM ratings r
-       ${page.length ? `WHERE ${page.join(' AND ')}` : ''}
-       ORDER BY r.user_id, r.movie_id LIMIT ${PAGE}`,
-      pageParams,
-    );
-    if (size + rows.length > capacity) {
-      capacity = Math.max(capacity * 2, size + rows.length);
-      users = grow(users, new Int32Array(capacity));
-      movies = grow(movies, new Int32Array(capacity));
-      ratings = grow(ratings, new Float32Array(capacity));
-      timestamps = grow(timestamps, new Float64Array(capacity));
-    }
-    for (const row of rows) {
-      const rating = Number(row.r);
-      users[size] = row.u;
-      movies[size] = row.m;
-      ratings[size] = rating;
-      timestamps[size] = Number(row.t);
-      if (!halfStars && !Number.isInteger(rating)) halfStars = true;
-      size += 1;
-    }
+    const rows = await store.ratingsPage(window, after, PAGE);
+    columns.append(rows);
     const last = rows[rows.length - 1];
     if (!last || rows.length < PAGE) break;
-    lastUser = last.u;
-    lastMovie = last.m;
+    after = { user: last.u, movie: last.m };
+  }
+  return columns.finish();
+}
+
+/** Ratings gathered page by page into typed arrays that double when full. */
+class GrowingColumns {
+  private capacity = PAGE;
+  private users = new Int32Array(this.capacity);
+  private movies = new Int32Array(this.capacity);
+  private ratings = new Float32Array(this.capacity);
+  private timestamps = new Float64Array(this.capacity);
+  private size = 0;
+  private halfStars = false;
+
+  append(rows: readonly RatingPageRow[]): void {
+    if (this.size + rows.length > this.capacity) {
+      this.capacity = Math.max(this.capacity * 2, this.size + rows.length);
+      this.users = grow(this.users, new Int32Array(this.capacity));
+      this.movies = grow(this.movies, new Int32Array(this.capacity));
+      this.ratings = grow(this.ratings, new Float32Array(this.capacity));
+      this.timestamps = grow(this.timestamps, new Float64Array(this.capacity));
+    }
+    let size = this.size;
+    for (const row of rows) {
+      this.users[size] = row.u;
+      this.movies[size] = row.m;
+      this.ratings[size] = row.r;
+      this.timestamps[size] = row.t;
+      if (!this.halfStars && !Number.isInteger(row.r)) this.halfStars = true;
+      size += 1;
+    }
+    this.size = size;
   }
 
-  const scale: RatingScale = halfStars ? halfStarScale : wholeStarScale;
-  return {
-    size,
-    users: users.slice(0, size),
-    movies: movies.slice(0, size),
-    ratings: ratings.slice(0, size),
-    timestamps: timestamps.slice(0, size),
-    scale,
-  };
+  /** The columns cut to size, with the scale their ratings show. */
+  finish(): RatingsData {
+    const size = this.size;
+    const scale: RatingScale = this.halfStars ? halfStarScale : wholeStarScale;
+    return {
+      size,
+      users: this.users.slice(0, size),
+      movies: this.movies.slice(0, size),
+      ratings: this.ratings.slice(0, size),
+      timestamps: this.timestamps.slice(0, size),
+      scale,
+    };
+  }
 }
 
 function grow<T extends Int32Array | Float32Array | Float64Array>(from: T, to: T): T {

@@ -9,7 +9,7 @@ export const halfStarScale: RatingScale = Object.freeze({ min: 0.5, max: 5, step
 export const wholeStarScale: RatingScale = Object.freeze({ min: 1, max: 5, step: 1 });
 
 /**
- * The seed's "liked" line: a rating at or above it means the user liked the movie. 4 on a
+ * The "liked" line: a rating at or above it means the user liked the movie. 4 on a
  * whole-star 1–5 scale, 3.5 on a half-star scale; a config value overrides it.
  */
 export function likeThreshold(scale: RatingScale, override?: number): number {

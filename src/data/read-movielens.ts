@@ -69,7 +69,26 @@ export async function readMovieLens(
     return undefined;
   });
 
-  // Sort by (user, movie), file order breaking ties, then keep the last line of each pair.
+  return {
+    ratings: lastRatingOfEachPair({ users, movies: items, ratings: values, timestamps: times }, n),
+    movies,
+  };
+}
+
+/**
+ * The first `n` ratings sorted by (user, movie), file order breaking ties, keeping the last line
+ * of each pair, with the scale they show.
+ */
+function lastRatingOfEachPair(
+  read: {
+    readonly users: Int32Array;
+    readonly movies: Int32Array;
+    readonly ratings: Float32Array;
+    readonly timestamps: Float64Array;
+  },
+  n: number,
+): RatingsData {
+  const { users, movies: items, ratings: values, timestamps: times } = read;
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   order.sort((a, b) => users[a]! - users[b]! || items[a]! - items[b]! || a - b);
@@ -98,7 +117,7 @@ export async function readMovieLens(
     ratings.timestamps[k] = times[i]!;
     if (!Number.isInteger(values[i]!)) half = true;
   }
-  return { ratings: { ...ratings, scale: half ? halfStarScale : wholeStarScale }, movies };
+  return { ...ratings, scale: half ? halfStarScale : wholeStarScale };
 }
 
 function copyInto<T extends Int32Array | Float32Array | Float64Array>(from: T, to: T): T {

@@ -2,11 +2,17 @@ import { InvalidInputError } from '../errors.ts';
 import { deriveSeed, Rng } from '../random/rng.ts';
 import { halfStarScale, type RatingScale, wholeStarScale } from './rating-scale.ts';
 import type { MovieInfo } from './ratings-data.ts';
+import { genreWeights, makeTitle } from './synthetic-titles.ts';
+
+/*
+ * This file is long because it is one model: the hidden tastes a synthetic world is made of, and
+ * the rating streams and drift that the tests, the generator and the simulation read from it. Its
+ * vocabulary (genres, title words) lives in synthetic-titles.ts.
+ */
 
 /**
  * A synthetic movie world with a known ground truth: the demo catalogue, test fixtures whose true
- * ratings are known, data for scale benchmarks, and the population the simulation (issue 6) rates
- * with.
+ * ratings are known, data for scale benchmarks, and the population the simulation rates with.
  *
  * The hidden model is the one matrix factorisation assumes, so models have something real to learn:
  *
@@ -53,116 +59,6 @@ export interface DriftOptions {
 }
 
 /** Genres with rough MovieLens frequencies (weights), in ml-latest spelling. */
-const genreWeights: ReadonlyArray<readonly [string, number]> = [
-  ['Drama', 25],
-  ['Comedy', 20],
-  ['Thriller', 10],
-  ['Action', 10],
-  ['Romance', 9],
-  ['Adventure', 7],
-  ['Crime', 6],
-  ['Sci-Fi', 5],
-  ['Horror', 5],
-  ['Fantasy', 4],
-  ['Children', 4],
-  ['Animation', 3],
-  ['Mystery', 3],
-  ['Documentary', 2],
-  ['War', 2],
-  ['Musical', 2],
-  ['Western', 1],
-  ['Film-Noir', 1],
-];
-
-const adjectives = [
-  'Silent',
-  'Crimson',
-  'Last',
-  'Broken',
-  'Golden',
-  'Hidden',
-  'Midnight',
-  'Electric',
-  'Lonely',
-  'Wild',
-  'Frozen',
-  'Burning',
-  'Secret',
-  'Distant',
-  'Savage',
-  'Gentle',
-  'Iron',
-  'Paper',
-  'Velvet',
-  'Restless',
-  'Forgotten',
-  'Shattered',
-  'Endless',
-  'Quiet',
-  'Bright',
-];
-const nouns = [
-  'River',
-  'Garden',
-  'Empire',
-  'Horizon',
-  'Promise',
-  'Shadow',
-  'Kingdom',
-  'Harbor',
-  'Letter',
-  'Storm',
-  'Mirror',
-  'Highway',
-  'Orchard',
-  'Machine',
-  'Summer',
-  'Winter',
-  'Island',
-  'Signal',
-  'Circus',
-  'Frontier',
-  'Lighthouse',
-  'Symphony',
-  'Detective',
-  'Heart',
-  'City',
-];
-const places = [
-  'Paris',
-  'Brooklyn',
-  'Tokyo',
-  'the North',
-  'Mars',
-  'Avalon',
-  'Casablanca',
-  'the Valley',
-  'Lisbon',
-  'Nowhere',
-];
-const names = ['Anna', 'Marcus', 'Lena', 'Oscar', 'Maya', 'Felix', 'Iris', 'Hugo', 'Nora', 'Theo'];
-
-function pick<T>(rng: Rng, list: readonly T[]): T {
-  return list[rng.int(list.length)]!;
-}
-
-function makeTitle(rng: Rng): string {
-  switch (rng.int(6)) {
-    case 0:
-      return `The ${pick(rng, adjectives)} ${pick(rng, nouns)}`;
-    case 1:
-      return `${pick(rng, adjectives)} ${pick(rng, nouns)}`;
-    case 2:
-      return `${pick(rng, nouns)} of ${pick(rng, places)}`;
-    case 3:
-      return `${pick(rng, names)}'s ${pick(rng, nouns)}`;
-    case 4:
-      return `The ${pick(rng, nouns)}, the ${pick(rng, nouns)} and ${pick(rng, names)}`;
-    default:
-      return `${pick(rng, adjectives)} ${pick(rng, nouns)} ${2 + rng.int(3)}`;
-  }
-}
-
 function requireCount(name: string, value: number, min: number): void {
   if (!Number.isInteger(value) || value < min) {
     throw new InvalidInputError(`${name} must be a whole number ≥ ${min}, got ${value}`);
@@ -394,8 +290,8 @@ export class SyntheticWorld {
 
 const userFactorStd = 0.4;
 
-/** Builds a world from its options; the same options give the same world. */
-export function createSyntheticWorld(options: SyntheticWorldOptions): SyntheticWorld {
+/** The options with their defaults, checked; throws InvalidInputError naming a bad one. */
+function worldOptions(options: SyntheticWorldOptions): Required<SyntheticWorldOptions> {
   requireCount('users', options.users, 1);
   requireCount('movies', options.movies, 1);
   if (!Number.isInteger(options.seed))
@@ -417,33 +313,31 @@ export function createSyntheticWorld(options: SyntheticWorldOptions): SyntheticW
   if (o.scale !== 'half' && o.scale !== 'whole') {
     throw new InvalidInputError(`scale must be "half" or "whole", got ${JSON.stringify(o.scale)}`);
   }
-  const scale = o.scale === 'half' ? halfStarScale : wholeStarScale;
-  const k = o.factors;
-  // Independent streams per part: changing how movies are made never changes the users.
-  const genreRng = new Rng(deriveSeed(o.seed, 'genres'));
-  const movieRng = new Rng(deriveSeed(o.seed, 'movies'));
-  const userRng = new Rng(deriveSeed(o.seed, 'users'));
+  return o;
+}
 
-  const genreVectors = genreWeights.map(() =>
-    Float32Array.from({ length: k }, () => genreRng.normal(0, 0.9)),
-  );
-  const genreCumulative = new Float64Array(genreWeights.length);
-  const genreTotal = genreWeights.reduce((s, [, w]) => s + w, 0);
+/** Each genre's taste vector, and the genres' cumulative weights to draw from. */
+function makeGenres(rng: Rng, k: number): { vectors: Float32Array[]; cumulative: Float64Array } {
+  const vectors = genreWeights.map(() => Float32Array.from({ length: k }, () => rng.normal(0, 0.9)));
+  const cumulative = new Float64Array(genreWeights.length);
+  const total = genreWeights.reduce((s, [, w]) => s + w, 0);
   genreWeights.reduce((acc, [, w], i) => {
-    genreCumulative[i] = (acc + w) / genreTotal;
+    cumulative[i] = (acc + w) / total;
     return acc + w;
   }, 0);
+  return { vectors, cumulative };
+}
 
-  // Popularity: Zipf over a random order of the movies; the rank also nudges quality up.
-  const M = o.movies;
+/** Popularity: Zipf over a random order of the movies (the rank also nudges quality up). */
+function makePopularity(rng: Rng, M: number, exponent: number) {
   const rankOf = new Int32Array(M);
   const order = Int32Array.from({ length: M }, (_, i) => i);
-  movieRng.shuffle(order);
+  rng.shuffle(order);
   for (let r = 0; r < M; r++) rankOf[order[r]!] = r;
   const moviePopularity = new Float64Array(M);
   let popTotal = 0;
   for (let m = 0; m < M; m++) {
-    const w = 1 / (rankOf[m]! + 5) ** o.popularityExponent;
+    const w = 1 / (rankOf[m]! + 5) ** exponent;
     moviePopularity[m] = w;
     popTotal += w;
   }
@@ -455,24 +349,29 @@ export function createSyntheticWorld(options: SyntheticWorldOptions): SyntheticW
     movieCumulative[m] = acc;
   }
   movieCumulative[M - 1] = 1;
+  return { rankOf, moviePopularity, movieCumulative };
+}
 
+/** Each movie's genres, hidden factors, bias, year and title, drawn in id order. */
+function makeMovies(rng: Rng, k: number, rankOf: Int32Array, genres: ReturnType<typeof makeGenres>) {
+  const M = rankOf.length;
   const movieFactors = new Float32Array(M * k);
   const movieBias = new Float32Array(M);
   const catalogue: MovieInfo[] = [];
   for (let m = 0; m < M; m++) {
-    const genreCount = 1 + Math.min(2, Math.floor(Math.abs(movieRng.normal(0, 1.1))));
+    const genreCount = 1 + Math.min(2, Math.floor(Math.abs(rng.normal(0, 1.1))));
     const chosen = new Set<number>();
-    while (chosen.size < genreCount) chosen.add(searchCumulative(genreCumulative, movieRng.next()));
+    while (chosen.size < genreCount) chosen.add(searchCumulative(genres.cumulative, rng.next()));
     const genreIdx = [...chosen].sort((a, b) => a - b);
     for (let f = 0; f < k; f++) {
       let g = 0;
-      for (const gi of genreIdx) g += genreVectors[gi]![f]!;
-      movieFactors[m * k + f] = g / genreIdx.length + movieRng.normal(0, 0.5);
+      for (const gi of genreIdx) g += genres.vectors[gi]![f]!;
+      movieFactors[m * k + f] = g / genreIdx.length + rng.normal(0, 0.5);
     }
     const popularityBoost = 0.25 * (1 - (2 * rankOf[m]!) / Math.max(1, M - 1));
-    movieBias[m] = movieRng.normal(0, 0.4) + popularityBoost;
-    const year = Math.max(1920, 2023 - Math.floor(Math.abs(movieRng.normal(0, 18))));
-    const title = `${makeTitle(movieRng)} (${year})`;
+    movieBias[m] = rng.normal(0, 0.4) + popularityBoost;
+    const year = Math.max(1920, 2023 - Math.floor(Math.abs(rng.normal(0, 18))));
+    const title = `${makeTitle(rng)} (${year})`;
     catalogue.push(
       Object.freeze({
         id: m + 1,
@@ -482,40 +381,52 @@ export function createSyntheticWorld(options: SyntheticWorldOptions): SyntheticW
       }),
     );
   }
+  return { movieFactors, movieBias, catalogue };
+}
 
-  const U = o.users;
+/** Each user's hidden factors, bias, share of the activity and stretch of the time range. */
+function makeUsers(rng: Rng, U: number, k: number, startTime: number, endTime: number) {
   const userFactors = new Float32Array(U * k);
   const userBias = new Float32Array(U);
   const userActivity = new Float64Array(U);
   const userStart = new Float64Array(U);
   const userSpan = new Float64Array(U);
-  const range = o.endTime - o.startTime;
+  const range = endTime - startTime;
   let activityTotal = 0;
   for (let u = 0; u < U; u++) {
-    for (let f = 0; f < k; f++) userFactors[u * k + f] = userRng.normal(0, userFactorStd);
-    userBias[u] = userRng.normal(0, 0.35);
-    const a = Math.exp(userRng.normal(0, 1));
+    for (let f = 0; f < k; f++) userFactors[u * k + f] = rng.normal(0, userFactorStd);
+    userBias[u] = rng.normal(0, 0.35);
+    const a = Math.exp(rng.normal(0, 1));
     userActivity[u] = a;
     activityTotal += a;
-    const span = range * Math.min(1, 0.05 + userRng.next() * userRng.next() * 1.5);
+    const span = range * Math.min(1, 0.05 + rng.next() * rng.next() * 1.5);
     userSpan[u] = span;
-    userStart[u] = o.startTime + userRng.next() * (range - span);
+    userStart[u] = startTime + rng.next() * (range - span);
   }
   for (let u = 0; u < U; u++) userActivity[u] = userActivity[u]! / activityTotal;
+  return { userFactors, userBias, userActivity, userStart, userSpan };
+}
 
+/**
+ * Builds a world from its options; the same options give the same world. Genres, movies and users
+ * draw from independent streams: changing how movies are made never changes the users.
+ */
+export function createSyntheticWorld(options: SyntheticWorldOptions): SyntheticWorld {
+  const o = worldOptions(options);
+  const scale = o.scale === 'half' ? halfStarScale : wholeStarScale;
+  const movieRng = new Rng(deriveSeed(o.seed, 'movies'));
+  const genres = makeGenres(new Rng(deriveSeed(o.seed, 'genres')), o.factors);
+  const popularity = makePopularity(movieRng, o.movies, o.popularityExponent);
+  const movies = makeMovies(movieRng, o.factors, popularity.rankOf, genres);
+  const users = makeUsers(new Rng(deriveSeed(o.seed, 'users')), o.users, o.factors, o.startTime, o.endTime);
   return new SyntheticWorld({
     options: o,
     scale,
     globalMean: scale === halfStarScale ? 3.5 : 3.55,
-    userFactors,
-    userBias,
-    userActivity,
-    userStart,
-    userSpan,
-    movieFactors,
-    movieBias,
-    moviePopularity,
-    movieCumulative,
-    catalogue: Object.freeze(catalogue),
+    ...users,
+    ...movies,
+    moviePopularity: popularity.moviePopularity,
+    movieCumulative: popularity.movieCumulative,
+    catalogue: Object.freeze(movies.catalogue),
   });
 }

@@ -91,7 +91,7 @@ async function columnsOf(db: Database): Promise<Set<string>> {
 }
 
 /**
- * Integrity checks (the seed's check_schema, the checking half): SQLite's own integrity_check and
+ * Integrity checks: SQLite's own integrity_check and
  * foreign_key_check, then on both dialects orphan rows for every declared and known undeclared
  * reference, ratings off the 0.5–5 range, and the schema version. Reads only.
  */
@@ -129,21 +129,21 @@ export async function checkDatabase(db: Database): Promise<CheckReport> {
     (r) => columns.has(`${r.table}.${r.column}`) && columns.has(`${r.parent}.${r.parentColumn}`),
   );
   for (const r of refs) {
-    const row = await db.get<{ n: number | string }>(
+    const row = await db.get<{ n: number }>(
       `SELECT COUNT(*) AS n FROM ${q(r.table)} c WHERE c.${q(r.column)} IS NOT NULL
        AND NOT EXISTS (SELECT 1 FROM ${q(r.parent)} p WHERE p.${q(r.parentColumn)} = c.${q(r.column)})`,
     );
-    const n = Number(row?.n ?? 0);
+    const n = row?.n ?? 0;
     checks.push({
       name: `orphans ${r.table}.${r.column} → ${r.parent}.${r.parentColumn}`,
       ok: n === 0,
       detail: n === 0 ? 'none' : `${n} rows name a missing ${r.parent} row`,
     });
   }
-  const off = await db.get<{ n: number | string }>(
+  const off = await db.get<{ n: number }>(
     'SELECT COUNT(*) AS n FROM ratings WHERE rating < 0.5 OR rating > 5 OR rated_at < 0',
   );
-  const offCount = Number(off?.n ?? 0);
+  const offCount = off?.n ?? 0;
   checks.push({
     name: 'ratings in range',
     ok: offCount === 0,

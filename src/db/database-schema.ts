@@ -2,7 +2,7 @@ import type { Database } from './database.ts';
 import { currentSchemaVersion, latestSchemaVersion } from './migrate.ts';
 
 /**
- * What `movienight db schema` shows (the seed's check_schema): tables with columns, indexes and
+ * What `movienight db schema` shows: tables with columns, indexes and
  * row counts, and the schema version, read from the database's own catalogue on either dialect.
  */
 export interface ColumnInfo {
@@ -72,6 +72,22 @@ async function sqliteTables(db: Database): Promise<Omit<TableInfo, 'rows'>[]> {
   return out;
 }
 
+/** Every index of the current schema with its columns in key order. */
+function postgresIndexes(db: Database) {
+  return db.all<{ name: string; table_name: string; is_unique: boolean; columns: string }>(
+    `SELECT i.relname AS name, t.relname AS table_name, ix.indisunique AS is_unique,
+       array_to_string(ARRAY(
+         SELECT a.attname FROM unnest(ix.indkey) WITH ORDINALITY AS k(attnum, ord)
+         JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord), ',') AS columns
+     FROM pg_index ix
+     JOIN pg_class i ON i.oid = ix.indexrelid
+     JOIN pg_class t ON t.oid = ix.indrelid
+     JOIN pg_namespace n ON n.oid = t.relnamespace
+     WHERE n.nspname = current_schema()
+     ORDER BY i.relname`,
+  );
+}
+
 async function postgresTables(db: Database): Promise<Omit<TableInfo, 'rows'>[]> {
   const cols = await db.all<{
     table_name: string;
@@ -94,18 +110,7 @@ async function postgresTables(db: Database): Promise<Omit<TableInfo, 'rows'>[]> 
      WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = current_schema()`,
   );
   const pkSet = new Set(pks.map((p) => `${p.table_name}.${p.column_name}`));
-  const idx = await db.all<{ name: string; table_name: string; is_unique: boolean; columns: string }>(
-    `SELECT i.relname AS name, t.relname AS table_name, ix.indisunique AS is_unique,
-       array_to_string(ARRAY(
-         SELECT a.attname FROM unnest(ix.indkey) WITH ORDINALITY AS k(attnum, ord)
-         JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum ORDER BY k.ord), ',') AS columns
-     FROM pg_index ix
-     JOIN pg_class i ON i.oid = ix.indexrelid
-     JOIN pg_class t ON t.oid = ix.indrelid
-     JOIN pg_namespace n ON n.oid = t.relnamespace
-     WHERE n.nspname = current_schema()
-     ORDER BY i.relname`,
-  );
+  const idx = await postgresIndexes(db);
   const byTable = new Map<string, { columns: ColumnInfo[]; indexes: IndexInfo[] }>();
   for (const c of cols) {
     let entry = byTable.get(c.table_name);
@@ -139,8 +144,8 @@ export async function describeSchema(db: Database): Promise<SchemaReport> {
   const tables = db.dialect === 'sqlite' ? await sqliteTables(db) : await postgresTables(db);
   const withRows: TableInfo[] = [];
   for (const t of tables) {
-    const row = await db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${q(t.name)}`);
-    withRows.push({ ...t, rows: Number(row?.n ?? 0) });
+    const row = await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${q(t.name)}`);
+    withRows.push({ ...t, rows: row?.n ?? 0 });
   }
   return {
     location: db.location,

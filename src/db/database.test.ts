@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeEachDatabase, type TestDatabase } from '../../test/helpers/databases.ts';
-import { placeholdersToPostgres } from './database.ts';
+import { type Database, placeholdersToPostgres, type Queryable } from './database.ts';
 import { currentSchemaVersion, latestSchemaVersion, migrate } from './migrate.ts';
 import { openDatabase } from './open-database.ts';
 
@@ -90,4 +90,104 @@ describeEachDatabase('database contract', (kind) => {
     ]);
     await expect(openDatabase(t.location)).rejects.toThrow(/newer than this MovieNight understands/);
   });
+
+  it('says where its file is: the SQLite file, or null for PostgreSQL', async () => {
+    expect(t.db.file).toBe(kind.name === 'sqlite' ? t.location : null);
+  });
+
+  it('reports its size and a clean integrity check', async () => {
+    const facts = await t.db.storageFacts();
+    expect(facts.integrity).toBe('ok');
+    expect(facts.sizeBytes).toBeGreaterThan(0);
+  });
+
+  it('makes transactions taking the same advisory lock run one after the other', async () => {
+    expect(await lockedOrder(t.db, (tx) => tx.advisoryLock(42))).toEqual(['start 1', 'end 1', 'start 2']);
+  });
+
+  it('makes transactions locking the same table run one after the other', async () => {
+    expect(await lockedOrder(t.db, (tx) => tx.lockTable('users'))).toEqual(['start 1', 'end 1', 'start 2']);
+  });
+
+  it('keeps rows selected for update from other writers until the transaction ends', async () => {
+    await t.db.run('INSERT INTO users (id, created_at) VALUES (1, 0)');
+    const order = await lockedOrder(t.db, async (tx) => {
+      const rows = await tx.selectForUpdate<{ id: number }>('SELECT id FROM users WHERE id = ?', [1]);
+      expect(rows).toEqual([{ id: 1 }]);
+    });
+    expect(order).toEqual(['start 1', 'end 1', 'start 2']);
+  });
+
+  it('inserts columns of numbers; rows sharing a conflict key end with the last one', async () => {
+    await t.db.insertMany('users', ['id', 'created_at'], [[1, 0]]);
+    await t.db.insertMany(
+      'movies',
+      ['id', 'title', 'year', 'genres'],
+      [
+        [1, 'A', null, ''],
+        [2, 'B', null, ''],
+      ],
+    );
+    const upsert =
+      'ON CONFLICT (user_id, movie_id) DO UPDATE SET rating = excluded.rating, rated_at = excluded.rated_at';
+    const columns = [
+      { name: 'user_id', type: 'integer', values: new Int32Array([1, 1, 1]) },
+      { name: 'movie_id', type: 'integer', values: new Int32Array([2, 1, 2]) },
+      { name: 'rating', type: 'double', values: new Float64Array([1.5, 3, 4.5]) },
+      { name: 'rated_at', type: 'bigint', values: new Float64Array([1e12, 2e12, 3e12]) },
+    ] as const;
+    const changed = await t.db.insertColumns('ratings', columns, 3, {
+      conflictKey: ['user_id', 'movie_id'],
+      suffix: upsert,
+    });
+    expect(changed).toBeGreaterThanOrEqual(2);
+    expect(await t.db.all('SELECT movie_id, rating, rated_at FROM ratings ORDER BY movie_id')).toEqual([
+      { movie_id: 1, rating: 3, rated_at: 2e12 },
+      { movie_id: 2, rating: 4.5, rated_at: 3e12 },
+    ]);
+    expect(await t.db.insertColumns('ratings', columns, 0)).toBe(0);
+  });
+
+  it('lists, drops and recreates the secondary indexes of a table, in a transaction', async () => {
+    const indexes = await t.db.secondaryIndexes('ratings');
+    expect(indexes.length).toBeGreaterThan(0);
+    expect(indexes.map((ix) => ix.name)).toContain('ratings_user_history');
+    await expect(
+      t.db.transaction(async (tx) => {
+        await tx.dropIndexes(indexes);
+        expect(await tx.secondaryIndexes('ratings')).toEqual([]);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await t.db.secondaryIndexes('ratings')).toEqual(indexes);
+    await t.db.dropIndexes(indexes);
+    await t.db.createIndexes(indexes);
+    expect(await t.db.secondaryIndexes('ratings')).toEqual(indexes);
+  });
 });
+
+/**
+ * Starts two transactions at once that both take `lock`; the first holds it for a while. Returns
+ * the order of events: a lock that excludes the second gives ['start 1', 'end 1', 'start 2'].
+ */
+async function lockedOrder(db: Database, lock: (tx: Queryable) => Promise<void>): Promise<string[]> {
+  const order: string[] = [];
+  let locked!: () => void;
+  const firstHasLock = new Promise<void>((resolve) => {
+    locked = resolve;
+  });
+  const first = db.transaction(async (tx) => {
+    await lock(tx);
+    order.push('start 1');
+    locked();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    order.push('end 1');
+  });
+  await firstHasLock;
+  const second = db.transaction(async (tx) => {
+    await lock(tx);
+    order.push('start 2');
+  });
+  await Promise.all([first, second]);
+  return order;
+}

@@ -5,9 +5,9 @@
  * SQL is written once with `?` placeholders in the common subset of both dialects:
  * `INSERT … ON CONFLICT … DO UPDATE`, `RETURNING`, `BIGINT` epoch milliseconds for times,
  * `DOUBLE PRECISION` for reals, TEXT holding JSON, 0/1 integers for booleans. Where the databases
- * differ (locks, storage facts, file location), callers ask for a capability of `Queryable` or
- * `Database`; only `src/db` branches on `dialect`. `dialect` stays readable for display (health,
- * status).
+ * differ (locks, bulk inserts, index rebuilds, storage facts, file location), callers ask for a
+ * capability of `Queryable` or `Database`; only `src/db` branches on `dialect`. `dialect` stays
+ * readable for display (health, status).
  */
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -58,6 +58,52 @@ export interface Queryable {
    * (PostgreSQL: `LOCK TABLE … IN SHARE ROW EXCLUSIVE MODE`; SQLite: a no-op, as above).
    */
   lockTable(table: string): Promise<void>;
+  /**
+   * Inserts `count` rows given column by column as numbers, by the fastest path each database
+   * has (SQLite: its multi-row prepared insert; PostgreSQL: one statement over `unnest` of one
+   * array per column, parsed and planned once instead of binding tens of thousands of scalars).
+   * `suffix` is appended to the statement, e.g. an `ON CONFLICT (…) DO UPDATE …` clause whose
+   * target is `conflictKey`. One statement may touch a row only once on PostgreSQL, so there rows
+   * sharing a `conflictKey` keep only the last of them, written in key order; SQLite writes every
+   * row in the order given, a later one overwriting an earlier one as separate statements would.
+   * Returns the number of changed rows.
+   */
+  insertColumns(
+    table: string,
+    columns: readonly NumericColumn[],
+    count: number,
+    options?: { readonly conflictKey?: readonly string[]; readonly suffix?: string },
+  ): Promise<number>;
+  /**
+   * The indexes of `table` that a bulk load may drop and build again: those created by
+   * `CREATE INDEX`, not the ones behind a primary key or unique constraint.
+   */
+  secondaryIndexes(table: string): Promise<readonly IndexDefinition[]>;
+  /** Drops the given indexes (inside a transaction, a rollback brings them back). */
+  dropIndexes(indexes: readonly IndexDefinition[]): Promise<void>;
+  /** Creates the given indexes again from their definitions. */
+  createIndexes(indexes: readonly IndexDefinition[]): Promise<void>;
+}
+
+/** The SQL type a column of numbers is written as. */
+export type NumericColumnType = 'integer' | 'bigint' | 'double';
+
+/** One column of a bulk insert: its name, its type and one number per row. */
+export interface NumericColumn {
+  readonly name: string;
+  readonly type: NumericColumnType;
+  readonly values: ArrayLike<number>;
+}
+
+/** An index as the database describes it: its name and the statement that creates it. */
+export interface IndexDefinition {
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** A double-quoted SQL identifier. */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
 }
 
 /** Facts about where the data is kept, for status pages and checks. */

@@ -1,5 +1,5 @@
 import { SchemaVersionError } from '../errors.ts';
-import type { Database } from './database.ts';
+import type { Database, Queryable } from './database.ts';
 import { migrations as allMigrations } from './migrations/index.ts';
 import { ddlTypes, type Migration } from './migrations/migration.ts';
 
@@ -8,6 +8,9 @@ export interface MigrationResult {
   readonly name: string;
   readonly applied: boolean;
 }
+
+/** The advisory lock processes migrating one database at once take turns on. */
+const migrationLockKey = 727271;
 
 /** The schema version this program writes. */
 export const latestSchemaVersion = Math.max(...allMigrations.map((m) => m.version));
@@ -22,6 +25,31 @@ export async function currentSchemaVersion(db: Database): Promise<number> {
   await ensureVersionTable(db);
   const row = await db.get<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_version');
   return row?.v ?? 0;
+}
+
+/**
+ * The schema version of a migrated database, by a read alone (currentSchemaVersion first creates
+ * the version table, a write): a health probe hit every few seconds must not take the write lock.
+ */
+export async function readSchemaVersion(db: Queryable): Promise<number> {
+  const row = await db.get<{ v: number | null }>('SELECT MAX(version) AS v FROM schema_version');
+  return row?.v ?? 0;
+}
+
+/**
+ * Rows in each of the given tables, for status pages (table names come from the program, never
+ * from a request).
+ */
+export async function countTableRows(
+  db: Queryable,
+  tables: readonly string[],
+): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const table of tables) {
+    const row = await db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${table}`);
+    counts[table] = row?.n ?? 0;
+  }
+  return counts;
 }
 
 /**
@@ -44,7 +72,7 @@ export async function migrate(
   const results: MigrationResult[] = [];
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     const applied = await db.transaction(async (tx) => {
-      if (db.dialect === 'postgres') await tx.run('SELECT pg_advisory_xact_lock(727271)');
+      await tx.advisoryLock(migrationLockKey);
       // Each version is checked by itself (not against the maximum), so a migration merged later
       // with a lower number than one already applied is still applied.
       const row = await tx.get('SELECT version FROM schema_version WHERE version = ?', [m.version]);

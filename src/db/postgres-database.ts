@@ -1,8 +1,12 @@
 import pg from 'pg';
 import {
   type Database,
+  type IndexDefinition,
+  type NumericColumn,
+  type NumericColumnType,
   placeholdersToPostgres,
   type Queryable,
+  quoteIdentifier,
   type Row,
   type RunResult,
   type SqlValue,
@@ -17,6 +21,111 @@ pg.types.setTypeParser(1700, (v) => Number.parseFloat(v));
 /** PostgreSQL allows 65,535 parameters per statement. */
 const MAX_PARAMS = 60_000;
 
+const sqlTypes: Readonly<Record<NumericColumnType, string>> = {
+  integer: 'integer',
+  bigint: 'bigint',
+  double: 'double precision',
+};
+
+/**
+ * The rows to write, by index: all of them in order, or, with a conflict key, sorted by key with
+ * only the last of each run of equal keys (one INSERT … ON CONFLICT may touch a row only once).
+ */
+function rowOrder(
+  columns: readonly NumericColumn[],
+  count: number,
+  conflictKey: readonly string[],
+): number[] {
+  const idx = Array.from({ length: count }, (_, i) => i);
+  if (conflictKey.length === 0) return idx;
+  const keys = conflictKey.map((name) => {
+    const column = columns.find((c) => c.name === name);
+    if (!column) throw new Error(`insertColumns: conflict key ${name} is not one of the columns`);
+    return column.values;
+  });
+  const compareKeys = (a: number, b: number): number => {
+    for (const k of keys) if (k[a]! !== k[b]!) return k[a]! - k[b]!;
+    return 0;
+  };
+  idx.sort((a, b) => compareKeys(a, b) || a - b);
+  return idx.filter((i, k) => {
+    const next = idx[k + 1];
+    return next === undefined || compareKeys(i, next) !== 0;
+  });
+}
+
+/** One `unnest` statement: each column travels as one array literal such as `{1,2,3}`. */
+async function insertColumnsWithUnnest(
+  client: pg.Pool | pg.PoolClient,
+  table: string,
+  columns: readonly NumericColumn[],
+  count: number,
+  options: { readonly conflictKey?: readonly string[]; readonly suffix?: string },
+): Promise<number> {
+  if (count === 0) return 0;
+  const order = rowOrder(columns, count, options.conflictKey ?? []);
+  const arrays = columns.map((c) => {
+    const parts = new Array<string>(order.length);
+    for (let k = 0; k < order.length; k++) parts[k] = String(c.values[order[k]!]);
+    return `{${parts.join(',')}}`;
+  });
+  const casts = columns.map((c, i) => `$${i + 1}::${sqlTypes[c.type]}[]`);
+  const r = await client.query(
+    `INSERT INTO ${table} (${columns.map((c) => c.name).join(', ')})
+     SELECT * FROM unnest(${casts.join(', ')}) ${options.suffix ?? ''}`,
+    arrays,
+  );
+  return r.rowCount ?? 0;
+}
+
+/** Multi-row VALUES statements, as many rows each as PostgreSQL's parameter limit allows. */
+async function insertRowsInBatches(
+  client: pg.Pool | pg.PoolClient,
+  table: string,
+  columns: readonly string[],
+  rows: Iterable<readonly SqlValue[]>,
+  suffix: string,
+): Promise<number> {
+  const perBatch = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
+  let changes = 0;
+  let batch: SqlValue[] = [];
+  let count = 0;
+  const flush = async () => {
+    if (count === 0) return;
+    const tuples: string[] = [];
+    let p = 0;
+    for (let i = 0; i < count; i++) {
+      const marks = columns.map(() => `$${++p}`);
+      tuples.push(`(${marks.join(', ')})`);
+    }
+    const r = await client.query(
+      `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')} ${suffix}`,
+      batch,
+    );
+    changes += r.rowCount ?? 0;
+    batch = [];
+    count = 0;
+  };
+  for (const row of rows) {
+    for (const v of row) batch.push(v);
+    count += 1;
+    if (count >= perBatch) await flush();
+  }
+  await flush();
+  return changes;
+}
+
+async function secondaryIndexes(client: pg.Pool | pg.PoolClient, table: string): Promise<IndexDefinition[]> {
+  const r = await client.query(
+    `SELECT indexname AS name, indexdef AS sql FROM pg_indexes
+      WHERE schemaname = current_schema() AND tablename = $1
+        AND indexname NOT IN (SELECT conname FROM pg_constraint)
+      ORDER BY indexname`,
+    [table],
+  );
+  return r.rows as IndexDefinition[];
+}
+
 function queryable(client: pg.Pool | pg.PoolClient): Queryable {
   const all = async <T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> => {
     const r = await client.query(placeholdersToPostgres(sql), params as unknown[]);
@@ -30,35 +139,8 @@ function queryable(client: pg.Pool | pg.PoolClient): Queryable {
       const r = await client.query(placeholdersToPostgres(sql), params as unknown[]);
       return { changes: r.rowCount ?? 0 };
     },
-    insertMany: async (table, columns, rows, suffix = '') => {
-      const perBatch = Math.max(1, Math.floor(MAX_PARAMS / columns.length));
-      let changes = 0;
-      let batch: SqlValue[] = [];
-      let count = 0;
-      const flush = async () => {
-        if (count === 0) return;
-        const tuples: string[] = [];
-        let p = 0;
-        for (let i = 0; i < count; i++) {
-          const marks = columns.map(() => `$${++p}`);
-          tuples.push(`(${marks.join(', ')})`);
-        }
-        const r = await client.query(
-          `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${tuples.join(', ')} ${suffix}`,
-          batch,
-        );
-        changes += r.rowCount ?? 0;
-        batch = [];
-        count = 0;
-      };
-      for (const row of rows) {
-        for (const v of row) batch.push(v);
-        count += 1;
-        if (count >= perBatch) await flush();
-      }
-      await flush();
-      return changes;
-    },
+    insertMany: (table, columns, rows, suffix = '') =>
+      insertRowsInBatches(client, table, columns, rows, suffix),
     selectForUpdate: async <T>(sql: string, params?: readonly SqlValue[]) =>
       all<T>(`${sql} FOR UPDATE`, params),
     advisoryLock: async (key: number) => {
@@ -66,6 +148,15 @@ function queryable(client: pg.Pool | pg.PoolClient): Queryable {
     },
     lockTable: async (table: string) => {
       await client.query(`LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE`);
+    },
+    insertColumns: (table, columns, count, options = {}) =>
+      insertColumnsWithUnnest(client, table, columns, count, options),
+    secondaryIndexes: (table) => secondaryIndexes(client, table),
+    dropIndexes: async (indexes) => {
+      for (const ix of indexes) await client.query(`DROP INDEX ${quoteIdentifier(ix.name)}`);
+    },
+    createIndexes: async (indexes) => {
+      for (const ix of indexes) await client.query(ix.sql);
     },
   };
 }
@@ -114,10 +205,27 @@ export class PostgresDatabase implements Database {
   lockTable(table: string): Promise<void> {
     return this.q.lockTable(table);
   }
+  insertColumns(
+    table: string,
+    columns: readonly NumericColumn[],
+    count: number,
+    options?: { readonly conflictKey?: readonly string[]; readonly suffix?: string },
+  ): Promise<number> {
+    return this.q.insertColumns(table, columns, count, options);
+  }
+  secondaryIndexes(table: string): Promise<readonly IndexDefinition[]> {
+    return this.q.secondaryIndexes(table);
+  }
+  dropIndexes(indexes: readonly IndexDefinition[]): Promise<void> {
+    return this.q.dropIndexes(indexes);
+  }
+  createIndexes(indexes: readonly IndexDefinition[]): Promise<void> {
+    return this.q.createIndexes(indexes);
+  }
 
   async storageFacts(): Promise<StorageFacts> {
     const row = await this.q.get<{ n: number }>('SELECT pg_database_size(current_database()) AS n');
-    return { sizeBytes: row ? Number(row.n) : null, integrity: 'ok' };
+    return { sizeBytes: row ? row.n : null, integrity: 'ok' };
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {

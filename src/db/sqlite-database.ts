@@ -1,12 +1,15 @@
 import BetterSqlite3 from 'better-sqlite3';
-import type {
-  Database,
-  Queryable,
-  Row,
-  RunResult,
-  SqlValue,
-  StorageFacts,
-  TransactionOptions,
+import {
+  type Database,
+  type IndexDefinition,
+  type NumericColumn,
+  type Queryable,
+  quoteIdentifier,
+  type Row,
+  type RunResult,
+  type SqlValue,
+  type StorageFacts,
+  type TransactionOptions,
 } from './database.ts';
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.ts';
 
@@ -21,6 +24,11 @@ interface GroupMember {
 
 /** Rows per INSERT statement in insertMany (each count is one cached statement). */
 const rowsPerInsert = 16;
+
+/** The rows of a column-wise insert, one array per row, in the order given. */
+function* rowsOf(columns: readonly NumericColumn[], count: number): Generator<number[]> {
+  for (let i = 0; i < count; i++) yield columns.map((c) => c.values[i]!);
+}
 
 /** More members would make the first ones wait long for the shared commit. */
 const maxGroupSize = 256;
@@ -99,6 +107,32 @@ export class SqliteDatabase implements Database {
     return next;
   }
 
+  /** Up to rowsPerInsert rows per statement: one call into SQLite instead of one per row. */
+  private insertRows(
+    table: string,
+    columns: readonly string[],
+    rows: Iterable<readonly unknown[]>,
+    suffix: string,
+  ): number {
+    const tuple = `(${columns.map(() => '?').join(', ')})`;
+    const head = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
+    const insert = (count: number) =>
+      this.statement(`${head}${Array.from({ length: count }, () => tuple).join(', ')} ${suffix}`);
+    let changes = 0;
+    let batch: unknown[] = [];
+    let count = 0;
+    for (const row of rows) {
+      for (const v of row) batch.push(v);
+      if (++count === rowsPerInsert) {
+        changes += insert(count).run(...batch).changes;
+        batch = [];
+        count = 0;
+      }
+    }
+    if (count > 0) changes += insert(count).run(...batch).changes;
+    return changes;
+  }
+
   private readonly direct: Queryable = {
     dialect: 'sqlite',
     all: async <T>(sql: string, params: readonly SqlValue[] = []) =>
@@ -109,25 +143,23 @@ export class SqliteDatabase implements Database {
       const r = this.statement(sql).run(...(params as unknown[]));
       return { changes: r.changes };
     },
-    insertMany: async (table, columns, rows, suffix = '') => {
-      // Up to rowsPerInsert rows per statement: one call into SQLite instead of one per row.
-      const tuple = `(${columns.map(() => '?').join(', ')})`;
-      const head = `INSERT INTO ${table} (${columns.join(', ')}) VALUES `;
-      const insert = (count: number) =>
-        this.statement(`${head}${Array.from({ length: count }, () => tuple).join(', ')} ${suffix}`);
-      let changes = 0;
-      let batch: unknown[] = [];
-      let count = 0;
-      for (const row of rows) {
-        for (const v of row) batch.push(v);
-        if (++count === rowsPerInsert) {
-          changes += insert(count).run(...batch).changes;
-          batch = [];
-          count = 0;
-        }
-      }
-      if (count > 0) changes += insert(count).run(...batch).changes;
-      return changes;
+    insertMany: async (table, columns, rows, suffix = '') => this.insertRows(table, columns, rows, suffix),
+    insertColumns: async (table, columns, count, options = {}) =>
+      this.insertRows(
+        table,
+        columns.map((c) => c.name),
+        rowsOf(columns, count),
+        options.suffix ?? '',
+      ),
+    secondaryIndexes: async (table) =>
+      this.statement(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name",
+      ).all(table) as IndexDefinition[],
+    dropIndexes: async (indexes) => {
+      for (const ix of indexes) this.raw.exec(`DROP INDEX ${quoteIdentifier(ix.name)}`);
+    },
+    createIndexes: async (indexes) => {
+      for (const ix of indexes) this.raw.exec(ix.sql);
     },
     // One writer at a time holds BEGIN IMMEDIATE's lock: rows read inside it cannot change under it.
     selectForUpdate: async <T>(sql: string, params: readonly SqlValue[] = []) =>
@@ -161,6 +193,23 @@ export class SqliteDatabase implements Database {
   }
   lockTable(): Promise<void> {
     return Promise.resolve();
+  }
+  insertColumns(
+    table: string,
+    columns: readonly NumericColumn[],
+    count: number,
+    options?: { readonly conflictKey?: readonly string[]; readonly suffix?: string },
+  ): Promise<number> {
+    return this.enqueue(() => this.direct.insertColumns(table, columns, count, options));
+  }
+  secondaryIndexes(table: string): Promise<readonly IndexDefinition[]> {
+    return this.enqueue(() => this.direct.secondaryIndexes(table));
+  }
+  dropIndexes(indexes: readonly IndexDefinition[]): Promise<void> {
+    return this.enqueue(() => this.direct.dropIndexes(indexes));
+  }
+  createIndexes(indexes: readonly IndexDefinition[]): Promise<void> {
+    return this.enqueue(() => this.direct.createIndexes(indexes));
   }
 
   storageFacts(): Promise<StorageFacts> {

@@ -1,5 +1,5 @@
 import BetterSqlite3 from 'better-sqlite3';
-import { connectToParent } from '../workers/worker-thread.ts';
+import { connectToParent } from '../threads/worker-thread.ts';
 import type { CheckpointerIn, CheckpointerOut } from './wal-checkpointer.ts';
 
 /**

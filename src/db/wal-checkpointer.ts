@@ -1,4 +1,4 @@
-import { startWorker } from '../workers/worker-thread.ts';
+import { startWorker } from '../threads/worker-thread.ts';
 
 export type CheckpointerIn = { type: 'stop' };
 export type CheckpointerOut = { type: 'stopped' };

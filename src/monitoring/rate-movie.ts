@@ -1,7 +1,7 @@
 import { isOnScale, likeThreshold, type RatingScale } from '../data/rating-scale.ts';
+import { ratingScaleOf } from '../data/rating-scale-of.ts';
 import type { Database } from '../db/database.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
-import { ratingScaleOf } from './rating-scale-of.ts';
 import { qualityStore } from './sql-quality-store.ts';
 import { type TrackedRating, trackRating } from './tracker.ts';
 

@@ -7,10 +7,11 @@ import { type AbTest, getRunningAbTest } from '../experiments/ab-tests.ts';
 import { type Arm, assignArm } from '../experiments/assignment.ts';
 import type { RatingModel } from '../models/rating-model.ts';
 import { defaultMaxStalenessMs, getActiveModelVersion, loadVersionModel } from '../registry/active-model.ts';
+import { SqlServedStore } from './served-store.ts';
 import { type TopNFilters, type TopNItem, TopNRecommender } from './top-n.ts';
 import { readUserHistory, type UserHistory } from './user-history.ts';
 
-/** Genre and year filters (B2's top-N filters: a genre not in the catalogue is refused by name). */
+/** Genre and year filters (the top-N filters: a genre not in the catalogue is refused by name). */
 export type RecommendationFilters = TopNFilters;
 
 export interface ServeRecommendationsInput {
@@ -128,11 +129,32 @@ async function recommenderFor(db: Queryable, choice: ArmChoice): Promise<TopNRec
 }
 
 /**
+ * Records a served list. Concurrent requests share one commit (each its own savepoint) and are
+ * answered after it.
+ */
+function recordServed(
+  db: Database,
+  userId: number,
+  now: number,
+  choice: ArmChoice,
+  items: readonly ServedItem[],
+): Promise<void> {
+  const by = {
+    modelVersion: choice.version,
+    abTestId: choice.abTestId,
+    arm: choice.abTestId === null ? null : choice.arm,
+  };
+  return db.transaction((tx) => new SqlServedStore(tx).recordServed(userId, now, by, items), {
+    groupCommit: true,
+  });
+}
+
+/**
  * A user's top-N from their arm's model — the champion, or the challenger when the running A/B
  * test assigns them to it — with the movies they rated excluded and the filters applied. Every
  * item is recorded in served_recommendations (version, test, arm, predicted rating, rank) in one
  * insert, which is what the tracker later matches a rating against. Models and their top-N
- * recommenders (B2's TopNRecommender) are cached per process, and the champion and running test are
+ * recommenders (TopNRecommender) are cached per process, and the champion and running test are
  * re-read at most every 2 s, and the user's ratings are read again only when they changed, so the
  * hot path is one aggregate query (has the user's history changed?), the model's scoring and one
  * insert.
@@ -172,39 +194,7 @@ export async function serveRecommendations(
     predictedRating: i.predictedRating,
     fallback: i.fallback,
   }));
-  await db.transaction(
-    async (tx) => {
-      await tx.run('INSERT INTO users (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING', [
-        userId,
-        now,
-      ]);
-      await tx.insertMany(
-        'served_recommendations',
-        [
-          'user_id',
-          'movie_id',
-          'model_version',
-          'ab_test_id',
-          'arm',
-          'predicted_rating',
-          'rank',
-          'served_at',
-        ],
-        items.map((i) => [
-          userId,
-          i.movieId,
-          choice.version,
-          choice.abTestId,
-          choice.abTestId === null ? null : choice.arm,
-          i.predictedRating,
-          i.rank,
-          now,
-        ]),
-      );
-      // Concurrent requests share one commit (each its own savepoint), answered after it.
-    },
-    { groupCommit: true },
-  );
+  await recordServed(db, userId, now, choice, items);
   return {
     userId,
     modelVersion: choice.version,

@@ -258,7 +258,22 @@ export class TopNRecommender {
             this.threshold,
           )
         : null;
-    const items = recs.map((r, k): TopNItem => {
+    const items = this.items(recs, explanations);
+    return {
+      userId,
+      newUser,
+      foldedIn,
+      model: model.kind,
+      note: newUser
+        ? `new user: no ratings from you were used to train the model, so these are ${model === this.model ? 'its' : `the ${model.kind}`} fallback picks; rate a few movies for personal ones`
+        : null,
+      items,
+    };
+  }
+
+  /** The picks as top-N items, with the catalogue's title, year and genres and their reasons. */
+  private items(recs: readonly Recommendation[], explanations: readonly Explanation[] | null): TopNItem[] {
+    return recs.map((r, k): TopNItem => {
       const info = this.movies.get(r.movieId);
       return {
         rank: k + 1,
@@ -271,16 +286,6 @@ export class TopNRecommender {
         explanation: explanations?.[k] ?? null,
       };
     });
-    return {
-      userId,
-      newUser,
-      foldedIn,
-      model: model.kind,
-      note: newUser
-        ? `new user: no ratings from you were used to train the model, so these are ${model === this.model ? 'its' : `the ${model.kind}`} fallback picks; rate a few movies for personal ones`
-        : null,
-      items,
-    };
   }
 
   /**

@@ -107,9 +107,9 @@ describeEachDatabase('readUserHistory', (kind) => {
 
 it('folds a long history in from its most recent ratings', () => {
   const rows = Array.from({ length: 6 }, (_, i) => ({
-    movie_id: 10 + i,
+    movieId: 10 + i,
     rating: i % 5,
-    rated_at: (i * 7) % 6,
+    ratedAt: (i * 7) % 6,
   }));
   expect([...mostRecent(rows, 3).keys()]).toEqual([15, 14, 13]);
   expect(mostRecent(rows, 3).get(15)).toBe(0);

@@ -1,6 +1,6 @@
 import type { RatingScale } from '../data/rating-scale.ts';
+import { ratingScaleOf } from '../data/rating-scale-of.ts';
 import type { Queryable } from '../db/database.ts';
-import { ratingScaleOf } from '../monitoring/rating-scale-of.ts';
 import { qualityStore } from '../monitoring/sql-quality-store.ts';
 import { loadClassifiedRatings } from './classified-ratings.ts';
 

@@ -3,7 +3,7 @@
 // connection from the location it is given: connections cannot cross threads.
 import type { Config } from '../config.ts';
 import { openDatabase } from '../db/open-database.ts';
-import { connectToParent } from '../workers/worker-thread.ts';
+import { connectToParent } from '../threads/worker-thread.ts';
 import { type RetrainResult, runRetrain } from './retrain-orchestrator.ts';
 
 export interface RetrainWorkerRequest {

@@ -1,7 +1,7 @@
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { checkForModelRevalidation, type RevalidationResult } from '../monitoring/revalidation-check.ts';
-import { runInWorker } from '../workers/worker-thread.ts';
+import { runInWorker } from '../threads/worker-thread.ts';
 import { heartbeatRetrainLock } from './retrain-lock.ts';
 import { defaultHolder, type RetrainResult, runRetrain } from './retrain-orchestrator.ts';
 import { type AbDecisionSummary, decideRunningAbTest } from './retrain-registry.ts';

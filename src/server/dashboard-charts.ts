@@ -6,7 +6,7 @@ import type { ModelVersion } from '../registry/model-versions.ts';
 import type { RetrainTrigger } from '../retraining/retrain-triggers.ts';
 
 /**
- * The dashboard's own charts: G's chart functions drawn from the plain data that E's tracker and
+ * The dashboard's own charts: the chart functions drawn from the plain data that the tracker and
  * retrain triggers return. Each returns one self-contained SVG string.
  */
 

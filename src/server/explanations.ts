@@ -38,7 +38,7 @@ async function warmNeighbours(explainer: Explainer, recent: readonly number[]): 
 const refreshAfterMs = 10 * 60_000;
 
 /**
- * The reasons shown beside each pick, from B2's Explainer ("because you rated …", "people who
+ * The reasons shown beside each pick, from the Explainer ("because you rated …", "people who
  * liked … also liked this", a genre you like, popular). The Explainer works from all ratings, so
  * this server builds it once and rebuilds it in the background every ten minutes; requests never
  * wait for a rebuild once the first one exists.

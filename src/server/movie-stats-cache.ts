@@ -1,28 +1,14 @@
+import { type MovieStats, SqlCatalogStore } from '../data/catalog-store.ts';
 import type { Queryable } from '../db/database.ts';
 
-/** A movie's average rating and number of ratings. */
-export interface MovieStats {
-  readonly average: number;
-  readonly count: number;
-}
+export type { MovieStats };
 
 /** How old the average and count shown beside a recommendation may be. */
 export const movieStatsMaxAgeMs = 2000;
 
 /** Averages and counts for some movies (one grouped query over just those ids). */
-export async function readMovieStats(
-  db: Queryable,
-  ids: readonly number[],
-): Promise<Map<number, MovieStats>> {
-  const out = new Map<number, MovieStats>();
-  if (ids.length === 0) return out;
-  const rows = await db.all<{ movie_id: number; average: number; n: number | string }>(
-    `SELECT movie_id, AVG(rating) AS average, COUNT(*) AS n FROM ratings
-      WHERE movie_id IN (${ids.map(() => '?').join(', ')}) GROUP BY movie_id`,
-    ids,
-  );
-  for (const r of rows) out.set(Number(r.movie_id), { average: Number(r.average), count: Number(r.n) });
-  return out;
+export function readMovieStats(db: Queryable, ids: readonly number[]): Promise<Map<number, MovieStats>> {
+  return new SqlCatalogStore(db).movieStats(ids);
 }
 
 /**

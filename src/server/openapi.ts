@@ -26,6 +26,49 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): Jso
 /** `/api/movies/:id` → `/api/movies/{id}` */
 const openApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
+const errorContent = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
+
+/** One route's operation object: tags, security, parameters, body and responses. */
+function operation(route: AnyRoute): JsonSchema {
+  const status = String(route.status ?? 200);
+  const content =
+    route.status === 204
+      ? undefined
+      : route.produces
+        ? { [route.produces]: { schema: { type: 'string' } } }
+        : { 'application/json': { schema: route.response ? jsonSchema(route.response, 'output') : {} } };
+  return {
+    tags: [route.tag],
+    summary: route.summary,
+    ...(route.access === 'public'
+      ? { security: [] }
+      : route.access === 'admin'
+        ? { security: [{ adminToken: [] }, { adminSession: [] }] }
+        : { security: [{ session: [] }] }),
+    parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
+    ...(route.body
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: jsonSchema(route.body, 'input') } },
+          },
+        }
+      : {}),
+    responses: {
+      [status]: { description: 'success', ...(content ? { content } : {}) },
+      ...(route.params || route.query || route.body
+        ? { '400': { description: 'invalid input; the message names the field', content: errorContent } }
+        : {}),
+      ...(route.access !== 'public'
+        ? {
+            '401': { description: 'not signed in / no admin token', content: errorContent },
+            '403': { description: 'signed in, but not allowed', content: errorContent },
+          }
+        : {}),
+    },
+  };
+}
+
 /**
  * The OpenAPI 3.1 document, generated from the same route objects and zod schemas the server
  * validates with (zod 4 writes JSON Schema, which OpenAPI 3.1 uses as is).
@@ -35,43 +78,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[]): JsonSchema {
   for (const route of routes) {
     const path = openApiPath(route.path);
     paths[path] ??= {};
-    const status = String(route.status ?? 200);
-    const content =
-      route.status === 204
-        ? undefined
-        : route.produces
-          ? { [route.produces]: { schema: { type: 'string' } } }
-          : { 'application/json': { schema: route.response ? jsonSchema(route.response, 'output') : {} } };
-    paths[path][route.method] = {
-      tags: [route.tag],
-      summary: route.summary,
-      ...(route.access === 'public'
-        ? { security: [] }
-        : route.access === 'admin'
-          ? { security: [{ adminToken: [] }, { adminSession: [] }] }
-          : { security: [{ session: [] }] }),
-      parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
-      ...(route.body
-        ? {
-            requestBody: {
-              required: true,
-              content: { 'application/json': { schema: jsonSchema(route.body, 'input') } },
-            },
-          }
-        : {}),
-      responses: {
-        [status]: { description: 'success', ...(content ? { content } : {}) },
-        ...(route.params || route.query || route.body
-          ? { '400': { description: 'invalid input; the message names the field', content: errorContent } }
-          : {}),
-        ...(route.access !== 'public'
-          ? {
-              '401': { description: 'not signed in / no admin token', content: errorContent },
-              '403': { description: 'signed in, but not allowed', content: errorContent },
-            }
-          : {}),
-      },
-    };
+    paths[path][route.method] = operation(route);
   }
   return {
     openapi: '3.1.0',
@@ -104,5 +111,3 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[]): JsonSchema {
     paths,
   };
 }
-
-const errorContent = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };

@@ -4,7 +4,7 @@
 import { openDatabase } from '../db/open-database.ts';
 import { MovieNightError } from '../errors.ts';
 import { type ImpactOptions, impactReport } from '../reports/impact-report.ts';
-import { connectToParent } from '../workers/worker-thread.ts';
+import { connectToParent } from '../threads/worker-thread.ts';
 
 export interface ReportWorkerRequest {
   readonly location: string;

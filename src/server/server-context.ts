@@ -1,4 +1,5 @@
 import type { Config } from '../config.ts';
+import type { CatalogStore } from '../data/catalog-store.ts';
 import type { Database } from '../db/database.ts';
 import type { BackgroundJobs } from './background-jobs.ts';
 import type { ServerExplanations } from './explanations.ts';
@@ -9,6 +10,8 @@ import type { TuningJobs } from './tuning-jobs.ts';
 /** What every route handler can reach: the database, the config, and the server's own state. */
 export interface ServerContext {
   readonly db: Database;
+  /** Movies, users and ratings. */
+  readonly catalog: CatalogStore;
   readonly config: Config;
   readonly adminToken: string;
   readonly metrics: ServerMetrics;
@@ -26,7 +29,7 @@ export interface ServerContext {
    * in this thread.
    */
   readonly workerLocation: string | undefined;
-  /** How stale the cached champion / running test may be when serving (default: D's). */
+  /** How stale the cached champion / running test may be when serving (default 2000). */
   readonly servingStalenessMs?: number;
   /** The clock (tests pass a fixed one). */
   now(): number;

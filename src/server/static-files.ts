@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { Hono } from 'hono';
-import type { AppEnv } from './create-app.ts';
+import type { AppEnv } from './middleware.ts';
 
 /** web/dist of this checkout (src/server → ../../web/dist; dist/src/server → ../../../web/dist). */
 export function defaultWebDist(): string {

@@ -4,7 +4,7 @@ import { type RunTuningOptions, runTuning, type TuningProgress } from '../tuning
 import type { BackgroundJobs } from './background-jobs.ts';
 
 /**
- * Tuning runs started from the API. The run itself is C's runTuning: trials are cross-validated in
+ * Tuning runs started from the API. The run itself is runTuning: trials are cross-validated in
  * worker threads and every trial is stored as it starts and ends, so progress and results are read
  * from the database (and survive a restart: `tune --resume <id>` continues a run this server was
  * running when it stopped). This only remembers what it needs to stop a run and to answer "how far"

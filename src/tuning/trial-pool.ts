@@ -1,4 +1,4 @@
-import { startWorker, type TypedWorker } from '../workers/worker-thread.ts';
+import { startWorker, type TypedWorker } from '../threads/worker-thread.ts';
 import { evaluateTrial, type TrialResult, type TrialSetup, type TrialTask } from './trial-evaluation.ts';
 import type { TrialWorkerIn, TrialWorkerOut } from './trial-worker.ts';
 

@@ -3,7 +3,7 @@
  * one at a time, and answers each with its result. It never touches the database: the main thread
  * is the only writer, so no worker count can make SQLite say "database is locked".
  */
-import { connectToParent } from '../workers/worker-thread.ts';
+import { connectToParent } from '../threads/worker-thread.ts';
 import { evaluateTrial, type TrialResult, type TrialSetup, type TrialTask } from './trial-evaluation.ts';
 
 export type TrialWorkerIn =

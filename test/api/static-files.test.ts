@@ -20,7 +20,7 @@ describe('web app files', () => {
     testDb = await sqliteKind.create();
     server = createApp({
       db: testDb.db,
-      config: loadConfig({ env: {}, file: '/nonexistent' }),
+      config: loadConfig({ env: {}, file: '/nonexistent', overrides: { logLevel: 'silent' } }),
       adminToken: 't',
       webDist: join(dir, 'dist'),
     });

@@ -40,7 +40,7 @@ export async function startTestServer(kind: DatabaseKind = sqliteKind): Promise<
   const db = testDb.db;
   const server = createApp({
     db,
-    config: loadConfig({ env: {}, file: '/nonexistent' }),
+    config: loadConfig({ env: {}, file: '/nonexistent', overrides: { logLevel: 'silent' } }),
     adminToken,
     webDist: null,
     servingStalenessMs: 0,

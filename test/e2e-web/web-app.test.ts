@@ -42,7 +42,7 @@ describe.skipIf(skip)(`web app in Chromium${skip ? ` (skipped: ${chromiumPath} i
     await trainVersion(testDb.db, 'baseline', { seed: 2, activate: false });
     const app = createApp({
       db: testDb.db,
-      config: loadConfig({ env: {}, file: '/nonexistent' }),
+      config: loadConfig({ env: {}, file: '/nonexistent', overrides: { logLevel: 'silent' } }),
       adminToken,
       webDist: webDistDir,
       servingStalenessMs: 0,

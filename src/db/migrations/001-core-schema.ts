@@ -1,12 +1,17 @@
 import { execScript, type Migration } from './migration.ts';
 
 /**
- * The core tables: catalogue, ratings, what was served, and the five tables the seed names.
- * Times are BIGINT epoch milliseconds; JSON is TEXT; booleans are 0/1 integers.
+ * The core tables: catalogue, ratings, what was served, tuning history, model versions, A/B tests
+ * and recommendation quality. Times are BIGINT epoch milliseconds; JSON is TEXT; booleans are 0/1
+ * integers.
  */
 export const coreSchema: Migration = {
   version: 1,
   name: 'core schema',
+  /**
+   * This is long because it is the one DDL script of the first schema, a statement per table and
+   * index; a released migration never changes, so it is not split.
+   */
   async up(db, t) {
     await execScript(
       db,

@@ -1,7 +1,7 @@
 import { execScript, type Migration } from './migration.ts';
 
 /**
- * Hyperparameter tuning (issue 4). hp_tuning_history and hp_experiments exist since 001; this adds
+ * Hyperparameter tuning. hp_tuning_history and hp_experiments exist since 001; this adds
  * what resuming and retrying need:
  * - `owner` of a run (host:pid:token) so that a resume can tell a dead owner from a live one
  *   without waiting for its heartbeat to go stale when both are on the same host;

@@ -1,7 +1,7 @@
 import { execScript, type Migration } from './migration.ts';
 
 /**
- * Model versions and A/B tests (issue 5).
+ * Model versions and A/B tests.
  *
  * - `registry_state`: one row whose UPDATE opens every registry write (register, activate,
  *   rollback, challenger moves). On PostgreSQL the row lock serialises writers, so two processes

@@ -1,7 +1,7 @@
 import { execScript, type Migration } from './migration.ts';
 
 /**
- * Live tracking and automatic retraining (issue 6).
+ * Live tracking and automatic retraining.
  *
  * - `recommendation_quality` gets one row per (user, movie): a re-rating replaces the rating, so
  *   its quality row is replaced too (upsert on this unique index) instead of counting twice.

@@ -1,7 +1,7 @@
 import { execScript, type Migration } from './migration.ts';
 
 /**
- * Web accounts and their sessions (issue 7). An account links to a row of `users`, so a person who
+ * Web accounts and their sessions. An account links to a row of `users`, so a person who
  * signs up rates and gets recommendations like any imported user. Session tokens and passwords are
  * never stored as given: sessions keep a SHA-256 of the token, accounts a salted scrypt hash.
  * `settings` holds small server-wide values that must survive a restart (the generated admin token, kept as

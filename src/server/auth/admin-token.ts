@@ -1,5 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Database } from '../../db/database.ts';
+import { SqlAccountStore } from './account-store.ts';
 
 export interface AdminToken {
   readonly token: string;
@@ -18,13 +19,12 @@ export async function resolveAdminToken(
 ): Promise<AdminToken> {
   const fromEnv = env.MOVIENIGHT_ADMIN_TOKEN;
   if (fromEnv) return { token: fromEnv, source: 'environment' };
-  await db.run(
-    'INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING',
-    ['admin_token', randomBytes(24).toString('base64url'), Date.now()],
+  const token = await new SqlAccountStore(db).settingInsertedOnce(
+    'admin_token',
+    randomBytes(24).toString('base64url'),
+    Date.now(),
   );
-  const row = await db.get<{ value: string }>('SELECT value FROM settings WHERE key = ?', ['admin_token']);
-  if (!row) throw new Error('admin token was not stored');
-  return { token: row.value, source: 'database' };
+  return { token, source: 'database' };
 }
 
 /** Constant-time comparison of a presented token with the admin token. */

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/database.ts';
 import { MovieNightError } from '../../errors.ts';
+import { SqlAccountStore } from './account-store.ts';
 
 /**
  * Slows down password guessing: after `freeAttempts` failures for one (username, address) pair,
@@ -46,12 +47,9 @@ export async function checkSignInAllowed(
   now = Date.now(),
   options = defaultThrottle,
 ): Promise<void> {
-  const row = await db.get<{ failures: number; last_failure_at: number | string }>(
-    'SELECT failures, last_failure_at FROM sign_in_failures WHERE username = ? AND address = ?',
-    [username.toLowerCase(), address],
-  );
+  const row = await new SqlAccountStore(db).signInFailures(username.toLowerCase(), address);
   if (!row) return;
-  const waitUntil = Number(row.last_failure_at) + delayAfter(Number(row.failures), options);
+  const waitUntil = row.lastFailureAt + delayAfter(row.failures, options);
   if (now < waitUntil) throw new TooManyAttemptsError(username, waitUntil - now);
 }
 
@@ -61,17 +59,9 @@ export async function recordSignInFailure(
   address: string,
   now = Date.now(),
 ): Promise<void> {
-  await db.run(
-    `INSERT INTO sign_in_failures (username, address, failures, last_failure_at) VALUES (?, ?, 1, ?)
-     ON CONFLICT (username, address) DO UPDATE SET failures = sign_in_failures.failures + 1,
-       last_failure_at = excluded.last_failure_at`,
-    [username.toLowerCase(), address, now],
-  );
+  await new SqlAccountStore(db).recordSignInFailure(username.toLowerCase(), address, now);
 }
 
 export async function clearSignInFailures(db: Queryable, username: string, address: string): Promise<void> {
-  await db.run('DELETE FROM sign_in_failures WHERE username = ? AND address = ?', [
-    username.toLowerCase(),
-    address,
-  ]);
+  await new SqlAccountStore(db).clearSignInFailures(username.toLowerCase(), address);
 }

@@ -11,6 +11,7 @@ import {
   stopAbTest,
 } from '../../experiments/ab-tests.ts';
 import { proportion } from '../../experiments/statistics.ts';
+import { armDayOutcomes } from '../ab-timeline-store.ts';
 import { type AbArmDay, abTestChart } from '../dashboard-charts.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
 import { svgResponse } from './admin-tracking-routes.ts';
@@ -22,27 +23,18 @@ const dayMs = 86_400_000;
  * evidence built up. Read from the tracker's quality rows of the test (the per-arm outcomes).
  */
 export async function abTestTimeline(db: Queryable, testId: number): Promise<AbArmDay[]> {
-  const rows = await db.all<{
-    arm: string;
-    day: number | string;
-    n: number | string;
-    hits: number | string | null;
-  }>(
-    `SELECT arm, (rated_at / ${dayMs}) AS day, COUNT(*) AS n, SUM(hit) AS hits FROM recommendation_quality
-      WHERE ab_test_id = ? AND hit IS NOT NULL GROUP BY arm, (rated_at / ${dayMs}) ORDER BY 2`,
-    [testId],
-  );
+  const rows = await armDayOutcomes(db, testId);
   const out: AbArmDay[] = [];
   const totals = new Map<string, { n: number; hits: number }>();
   for (const r of rows) {
     const t = totals.get(r.arm) ?? { n: 0, hits: 0 };
-    t.n += Number(r.n);
-    t.hits += Number(r.hits ?? 0);
+    t.n += r.n;
+    t.hits += r.hits;
     totals.set(r.arm, t);
     const e = proportion(t.hits, t.n);
     out.push({
       arm: r.arm,
-      day: (Math.floor(Number(r.day)) + 1) * dayMs,
+      day: (r.day + 1) * dayMs,
       n: t.n,
       accuracy: e.value,
       low: e.low,

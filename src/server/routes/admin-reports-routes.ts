@@ -9,8 +9,8 @@ import {
   unexpectedMoviesReport,
   unexpectedSources,
 } from '../../reports/unexpected-movies-report.ts';
+import { runInWorker } from '../../threads/worker-thread.ts';
 import { bestHpPathFor } from '../../tuning/best-hp.ts';
-import { runInWorker } from '../../workers/worker-thread.ts';
 import type { ReportWorkerReply, ReportWorkerRequest } from '../report-worker.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
 import type { ServerContext } from '../server-context.ts';
@@ -42,7 +42,7 @@ async function impactInWorker(server: ServerContext, options: ImpactOptions): Pr
   return reply.data as ImpactReport;
 }
 
-/** Computes one report's plain data (G's functions), with the server's config and clock. */
+/** Computes one report's plain data (the report functions), with the server's config and clock. */
 export async function computeReport<K extends ReportKind>(
   server: ServerContext,
   kind: K,
@@ -54,7 +54,7 @@ export async function computeReport<K extends ReportKind>(
       return (await statusReport(server.db, {
         now,
         config: server.config,
-        ...(server.db.dialect === 'sqlite' ? { bestHpPath: bestHpPathFor(server.db.location) } : {}),
+        ...(server.db.file === null ? {} : { bestHpPath: bestHpPathFor(server.db.file) }),
       })) as ReportData[K];
     case 'tuning':
       return (await tuningReport(server.db, {

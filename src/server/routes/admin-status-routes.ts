@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { currentSchemaVersion } from '../../db/migrate.ts';
+import { countTableRows, currentSchemaVersion } from '../../db/migrate.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
 
 const tables = [
@@ -25,11 +25,7 @@ export const adminStatusRoutes: readonly AnyRoute[] = [
       counts: z.record(z.string(), z.number()),
     }),
     async handler({ server }) {
-      const counts: Record<string, number> = {};
-      for (const table of tables) {
-        const row = await server.db.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table}`);
-        counts[table] = Number(row?.n ?? 0);
-      }
+      const counts = await countTableRows(server.db, tables);
       return {
         database: server.db.dialect,
         location: server.db.location,

@@ -67,7 +67,7 @@ export const adminTuningRoutes: readonly AnyRoute[] = [
         method: options.method,
         model: options.model,
         workers: options.workers,
-        bestOut: server.db.dialect === 'sqlite' ? bestHpPathFor(server.db.location) : null,
+        bestOut: server.db.file === null ? null : bestHpPathFor(server.db.file),
         ...(options.trials === undefined ? {} : { trials: options.trials }),
         ...(options.objective === undefined ? {} : { objective: options.objective }),
         ...(options.folds === undefined ? {} : { folds: options.folds }),
@@ -112,7 +112,7 @@ export const adminTuningRoutes: readonly AnyRoute[] = [
         runId: params.id,
         top: query.top,
         measureActive: query.measureActive === 'true',
-        ...(server.db.dialect === 'sqlite' ? { bestHpPath: bestHpPathFor(server.db.location) } : {}),
+        ...(server.db.file === null ? {} : { bestHpPath: bestHpPathFor(server.db.file) }),
       });
     },
   }),

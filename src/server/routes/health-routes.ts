@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readSchemaVersion } from '../../db/migrate.ts';
 import { windowAccuracy, windowStart } from '../../monitoring/live-accuracy.ts';
 import { activeModelStatus } from '../../registry/active-model.ts';
 import { readAliases } from '../../registry/aliases.ts';
@@ -10,7 +11,7 @@ import type { ServerContext } from '../server-context.ts';
 async function databaseGauges(server: ServerContext): Promise<Gauge[]> {
   const now = server.now();
   const accuracy = await windowAccuracy(server.db, windowStart(now, server.config.trainingWindowDays), now);
-  const ratings = await server.db.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM ratings');
+  const ratings = await server.catalog.countRatings();
   const aliases = await readAliases(server.db);
   const serving = activeModelStatus(server.db);
   return [
@@ -44,7 +45,7 @@ async function databaseGauges(server: ServerContext): Promise<Gauge[]> {
       help: 'Live accuracy below this triggers a retrain.',
       value: server.config.accuracyThreshold,
     },
-    { name: 'movienight_ratings_stored', help: 'Ratings in the database.', value: Number(ratings?.n ?? 0) },
+    { name: 'movienight_ratings_stored', help: 'Ratings in the database.', value: ratings },
   ];
 }
 
@@ -57,12 +58,9 @@ export const healthRoutes: readonly AnyRoute[] = [
     access: 'public',
     response: z.object({ status: z.literal('ok'), database: z.string(), schemaVersion: z.number() }),
     async handler({ server }) {
-      // A read only (currentSchemaVersion would first CREATE TABLE IF NOT EXISTS, a write): a
-      // health probe hit every few seconds must not take the write lock.
-      const row = await server.db.get<{ v: number | string | null }>(
-        'SELECT MAX(version) AS v FROM schema_version',
-      );
-      return { status: 'ok', database: server.db.dialect, schemaVersion: Number(row?.v ?? 0) };
+      // A read only: a health probe hit every few seconds must not take the write lock.
+      const schemaVersion = await readSchemaVersion(server.db);
+      return { status: 'ok', database: server.db.dialect, schemaVersion };
     },
   }),
   defineRoute({

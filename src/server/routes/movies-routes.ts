@@ -1,9 +1,8 @@
 import { z } from 'zod';
+import type { CatalogStore, MovieSearch, MovieStats } from '../../data/catalog-store.ts';
 import { splitGenres } from '../../data/load-movies.ts';
-import type { Queryable } from '../../db/database.ts';
+import { ratingScaleOf } from '../../data/rating-scale-of.ts';
 import { NotFoundError } from '../../errors.ts';
-import { ratingScaleOf } from '../../monitoring/rating-scale-of.ts';
-import { type MovieStats, readMovieStats } from '../movie-stats-cache.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
 
 export const movieSchema = z.object({
@@ -42,47 +41,42 @@ interface MovieRow {
   genres: string | readonly string[];
 }
 
-async function myRatings(
-  db: Queryable,
-  userId: number,
-  ids: readonly number[],
-): Promise<Map<number, number>> {
-  const out = new Map<number, number>();
-  if (ids.length === 0) return out;
-  const rows = await db.all<{ movie_id: number; rating: number }>(
-    `SELECT movie_id, rating FROM ratings WHERE user_id = ? AND movie_id IN (${ids.map(() => '?').join(', ')})`,
-    [userId, ...ids],
-  );
-  for (const r of rows) out.set(Number(r.movie_id), Number(r.rating));
-  return out;
-}
-
 /** Movies as the API shows them, in the order of `rows`. */
 export async function movieViews(
-  db: Queryable,
+  catalog: CatalogStore,
   rows: readonly MovieRow[],
   userId: number | undefined,
   /** Where averages and counts come from; default a fresh read. */
-  readStats: (ids: readonly number[]) => Promise<Map<number, MovieStats>> = (ids) => readMovieStats(db, ids),
+  readStats: (ids: readonly number[]) => Promise<Map<number, MovieStats>> = (ids) => catalog.movieStats(ids),
 ): Promise<MovieView[]> {
-  const ids = rows.map((r) => Number(r.id));
+  const ids = rows.map((r) => r.id);
   const stats = await readStats(ids);
-  const mine = userId === undefined ? undefined : await myRatings(db, userId, ids);
+  const mine = userId === undefined ? undefined : await catalog.userRatingsOf(userId, ids);
   return rows.map((r) => {
-    const s = stats.get(Number(r.id));
+    const s = stats.get(r.id);
     return {
-      id: Number(r.id),
+      id: r.id,
       title: r.title,
-      year: r.year === null ? null : Number(r.year),
+      year: r.year,
       genres: [...(typeof r.genres === 'string' ? splitGenres(r.genres) : r.genres)],
       averageRating: s ? Math.round(s.average * 100) / 100 : null,
       ratingCount: s?.count ?? 0,
-      ...(mine ? { myRating: mine.get(Number(r.id)) ?? null } : {}),
+      ...(mine ? { myRating: mine.get(r.id) ?? null } : {}),
     };
   });
 }
 
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+/** The search filters a query names, without the ones it leaves out. */
+function searchFilters(query: z.infer<typeof searchQuery>): Omit<MovieSearch, 'sort' | 'limit' | 'offset'> {
+  const { q, genre, year, yearFrom, yearTo } = query;
+  return {
+    ...(q ? { q } : {}),
+    ...(genre ? { genre } : {}),
+    ...(year === undefined ? {} : { year }),
+    ...(yearFrom === undefined ? {} : { yearFrom }),
+    ...(yearTo === undefined ? {} : { yearTo }),
+  };
+}
 
 export const movieRoutes: readonly AnyRoute[] = [
   defineRoute({
@@ -99,49 +93,21 @@ export const movieRoutes: readonly AnyRoute[] = [
       movies: z.array(movieSchema),
     }),
     async handler({ query, principal, server }) {
-      const where: string[] = [];
-      const params: (string | number)[] = [];
-      if (query.q) {
-        where.push("LOWER(m.title) LIKE ? ESCAPE '\\'");
-        params.push(`%${escapeLike(query.q.toLowerCase())}%`);
-      }
-      if (query.genre) {
-        // genres is `A|B|C`: wrapping it in bars makes an exact, whole-name match a LIKE.
-        where.push("('|' || LOWER(m.genres) || '|') LIKE ? ESCAPE '\\'");
-        params.push(`%|${escapeLike(query.genre.toLowerCase())}|%`);
-      }
-      if (query.year !== undefined) {
-        where.push('m.year = ?');
-        params.push(query.year);
-      }
-      if (query.yearFrom !== undefined) {
-        where.push('m.year >= ?');
-        params.push(query.yearFrom);
-      }
-      if (query.yearTo !== undefined) {
-        where.push('m.year <= ?');
-        params.push(query.yearTo);
-      }
-      const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
-      const total = await server.db.get<{ n: number | string }>(
-        `SELECT COUNT(*) AS n FROM movies m ${whereSql}`,
-        params,
-      );
-      const order =
-        query.sort === 'title'
-          ? 'm.title, m.id'
-          : query.sort === 'year'
-            ? 'm.year DESC, m.title, m.id'
-            : '(SELECT COUNT(*) FROM ratings r WHERE r.movie_id = m.id) DESC, m.id';
-      const rows = await server.db.all<MovieRow>(
-        `SELECT m.id, m.title, m.year, m.genres FROM movies m ${whereSql} ORDER BY ${order} LIMIT ? OFFSET ?`,
-        [...params, query.pageSize, (query.page - 1) * query.pageSize],
-      );
+      const found = await server.catalog.searchMovies({
+        ...searchFilters(query),
+        sort: query.sort,
+        limit: query.pageSize,
+        offset: (query.page - 1) * query.pageSize,
+      });
       return {
         page: query.page,
         pageSize: query.pageSize,
-        total: Number(total?.n ?? 0),
-        movies: await movieViews(server.db, rows, principal.kind === 'user' ? principal.userId : undefined),
+        total: found.total,
+        movies: await movieViews(
+          server.catalog,
+          found.movies,
+          principal.kind === 'user' ? principal.userId : undefined,
+        ),
       };
     },
   }),
@@ -154,12 +120,10 @@ export const movieRoutes: readonly AnyRoute[] = [
     params: idParam,
     response: movieSchema,
     async handler({ params, principal, server }) {
-      const row = await server.db.get<MovieRow>('SELECT id, title, year, genres FROM movies WHERE id = ?', [
-        params.id,
-      ]);
+      const row = await server.catalog.movie(params.id);
       if (!row) throw new NotFoundError(`movie ${params.id} does not exist`);
       const [view] = await movieViews(
-        server.db,
+        server.catalog,
         [row],
         principal.kind === 'user' ? principal.userId : undefined,
       );
@@ -174,12 +138,10 @@ export const movieRoutes: readonly AnyRoute[] = [
     access: 'public',
     response: z.array(z.object({ genre: z.string(), movies: z.number() })),
     async handler({ server }) {
-      const rows = await server.db.all<{ genres: string; n: number | string }>(
-        'SELECT genres, COUNT(*) AS n FROM movies GROUP BY genres',
-      );
+      const rows = await server.catalog.genreCombinations();
       const counts = new Map<string, number>();
       for (const r of rows)
-        for (const g of splitGenres(r.genres)) counts.set(g, (counts.get(g) ?? 0) + Number(r.n));
+        for (const g of splitGenres(r.genres)) counts.set(g, (counts.get(g) ?? 0) + r.movies);
       return [...counts]
         .filter(([g]) => g !== '(no genres listed)')
         .sort((a, b) => a[0].localeCompare(b[0]))

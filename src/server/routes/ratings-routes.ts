@@ -59,33 +59,19 @@ const listQuery = z
   .strict();
 
 async function listRatings(server: ServerContext, userId: number, page: number, pageSize: number) {
-  const total = await server.db.get<{ n: number | string }>(
-    'SELECT COUNT(*) AS n FROM ratings WHERE user_id = ?',
-    [userId],
+  const total = await server.catalog.countUserRatings(userId);
+  const entries = await server.catalog.userRatingsPage(userId, pageSize, (page - 1) * pageSize);
+  const views = await movieViews(
+    server.catalog,
+    entries.map((e) => e.movie),
+    undefined,
   );
-  const rows = await server.db.all<{
-    id: number;
-    title: string;
-    year: number | null;
-    genres: string;
-    rating: number;
-    rated_at: number | string;
-  }>(
-    `SELECT m.id, m.title, m.year, m.genres, r.rating, r.rated_at FROM ratings r JOIN movies m ON m.id = r.movie_id
-      WHERE r.user_id = ? ORDER BY r.rated_at DESC, m.id LIMIT ? OFFSET ?`,
-    [userId, pageSize, (page - 1) * pageSize],
-  );
-  const views = await movieViews(server.db, rows, undefined);
   return {
     userId,
     page,
     pageSize,
-    total: Number(total?.n ?? 0),
-    ratings: rows.map((r, i) => ({
-      movie: views[i]!,
-      rating: Number(r.rating),
-      ratedAt: Number(r.rated_at),
-    })),
+    total,
+    ratings: entries.map((e, i) => ({ movie: views[i]!, rating: e.rating, ratedAt: e.ratedAt })),
   };
 }
 
@@ -129,11 +115,8 @@ export const ratingRoutes: readonly AnyRoute[] = [
     body: z.object({ rating: z.number() }).strict(),
     response: ratingResult,
     async handler({ params, body, principal, server }) {
-      const existing = await server.db.get('SELECT 1 AS x FROM ratings WHERE user_id = ? AND movie_id = ?', [
-        principal.userId,
-        params.movieId,
-      ]);
-      if (!existing) throw new NotFoundError(`you have not rated movie ${params.movieId}`);
+      if (!(await server.catalog.hasRating(principal.userId, params.movieId)))
+        throw new NotFoundError(`you have not rated movie ${params.movieId}`);
       return rate(server, principal.userId, params.movieId, body.rating);
     },
   }),
@@ -146,11 +129,8 @@ export const ratingRoutes: readonly AnyRoute[] = [
     params: z.object({ movieId: positiveId }),
     status: 204,
     async handler({ params, principal, server }) {
-      const result = await server.db.run('DELETE FROM ratings WHERE user_id = ? AND movie_id = ?', [
-        principal.userId,
-        params.movieId,
-      ]);
-      if (result.changes === 0) throw new NotFoundError(`you have not rated movie ${params.movieId}`);
+      if (!(await server.catalog.deleteRating(principal.userId, params.movieId)))
+        throw new NotFoundError(`you have not rated movie ${params.movieId}`);
       return undefined;
     },
   }),

@@ -60,7 +60,7 @@ export const recommendationRoutes: readonly AnyRoute[] = [
       server.metrics.countRecommendationsServed();
       const reasons = await server.explanations.explain(served, server.now(), history);
       const views = await movieViews(
-        server.db,
+        server.catalog,
         served.items.map((i) => ({
           id: i.movieId,
           title: i.title,

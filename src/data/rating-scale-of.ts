@@ -1,6 +1,6 @@
-import { halfStarScale, type RatingScale, wholeStarScale } from '../data/rating-scale.ts';
 import type { Queryable } from '../db/database.ts';
-import { qualityStore } from './sql-quality-store.ts';
+import { SqlCatalogStore } from './catalog-store.ts';
+import { halfStarScale, type RatingScale, wholeStarScale } from './rating-scale.ts';
 
 /**
  * Databases known to hold half stars, kept for good: once a half star is stored the scale cannot
@@ -23,9 +23,9 @@ export async function ratingScaleOf(db: Queryable): Promise<RatingScale> {
   if (halfStarDatabases.has(db)) return halfStarScale;
   const since = wholeStarSince.get(db);
   if (since !== undefined && Date.now() - since < wholeStarReuseMs) return wholeStarScale;
-  const facts = await qualityStore(db).ratingFacts();
-  if (!facts.any) return halfStarScale;
-  if (facts.anyHalfStar) {
+  const store = new SqlCatalogStore(db);
+  if (!(await store.hasAnyRating())) return halfStarScale;
+  if (await store.hasFractionalRating()) {
     halfStarDatabases.add(db);
     return halfStarScale;
   }

@@ -1,0 +1,353 @@
+import type { Queryable, SqlValue } from '../db/database.ts';
+
+/** A movie as stored: genres as MovieLens writes them (`A|B|C`, empty for none). */
+export interface MovieRecord {
+  readonly id: number;
+  readonly title: string;
+  readonly year: number | null;
+  readonly genres: string;
+}
+
+/** A movie's average rating and number of ratings. */
+export interface MovieStats {
+  readonly average: number;
+  readonly count: number;
+}
+
+/** What a catalogue search asks for; every filter is optional and they combine with AND. */
+export interface MovieSearch {
+  /** Part of the title, any case. */
+  readonly q?: string;
+  /** One whole genre name, any case. */
+  readonly genre?: string;
+  readonly year?: number;
+  readonly yearFrom?: number;
+  readonly yearTo?: number;
+  /** `popular`: most rated first. */
+  readonly sort: 'title' | 'year' | 'popular';
+  readonly limit: number;
+  readonly offset: number;
+}
+
+/** One rating as the loaders read it, with short names: millions of these pass through. */
+export interface RatingPageRow {
+  readonly u: number;
+  readonly m: number;
+  readonly r: number;
+  readonly t: number;
+}
+
+/** Which ratings a page read covers. */
+export interface RatingsWindow {
+  /** Only ratings with `rated_at >= since` (epoch ms). */
+  readonly since?: number;
+  /** Only ratings with `rated_at < until` (epoch ms). */
+  readonly until?: number;
+  /** Leave out ratings the tracker recorded as unexpected. */
+  readonly excludeUnexpected?: boolean;
+}
+
+/** A user's rating with the movie it rates. */
+export interface UserRatingEntry {
+  readonly movie: MovieRecord;
+  readonly rating: number;
+  readonly ratedAt: number;
+}
+
+/** A batch of ratings held column by column, as the importers gather them. */
+export interface RatingColumns {
+  readonly users: ArrayLike<number>;
+  readonly movies: ArrayLike<number>;
+  readonly ratings: ArrayLike<number>;
+  readonly ratedAt: ArrayLike<number>;
+  readonly count: number;
+}
+
+/**
+ * The catalogue (`movies`), the people who rate (`users`) and their `ratings`: every read and write
+ * of these tables outside the rating entry point goes through this interface. Built over a
+ * connection or a transaction; the SQL implementation is `SqlCatalogStore`.
+ */
+export interface CatalogStore {
+  counts(): Promise<{ readonly movies: number; readonly users: number; readonly ratings: number }>;
+  countMovies(): Promise<number>;
+  countRatings(): Promise<number>;
+  /** Every movie, in id order. */
+  allMovies(): Promise<MovieRecord[]>;
+  movieIds(): Promise<number[]>;
+  movie(id: number): Promise<MovieRecord | undefined>;
+  /** One page of the movies matching `search`, and how many match in all. */
+  searchMovies(search: MovieSearch): Promise<{ readonly total: number; readonly movies: MovieRecord[] }>;
+  /** Movies per stored genres string (`A|B`), for the caller to split and add up. */
+  genreCombinations(): Promise<{ readonly genres: string; readonly movies: number }[]>;
+  /** Averages and counts of the given movies; a movie nobody rated is absent. */
+  movieStats(ids: readonly number[]): Promise<Map<number, MovieStats>>;
+  /** The user's ratings of the given movies (movie → rating); unrated ones are absent. */
+  userRatingsOf(userId: number, movieIds: readonly number[]): Promise<Map<number, number>>;
+  countUserRatings(userId: number): Promise<number>;
+  /** A page of the user's ratings with their movies, newest first (ties by movie id). */
+  userRatingsPage(userId: number, limit: number, offset: number): Promise<UserRatingEntry[]>;
+  hasRating(userId: number, movieId: number): Promise<boolean>;
+  /** Deletes one rating; false when there was none. */
+  deleteRating(userId: number, movieId: number): Promise<boolean>;
+  /**
+   * Up to `limit` ratings of the window ordered by (user, movie), after the pair `after` (keyset
+   * pagination over the primary key), or from the start.
+   */
+  ratingsPage(
+    window: RatingsWindow,
+    after: { readonly user: number; readonly movie: number } | null,
+    limit: number,
+  ): Promise<RatingPageRow[]>;
+  hasAnyRating(): Promise<boolean>;
+  /** Whether some stored rating is not a whole number (a half star). */
+  hasFractionalRating(): Promise<boolean>;
+  /**
+   * Inserts or updates movies; a movie whose title, year and genres are already stored is left
+   * alone. Returns the rows inserted or changed.
+   */
+  upsertMovies(movies: readonly MovieRecord[]): Promise<number>;
+  /** Inserts users (id, created_at) not yet present; returns how many were new. */
+  insertUsers(users: readonly (readonly [id: number, createdAt: number])[]): Promise<number>;
+  /**
+   * Inserts or updates ratings, touching only rows whose value (and, with `timesGiven`, time)
+   * differ; returns the rows inserted or changed. Without `timesGiven` an unchanged rating keeps
+   * its stored time.
+   */
+  upsertRatings(batch: RatingColumns, timesGiven: boolean): Promise<number>;
+}
+
+const movieUpsert =
+  'ON CONFLICT (id) DO UPDATE SET title = excluded.title, year = excluded.year, genres = excluded.genres ' +
+  'WHERE movies.title <> excluded.title OR movies.genres <> excluded.genres OR movies.year IS DISTINCT FROM excluded.year';
+
+const ratingUpsert = (timesGiven: boolean): string =>
+  'ON CONFLICT (user_id, movie_id) DO UPDATE SET rating = excluded.rating, rated_at = excluded.rated_at WHERE ' +
+  (timesGiven
+    ? 'ratings.rating <> excluded.rating OR ratings.rated_at <> excluded.rated_at'
+    : 'ratings.rating <> excluded.rating');
+
+const escapeLike = (s: string): string => s.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+
+const searchOrder: Readonly<Record<MovieSearch['sort'], string>> = {
+  title: 'm.title, m.id',
+  // NULLS LAST on both: PostgreSQL would otherwise put movies of unknown year first.
+  year: 'm.year DESC NULLS LAST, m.title, m.id',
+  popular: '(SELECT COUNT(*) FROM ratings r WHERE r.movie_id = m.id) DESC, m.id',
+};
+
+/** The WHERE clause of a catalogue search and its parameters. */
+function searchWhere(search: MovieSearch): { sql: string; params: SqlValue[] } {
+  const where: string[] = [];
+  const params: SqlValue[] = [];
+  if (search.q) {
+    where.push("LOWER(m.title) LIKE ? ESCAPE '\\'");
+    params.push(`%${escapeLike(search.q.toLowerCase())}%`);
+  }
+  if (search.genre) {
+    // genres is `A|B|C`: wrapping it in bars makes an exact, whole-name match a LIKE.
+    where.push("('|' || LOWER(m.genres) || '|') LIKE ? ESCAPE '\\'");
+    params.push(`%|${escapeLike(search.genre.toLowerCase())}|%`);
+  }
+  const bounds = [
+    ['m.year = ?', search.year],
+    ['m.year >= ?', search.yearFrom],
+    ['m.year <= ?', search.yearTo],
+  ] as const;
+  for (const [clause, value] of bounds) {
+    if (value === undefined) continue;
+    where.push(clause);
+    params.push(value);
+  }
+  return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+}
+
+/** The WHERE clause of a page of ratings and its parameters. */
+function ratingsWhere(
+  window: RatingsWindow,
+  after: { readonly user: number; readonly movie: number } | null,
+): { sql: string; params: SqlValue[] } {
+  const where: string[] = [];
+  const params: SqlValue[] = [];
+  if (window.since !== undefined) {
+    where.push('r.rated_at >= ?');
+    params.push(window.since);
+  }
+  if (window.until !== undefined) {
+    where.push('r.rated_at < ?');
+    params.push(window.until);
+  }
+  if (window.excludeUnexpected) {
+    // The tracker decides what is unexpected (its window rule lives there), so read its verdict.
+    where.push(
+      'NOT EXISTS (SELECT 1 FROM recommendation_quality q WHERE q.user_id = r.user_id AND q.movie_id = r.movie_id AND q.unexpected = 1)',
+    );
+  }
+  if (after) {
+    // Row-value comparison `(a, b) > (?, ?)` works on SQLite ≥ 3.15 and PostgreSQL alike and
+    // walks the primary-key index.
+    where.push('(r.user_id, r.movie_id) > (?, ?)');
+    params.push(after.user, after.movie);
+  }
+  return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+}
+
+const marks = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
+
+/** The catalogue store in SQL, on either database. */
+export class SqlCatalogStore implements CatalogStore {
+  constructor(private readonly db: Queryable) {}
+
+  private async count(sql: string, params: readonly SqlValue[] = []): Promise<number> {
+    return (await this.db.get<{ n: number }>(sql, params))?.n ?? 0;
+  }
+
+  async counts(): Promise<{ movies: number; users: number; ratings: number }> {
+    const row = await this.db.get<{ m: number; u: number; r: number }>(
+      'SELECT (SELECT COUNT(*) FROM movies) AS m, (SELECT COUNT(*) FROM users) AS u, (SELECT COUNT(*) FROM ratings) AS r',
+    );
+    return { movies: row?.m ?? 0, users: row?.u ?? 0, ratings: row?.r ?? 0 };
+  }
+
+  countMovies(): Promise<number> {
+    return this.count('SELECT COUNT(*) AS n FROM movies');
+  }
+
+  countRatings(): Promise<number> {
+    return this.count('SELECT COUNT(*) AS n FROM ratings');
+  }
+
+  allMovies(): Promise<MovieRecord[]> {
+    return this.db.all<MovieRecord>('SELECT id, title, year, genres FROM movies ORDER BY id');
+  }
+
+  async movieIds(): Promise<number[]> {
+    return (await this.db.all<{ id: number }>('SELECT id FROM movies')).map((r) => r.id);
+  }
+
+  movie(id: number): Promise<MovieRecord | undefined> {
+    return this.db.get<MovieRecord>('SELECT id, title, year, genres FROM movies WHERE id = ?', [id]);
+  }
+
+  async searchMovies(search: MovieSearch): Promise<{ total: number; movies: MovieRecord[] }> {
+    const where = searchWhere(search);
+    const total = await this.count(`SELECT COUNT(*) AS n FROM movies m ${where.sql}`, where.params);
+    const movies = await this.db.all<MovieRecord>(
+      `SELECT m.id, m.title, m.year, m.genres FROM movies m ${where.sql}
+        ORDER BY ${searchOrder[search.sort]} LIMIT ? OFFSET ?`,
+      [...where.params, search.limit, search.offset],
+    );
+    return { total, movies };
+  }
+
+  genreCombinations(): Promise<{ genres: string; movies: number }[]> {
+    return this.db.all<{ genres: string; movies: number }>(
+      'SELECT genres, COUNT(*) AS movies FROM movies GROUP BY genres',
+    );
+  }
+
+  async movieStats(ids: readonly number[]): Promise<Map<number, MovieStats>> {
+    const out = new Map<number, MovieStats>();
+    if (ids.length === 0) return out;
+    const rows = await this.db.all<{ movie_id: number; average: number; n: number }>(
+      `SELECT movie_id, AVG(rating) AS average, COUNT(*) AS n FROM ratings
+        WHERE movie_id IN (${marks(ids.length)}) GROUP BY movie_id`,
+      ids,
+    );
+    for (const r of rows) out.set(r.movie_id, { average: r.average, count: r.n });
+    return out;
+  }
+
+  async userRatingsOf(userId: number, movieIds: readonly number[]): Promise<Map<number, number>> {
+    const out = new Map<number, number>();
+    if (movieIds.length === 0) return out;
+    const rows = await this.db.all<{ movie_id: number; rating: number }>(
+      `SELECT movie_id, rating FROM ratings WHERE user_id = ? AND movie_id IN (${marks(movieIds.length)})`,
+      [userId, ...movieIds],
+    );
+    for (const r of rows) out.set(r.movie_id, r.rating);
+    return out;
+  }
+
+  countUserRatings(userId: number): Promise<number> {
+    return this.count('SELECT COUNT(*) AS n FROM ratings WHERE user_id = ?', [userId]);
+  }
+
+  async userRatingsPage(userId: number, limit: number, offset: number): Promise<UserRatingEntry[]> {
+    const rows = await this.db.all<MovieRecord & { rating: number; rated_at: number }>(
+      `SELECT m.id, m.title, m.year, m.genres, r.rating, r.rated_at FROM ratings r JOIN movies m ON m.id = r.movie_id
+        WHERE r.user_id = ? ORDER BY r.rated_at DESC, m.id LIMIT ? OFFSET ?`,
+      [userId, limit, offset],
+    );
+    return rows.map((r) => ({
+      movie: { id: r.id, title: r.title, year: r.year, genres: r.genres },
+      rating: r.rating,
+      ratedAt: r.rated_at,
+    }));
+  }
+
+  async hasRating(userId: number, movieId: number): Promise<boolean> {
+    const row = await this.db.get('SELECT 1 AS x FROM ratings WHERE user_id = ? AND movie_id = ?', [
+      userId,
+      movieId,
+    ]);
+    return row !== undefined;
+  }
+
+  async deleteRating(userId: number, movieId: number): Promise<boolean> {
+    const r = await this.db.run('DELETE FROM ratings WHERE user_id = ? AND movie_id = ?', [userId, movieId]);
+    return r.changes > 0;
+  }
+
+  ratingsPage(
+    window: RatingsWindow,
+    after: { readonly user: number; readonly movie: number } | null,
+    limit: number,
+  ): Promise<RatingPageRow[]> {
+    const where = ratingsWhere(window, after);
+    return this.db.all<RatingPageRow>(
+      `SELECT r.user_id AS u, r.movie_id AS m, r.rating AS r, r.rated_at AS t FROM ratings r
+       ${where.sql} ORDER BY r.user_id, r.movie_id LIMIT ${Math.trunc(limit)}`,
+      where.params,
+    );
+  }
+
+  async hasAnyRating(): Promise<boolean> {
+    return (await this.db.get('SELECT 1 AS x FROM ratings LIMIT 1')) !== undefined;
+  }
+
+  async hasFractionalRating(): Promise<boolean> {
+    // CAST rounds on PostgreSQL and truncates on SQLite; either way a non-whole value differs.
+    const row = await this.db.get(
+      'SELECT 1 AS x FROM ratings WHERE CAST(rating AS INTEGER) <> rating LIMIT 1',
+    );
+    return row !== undefined;
+  }
+
+  upsertMovies(movies: readonly MovieRecord[]): Promise<number> {
+    return this.db.insertMany(
+      'movies',
+      ['id', 'title', 'year', 'genres'],
+      movies.map((m) => [m.id, m.title, m.year, m.genres]),
+      movieUpsert,
+    );
+  }
+
+  insertUsers(users: readonly (readonly [id: number, createdAt: number])[]): Promise<number> {
+    return this.db.insertMany('users', ['id', 'created_at'], users, 'ON CONFLICT (id) DO NOTHING');
+  }
+
+  upsertRatings(batch: RatingColumns, timesGiven: boolean): Promise<number> {
+    return this.db.insertColumns(
+      'ratings',
+      [
+        { name: 'user_id', type: 'integer', values: batch.users },
+        { name: 'movie_id', type: 'integer', values: batch.movies },
+        { name: 'rating', type: 'double', values: batch.ratings },
+        { name: 'rated_at', type: 'bigint', values: batch.ratedAt },
+      ],
+      batch.count,
+      { conflictKey: ['user_id', 'movie_id'], suffix: ratingUpsert(timesGiven) },
+    );
+  }
+}

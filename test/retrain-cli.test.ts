@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateIntoDatabase } from '../src/data/generate.ts';
-import { runCliProcess } from './helpers/cli.ts';
+import { runCliInProcess, runCliProcess } from './helpers/cli.ts';
 import { sqliteKind, type TestDatabase } from './helpers/databases.ts';
 import { insertServed } from './helpers/served-recommendations.ts';
 
@@ -75,5 +75,28 @@ describe('CLI rate and retrain', () => {
     ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/rating must be on the .* scale .*4\.3/);
+  });
+
+  it('exit codes: a retrain refused by a running A/B test exits 2, a failed one exits 1, both saying why', async () => {
+    const db = ['--db', t.location];
+    expect((await runCliInProcess([...db, 'retrain', '--model', 'baseline'])).code).toBe(0);
+    expect((await runCliInProcess([...db, 'train', '--model', 'baseline', '--seed', '3'])).code).toBe(0);
+    expect((await runCliInProcess([...db, 'ab', 'start', '--challenger', '2'])).code).toBe(0);
+    const refused = await runCliInProcess([...db, 'retrain', '--model', 'baseline', '--json']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/cannot retrain now: A\/B test #1 .* is running/);
+    expect(JSON.parse(refused.stdout)).toMatchObject({
+      status: 'refused',
+      error: expect.stringMatching(/A\/B test #1/),
+    });
+    expect((await runCliInProcess([...db, 'ab', 'stop'])).code).toBe(0);
+    const failed = await runCliInProcess([...db, 'retrain', '--model', 'no-such-model', '--json']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/failed in step fit: unknown model "no-such-model"/);
+    expect(JSON.parse(failed.stdout)).toMatchObject({ status: 'failed' });
+    const versions = JSON.parse(
+      (await runCliInProcess([...db, 'versions', 'list', '--json'])).stdout,
+    ) as unknown[];
+    expect(versions).toHaveLength(2);
   });
 });

@@ -24,6 +24,7 @@ const metrics = (accuracy: number, rmse: number) => ({
 });
 
 const best = (value: number, over: Partial<BestHp> = {}): BestHp => ({
+  database: '/data/ml.db',
   model: 'svd',
   params: { lr_all: 0.01 },
   objective: 'accuracy',
@@ -31,6 +32,10 @@ const best = (value: number, over: Partial<BestHp> = {}): BestHp => ({
   value,
   metrics: metrics(value, 0.9),
   baseline: { majorityAccuracy: 0.6, defaultParams: null, defaultMetrics: null },
+  improvement: {
+    overDefault: null,
+    overMajority: { points: 100 * (value - 0.6), relative: (value - 0.6) / 0.6 },
+  },
   method: 'random',
   runId: 'random_20261126_000000_000',
   trialNumber: 3,

@@ -7,7 +7,15 @@ import { kFoldSplits } from '../data/splits.ts';
 import type { Database } from '../db/database.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
 import type { ModelParams } from '../models/rating-model.ts';
-import { type BestHp, bestHpPathFor, isNewBest, readBestHp, writeBestHp } from './best-hp.ts';
+import {
+  type BestHp,
+  bestHpPathFor,
+  databaseIdentity,
+  improvementOver,
+  isNewBest,
+  readBestHp,
+  writeBestHp,
+} from './best-hp.ts';
 import { defaultCenter, defaultSearchSpace } from './default-spaces.ts';
 import type { IntermediateValue } from './median-pruner.ts';
 import {
@@ -472,7 +480,7 @@ export async function runTuning(db: Database, options: RunTuningOptions = {}): P
   const allTrials = await storage.listTrials(run.id);
   const best =
     run.bestTrialNumber === null ? null : (allTrials.find((t) => t.number === run.bestTrialNumber) ?? null);
-  const bestHp = best ? bestHpOf(run, best) : null;
+  const bestHp = best ? bestHpOf(run, best, db.location) : null;
   let bestHpWritten: string | null = null;
   if (bestHp && options.bestOut !== null) {
     const path = options.bestOut ?? bestHpPathFor(db.location);
@@ -516,8 +524,10 @@ function readBestHpOrUndefined(path: string): BestHp | undefined {
   }
 }
 
-export function bestHpOf(run: TuningRun, best: Trial): BestHp {
+export function bestHpOf(run: TuningRun, best: Trial, database: string): BestHp {
+  const accuracy = best.metrics!.accuracy;
   return {
+    database: databaseIdentity(database),
     model: run.model,
     params: best.params,
     objective: run.objective,
@@ -528,6 +538,10 @@ export function bestHpOf(run: TuningRun, best: Trial): BestHp {
       majorityAccuracy: best.metrics!.baselineAccuracy,
       defaultParams: run.config.baseline?.params ?? null,
       defaultMetrics: run.config.baseline?.metrics ?? null,
+    },
+    improvement: {
+      overDefault: improvementOver(accuracy, run.config.baseline?.metrics.accuracy),
+      overMajority: improvementOver(accuracy, best.metrics!.baselineAccuracy),
     },
     method: run.method,
     runId: run.id,

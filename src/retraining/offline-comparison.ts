@@ -1,5 +1,6 @@
 import { likeThreshold } from '../data/rating-scale.ts';
 import { type RatingsData, subsetRatings } from '../data/ratings-data.ts';
+import { type HoldoutMetrics, holdoutMetrics } from '../evaluation/holdout.ts';
 import { type Estimate, proportion, z95 } from '../experiments/statistics.ts';
 import { type RatingMetrics, ratingMetrics } from '../metrics/rating-metrics.ts';
 import type { RatingModel } from '../models/rating-model.ts';
@@ -45,11 +46,9 @@ export interface OfflineComparison {
 }
 
 /** The candidate's own holdout metrics (the most recent ratings), stored with its version. */
-export interface RecentHoldoutMetrics {
-  readonly rows: number;
-  readonly from: number | null;
-  readonly metrics: RatingMetrics;
-}
+export type RecentHoldoutMetrics = HoldoutMetrics;
+
+export { holdoutMetrics };
 
 function timeRange(data: RatingsData): { from: number | null; to: number | null } {
   let from = Number.POSITIVE_INFINITY;
@@ -183,25 +182,5 @@ export function compareOnHoldout(
     gainPoints: gain,
     relativeGain:
       base > 0 ? { value: gain.value / base, low: gain.low / base, high: gain.high / base } : null,
-  };
-}
-
-/** A model's metrics on a holdout (the majority baseline from `train`). */
-export function holdoutMetrics(
-  model: RatingModel,
-  train: RatingsData,
-  test: RatingsData,
-  likeOverride?: number,
-): RecentHoldoutMetrics {
-  const threshold = likeThreshold(test.scale, likeOverride);
-  const predicted = model.predictMany(test.users, test.movies);
-  return {
-    rows: test.size,
-    from: timeRange(test).from,
-    metrics: ratingMetrics(test.ratings, predicted, {
-      scale: test.scale,
-      trainActual: train.ratings,
-      threshold,
-    }),
   };
 }

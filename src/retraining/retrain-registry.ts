@@ -1,5 +1,6 @@
 import type { RatingsData } from '../data/ratings-data.ts';
 import type { Database } from '../db/database.ts';
+import { holdoutVersionMetrics } from '../evaluation/holdout.ts';
 import { decideAbTest, startAbTest } from '../experiments/ab-tests.ts';
 import type { ModelParams, RatingModel } from '../models/rating-model.ts';
 import { activateVersion, readAliases } from '../registry/aliases.ts';
@@ -40,13 +41,7 @@ export async function readChampion(db: Database): Promise<ChampionInfo | null> {
  * fit, as `train` measures them), plus the fair comparison with the champion when there was one.
  */
 export function retrainMetrics(recent: RecentHoldoutMetrics, c: OfflineComparison): Record<string, number> {
-  const out: Record<string, number> = {
-    holdoutRows: recent.rows,
-    rmse: recent.metrics.rmse,
-    mae: recent.metrics.mae,
-    accuracy: recent.metrics.accuracy,
-    baselineAccuracy: recent.metrics.baselineAccuracy,
-  };
+  const out: Record<string, number> = { ...holdoutVersionMetrics(recent) };
   if (c.fair && c.champion && c.challenger) {
     out.fairHoldoutRows = c.holdout.rows;
     out.fairAccuracy = c.challenger.accuracy.value;

@@ -75,7 +75,10 @@ describe('best_hp.json', () => {
   });
 
   it('states the improvement over the default configuration and the majority baseline', () => {
-    expect(improvementOver(0.7094, 0.6747)).toEqual({ points: expect.closeTo(3.47, 6), relative: expect.closeTo(0.0514, 4) });
+    expect(improvementOver(0.7094, 0.6747)).toEqual({
+      points: expect.closeTo(3.47, 6),
+      relative: expect.closeTo(0.0514, 4),
+    });
     expect(improvementOver(0.7, null)).toBeNull();
   });
 

@@ -156,7 +156,10 @@ describe('runTuning samplers on generated data (SQLite)', () => {
       const other = await sqliteKind.create();
       try {
         await withRatings(other.db);
-        return await runTuning(other.db, quick(dirOf(other), { method: 'grid', space, workers, prune: false }));
+        return await runTuning(
+          other.db,
+          quick(dirOf(other), { method: 'grid', space, workers, prune: false }),
+        );
       } finally {
         await other.drop();
       }

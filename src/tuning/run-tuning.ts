@@ -19,7 +19,12 @@ import {
   writeBestHp,
 } from './best-hp.ts';
 import { defaultCenter, defaultSearchSpace } from './default-spaces.ts';
-import { type ObjectiveMetric, objectiveDirection, requireObjective, type TrialMetrics } from './objective.ts';
+import {
+  type ObjectiveMetric,
+  objectiveDirection,
+  requireObjective,
+  type TrialMetrics,
+} from './objective.ts';
 import type { Sampler } from './sampler.ts';
 import {
   createSampler,

@@ -54,8 +54,8 @@ export interface CrossValidateOptions {
   readonly threshold?: number;
   /**
    * Also report `calibratedAccuracy`: liked accuracy with the cut-off on predictions chosen to
-   * maximise accuracy on each fold's training ratings (the issue allows it; models that shrink
-   * towards the mean read better with a lower line). Costs a prediction of every training rating.
+   * maximise accuracy on each fold's training ratings (models that shrink towards the mean read
+   * better with a lower line). Costs a prediction of every training rating.
    * `accuracy` itself always uses the threshold. Default false.
    */
   readonly calibrateCutoff?: boolean;

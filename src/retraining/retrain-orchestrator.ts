@@ -69,7 +69,7 @@ async function triggerToRun(
 }
 
 /**
- * The retrain orchestrator (the seed's retrain_model.py). Before anything expensive it checks what
+ * The retrain orchestrator. Before anything expensive it checks what
  * would stop the deploy (the lock, a running A/B test) and refuses with the reason. Steps, each
  * recorded in retrain_steps: data (all ratings or the window; unexpected movies unless excluded)
  * → tune (optional, warm-started) → fit on all but the most recent ratings → compare with the

@@ -7,6 +7,7 @@ import { ConflictError } from '../errors.ts';
 import { getRunningAbTest } from '../experiments/ab-tests.ts';
 import { createModel } from '../models/model-registry.ts';
 import type { ModelParams, RatingModel } from '../models/rating-model.ts';
+import { championVersion } from '../monitoring/champion.ts';
 import { windowStart } from '../monitoring/live-accuracy.ts';
 import { tunedParamsFor } from '../tuning/best-hp.ts';
 import {
@@ -108,6 +109,8 @@ async function step<T>(
 
 /** The steps in order; returns the trigger's outcome line. */
 export async function retrainSteps(ctx: RetrainContext): Promise<string> {
+  // A trigger recorded earlier (the scheduler's) is checked here, before anything expensive.
+  if ((await championVersion(ctx.db)) !== null) await refuseIfTestRunning(ctx.db, 'cannot retrain now');
   const data = await step(ctx, 'data', () => loadStep(ctx));
   if (data.ratings.size < 20)
     throw new ConflictError(`only ${data.ratings.size} ratings to train on; import or generate data first`);

@@ -5,6 +5,7 @@ import { isPostgresUrl } from '../db/open-database.ts';
 import { InvalidInputError } from '../errors.ts';
 import type { ModelParams } from '../models/rating-model.ts';
 import type { TrialMetrics } from './objective.ts';
+import type { Trial, TuningRun } from './tuning-storage.ts';
 
 /** An improvement of accuracy: in percentage points, and relative to what it improves on. */
 export interface Improvement {
@@ -188,4 +189,63 @@ export function isNewBest(candidate: BestHp, current: BestHp | undefined): boole
     candidate.direction === 'maximize' ? candidate.value - current.value : current.value - candidate.value;
   if (Math.abs(d) > 1e-12) return d > 0;
   return candidate.metrics.rmse < current.metrics.rmse;
+}
+
+/** A damaged best_hp.json is replaced rather than blocking every run. */
+export function readBestHpIfSound(path: string): BestHp | undefined {
+  try {
+    return readBestHp(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Where best_hp.json goes (null: not written). A file already there that belongs to another
+ * database is refused before any trial runs: two databases never share or overwrite one.
+ */
+export function bestHpTarget(location: string, bestOut: string | null | undefined): string | null {
+  if (bestOut === null) return null;
+  const path = bestOut ?? bestHpPathFor(location);
+  if (existsSync(path)) {
+    let file: BestHp | undefined;
+    try {
+      file = readBestHp(path);
+    } catch {
+      // A damaged file is replaced rather than blocking every run.
+      return path;
+    }
+    if (file) requireSameDatabase(path, file.database, location);
+  }
+  return path;
+}
+
+/** The best_hp.json object of a run's best trial, for the database at `database`. */
+export function bestHpOf(run: TuningRun, best: Trial, database: string): BestHp {
+  const metrics = best.metrics;
+  if (best.value === null || !metrics) throw new Error(`trial ${best.number} of ${run.id} has no value`);
+  return {
+    database: databaseIdentity(database),
+    model: run.model,
+    params: best.params,
+    objective: run.objective,
+    direction: run.direction,
+    value: best.value,
+    metrics,
+    baseline: {
+      majorityAccuracy: metrics.baselineAccuracy,
+      defaultParams: run.config.baseline?.params ?? null,
+      defaultMetrics: run.config.baseline?.metrics ?? null,
+    },
+    improvement: {
+      overDefault: improvementOver(metrics.accuracy, run.config.baseline?.metrics.accuracy),
+      overMajority: improvementOver(metrics.accuracy, metrics.baselineAccuracy),
+    },
+    method: run.method,
+    runId: run.id,
+    trialNumber: best.number,
+    dataFingerprint: run.dataFingerprint,
+    folds: run.config.folds,
+    createdAt: new Date(run.endedAt ?? Date.now()).toISOString(),
+  };
 }

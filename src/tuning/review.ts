@@ -24,7 +24,7 @@ export interface ReviewEntry {
   readonly note: string | null;
 }
 
-/** The seed's review_best_config as plain data. */
+/** A tuning run's review as plain data. */
 export interface TuningReview {
   readonly run: Pick<
     TuningRun,

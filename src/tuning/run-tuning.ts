@@ -1,45 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { availableParallelism, hostname } from 'node:os';
 import { loadMovies } from '../data/load-movies.ts';
 import { loadRatingsData } from '../data/load-ratings.ts';
 import { type MovieInfo, type RatingsData, ratingsFingerprint } from '../data/ratings-data.ts';
-import { kFoldSplits } from '../data/splits.ts';
 import type { Database } from '../db/database.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
 import type { ModelParams } from '../models/rating-model.ts';
-import {
-  type BestHp,
-  bestHpPathFor,
-  databaseIdentity,
-  improvementOver,
-  isNewBest,
-  readBestHp,
-  requireSameDatabase,
-  writeBestHp,
-} from './best-hp.ts';
-import { defaultCenter, defaultSearchSpace } from './default-spaces.ts';
-import {
-  type ObjectiveMetric,
-  objectiveDirection,
-  requireObjective,
-  type TrialMetrics,
-} from './objective.ts';
+import { type BestHp, bestHpOf, bestHpTarget, isNewBest, readBestHpIfSound, writeBestHp } from './best-hp.ts';
+import { defaultSearchSpace } from './default-spaces.ts';
+import { gridPointsFor } from './grid-center.ts';
+import { type ObjectiveMetric, objectiveDirection, requireObjective } from './objective.ts';
 import type { Sampler } from './sampler.ts';
-import {
-  createSampler,
-  defaultTrialCounts,
-  requireTuningMethod,
-  type TuningMethod,
-} from './sampler-registry.ts';
-import { buildGrid } from './samplers/grid-sampler.ts';
-import { isInSpace, normalizeSpace, paramsKey, type SearchSpace } from './search-space.ts';
+import { defaultTrialCounts, requireTuningMethod, type TuningMethod } from './sampler-registry.ts';
+import { normalizeSpace, type SearchSpace } from './search-space.ts';
+import { type OpenedRun, openSession, type TuningInput } from './session-setup.ts';
 import { SqlTuningStorage } from './sql-tuning-storage.ts';
-import type { TrialSetup } from './trial-evaluation.ts';
-import { createTrialPool } from './trial-pool.ts';
-import { INTERRUPTED, type StopReason, type TuningProgress, TuningSession } from './tuning-session.ts';
-import type { MeasuredTrial, RunConfig, Trial, TuningRun, TuningStorage } from './tuning-storage.ts';
+import { INTERRUPTED, type StopReason, type TuningProgress, type TuningSession } from './tuning-session.ts';
+import type { RunConfig, Trial, TuningRun, TuningStorage } from './tuning-storage.ts';
 
+export { bestHpOf } from './best-hp.ts';
+export { defaultTrialParams } from './default-spaces.ts';
 export { INTERRUPTED, type TuningProgress };
 
 export interface RunTuningOptions {
@@ -138,44 +118,6 @@ function requireWhole(name: string, value: number, min: number): number {
   return value;
 }
 
-/** A grid centre the caller gave: every value must fit the space; the first that does not is named. */
-function requireCenterInSpace(space: SearchSpace, center: ModelParams): ModelParams {
-  for (const [name, spec] of Object.entries(space.params)) {
-    const v = center[name];
-    if (v !== undefined && !isInSpace(spec, v))
-      throw new InvalidInputError(`grid centre ${name} = ${JSON.stringify(v)} lies outside the search space`);
-  }
-  return center;
-}
-
-/**
- * A derived grid centre (the model's defaults, an earlier best) without the values outside the
- * space, which then take the middle of their range: a default of 100 factors must not stop a grid
- * over 10–30.
- */
-function centerInSpace(space: SearchSpace, center: ModelParams): ModelParams {
-  const out: Record<string, number | string | boolean> = { ...center };
-  for (const [name, spec] of Object.entries(space.params)) {
-    const v = center[name];
-    if (v !== undefined && !isInSpace(spec, v)) delete out[name];
-  }
-  return out;
-}
-
-/** The ratings tuned on, the catalogue, and their fingerprint. */
-interface TuningInput {
-  readonly data: RatingsData;
-  readonly movies: ReadonlyMap<number, MovieInfo> | undefined;
-  readonly fingerprint: string;
-}
-
-/** A run ready for its trial loop. */
-interface OpenedRun {
-  readonly run: TuningRun;
-  readonly method: TuningMethod;
-  readonly space: SearchSpace;
-}
-
 /**
  * Runs (or resumes) a tuning run: asks the sampler for configurations, evaluates them by k-fold
  * cross-validation in worker threads, and stores every trial as it starts and ends. The calling
@@ -214,26 +156,6 @@ async function loadInput(db: Database, options: RunTuningOptions): Promise<Tunin
   const movies = options.movies ?? (options.data ? undefined : await loadMovies(db));
   const data = options.data ?? (await loadRatingsData(db));
   return { data, movies, fingerprint: ratingsFingerprint(data) };
-}
-
-/**
- * Where best_hp.json goes (null: not written). A file already there that belongs to another
- * database is refused before any trial runs: two databases never share or overwrite one.
- */
-function bestHpTarget(location: string, bestOut: string | null | undefined): string | null {
-  if (bestOut === null) return null;
-  const path = bestOut ?? bestHpPathFor(location);
-  if (existsSync(path)) {
-    let file: BestHp | undefined;
-    try {
-      file = readBestHp(path);
-    } catch {
-      // A damaged file is replaced rather than blocking every run.
-      return path;
-    }
-    if (file) requireSameDatabase(path, file.database, location);
-  }
-  return path;
 }
 
 async function resumeRun(
@@ -283,21 +205,13 @@ async function createRun(
   const space = normalizeSpace(options.space ?? defaultSearchSpace(model));
   const gridPoints =
     method === 'grid'
-      ? buildGrid(
-          space,
-          options.center
-            ? requireCenterInSpace(space, options.center)
-            : centerInSpace(
-                space,
-                await gridCenter(storage, {
-                  model,
-                  fingerprint: input.fingerprint,
-                  objective,
-                  bestOut,
-                  location,
-                }),
-              ),
-        )
+      ? await gridPointsFor(storage, space, options.center, {
+          model,
+          fingerprint: input.fingerprint,
+          objective,
+          bestOut,
+          location,
+        })
       : undefined;
   const planned = requireWhole(
     'trials',
@@ -341,105 +255,6 @@ function prunerOf(prune: RunTuningOptions['prune']): RunConfig['pruner'] {
   };
 }
 
-/** Everything the trial loop needs: folds, pool, sampler, warm start, earlier measurements. */
-async function openSession(
-  storage: TuningStorage,
-  opened: OpenedRun,
-  input: TuningInput,
-  owner: string,
-  workers: number,
-  options: RunTuningOptions,
-): Promise<TuningSession> {
-  const { run, method, space } = opened;
-  const objective = requireObjective(run.objective);
-  const config = run.config;
-  const filter = { model: run.model, dataFingerprint: input.fingerprint, objective, excludeRunId: run.id };
-  const prior =
-    (options.warmStart ?? true) && (method === 'bayesian' || method === 'tpe')
-      ? await storage.priorTrials(filter)
-      : [];
-  const measured = await storage.measuredTrials({ ...filter, folds: config.folds });
-  const trials = await storage.listTrials(run.id);
-  const defaults = defaultTrialParams(space, run.model);
-  const defaultsKey = defaults ? paramsKey(defaults) : null;
-  const wantBaseline = !config.baseline && (options.evaluateDefault ?? true);
-  const inPrior = prior.some((p) => paramsKey(p.params) === defaultsKey);
-  const enqueueDefault =
-    wantBaseline &&
-    defaults !== null &&
-    method !== 'grid' &&
-    trials.length === 0 &&
-    !inPrior &&
-    !measuredOf(measured, defaults);
-  const gridHasDefault = config.gridPoints?.some((p) => paramsKey(p) === defaultsKey) ?? false;
-  const sideParams = defaults ?? defaultCenter(run.model);
-  const sideDefault =
-    wantBaseline && !enqueueDefault && !gridHasDefault && !options.resume
-      ? {
-          params: sideParams,
-          earlier:
-            measuredOf(measured, sideParams)?.metrics ?? (await earlierBaseline(storage, run, sideParams)),
-        }
-      : null;
-  const setup: TrialSetup = {
-    kind: run.model,
-    objective,
-    data: input.data,
-    splits: kFoldSplits(input.data, { folds: config.folds, seed: config.seed }),
-    seed: config.seed,
-    ...(input.movies ? { movies: [...input.movies.values()] } : {}),
-  };
-  return new TuningSession(
-    {
-      storage,
-      run,
-      owner,
-      sampler:
-        options.sampler ?? createSampler(method, config.gridPoints ? { gridPoints: config.gridPoints } : {}),
-      space,
-      pool: createTrialPool(setup, workers),
-      workers,
-      prior,
-      measured,
-      defaults,
-      enqueueDefault,
-      sideDefault,
-      wantBaseline,
-      heartbeatMs: options.heartbeatMs ?? 5000,
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    },
-    trials,
-  );
-}
-
-/** An earlier measurement of `params` on the same data and folds, if any. */
-function measuredOf(measured: readonly MeasuredTrial[], params: ModelParams | null): Trial | null {
-  if (!params) return null;
-  const key = paramsKey(params);
-  return measured.find((m) => paramsKey(m.trial.params) === key)?.trial ?? null;
-}
-
-/** The default configuration's metrics as an earlier run on the same data and folds measured them beside its trials. */
-async function earlierBaseline(
-  storage: TuningStorage,
-  run: TuningRun,
-  params: ModelParams,
-): Promise<TrialMetrics | null> {
-  const key = paramsKey(params);
-  const runs = await storage.listRuns({ model: run.model });
-  const same = runs.find(
-    (r) =>
-      r.id !== run.id &&
-      r.dataFingerprint === run.dataFingerprint &&
-      r.objective === run.objective &&
-      r.config.folds === run.config.folds &&
-      r.config.baseline &&
-      paramsKey(r.config.baseline.params) === key,
-  );
-  return same?.config.baseline?.metrics ?? null;
-}
-
 /** Closes the run with its final status, and writes best_hp.json when this run found a new best. */
 async function finishRun(
   storage: TuningStorage,
@@ -461,7 +276,7 @@ async function finishRun(
     run.bestTrialNumber === null ? null : (trials.find((t) => t.number === run.bestTrialNumber) ?? null);
   const bestHp = best ? bestHpOf(run, best, location) : null;
   let bestHpWritten: string | null = null;
-  if (bestHp && bestOut !== null && isNewBest(bestHp, readBestHpOrUndefined(bestOut))) {
+  if (bestHp && bestOut !== null && isNewBest(bestHp, readBestHpIfSound(bestOut))) {
     writeBestHp(bestOut, bestHp);
     bestHpWritten = bestOut;
   }
@@ -475,85 +290,4 @@ function summariseReuse(
   const counts = new Map<string, number>();
   for (const r of run.config.reused ?? []) counts.set(r.fromRun, (counts.get(r.fromRun) ?? 0) + 1);
   return [...counts].map(([fromRun, trials]) => ({ fromRun, trials }));
-}
-
-/**
- * The model's default configuration in the space's terms (the space's parameters at their default
- * values, plus the fixed ones), or null when a default lies outside the space.
- */
-export function defaultTrialParams(space: SearchSpace, kind: string): ModelParams | null {
-  const defaults = defaultCenter(kind);
-  const out: Record<string, number | string | boolean> = { ...(space.fixed ?? {}) };
-  for (const [name, spec] of Object.entries(space.params)) {
-    const v = defaults[name];
-    if (v === undefined || !isInSpace(spec, v)) return null;
-    out[name] = v;
-  }
-  return out;
-}
-
-/** A damaged best_hp.json is replaced rather than blocking every run. */
-function readBestHpOrUndefined(path: string): BestHp | undefined {
-  try {
-    return readBestHp(path);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The best_hp.json object of a run's best trial, for the database at `database`. */
-export function bestHpOf(run: TuningRun, best: Trial, database: string): BestHp {
-  const metrics = best.metrics;
-  if (best.value === null || !metrics) throw new Error(`trial ${best.number} of ${run.id} has no value`);
-  return {
-    database: databaseIdentity(database),
-    model: run.model,
-    params: best.params,
-    objective: run.objective,
-    direction: run.direction,
-    value: best.value,
-    metrics,
-    baseline: {
-      majorityAccuracy: metrics.baselineAccuracy,
-      defaultParams: run.config.baseline?.params ?? null,
-      defaultMetrics: run.config.baseline?.metrics ?? null,
-    },
-    improvement: {
-      overDefault: improvementOver(metrics.accuracy, run.config.baseline?.metrics.accuracy),
-      overMajority: improvementOver(metrics.accuracy, metrics.baselineAccuracy),
-    },
-    method: run.method,
-    runId: run.id,
-    trialNumber: best.number,
-    dataFingerprint: run.dataFingerprint,
-    folds: run.config.folds,
-    createdAt: new Date(run.endedAt ?? Date.now()).toISOString(),
-  };
-}
-
-/** The grid's centre: best_hp.json for this model and data, else the best earlier trial, else the defaults. */
-async function gridCenter(
-  storage: TuningStorage,
-  at: {
-    readonly model: string;
-    readonly fingerprint: string;
-    readonly objective: ObjectiveMetric;
-    readonly bestOut: string | null;
-    readonly location: string;
-  },
-): Promise<ModelParams> {
-  const saved = at.bestOut === null ? undefined : readBestHpOrUndefined(at.bestOut);
-  if (saved && saved.model === at.model && saved.dataFingerprint === at.fingerprint)
-    return { ...defaultCenter(at.model), ...saved.params };
-  const prior = await storage.priorTrials({
-    model: at.model,
-    dataFingerprint: at.fingerprint,
-    objective: at.objective,
-  });
-  const direction = objectiveDirection(at.objective);
-  let best: (typeof prior)[number] | null = null;
-  for (const p of prior) {
-    if (!best || (direction === 'maximize' ? p.value > best.value : p.value < best.value)) best = p;
-  }
-  return best ? { ...defaultCenter(at.model), ...best.params } : defaultCenter(at.model);
 }

@@ -10,7 +10,7 @@ import { TpeSampler, type TpeSamplerOptions } from './samplers/tpe-sampler.ts';
 export type TuningMethod = 'grid' | 'random' | 'bayesian' | 'tpe';
 export const tuningMethods: readonly TuningMethod[] = ['grid', 'random', 'bayesian', 'tpe'];
 
-/** The seed's trial counts: 81 grid points (3 values × 4 params), 50 random, 20 Bayesian. */
+/** Default trial counts: 81 grid points (3 values × 4 params), 50 random, 20 Bayesian, 30 TPE. */
 export const defaultTrialCounts: Readonly<Record<TuningMethod, number>> = {
   grid: 81,
   random: 50,

@@ -37,7 +37,7 @@ export interface TuningWorkflowResult {
 }
 
 /**
- * The seed's tune_orchestrator: explore (random or grid), then a Bayesian run warm-started from
+ * The tuning workflow: explore (random or grid), then a Bayesian run warm-started from
  * everything known on this model and data (the first stage included), then refit the overall
  * best on all ratings and register it with reason `tuned` and its run and trial ids.
  */

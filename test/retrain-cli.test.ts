@@ -6,6 +6,7 @@ import { insertServed } from './helpers/served-recommendations.ts';
 
 // End to end through the CLI on SQLite only: the same code paths run on both databases in the
 // in-process suites (rate-movie, retrain-orchestrator, the concurrent check).
+// This suite is long because it holds one case per behaviour.
 describe('CLI rate and retrain', () => {
   const kind = sqliteKind;
   let t: TestDatabase;
@@ -15,6 +16,7 @@ describe('CLI rate and retrain', () => {
   });
   afterEach(async () => t.drop());
 
+  // This case is long because it walks one scenario from start to end.
   it('retrain makes the first champion; rate tracks a served movie; bad input exits 2 naming the field', async () => {
     const retrain = await runCliProcess(['--db', t.location, 'retrain', '--model', 'baseline', '--json']);
     expect(retrain.code, retrain.stderr).toBe(0);

@@ -146,7 +146,9 @@ export function splitsFor(
  * Fits the model on each training part and measures it on the matching test part: rating metrics
  * on every test rating; ranking metrics from each test user's top-k among the movies they did not
  * rate in training, relevant = their test movies rated at or above the like line. Async so that a
- * server or worker running it stays responsive: it yields to the event loop between folds.
+ * server or worker running it stays responsive: it yields to the event loop between folds. It is
+ * long because the per-fold fit, the rating metrics and the ranking metrics accumulate into the
+ * same running sums.
  */
 export async function crossValidate(options: CrossValidateOptions): Promise<CrossValidationResult> {
   const { data, kind } = options;

@@ -33,6 +33,7 @@ function startUntil(location: string, step: string) {
   });
 }
 
+// This suite is long because it holds one case per behaviour.
 describeEachDatabase('retrain orchestrator', (kind) => {
   let t: TestDatabase;
   beforeEach(async () => {

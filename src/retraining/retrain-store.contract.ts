@@ -16,7 +16,7 @@ const newTrigger = (over: Partial<NewTrigger> = {}): NewTrigger => ({
  * The contract every RetrainStore passes (on SQLite and PostgreSQL): trigger ids grow and the
  * oldest open trigger is the one to run; abandoning closes its running steps; a step row is
  * reopened by beginning it again; the lock is taken only when free or stale, and only its holder
- * can heartbeat or release it.
+ * can heartbeat or release it. It is long because it lists one case per rule of the contract.
  */
 export function runRetrainStoreContract(make: () => Promise<{ store: RetrainStore; drop(): Promise<void> }>) {
   let store: RetrainStore;

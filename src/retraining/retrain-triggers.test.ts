@@ -9,6 +9,7 @@ const hour = 3_600_000;
 const t0 = Date.UTC(2026, 1, 1);
 const config = { retrainCooldownHours: 24, staleAfterSeconds: 120 };
 
+// This suite is long because it holds one case per behaviour.
 describeEachDatabase('retrain lock and triggers', (kind) => {
   let t: TestDatabase;
   let other: Database;

@@ -91,6 +91,11 @@ function entryMaker(objective: ObjectiveMetric, majority: number | null): EntryO
   };
 }
 
+function runSummary(run: TuningRun): TuningReview['run'] {
+  const { id, method, model, objective, direction, status, trialsPlanned, trialsDone, dataFingerprint } = run;
+  return { id, method, model, objective, direction, status, trialsPlanned, trialsDone, dataFingerprint };
+}
+
 /** Complete trials with metrics, best first (ties by the lower RMSE). */
 function rankedComplete(trials: readonly Trial[], run: TuningRun) {
   const sign = run.direction === 'maximize' ? -1 : 1;
@@ -147,17 +152,7 @@ export async function reviewTuning(
     await activeEntry(db, run, options.measureActive ?? true, entry),
   ];
   return {
-    run: {
-      id: run.id,
-      method: run.method,
-      model: run.model,
-      objective: run.objective,
-      direction: run.direction,
-      status: run.status,
-      trialsPlanned: run.trialsPlanned,
-      trialsDone: run.trialsDone,
-      dataFingerprint: run.dataFingerprint,
-    },
+    run: runSummary(run),
     comparison,
     topTrials: complete.slice(0, options.top ?? 5).map((t) => ({
       number: t.number,

@@ -1,3 +1,4 @@
+// This file is long because it runs every sampler, resume and takeover end to end on both databases.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -95,6 +96,7 @@ describeEachDatabase('runTuning end to end', (kind) => {
   });
 });
 
+// This suite is long because it holds one case per behaviour.
 describe('runTuning samplers on generated data (SQLite)', () => {
   let t: TestDatabase;
   afterEach(async () => t?.drop());
@@ -279,6 +281,7 @@ describe('runTuning samplers on generated data (SQLite)', () => {
   });
 });
 
+// This suite is long because it holds one case per behaviour.
 describe('resume after SIGKILL', () => {
   let t: TestDatabase | undefined;
   let child: ChildProcess | undefined;
@@ -287,6 +290,7 @@ describe('resume after SIGKILL', () => {
     await t?.drop();
   });
 
+  // This case is long because it walks one scenario from start to end.
   it('a run killed in a child process resumes and finishes with no duplicated and no lost trial numbers', async () => {
     t = await sqliteKind.create();
     await withRatings(t.db);

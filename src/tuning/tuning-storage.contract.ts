@@ -34,7 +34,8 @@ const newRun = (over: Partial<NewRun> = {}): NewRun => ({
 /**
  * The storage contract every TuningStorage passes (on SQLite and PostgreSQL): per-run trial
  * numbers, immutable finished trials, run summary kept with each finish, single owner, warm-start
- * query scoped to model + data + objective.
+ * query scoped to model + data + objective, reusable measurements scoped to the folds too. It is
+ * long because it lists one case per rule of the contract.
  */
 export function runTuningStorageContract(
   make: () => Promise<{ storage: TuningStorage; drop(): Promise<void> }>,

@@ -9,6 +9,7 @@ import { readBestHp } from '../../tuning/best-hp.ts';
 
 const cli = (...args: string[]) => runCliInProcess(args);
 
+// This suite is long because it holds one case per behaviour.
 describe('movienight tune (CLI)', () => {
   let t: TestDatabase;
   let space: string;

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { generateIntoDatabase } from '../src/data/generate.ts';
+import { type BestHp, writeBestHp } from '../src/tuning/best-hp.ts';
 import { runCliInProcess, runCliProcess } from './helpers/cli.ts';
 import { sqliteKind, type TestDatabase } from './helpers/databases.ts';
 import { insertServed } from './helpers/served-recommendations.ts';
@@ -100,5 +101,38 @@ describe('CLI rate and retrain', () => {
       (await runCliInProcess([...db, 'versions', 'list', '--json'])).stdout,
     ) as unknown[];
     expect(versions).toHaveLength(2);
+  });
+
+  it("retrain takes best_hp.json's parameters for its model kind, and refuses another database's file", async () => {
+    const db = ['--db', t.location];
+    const file = `${t.location}.best_hp.json`;
+    const hp = (database: string): BestHp => ({
+      database,
+      model: 'baseline',
+      params: { n_epochs: 3, reg_u: 5, reg_i: 4 },
+      objective: 'accuracy',
+      direction: 'maximize',
+      value: 0.7,
+      metrics: { accuracy: 0.7, rmse: 0.9, mae: 0.7 } as BestHp['metrics'],
+      baseline: { majorityAccuracy: 0.6, defaultParams: null, defaultMetrics: null },
+      improvement: { overDefault: null, overMajority: { points: 10, relative: 1 / 6 } },
+      method: 'random',
+      runId: 'random_20261201_000000_000',
+      trialNumber: 0,
+      dataFingerprint: 'x',
+      folds: 3,
+      createdAt: '2026-12-01T00:00:00.000Z',
+    });
+    writeBestHp(file, hp(t.location));
+    const used = await runCliInProcess([...db, 'retrain', '--model', 'baseline', '--json']);
+    expect(used.code, used.stderr).toBe(0);
+    expect(JSON.parse(used.stdout)).toMatchObject({
+      paramsSource: 'best_hp.json',
+      params: { n_epochs: 3, reg_u: 5, reg_i: 4 },
+    });
+    writeBestHp(file, hp('/somewhere/else.db'));
+    const refused = await runCliInProcess([...db, 'retrain', '--model', 'baseline']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/failed in step data: .* belongs to database \/somewhere\/else\.db/);
   });
 });

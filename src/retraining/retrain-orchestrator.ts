@@ -179,7 +179,8 @@ async function recordFailure(
   const v = ctx.progress.newVersion;
   const discarded = v !== null && ctx.progress.deploy === null && (await discardRegistered(db, v));
   const champion = championBefore === null ? 'none' : `v${championBefore}`;
-  const outcome = `failed in step ${failedStep ?? '?'}: ${message}; champion ${champion} still serving${discarded ? `; v${v} marked discarded` : ''}`;
+  const where = failedStep ? ` in step ${failedStep}` : '';
+  const outcome = `failed${where}: ${message}; champion ${champion} still serving${discarded ? `; v${v} marked discarded` : ''}`;
   await finishTrigger(
     db,
     triggerId,

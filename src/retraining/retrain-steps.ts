@@ -107,7 +107,7 @@ async function step<T>(
   return value;
 }
 
-/** The steps in order; returns the trigger's outcome line. */
+/** The steps in order; returns the trigger's outcome line. It is long because it lists them all. */
 export async function retrainSteps(ctx: RetrainContext): Promise<string> {
   // A trigger recorded earlier (the scheduler's) is checked here, before anything expensive.
   if ((await championVersion(ctx.db)) !== null) await refuseIfTestRunning(ctx.db, 'cannot retrain now');
@@ -115,22 +115,20 @@ export async function retrainSteps(ctx: RetrainContext): Promise<string> {
   if (data.ratings.size < 20)
     throw new ConflictError(`only ${data.ratings.size} ratings to train on; import or generate data first`);
   ctx.progress.trainRows = data.ratings.size;
-  const champion = await readChampion(ctx.db);
-  const plan = choosePlan(ctx, champion);
+  const { champion } = data;
   const split = materializeSplit(
     data.ratings,
     temporalSplit(data.ratings, { testFraction: ctx.opts.holdoutFraction ?? 0.1 }),
   );
   const tuning = ctx.opts.tune
-    ? await step(ctx, 'tune', () => tuneStep(ctx, plan.kind, split.train, data.movies))
+    ? await step(ctx, 'tune', () => tuneStep(ctx, data.plan.kind, split.train, data.movies))
     : null;
-  if (tuning?.params) Object.assign(plan, { params: tuning.params, source: 'tuned' as const });
+  const plan: Plan = tuning?.params ? { ...data.plan, params: tuning.params, source: 'tuned' } : data.plan;
   const fitted = await step(ctx, 'fit', () => fitStep(ctx, plan, split, data.movies));
   Object.assign(ctx.progress, { model: plan.kind, params: fitted.model.params, paramsSource: plan.source });
   const comparison = await step(ctx, 'compare', () => compareStep(ctx, fitted, champion, data));
   ctx.progress.comparison = comparison;
   const final = await step(ctx, 'final-fit', () => finalFitStep(ctx, fitted, split.test, data));
-  await refuseDeployBlocked(ctx, champion);
   ctx.progress.newVersion = await step(ctx, 'register', () =>
     registerStep(ctx, final, retrainMetrics(fitted.recent, comparison), champion, tuning),
   );
@@ -144,8 +142,7 @@ export async function retrainSteps(ctx: RetrainContext): Promise<string> {
  * proceed (an A/B test started meanwhile would make the deploy fail and leave the version unused).
  */
 async function refuseDeployBlocked(ctx: RetrainContext, champion: ChampionInfo | null): Promise<void> {
-  if (champion === null) return;
-  await refuseIfTestRunning(ctx.db, 'not registered');
+  if (champion !== null) await refuseIfTestRunning(ctx.db, 'not registered');
 }
 
 async function loadStep(ctx: RetrainContext) {
@@ -157,13 +154,18 @@ async function loadStep(ctx: RetrainContext) {
     includeUnexpected: config.includeUnexpected,
   });
   const movies = await loadMovies(ctx.db);
+  const champion = await readChampion(ctx.db);
+  // The parameters are chosen here so that a best_hp.json of another database fails this step.
+  const plan = choosePlan(ctx, champion);
   return {
-    value: { ratings, movies },
+    value: { ratings, movies, champion, plan },
     details: {
       rows: ratings.size,
       since: since ?? null,
       includeUnexpected: config.includeUnexpected,
       fingerprint: ratingsFingerprint(ratings),
+      model: plan.kind,
+      paramsSource: plan.source,
     },
   };
 }
@@ -311,6 +313,7 @@ async function registerStep(
   champion: ChampionInfo | null,
   tuning: RetrainTuning | null,
 ) {
+  await refuseDeployBlocked(ctx, champion);
   const v = await registerCandidate(ctx.db, {
     model: final.model,
     data: final.data,

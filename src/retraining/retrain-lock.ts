@@ -21,7 +21,7 @@ export type LockAttempt =
  * Takes the one retrain lock for `holder`. The lock is a row, not a process-local mutex, so it
  * holds across processes and machines and survives a crash. It is taken when free, or when its
  * holder's heartbeat is older than `staleAfterMs` (the holder is presumed dead and is taken over).
- * The store's conditional UPDATE is what makes it atomic on both databases; the row read before
+ * The store's conditional update is what makes it atomic on both databases; the row read before
  * it (locked, in the same write transaction) only reports whom we took over from.
  */
 export async function acquireRetrainLock(

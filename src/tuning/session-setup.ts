@@ -49,21 +49,18 @@ async function planDefault(
   const defaults = defaultTrialParams(space, run.model);
   const defaultsKey = defaults ? paramsKey(defaults) : null;
   const wantBaseline = !run.config.baseline && (options.evaluateDefault ?? true);
-  const inPrior = known.prior.some((p) => paramsKey(p.params) === defaultsKey);
-  const enqueueDefault =
-    wantBaseline &&
-    defaults !== null &&
-    method !== 'grid' &&
-    known.trials.length === 0 &&
-    !inPrior &&
-    !measuredOf(known.measured, defaults);
-  const gridHasDefault = run.config.gridPoints?.some((p) => paramsKey(p) === defaultsKey) ?? false;
-  if (!wantBaseline || enqueueDefault || gridHasDefault || options.resume)
-    return { defaults, wantBaseline, enqueueDefault, sideDefault: null };
+  const none = { defaults, wantBaseline, enqueueDefault: false, sideDefault: null };
+  if (!wantBaseline || options.resume) return none;
   const params = defaults ?? defaultCenter(run.model);
   const earlier =
     measuredOf(known.measured, params)?.metrics ?? (await earlierBaseline(storage, run, params));
-  return { defaults, wantBaseline, enqueueDefault, sideDefault: { params, earlier } };
+  // Measured before on the same data and folds: copied at once, whatever this run's trials are.
+  if (earlier) return { ...none, sideDefault: { params, earlier } };
+  const inPrior = known.prior.some((p) => paramsKey(p.params) === defaultsKey);
+  const enqueueDefault = defaults !== null && method !== 'grid' && known.trials.length === 0 && !inPrior;
+  const gridHasDefault = run.config.gridPoints?.some((p) => paramsKey(p) === defaultsKey) ?? false;
+  if (enqueueDefault || gridHasDefault) return { ...none, enqueueDefault };
+  return { ...none, sideDefault: { params, earlier: null } };
 }
 
 /** Everything the trial loop needs: folds, pool, sampler, warm start, earlier measurements. */

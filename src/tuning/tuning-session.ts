@@ -82,6 +82,8 @@ export class TuningSession {
   private lostOwnership = false;
   private writes: Promise<unknown> = Promise.resolve();
   private heartbeat: NodeJS.Timeout | null = null;
+  /** Resolves when the run is stopped; made once (a listener per wait would pile up). */
+  private readonly aborted: Promise<void>;
 
   constructor(
     private readonly s: SessionSetup,
@@ -89,6 +91,7 @@ export class TuningSession {
   ) {
     this.run = s.run;
     this.trials = [...trials];
+    this.aborted = abortPromise(s.signal);
     this.defaultsKey = s.defaults ? paramsKey(s.defaults) : null;
     this.measuredByKey = new Map();
     for (const m of s.measured) {
@@ -161,7 +164,7 @@ export class TuningSession {
       const busy = this.doneCount() + this.inflight.size >= this.run.trialsPlanned;
       if (busy || this.inflight.size >= Math.max(1, this.s.workers)) {
         if (this.inflight.size === 0) return { reason: 'complete', failure: null };
-        await Promise.race([...this.inflight.values(), abortPromise(this.s.signal)]);
+        await Promise.race([...this.inflight.values(), this.aborted]);
         continue;
       }
       const failedOwn = this.trials.filter(

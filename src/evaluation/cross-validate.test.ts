@@ -98,6 +98,7 @@ function world(seed = 1): RatingsData {
   return ratingsDataFrom(rows, halfStarScale);
 }
 
+// This suite is long because it holds one case per behaviour.
 describe('crossValidate', () => {
   const data = world();
   it('returns per-fold and mean metrics, matching a hand-run fold', async () => {

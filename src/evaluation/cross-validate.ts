@@ -54,8 +54,8 @@ export interface CrossValidateOptions {
   readonly threshold?: number;
   /**
    * Also report `calibratedAccuracy`: liked accuracy with the cut-off on predictions chosen to
-   * maximise accuracy on each fold's training ratings (the issue allows it; models that shrink
-   * towards the mean read better with a lower line). Costs a prediction of every training rating.
+   * maximise accuracy on each fold's training ratings (models that shrink towards the mean read
+   * better with a lower line). Costs a prediction of every training rating.
    * `accuracy` itself always uses the threshold. Default false.
    */
   readonly calibrateCutoff?: boolean;
@@ -146,7 +146,9 @@ export function splitsFor(
  * Fits the model on each training part and measures it on the matching test part: rating metrics
  * on every test rating; ranking metrics from each test user's top-k among the movies they did not
  * rate in training, relevant = their test movies rated at or above the like line. Async so that a
- * server or worker running it stays responsive: it yields to the event loop between folds.
+ * server or worker running it stays responsive: it yields to the event loop between folds. It is
+ * long because the per-fold fit, the rating metrics and the ranking metrics accumulate into the
+ * same running sums.
  */
 export async function crossValidate(options: CrossValidateOptions): Promise<CrossValidationResult> {
   const { data, kind } = options;

@@ -32,6 +32,8 @@ export interface ChampionInfo {
   readonly version: number;
   readonly kind: string;
   readonly params: ModelParams;
+  /** Newest rating time of its training data (its lineage), epoch ms; null if unknown. */
+  readonly dataTo: number | null;
   /** The loaded model; null when its artifact cannot be read (a comparison then skips it). */
   readonly model: RatingModel | null;
   readonly loadError: string | null;
@@ -41,10 +43,15 @@ export interface ChampionInfo {
 export async function readChampion(db: Queryable): Promise<ChampionInfo | null> {
   const record = await championRecord(db);
   if (record === null) return null;
-  const { version, kind, params } = record;
+  const info = {
+    version: record.version,
+    kind: record.kind,
+    params: record.params,
+    dataTo: record.training.to,
+  };
   try {
-    return { version, kind, params, model: await loadVersionArtifact(db, version), loadError: null };
+    return { ...info, model: await loadVersionArtifact(db, info.version), loadError: null };
   } catch (error) {
-    return { version, kind, params, model: null, loadError: (error as Error).message };
+    return { ...info, model: null, loadError: (error as Error).message };
   }
 }

@@ -4,8 +4,13 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeEachDatabase, type TestDatabase } from '../../test/helpers/databases.ts';
 import { loadConfig } from '../config.ts';
 import { generateIntoDatabase } from '../data/generate.ts';
-import { getRunningAbTest } from '../experiments/ab-tests.ts';
+import { loadRatingsData } from '../data/load-ratings.ts';
+import { getRunningAbTest, startAbTest } from '../experiments/ab-tests.ts';
+import { createModel } from '../models/model-registry.ts';
 import { championVersion } from '../registry/champion.ts';
+import { fitAndRegister } from '../registry/fit-and-register.ts';
+import { getVersion, listVersions } from '../registry/model-versions.ts';
+import { splitAtTime } from './offline-comparison.ts';
 import { retrainLockState } from './retrain-lock.ts';
 import { runRetrain } from './retrain-orchestrator.ts';
 import { listSteps, listTriggers } from './retrain-triggers.ts';
@@ -28,6 +33,7 @@ function startUntil(location: string, step: string) {
   });
 }
 
+// This suite is long because it holds one case per behaviour.
 describeEachDatabase('retrain orchestrator', (kind) => {
   let t: TestDatabase;
   beforeEach(async () => {
@@ -50,21 +56,120 @@ describeEachDatabase('retrain orchestrator', (kind) => {
       ['register', 'done'],
       ['deploy', 'done'],
     ]);
-    expect(r.comparison?.holdoutRows).toBe(400);
+    expect(r.comparison).toMatchObject({ fair: false, note: 'no champion to compare with' });
+    // The version carries its accuracy on the most recent 10 % (measured before the final fit).
+    const v = await getVersion(t.db, r.newVersion!);
+    expect(v.metrics.holdoutRows).toBe(400);
+    expect(v.metrics.accuracy).toBeGreaterThan(0);
     const [trigger] = await listTriggers(t.db);
     expect(trigger?.status).toBe('succeeded');
     expect(trigger?.newVersion).toBe(r.newVersion);
     expect((await retrainLockState(t.db)).holder).toBeNull();
   });
 
-  it('with --activate-if-better the offline comparison decides', async () => {
+  it('the fair holdout is chosen from the champion lineage: the ratings after its data ended', async () => {
+    const all = await loadRatingsData(t.db);
+    const cut = [...all.timestamps].sort((a, b) => a - b)[Math.floor(all.size * 0.6)]!;
+    const { before } = splitAtTime(all, cut);
+    const v1 = await fitAndRegister(t.db, {
+      model: createModel('baseline'),
+      data: before,
+      seed: 1,
+      reason: 'manual',
+    });
+    const dataTo = v1.version.training.to!;
+    const unseen = [...all.timestamps].filter((x) => x > dataTo);
+    const r = await runRetrain(t.db, config, { model: 'baseline', seed: 1, activateIfBetter: true });
+    expect(r.status).toBe('succeeded');
+    const c = r.comparison!;
+    expect(c.fair).toBe(true);
+    expect(c.holdout).toMatchObject({
+      basis: 'since-champion',
+      rows: unseen.length,
+      championVersion: v1.version.version,
+      championDataTo: dataTo,
+      from: Math.min(...unseen),
+    });
+    expect(c.holdout.from!).toBeGreaterThan(dataTo);
+    for (const score of [c.challenger!, c.champion!]) {
+      expect(score.accuracy.low).toBeLessThan(score.accuracy.value);
+      expect(score.accuracy.high).toBeGreaterThan(score.accuracy.value);
+    }
+    expect(c.gainPoints!.value).toBeCloseTo(c.challenger!.accuracy.value - c.champion!.accuracy.value, 10);
+    expect(c.gainPoints!.low).toBeLessThanOrEqual(c.gainPoints!.high);
+    // With a fair comparison, --activate-if-better decides offline: no A/B test.
+    expect(['activated', 'kept-champion']).toContain(r.deploy?.action);
+    expect((await getVersion(t.db, r.newVersion!)).metrics.fairHoldoutRows).toBe(unseen.length);
+  });
+
+  it('too few ratings since the champion data: no fair comparison, said so, and an A/B test decides', async () => {
     const first = await runRetrain(t.db, config, { model: 'baseline', seed: 1 });
     const second = await runRetrain(t.db, config, { model: 'baseline', seed: 1, activateIfBetter: true });
     expect(second.status).toBe('succeeded');
-    // The same model on nearly the same data is no 5 % better: the champion stays.
-    expect(second.deploy?.action).toBe('kept-champion');
-    expect(second.comparison?.champion).not.toBeNull();
+    expect(second.comparison).toMatchObject({
+      fair: false,
+      note: `no fair offline comparison: 0 ratings since v${first.newVersion}'s data`,
+    });
+    expect(second.deploy?.action).toBe('ab-test');
     expect(await championVersion(t.db)).toBe(first.newVersion);
+  });
+
+  it('a running A/B test refuses a retrain before anything is recorded or fitted', async () => {
+    await runRetrain(t.db, config, { model: 'baseline', seed: 1 });
+    await runRetrain(t.db, config, { model: 'baseline', seed: 2 });
+    const versions = (await listVersions(t.db)).length;
+    const triggers = (await listTriggers(t.db)).length;
+    await expect(runRetrain(t.db, config, { model: 'baseline', seed: 3 })).rejects.toThrow(
+      /cannot retrain now: A\/B test #\d+ .* is running/,
+    );
+    expect((await listVersions(t.db)).length).toBe(versions);
+    expect((await listTriggers(t.db)).length).toBe(triggers);
+  });
+
+  it('an A/B test started during the run: nothing is registered, the run fails', async () => {
+    const first = await runRetrain(t.db, config, { model: 'baseline', seed: 1 });
+    const data = await loadRatingsData(t.db);
+    const other = await fitAndRegister(t.db, {
+      model: createModel('baseline'),
+      data,
+      seed: 5,
+      reason: 'manual',
+    });
+    const versions = (await listVersions(t.db)).length;
+    const r = await runRetrain(t.db, config, {
+      model: 'baseline',
+      seed: 2,
+      onStep: async (s) => {
+        if (s === 'final-fit') await startAbTest(t.db, { challengerVersion: other.version.version });
+      },
+    });
+    expect(r.status).toBe('failed');
+    expect(r.outcome).toMatch(/not registered: A\/B test #\d+/);
+    expect(r.newVersion).toBeNull();
+    expect((await listVersions(t.db)).length).toBe(versions);
+    expect(await championVersion(t.db)).toBe(first.newVersion);
+  });
+
+  it('a deploy that fails after registering leaves the version discarded, not usable-looking', async () => {
+    await runRetrain(t.db, config, { model: 'baseline', seed: 1 });
+    const data = await loadRatingsData(t.db);
+    const other = await fitAndRegister(t.db, {
+      model: createModel('baseline'),
+      data,
+      seed: 5,
+      reason: 'manual',
+    });
+    const r = await runRetrain(t.db, config, {
+      model: 'baseline',
+      seed: 2,
+      onStep: async (s) => {
+        if (s === 'deploy') await startAbTest(t.db, { challengerVersion: other.version.version });
+      },
+    });
+    expect(r.status).toBe('failed');
+    expect(r.newVersion).not.toBeNull();
+    expect(r.outcome).toMatch(new RegExp(`v${r.newVersion} marked discarded`));
+    expect((await getVersion(t.db, r.newVersion!)).status).toBe('discarded');
   });
 
   it('with a champion, the new version goes into an A/B test against it', async () => {

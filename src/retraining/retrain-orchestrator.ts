@@ -1,109 +1,33 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Config } from '../config.ts';
-import { loadMovies } from '../data/load-movies.ts';
-import { loadRatingsData } from '../data/load-ratings.ts';
-import { ratingsFingerprint } from '../data/ratings-data.ts';
-import { materializeSplit, temporalSplit } from '../data/splits.ts';
 import type { Database } from '../db/database.ts';
 import { ConflictError } from '../errors.ts';
-import { createModel } from '../models/model-registry.ts';
-import type { ModelParams } from '../models/rating-model.ts';
-import { windowStart } from '../monitoring/live-accuracy.ts';
 import { championVersion } from '../registry/champion.ts';
-import { compareOffline, type OfflineComparison } from './offline-comparison.ts';
-import { acquireRetrainLock, heartbeatRetrainLock, releaseRetrainLock } from './retrain-lock.ts';
-import { type DeployOutcome, deployCandidate, readChampion, registerCandidate } from './retrain-registry.ts';
+import { acquireRetrainLock, releaseRetrainLock } from './retrain-lock.ts';
+import type { RetrainOptions, RetrainResult, RetrainRunOptions, RetrainSettings } from './retrain-options.ts';
+import { type Progress, type RetrainContext, refuseIfBlocked, retrainSteps } from './retrain-steps.ts';
+import { SqlRetrainStore } from './retrain-store.ts';
 import {
   abandonTrigger,
-  beginStep,
   endStep,
   finishTrigger,
   getTrigger,
-  heartbeatTrigger,
   listSteps,
   openTrigger,
-  type RetrainStep,
   type RetrainTrigger,
   requestRetrain,
   startTrigger,
-  type TriggerSource,
 } from './retrain-triggers.ts';
-import { type RetrainTuning, tuneForRetrain } from './retrain-tuning.ts';
-import { fitWithWindowSelection, minTime, sinceTime } from './window-selection.ts';
 
-/** How one retrain runs. JSON-serialisable: it is stored with the trigger and sent to workers. */
-export interface RetrainOptions {
-  /** Tune hyperparameters first (warm-started from earlier tuning runs). */
-  readonly tune?: boolean;
-  /** Tuning method (random, grid, bayesian, tpe…). */
-  readonly method?: string;
-  readonly trials?: number;
-  /** Activate on the offline comparison (≥ autoActivateThreshold) instead of starting an A/B test. */
-  readonly activateIfBetter?: boolean;
-  /** Model kind; default the champion's, else `svd`. */
-  readonly model?: string;
-  /** Parameters; default the tuned ones, else the champion's, else the model's defaults. */
-  readonly params?: ModelParams;
-  readonly seed?: number;
-  /**
-   * Choose how far back to train (the whole set, or the last three quarters, half or quarter of the window) by the error on
-   * the recent holdout (default true): after a change of taste the older ratings mislead, and the
-   * holdout shows it.
-   */
-  readonly windowSelection?: boolean;
-  /** Share of the most recent ratings held out for the offline comparison (default 0.1). */
-  readonly holdoutFraction?: number;
-  /** Share of users the challenger serves in the A/B test (default D's default). */
-  readonly abTraffic?: number;
-  /** Rated recommendations each arm needs before the A/B test decides (default D's default). */
-  readonly abMinSamples?: number;
-  /** Days after which an undecided A/B test discards the challenger (default D's default). */
-  readonly abMaxDays?: number;
-}
-
-export type RetrainSettings = Pick<
-  Config,
-  | 'trainingWindowDays'
-  | 'autoActivateThreshold'
-  | 'retrainData'
-  | 'includeUnexpected'
-  | 'staleAfterSeconds'
-  | 'retrainCooldownHours'
-  | 'likeThreshold'
->;
-
-export interface RetrainRunOptions extends RetrainOptions {
-  /** Run this trigger (already recorded); default: a new manual trigger, or the pending one. */
-  readonly triggerId?: number;
-  readonly source?: TriggerSource;
-  readonly reason?: string;
-  /** The clock; simulations pass a simulated one. Default Date.now. */
-  readonly clock?: () => number;
-  /** Who holds the lock (host:pid:random by default). */
-  readonly holder?: string;
-  /** Called when each step starts (progress output; tests use it to stop a run mid-way). */
-  readonly onStep?: (step: RetrainStepName, triggerId: number) => void | Promise<void>;
-}
-
-export type RetrainStepName = 'data' | 'tune' | 'fit' | 'compare' | 'final-fit' | 'register' | 'deploy';
-
-export interface RetrainResult {
-  readonly triggerId: number;
-  readonly status: 'succeeded' | 'failed';
-  readonly outcome: string;
-  readonly championBefore: number | null;
-  readonly newVersion: number | null;
-  readonly model: string | null;
-  readonly params: ModelParams | null;
-  readonly trainRows: number;
-  readonly comparison: OfflineComparison | null;
-  readonly deploy: DeployOutcome | null;
-  /** Set when a stale holder's run was taken over. */
-  readonly tookOverFrom: string | null;
-  readonly steps: readonly RetrainStep[];
-  readonly error: string | null;
-}
+export type {
+  ParamsSource,
+  RetrainOptions,
+  RetrainResult,
+  RetrainRunOptions,
+  RetrainSettings,
+  RetrainStepName,
+} from './retrain-options.ts';
+export { refuseIfBlocked };
 
 export function defaultHolder(): string {
   return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
@@ -145,17 +69,20 @@ async function triggerToRun(
 }
 
 /**
- * The retrain orchestrator (the seed's retrain_model.py). Steps, each recorded in retrain_steps:
- * data (all ratings or the window; unexpected movies unless excluded) → tune (optional, C's
- * tuner, warm-started) → fit on all but the most recent ratings → compare with the champion on
- * those recent ratings → final fit on everything → register the version → deploy (no champion:
- * activate; --activate-if-better: activate when the relative accuracy gain reaches
- * autoActivateThreshold; otherwise start an A/B test).
+ * The retrain orchestrator. Before anything expensive it checks what
+ * would stop the deploy (the lock, a running A/B test) and refuses with the reason. Steps, each
+ * recorded in retrain_steps: data (all ratings or the window; unexpected movies unless excluded)
+ * → tune (optional, warm-started) → fit on all but the most recent ratings → compare with the
+ * champion on the ratings neither has seen (those after the champion's data ended) → final fit on
+ * everything → register the version (only once the deploy is checked to be possible) → deploy (no
+ * champion: activate; --activate-if-better with a fair comparison: activate when the relative
+ * accuracy gain reaches autoActivateThreshold; otherwise start an A/B test).
  *
  * Crash safety: nothing serving-visible changes before `register`, and registering a version does
- * not change what is served; only `deploy` moves the champion (in D's transaction). A run killed
- * anywhere leaves the champion as it was, the trigger `running` with a stale heartbeat and the lock
- * held by a dead holder; the next run takes both over once staleAfterSeconds has passed.
+ * not change what is served; only `deploy` moves the champion (in the registry's transaction). A
+ * deploy that fails marks the new version discarded, so no list meant for choosing offers it. A
+ * run killed anywhere leaves the champion as it was, the trigger `running` with a stale heartbeat
+ * and the lock held by a dead holder; the next run takes both over once staleAfterSeconds passed.
  */
 export async function runRetrain(
   db: Database,
@@ -164,195 +91,133 @@ export async function runRetrain(
 ): Promise<RetrainResult> {
   const clock = options.clock ?? Date.now;
   const holder = options.holder ?? defaultHolder();
+  if (options.triggerId === undefined) await refuseIfBlocked(db, config, clock());
   const trigger = await triggerToRun(db, config, options, clock());
-  const stored = trigger.options as RetrainOptions;
-  const opts: RetrainOptions = { ...stored, ...stripRunOnly(options) };
-  const lock = await acquireRetrainLock(db, holder, trigger.id, clock(), config.staleAfterSeconds * 1000);
+  const opts: RetrainOptions = { ...(trigger.options as RetrainOptions), ...stripRunOnly(options) };
+  const takenOverFrom = await takeLock(db, config, trigger.id, holder, clock);
+  await startTrigger(db, trigger.id, holder, clock());
+  const championBefore = await championVersion(db);
+  const ctx: RetrainContext = {
+    db,
+    config,
+    opts,
+    triggerId: trigger.id,
+    holder,
+    clock,
+    onStep: options.onStep,
+    progress: emptyProgress(),
+    current: null,
+  };
+  const done = (status: RetrainResult['status'], outcome: string, error: string | null) =>
+    resultOf(ctx, { status, outcome, error, championBefore, takenOverFrom });
+  try {
+    const outcome = await retrainSteps(ctx);
+    await finishTrigger(db, trigger.id, { status: 'succeeded', outcome, ...versionAndTest(ctx) }, clock());
+    return await done('succeeded', outcome, null);
+  } catch (error) {
+    const outcome = await recordFailure(ctx, (error as Error).message, championBefore);
+    return await done('failed', outcome, (error as Error).message);
+  } finally {
+    await releaseRetrainLock(db, holder);
+  }
+}
+
+function emptyProgress(): Progress {
+  return {
+    model: null,
+    params: null,
+    paramsSource: null,
+    trainRows: 0,
+    comparison: null,
+    newVersion: null,
+    deploy: null,
+  };
+}
+
+function versionAndTest(ctx: RetrainContext): { newVersion: number | null; abTestId: number | null } {
+  return { newVersion: ctx.progress.newVersion, abTestId: ctx.progress.deploy?.abTestId ?? null };
+}
+
+async function resultOf(
+  ctx: RetrainContext,
+  end: {
+    status: RetrainResult['status'];
+    outcome: string;
+    error: string | null;
+    championBefore: number | null;
+    takenOverFrom: string | null;
+  },
+): Promise<RetrainResult> {
+  const p = ctx.progress;
+  return {
+    triggerId: ctx.triggerId,
+    status: end.status,
+    outcome: end.outcome,
+    championBefore: end.championBefore,
+    newVersion: p.newVersion,
+    model: p.model,
+    params: p.params,
+    paramsSource: p.paramsSource,
+    trainRows: p.trainRows,
+    comparison: p.comparison,
+    deploy: p.deploy,
+    tookOverFrom: end.takenOverFrom,
+    steps: await listSteps(ctx.db, ctx.triggerId),
+    error: end.error,
+  };
+}
+
+/** Closes the failed step and the trigger; a version registered by this run is discarded. */
+async function recordFailure(
+  ctx: RetrainContext,
+  message: string,
+  championBefore: number | null,
+): Promise<string> {
+  const { db, clock, triggerId } = ctx;
+  const failedStep = ctx.current;
+  if (failedStep) await endStep(db, triggerId, failedStep, 'failed', { error: message }, clock());
+  const v = ctx.progress.newVersion;
+  const discarded = v !== null && ctx.progress.deploy === null && (await discardRegistered(db, v));
+  const champion = championBefore === null ? 'none' : `v${championBefore}`;
+  const where = failedStep ? ` in step ${failedStep}` : '';
+  const outcome = `failed${where}: ${message}; champion ${champion} still serving${discarded ? `; v${v} marked discarded` : ''}`;
+  await finishTrigger(
+    db,
+    triggerId,
+    { status: 'failed', outcome, ...versionAndTest(ctx), error: message },
+    clock(),
+  );
+  return outcome;
+}
+
+async function discardRegistered(db: Database, version: number): Promise<boolean> {
+  return new SqlRetrainStore(db).discardVersion(version);
+}
+
+/** Takes the retrain lock (abandoning the trigger of a stale holder it takes over from). */
+async function takeLock(
+  db: Database,
+  config: RetrainSettings,
+  triggerId: number,
+  holder: string,
+  clock: () => number,
+): Promise<string | null> {
+  const lock = await acquireRetrainLock(db, holder, triggerId, clock(), config.staleAfterSeconds * 1000);
   if (!lock.acquired) {
     throw new ConflictError(
       `another retrain is running (holder ${lock.holder}, trigger #${lock.triggerId ?? '?'}, heartbeat ${new Date(lock.heartbeatAt ?? 0).toISOString()})`,
     );
   }
-  if (lock.takenOverFrom?.triggerId != null && lock.takenOverFrom.triggerId !== trigger.id) {
+  const previous = lock.takenOverFrom;
+  if (previous?.triggerId != null && previous.triggerId !== triggerId) {
     await abandonTrigger(
       db,
-      lock.takenOverFrom.triggerId,
-      `abandoned: holder ${lock.takenOverFrom.holder} stopped heartbeating`,
+      previous.triggerId,
+      `abandoned: holder ${previous.holder} stopped heartbeating`,
       clock(),
     );
   }
-  await startTrigger(db, trigger.id, holder, clock());
-  const championBefore = await championVersion(db);
-  let current: RetrainStepName | null = null;
-  let comparison: OfflineComparison | null = null;
-  let deploy: DeployOutcome | null = null;
-  let newVersion: number | null = null;
-  let kind: string | null = null;
-  let params: ModelParams | null = null;
-  let trainRows = 0;
-  /** The result as it stands, with the steps recorded so far: one shape for success and failure. */
-  const result = async (
-    status: RetrainResult['status'],
-    outcome: string,
-    error: string | null,
-  ): Promise<RetrainResult> => ({
-    triggerId: trigger.id,
-    status,
-    outcome,
-    championBefore,
-    newVersion,
-    model: kind,
-    params,
-    trainRows,
-    comparison,
-    deploy,
-    tookOverFrom: lock.takenOverFrom?.holder ?? null,
-    steps: await listSteps(db, trigger.id),
-    error,
-  });
-
-  const step = async <T>(
-    name: RetrainStepName,
-    run: () => Promise<{ value: T; details: Record<string, unknown> }>,
-  ): Promise<T> => {
-    current = name;
-    if (!(await heartbeatRetrainLock(db, holder, clock()))) {
-      throw new ConflictError(`lost the retrain lock before step ${name} (presumed dead and taken over)`);
-    }
-    await heartbeatTrigger(db, trigger.id, clock());
-    await beginStep(db, trigger.id, name, clock());
-    await options.onStep?.(name, trigger.id);
-    const { value, details } = await run();
-    await endStep(db, trigger.id, name, 'done', details, clock());
-    current = null;
-    return value;
-  };
-
-  try {
-    const now = clock();
-    const data = await step('data', async () => {
-      const since = config.retrainData === 'window' ? windowStart(now, config.trainingWindowDays) : undefined;
-      const ratings = await loadRatingsData(db, {
-        ...(since === undefined ? {} : { since }),
-        includeUnexpected: config.includeUnexpected,
-      });
-      const movies = await loadMovies(db);
-      return {
-        value: { ratings, movies },
-        details: {
-          rows: ratings.size,
-          since: since ?? null,
-          includeUnexpected: config.includeUnexpected,
-          fingerprint: ratingsFingerprint(ratings),
-        },
-      };
-    });
-    if (data.ratings.size < 20)
-      throw new ConflictError(`only ${data.ratings.size} ratings to train on; import or generate data first`);
-    trainRows = data.ratings.size;
-    const champion = await readChampion(db);
-    kind = opts.model ?? champion?.kind ?? 'svd';
-    params = opts.params ?? champion?.params ?? null;
-    const split = temporalSplit(data.ratings, { testFraction: opts.holdoutFraction ?? 0.1 });
-    const { train, test } = materializeSplit(data.ratings, split);
-    let tuning: RetrainTuning | null = null;
-    if (opts.tune) {
-      tuning = await step('tune', async () => {
-        const r = await tuneForRetrain(db, {
-          model: kind!,
-          method: opts.method ?? 'bayesian',
-          trials: opts.trials ?? 20,
-          seed: opts.seed ?? 0,
-          data: train,
-          movies: data.movies,
-        });
-        return { value: r, details: { ...r } };
-      });
-      if (tuning.params) params = tuning.params;
-    }
-    const seed = opts.seed ?? 0;
-    let span: number | null = null;
-    const candidate = await step('fit', async () => {
-      const chosen = fitWithWindowSelection({
-        kind: kind!,
-        params,
-        train,
-        test,
-        seed,
-        movies: data.movies,
-        windowDays: config.trainingWindowDays,
-        select: opts.windowSelection ?? true,
-        ...(config.likeThreshold === undefined ? {} : { likeThreshold: config.likeThreshold }),
-      });
-      span = chosen.spanMs;
-      return {
-        value: chosen.model,
-        details: {
-          model: kind,
-          params: chosen.model.params,
-          trainRows: chosen.trainRows,
-          windows: chosen.tried,
-          chosenSpanDays: chosen.spanMs === null ? null : chosen.spanMs / 86_400_000,
-        },
-      };
-    });
-    params = candidate.params;
-    comparison = await step('compare', async () => {
-      const c = compareOffline(candidate, champion?.model ?? null, train, test, config.likeThreshold);
-      return { value: c, details: { ...c, championLoadError: champion?.loadError ?? null } };
-    });
-    const finalData =
-      span === null ? data.ratings : sinceTime(data.ratings, (test.size > 0 ? minTime(test) : now) - span);
-    const final = await step('final-fit', async () => {
-      const m = createModel(kind!, params ?? undefined);
-      m.fit(finalData, { seed, movies: data.movies });
-      return { value: m, details: { trainRows: finalData.size } };
-    });
-    newVersion = await step('register', async () => {
-      const v = await registerCandidate(db, {
-        model: final,
-        data: finalData,
-        parentVersion: champion?.version ?? null,
-        comparison: comparison!,
-        tuningRunId: tuning?.runId ?? null,
-        tuningTrialNumber: tuning?.bestTrialNumber ?? null,
-        now: clock(),
-      });
-      return { value: v, details: { version: v } };
-    });
-    deploy = await step('deploy', async () => {
-      const d = await deployCandidate(db, {
-        version: newVersion!,
-        championVersion: champion?.version ?? null,
-        comparison: comparison!,
-        activateIfBetter: opts.activateIfBetter ?? false,
-        autoActivateThreshold: config.autoActivateThreshold,
-        ...(opts.abTraffic === undefined ? {} : { traffic: opts.abTraffic }),
-        ...(opts.abMinSamples === undefined ? {} : { abMinSamples: opts.abMinSamples }),
-        ...(opts.abMaxDays === undefined ? {} : { abMaxDays: opts.abMaxDays }),
-        triggerId: trigger.id,
-        now: clock(),
-      });
-      return { value: d, details: { ...d } };
-    });
-    const outcome = deploy.summary;
-    await finishTrigger(
-      db,
-      trigger.id,
-      { status: 'succeeded', outcome, newVersion, abTestId: deploy.abTestId },
-      clock(),
-    );
-    return await result('succeeded', outcome, null);
-  } catch (error) {
-    const message = (error as Error).message;
-    const failedStep = current as RetrainStepName | null;
-    if (failedStep) await endStep(db, trigger.id, failedStep, 'failed', { error: message }, clock());
-    const outcome = `failed in step ${failedStep ?? '?'}: ${message}; champion ${championBefore === null ? 'none' : `v${championBefore}`} still serving`;
-    await finishTrigger(db, trigger.id, { status: 'failed', outcome, newVersion, error: message }, clock());
-    return await result('failed', outcome, message);
-  } finally {
-    await releaseRetrainLock(db, holder);
-  }
+  return previous?.holder ?? null;
 }
 
 function stripRunOnly(o: RetrainRunOptions): RetrainOptions {

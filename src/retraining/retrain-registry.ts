@@ -1,31 +1,33 @@
 import type { RatingsData } from '../data/ratings-data.ts';
 import type { Database } from '../db/database.ts';
+import { holdoutVersionMetrics } from '../evaluation/holdout.ts';
 import { decideAbTest, startAbTest } from '../experiments/ab-tests.ts';
 import type { RatingModel } from '../models/rating-model.ts';
 import { activateVersion } from '../registry/aliases.ts';
 import { registerVersion, trainingDataInfo } from '../registry/model-versions.ts';
-import type { OfflineComparison } from './offline-comparison.ts';
+import type { OfflineComparison, RecentHoldoutMetrics } from './offline-comparison.ts';
 
 /**
- * The retrain orchestrator's use of the registry and of A/B tests (engineer D's code): which
- * model is champion, registering the new version, and what to do with it.
+ * The retrain orchestrator's use of the registry and of A/B tests: which model is champion,
+ * registering the new version, and what to do with it.
  */
 export { type ChampionInfo, readChampion } from '../registry/champion.ts';
 
-/** The comparison as the flat, finite numbers a version's metrics hold. */
-export function comparisonMetrics(c: OfflineComparison): Record<string, number> {
-  const out: Record<string, number> = {
-    holdoutRows: c.holdoutRows,
-    rmse: c.candidate.rmse,
-    mae: c.candidate.mae,
-    accuracy: c.candidate.accuracy,
-    baselineAccuracy: c.candidate.baselineAccuracy,
-  };
-  if (c.champion) {
+/**
+ * A retrain's offline metrics as the flat, finite numbers a version holds: the candidate's own
+ * accuracy, RMSE, MAE and majority baseline on the most recent ratings (measured before its final
+ * fit, as `train` measures them), plus the fair comparison with the champion when there was one.
+ */
+export function retrainMetrics(recent: RecentHoldoutMetrics, c: OfflineComparison): Record<string, number> {
+  const out: Record<string, number> = { ...holdoutVersionMetrics(recent) };
+  if (c.fair && c.champion && c.challenger) {
+    out.fairHoldoutRows = c.holdout.rows;
+    out.fairAccuracy = c.challenger.accuracy.value;
+    out.championAccuracy = c.champion.accuracy.value;
     out.championRmse = c.champion.rmse;
-    out.championAccuracy = c.champion.accuracy;
+    if (c.gainPoints) out.gainPoints = c.gainPoints.value;
+    if (c.relativeGain) out.relativeImprovement = c.relativeGain.value;
   }
-  if (c.relativeImprovement !== null) out.relativeImprovement = c.relativeImprovement;
   for (const [k, v] of Object.entries(out)) if (!Number.isFinite(v)) delete out[k];
   return out;
 }
@@ -36,7 +38,7 @@ export async function registerCandidate(
     model: RatingModel;
     data: RatingsData;
     parentVersion: number | null;
-    comparison: OfflineComparison;
+    metrics: Record<string, number>;
     tuningRunId?: string | null;
     tuningTrialNumber?: number | null;
     now: number;
@@ -49,7 +51,7 @@ export async function registerCandidate(
     parentVersion: input.parentVersion,
     tuningRunId: input.tuningRunId ?? null,
     tuningTrialNumber: input.tuningTrialNumber ?? null,
-    metrics: comparisonMetrics(input.comparison),
+    metrics: input.metrics,
     now: input.now,
   });
   return v.version;
@@ -70,7 +72,7 @@ export interface DeployInput {
   readonly activateIfBetter: boolean;
   readonly autoActivateThreshold: number;
   readonly traffic?: number;
-  /** A/B policy overrides (D's defaults otherwise): rated recommendations per arm, days. */
+  /** A/B policy overrides (the experiments module's defaults otherwise): rated recommendations per arm, days. */
   readonly abMinSamples?: number;
   readonly abMaxDays?: number;
   readonly triggerId: number;
@@ -78,10 +80,10 @@ export interface DeployInput {
 }
 
 /**
- * No champion → the new version becomes champion. With activateIfBetter → champion when its
- * offline relative accuracy gain reaches autoActivateThreshold, else the champion stays. Otherwise
- * the live A/B test decides (D's startAbTest), whatever the offline figures say: they are on past
- * ratings, the test is on the users of tomorrow.
+ * No champion → the new version becomes champion. With activateIfBetter and a fair offline
+ * comparison → champion when its relative accuracy gain reaches autoActivateThreshold, else the
+ * champion stays. Otherwise (no fair comparison, or no activateIfBetter) the live A/B test decides,
+ * whatever the offline figures say: they are on past ratings, the test is on the users of tomorrow.
  */
 export async function deployCandidate(db: Database, input: DeployInput): Promise<DeployOutcome> {
   const v = input.version;
@@ -94,34 +96,40 @@ export async function deployCandidate(db: Database, input: DeployInput): Promise
       summary: `v${v} activated (there was no champion)`,
     };
   }
-  const gain = input.comparison.relativeImprovement;
-  if (input.activateIfBetter) {
-    const pct = gain === null ? 'unknown' : `${(100 * gain).toFixed(1)} %`;
-    if (gain !== null && gain >= input.autoActivateThreshold) {
-      await activateVersion(db, v, {
-        reason: `retrain #${input.triggerId}: offline accuracy gain ${pct} ≥ ${(100 * input.autoActivateThreshold).toFixed(1)} %`,
-        now: input.now,
-      });
-      return {
-        action: 'activated',
-        version: v,
-        abTestId: null,
-        summary: `v${v} activated: offline accuracy gain ${pct}`,
-      };
-    }
-    return {
-      action: 'kept-champion',
-      version: v,
-      abTestId: null,
-      summary: `v${input.championVersion} kept: v${v}'s offline accuracy gain ${pct} is below ${(100 * input.autoActivateThreshold).toFixed(1)} %`,
-    };
-  }
+  const gain = input.comparison.fair ? (input.comparison.relativeGain?.value ?? null) : null;
+  if (input.activateIfBetter && gain !== null) return decideOffline(db, input, gain);
   const test = await startChallengerTest(db, input);
+  const why = input.activateIfBetter ? ` (${input.comparison.note ?? 'no fair offline comparison'})` : '';
   return {
     action: 'ab-test',
     version: v,
     abTestId: test,
-    summary: `A/B test #${test} started: v${v} (challenger) against v${input.championVersion}`,
+    summary: `A/B test #${test} started: v${v} (challenger) against v${input.championVersion}${why}`,
+  };
+}
+
+/** Activates the new version when the fair offline gain reaches the threshold, else keeps the champion. */
+async function decideOffline(db: Database, input: DeployInput, gain: number): Promise<DeployOutcome> {
+  const v = input.version;
+  const pct = `${(100 * gain).toFixed(1)} %`;
+  const threshold = `${(100 * input.autoActivateThreshold).toFixed(1)} %`;
+  if (gain >= input.autoActivateThreshold) {
+    await activateVersion(db, v, {
+      reason: `retrain #${input.triggerId}: fair offline accuracy gain ${pct} ≥ ${threshold}`,
+      now: input.now,
+    });
+    return {
+      action: 'activated',
+      version: v,
+      abTestId: null,
+      summary: `v${v} activated: fair offline accuracy gain ${pct}`,
+    };
+  }
+  return {
+    action: 'kept-champion',
+    version: v,
+    abTestId: null,
+    summary: `v${input.championVersion} kept: v${v}'s fair offline accuracy gain ${pct} is below ${threshold}`,
   };
 }
 
@@ -150,7 +158,7 @@ export interface AbDecisionSummary {
   readonly challenger: { readonly n: number; readonly accuracy: number };
 }
 
-/** Lets the running A/B test decide (D's decideAbTest); null when none is running. */
+/** Lets the running A/B test decide (decideAbTest); null when none is running. */
 export async function decideRunningAbTest(db: Database, now: number): Promise<AbDecisionSummary | null> {
   const r = await decideAbTest(db, { now });
   if (!r) return null;

@@ -9,6 +9,7 @@ const hour = 3_600_000;
 const t0 = Date.UTC(2026, 1, 1);
 const config = { retrainCooldownHours: 24, staleAfterSeconds: 120 };
 
+// This suite is long because it holds one case per behaviour.
 describeEachDatabase('retrain lock and triggers', (kind) => {
   let t: TestDatabase;
   let other: Database;
@@ -77,6 +78,31 @@ describeEachDatabase('retrain lock and triggers', (kind) => {
     );
     expect(manual.created).toBe(true);
     await t.db.run("UPDATE retrain_triggers SET status = 'succeeded'");
+    // The automatic retrain made no champion: the cooldown doubled.
+    const doubled = await requestRetrain(t.db, request, config, t0 + 25 * hour);
+    expect(doubled.created).toBe(false);
+    if (!doubled.created) expect(doubled.blocked).toMatch(/cooldown \(48 h: doubled .* last 1 automatic/);
+    const second = await requestRetrain(t.db, request, config, t0 + 49 * hour);
+    expect(second.created).toBe(true);
+    await t.db.run("UPDATE retrain_triggers SET status = 'failed'");
+    // Two losing retrains in a row: four times the cooldown.
+    const quadrupled = await requestRetrain(t.db, request, config, t0 + (49 + 95) * hour);
+    expect(!quadrupled.created && quadrupled.blocked).toMatch(/96 h/);
+  });
+
+  it('an automatic retrain whose version became champion resets the cooldown', async () => {
+    const request = { source: 'auto' as const, reason: 'accuracy low' };
+    const first = await requestRetrain(t.db, request, config, t0);
+    if (!first.created) throw new Error('expected a trigger');
+    await t.db.run("UPDATE retrain_triggers SET status = 'succeeded', new_version = 7 WHERE id = ?", [
+      first.trigger.id,
+    ]);
+    expect((await requestRetrain(t.db, request, config, t0 + 25 * hour)).created).toBe(false);
+    await t.db.run(
+      `INSERT INTO alias_history (alias, action, previous_version, new_version, reason, ab_test_id, details, moved_at)
+       VALUES ('champion', 'ab-activate', 6, 7, 'won', NULL, '{}', ?)`,
+      [t0 + hour],
+    );
     expect((await requestRetrain(t.db, request, config, t0 + 25 * hour)).created).toBe(true);
   });
 

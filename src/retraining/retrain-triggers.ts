@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import type { Database, Queryable } from '../db/database.ts';
+import { type RetrainStore, SqlRetrainStore, type TriggerRecord } from './retrain-store.ts';
 
 /** Where a trigger came from. `auto` ones obey the cooldown; `manual` ones (CLI, API) do not. */
 export type TriggerSource = 'auto' | 'manual';
@@ -37,91 +38,71 @@ export type TriggerDecision =
   | { readonly created: true; readonly trigger: RetrainTrigger }
   | { readonly created: false; readonly blocked: string; readonly openTrigger: RetrainTrigger | null };
 
-interface TriggerRow {
-  id: number;
-  source: string;
-  reason: string;
-  numbers: string;
-  options: string;
-  status: string;
-  outcome: string | null;
-  holder: string | null;
-  new_version: number | null;
-  ab_test_id: number | null;
-  error: string | null;
-  triggered_at: number;
-  started_at: number | null;
-  heartbeat_at: number | null;
-  ended_at: number | null;
-}
-
-const num = (v: number | null): number | null => (v === null ? null : Number(v));
-
-function toTrigger(r: TriggerRow): RetrainTrigger {
+function parseTrigger(r: TriggerRecord): RetrainTrigger {
   return Object.freeze({
-    id: Number(r.id),
+    ...r,
     source: r.source as TriggerSource,
-    reason: r.reason,
     numbers: JSON.parse(r.numbers) as Record<string, number | null>,
     options: JSON.parse(r.options) as Record<string, unknown>,
     status: r.status as TriggerStatus,
-    outcome: r.outcome,
-    holder: r.holder,
-    newVersion: num(r.new_version),
-    abTestId: num(r.ab_test_id),
-    error: r.error,
-    triggeredAt: Number(r.triggered_at),
-    startedAt: num(r.started_at),
-    heartbeatAt: num(r.heartbeat_at),
-    endedAt: num(r.ended_at),
   });
 }
 
-const columns =
-  'id, source, reason, numbers, options, status, outcome, holder, new_version, ab_test_id, error, triggered_at, started_at, heartbeat_at, ended_at';
+const store = (db: Queryable): RetrainStore => new SqlRetrainStore(db);
 
 export async function getTrigger(db: Queryable, id: number): Promise<RetrainTrigger | undefined> {
-  const row = await db.get<TriggerRow>(`SELECT ${columns} FROM retrain_triggers WHERE id = ?`, [id]);
-  return row ? toTrigger(row) : undefined;
+  const row = await store(db).getTrigger(id);
+  return row ? parseTrigger(row) : undefined;
 }
 
 /** The most recent triggers, newest first. */
 export async function listTriggers(db: Queryable, limit = 20): Promise<RetrainTrigger[]> {
-  const rows = await db.all<TriggerRow>(`SELECT ${columns} FROM retrain_triggers ORDER BY id DESC LIMIT ?`, [
-    limit,
-  ]);
-  return rows.map(toTrigger);
+  return (await store(db).listTriggers(limit)).map(parseTrigger);
 }
 
 /** The oldest trigger still pending or running, if any. */
 export async function openTrigger(db: Queryable): Promise<RetrainTrigger | undefined> {
-  const row = await db.get<TriggerRow>(
-    `SELECT ${columns} FROM retrain_triggers WHERE status IN ('pending', 'running') ORDER BY id LIMIT 1`,
-  );
-  return row ? toTrigger(row) : undefined;
+  const row = await store(db).openTrigger();
+  return row ? parseTrigger(row) : undefined;
 }
 
 /** Marks a running trigger whose process stopped heartbeating as abandoned (and its open step). */
 export async function abandonTrigger(tx: Queryable, id: number, why: string, now: number): Promise<void> {
-  await tx.run(
-    `UPDATE retrain_triggers SET status = 'abandoned', outcome = ?, ended_at = ? WHERE id = ? AND status IN ('pending', 'running')`,
-    [why, now, id],
-  );
-  await tx.run(
-    `UPDATE retrain_steps SET status = 'abandoned', ended_at = ? WHERE trigger_id = ? AND status = 'running'`,
-    [now, id],
-  );
+  await store(tx).abandonTrigger(id, why, now);
+}
+
+/** The cooldown doubles after each automatic retrain that did not beat the champion, up to this. */
+export const maxCooldownFactor = 8;
+
+/**
+ * The cooldown in force: `retrainCooldownHours`, doubled for every automatic retrain in a row
+ * (newest first) whose version never became champion, up to `maxCooldownFactor` times; one that
+ * did resets it. A loop of retrains that keep losing to the champion thus slows down instead of
+ * spinning at the base rate.
+ */
+export async function currentCooldown(
+  db: Queryable,
+  baseHours: number,
+): Promise<{ readonly hours: number; readonly losingRetrains: number; readonly lastAutoAt: number | null }> {
+  const recent = await store(db).recentAutoTriggers(4);
+  let losing = 0;
+  for (const t of recent) {
+    if (t.activated || t.status === 'pending' || t.status === 'running') break;
+    losing++;
+  }
+  const factor = Math.min(maxCooldownFactor, 2 ** losing);
+  return { hours: baseHours * factor, losingRetrains: losing, lastAutoAt: recent[0]?.triggeredAt ?? null };
 }
 
 /**
- * Records a request to retrain, unless one must not start now. One write transaction (and on
- * PostgreSQL a row lock on the retrain lock row) serialises all requesters, so two processes
- * that find accuracy low at the same moment create exactly one trigger: the second sees the
- * first's pending trigger. Blocked when: a trigger is already pending or running (a running one
- * whose heartbeat is stale is marked abandoned first, so a crash never blocks retraining
- * forever); for automatic triggers also when the last automatic trigger (one that did not die
- * with its process) is within the cooldown,
- * or when an A/B test is still deciding on an earlier retrain's challenger.
+ * Records a request to retrain, unless one must not start now. One write transaction (with the
+ * retrain lock row locked against other writers) serialises all requesters, so two processes that
+ * find accuracy low at the same moment create exactly one trigger: the second sees the first's
+ * pending trigger. Blocked when: a trigger is already pending or running (a running one whose
+ * heartbeat is stale is marked abandoned first, so a crash never blocks retraining forever); for
+ * automatic triggers also within the cooldown of the last automatic trigger (one that did not die
+ * with its process; the cooldown grows after retrains that did not beat the champion, see
+ * `currentCooldown`), or while an A/B test is still deciding on an earlier retrain's challenger.
  */
 export async function requestRetrain(
   db: Database,
@@ -130,66 +111,66 @@ export async function requestRetrain(
   now: number,
 ): Promise<TriggerDecision> {
   return db.transaction(async (tx) => {
-    if (db.dialect === 'postgres')
-      await tx.run("SELECT name FROM retrain_lock WHERE name = 'retrain' FOR UPDATE");
-    let open = await openTrigger(tx);
-    if (
-      open?.status === 'running' &&
-      (open.heartbeatAt ?? open.startedAt ?? 0) < now - config.staleAfterSeconds * 1000
-    ) {
-      await abandonTrigger(
-        tx,
-        open.id,
-        `abandoned: holder ${open.holder ?? '?'} stopped heartbeating (last ${new Date(open.heartbeatAt ?? 0).toISOString()})`,
-        now,
-      );
-      open = await openTrigger(tx);
-    }
+    const s = store(tx);
+    await s.readLock(true);
+    const open = await openAfterStaleCheck(tx, now, config.staleAfterSeconds * 1000);
     if (open)
       return { created: false, blocked: `retrain #${open.id} is already ${open.status}`, openTrigger: open };
     if (request.source === 'auto') {
-      const last = await tx.get<{ t: number | null }>(
-        "SELECT MAX(triggered_at) AS t FROM retrain_triggers WHERE source = 'auto' AND status <> 'abandoned'",
-      );
-      const cooldownMs = config.retrainCooldownHours * 3_600_000;
-      if (last?.t != null && Number(last.t) > now - cooldownMs) {
-        return {
-          created: false,
-          blocked: `cooldown: last automatic retrain at ${new Date(Number(last.t)).toISOString()}, next allowed at ${new Date(Number(last.t) + cooldownMs).toISOString()}`,
-          openTrigger: null,
-        };
-      }
-      const ab = await tx.get<{ id: number }>(
-        "SELECT id FROM ab_tests WHERE status = 'running' ORDER BY id LIMIT 1",
-      );
-      if (ab) return { created: false, blocked: `A/B test #${ab.id} is still deciding`, openTrigger: null };
+      const blocked = await autoBlock(tx, config.retrainCooldownHours, now);
+      if (blocked) return { created: false, blocked, openTrigger: null };
     }
-    const row = await tx.get<TriggerRow>(
-      `INSERT INTO retrain_triggers (source, reason, numbers, options, status, triggered_at)
-       VALUES (?, ?, ?, ?, 'pending', ?) RETURNING ${columns}`,
-      [
-        request.source,
-        request.reason,
-        JSON.stringify(request.numbers ?? {}),
-        JSON.stringify(request.options ?? {}),
-        now,
-      ],
-    );
-    if (!row) throw new Error('retrain_triggers insert returned no row');
-    return { created: true, trigger: toTrigger(row) };
+    const row = await s.insertTrigger({
+      source: request.source,
+      reason: request.reason,
+      numbers: JSON.stringify(request.numbers ?? {}),
+      options: JSON.stringify(request.options ?? {}),
+      now,
+    });
+    return { created: true, trigger: parseTrigger(row) };
   });
+}
+
+/** The open trigger, after marking a running one whose heartbeat went stale as abandoned. */
+async function openAfterStaleCheck(
+  tx: Queryable,
+  now: number,
+  staleAfterMs: number,
+): Promise<RetrainTrigger | undefined> {
+  const open = await openTrigger(tx);
+  if (open?.status !== 'running' || (open.heartbeatAt ?? open.startedAt ?? 0) >= now - staleAfterMs)
+    return open;
+  await abandonTrigger(
+    tx,
+    open.id,
+    `abandoned: holder ${open.holder ?? '?'} stopped heartbeating (last ${new Date(open.heartbeatAt ?? 0).toISOString()})`,
+    now,
+  );
+  return openTrigger(tx);
+}
+
+/** Why an automatic trigger may not start now (cooldown, a deciding A/B test), or null. */
+async function autoBlock(tx: Queryable, baseHours: number, now: number): Promise<string | null> {
+  const cooldown = await currentCooldown(tx, baseHours);
+  const cooldownMs = cooldown.hours * 3_600_000;
+  if (cooldown.lastAutoAt !== null && cooldown.lastAutoAt > now - cooldownMs) {
+    const grown =
+      cooldown.losingRetrains > 0
+        ? ` (${cooldown.hours} h: doubled for each of the last ${cooldown.losingRetrains} automatic retrains that did not beat the champion)`
+        : '';
+    return `cooldown${grown}: last automatic retrain at ${new Date(cooldown.lastAutoAt).toISOString()}, next allowed at ${new Date(cooldown.lastAutoAt + cooldownMs).toISOString()}`;
+  }
+  const ab = await store(tx).runningAbTestId();
+  return ab === null ? null : `A/B test #${ab} is still deciding`;
 }
 
 /** Moves a trigger to running under `holder`. */
 export async function startTrigger(db: Queryable, id: number, holder: string, now: number): Promise<void> {
-  await db.run(
-    "UPDATE retrain_triggers SET status = 'running', holder = ?, started_at = ?, heartbeat_at = ? WHERE id = ?",
-    [holder, now, now, id],
-  );
+  await store(db).startTrigger(id, holder, now);
 }
 
 export async function heartbeatTrigger(db: Queryable, id: number, now: number): Promise<void> {
-  await db.run('UPDATE retrain_triggers SET heartbeat_at = ? WHERE id = ?', [now, id]);
+  await store(db).heartbeatTrigger(id, now);
 }
 
 /** Closes a trigger with its outcome. */
@@ -205,18 +186,16 @@ export async function finishTrigger(
   },
   now: number,
 ): Promise<void> {
-  await db.run(
-    'UPDATE retrain_triggers SET status = ?, outcome = ?, new_version = ?, ab_test_id = ?, error = ?, ended_at = ?, heartbeat_at = ? WHERE id = ?',
-    [
-      result.status,
-      result.outcome,
-      result.newVersion ?? null,
-      result.abTestId ?? null,
-      result.error ?? null,
-      now,
-      now,
-      id,
-    ],
+  await store(db).finishTrigger(
+    id,
+    {
+      status: result.status,
+      outcome: result.outcome,
+      newVersion: result.newVersion ?? null,
+      abTestId: result.abTestId ?? null,
+      error: result.error ?? null,
+    },
+    now,
   );
 }
 
@@ -229,11 +208,7 @@ export interface RetrainStep {
 }
 
 export async function beginStep(db: Queryable, triggerId: number, step: string, now: number): Promise<void> {
-  await db.run(
-    `INSERT INTO retrain_steps (trigger_id, step, status, details, started_at) VALUES (?, ?, 'running', '{}', ?)
-     ON CONFLICT (trigger_id, step) DO UPDATE SET status = 'running', started_at = excluded.started_at, ended_at = NULL`,
-    [triggerId, step, now],
-  );
+  await store(db).beginStep(triggerId, step, now);
 }
 
 export async function endStep(
@@ -244,32 +219,22 @@ export async function endStep(
   details: Readonly<Record<string, unknown>>,
   now: number,
 ): Promise<void> {
-  await db.run(
-    'UPDATE retrain_steps SET status = ?, details = ?, ended_at = ? WHERE trigger_id = ? AND step = ?',
-    [status, JSON.stringify(details), now, triggerId, step],
-  );
+  await store(db).endStep(triggerId, step, { status, details: JSON.stringify(details) }, now);
 }
 
+/** The order of the steps in a retrain. */
+const stepOrder = ['data', 'tune', 'fit', 'compare', 'final-fit', 'register', 'deploy'];
+
 export async function listSteps(db: Queryable, triggerId: number): Promise<RetrainStep[]> {
-  const rows = await db.all<{
-    step: string;
-    status: string;
-    details: string;
-    started_at: number;
-    ended_at: number | null;
-  }>(
-    'SELECT step, status, details, started_at, ended_at FROM retrain_steps WHERE trigger_id = ? ORDER BY started_at, step',
-    [triggerId],
-  );
+  const rows = await store(db).listSteps(triggerId);
   // Ordered by the flow, not by time: a simulated clock gives every step the same start time.
-  const order = ['data', 'tune', 'fit', 'compare', 'final-fit', 'register', 'deploy'];
-  const rank = (step: string) => (order.includes(step) ? order.indexOf(step) : order.length);
-  rows.sort((a, b) => Number(a.started_at) - Number(b.started_at) || rank(a.step) - rank(b.step));
+  const rank = (step: string) => (stepOrder.includes(step) ? stepOrder.indexOf(step) : stepOrder.length);
+  rows.sort((a, b) => a.startedAt - b.startedAt || rank(a.step) - rank(b.step));
   return rows.map((r) => ({
     step: r.step,
     status: r.status as RetrainStep['status'],
     details: JSON.parse(r.details) as Record<string, unknown>,
-    startedAt: Number(r.started_at),
-    endedAt: r.ended_at === null ? null : Number(r.ended_at),
+    startedAt: r.startedAt,
+    endedAt: r.endedAt,
   }));
 }

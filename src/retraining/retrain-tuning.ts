@@ -16,7 +16,7 @@ export interface RetrainTuning {
 }
 
 /**
- * Tunes the model on the retrain's own training data with C's tuner. Warm-started: earlier trials
+ * Tunes the model on the retrain's own training data with the tuner. Warm-started: earlier trials
  * of the same model, data and objective seed the Bayesian/TPE samplers, so each retrain's search
  * starts where the last one stopped. Trials run in this thread (workers: 0) because a retrain
  * already runs off the serving thread, in the scheduler's worker.

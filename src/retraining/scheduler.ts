@@ -33,7 +33,7 @@ export interface SchedulerOptions {
 
 /**
  * One pass of the loop: revalidate the champion (which may record a trigger), let the running A/B
- * test decide (D's decideAbTest: activate the challenger, discard it, or keep collecting), then
+ * test decide (decideAbTest: activate the challenger, discard it, or keep collecting), then
  * run a pending retrain. The order matters: a decided A/B test frees the way for the next trigger,
  * and a trigger recorded in this pass is run in this pass.
  */

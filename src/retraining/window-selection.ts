@@ -1,7 +1,7 @@
 import { type MovieInfo, type RatingsData, subsetRatings } from '../data/ratings-data.ts';
 import { createModel } from '../models/model-registry.ts';
 import type { ModelParams, RatingModel } from '../models/rating-model.ts';
-import { compareOffline } from './offline-comparison.ts';
+import { holdoutMetrics } from './offline-comparison.ts';
 
 const dayMs = 86_400_000;
 
@@ -30,9 +30,9 @@ export interface WindowTrial {
  * Fits the model on everything before the holdout, and on the last three quarters, half and quarter of the
  * window before it, and keeps the one with the lowest RMSE on the holdout (the most recent
  * ratings). When tastes have changed, older ratings teach the model what users no longer like and
- * a shorter span wins; when they have not, more data wins. Chosen on the holdout only, so the
- * later comparison with the champion is on the same ratings for both (a slight optimism that
- * favours the candidate by at most the choice among three).
+ * a shorter span wins; when they have not, more data wins. Those recent ratings may also lie in
+ * the fair comparison's holdout (everything after the champion's data ended), so the span choice
+ * carries a slight optimism for the challenger there: the best of at most four spans.
  */
 export function fitWithWindowSelection(input: {
   readonly kind: string;
@@ -62,15 +62,15 @@ export function fitWithWindowSelection(input: {
     const model = createModel(input.kind, input.params ?? undefined);
     model.fit(data, { seed: input.seed, movies: input.movies });
     if (spans.length === 1) return { model, spanMs: span, trainRows: data.size, tried };
-    const c = compareOffline(model, null, data, input.test, input.likeThreshold);
+    const { metrics } = holdoutMetrics(model, data, input.test, input.likeThreshold);
     tried.push({
       spanDays: span === null ? null : span / dayMs,
       trainRows: data.size,
-      holdoutRmse: c.candidate.rmse,
-      holdoutAccuracy: c.candidate.accuracy,
+      holdoutRmse: metrics.rmse,
+      holdoutAccuracy: metrics.accuracy,
     });
-    if (!best || c.candidate.rmse < best.rmse)
-      best = { model, spanMs: span, trainRows: data.size, rmse: c.candidate.rmse };
+    if (!best || metrics.rmse < best.rmse)
+      best = { model, spanMs: span, trainRows: data.size, rmse: metrics.rmse };
   }
   if (!best) throw new Error('no training window had enough ratings');
   return { model: best.model, spanMs: best.spanMs, trainRows: best.trainRows, tried };

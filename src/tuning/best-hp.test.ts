@@ -2,7 +2,15 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type BestHp, bestHpPathFor, isNewBest, readBestHp, writeBestHp } from './best-hp.ts';
+import {
+  type BestHp,
+  bestHpPathFor,
+  databaseIdentity,
+  improvementOver,
+  isNewBest,
+  readBestHp,
+  writeBestHp,
+} from './best-hp.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'movienight-besthp-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -24,6 +32,7 @@ const metrics = (accuracy: number, rmse: number) => ({
 });
 
 const best = (value: number, over: Partial<BestHp> = {}): BestHp => ({
+  database: '/data/ml.db',
   model: 'svd',
   params: { lr_all: 0.01 },
   objective: 'accuracy',
@@ -31,6 +40,10 @@ const best = (value: number, over: Partial<BestHp> = {}): BestHp => ({
   value,
   metrics: metrics(value, 0.9),
   baseline: { majorityAccuracy: 0.6, defaultParams: null, defaultMetrics: null },
+  improvement: {
+    overDefault: null,
+    overMajority: { points: 100 * (value - 0.6), relative: (value - 0.6) / 0.6 },
+  },
   method: 'random',
   runId: 'random_20261126_000000_000',
   trialNumber: 3,
@@ -41,9 +54,32 @@ const best = (value: number, over: Partial<BestHp> = {}): BestHp => ({
 });
 
 describe('best_hp.json', () => {
-  it('goes beside the SQLite file, in the cwd for PostgreSQL', () => {
-    expect(bestHpPathFor('/data/x/movies.db')).toBe('/data/x/best_hp.json');
-    expect(bestHpPathFor('postgres://u@h/db')).toBe(resolve('best_hp.json'));
+  it('is one per database: beside the SQLite file and named after it, named after the PostgreSQL database', () => {
+    expect(bestHpPathFor('/data/x/movies.db')).toBe('/data/x/movies.db.best_hp.json');
+    expect(bestHpPathFor('/data/x/api.db')).toBe('/data/x/api.db.best_hp.json');
+    expect(bestHpPathFor('postgres://u:secret@h/db')).toBe(resolve('best_hp.h_5432_db.json'));
+    expect(bestHpPathFor('postgres://u@h:6543/other')).toBe(resolve('best_hp.h_6543_other.json'));
+    expect(databaseIdentity('postgres://u:secret@h/db')).toBe('postgres://u:***@h/db');
+  });
+
+  it("refuses another database's file, naming both, and one that names no database", () => {
+    const path = join(dir, 'ml.db.best_hp.json');
+    writeBestHp(path, best(0.7, { database: join(dir, 'ml.db') }));
+    expect(readBestHp(path, join(dir, 'ml.db'))?.value).toBe(0.7);
+    expect(() => readBestHp(path, join(dir, 'api.db'))).toThrow(
+      `belongs to database ${join(dir, 'ml.db')}, not ${join(dir, 'api.db')}`,
+    );
+    const { database: _d, ...legacy } = best(0.7);
+    writeFileSync(path, JSON.stringify(legacy));
+    expect(() => readBestHp(path, join(dir, 'ml.db'))).toThrow(/names no database/);
+  });
+
+  it('states the improvement over the default configuration and the majority baseline', () => {
+    expect(improvementOver(0.7094, 0.6747)).toEqual({
+      points: expect.closeTo(3.47, 6),
+      relative: expect.closeTo(0.0514, 4),
+    });
+    expect(improvementOver(0.7, null)).toBeNull();
   });
 
   it('round-trips, leaves no temporary file, and is absent → undefined', () => {

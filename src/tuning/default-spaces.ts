@@ -2,7 +2,8 @@ import { InvalidInputError } from '../errors.ts';
 import { modelDescription } from '../models/model-registry.ts';
 import type { ModelParams } from '../models/rating-model.ts';
 import type { ParamSpecs } from '../models/rating-model-base.ts';
-import type { ParamSpec, SearchSpace } from './search-space.ts';
+import type { ParamSpec } from './search-space.ts';
+import { isInSpace, type SearchSpace } from './search-space.ts';
 
 /**
  * Hand-chosen search spaces for the models whose hyperparameters matter most, in priority order
@@ -101,3 +102,18 @@ export function defaultCenter(kind: string): ModelParams {
 
 /** The kinds with a curated space (the docs list them). */
 export const curatedSpaceKinds: readonly string[] = Object.keys(curated);
+
+/**
+ * The model's default configuration in the space's terms (the space's parameters at their default
+ * values, plus the fixed ones), or null when a default lies outside the space.
+ */
+export function defaultTrialParams(space: SearchSpace, kind: string): ModelParams | null {
+  const defaults = defaultCenter(kind);
+  const out: Record<string, number | string | boolean> = { ...(space.fixed ?? {}) };
+  for (const [name, spec] of Object.entries(space.params)) {
+    const v = defaults[name];
+    if (v === undefined || !isInSpace(spec, v)) return null;
+    out[name] = v;
+  }
+  return out;
+}

@@ -1,5 +1,5 @@
 /**
- * The tuning module's public face (for src/index.ts and for engineer E's retrain): run or resume a
+ * The tuning module's public face (for src/index.ts and for the retrain): run or resume a
  * tuning run, the workflow, the review, best_hp.json, search spaces and the storage.
  */
 export { type BestHp, bestHpPathFor, readBestHp, writeBestHp } from './best-hp.ts';

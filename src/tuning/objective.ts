@@ -90,7 +90,7 @@ export function metricValue(metrics: TrialMetrics, metric: ObjectiveMetric): num
 
 /**
  * Is `a` better than `b`? By the objective in its direction; equal objectives (within 1e-12) are
- * broken by the lower RMSE, as the seed's accuracy ties are common on coarse rating scales.
+ * broken by the lower RMSE, as liked-accuracy ties are common on coarse rating scales.
  */
 export function isBetter(
   a: { value: number; rmse: number | null },

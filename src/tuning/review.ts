@@ -5,11 +5,11 @@ import { NotFoundError } from '../errors.ts';
 import { crossValidate } from '../evaluation/cross-validate.ts';
 import type { ModelParams } from '../models/rating-model.ts';
 import { getActiveModelVersion } from '../registry/active-model.ts';
-import { type ParamImportance, tuningReport } from '../reports/tuning-report.ts';
 import { type BestHp, readBestHp } from './best-hp.ts';
 import { metricValue, type ObjectiveMetric, type TrialMetrics, trialMetrics } from './objective.ts';
+import { bestSoFar, type ParamImportance, paramImportance, trialStates } from './run-analysis.ts';
 import { SqlTuningStorage } from './sql-tuning-storage.ts';
-import type { TuningRun } from './tuning-storage.ts';
+import type { Trial, TuningRun } from './tuning-storage.ts';
 
 /** One line of the comparison table. */
 export interface ReviewEntry {
@@ -24,7 +24,7 @@ export interface ReviewEntry {
   readonly note: string | null;
 }
 
-/** The seed's review_best_config as plain data. */
+/** A tuning run's review as plain data. */
 export interface TuningReview {
   readonly run: Pick<
     TuningRun,
@@ -47,7 +47,7 @@ export interface TuningReview {
     readonly rmse: number;
     readonly params: ModelParams;
   }>;
-  /** Most important first (correlation ratio η², from the tuning report). */
+  /** Most important first (ε², see run-analysis.ts). */
   readonly importance: readonly ParamImportance[] | null;
   /** Best objective so far after each complete trial. */
   readonly convergence: ReadonlyArray<{ readonly number: number; readonly value: number }>;
@@ -68,6 +68,44 @@ export interface ReviewOptions {
   readonly bestHpPath?: string;
 }
 
+type EntryOf = (
+  name: ReviewEntry['name'],
+  params: ModelParams | null,
+  metrics: TrialMetrics | null,
+  note?: string | null,
+) => ReviewEntry;
+
+/** A comparison line from metrics, with the objective and its distance to the majority baseline. */
+function entryMaker(objective: ObjectiveMetric, majority: number | null): EntryOf {
+  return (name, params, metrics, note = null) => {
+    const value = metrics ? metricValue(metrics, objective) : null;
+    return {
+      name,
+      params,
+      value,
+      accuracy: metrics?.accuracy ?? null,
+      rmse: metrics?.rmse ?? null,
+      vsMajority: objective === 'accuracy' && value !== null && majority !== null ? value - majority : null,
+      note,
+    };
+  };
+}
+
+function runSummary(run: TuningRun): TuningReview['run'] {
+  const { id, method, model, objective, direction, status, trialsPlanned, trialsDone, dataFingerprint } = run;
+  return { id, method, model, objective, direction, status, trialsPlanned, trialsDone, dataFingerprint };
+}
+
+/** Complete trials with metrics, best first (ties by the lower RMSE). */
+function rankedComplete(trials: readonly Trial[], run: TuningRun) {
+  const sign = run.direction === 'maximize' ? -1 : 1;
+  const complete: Array<{ number: number; value: number; metrics: TrialMetrics; params: ModelParams }> = [];
+  for (const t of trials)
+    if (t.state === 'complete' && t.value !== null && t.metrics)
+      complete.push({ number: t.number, value: t.value, metrics: t.metrics, params: t.params });
+  return complete.sort((a, b) => sign * (a.value - b.value) || a.metrics.rmse - b.metrics.rmse);
+}
+
 /**
  * Reviews a tuning run: the best configuration against the default configuration, the majority
  * baseline and the active model; the top trials; parameter importance; convergence.
@@ -83,32 +121,12 @@ export async function reviewTuning(
       options.runId ? `no tuning run ${options.runId}` : 'no tuning run yet: run `movienight tune` first',
     );
   }
-  const report = await tuningReport(db, { runId: run.id });
   const trials = await storage.listTrials(run.id);
   const objective = run.objective as ObjectiveMetric;
-  const sign = run.direction === 'maximize' ? -1 : 1;
-  const complete = trials
-    .filter((t) => t.state === 'complete' && t.value !== null && t.metrics)
-    .sort((a, b) => sign * (a.value! - b.value!) || a.metrics!.rmse - b.metrics!.rmse);
+  const complete = rankedComplete(trials, run);
   const best = complete[0] ?? null;
-  const majority = best?.metrics?.baselineAccuracy ?? run.config.baseline?.metrics.baselineAccuracy ?? null;
-  const entry = (
-    name: ReviewEntry['name'],
-    params: ModelParams | null,
-    metrics: TrialMetrics | null,
-    note: string | null = null,
-  ): ReviewEntry => {
-    const value = metrics ? metricValue(metrics, objective) : null;
-    return {
-      name,
-      params,
-      value,
-      accuracy: metrics?.accuracy ?? null,
-      rmse: metrics?.rmse ?? null,
-      vsMajority: objective === 'accuracy' && value !== null && majority !== null ? value - majority : null,
-      note,
-    };
-  };
+  const majority = best?.metrics.baselineAccuracy ?? run.config.baseline?.metrics.baselineAccuracy ?? null;
+  const entry = entryMaker(objective, majority);
   const comparison: ReviewEntry[] = [
     entry(
       'best',
@@ -134,29 +152,19 @@ export async function reviewTuning(
     await activeEntry(db, run, options.measureActive ?? true, entry),
   ];
   return {
-    run: {
-      id: run.id,
-      method: run.method,
-      model: run.model,
-      objective: run.objective,
-      direction: run.direction,
-      status: run.status,
-      trialsPlanned: run.trialsPlanned,
-      trialsDone: run.trialsDone,
-      dataFingerprint: run.dataFingerprint,
-    },
+    run: runSummary(run),
     comparison,
     topTrials: complete.slice(0, options.top ?? 5).map((t) => ({
       number: t.number,
-      value: t.value!,
-      accuracy: t.metrics!.accuracy,
-      rmse: t.metrics!.rmse,
+      value: t.value,
+      accuracy: t.metrics.accuracy,
+      rmse: t.metrics.rmse,
       params: t.params,
     })),
-    importance: report.importance,
-    convergence: report.bestSoFar,
-    states: report.states,
-    bestHp: options.bestHpPath ? (readBestHp(options.bestHpPath) ?? null) : null,
+    importance: paramImportance(trials),
+    convergence: bestSoFar(trials, run.direction),
+    states: trialStates(trials),
+    bestHp: options.bestHpPath ? (readBestHp(options.bestHpPath, db.location) ?? null) : null,
   };
 }
 
@@ -164,12 +172,7 @@ async function activeEntry(
   db: Database,
   run: TuningRun,
   measure: boolean,
-  entry: (
-    name: ReviewEntry['name'],
-    params: ModelParams | null,
-    metrics: TrialMetrics | null,
-    note?: string | null,
-  ) => ReviewEntry,
+  entry: EntryOf,
 ): Promise<ReviewEntry> {
   let active: Awaited<ReturnType<typeof getActiveModelVersion>>;
   try {

@@ -1,3 +1,4 @@
+// This file is long because it runs every sampler, resume and takeover end to end on both databases.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,7 +11,13 @@ import { generateIntoDatabase } from '../data/generate.ts';
 import type { Database } from '../db/database.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { readBestHp } from './best-hp.ts';
-import { type RunTuningOptions, runTuning, type TuningResult } from './run-tuning.ts';
+import {
+  defaultTrialParams,
+  type RunTuningOptions,
+  runTuning,
+  seedFromRunId,
+  type TuningResult,
+} from './run-tuning.ts';
 import { BayesianSampler } from './samplers/bayesian-sampler.ts';
 import { RandomSampler } from './samplers/random-sampler.ts';
 import { paramsKey, type SearchSpace } from './search-space.ts';
@@ -89,6 +96,7 @@ describeEachDatabase('runTuning end to end', (kind) => {
   });
 });
 
+// This suite is long because it holds one case per behaviour.
 describe('runTuning samplers on generated data (SQLite)', () => {
   let t: TestDatabase;
   afterEach(async () => t?.drop());
@@ -145,16 +153,64 @@ describe('runTuning samplers on generated data (SQLite)', () => {
       grid: { n_factors: [10, 30], lr_all: [0.005, 0.02], reg_all: [0.02, 0.1] },
     };
     // Pruning decides on the trials completed so far, which depends on timing; off for this check.
+    // Each run on a database of its own: on one, the later runs would reuse the first's trials.
+    const fresh = async (workers: number) => {
+      const other = await sqliteKind.create();
+      try {
+        await withRatings(other.db);
+        return await runTuning(
+          other.db,
+          quick(dirOf(other), { method: 'grid', space, workers, prune: false }),
+        );
+      } finally {
+        await other.drop();
+      }
+    };
     const one = await runTuning(t.db, quick(dirOf(t), { method: 'grid', space, workers: 1, prune: false }));
-    const two = await runTuning(t.db, quick(dirOf(t), { method: 'grid', space, workers: 2, prune: false }));
-    expect(two.run.id).not.toBe(one.run.id);
+    const two = await fresh(2);
     const results = (r: TuningResult) =>
       r.trials.map((x) => `${paramsKey(x.params)} → ${x.state} ${x.value} ${x.metrics?.rmse}`).sort();
     expect(results(two)).toEqual(results(one));
     expect(one.trials).toHaveLength(8);
     // More workers than cores: still one writer, no "database is locked", same results.
-    const four = await runTuning(t.db, quick(dirOf(t), { method: 'grid', space, workers: 4, prune: false }));
-    expect(results(four)).toEqual(results(one));
+    expect(results(await fresh(4))).toEqual(results(one));
+  });
+
+  it('a repeated run reuses the trials measured on the same data instead of measuring them again', async () => {
+    t = await sqliteKind.create();
+    await withRatings(t.db);
+    const space: SearchSpace = {
+      params: {},
+      grid: { n_factors: [10, 30], lr_all: [0.005, 0.02], reg_all: [0.02, 0.1] },
+    };
+    const dir = dirOf(t);
+    const first = await runTuning(t.db, quick(dir, { method: 'grid', space, prune: false }));
+    const again = await runTuning(t.db, quick(dir, { method: 'grid', space, prune: false, seed: 7 }));
+    expect(again.reused).toEqual([{ fromRun: first.run.id, trials: 8 }]);
+    expect(again.trials.every((x) => x.state === 'complete' && x.durationMs === 0)).toBe(true);
+    const byKey = new Map(first.trials.map((x) => [paramsKey(x.params), x.value]));
+    for (const x of again.trials) expect(x.value).toBe(byKey.get(paramsKey(x.params)));
+    expect(again.run.config.reused).toHaveLength(8);
+    expect(again.best?.value).toBe(first.best?.value);
+  });
+
+  it('a run without a seed derives one from its run id; the default configuration is measured once', async () => {
+    t = await sqliteKind.create();
+    await withRatings(t.db);
+    const dir = dirOf(t);
+    const unseeded = { method: 'random' as const, trials: 3, space: svdSpace, seed: undefined };
+    const a = await runTuning(t.db, { ...quick(dir, unseeded), seed: undefined });
+    const b = await runTuning(t.db, { ...quick(dir, unseeded), seed: undefined });
+    expect(a.run.config.seedFromRunId).toBe(true);
+    expect(a.run.config.seed).toBe(seedFromRunId(a.run.id));
+    expect(b.run.config.seed).not.toBe(a.run.config.seed);
+    const keys = (r: TuningResult) => r.trials.map((x) => paramsKey(x.params));
+    expect(keys(b).filter((k) => keys(a).includes(k))).toEqual([]);
+    // The default configuration (outside this space) was measured beside the first run; the
+    // second copies its metrics instead of measuring it again.
+    expect(defaultTrialParams(svdSpace, 'svd')).toBeNull();
+    expect(a.run.config.baseline?.metrics.accuracy).toBeGreaterThan(0);
+    expect(b.run.config.baseline).toEqual(a.run.config.baseline);
   });
 
   it('bayesian warm-starts from the stored trials of an earlier run on the same model and data', async () => {
@@ -225,6 +281,7 @@ describe('runTuning samplers on generated data (SQLite)', () => {
   });
 });
 
+// This suite is long because it holds one case per behaviour.
 describe('resume after SIGKILL', () => {
   let t: TestDatabase | undefined;
   let child: ChildProcess | undefined;
@@ -233,6 +290,7 @@ describe('resume after SIGKILL', () => {
     await t?.drop();
   });
 
+  // This case is long because it walks one scenario from start to end.
   it('a run killed in a child process resumes and finishes with no duplicated and no lost trial numbers', async () => {
     t = await sqliteKind.create();
     await withRatings(t.db);
@@ -275,7 +333,7 @@ describe('resume after SIGKILL', () => {
         const row = await watcher.get<{ id: string; n: number }>(
           "SELECT h.id, (SELECT COUNT(*) FROM hp_experiments e WHERE e.run_id = h.id AND e.state <> 'running') AS n FROM hp_tuning_history h",
         );
-        if (row && Number(row.n) >= 3) {
+        if (row && row.n >= 3) {
           runId = row.id;
           break;
         }

@@ -3,33 +3,24 @@ import { availableParallelism, hostname } from 'node:os';
 import { loadMovies } from '../data/load-movies.ts';
 import { loadRatingsData } from '../data/load-ratings.ts';
 import { type MovieInfo, type RatingsData, ratingsFingerprint } from '../data/ratings-data.ts';
-import { kFoldSplits } from '../data/splits.ts';
 import type { Database } from '../db/database.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
 import type { ModelParams } from '../models/rating-model.ts';
-import { type BestHp, bestHpPathFor, isNewBest, readBestHp, writeBestHp } from './best-hp.ts';
-import { defaultCenter, defaultSearchSpace } from './default-spaces.ts';
-import type { IntermediateValue } from './median-pruner.ts';
-import {
-  isBetter,
-  type ObjectiveMetric,
-  objectiveDirection,
-  requireObjective,
-  type TrialMetrics,
-} from './objective.ts';
-import type { SampledTrial } from './sampler.ts';
-import {
-  createSampler,
-  defaultTrialCounts,
-  requireTuningMethod,
-  type TuningMethod,
-} from './sampler-registry.ts';
-import { buildGrid } from './samplers/grid-sampler.ts';
-import { isInSpace, normalizeSpace, paramsKey, type SearchSpace } from './search-space.ts';
+import { type BestHp, bestHpOf, bestHpTarget, isNewBest, readBestHpIfSound, writeBestHp } from './best-hp.ts';
+import { defaultSearchSpace } from './default-spaces.ts';
+import { gridPointsFor } from './grid-center.ts';
+import { type ObjectiveMetric, objectiveDirection, requireObjective } from './objective.ts';
+import type { Sampler } from './sampler.ts';
+import { defaultTrialCounts, requireTuningMethod, type TuningMethod } from './sampler-registry.ts';
+import { normalizeSpace, type SearchSpace } from './search-space.ts';
+import { type OpenedRun, openSession, type TuningInput } from './session-setup.ts';
 import { SqlTuningStorage } from './sql-tuning-storage.ts';
-import type { TrialResult, TrialSetup } from './trial-evaluation.ts';
-import { createTrialPool } from './trial-pool.ts';
+import { INTERRUPTED, type StopReason, type TuningProgress, type TuningSession } from './tuning-session.ts';
 import type { RunConfig, Trial, TuningRun, TuningStorage } from './tuning-storage.ts';
+
+export { bestHpOf } from './best-hp.ts';
+export { defaultTrialParams } from './default-spaces.ts';
+export { INTERRUPTED, type TuningProgress };
 
 export interface RunTuningOptions {
   /** grid | random | bayesian | tpe. Ignored with `resume` (the run's own method is used). */
@@ -44,6 +35,7 @@ export interface RunTuningOptions {
   readonly folds?: number;
   /** Worker threads (default: the number of cores); 0 runs trials in this thread. */
   readonly workers?: number;
+  /** Seeds folds, sampler and fits; default: derived from the run id, so each run differs. */
   readonly seed?: number;
   /** Default: the model's default space. */
   readonly space?: SearchSpace;
@@ -73,36 +65,33 @@ export interface RunTuningOptions {
   readonly onRunCreated?: (run: TuningRun) => void;
   /** Tag stored in the run's config (the workflow records the run it warm-started from). */
   readonly warmStartFrom?: string | null;
-}
-
-/** What a progress display needs after each finished trial. */
-export interface TuningProgress {
-  readonly runId: string;
-  readonly done: number;
-  readonly planned: number;
-  readonly running: number;
-  readonly failed: number;
-  readonly pruned: number;
-  readonly bestValue: number | null;
-  readonly bestTrial: number | null;
-  readonly elapsedMs: number;
-  /** Estimated time left, from the mean time per finished trial in this process; null at first. */
-  readonly etaMs: number | null;
-  readonly last: Trial | null;
+  /** Where runs and trials are stored (default: the SQL storage on the database). */
+  readonly storage?: TuningStorage;
+  /** The sampler (default: the method's, from `createSampler`). */
+  readonly sampler?: Sampler;
 }
 
 export interface TuningResult {
   readonly run: TuningRun;
   readonly trials: readonly Trial[];
   readonly best: Trial | null;
+  /** Trials copied from earlier runs' measurements, per earlier run. */
+  readonly reused: ReadonlyArray<{ readonly fromRun: string; readonly trials: number }>;
   /** The best_hp.json object of this run's best (whether or not it was written). */
   readonly bestHp: BestHp | null;
   /** Where best_hp.json was written, when this run found a new best; null otherwise. */
   readonly bestHpWritten: string | null;
 }
 
-/** Failed trials whose reason starts with this are retried: their process or thread died. */
-export const INTERRUPTED = 'interrupted:';
+/** A seed for a run that was given none: derived from its id, so every run explores differently. */
+export function seedFromRunId(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h & 0x7fffffff;
+}
 
 function ownerId(): string {
   return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -123,439 +112,182 @@ export function ownerIsDead(owner: string | null): boolean {
   }
 }
 
-function toSampled(t: Trial): SampledTrial {
-  return { number: t.number, params: t.params, state: t.state, value: t.value };
-}
-
 function requireWhole(name: string, value: number, min: number): number {
   if (!Number.isInteger(value) || value < min)
     throw new InvalidInputError(`${name} must be a whole number ≥ ${min}, got ${value}`);
   return value;
 }
 
-/** Checks that every fixed/centre value the user gave fits the space, naming the first that does not. */
-function checkCenter(space: SearchSpace, center: ModelParams): ModelParams {
-  const out: Record<string, number | string | boolean> = { ...center };
-  for (const [name, spec] of Object.entries(space.params)) {
-    const v = center[name];
-    if (v !== undefined && !isInSpace(spec, v)) delete out[name];
-  }
-  return out;
-}
-
 /**
  * Runs (or resumes) a tuning run: asks the sampler for configurations, evaluates them by k-fold
  * cross-validation in worker threads, and stores every trial as it starts and ends. The calling
  * thread is the only database writer. Killed at any moment, the database holds every finished
- * trial; `resume` marks the in-flight ones failed and retries them under new numbers.
+ * trial; `resume` marks the in-flight ones failed and retries them under new numbers. The storage
+ * and the sampler are inputs (default: the SQL storage on `db`, the method's sampler).
  */
 export async function runTuning(db: Database, options: RunTuningOptions = {}): Promise<TuningResult> {
-  const storage: TuningStorage = new SqlTuningStorage(db);
+  const storage = options.storage ?? new SqlTuningStorage(db);
+  const workers = requireWhole('workers', options.workers ?? availableParallelism(), 0);
+  const bestOut = bestHpTarget(db.location, options.bestOut);
+  const input = await loadInput(db, options);
   const owner = ownerId();
-  const now = () => Date.now();
-  const staleAfterMs = options.staleAfterMs ?? 120_000;
-  const workers = options.workers ?? availableParallelism();
-  requireWhole('workers', workers, 0);
-
-  const movies = options.movies ?? (options.data ? undefined : await loadMovies(db));
-  const data = options.data ?? (await loadRatingsData(db));
-  const fingerprint = ratingsFingerprint(data);
-
-  let run: TuningRun;
-  let method: TuningMethod;
-  let space: SearchSpace;
-  if (options.resume) {
-    const found = await storage.getRun(options.resume);
-    if (!found) throw new NotFoundError(`no tuning run ${options.resume} (see \`movienight tune review\`)`);
-    if (found.status === 'complete') throw new ConflictError(`tuning run ${found.id} is already complete`);
-    if (found.dataFingerprint !== fingerprint) {
-      throw new InvalidInputError(
-        `tuning run ${found.id} was on data ${found.dataFingerprint}, but the ratings are now ${fingerprint}; start a new run`,
-      );
-    }
-    const claimed = await storage.claimRun(
-      found.id,
-      owner,
-      now(),
-      now() - staleAfterMs,
-      ownerIsDead(found.owner),
-    );
-    if (!claimed) {
-      throw new ConflictError(
-        `tuning run ${found.id} is being worked on by ${found.owner} (heartbeat ${new Date(found.heartbeatAt ?? 0).toISOString()}); wait, or resume after it stops`,
-      );
-    }
-    await storage.failRunningTrials(
-      found.id,
-      `${INTERRUPTED} the process running it (${found.owner}) stopped`,
-      now(),
-    );
-    run = (await storage.getRun(found.id))!;
-    method = requireTuningMethod(run.method);
-    space = run.config.space as SearchSpace;
-  } else {
-    method = requireTuningMethod(options.method ?? 'random');
-    const model = options.model ?? 'svd';
-    const objective = requireObjective(options.objective ?? 'accuracy');
-    const folds = requireWhole('folds', options.folds ?? 3, 2);
-    const seed = requireWhole('seed', options.seed ?? 0, 0);
-    space = normalizeSpace(options.space ?? defaultSearchSpace(model));
-    let gridPoints: ModelParams[] | undefined;
-    if (method === 'grid') {
-      const center = checkCenter(
-        space,
-        options.center ?? (await gridCenter(storage, model, fingerprint, objective, options.bestOut, db)),
-      );
-      gridPoints = buildGrid(space, center);
-    }
-    const planned = requireWhole(
-      'trials',
-      options.trials ?? (gridPoints ? gridPoints.length : defaultTrialCounts[method]),
-      1,
-    );
-    const prune = options.prune ?? true;
-    const config: RunConfig = {
-      seed,
-      folds,
-      space,
-      ...(gridPoints ? { gridPoints } : {}),
-      pruner: prune
-        ? {
-            startupTrials: (typeof prune === 'object' && prune.startupTrials) || 5,
-            warmupSteps: (typeof prune === 'object' && prune.warmupSteps) || 3,
-          }
-        : null,
-      baseline: null,
-      warmStartFrom: options.warmStartFrom ?? null,
-    };
-    run = await storage.createRun({
-      method,
-      model,
-      objective,
-      direction: objectiveDirection(objective),
-      dataFingerprint: fingerprint,
-      trialsPlanned: gridPoints ? Math.min(planned, gridPoints.length) : planned,
-      config,
-      owner,
-      now: now(),
-    });
-  }
-  options.onRunCreated?.(run);
-
-  const objective = requireObjective(run.objective);
-  const config = run.config;
-  const sampler = createSampler(method, config.gridPoints ? { gridPoints: config.gridPoints } : {});
-  const splits = kFoldSplits(data, { folds: config.folds, seed: config.seed });
-  const setup: TrialSetup = {
-    kind: run.model,
-    objective,
-    data,
-    splits,
-    seed: config.seed,
-    ...(movies ? { movies: [...movies.values()] } : {}),
-  };
-  const prior =
-    (options.warmStart ?? true) && (method === 'bayesian' || method === 'tpe')
-      ? await storage.priorTrials({
-          model: run.model,
-          dataFingerprint: fingerprint,
-          objective,
-          excludeRunId: run.id,
-        })
-      : [];
-
-  const pool = createTrialPool(setup, workers);
-  const trials: Trial[] = await storage.listTrials(run.id);
-  const inflight = new Map<number, Promise<void>>();
-  const t0 = performance.now();
-  let finishedHere = 0;
-  let lostOwnership = false;
-  // Serialises writes: heartbeats and trial results never interleave inside one connection.
-  let writes: Promise<unknown> = Promise.resolve();
-  const write = <T>(fn: () => Promise<T>): Promise<T> => {
-    const next = writes.then(fn);
-    writes = next.catch(() => undefined);
-    return next;
-  };
-  const heartbeat = setInterval(() => {
-    void write(() => storage.heartbeat(run.id, owner, now())).then((ok) => {
-      if (!ok) lostOwnership = true;
-    });
-  }, options.heartbeatMs ?? 5000);
-  heartbeat.unref();
-
-  const doneCount = () => trials.filter((t) => t.state === 'complete' || t.state === 'pruned').length;
-  const progress = (last: Trial | null) => {
-    if (!options.onProgress) return;
-    const done = doneCount();
-    let best: Trial | null = null;
-    for (const t of trials) {
-      if (t.state !== 'complete' || t.value === null) continue;
-      if (
-        isBetter(
-          { value: t.value, rmse: t.metrics?.rmse ?? null },
-          best ? { value: best.value!, rmse: best.metrics?.rmse ?? null } : null,
-          run.direction,
-        )
-      )
-        best = t;
-    }
-    const elapsedMs = performance.now() - t0;
-    const left = Math.max(0, run.trialsPlanned - done);
-    options.onProgress({
-      runId: run.id,
-      done,
-      planned: run.trialsPlanned,
-      running: trials.filter((t) => t.state === 'running').length,
-      failed: trials.filter((t) => t.state === 'failed').length,
-      pruned: trials.filter((t) => t.state === 'pruned').length,
-      bestValue: best?.value ?? null,
-      bestTrial: best?.number ?? null,
-      elapsedMs,
-      etaMs: finishedHere > 0 ? (elapsedMs / finishedHere) * left : null,
-      last,
-    });
-  };
-
-  const completedCurves = (): IntermediateValue[][] =>
-    trials.filter((t) => t.state === 'complete').map((t) => [...t.intermediateValues]);
-
-  const tell = async (result: TrialResult) => {
-    const outcome =
-      result.state === 'failed'
-        ? {
-            state: 'failed' as const,
-            error: result.error,
-            intermediateValues: result.intermediateValues,
-            durationMs: result.durationMs,
-          }
-        : result;
-    const finished = await write(() => storage.finishTrial(run.id, result.number, outcome, now()));
-    if (result.state === 'complete' && wantBaseline && paramsKey(finished.params) === defaultsKey) {
-      await recordBaseline(result.metrics);
-    }
-    const i = trials.findIndex((t) => t.number === finished.number);
-    trials[i] = finished;
-    finishedHere++;
-    progress(finished);
-  };
-
-  // The default configuration on the same folds, for every comparison ("better than the default").
-  // It is trial 0 of a fresh random/bayesian/tpe run (Optuna's enqueue_trial) and usually a grid
-  // point; only when no trial of this run will have it is it measured on the side.
-  const defaults = defaultTrialParams(space, run.model);
-  const defaultsKey = defaults ? paramsKey(defaults) : null;
-  const wantBaseline = !config.baseline && (options.evaluateDefault ?? true);
-  const enqueueDefault =
-    wantBaseline &&
-    defaults !== null &&
-    method !== 'grid' &&
-    trials.length === 0 &&
-    !prior.some((p) => paramsKey(p.params) === defaultsKey);
-  const gridHasDefault = config.gridPoints?.some((p) => paramsKey(p) === defaultsKey) ?? false;
-  const recordBaseline = async (metrics: TrialMetrics | null) => {
-    if (!defaults || !metrics || run.config.baseline) return;
-    const updated: RunConfig = { ...run.config, baseline: { params: defaults, metrics } };
-    await write(() => storage.updateRunConfig(run.id, updated));
-    run = { ...run, config: updated };
-  };
-  let baselineJob: Promise<void> = Promise.resolve();
-  if (wantBaseline && !enqueueDefault && !gridHasDefault && !options.resume) {
-    const sideParams = defaults ?? defaultCenter(run.model);
-    baselineJob = pool.run({ number: -1, params: sideParams, prune: null }).then(async (result) => {
-      if (result.state === 'complete' && result.metrics) {
-        const updated: RunConfig = {
-          ...run.config,
-          baseline: { params: sideParams, metrics: result.metrics },
-        };
-        await write(() => storage.updateRunConfig(run.id, updated));
-        run = { ...run, config: updated };
-      }
-    });
-  }
-
-  let stopReason: 'complete' | 'interrupted' | 'failed' = 'complete';
-  let failure: string | null = null;
-  const maxFailures = Math.max(3, run.trialsPlanned);
+  const opened = options.resume
+    ? await resumeRun(storage, options.resume, input, owner, options.staleAfterMs ?? 120_000)
+    : await createRun(storage, options, input, owner, bestOut, db.location);
+  options.onRunCreated?.(opened.run);
+  const session = await openSession(storage, opened, input, owner, workers, options);
+  let stop: Awaited<ReturnType<TuningSession['execute']>>;
   try {
-    while (true) {
-      if (options.signal?.aborted || lostOwnership) {
-        stopReason = 'interrupted';
-        break;
-      }
-      const done = doneCount();
-      if (done + inflight.size >= run.trialsPlanned || inflight.size >= Math.max(1, workers)) {
-        if (inflight.size === 0) break;
-        await Promise.race([...inflight.values(), abortPromise(options.signal)]);
-        continue;
-      }
-      const failedOwn = trials.filter(
-        (t) => t.state === 'failed' && !(t.error ?? '').startsWith(INTERRUPTED),
-      );
-      if (failedOwn.length >= maxFailures) {
-        stopReason = 'failed';
-        failure = `${failedOwn.length} trials failed; last: ${failedOwn[failedOwn.length - 1]?.error ?? ''}`;
-        break;
-      }
-      // Retry a trial whose process died, once, unless its configuration is taken again meanwhile.
-      const taken = new Set(trials.filter((t) => t.state !== 'failed').map((t) => paramsKey(t.params)));
-      const retried = new Set(trials.map((t) => t.retryOf).filter((n): n is number => n !== null));
-      const retry = trials.find(
-        (t) =>
-          t.state === 'failed' &&
-          (t.error ?? '').startsWith(INTERRUPTED) &&
-          !retried.has(t.number) &&
-          !taken.has(paramsKey(t.params)),
-      );
-      const params =
-        retry?.params ??
-        (enqueueDefault && trials.length === 0 ? defaults : null) ??
-        sampler.sample({
-          space,
-          direction: run.direction,
-          trials: trials.map(toSampled),
-          prior,
-          number: trials.length === 0 ? 0 : trials[trials.length - 1]!.number + 1,
-          seed: config.seed,
-        });
-      if (!params) {
-        // A finished grid: nothing left to propose.
-        if (inflight.size === 0) break;
-        await Promise.race(inflight.values());
-        continue;
-      }
-      const trial = await write(() => storage.startTrial(run.id, params, now(), retry?.number ?? null));
-      trials.push(trial);
-      const task = {
-        number: trial.number,
-        params,
-        // The default configuration is always measured in full: it is the run's baseline.
-        prune:
-          config.pruner && paramsKey(params) !== defaultsKey
-            ? { ...config.pruner, completed: completedCurves() }
-            : null,
-      };
-      const job = pool
-        .run(task)
-        .then(tell)
-        .finally(() => inflight.delete(trial.number));
-      inflight.set(trial.number, job);
-    }
-    if (stopReason === 'complete') await baselineJob;
+    stop = await session.execute();
   } catch (error) {
     // A storage or programming error: leave the run resumable (failed, not "running" under a
     // live owner, which no other process could take over until the heartbeat went stale).
-    clearInterval(heartbeat);
-    await pool.close();
-    await writes;
     await storage
-      .failRunningTrials(run.id, `${INTERRUPTED} ${(error as Error).message}`, now())
+      .failRunningTrials(session.run.id, `${INTERRUPTED} ${(error as Error).message}`, Date.now())
       .catch(() => {});
-    await storage.finishRun(run.id, 'failed', now(), (error as Error).message).catch(() => {});
+    await storage.finishRun(session.run.id, 'failed', Date.now(), (error as Error).message).catch(() => {});
     throw error;
-  } finally {
-    clearInterval(heartbeat);
-    await pool.close();
-    // Trials still in flight (interrupted) are abandoned: their results never arrive.
-    await Promise.race([Promise.allSettled(inflight.values()), new Promise((r) => setTimeout(r, 50))]);
-    await writes;
   }
-  if (stopReason !== 'complete') {
-    await storage.failRunningTrials(run.id, `${INTERRUPTED} the run was stopped`, now());
-  }
-  const finalStatus =
-    stopReason === 'complete' && doneCount() < run.trialsPlanned && !config.gridPoints
-      ? 'failed'
-      : stopReason;
-  if (!lostOwnership) await storage.finishRun(run.id, finalStatus, now(), failure);
-  run = (await storage.getRun(run.id))!;
-  const allTrials = await storage.listTrials(run.id);
-  const best =
-    run.bestTrialNumber === null ? null : (allTrials.find((t) => t.number === run.bestTrialNumber) ?? null);
-  const bestHp = best ? bestHpOf(run, best) : null;
-  let bestHpWritten: string | null = null;
-  if (bestHp && options.bestOut !== null) {
-    const path = options.bestOut ?? bestHpPathFor(db.location);
-    if (isNewBest(bestHp, readBestHpOrUndefined(path))) {
-      writeBestHp(path, bestHp);
-      bestHpWritten = path;
-    }
-  }
-  return { run, trials: allTrials, best, bestHp, bestHpWritten };
+  return finishRun(storage, session, stop, bestOut, db.location);
 }
 
-/**
- * The model's default configuration in the space's terms (the space's parameters at their default
- * values, plus the fixed ones), or null when a default lies outside the space.
- */
-export function defaultTrialParams(space: SearchSpace, kind: string): ModelParams | null {
-  const defaults = defaultCenter(kind);
-  const out: Record<string, number | string | boolean> = { ...(space.fixed ?? {}) };
-  for (const [name, spec] of Object.entries(space.params)) {
-    const v = defaults[name];
-    if (v === undefined || !isInSpace(spec, v)) return null;
-    out[name] = v;
-  }
-  return out;
+/** The ratings and catalogue to tune on: the given ones, else the database's. */
+async function loadInput(db: Database, options: RunTuningOptions): Promise<TuningInput> {
+  const movies = options.movies ?? (options.data ? undefined : await loadMovies(db));
+  const data = options.data ?? (await loadRatingsData(db));
+  return { data, movies, fingerprint: ratingsFingerprint(data) };
 }
 
-function abortPromise(signal: AbortSignal | undefined): Promise<void> {
-  if (!signal) return new Promise(() => {});
-  return new Promise((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
+async function resumeRun(
+  storage: TuningStorage,
+  id: string,
+  input: TuningInput,
+  owner: string,
+  staleAfterMs: number,
+): Promise<OpenedRun> {
+  const found = await storage.getRun(id);
+  if (!found) throw new NotFoundError(`no tuning run ${id} (see \`movienight tune review\`)`);
+  if (found.status === 'complete') throw new ConflictError(`tuning run ${found.id} is already complete`);
+  if (found.dataFingerprint !== input.fingerprint) {
+    throw new InvalidInputError(
+      `tuning run ${found.id} was on data ${found.dataFingerprint}, but the ratings are now ${input.fingerprint}; start a new run`,
+    );
+  }
+  const now = Date.now();
+  if (!(await storage.claimRun(found.id, owner, now, now - staleAfterMs, ownerIsDead(found.owner)))) {
+    throw new ConflictError(
+      `tuning run ${found.id} is being worked on by ${found.owner} (heartbeat ${new Date(found.heartbeatAt ?? 0).toISOString()}); wait, or resume after it stops`,
+    );
+  }
+  await storage.failRunningTrials(
+    found.id,
+    `${INTERRUPTED} the process running it (${found.owner}) stopped`,
+    now,
+  );
+  const run = await storage.getRun(found.id);
+  if (!run) throw new NotFoundError(`no tuning run ${id}`);
+  return { run, method: requireTuningMethod(run.method), space: run.config.space as SearchSpace };
+}
+
+async function createRun(
+  storage: TuningStorage,
+  options: RunTuningOptions,
+  input: TuningInput,
+  owner: string,
+  bestOut: string | null,
+  location: string,
+): Promise<OpenedRun> {
+  const method = requireTuningMethod(options.method ?? 'random');
+  const model = options.model ?? 'svd';
+  const objective = requireObjective(options.objective ?? 'accuracy');
+  const folds = requireWhole('folds', options.folds ?? 3, 2);
+  const seed = options.seed === undefined ? undefined : requireWhole('seed', options.seed, 0);
+  const space = normalizeSpace(options.space ?? defaultSearchSpace(model));
+  const gridPoints =
+    method === 'grid'
+      ? await gridPointsFor(storage, space, options.center, {
+          model,
+          fingerprint: input.fingerprint,
+          objective,
+          bestOut,
+          location,
+        })
+      : undefined;
+  const planned = requireWhole(
+    'trials',
+    options.trials ?? gridPoints?.length ?? defaultTrialCounts[method],
+    1,
+  );
+  const config: RunConfig = {
+    seed: seed ?? 0,
+    folds,
+    space,
+    ...(gridPoints ? { gridPoints } : {}),
+    pruner: prunerOf(options.prune),
+    baseline: null,
+    warmStartFrom: options.warmStartFrom ?? null,
+    ...(seed === undefined ? { seedFromRunId: true } : {}),
+  };
+  const created = await storage.createRun({
+    method,
+    model,
+    objective,
+    direction: objectiveDirection(objective),
+    dataFingerprint: input.fingerprint,
+    trialsPlanned: gridPoints ? Math.min(planned, gridPoints.length) : planned,
+    config,
+    owner,
+    now: Date.now(),
   });
+  if (seed !== undefined) return { run: created, method, space };
+  // No seed given: derive it from the run id, so a second run does not repeat the first.
+  const seeded: RunConfig = { ...config, seed: seedFromRunId(created.id) };
+  await storage.updateRunConfig(created.id, seeded);
+  return { run: { ...created, config: seeded }, method, space };
 }
 
-/** A damaged best_hp.json is replaced rather than blocking every run. */
-function readBestHpOrUndefined(path: string): BestHp | undefined {
-  try {
-    return readBestHp(path);
-  } catch {
-    return undefined;
-  }
-}
-
-export function bestHpOf(run: TuningRun, best: Trial): BestHp {
+function prunerOf(prune: RunTuningOptions['prune']): RunConfig['pruner'] {
+  const p = prune ?? true;
+  if (!p) return null;
   return {
-    model: run.model,
-    params: best.params,
-    objective: run.objective,
-    direction: run.direction,
-    value: best.value!,
-    metrics: best.metrics!,
-    baseline: {
-      majorityAccuracy: best.metrics!.baselineAccuracy,
-      defaultParams: run.config.baseline?.params ?? null,
-      defaultMetrics: run.config.baseline?.metrics ?? null,
-    },
-    method: run.method,
-    runId: run.id,
-    trialNumber: best.number,
-    dataFingerprint: run.dataFingerprint,
-    folds: run.config.folds,
-    createdAt: new Date(run.endedAt ?? Date.now()).toISOString(),
+    startupTrials: (typeof p === 'object' && p.startupTrials) || 5,
+    warmupSteps: (typeof p === 'object' && p.warmupSteps) || 3,
   };
 }
 
-/** The grid's centre: best_hp.json for this model and data, else the best earlier trial, else the defaults. */
-async function gridCenter(
+/** Closes the run with its final status, and writes best_hp.json when this run found a new best. */
+async function finishRun(
   storage: TuningStorage,
-  model: string,
-  fingerprint: string,
-  objective: ObjectiveMetric,
-  bestOut: string | null | undefined,
-  db: Database,
-): Promise<ModelParams> {
-  const path = bestOut ?? bestHpPathFor(db.location);
-  const saved = readBestHpOrUndefined(path);
-  if (saved && saved.model === model && saved.dataFingerprint === fingerprint)
-    return { ...defaultCenter(model), ...saved.params };
-  const prior = await storage.priorTrials({ model, dataFingerprint: fingerprint, objective });
-  const direction = objectiveDirection(objective);
-  let best: (typeof prior)[number] | null = null;
-  for (const p of prior) {
-    if (!best || (direction === 'maximize' ? p.value > best.value : p.value < best.value)) best = p;
+  session: TuningSession,
+  stop: { reason: StopReason; failure: string | null },
+  bestOut: string | null,
+  location: string,
+): Promise<TuningResult> {
+  const id = session.run.id;
+  if (stop.reason !== 'complete')
+    await storage.failRunningTrials(id, `${INTERRUPTED} the run was stopped`, Date.now());
+  const short = stop.reason === 'complete' && session.doneCount() < session.run.trialsPlanned;
+  const status = short && !session.run.config.gridPoints ? 'failed' : stop.reason;
+  if (!session.ownershipLost) await storage.finishRun(id, status, Date.now(), stop.failure);
+  const run = await storage.getRun(id);
+  if (!run) throw new NotFoundError(`no tuning run ${id}`);
+  const trials = await storage.listTrials(id);
+  const best =
+    run.bestTrialNumber === null ? null : (trials.find((t) => t.number === run.bestTrialNumber) ?? null);
+  const bestHp = best ? bestHpOf(run, best, location) : null;
+  let bestHpWritten: string | null = null;
+  if (bestHp && bestOut !== null && isNewBest(bestHp, readBestHpIfSound(bestOut))) {
+    writeBestHp(bestOut, bestHp);
+    bestHpWritten = bestOut;
   }
-  return best ? { ...defaultCenter(model), ...best.params } : defaultCenter(model);
+  return { run, trials, best, bestHp, bestHpWritten, reused: summariseReuse(run) };
+}
+
+/** "reused 3 trials from run X": how many trials each earlier run supplied. */
+function summariseReuse(
+  run: TuningRun,
+): ReadonlyArray<{ readonly fromRun: string; readonly trials: number }> {
+  const counts = new Map<string, number>();
+  for (const r of run.config.reused ?? []) counts.set(r.fromRun, (counts.get(r.fromRun) ?? 0) + 1);
+  return [...counts].map(([fromRun, trials]) => ({ fromRun, trials }));
 }

@@ -1,16 +1,16 @@
 import { InvalidInputError } from '../errors.ts';
 import type { ModelParams } from '../models/rating-model.ts';
 import type { Sampler } from './sampler.ts';
-import { BayesianSampler } from './samplers/bayesian-sampler.ts';
+import { BayesianSampler, type BayesianSamplerOptions } from './samplers/bayesian-sampler.ts';
 import { GridSampler } from './samplers/grid-sampler.ts';
 import { RandomSampler } from './samplers/random-sampler.ts';
-import { TpeSampler } from './samplers/tpe-sampler.ts';
+import { TpeSampler, type TpeSamplerOptions } from './samplers/tpe-sampler.ts';
 
 /** The tuning methods, by the name `--method` takes. */
 export type TuningMethod = 'grid' | 'random' | 'bayesian' | 'tpe';
 export const tuningMethods: readonly TuningMethod[] = ['grid', 'random', 'bayesian', 'tpe'];
 
-/** The seed's trial counts: 81 grid points (3 values × 4 params), 50 random, 20 Bayesian. */
+/** Default trial counts: 81 grid points (3 values × 4 params), 50 random, 20 Bayesian, 30 TPE. */
 export const defaultTrialCounts: Readonly<Record<TuningMethod, number>> = {
   grid: 81,
   random: 50,
@@ -31,19 +31,24 @@ export function requireTuningMethod(value: string): TuningMethod {
   return value;
 }
 
-/** Builds the sampler of a method; the grid needs its points (fixed when the run is created). */
-export function createSampler(
-  method: TuningMethod,
-  options: { gridPoints?: readonly ModelParams[] } = {},
-): Sampler {
+/** Settings of the samplers that have any; each sampler reads its own. */
+export interface SamplerOptions {
+  /** The grid's points (fixed when the run is created). */
+  readonly gridPoints?: readonly ModelParams[];
+  readonly bayesian?: BayesianSamplerOptions;
+  readonly tpe?: TpeSamplerOptions;
+}
+
+/** Builds the sampler of a method with its options. */
+export function createSampler(method: TuningMethod, options: SamplerOptions = {}): Sampler {
   switch (method) {
     case 'grid':
       return new GridSampler(options.gridPoints ?? []);
     case 'random':
       return new RandomSampler();
     case 'bayesian':
-      return new BayesianSampler();
+      return new BayesianSampler(options.bayesian);
     case 'tpe':
-      return new TpeSampler();
+      return new TpeSampler(options.tpe);
   }
 }

@@ -48,7 +48,8 @@ export function runSequential(
  * The sampler contract: every suggestion lies in the space (with the fixed params), is a pure
  * function of its context (same seed and history → same params), never repeats a configuration
  * that is complete or running (pending points are accounted for), and — for the samplers that
- * search rather than enumerate — beats the centre of the space on a smooth objective.
+ * search rather than enumerate — beats the centre of the space on a smooth objective. It is long
+ * because it lists one case per rule.
  */
 export function runSamplerContract(
   name: string,

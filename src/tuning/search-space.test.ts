@@ -19,6 +19,7 @@ import {
 const dir = mkdtempSync(join(tmpdir(), 'movienight-space-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+// This suite is long because it holds one case per behaviour.
 describe('search spaces', () => {
   it('encodes log ranges on the logarithm and decodes ints and categoricals to valid values', () => {
     const lr = { type: 'float', low: 0.001, high: 0.1, log: true } as const;

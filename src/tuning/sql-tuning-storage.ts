@@ -4,6 +4,8 @@ import type { ModelParams } from '../models/rating-model.ts';
 import { isBetter, type TrialMetrics } from './objective.ts';
 import type { Direction, PriorTrial, TrialState } from './sampler.ts';
 import type {
+  MeasuredFilter,
+  MeasuredTrial,
   NewRun,
   RunConfig,
   RunStatus,
@@ -21,38 +23,34 @@ interface RunRow {
   direction: string;
   data_fingerprint: string;
   status: string;
-  trials_planned: number | string;
-  trials_done: number | string;
-  best_value: number | string | null;
-  best_trial_number: number | string | null;
+  trials_planned: number;
+  trials_done: number;
+  best_value: number | null;
+  best_trial_number: number | null;
   best_params: string | null;
   config: string;
   owner: string | null;
-  heartbeat_at: number | string | null;
-  started_at: number | string;
-  ended_at: number | string | null;
+  heartbeat_at: number | null;
+  started_at: number;
+  ended_at: number | null;
   error: string | null;
 }
 
 interface TrialRow {
   run_id: string;
-  number: number | string;
+  number: number;
   params: string;
   state: string;
-  value: number | string | null;
+  value: number | null;
   metrics: string | null;
   intermediate_values: string;
-  duration_ms: number | string | null;
+  duration_ms: number | null;
   error: string | null;
-  started_at: number | string;
-  finished_at: number | string | null;
-  heartbeat_at: number | string | null;
-  retry_of: number | string | null;
+  started_at: number;
+  finished_at: number | null;
+  heartbeat_at: number | null;
+  retry_of: number | null;
 }
-
-// PostgreSQL returns BIGINT as a string; every number column goes through these.
-const num = (v: number | string): number => Number(v);
-const numOrNull = (v: number | string | null): number | null => (v === null ? null : Number(v));
 
 function toRun(r: RunRow): TuningRun {
   return Object.freeze({
@@ -63,16 +61,16 @@ function toRun(r: RunRow): TuningRun {
     direction: r.direction as Direction,
     dataFingerprint: r.data_fingerprint,
     status: r.status as RunStatus,
-    trialsPlanned: num(r.trials_planned),
-    trialsDone: num(r.trials_done),
-    bestValue: numOrNull(r.best_value),
-    bestTrialNumber: numOrNull(r.best_trial_number),
+    trialsPlanned: r.trials_planned,
+    trialsDone: r.trials_done,
+    bestValue: r.best_value,
+    bestTrialNumber: r.best_trial_number,
     bestParams: r.best_params ? (JSON.parse(r.best_params) as ModelParams) : null,
     config: JSON.parse(r.config) as RunConfig,
     owner: r.owner,
-    heartbeatAt: numOrNull(r.heartbeat_at),
-    startedAt: num(r.started_at),
-    endedAt: numOrNull(r.ended_at),
+    heartbeatAt: r.heartbeat_at,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
     error: r.error,
   });
 }
@@ -80,18 +78,18 @@ function toRun(r: RunRow): TuningRun {
 function toTrial(r: TrialRow): Trial {
   return Object.freeze({
     runId: r.run_id,
-    number: num(r.number),
+    number: r.number,
     params: JSON.parse(r.params) as ModelParams,
     state: r.state as TrialState,
-    value: numOrNull(r.value),
+    value: r.value,
     metrics: r.metrics ? (JSON.parse(r.metrics) as TrialMetrics) : null,
     intermediateValues: JSON.parse(r.intermediate_values) as Trial['intermediateValues'],
-    durationMs: numOrNull(r.duration_ms),
+    durationMs: r.duration_ms,
     error: r.error,
-    startedAt: num(r.started_at),
-    finishedAt: numOrNull(r.finished_at),
-    heartbeatAt: numOrNull(r.heartbeat_at),
-    retryOf: numOrNull(r.retry_of),
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    heartbeatAt: r.heartbeat_at,
+    retryOf: r.retry_of,
   });
 }
 
@@ -169,7 +167,7 @@ export class SqlTuningStorage implements TuningStorage {
 
   async failRunningTrials(runId: string, reason: string, now: number): Promise<number[]> {
     return this.db.transaction(async (tx) => {
-      const rows = await tx.all<{ number: number | string }>(
+      const rows = await tx.all<{ number: number }>(
         "SELECT number FROM hp_experiments WHERE run_id = ? AND state = 'running' ORDER BY number",
         [runId],
       );
@@ -177,7 +175,7 @@ export class SqlTuningStorage implements TuningStorage {
         "UPDATE hp_experiments SET state = 'failed', error = ?, finished_at = ? WHERE run_id = ? AND state = 'running'",
         [reason, now, runId],
       );
-      return rows.map((r) => num(r.number));
+      return rows.map((r) => r.number);
     });
   }
 
@@ -188,11 +186,11 @@ export class SqlTuningStorage implements TuningStorage {
     retryOf: number | null = null,
   ): Promise<Trial> {
     return this.db.transaction(async (tx) => {
-      const row = await tx.get<{ n: number | string | null }>(
+      const row = await tx.get<{ n: number | null }>(
         'SELECT MAX(number) AS n FROM hp_experiments WHERE run_id = ?',
         [runId],
       );
-      const number = row?.n === null || row?.n === undefined ? 0 : num(row.n) + 1;
+      const number = row?.n === null || row?.n === undefined ? 0 : row.n + 1;
       await tx.run(
         `INSERT INTO hp_experiments (run_id, number, params, state, intermediate_values, started_at, heartbeat_at, retry_of)
          VALUES (?, ?, ?, 'running', '[]', ?, ?, ?)`,
@@ -312,19 +310,35 @@ export class SqlTuningStorage implements TuningStorage {
     return rows.map(toTrial);
   }
 
+  async measuredTrials(filter: MeasuredFilter): Promise<MeasuredTrial[]> {
+    const rows = await this.db.all<TrialRow & { run_config: string }>(
+      `SELECT e.*, h.config AS run_config FROM hp_experiments e JOIN hp_tuning_history h ON h.id = e.run_id
+       WHERE h.model = ? AND h.data_fingerprint = ? AND h.objective = ? AND h.id <> ?
+         AND e.state = 'complete' AND e.value IS NOT NULL AND e.metrics IS NOT NULL
+       ORDER BY h.started_at, e.run_id, e.number`,
+      [filter.model, filter.dataFingerprint, filter.objective, filter.excludeRunId],
+    );
+    const out: MeasuredTrial[] = [];
+    for (const r of rows) {
+      const folds = (JSON.parse(r.run_config) as RunConfig).folds;
+      if (folds === filter.folds) out.push({ trial: toTrial(r), folds });
+    }
+    return out;
+  }
+
   async priorTrials(filter: {
     model: string;
     dataFingerprint: string;
     objective: string;
     excludeRunId?: string;
   }): Promise<PriorTrial[]> {
-    const rows = await this.db.all<{ params: string; value: number | string }>(
+    const rows = await this.db.all<{ params: string; value: number }>(
       `SELECT e.params, e.value FROM hp_experiments e JOIN hp_tuning_history h ON h.id = e.run_id
        WHERE h.model = ? AND h.data_fingerprint = ? AND h.objective = ? AND h.id <> ?
          AND e.state = 'complete' AND e.value IS NOT NULL
        ORDER BY h.started_at, e.run_id, e.number`,
       [filter.model, filter.dataFingerprint, filter.objective, filter.excludeRunId ?? ''],
     );
-    return rows.map((r) => ({ params: JSON.parse(r.params) as ModelParams, value: num(r.value) }));
+    return rows.map((r) => ({ params: JSON.parse(r.params) as ModelParams, value: r.value }));
   }
 }

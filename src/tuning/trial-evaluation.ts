@@ -55,7 +55,8 @@ export function intermediateMetric(objective: ObjectiveMetric): 'accuracy' | 'rm
 /**
  * Runs one trial: k-fold cross-validation of `params` on the run's folds. With pruning, the
  * validation score of the first fold is reported after each epoch (step = epoch) and the median
- * rule may stop the trial there; a stopped trial is `pruned` with its last score as value.
+ * rule may stop the trial there; a stopped trial is `pruned` with its last score as value. It is
+ * long because the epoch hook, the pruning decision and the three outcomes share the curve so far.
  */
 export async function evaluateTrial(setup: TrialSetup, task: TrialTask): Promise<TrialResult> {
   const t0 = performance.now();

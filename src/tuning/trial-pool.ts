@@ -21,6 +21,7 @@ interface Slot {
  * A fixed set of worker threads, each loaded once with the run's data and folds. A trial goes to
  * an idle worker; if a worker dies mid-trial (out of memory, a native crash) that trial is
  * reported failed with an `interrupted:` reason (so the run retries it) and the worker is replaced.
+ * It is long because the slots, the queue and the respawn logic close over the same state.
  */
 export function createTrialPool(setup: TrialSetup, size: number): TrialPool {
   if (size <= 0) {

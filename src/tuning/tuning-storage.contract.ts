@@ -34,7 +34,8 @@ const newRun = (over: Partial<NewRun> = {}): NewRun => ({
 /**
  * The storage contract every TuningStorage passes (on SQLite and PostgreSQL): per-run trial
  * numbers, immutable finished trials, run summary kept with each finish, single owner, warm-start
- * query scoped to model + data + objective.
+ * query scoped to model + data + objective, reusable measurements scoped to the folds too. It is
+ * long because it lists one case per rule of the contract.
  */
 export function runTuningStorageContract(
   make: () => Promise<{ storage: TuningStorage; drop(): Promise<void> }>,
@@ -193,5 +194,33 @@ export function runTuningStorageContract(
       excludeRunId: current.id,
     });
     expect(prior).toEqual([{ params: { lr: 0.1 }, value: 0.7 }]);
+  });
+
+  it('returns measured trials of the same model, data, objective and folds, with their metrics', async () => {
+    const a = await storage.createRun(newRun({ now: 1000 }));
+    const fiveFolds = await storage.createRun(
+      newRun({ now: 2000, config: { seed: 1, folds: 5, space: {}, pruner: null } }),
+    );
+    const current = await storage.createRun(newRun({ now: 3000 }));
+    for (const run of [a, fiveFolds, current]) {
+      await storage.startTrial(run.id, { lr: 0.1 }, 1);
+      await storage.finishTrial(
+        run.id,
+        0,
+        { state: 'complete', value: 0.7, metrics: metrics(0.7, 0.9), intermediateValues: [], durationMs: 1 },
+        2,
+      );
+    }
+    await storage.startTrial(a.id, { lr: 0.2 }, 1);
+    await storage.finishTrial(a.id, 1, { state: 'failed', error: 'boom' }, 2);
+    const measured = await storage.measuredTrials({
+      model: 'svd',
+      dataFingerprint: 'fp1',
+      objective: 'accuracy',
+      folds: 3,
+      excludeRunId: current.id,
+    });
+    expect(measured.map((m) => [m.trial.runId, m.trial.number, m.folds])).toEqual([[a.id, 0, 3]]);
+    expect(measured[0]?.trial.metrics?.accuracy).toBe(0.7);
   });
 }

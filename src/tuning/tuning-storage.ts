@@ -18,6 +18,17 @@ export interface RunConfig {
   readonly baseline?: { readonly params: ModelParams; readonly metrics: TrialMetrics } | null;
   /** The run this one was warm-started from (workflow), if any. */
   readonly warmStartFrom?: string | null;
+  /** True when the seed was not given but derived from the run id (so each run differs). */
+  readonly seedFromRunId?: boolean;
+  /** Trials of this run whose measurement was copied from an earlier run on the same data and folds. */
+  readonly reused?: readonly ReusedTrial[];
+}
+
+/** A trial copied from an earlier measurement instead of measured again. */
+export interface ReusedTrial {
+  readonly number: number;
+  readonly fromRun: string;
+  readonly fromNumber: number;
 }
 
 export interface TuningRun {
@@ -89,6 +100,21 @@ export type TrialOutcome =
       readonly durationMs?: number;
     };
 
+/** Which earlier measurements a run may reuse. */
+export interface MeasuredFilter {
+  readonly model: string;
+  readonly dataFingerprint: string;
+  readonly objective: string;
+  readonly folds: number;
+  readonly excludeRunId: string;
+}
+
+/** A complete trial of an earlier run, and the folds it was measured on. */
+export interface MeasuredTrial {
+  readonly trial: Trial;
+  readonly folds: number;
+}
+
 /**
  * Where runs and trials live. The contract (tuning-storage.contract.ts, run on SQLite and
  * PostgreSQL):
@@ -123,6 +149,11 @@ export interface TuningStorage {
     error?: string | null,
   ): Promise<void>;
   listTrials(runId: string): Promise<Trial[]>;
+  /**
+   * Complete trials (with metrics) of other runs of the same model, data, objective and number of
+   * folds: measurements a new run reuses instead of repeating. Oldest first.
+   */
+  measuredTrials(filter: MeasuredFilter): Promise<MeasuredTrial[]>;
   /** Complete trials of other runs of the same model, data and objective: the warm start. */
   priorTrials(filter: {
     model: string;

@@ -37,7 +37,7 @@ export interface TuningWorkflowResult {
 }
 
 /**
- * The seed's tune_orchestrator: explore (random or grid), then a Bayesian run warm-started from
+ * The tuning workflow: explore (random or grid), then a Bayesian run warm-started from
  * everything known on this model and data (the first stage included), then refit the overall
  * best on all ratings and register it with reason `tuned` and its run and trial ids.
  */
@@ -64,43 +64,45 @@ export async function runTuningWorkflow(
   const bayesian = await runTuning(db, {
     ...common,
     method: 'bayesian',
+    // The same folds as the first stage (its seed, derived from its run id when none was given).
+    seed: first.run.config.seed,
     warmStart: true,
     warmStartFrom: first.run.id,
     // The default configuration was measured by the first stage on the same folds.
     evaluateDefault: false,
     ...(options.bayesianTrials !== undefined ? { trials: options.bayesianTrials } : {}),
   });
+  const best = bestOfStages([first, bayesian]);
+  if (!best || !(options.register ?? true))
+    return { first, bayesian, best, version: null, refitSeconds: null };
+  options.onStage?.('refit', `trial ${best.trial.number} of ${best.runId} on all ${data.size} ratings`);
+  const m = best.trial.metrics;
+  const refit = await fitAndRegister(db, {
+    model: createModel(first.run.model, best.trial.params),
+    data,
+    ...(movies ? { movies } : {}),
+    seed: first.run.config.seed,
+    reason: 'tuned',
+    tuningRunId: best.runId,
+    tuningTrialNumber: best.trial.number,
+    metrics: m
+      ? { accuracy: m.accuracy, rmse: m.rmse, mae: m.mae, baselineAccuracy: m.baselineAccuracy }
+      : {},
+    activate: options.activate ?? false,
+  });
+  return { first, bayesian, best, version: refit.version, refitSeconds: refit.fitSeconds };
+}
 
+/** The better of the stages' bests (ties broken by the lower RMSE). */
+function bestOfStages(stages: readonly TuningResult[]): TuningWorkflowResult['best'] {
   let best: TuningWorkflowResult['best'] = null;
-  for (const stage of [first, bayesian]) {
+  for (const stage of stages) {
     const t = stage.best;
     if (!t || t.value === null) continue;
-    const current = best ? { value: best.trial.value!, rmse: best.trial.metrics?.rmse ?? null } : null;
-    if (isBetter({ value: t.value, rmse: t.metrics?.rmse ?? null }, current, stage.run.direction)) {
+    const current =
+      best?.trial.value == null ? null : { value: best.trial.value, rmse: best.trial.metrics?.rmse ?? null };
+    if (isBetter({ value: t.value, rmse: t.metrics?.rmse ?? null }, current, stage.run.direction))
       best = { runId: stage.run.id, trial: t };
-    }
   }
-
-  let version: ModelVersion | null = null;
-  let refitSeconds: number | null = null;
-  if (best && (options.register ?? true)) {
-    options.onStage?.('refit', `trial ${best.trial.number} of ${best.runId} on all ${data.size} ratings`);
-    const m = best.trial.metrics;
-    const refit = await fitAndRegister(db, {
-      model: createModel(first.run.model, best.trial.params),
-      data,
-      ...(movies ? { movies } : {}),
-      seed: options.seed ?? 0,
-      reason: 'tuned',
-      tuningRunId: best.runId,
-      tuningTrialNumber: best.trial.number,
-      metrics: m
-        ? { accuracy: m.accuracy, rmse: m.rmse, mae: m.mae, baselineAccuracy: m.baselineAccuracy }
-        : {},
-      activate: options.activate ?? false,
-    });
-    version = refit.version;
-    refitSeconds = refit.fitSeconds;
-  }
-  return { first, bayesian, best, version, refitSeconds };
+  return best;
 }

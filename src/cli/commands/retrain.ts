@@ -1,24 +1,48 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
+import { MovieNightError } from '../../errors.ts';
+import type { Estimate } from '../../experiments/statistics.ts';
+import type { OfflineComparison } from '../../retraining/offline-comparison.ts';
 import { type RetrainResult, runRetrain } from '../../retraining/retrain-orchestrator.ts';
 import { integerOption, numberOption, printResult, withDatabase } from '../context.ts';
+import { parseParams } from './train.ts';
 
 const pct = (v: number | undefined | null) =>
-  v === undefined || v === null ? '–' : `${(100 * v).toFixed(1)} %`;
+  v === undefined || v === null || !Number.isFinite(v) ? '–' : `${(100 * v).toFixed(1)} %`;
+const interval = (e: Estimate) => `${pct(e.value)} (95 % CI ${pct(e.low)} – ${pct(e.high)})`;
+const signed = (v: number, digits: number) => `${v >= 0 ? '+' : ''}${v.toFixed(digits)}`;
+const day = (t: number | null) =>
+  t === null ? '?' : new Date(t).toISOString().slice(0, 16).replace('T', ' ');
+
+/** The fair comparison's lines: the holdout, both scores with intervals, the gain with its interval. */
+export function renderComparison(c: OfflineComparison): string[] {
+  const h = c.holdout;
+  if (!c.fair || !c.challenger || !c.champion || !c.gainPoints) {
+    return [`Offline comparison: ${c.note ?? 'none'} — decided by policy (A/B test)`];
+  }
+  const g = c.gainPoints;
+  const lines = [
+    `Fair offline comparison on the ${h.rows} ratings since v${h.championVersion}'s data ended (${day(h.from)} → ${day(h.to)}), which neither model was trained on:`,
+    `  new      accuracy ${interval(c.challenger.accuracy)}  RMSE ${c.challenger.rmse.toFixed(4)}`,
+    `  champion accuracy ${interval(c.champion.accuracy)}  RMSE ${c.champion.rmse.toFixed(4)}`,
+    `  gain     ${signed(100 * g.value, 1)} points (95 % CI ${signed(100 * g.low, 1)} – ${signed(100 * g.high, 1)})`,
+  ];
+  const r = c.relativeGain;
+  if (r)
+    lines.push(
+      `  relative ${signed(100 * r.value, 1)} % (95 % CI ${signed(100 * r.low, 1)} – ${signed(100 * r.high, 1)} %)`,
+    );
+  return lines;
+}
 
 export function renderRetrain(r: RetrainResult): string {
   const lines = [`Retrain #${r.triggerId}: ${r.status} — ${r.outcome}`];
   if (r.tookOverFrom) lines.push(`(took over from ${r.tookOverFrom}, which had stopped heartbeating)`);
-  if (r.model) lines.push(`Model: ${r.model} ${JSON.stringify(r.params)} on ${r.trainRows} ratings`);
-  const c = r.comparison;
-  if (c) {
-    lines.push(`Offline comparison on the ${c.holdoutRows} most recent ratings:`);
-    lines.push(`  new      accuracy ${pct(c.candidate.accuracy)}  RMSE ${c.candidate.rmse.toFixed(4)}`);
-    if (c.champion) {
-      lines.push(`  champion accuracy ${pct(c.champion.accuracy)}  RMSE ${c.champion.rmse.toFixed(4)}`);
-      lines.push(`  relative accuracy gain ${pct(c.relativeImprovement)}`);
-    }
-  }
+  if (r.model)
+    lines.push(
+      `Model: ${r.model} ${JSON.stringify(r.params)} (parameters: ${r.paramsSource ?? '?'}) on ${r.trainRows} ratings`,
+    );
+  if (r.comparison) lines.push(...renderComparison(r.comparison));
   lines.push('Steps:');
   for (const s of r.steps) {
     const ms = s.endedAt === null ? '' : ` (${((s.endedAt - s.startedAt) / 1000).toFixed(1)} s)`;
@@ -27,21 +51,38 @@ export function renderRetrain(r: RetrainResult): string {
   return lines.join('\n');
 }
 
-/** `movienight retrain`: one retrain now (a manual trigger, or the pending one). */
+interface RetrainFlags {
+  tune?: boolean;
+  method: string;
+  trials?: number;
+  activateIfBetter?: boolean;
+  model?: string;
+  params?: string;
+  seed?: number;
+  abTraffic?: number;
+  json?: boolean;
+}
+
+/**
+ * `movienight retrain`: one retrain now (a manual trigger, or the pending one). Exits non-zero when
+ * no version was deployed: 2 when refused before starting (another retrain, a running A/B test),
+ * 1 when a step failed; the reason goes to stderr, and with --json also into the printed object.
+ */
 export function retrainCommand(program: Command): void {
   program
     .command('retrain')
     .description(
-      'Train a new version on the current ratings, compare it offline with the champion, register it, then activate it (no champion) or start an A/B test',
+      'Train a new version on the current ratings, compare it fairly with the champion, then activate it (no champion) or start an A/B test',
     )
     .option('--tune', 'tune hyperparameters first (warm-started from earlier runs)')
     .option('--method <name>', 'tuning method: grid, random, bayesian, tpe', 'bayesian')
     .option('--trials <n>', 'tuning trials', integerOption('--trials', 1))
     .option(
       '--activate-if-better',
-      'activate on the offline comparison (≥ autoActivateThreshold) instead of an A/B test',
+      'activate on a fair offline comparison (≥ autoActivateThreshold) instead of an A/B test',
     )
     .option('--model <kind>', "model kind (default: the champion's, else svd)")
+    .option('--params <json>', "hyperparameters (default: best_hp.json's for the kind, else the champion's)")
     .option('--seed <n>', 'seed of every random choice', integerOption('--seed'))
     .option(
       '--ab-traffic <share>',
@@ -49,28 +90,19 @@ export function retrainCommand(program: Command): void {
       numberOption('--ab-traffic', 0, 1),
     )
     .option('--json', 'print the result as JSON')
-    .action(
-      async (
-        opts: {
-          tune?: boolean;
-          method: string;
-          trials?: number;
-          activateIfBetter?: boolean;
-          model?: string;
-          seed?: number;
-          abTraffic?: number;
-          json?: boolean;
-        },
-        command: Command,
-      ) => {
-        const config = loadConfig();
-        const result = await withDatabase(command, (db) =>
+    .action(async (opts: RetrainFlags, command: Command) => {
+      const params = opts.params === undefined ? undefined : parseParams(opts.params);
+      const config = loadConfig();
+      let result: RetrainResult;
+      try {
+        result = await withDatabase(command, (db) =>
           runRetrain(db, config, {
             reason: 'movienight retrain',
             ...(opts.tune ? { tune: true, method: opts.method } : {}),
             ...(opts.trials === undefined ? {} : { trials: opts.trials }),
             ...(opts.activateIfBetter ? { activateIfBetter: true } : {}),
             ...(opts.model === undefined ? {} : { model: opts.model }),
+            ...(params === undefined ? {} : { params }),
             ...(opts.seed === undefined ? {} : { seed: opts.seed }),
             ...(opts.abTraffic === undefined ? {} : { abTraffic: opts.abTraffic }),
             onStep: (step) => {
@@ -78,8 +110,14 @@ export function retrainCommand(program: Command): void {
             },
           }),
         );
-        printResult(opts.json, result, renderRetrain);
-        if (result.status === 'failed') process.exitCode = 1;
-      },
-    );
+      } catch (error) {
+        if (opts.json && error instanceof MovieNightError)
+          printResult(true, { status: 'refused', error: error.message }, () => '');
+        throw error;
+      }
+      printResult(opts.json, result, renderRetrain);
+      // The CLI prints the reason on stderr and exits 1.
+      if (result.status === 'failed')
+        throw new MovieNightError(`retrain #${result.triggerId} ${result.outcome}`, 'retrain_failed', 500);
+    });
 }

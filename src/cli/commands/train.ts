@@ -1,15 +1,24 @@
 import type { Command } from 'commander';
+import { loadConfig } from '../../config.ts';
 import { loadMovies } from '../../data/load-movies.ts';
 import { loadRatingsData } from '../../data/load-ratings.ts';
+import type { Database } from '../../db/database.ts';
 import { InvalidInputError } from '../../errors.ts';
 import { createModel, modelKinds } from '../../models/model-registry.ts';
 import type { ModelParams } from '../../models/rating-model.ts';
 import { type FitAndRegisterResult, fitAndRegister } from '../../registry/fit-and-register.ts';
 import type { ModelVersion } from '../../registry/model-versions.ts';
-import { integerOption, printResult, withDatabase } from '../context.ts';
+import { tunedParamsFor } from '../../tuning/best-hp.ts';
+import { databaseLocation, integerOption, printResult, withDatabase } from '../context.ts';
 
-/** What `train` did. Plain data. */
-export type TrainResult = FitAndRegisterResult;
+/** What `train` did, and where its parameters came from. Plain data. */
+export interface TrainResult extends FitAndRegisterResult {
+  /** `given` (--params), `best_hp.json` (tuned on this database for this kind), or `defaults`. */
+  readonly paramsSource: 'given' | 'best_hp.json' | 'defaults';
+}
+
+/** The share of the most recent ratings `train` measures a version on before its final fit. */
+export const trainHoldoutFraction = 0.1;
 
 /** Parses `--params` as a flat JSON object of numbers, strings and booleans, naming the flag when it is not. */
 export function parseParams(text: string | undefined): ModelParams {
@@ -42,8 +51,15 @@ function render(r: TrainResult): string {
   const v = r.version;
   const lines = [
     `registered ${renderVersionLine(v)} in ${r.fitSeconds.toFixed(2)} s`,
-    `params ${JSON.stringify(v.params)}`,
+    `params ${JSON.stringify(v.params)} (from ${r.paramsSource})`,
   ];
+  const h = r.holdout;
+  if (h) {
+    const m = h.metrics;
+    lines.push(
+      `offline: accuracy ${(100 * m.accuracy).toFixed(2)} %, RMSE ${m.rmse.toFixed(4)} on the ${h.rows} most recent ratings (majority baseline ${(100 * m.baselineAccuracy).toFixed(2)} %), measured before the final fit`,
+    );
+  }
   if (v.aliases.includes('champion'))
     lines.push(`v${v.version} is now the champion (the model served to users)`);
   else
@@ -53,40 +69,68 @@ function render(r: TrainResult): string {
   return lines.join('\n');
 }
 
+/** The parameters to train with: --params, else best_hp.json's for this kind on this database, else the defaults. */
+function chooseParams(
+  location: string,
+  kind: string,
+  given: string | undefined,
+): { params: ModelParams; source: TrainResult['paramsSource'] } {
+  if (given !== undefined) return { params: parseParams(given), source: 'given' };
+  const tuned = tunedParamsFor(location, kind);
+  return tuned ? { params: tuned, source: 'best_hp.json' } : { params: {}, source: 'defaults' };
+}
+
+interface TrainFlags {
+  model: string;
+  params?: string;
+  activate?: boolean;
+  seed: number;
+  json?: boolean;
+}
+
+async function train(db: Database, flags: TrainFlags, location: string): Promise<TrainResult> {
+  const data = await loadRatingsData(db);
+  if (data.size === 0) {
+    throw new InvalidInputError(
+      'the database has no ratings to train on (movienight import … or generate first)',
+    );
+  }
+  const { params, source } = chooseParams(location, flags.model, flags.params);
+  const config = loadConfig();
+  const result = await fitAndRegister(db, {
+    model: createModel(flags.model, params),
+    data,
+    movies: await loadMovies(db),
+    seed: flags.seed,
+    reason: 'manual',
+    // Too few ratings to hold any out: the version is registered without offline metrics.
+    ...(data.size >= 50 ? { holdoutFraction: trainHoldoutFraction } : {}),
+    ...(config.likeThreshold === undefined ? {} : { likeThreshold: config.likeThreshold }),
+    ...(flags.activate ? { activate: true } : {}),
+  });
+  return { ...result, paramsSource: source };
+}
+
 /** `movienight train --model <name> [--params json] [--activate] [--seed n] [--json]`. */
 export function trainCommand(program: Command): void {
   program
     .command('train')
-    .description('Fit a model on all ratings in the database and register it as a new version')
+    .description(
+      'Measure a model on the most recent ratings, fit it on all of them and register it as a new version',
+    )
     .requiredOption('--model <name>', `model kind (${modelKinds().join(', ')})`)
-    .option('--params <json>', 'hyperparameters as a JSON object; the rest take their defaults')
+    .option(
+      '--params <json>',
+      "hyperparameters as a JSON object (default: best_hp.json's for this model kind)",
+    )
     .option('--activate', 'make the new version champion (the first version ever becomes champion anyway)')
     .option('--seed <n>', 'random seed of the fit', integerOption('--seed'), 0)
     .option('--json', 'print the result as JSON')
-    .action(
-      async (
-        opts: { model: string; params?: string; activate?: boolean; seed: number; json?: boolean },
-        command: Command,
-      ) => {
-        // Bad flags fail before anything is read or fitted.
-        const model = createModel(opts.model, parseParams(opts.params));
-        const result = await withDatabase(command, async (db) => {
-          const data = await loadRatingsData(db);
-          if (data.size === 0) {
-            throw new InvalidInputError(
-              'the database has no ratings to train on (movienight import … or generate first)',
-            );
-          }
-          return fitAndRegister(db, {
-            model,
-            data,
-            movies: await loadMovies(db),
-            seed: opts.seed,
-            reason: 'manual',
-            ...(opts.activate ? { activate: true } : {}),
-          });
-        });
-        printResult(opts.json, result, render);
-      },
-    );
+    .action(async (flags: TrainFlags, command: Command) => {
+      // Bad flags fail before anything is read or fitted.
+      createModel(flags.model, parseParams(flags.params));
+      const location = databaseLocation(command);
+      const result = await withDatabase(command, (db) => train(db, flags, location));
+      printResult(flags.json, result, render);
+    });
 }

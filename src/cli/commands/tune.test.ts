@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCliInProcess } from '../../../test/helpers/cli.ts';
@@ -9,6 +9,7 @@ import { readBestHp } from '../../tuning/best-hp.ts';
 
 const cli = (...args: string[]) => runCliInProcess(args);
 
+// This suite is long because it holds one case per behaviour.
 describe('movienight tune (CLI)', () => {
   let t: TestDatabase;
   let space: string;
@@ -48,7 +49,8 @@ describe('movienight tune (CLI)', () => {
     expect(run.stderr, run.stdout.slice(0, 2000)).toBe('');
     expect(run.code).toBe(0);
     const printed = JSON.parse(run.stdout);
-    expect(printed).toEqual(readBestHp(join(dirname(t.location), 'best_hp.json')));
+    expect(printed).toEqual(readBestHp(`${t.location}.best_hp.json`, t.location));
+    expect(printed.database).toBe(t.location);
     expect(printed).toMatchObject({ model: 'svd', objective: 'accuracy', method: 'random', folds: 3 });
     expect(printed.runId).toMatch(/^random_\d{8}_\d{6}_\d{3}$/);
 
@@ -67,6 +69,7 @@ describe('movienight tune (CLI)', () => {
     expect(r.comparison[3].note).toMatch(/^none/);
     expect(r.topTrials[0].number).toBe(printed.trialNumber);
     expect(r.convergence.length).toBeGreaterThan(0);
+    expect(r.bestHp.runId).toBe(printed.runId);
 
     const text = await cli('--db', t.location, 'tune', 'review');
     expect(text.stdout).toMatch(
@@ -131,5 +134,78 @@ describe('movienight tune (CLI)', () => {
     expect(otherModel.stderr).toMatch(/nope\.json/);
     const rows = await t.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM hp_tuning_history');
     expect(Number(rows?.n)).toBe(0);
+  });
+
+  it('train takes best_hp.json for its model kind (or --params) and stores offline metrics measured before its final fit', async () => {
+    const tuned = await cli(
+      '--db',
+      t.location,
+      'tune',
+      '--trials',
+      '3',
+      '--workers',
+      '1',
+      '--space',
+      space,
+      '--json',
+    );
+    expect(tuned.code, tuned.stderr).toBe(0);
+    const best = JSON.parse(tuned.stdout);
+    expect(best.improvement.overMajority.points).toBeCloseTo(
+      100 * (best.metrics.accuracy - best.baseline.majorityAccuracy),
+      8,
+    );
+    const trained = await cli('--db', t.location, 'train', '--model', 'svd', '--json');
+    expect(trained.code, trained.stderr).toBe(0);
+    const r = JSON.parse(trained.stdout);
+    expect(r.paramsSource).toBe('best_hp.json');
+    expect(r.version.params).toMatchObject(best.params);
+    expect(r.version.metrics).toMatchObject({ holdoutRows: 400, accuracy: r.holdout.metrics.accuracy });
+    expect(r.version.metrics.rmse).toBeGreaterThan(0);
+    const text = await cli('--db', t.location, 'train', '--model', 'svd', '--params', '{"n_factors": 7}');
+    expect(text.stdout).toMatch(/params .*"n_factors":7.* \(from given\)/);
+    expect(text.stdout).toMatch(/offline: accuracy \d+\.\d+ %, RMSE \d\.\d+ on the 400 most recent ratings/);
+    // Another kind: best_hp.json is for svd, so the defaults.
+    const other = JSON.parse(
+      (await cli('--db', t.location, 'train', '--model', 'baseline', '--json')).stdout,
+    );
+    expect(other.paramsSource).toBe('defaults');
+  });
+
+  it('two databases in one folder each get their own best_hp.json; the other one is refused', async () => {
+    const second = join(dirname(t.location), 'api.db');
+    const other = await cli(
+      '--db',
+      second,
+      'generate',
+      '--users',
+      '60',
+      '--movies',
+      '40',
+      '--ratings',
+      '1500',
+      '--seed',
+      '2',
+    );
+    expect(other.code, other.stderr).toBe(0);
+    const args = ['tune', '--trials', '2', '--workers', '1', '--space', space, '--json'];
+    expect((await cli('--db', t.location, ...args)).code).toBe(0);
+    expect((await cli('--db', second, ...args)).code).toBe(0);
+    const mine = readBestHp(`${t.location}.best_hp.json`, t.location);
+    const theirs = readBestHp(`${second}.best_hp.json`, second);
+    expect(mine?.database).toBe(t.location);
+    expect(theirs?.database).toBe(second);
+    expect(theirs?.runId).not.toBe(mine?.runId);
+    // Pointing one database at the other's file is refused, naming both, before any trial runs.
+    const runs = await t.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM hp_tuning_history');
+    const refused = await cli('--db', t.location, ...args, '--best-out', `${second}.best_hp.json`);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`belongs to database ${second}, not ${t.location}`);
+    const after = await t.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM hp_tuning_history');
+    expect(after?.n).toBe(runs?.n);
+    copyFileSync(`${second}.best_hp.json`, `${t.location}.best_hp.json`);
+    const train = await cli('--db', t.location, 'train', '--model', 'svd');
+    expect(train.code).toBe(2);
+    expect(train.stderr).toMatch(/belongs to database .*api\.db/);
   });
 });

@@ -2,10 +2,10 @@ import { availableParallelism } from 'node:os';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
-import { InvalidInputError } from '../../errors.ts';
+import { InvalidInputError, MovieNightError } from '../../errors.ts';
 import { bestHpPathFor } from '../../tuning/best-hp.ts';
 import { objectiveMetrics, requireObjective } from '../../tuning/objective.ts';
-import { reviewTuning, type TuningReview } from '../../tuning/review.ts';
+import { reviewTuning } from '../../tuning/review.ts';
 import {
   type RunTuningOptions,
   runTuning,
@@ -14,8 +14,9 @@ import {
 } from '../../tuning/run-tuning.ts';
 import { requireTuningMethod, tuningMethods } from '../../tuning/sampler-registry.ts';
 import { readSearchSpace } from '../../tuning/search-space.ts';
-import { runTuningWorkflow, type TuningWorkflowResult } from '../../tuning/workflow.ts';
+import { runTuningWorkflow } from '../../tuning/workflow.ts';
 import { databaseLocation, integerOption, printResult, withDatabase } from '../context.ts';
+import { renderReview, renderTuning, renderWorkflow } from './tune-render.ts';
 
 interface TuneFlags {
   readonly method: string;
@@ -24,7 +25,7 @@ interface TuneFlags {
   readonly objective: string;
   readonly folds: number;
   readonly workers?: number;
-  readonly seed: number;
+  readonly seed?: number;
   readonly space?: string;
   readonly json?: boolean;
   readonly bestOut?: string;
@@ -35,8 +36,6 @@ interface TuneFlags {
 
 const fmt = (v: number | null | undefined, digits = 4) =>
   v === null || v === undefined ? '—' : v.toFixed(digits);
-const pct = (v: number | null | undefined) =>
-  v === null || v === undefined ? '—' : `${(v * 100).toFixed(2)} %`;
 
 /** Trials done, best so far and ETA on stderr, only on a terminal. */
 function progressBar(enabled: boolean): { onProgress?: (p: TuningProgress) => void; stop(): void } {
@@ -95,87 +94,13 @@ function commonOptions(flags: TuneFlags, command: Command): RunTuningOptions {
     objective: requireObjective(flags.objective),
     folds: flags.folds,
     workers: flags.workers ?? availableParallelism(),
-    seed: flags.seed,
+    ...(flags.seed === undefined ? {} : { seed: flags.seed }),
     prune: flags.prune,
     ...(space ? { space } : {}),
     bestOut: flags.bestOut ?? bestHpPathFor(databaseLocation(command)),
     // A run whose owner's heartbeat is older than this is taken over by --resume.
     staleAfterMs: loadConfig().staleAfterSeconds * 1000,
   };
-}
-
-export function renderTuning(r: TuningResult): string {
-  const lines = [
-    `run ${r.run.id}: ${r.run.method} on ${r.run.model}, ${r.run.status}, ${r.run.trialsDone}/${r.run.trialsPlanned} trials`,
-    `  states: ${['complete', 'pruned', 'failed'].map((s) => `${r.trials.filter((t) => t.state === s).length} ${s}`).join(', ')}`,
-  ];
-  if (r.best && r.bestHp) {
-    const m = r.bestHp.metrics;
-    lines.push(
-      `  best: trial ${r.best.number}, ${r.run.objective} ${fmt(r.best.value)} (accuracy ${pct(m.accuracy)}, rmse ${fmt(m.rmse)})`,
-      `  params: ${JSON.stringify(r.best.params)}`,
-      `  vs majority baseline ${pct(r.bestHp.baseline.majorityAccuracy)}: ${m.accuracy >= r.bestHp.baseline.majorityAccuracy ? '+' : ''}${((m.accuracy - r.bestHp.baseline.majorityAccuracy) * 100).toFixed(2)} points`,
-    );
-    const d = r.bestHp.baseline.defaultMetrics;
-    if (d) lines.push(`  default config: accuracy ${pct(d.accuracy)}, rmse ${fmt(d.rmse)}`);
-  } else {
-    lines.push('  no complete trial');
-  }
-  lines.push(
-    r.bestHpWritten
-      ? `  new best written to ${r.bestHpWritten}`
-      : '  best_hp.json unchanged (not a new best)',
-  );
-  if (r.run.status !== 'complete') lines.push(`  continue with: movienight tune --resume ${r.run.id}`);
-  return lines.join('\n');
-}
-
-export function renderReview(r: TuningReview): string {
-  const lines = [
-    `run ${r.run.id}: ${r.run.method} on ${r.run.model}, objective ${r.run.objective} (${r.run.direction}), ${r.run.status}, ${r.run.trialsDone}/${r.run.trialsPlanned}`,
-    '',
-    'comparison:',
-  ];
-  for (const e of r.comparison) {
-    lines.push(
-      `  ${e.name.padEnd(18)} ${r.run.objective} ${fmt(e.value).padStart(7)}  accuracy ${pct(e.accuracy).padStart(9)}  rmse ${fmt(e.rmse).padStart(7)}${e.vsMajority !== null ? `  vs majority ${e.vsMajority >= 0 ? '+' : ''}${(e.vsMajority * 100).toFixed(2)} pts` : ''}${e.note ? `  (${e.note})` : ''}`,
-    );
-  }
-  lines.push('', 'top trials:');
-  for (const t of r.topTrials)
-    lines.push(
-      `  #${String(t.number).padEnd(4)} ${fmt(t.value)}  rmse ${fmt(t.rmse)}  ${JSON.stringify(t.params)}`,
-    );
-  lines.push('', 'parameter importance (η²):');
-  if (r.importance)
-    for (const p of r.importance)
-      lines.push(
-        `  ${p.param.padEnd(14)} ${'█'.repeat(Math.round(p.importance * 30)).padEnd(30)} ${p.importance.toFixed(2)}`,
-      );
-  else lines.push('  too few complete trials');
-  lines.push('', 'convergence (best so far):');
-  const c = r.convergence;
-  const marks = c.filter((p, i) => i === 0 || p.value !== c[i - 1]!.value);
-  lines.push(`  ${marks.map((p) => `#${p.number}: ${fmt(p.value)}`).join(' → ') || '—'}`);
-  lines.push(
-    `  states: ${Object.entries(r.states)
-      .map(([k, v]) => `${v} ${k}`)
-      .join(', ')}`,
-  );
-  return lines.join('\n');
-}
-
-function renderWorkflow(r: TuningWorkflowResult): string {
-  return [
-    renderTuning(r.first),
-    renderTuning(r.bayesian),
-    r.best
-      ? `overall best: trial ${r.best.trial.number} of ${r.best.runId}, value ${fmt(r.best.trial.value)}`
-      : 'no best',
-    r.version
-      ? `registered as version ${r.version.version} (reason tuned${r.version.aliases.length ? `, ${r.version.aliases.join(', ')}` : ''}) after a ${fmt(r.refitSeconds, 1)} s refit on all ratings`
-      : 'not registered',
-  ].join('\n');
 }
 
 /**
@@ -212,12 +137,125 @@ function addRunOptions(cmd: Command): Command {
       3,
     )
     .option('--workers <n>', 'worker threads (default: number of cores)', integerOption('--workers', 0))
-    .option('--seed <s>', 'seed of folds, samplers and fits', integerOption('--seed', 0), 0)
+    .option(
+      '--seed <s>',
+      'seed of folds, samplers and fits (default: derived from the run id, so each run differs)',
+      integerOption('--seed', 0),
+    )
     .option('--space <file.json>', "search space JSON (default: the model's default space)")
     .option('--no-prune', 'do not prune trials with the median rule')
-    .option('--best-out <path>', 'where best_hp.json goes (default: beside the SQLite file, or the cwd)')
+    .option(
+      '--best-out <path>',
+      'where best_hp.json goes (default: <db-file>.best_hp.json, or best_hp.<host>_<port>_<db>.json in the cwd)',
+    )
     .option('--no-progress', 'no progress bar even on a terminal')
     .option('--json', 'print the best (the best_hp.json object) as JSON');
+}
+
+/** A run that did not complete is a failure of the command: exit 1, with the reason on stderr. */
+function requireComplete(run: TuningResult['run']): void {
+  if (run.status === 'complete') return;
+  throw new MovieNightError(
+    `tuning run ${run.id} ended ${run.status}${run.error ? `: ${run.error}` : ''}; continue with: movienight tune --resume ${run.id}`,
+    'tuning_incomplete',
+    500,
+  );
+}
+
+async function tuneAction(flags: TuneFlags, command: Command): Promise<void> {
+  const base = commonOptions(flags, command);
+  const bar = progressBar(flags.progress && !flags.json);
+  const stop = interruptible();
+  try {
+    const result = await withDatabase(command, (db) =>
+      runTuning(db, {
+        ...base,
+        method: requireTuningMethod(flags.method),
+        ...(flags.trials !== undefined ? { trials: flags.trials } : {}),
+        ...(flags.resume ? { resume: flags.resume } : {}),
+        signal: stop.signal,
+        ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
+      }),
+    );
+    bar.stop();
+    // --json prints exactly the best_hp.json object (or, without a complete trial, why not).
+    const incomplete = {
+      runId: result.run.id,
+      status: result.run.status,
+      error: result.run.error,
+      best: null,
+    };
+    if (flags.json) printResult(true, result.bestHp ?? incomplete, () => '');
+    else printResult(false, result, renderTuning);
+    requireComplete(result.run);
+  } finally {
+    bar.stop();
+    stop.dispose();
+  }
+}
+
+type WorkflowFlags = TuneFlags & {
+  first: string;
+  firstTrials?: number;
+  bayesianTrials: number;
+  register: boolean;
+  activate?: boolean;
+};
+
+function firstMethod(first: string): 'random' | 'grid' {
+  if (first === 'random' || first === 'grid') return first;
+  throw new InvalidInputError(`--first must be random or grid, got ${JSON.stringify(first)}`);
+}
+
+async function workflowAction(command: Command): Promise<void> {
+  const flags = subcommandFlags<WorkflowFlags>(command);
+  const base = commonOptions(flags, command);
+  const first = firstMethod(flags.first);
+  const bar = progressBar(flags.progress && !flags.json);
+  const stop = interruptible();
+  try {
+    const result = await withDatabase(command, (db) =>
+      runTuningWorkflow(db, {
+        ...base,
+        first,
+        ...(flags.firstTrials !== undefined ? { firstTrials: flags.firstTrials } : {}),
+        bayesianTrials: flags.bayesianTrials,
+        register: flags.register,
+        activate: flags.activate ?? false,
+        signal: stop.signal,
+        ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
+        onStage: (stage, detail) => {
+          bar.stop();
+          if (!flags.json) process.stderr.write(`${stage}: ${detail}\n`);
+        },
+      }),
+    );
+    bar.stop();
+    printResult(flags.json, result, renderWorkflow);
+    requireComplete(result.first.run);
+    requireComplete(result.bayesian.run);
+    if (flags.register && !result.version)
+      throw new MovieNightError('no complete trial to register', 'tuning_incomplete', 500);
+  } finally {
+    bar.stop();
+    stop.dispose();
+  }
+}
+
+async function reviewAction(command: Command): Promise<void> {
+  const flags = subcommandFlags<{ run?: string; top: number; measureActive: boolean; json?: boolean }>(
+    command,
+  );
+  const location = databaseLocation(command);
+  const review = await withDatabase(command, (db) =>
+    reviewTuning(db, {
+      ...(flags.run ? { runId: flags.run } : {}),
+      top: flags.top,
+      measureActive: flags.measureActive,
+      bestHpPath: bestHpPathFor(location),
+    }),
+  );
+  printResult(flags.json, review, renderReview);
 }
 
 /** `movienight tune …`, `tune workflow`, `tune review`. */
@@ -233,37 +271,7 @@ export function tuneCommand(program: Command): void {
         integerOption('--trials', 1),
       )
       .option('--resume <run-id>', 'continue an interrupted run (its own settings are used)'),
-  ).action(async (flags: TuneFlags, command: Command) => {
-    const base = commonOptions(flags, command);
-    const bar = progressBar(flags.progress && !flags.json);
-    const stop = interruptible();
-    try {
-      const result = await withDatabase(command, (db) =>
-        runTuning(db, {
-          ...base,
-          method: requireTuningMethod(flags.method),
-          ...(flags.trials !== undefined ? { trials: flags.trials } : {}),
-          ...(flags.resume ? { resume: flags.resume } : {}),
-          signal: stop.signal,
-          ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
-        }),
-      );
-      bar.stop();
-      // --json prints exactly the best_hp.json object (or, without a complete trial, why not).
-      if (flags.json) {
-        printResult(
-          true,
-          result.bestHp ?? { runId: result.run.id, status: result.run.status, best: null },
-          () => '',
-        );
-      } else {
-        printResult(false, result, renderTuning);
-      }
-    } finally {
-      bar.stop();
-      stop.dispose();
-    }
-  });
+  ).action(tuneAction);
 
   addRunOptions(
     tune
@@ -281,52 +289,7 @@ export function tuneCommand(program: Command): void {
       )
       .option('--no-register', 'do not refit and register the best')
       .option('--activate', 'make the registered version champion at once'),
-  ).action(async (_flags: unknown, command: Command) => {
-    const flags = subcommandFlags<
-      TuneFlags & {
-        first: string;
-        firstTrials?: number;
-        bayesianTrials: number;
-        register: boolean;
-        activate?: boolean;
-      }
-    >(command);
-    const base = commonOptions(flags, command);
-    const bar = progressBar(flags.progress && !flags.json);
-    const stop = interruptible();
-    try {
-      const result = await withDatabase(command, (db) =>
-        runTuningWorkflow(db, {
-          ...base,
-          first:
-            flags.first === 'grid'
-              ? 'grid'
-              : flags.first === 'random'
-                ? 'random'
-                : (() => {
-                    throw new InvalidInputError(
-                      `--first must be random or grid, got ${JSON.stringify(flags.first)}`,
-                    );
-                  })(),
-          ...(flags.firstTrials !== undefined ? { firstTrials: flags.firstTrials } : {}),
-          bayesianTrials: flags.bayesianTrials,
-          register: flags.register,
-          activate: flags.activate ?? false,
-          signal: stop.signal,
-          ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
-          onStage: (stage, detail) => {
-            bar.stop();
-            if (!flags.json) process.stderr.write(`${stage}: ${detail}\n`);
-          },
-        }),
-      );
-      bar.stop();
-      printResult(flags.json, result, renderWorkflow);
-    } finally {
-      bar.stop();
-      stop.dispose();
-    }
-  });
+  ).action((_flags: unknown, command: Command) => workflowAction(command));
 
   tune
     .command('review')
@@ -337,18 +300,5 @@ export function tuneCommand(program: Command): void {
     .option('--top <n>', 'how many top trials', integerOption('--top', 1), 5)
     .option('--no-measure-active', "do not cross-validate the active model on the run's folds")
     .option('--json', 'print as JSON')
-    .action(async (_flags: unknown, command: Command) => {
-      const flags = subcommandFlags<{ run?: string; top: number; measureActive: boolean; json?: boolean }>(
-        command,
-      );
-      const review = await withDatabase(command, (db) =>
-        reviewTuning(db, {
-          ...(flags.run ? { runId: flags.run } : {}),
-          top: flags.top,
-          measureActive: flags.measureActive,
-          bestHpPath: bestHpPathFor(databaseLocation(command)),
-        }),
-      );
-      printResult(flags.json, review, renderReview);
-    });
+    .action((_flags: unknown, command: Command) => reviewAction(command));
 }

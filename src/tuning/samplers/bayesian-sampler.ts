@@ -37,6 +37,11 @@ export class BayesianSampler implements Sampler {
     this.localSteps = options.localSteps ?? 40;
   }
 
+  /**
+   * Proposes the next point. It is long because the steps share the fitted process and the scaled
+   * history: start-up fallback, the GP fit with its pending points, candidate generation (random,
+   * around the best, hill-climbs), snapping, and the expected-improvement ranking.
+   */
   sample(context: SampleContext): ModelParams {
     const { space } = context;
     const rng = new Rng(deriveSeed(context.seed, `bayesian:${context.number}`));

@@ -1,0 +1,74 @@
+import { likeThreshold } from '../data/rating-scale.ts';
+import type { MovieInfo, RatingsData } from '../data/ratings-data.ts';
+import { materializeSplit, temporalSplit } from '../data/splits.ts';
+import { type RatingMetrics, ratingMetrics } from '../metrics/rating-metrics.ts';
+import type { RatingModel } from '../models/rating-model.ts';
+
+/** A model's metrics on a holdout, and which ratings that was. */
+export interface HoldoutMetrics {
+  readonly rows: number;
+  /** Oldest rating time of the holdout, epoch ms (null when empty). */
+  readonly from: number | null;
+  readonly metrics: RatingMetrics;
+}
+
+function oldest(data: RatingsData): number | null {
+  let t = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < data.size; i++) if (data.timestamps[i]! < t) t = data.timestamps[i]!;
+  return data.size ? t : null;
+}
+
+/** A fitted model's metrics on `test` (the majority baseline from `train`'s ratings). */
+export function holdoutMetrics(
+  model: RatingModel,
+  train: RatingsData,
+  test: RatingsData,
+  likeOverride?: number,
+): HoldoutMetrics {
+  const threshold = likeThreshold(test.scale, likeOverride);
+  const predicted = model.predictMany(test.users, test.movies);
+  return {
+    rows: test.size,
+    from: oldest(test),
+    metrics: ratingMetrics(test.ratings, predicted, {
+      scale: test.scale,
+      trainActual: train.ratings,
+      threshold,
+    }),
+  };
+}
+
+/**
+ * Measures a configuration the way a retrain measures its candidate: fitted (seeded) on all but the
+ * most recent `fraction` of the ratings, scored on those most recent ones — what a model serving
+ * tomorrow must get right. `make` returns a fresh, unfitted model each call.
+ */
+export function evaluateOnRecentHoldout(input: {
+  readonly make: () => RatingModel;
+  readonly data: RatingsData;
+  readonly movies?: ReadonlyMap<number, MovieInfo>;
+  readonly seed: number;
+  readonly fraction: number;
+  readonly likeThreshold?: number;
+}): HoldoutMetrics {
+  const { train, test } = materializeSplit(
+    input.data,
+    temporalSplit(input.data, { testFraction: input.fraction }),
+  );
+  const model = input.make();
+  model.fit(train, { seed: input.seed, ...(input.movies ? { movies: input.movies } : {}) });
+  return holdoutMetrics(model, train, test, input.likeThreshold);
+}
+
+/** The holdout metrics as the flat numbers a version stores (the same keys a retrain stores). */
+export function holdoutVersionMetrics(h: HoldoutMetrics): Record<string, number> {
+  const out: Record<string, number> = {
+    holdoutRows: h.rows,
+    rmse: h.metrics.rmse,
+    mae: h.metrics.mae,
+    accuracy: h.metrics.accuracy,
+    baselineAccuracy: h.metrics.baselineAccuracy,
+  };
+  for (const [k, v] of Object.entries(out)) if (!Number.isFinite(v)) delete out[k];
+  return out;
+}

@@ -31,6 +31,27 @@ export const configSchema = z.object({
   retrainData: z.enum(['all', 'window']).default('all'),
   /** Include ratings of unexpected (never recommended) movies in training. */
   includeUnexpected: z.boolean().default(true),
+  /**
+   * The change detector on the champion's stream of tracked outcomes (beside the threshold rule):
+   * Page-Hinkley (the default, fastest with no false alarm in the comparison in
+   * docs/retraining.md), CUSUM, ADWIN, or off.
+   */
+  driftDetector: z.enum(['page-hinkley', 'cusum', 'adwin', 'off']).default('page-hinkley'),
+  /** Page-Hinkley λ / CUSUM h, in outcomes. */
+  driftThreshold: z.number().positive().default(50),
+  /** Page-Hinkley δ / CUSUM k: falls of accuracy smaller than this share are ignored. */
+  driftAllowance: z.number().min(0).max(1).default(0.05),
+  /** ADWIN's confidence δ. */
+  driftAdwinDelta: z.number().positive().max(1).default(0.002),
+  /** The detector triggers only for a fall of accuracy of at least this share (0.1 = 10 points). */
+  driftMinDrop: z.number().positive().max(1).default(0.1),
+  /** Tracked outcomes of the champion before the detector may raise an alarm. */
+  driftMinSamples: z.number().int().positive().default(100),
+  /**
+   * Hours from the detected start of a fall to the trigger, so that the retrain has ratings of the
+   * new tastes to learn from.
+   */
+  driftSettleHours: z.number().min(0).default(24),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;

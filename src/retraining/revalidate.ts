@@ -1,0 +1,58 @@
+import type { Config } from '../config.ts';
+import type { Database } from '../db/database.ts';
+import { checkForModelRevalidation, type RevalidationResult } from '../monitoring/revalidation-check.ts';
+import { listTriggers, requestRetrain, type TriggerDecision } from './retrain-triggers.ts';
+
+export type RevalidateSettings = Parameters<typeof checkForModelRevalidation>[1] &
+  Pick<Config, 'retrainCooldownHours' | 'staleAfterSeconds'>;
+
+/** The check's verdict, and the trigger filed for it (or why none was; null when not asked). */
+export interface RevalidationOutcome extends RevalidationResult {
+  readonly trigger: TriggerDecision | null;
+}
+
+export interface RevalidateOptions {
+  /** The clock (simulations pass a simulated one); default Date.now(). */
+  readonly now?: number;
+  /** File a retrain trigger when a rule fired (default true). */
+  readonly trigger?: boolean;
+}
+
+/**
+ * When the last retrain that was acted upon (pending, running or succeeded, from any source) was
+ * triggered: the drift detector looks at the champion's outcomes after it only, so a fall that
+ * already led to a retrain is not reported again while the champion stays (its new, lower level is
+ * then the level to fall from; the threshold rule still applies).
+ */
+async function lastActedUpon(db: Database): Promise<number | undefined> {
+  const recent = await listTriggers(db, 50);
+  return recent.find((t) => t.status === 'pending' || t.status === 'running' || t.status === 'succeeded')
+    ?.triggeredAt;
+}
+
+/**
+ * Runs the revalidation check and, when one of its rules fired, files the retrain trigger through
+ * `requestRetrain` (exactly once across processes, with the cooldown and the A/B-test guard).
+ */
+export async function revalidate(
+  db: Database,
+  config: RevalidateSettings,
+  options: RevalidateOptions = {},
+): Promise<RevalidationOutcome> {
+  const now = options.now ?? Date.now();
+  const driftSince = await lastActedUpon(db);
+  const check = await checkForModelRevalidation(db, config, {
+    now,
+    ...(driftSince === undefined ? {} : { driftSince }),
+  });
+  let trigger: TriggerDecision | null = null;
+  if (check.request && options.trigger !== false) {
+    trigger = await requestRetrain(
+      db,
+      { source: 'auto', reason: check.request.reason, numbers: check.request.numbers },
+      config,
+      now,
+    );
+  }
+  return { ...check, trigger };
+}

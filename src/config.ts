@@ -52,6 +52,13 @@ export const configSchema = z.object({
    * new tastes to learn from.
    */
   driftSettleHours: z.number().min(0).default(24),
+  /**
+   * After a drift trigger, retrain again (each cooldown) while the champion's accuracy stays
+   * significantly more than driftRecoveryTolerance below the level before the fall, for this many
+   * days after the fall began: the first retrain has only a day or two of the new tastes.
+   */
+  driftRecoveryDays: z.number().min(0).default(14),
+  driftRecoveryTolerance: z.number().min(0).max(1).default(0.02),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;

@@ -24,6 +24,7 @@ export type RevalidationSettings = Pick<
   | 'driftMinDrop'
   | 'driftMinSamples'
   | 'driftSettleHours'
+  | 'driftRecoveryTolerance'
 >;
 
 /** What the check concluded. */
@@ -37,8 +38,21 @@ export type RevalidationVerdict =
   /** No model is active: nothing to revalidate (a first `retrain` creates one). */
   | 'no-champion';
 
-/** Which rule asks for a retrain: accuracy significantly below the threshold, or a detected fall. */
-export type RevalidationRule = 'threshold' | 'drift';
+/**
+ * Which rule asks for a retrain: accuracy significantly below the threshold, a detected fall
+ * (drift), or a champion still below the level before an earlier fall (recovery).
+ */
+export type RevalidationRule = 'threshold' | 'drift' | 'recovery';
+
+/** The level to recover to after a drift trigger (plain data from the retraining layer). */
+export interface RecoveryTarget {
+  /** Accuracy before the fall. */
+  readonly level: number;
+  /** When the fall began. */
+  readonly changeAt: number;
+  /** The champion is measured on its outcomes rated since this (the last trigger). */
+  readonly since: number;
+}
 
 /** The drift detector's part of the check. */
 export interface DriftCheck {
@@ -73,6 +87,8 @@ export interface RevalidationResult {
   /** The threshold rule, in words, with the numbers in force. */
   readonly rule: string;
   readonly drift: DriftCheck;
+  /** The recovery rule's target and the champion's accuracy since `since`; null outside one. */
+  readonly recovery: (RecoveryTarget & { readonly champion: AccuracyFigure }) | null;
   /** The rule that fired (threshold first when both did), and the trigger it would file. */
   readonly firedRule: RevalidationRule | null;
   readonly request: RetrainRequestDraft | null;
@@ -87,6 +103,8 @@ export interface RevalidationOptions {
    * reported again (the threshold rule still sees the whole window).
    */
   readonly driftSince?: number;
+  /** After a drift trigger and until its recovery period ends: the level to recover to. */
+  readonly recovery?: RecoveryTarget;
 }
 
 const pct = (v: number | null) => `${(100 * (v ?? 0)).toFixed(1)} %`;
@@ -168,17 +186,52 @@ function driftRequest(version: number, drift: DriftCheck): RetrainRequestDraft {
       samplesAfter: v.samplesAfter,
       changeAt: drift.changeAt,
       alarmAt: drift.alarmAt,
+      targetLevel: v.before,
     },
   };
+}
+
+function recoveryRequest(
+  version: number,
+  recovery: RecoveryTarget & { readonly champion: AccuracyFigure },
+): RetrainRequestDraft {
+  const c = recovery.champion;
+  return {
+    rule: 'recovery',
+    reason: `recovery: champion v${version} accuracy ${pct(c.accuracy)} (95 % CI ${(100 * c.low).toFixed(1)}–${(100 * c.high).toFixed(1)} %, n = ${c.samples}) still below ${pct(recovery.level)} before the fall of ${minute(recovery.changeAt)}`,
+    numbers: {
+      championVersion: version,
+      accuracy: c.accuracy,
+      low: c.low,
+      high: c.high,
+      samples: c.samples,
+      changeAt: recovery.changeAt,
+      targetLevel: recovery.level,
+    },
+  };
+}
+
+/** The champion's accuracy since the recovery target's `since`, when there is a target. */
+async function recoveryCheck(
+  db: Database,
+  version: number | null,
+  from: number,
+  now: number,
+  target: RecoveryTarget | undefined,
+): Promise<(RecoveryTarget & { readonly champion: AccuracyFigure }) | null> {
+  if (version === null || target === undefined) return null;
+  return { ...target, champion: await windowAccuracy(db, Math.max(from, target.since), now, version) };
 }
 
 /**
  * The seed's check_for_model_revalidation, plus a change detector. Accuracy is the share of
  * tracked recommendations whose liked/not-liked prediction was right, for the champion over the
- * rolling window. Two rules ask for a retrain: the threshold rule (at least
+ * rolling window. Three rules ask for a retrain: the threshold rule (at least
  * `minSamplesForRetrain` tracked ratings AND the upper end of the 95 % Wilson interval below
  * `accuracyThreshold`), and the drift rule (the detector found the champion's accuracy fell
- * clearly below its own earlier level; see driftCheck). Returns a verdict only: filing the trigger
+ * clearly below its own earlier level; see driftCheck), and after a drift trigger the recovery rule
+ * (the champion significantly more than driftRecoveryTolerance below the level before the fall,
+ * its upper 95 % bound below it). Returns a verdict only: filing the trigger
  * belongs to the retraining layer (`revalidate`).
  */
 export async function checkForModelRevalidation(
@@ -196,12 +249,19 @@ export async function checkForModelRevalidation(
       ? []
       : await movieAccuracy(db, from, now, config.minSamplesPerMovie, { modelVersion: version, limit: 10 });
   const drift = await driftCheck(db, config, version, from, now, options.driftSince);
+  const recovery = await recoveryCheck(db, version, from, now, options.recovery);
   let verdict: RevalidationVerdict = 'ok';
   let request: RetrainRequestDraft | null = null;
   if (version === null) verdict = 'no-champion';
   else if (champion.samples >= config.minSamplesForRetrain && champion.high < config.accuracyThreshold)
     request = thresholdRequest(version, champion, config);
   else if (drift.state === 'fired') request = driftRequest(version, drift);
+  else if (
+    recovery !== null &&
+    recovery.champion.samples >= config.minSamplesForRetrain &&
+    recovery.champion.high < recovery.level - config.driftRecoveryTolerance
+  )
+    request = recoveryRequest(version, recovery);
   else if (champion.samples < config.minSamplesForRetrain) verdict = 'insufficient-samples';
   if (request) verdict = 'retrain';
   return {
@@ -213,6 +273,7 @@ export async function checkForModelRevalidation(
     verdict,
     rule,
     drift,
+    recovery,
     firedRule: request?.rule ?? null,
     request,
   };

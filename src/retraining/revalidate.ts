@@ -1,10 +1,19 @@
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
-import { checkForModelRevalidation, type RevalidationResult } from '../monitoring/revalidation-check.ts';
-import { listTriggers, requestRetrain, type TriggerDecision } from './retrain-triggers.ts';
+import {
+  checkForModelRevalidation,
+  type RecoveryTarget,
+  type RevalidationResult,
+} from '../monitoring/revalidation-check.ts';
+import {
+  listTriggers,
+  type RetrainTrigger,
+  requestRetrain,
+  type TriggerDecision,
+} from './retrain-triggers.ts';
 
 export type RevalidateSettings = Parameters<typeof checkForModelRevalidation>[1] &
-  Pick<Config, 'retrainCooldownHours' | 'staleAfterSeconds'>;
+  Pick<Config, 'retrainCooldownHours' | 'staleAfterSeconds' | 'driftRecoveryDays'>;
 
 /** The check's verdict, and the trigger filed for it (or why none was; null when not asked). */
 export interface RevalidationOutcome extends RevalidationResult {
@@ -24,10 +33,27 @@ export interface RevalidateOptions {
  * already led to a retrain is not reported again while the champion stays (its new, lower level is
  * then the level to fall from; the threshold rule still applies).
  */
-async function lastActedUpon(db: Database): Promise<number | undefined> {
-  const recent = await listTriggers(db, 50);
+function lastActedUpon(recent: readonly RetrainTrigger[]): number | undefined {
   return recent.find((t) => t.status === 'pending' || t.status === 'running' || t.status === 'succeeded')
     ?.triggeredAt;
+}
+
+/**
+ * The level to recover to: from the newest trigger filed by the drift or recovery rule (their
+ * numbers carry `targetLevel` and `changeAt`), while fewer than driftRecoveryDays have passed
+ * since the fall began. The champion is measured since that trigger.
+ */
+function recoveryTarget(
+  recent: readonly RetrainTrigger[],
+  recoveryDays: number,
+  now: number,
+): RecoveryTarget | undefined {
+  const last = recent.find((t) => t.status !== 'abandoned' && typeof t.numbers.targetLevel === 'number');
+  const level = last?.numbers.targetLevel;
+  const changeAt = last?.numbers.changeAt;
+  if (!last || typeof level !== 'number' || typeof changeAt !== 'number') return undefined;
+  if (now > changeAt + recoveryDays * 86_400_000) return undefined;
+  return { level, changeAt, since: last.triggeredAt };
 }
 
 /**
@@ -40,10 +66,13 @@ export async function revalidate(
   options: RevalidateOptions = {},
 ): Promise<RevalidationOutcome> {
   const now = options.now ?? Date.now();
-  const driftSince = await lastActedUpon(db);
+  const recent = await listTriggers(db, 50);
+  const driftSince = lastActedUpon(recent);
+  const recovery = recoveryTarget(recent, config.driftRecoveryDays, now);
   const check = await checkForModelRevalidation(db, config, {
     now,
     ...(driftSince === undefined ? {} : { driftSince }),
+    ...(recovery === undefined ? {} : { recovery }),
   });
   let trigger: TriggerDecision | null = null;
   if (check.request && options.trigger !== false) {

@@ -62,6 +62,8 @@ const shownSettings = [
   'driftMinDrop',
   'driftMinSamples',
   'driftSettleHours',
+  'driftRecoveryDays',
+  'driftRecoveryTolerance',
 ] as const satisfies ReadonlyArray<keyof Config>;
 
 export async function trackStatus(

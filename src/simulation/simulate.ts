@@ -1,5 +1,6 @@
 import { type Config, loadConfig } from '../config.ts';
 import { generateIntoDatabase } from '../data/generate.ts';
+import { likeThreshold } from '../data/rating-scale.ts';
 import { createSyntheticWorld } from '../data/synthetic-world.ts';
 import type { Database } from '../db/database.ts';
 import { openDatabase } from '../db/open-database.ts';
@@ -9,9 +10,11 @@ import { championVersion } from '../monitoring/champion.ts';
 import { rateMovie } from '../monitoring/rate-movie.ts';
 import { deriveSeed, Rng } from '../random/rng.ts';
 import { serveRecommendations } from '../recommend/serve-recommendations.ts';
+import { loadVersionModel } from '../registry/active-model.ts';
 import { runRetrain } from '../retraining/retrain-orchestrator.ts';
 import { schedulerTick } from '../retraining/scheduler.ts';
 import { DriftingTastes } from './drifting-tastes.ts';
+import { compareInTruth } from './true-accuracy.ts';
 
 const dayMs = 86_400_000;
 
@@ -22,6 +25,8 @@ export interface SimulationOptions {
   readonly driftDay: number;
   /** How far tastes turn at the drift (see DriftingTastes): 1 reversed, 0.5 gone, 0 unchanged. */
   readonly driftStrength: number;
+  /** Days over which tastes turn, in equal daily steps from driftDay (1: all at once). */
+  readonly driftDays: number;
   readonly seed: number;
   readonly users: number;
   readonly movies: number;
@@ -86,6 +91,7 @@ export const defaultSimulationOptions: Omit<SimulationOptions, 'onDay'> = Object
   days: 30,
   driftDay: 12,
   driftStrength: 1,
+  driftDays: 1,
   seed: 42,
   users: 1000,
   movies: 1500,
@@ -139,6 +145,10 @@ export interface SimulationSummary {
   readonly retrains: number;
   readonly abTests: number;
   readonly activations: number;
+  /** Automatic triggers by the rule that filed them. */
+  readonly triggersByRule: Readonly<Record<'threshold' | 'drift' | 'recovery', number>>;
+  /** A/B activations whose challenger was worse than the champion it replaced, in truth. */
+  readonly worseActivations: number;
   /** Day of the first automatic retrain trigger, and of the first A/B activation (null: none). */
   readonly firstTriggerDay: number | null;
   readonly firstActivationDay: number | null;
@@ -162,6 +172,7 @@ function check(options: SimulationOptions): void {
   whole('users', 1);
   whole('movies', 2);
   whole('recommendations', 1);
+  whole('driftDays', 1);
   whole('seed', 0);
   if (options.historyRatings !== null) whole('historyRatings', 0);
   if (!Number.isInteger(options.driftDay) || options.driftDay < 1 || options.driftDay >= options.days) {
@@ -234,6 +245,24 @@ export async function simulate(partial: Partial<SimulationOptions> = {}): Promis
   }
 }
 
+interface DayCounts {
+  visitors: number;
+  served: number;
+  tracked: number;
+  hits: number;
+  unexpected: number;
+  readonly arms: Record<string, { n: number; hits: number }>;
+}
+
+/** What every simulated day needs: the world, the clock's origin, the tracker's options. */
+interface World {
+  readonly db: Database;
+  readonly options: SimulationOptions;
+  readonly config: Config;
+  readonly tastes: DriftingTastes;
+  readonly rateOptions: Parameters<typeof rateMovie>[2];
+}
+
 async function run(
   db: Database,
   options: SimulationOptions,
@@ -243,7 +272,6 @@ async function run(
   const existing = await db.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM movies');
   if (Number(existing?.n ?? 0) > 0)
     throw new ConflictError(`${db.location} is not empty: simulate into a new database`);
-  const day0 = Date.UTC(2026, 0, 1);
   const worldOptions = {
     users: options.users,
     movies: options.movies,
@@ -270,105 +298,11 @@ async function run(
     scale: tastes.world.scale,
     ...(config.likeThreshold === undefined ? {} : { likeThreshold: config.likeThreshold }),
   };
+  const world: World = { db, options, config, tastes, rateOptions };
   const days: SimulationDay[] = [];
   const rng = new Rng(deriveSeed(options.seed, 'simulation'));
   for (let d = 0; d < options.days; d++) {
-    if (d === options.driftDay) tastes.drift(options.driftStrength);
-    const dayStart = day0 + d * dayMs;
-    const events: string[] = [];
-    if (d === options.driftDay) events.push(`tastes shift (strength ${options.driftStrength})`);
-    let visitors = 0;
-    let served = 0;
-    let tracked = 0;
-    let hits = 0;
-    let unexpected = 0;
-    const arms: Record<string, { n: number; hits: number }> = {};
-    const dayRng = rng.fork();
-    for (let u = 1; u <= options.users; u++) {
-      if (dayRng.next() >= options.activeShare) continue;
-      visitors += 1;
-      // Visits spread over the day, in user order (the clock only moves forward).
-      const visitAt = dayStart + Math.floor(((u - 1) / options.users) * (dayMs - 7_200_000));
-      const recs = await serveRecommendations(
-        db,
-        { userId: u, n: options.recommendations },
-        { now: visitAt },
-      );
-      served += recs.items.length;
-      let second = 0;
-      for (const item of recs.items) {
-        if (dayRng.next() >= rateProbability(tastes.trueRating(u, item.movieId))) continue;
-        second += 1;
-        const r = await rateMovie(
-          db,
-          {
-            userId: u,
-            movieId: item.movieId,
-            rating: tastes.drawRating(u, item.movieId, dayRng),
-            ratedAt: visitAt + 60_000 + second * 1000,
-          },
-          { now: visitAt + 60_000 + second * 1000, ...rateOptions },
-        );
-        if (r.tracked.kind === 'recommended') {
-          tracked += 1;
-          if (r.tracked.hit) hits += 1;
-          const arm = r.tracked.arm ?? 'champion';
-          const a = arms[arm] ?? { n: 0, hits: 0 };
-          arms[arm] = a;
-          a.n += 1;
-          if (r.tracked.hit) a.hits += 1;
-        }
-      }
-      // Movies found without MovieNight: popular ones, rated when the user likes them enough.
-      for (let k = 0; k < options.otherMovies; k++) {
-        const m = tastes.world.sampleMovie(dayRng);
-        if (recs.items.some((i) => i.movieId === m)) continue;
-        if (dayRng.next() >= rateProbability(tastes.trueRating(u, m))) continue;
-        second += 1;
-        const at = visitAt + 60_000 + second * 1000;
-        const r = await rateMovie(
-          db,
-          { userId: u, movieId: m, rating: tastes.drawRating(u, m, dayRng), ratedAt: at },
-          { now: at, ...rateOptions },
-        );
-        if (r.tracked.kind === 'unexpected') unexpected += 1;
-      }
-    }
-    // End of the day: the scheduler's pass, on the simulated clock.
-    const endOfDay = dayStart + dayMs - 60_000;
-    const tick = await schedulerTick(db, {
-      config,
-      clock: () => endOfDay,
-      holder: 'simulation',
-    });
-    if (tick.check.trigger?.created)
-      events.push(
-        `retrain #${tick.check.trigger.trigger.id} triggered: ${tick.check.trigger.trigger.reason}`,
-      );
-    if (tick.abTest?.applied) {
-      events.push(
-        `A/B test #${tick.abTest.testId} ${tick.abTest.applied}: v${tick.abTest.challengerVersion} ${(100 * tick.abTest.challenger.accuracy).toFixed(1)} % vs v${tick.abTest.championVersion} ${(100 * tick.abTest.champion.accuracy).toFixed(1)} % (${tick.abTest.reason})`,
-      );
-    }
-    if (tick.retrain)
-      events.push(`retrain #${tick.retrain.triggerId} ${tick.retrain.status}: ${tick.retrain.outcome}`);
-    if (tick.error) events.push(`scheduler: ${tick.error}`);
-    const day: SimulationDay = {
-      day: d,
-      date: new Date(dayStart).toISOString().slice(0, 10),
-      drifted: tastes.drifted,
-      visitors,
-      served,
-      tracked,
-      hits,
-      accuracy: tracked > 0 ? hits / tracked : null,
-      unexpected,
-      arms: Object.fromEntries(
-        Object.entries(arms).map(([k, v]) => [k, { n: v.n, accuracy: v.n > 0 ? v.hits / v.n : null }]),
-      ),
-      champion: await championVersion(db),
-      events,
-    };
+    const day = await playDay(world, d, rng.fork());
     days.push(day);
     options.onDay?.(day);
   }
@@ -379,6 +313,143 @@ async function run(
     summary: await summarise(db, options, days),
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+const day0 = Date.UTC(2026, 0, 1);
+
+/**
+ * The tastes on day d: unchanged before driftDay, then turning by driftStrength over driftDays
+ * days in equal steps (1: at once). Returns the event to print, if the tastes moved.
+ */
+function shiftTastes(tastes: DriftingTastes, options: SimulationOptions, d: number): string | null {
+  const step = d - options.driftDay + 1;
+  if (step < 1 || step > options.driftDays) return null;
+  const strength = (options.driftStrength * step) / options.driftDays;
+  tastes.drift(strength);
+  return options.driftDays === 1
+    ? `tastes shift (strength ${options.driftStrength})`
+    : `tastes shift (strength ${strength.toFixed(2)} of ${options.driftStrength}, day ${step} of ${options.driftDays})`;
+}
+
+/** One simulated day: the visits, then the scheduler's pass on the simulated clock. */
+async function playDay(world: World, d: number, dayRng: Rng): Promise<SimulationDay> {
+  const { options, tastes } = world;
+  const shift = shiftTastes(tastes, options, d);
+  const dayStart = day0 + d * dayMs;
+  const events: string[] = shift === null ? [] : [shift];
+  const counts: DayCounts = { visitors: 0, served: 0, tracked: 0, hits: 0, unexpected: 0, arms: {} };
+  for (let u = 1; u <= options.users; u++) {
+    if (dayRng.next() >= options.activeShare) continue;
+    // Visits spread over the day, in user order (the clock only moves forward).
+    await visit(
+      world,
+      u,
+      dayStart + Math.floor(((u - 1) / options.users) * (dayMs - 7_200_000)),
+      dayRng,
+      counts,
+    );
+  }
+  events.push(...(await endOfDay(world, dayStart + dayMs - 60_000)));
+  return {
+    day: d,
+    date: new Date(dayStart).toISOString().slice(0, 10),
+    drifted: tastes.drifted,
+    visitors: counts.visitors,
+    served: counts.served,
+    tracked: counts.tracked,
+    hits: counts.hits,
+    accuracy: counts.tracked > 0 ? counts.hits / counts.tracked : null,
+    unexpected: counts.unexpected,
+    arms: Object.fromEntries(
+      Object.entries(counts.arms).map(([k, v]) => [k, { n: v.n, accuracy: v.n > 0 ? v.hits / v.n : null }]),
+    ),
+    champion: await championVersion(world.db),
+    events,
+  };
+}
+
+/** One user's visit: 10 recommendations, some rated, and some popular movies found elsewhere. */
+async function visit(
+  world: World,
+  u: number,
+  visitAt: number,
+  dayRng: Rng,
+  counts: DayCounts,
+): Promise<void> {
+  const { db, options, tastes, rateOptions } = world;
+  counts.visitors += 1;
+  const recs = await serveRecommendations(db, { userId: u, n: options.recommendations }, { now: visitAt });
+  counts.served += recs.items.length;
+  let second = 0;
+  const rate = (movieId: number) => {
+    second += 1;
+    const at = visitAt + 60_000 + second * 1000;
+    return rateMovie(
+      db,
+      { userId: u, movieId, rating: tastes.drawRating(u, movieId, dayRng), ratedAt: at },
+      { ...rateOptions, now: at },
+    );
+  };
+  for (const item of recs.items) {
+    if (dayRng.next() >= rateProbability(tastes.trueRating(u, item.movieId))) continue;
+    const r = await rate(item.movieId);
+    if (r.tracked.kind !== 'recommended') continue;
+    counts.tracked += 1;
+    if (r.tracked.hit) counts.hits += 1;
+    const arm = r.tracked.arm ?? 'champion';
+    const a = counts.arms[arm] ?? { n: 0, hits: 0 };
+    counts.arms[arm] = a;
+    a.n += 1;
+    if (r.tracked.hit) a.hits += 1;
+  }
+  // Movies found without MovieNight: popular ones, rated when the user likes them enough.
+  for (let k = 0; k < options.otherMovies; k++) {
+    const m = tastes.world.sampleMovie(dayRng);
+    if (recs.items.some((i) => i.movieId === m)) continue;
+    if (dayRng.next() >= rateProbability(tastes.trueRating(u, m))) continue;
+    if ((await rate(m)).tracked.kind === 'unexpected') counts.unexpected += 1;
+  }
+}
+
+/**
+ * The scheduler's pass at the end of the day, and what it did, in words. An activation is also
+ * judged against the users' true tastes (what only a simulation knows).
+ */
+async function endOfDay(world: World, endOfDay: number): Promise<string[]> {
+  const events: string[] = [];
+  const tick = await schedulerTick(world.db, {
+    config: world.config,
+    clock: () => endOfDay,
+    holder: 'simulation',
+  });
+  if (tick.check.trigger?.created)
+    events.push(`retrain #${tick.check.trigger.trigger.id} triggered: ${tick.check.trigger.trigger.reason}`);
+  const ab = tick.abTest;
+  if (ab?.applied) {
+    events.push(
+      `A/B test #${ab.testId} ${ab.applied}: v${ab.challengerVersion} ${(100 * ab.challenger.accuracy).toFixed(1)} % vs v${ab.championVersion} ${(100 * ab.champion.accuracy).toFixed(1)} % (${ab.reason})`,
+    );
+  }
+  if (ab?.applied === 'activated') {
+    const truth = compareInTruth(
+      await loadVersionModel(world.db, ab.challengerVersion),
+      await loadVersionModel(world.db, ab.championVersion),
+      world.tastes,
+      { userCount: world.options.users, likeThreshold: likeLine(world), seed: world.options.seed + endOfDay },
+    );
+    events.push(
+      `in truth: v${ab.challengerVersion} ${(100 * truth.challenger).toFixed(1)} % vs v${ab.championVersion} ${(100 * truth.champion).toFixed(1)} % (${truth.pairs} pairs)${truth.challenger < truth.champion ? ' — worse in truth' : ''}`,
+    );
+  }
+  if (tick.retrain)
+    events.push(`retrain #${tick.retrain.triggerId} ${tick.retrain.status}: ${tick.retrain.outcome}`);
+  if (tick.error) events.push(`scheduler: ${tick.error}`);
+  return events;
+}
+
+/** The "liked" line the tracker uses: the configured one, or the scale's default. */
+function likeLine(world: World): number {
+  return likeThreshold(world.tastes.world.scale, world.config.likeThreshold);
 }
 
 function stripCallback(o: SimulationOptions): Omit<SimulationOptions, 'onDay'> {
@@ -396,6 +467,7 @@ async function summarise(
   const last = days.slice(-5);
   const preDriftAccuracy = mean(pre);
   const finalAccuracy = mean(last);
+  const events = days.flatMap((d) => d.events);
   const firstDayWith = (pattern: RegExp) =>
     days.find((d) => d.events.some((e) => pattern.test(e)))?.day ?? null;
   let lowest: number | null = null;
@@ -414,6 +486,12 @@ async function summarise(
     activations: await count(
       "SELECT COUNT(*) AS n FROM alias_history WHERE alias = 'champion' AND action IN ('first', 'activate', 'ab-activate')",
     ),
+    triggersByRule: {
+      threshold: events.filter((e) => /^retrain #\d+ triggered: (?!drift:|recovery:)/.test(e)).length,
+      drift: events.filter((e) => /^retrain #\d+ triggered: drift:/.test(e)).length,
+      recovery: events.filter((e) => /^retrain #\d+ triggered: recovery:/.test(e)).length,
+    },
+    worseActivations: events.filter((e) => /^in truth: .* worse in truth$/.test(e)).length,
     firstTriggerDay: firstDayWith(/^retrain #\d+ triggered/),
     firstActivationDay: firstDayWith(/^A\/B test #\d+ activated/),
   };
@@ -439,7 +517,7 @@ export function renderSimulation(r: SimulationResult): string {
     `Accuracy: ${pct(s.preDriftAccuracy).trim()} % before the drift (5 days), lowest ${pct(s.lowestAfterDrift).trim()} % after it, ${pct(s.finalAccuracy).trim()} % over the last 5 days (${s.recoveryGapPoints === null ? '–' : `${s.recoveryGapPoints >= 0 ? '+' : ''}${s.recoveryGapPoints.toFixed(1)}`} points)`,
   );
   out.push(
-    `Loop: ${s.triggers} automatic trigger(s), ${s.retrains} retrain(s) (incl. the first model), ${s.abTests} A/B test(s), ${s.activations} activation(s); ${r.seconds.toFixed(1)} s`,
+    `Loop: ${s.triggers} automatic trigger(s) (threshold ${s.triggersByRule.threshold}, drift ${s.triggersByRule.drift}, recovery ${s.triggersByRule.recovery}), ${s.worseActivations} activation(s) worse in truth, ${s.retrains} retrain(s) (incl. the first model), ${s.abTests} A/B test(s), ${s.activations} activation(s); ${r.seconds.toFixed(1)} s`,
   );
   return out.join('\n');
 }

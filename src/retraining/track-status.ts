@@ -149,6 +149,11 @@ export function renderTrackStatus(s: TrackStatus): string {
     `Check: ${s.check.verdict}${s.check.firedRule ? ` (${s.check.firedRule} rule)` : ''} — rule: ${s.check.rule}`,
   );
   out.push(`Drift: ${driftLine(s.check)} — rule: ${s.check.drift.rule}`);
+  const r = s.check.recovery;
+  if (r)
+    out.push(
+      `Recovery: champion ${pct(r.champion.accuracy).trim()} since ${iso(r.since)} (n = ${r.champion.samples}), target ${pct(r.level).trim()} (the level before the fall of ${iso(r.changeAt)})`,
+    );
   out.push(
     `Retrain lock: ${s.lock.holder === null ? 'free' : `held by ${s.lock.holder} (trigger #${s.lock.triggerId}, heartbeat ${iso(s.lock.heartbeatAt ?? 0)})`}`,
   );

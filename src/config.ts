@@ -33,6 +33,34 @@ export const configSchema = z.object({
   includeUnexpected: z.boolean().default(true),
   /** The server's request log level (one line per request at `info`); `silent` turns it off. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * The change detector on the champion's stream of tracked outcomes (beside the threshold rule):
+   * Page-Hinkley (the default, fastest with no false alarm in the comparison in
+   * docs/retraining.md), CUSUM, ADWIN, or off.
+   */
+  driftDetector: z.enum(['page-hinkley', 'cusum', 'adwin', 'off']).default('page-hinkley'),
+  /** Page-Hinkley λ / CUSUM h, in outcomes. */
+  driftThreshold: z.number().positive().default(50),
+  /** Page-Hinkley δ / CUSUM k: falls of accuracy smaller than this share are ignored. */
+  driftAllowance: z.number().min(0).max(1).default(0.05),
+  /** ADWIN's confidence δ. */
+  driftAdwinDelta: z.number().positive().max(1).default(0.002),
+  /** The detector triggers only for a fall of accuracy of at least this share (0.1 = 10 points). */
+  driftMinDrop: z.number().positive().max(1).default(0.1),
+  /** Tracked outcomes of the champion before the detector may raise an alarm. */
+  driftMinSamples: z.number().int().positive().default(100),
+  /**
+   * Hours from the detected start of a fall to the trigger, so that the retrain has ratings of the
+   * new tastes to learn from.
+   */
+  driftSettleHours: z.number().min(0).default(24),
+  /**
+   * After a drift trigger, retrain again (each cooldown) while the champion's accuracy stays
+   * significantly more than driftRecoveryTolerance below the level before the fall, for this many
+   * days after the fall began: the first retrain has only a day or two of the new tastes.
+   */
+  driftRecoveryDays: z.number().min(0).default(14),
+  driftRecoveryTolerance: z.number().min(0).max(1).default(0.02),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;

@@ -43,9 +43,9 @@ export {
 } from './metrics/rating-metrics.ts';
 export { createModel, loadModel, modelDescription, modelKinds } from './models/model-registry.ts';
 export type { FitOptions, ModelParams, Prediction, RatingModel } from './models/rating-model.ts';
+export { detectDrift } from './monitoring/drift-detector.ts';
 export { rateMovie } from './monitoring/rate-movie.ts';
 export { checkForModelRevalidation } from './monitoring/revalidation-check.ts';
-export { trackStatus } from './monitoring/track-status.ts';
 export { Rng } from './random/rng.ts';
 export { serveRecommendations } from './recommend/serve-recommendations.ts';
 export { TopNRecommender } from './recommend/top-n.ts';
@@ -60,7 +60,9 @@ export {
 } from './registry/model-versions.ts';
 export * from './reports/index.ts';
 export { runRetrain } from './retraining/retrain-orchestrator.ts';
+export { revalidate } from './retraining/revalidate.ts';
 export { startScheduler } from './retraining/scheduler.ts';
+export { trackStatus } from './retraining/track-status.ts';
 export { createApp } from './server/create-app.ts';
 export { startServer } from './server/start-server.ts';
 export { simulate } from './simulation/simulate.ts';

@@ -7,9 +7,7 @@ import {
   seedTrackedRatings,
 } from '../../test/helpers/live-fixtures.ts';
 import { loadConfig } from '../config.ts';
-import { listTriggers } from '../retraining/retrain-triggers.ts';
 import { checkForModelRevalidation } from './revalidation-check.ts';
-import { renderTrackStatus, trackStatus } from './track-status.ts';
 
 const now = Date.UTC(2026, 2, 1);
 const config = loadConfig({ env: {}, file: '/nonexistent', overrides: {} });
@@ -25,10 +23,10 @@ describeEachDatabase('checkForModelRevalidation', (kind) => {
   it('without a champion there is nothing to revalidate', async () => {
     const r = await checkForModelRevalidation(t.db, config, { now });
     expect(r.verdict).toBe('no-champion');
-    expect(r.trigger).toBeNull();
+    expect(r.request).toBeNull();
   });
 
-  it('significantly low accuracy with enough samples triggers one retrain, and says why', async () => {
+  it('significantly low accuracy with enough samples asks for a retrain by the threshold rule, and says why', async () => {
     await seedChampionRow(t.db, 1, now - 40 * fixtureDay);
     // 120 samples, 36 right: 30 %, Wilson upper bound ≈ 39 % < 50 %.
     await seedTrackedRatings(t.db, { version: 1, count: 120, hits: 36, at: now, movieIds: [1, 2, 3] });
@@ -37,16 +35,9 @@ describeEachDatabase('checkForModelRevalidation', (kind) => {
     expect(r.champion.accuracy).toBeCloseTo(0.3, 9);
     expect(r.champion.high).toBeLessThan(0.5);
     expect(r.verdict).toBe('retrain');
-    expect(r.trigger?.created).toBe(true);
-    const triggers = await listTriggers(t.db);
-    expect(triggers).toHaveLength(1);
-    expect(triggers[0]?.source).toBe('auto');
-    expect(triggers[0]?.reason).toMatch(/v1 accuracy 30\.0 %/);
-    expect(triggers[0]?.numbers.samples).toBe(120);
-    // A second check finds the trigger open and records nothing new.
-    const again = await checkForModelRevalidation(t.db, config, { now: now + 1000 });
-    expect(again.trigger?.created).toBe(false);
-    expect(await listTriggers(t.db)).toHaveLength(1);
+    expect(r.firedRule).toBe('threshold');
+    expect(r.request?.reason).toMatch(/v1 accuracy 30\.0 %/);
+    expect(r.request?.numbers.samples).toBe(120);
   });
 
   it('low accuracy on too few samples, or not significantly low, does not trigger', async () => {
@@ -66,7 +57,7 @@ describeEachDatabase('checkForModelRevalidation', (kind) => {
     const r = await checkForModelRevalidation(t.db, config, { now });
     expect(r.champion.accuracy).toBeLessThan(0.5);
     expect(r.verdict).toBe('ok');
-    expect(await listTriggers(t.db)).toHaveLength(0);
+    expect(r.request).toBeNull();
   });
 
   it('counts only the champion and only the window', async () => {
@@ -112,11 +103,54 @@ describeEachDatabase('checkForModelRevalidation', (kind) => {
       [1, 5, 0],
       [3, 6, 1],
     ]);
-    const status = await trackStatus(t.db, config, { now });
-    expect(status.worstMovies.map((m) => m.movieId)).toEqual([1, 3]);
-    expect(status.counts).toEqual({ tracked: 15, recommended: 15, unexpected: 0 });
-    expect(status.byVersion).toEqual([expect.objectContaining({ version: 1, samples: 15, hits: 6 })]);
-    expect(status.thresholds.find((s) => s.setting === 'minSamplesPerMovie')?.value).toBe(5);
-    expect(renderTrackStatus(status)).toMatch(/Worst movies \(≥ 5 samples\)/);
+  });
+
+  /** Batches of 20 tracked ratings, `hits` of them right, ending `hoursAgo` hours before now. */
+  async function seedBatches(from: number, batches: number, hits: number, hoursAgo: number): Promise<number> {
+    for (let b = 0; b < batches; b++) {
+      const at = now - (hoursAgo + (batches - b) * 0.25) * 3_600_000;
+      await seedTrackedRatings(t.db, {
+        version: 1,
+        count: 20,
+        hits,
+        at,
+        firstUser: from + 20 * b,
+        movieIds: [4, 5],
+      });
+    }
+    return from + 20 * batches;
+  }
+
+  it('a clear fall from its own level asks for a retrain by the drift rule once it has settled', async () => {
+    await seedChampionRow(t.db, 1, now - 40 * fixtureDay);
+    // 300 outcomes at 85 % until 30 hours ago, then 200 at 40 %: 67 % overall, far
+    // from the threshold rule's 50 %.
+    const next = await seedBatches(10_000, 15, 17, 30);
+    await seedBatches(next, 10, 8, 27.5);
+    const r = await checkForModelRevalidation(t.db, config, { now });
+    expect(r.champion.accuracy).toBeGreaterThan(0.6);
+    expect(r.drift.state).toBe('fired');
+    expect(r.verdict).toBe('retrain');
+    expect(r.firedRule).toBe('drift');
+    expect(r.request?.reason).toMatch(/^drift: accuracy 8\d\.\d % → \d\d\.\d % since 2026-02-2\d /);
+    expect(r.request?.numbers.samplesAfter).toBeGreaterThanOrEqual(190);
+    // Younger than driftSettleHours (24 h) it is only settling; with the detector off, nothing.
+    const young = await checkForModelRevalidation(t.db, config, { now: now - 10 * 3_600_000 });
+    expect(young.drift.state).toBe('settling');
+    expect(young.verdict).toBe('ok');
+    const off = await checkForModelRevalidation(t.db, { ...config, driftDetector: 'off' }, { now });
+    expect([off.drift.state, off.verdict]).toEqual(['off', 'ok']);
+    // Outcomes before driftSince are not looked at: the fall acted upon is not reported again.
+    const after = await checkForModelRevalidation(t.db, config, { now, driftSince: now - 20 * 3_600_000 });
+    expect(after.drift.state).toBe('none');
+  });
+
+  it('a steady level with the same noise raises no drift', async () => {
+    await seedChampionRow(t.db, 1, now - 40 * fixtureDay);
+    await seedBatches(10_000, 25, 16, 4);
+    const r = await checkForModelRevalidation(t.db, config, { now });
+    expect(r.drift.state).toBe('none');
+    expect(r.drift.verdict?.samples).toBe(500);
+    expect(r.verdict).toBe('ok');
   });
 });

@@ -1,7 +1,8 @@
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { championVersion } from '../registry/champion.ts';
-import { requestRetrain, type TriggerDecision } from '../retraining/retrain-triggers.ts';
+import { type DriftVerdict, detectDrift } from './drift-detector.ts';
+import { championSince, versionOutcomes } from './drift-outcomes-store.ts';
 import {
   type AccuracyFigure,
   type MovieAccuracy,
@@ -16,20 +17,63 @@ export type RevalidationSettings = Pick<
   | 'accuracyThreshold'
   | 'minSamplesPerMovie'
   | 'minSamplesForRetrain'
-  | 'retrainCooldownHours'
-  | 'staleAfterSeconds'
+  | 'driftDetector'
+  | 'driftThreshold'
+  | 'driftAllowance'
+  | 'driftAdwinDelta'
+  | 'driftMinDrop'
+  | 'driftMinSamples'
+  | 'driftSettleHours'
+  | 'driftRecoveryTolerance'
 >;
 
 /** What the check concluded. */
 export type RevalidationVerdict =
-  /** Accuracy is significantly below the threshold: retrain. */
+  /** A rule fired (`firedRule` says which): retrain. */
   | 'retrain'
-  /** Accuracy is not significantly below the threshold. */
+  /** Neither rule fired. */
   | 'ok'
-  /** Too few tracked ratings of the champion in the window to say. */
+  /** Too few tracked ratings of the champion in the window for the threshold rule, no drift. */
   | 'insufficient-samples'
   /** No model is active: nothing to revalidate (a first `retrain` creates one). */
   | 'no-champion';
+
+/**
+ * Which rule asks for a retrain: accuracy significantly below the threshold, a detected fall
+ * (drift), or a champion still below the level before an earlier fall (recovery).
+ */
+export type RevalidationRule = 'threshold' | 'drift' | 'recovery';
+
+/** The level to recover to after a drift trigger (plain data from the retraining layer). */
+export interface RecoveryTarget {
+  /** Accuracy before the fall. */
+  readonly level: number;
+  /** When the fall began. */
+  readonly changeAt: number;
+  /** The champion is measured on its outcomes rated since this (the last trigger). */
+  readonly since: number;
+}
+
+/** The drift detector's part of the check. */
+export interface DriftCheck {
+  /** `off` (disabled), `none` (no fall), `settling` (a fall, younger than driftSettleHours), `fired`. */
+  readonly state: 'off' | 'none' | 'settling' | 'fired';
+  /** Start of the outcome stream looked at (champion activation, last trigger or window start). */
+  readonly from: number;
+  /** When the first outcome after the change and the alarm were rated; null without a fall. */
+  readonly changeAt: number | null;
+  readonly alarmAt: number | null;
+  readonly verdict: DriftVerdict | null;
+  /** The rule, in words, with the settings in force. */
+  readonly rule: string;
+}
+
+/** What a retrain trigger filed for this check would say. */
+export interface RetrainRequestDraft {
+  readonly rule: RevalidationRule;
+  readonly reason: string;
+  readonly numbers: Readonly<Record<string, number | null>>;
+}
 
 export interface RevalidationResult {
   readonly checkedAt: number;
@@ -40,26 +84,155 @@ export interface RevalidationResult {
   /** Movies with at least minSamplesPerMovie samples, worst first (at most 10). */
   readonly worstMovies: readonly MovieAccuracy[];
   readonly verdict: RevalidationVerdict;
-  /** The rule, in words, with the numbers in force. */
+  /** The threshold rule, in words, with the numbers in force. */
   readonly rule: string;
-  /** The trigger created, or why none was (cooldown, one already open…); null when not asked. */
-  readonly trigger: TriggerDecision | null;
+  readonly drift: DriftCheck;
+  /** The recovery rule's target and the champion's accuracy since `since`; null outside one. */
+  readonly recovery: (RecoveryTarget & { readonly champion: AccuracyFigure }) | null;
+  /** The rule that fired (threshold first when both did), and the trigger it would file. */
+  readonly firedRule: RevalidationRule | null;
+  readonly request: RetrainRequestDraft | null;
 }
 
 export interface RevalidationOptions {
   /** The clock (simulations pass a simulated one); default Date.now(). */
   readonly now?: number;
-  /** Record a retrain trigger when the verdict is `retrain` (default true). */
-  readonly trigger?: boolean;
+  /**
+   * Outcomes rated before this are not given to the drift detector: the retraining layer passes
+   * the time of the last automatic trigger, so a fall that was already acted upon is not
+   * reported again (the threshold rule still sees the whole window).
+   */
+  readonly driftSince?: number;
+  /** After a drift trigger and until its recovery period ends: the level to recover to. */
+  readonly recovery?: RecoveryTarget;
+}
+
+const pct = (v: number | null) => `${(100 * (v ?? 0)).toFixed(1)} %`;
+const minute = (t: number) => new Date(t).toISOString().slice(0, 16).replace('T', ' ');
+
+/**
+ * The drift detector over the champion's outcomes since it became champion (or since
+ * `driftSince`, or the window start, whichever is latest). A fall is reported as `fired` only
+ * driftSettleHours after its start, so that the retrain it leads to has ratings of the new level.
+ */
+async function driftCheck(
+  db: Database,
+  config: RevalidationSettings,
+  version: number | null,
+  from: number,
+  now: number,
+  driftSince: number | undefined,
+): Promise<DriftCheck> {
+  const kind = config.driftDetector;
+  const rule =
+    kind === 'off'
+      ? 'drift detector off'
+      : `retrain when ${kind} finds the champion's accuracy fell by ≥ ${(100 * config.driftMinDrop).toFixed(0)} points (threshold ${config.driftThreshold}, allowance ${config.driftAllowance}, ≥ ${config.driftMinSamples} outcomes), ${config.driftSettleHours} h after the fall began`;
+  const base = { changeAt: null, alarmAt: null, verdict: null, rule };
+  if (kind === 'off' || version === null) return { state: kind === 'off' ? 'off' : 'none', from, ...base };
+  const start = Math.max(from, driftSince ?? from, (await championSince(db, version)) ?? from);
+  const stream = await versionOutcomes(db, version, start, now);
+  const verdict = detectDrift(stream.hits, {
+    kind,
+    threshold: config.driftThreshold,
+    allowance: config.driftAllowance,
+    adwinDelta: config.driftAdwinDelta,
+    minDrop: config.driftMinDrop,
+    minSamples: config.driftMinSamples,
+  });
+  if (!verdict.fired || verdict.changeIndex === null || verdict.alarmIndex === null)
+    return { ...base, state: 'none', from: start, verdict };
+  const changeAt = stream.ratedAt[verdict.changeIndex]!;
+  const settled = now - changeAt >= config.driftSettleHours * 3_600_000;
+  return {
+    state: settled ? 'fired' : 'settling',
+    from: start,
+    changeAt,
+    alarmAt: stream.ratedAt[verdict.alarmIndex]!,
+    verdict,
+    rule,
+  };
+}
+
+function thresholdRequest(
+  version: number,
+  champion: AccuracyFigure,
+  config: RevalidationSettings,
+): RetrainRequestDraft {
+  return {
+    rule: 'threshold',
+    reason: `champion v${version} accuracy ${pct(champion.accuracy)} (95 % CI ${(100 * champion.low).toFixed(1)}–${(100 * champion.high).toFixed(1)} %, n = ${champion.samples}) below ${(100 * config.accuracyThreshold).toFixed(1)} %`,
+    numbers: {
+      championVersion: version,
+      accuracy: champion.accuracy,
+      low: champion.low,
+      high: champion.high,
+      samples: champion.samples,
+      threshold: config.accuracyThreshold,
+    },
+  };
+}
+
+function driftRequest(version: number, drift: DriftCheck): RetrainRequestDraft {
+  const v = drift.verdict!;
+  return {
+    rule: 'drift',
+    reason: `drift: accuracy ${pct(v.before)} → ${pct(v.after)} since ${minute(drift.changeAt!)} (${v.kind}, n = ${v.samplesBefore} before, ${v.samplesAfter} after; champion v${version})`,
+    numbers: {
+      championVersion: version,
+      before: v.before,
+      after: v.after,
+      samplesBefore: v.samplesBefore,
+      samplesAfter: v.samplesAfter,
+      changeAt: drift.changeAt,
+      alarmAt: drift.alarmAt,
+      targetLevel: v.before,
+    },
+  };
+}
+
+function recoveryRequest(
+  version: number,
+  recovery: RecoveryTarget & { readonly champion: AccuracyFigure },
+): RetrainRequestDraft {
+  const c = recovery.champion;
+  return {
+    rule: 'recovery',
+    reason: `recovery: champion v${version} accuracy ${pct(c.accuracy)} (95 % CI ${(100 * c.low).toFixed(1)}–${(100 * c.high).toFixed(1)} %, n = ${c.samples}) still below ${pct(recovery.level)} before the fall of ${minute(recovery.changeAt)}`,
+    numbers: {
+      championVersion: version,
+      accuracy: c.accuracy,
+      low: c.low,
+      high: c.high,
+      samples: c.samples,
+      changeAt: recovery.changeAt,
+      targetLevel: recovery.level,
+    },
+  };
+}
+
+/** The champion's accuracy since the recovery target's `since`, when there is a target. */
+async function recoveryCheck(
+  db: Database,
+  version: number | null,
+  from: number,
+  now: number,
+  target: RecoveryTarget | undefined,
+): Promise<(RecoveryTarget & { readonly champion: AccuracyFigure }) | null> {
+  if (version === null || target === undefined) return null;
+  return { ...target, champion: await windowAccuracy(db, Math.max(from, target.since), now, version) };
 }
 
 /**
- * The seed's check_for_model_revalidation. Accuracy is the share of tracked recommendations whose
- * liked/not-liked prediction was right, for the champion over the rolling window. The rule: a
- * retrain is triggered when at least `minSamplesForRetrain` tracked ratings exist AND the upper
- * end of the 95 % Wilson interval of the accuracy is below `accuracyThreshold`, i.e. the accuracy
- * is below the threshold with 95 % confidence, not by noise. The trigger itself goes through
- * `requestRetrain`, which makes it exactly-once across processes and applies the cooldown.
+ * The seed's check_for_model_revalidation, plus a change detector. Accuracy is the share of
+ * tracked recommendations whose liked/not-liked prediction was right, for the champion over the
+ * rolling window. Three rules ask for a retrain: the threshold rule (at least
+ * `minSamplesForRetrain` tracked ratings AND the upper end of the 95 % Wilson interval below
+ * `accuracyThreshold`), and the drift rule (the detector found the champion's accuracy fell
+ * clearly below its own earlier level; see driftCheck), and after a drift trigger the recovery rule
+ * (the champion significantly more than driftRecoveryTolerance below the level before the fall,
+ * its upper 95 % bound below it). Returns a verdict only: filing the trigger
+ * belongs to the retraining layer (`revalidate`).
  */
 export async function checkForModelRevalidation(
   db: Database,
@@ -70,36 +243,27 @@ export async function checkForModelRevalidation(
   const from = windowStart(now, config.trainingWindowDays);
   const version = await championVersion(db);
   const rule = `retrain when n ≥ ${config.minSamplesForRetrain} and the upper 95 % Wilson bound of the champion's accuracy over the last ${config.trainingWindowDays} days < ${config.accuracyThreshold}`;
-  const champion =
-    version === null ? await windowAccuracy(db, from, now, -1) : await windowAccuracy(db, from, now, version);
+  const champion = await windowAccuracy(db, from, now, version ?? -1);
   const worstMovies =
     version === null
       ? []
       : await movieAccuracy(db, from, now, config.minSamplesPerMovie, { modelVersion: version, limit: 10 });
-  let verdict: RevalidationVerdict;
+  const drift = await driftCheck(db, config, version, from, now, options.driftSince);
+  const recovery = await recoveryCheck(db, version, from, now, options.recovery);
+  let verdict: RevalidationVerdict = 'ok';
+  let request: RetrainRequestDraft | null = null;
   if (version === null) verdict = 'no-champion';
+  else if (champion.samples >= config.minSamplesForRetrain && champion.high < config.accuracyThreshold)
+    request = thresholdRequest(version, champion, config);
+  else if (drift.state === 'fired') request = driftRequest(version, drift);
+  else if (
+    recovery !== null &&
+    recovery.champion.samples >= config.minSamplesForRetrain &&
+    recovery.champion.high < recovery.level - config.driftRecoveryTolerance
+  )
+    request = recoveryRequest(version, recovery);
   else if (champion.samples < config.minSamplesForRetrain) verdict = 'insufficient-samples';
-  else verdict = champion.high < config.accuracyThreshold ? 'retrain' : 'ok';
-  let trigger: TriggerDecision | null = null;
-  if (verdict === 'retrain' && options.trigger !== false) {
-    trigger = await requestRetrain(
-      db,
-      {
-        source: 'auto',
-        reason: `champion v${version} accuracy ${(100 * (champion.accuracy ?? 0)).toFixed(1)} % (95 % CI ${(100 * champion.low).toFixed(1)}–${(100 * champion.high).toFixed(1)} %, n = ${champion.samples}) below ${(100 * config.accuracyThreshold).toFixed(1)} %`,
-        numbers: {
-          championVersion: version,
-          accuracy: champion.accuracy,
-          low: champion.low,
-          high: champion.high,
-          samples: champion.samples,
-          threshold: config.accuracyThreshold,
-        },
-      },
-      config,
-      now,
-    );
-  }
+  if (request) verdict = 'retrain';
   return {
     checkedAt: now,
     window: { days: config.trainingWindowDays, from, to: now },
@@ -108,6 +272,9 @@ export async function checkForModelRevalidation(
     worstMovies,
     verdict,
     rule,
-    trigger,
+    drift,
+    recovery,
+    firedRule: request?.rule ?? null,
+    request,
   };
 }

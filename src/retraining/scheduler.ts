@@ -1,17 +1,17 @@
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
-import { checkForModelRevalidation, type RevalidationResult } from '../monitoring/revalidation-check.ts';
 import { runInWorker } from '../threads/worker-thread.ts';
 import { heartbeatRetrainLock } from './retrain-lock.ts';
 import { defaultHolder, type RetrainResult, runRetrain } from './retrain-orchestrator.ts';
 import { type AbDecisionSummary, decideRunningAbTest } from './retrain-registry.ts';
 import { openTrigger } from './retrain-triggers.ts';
 import type { RetrainWorkerReply, RetrainWorkerRequest } from './retrain-worker.ts';
+import { type RevalidationOutcome, revalidate } from './revalidate.ts';
 
 /** What one pass of the scheduler did. Plain data: the worker logs it, the simulation prints it. */
 export interface SchedulerTick {
   readonly at: number;
-  readonly check: RevalidationResult;
+  readonly check: RevalidationOutcome;
   readonly abTest: AbDecisionSummary | null;
   readonly retrain: RetrainResult | null;
   /** A retrain that failed to start or crashed its thread (the trigger records the rest). */
@@ -40,7 +40,7 @@ export interface SchedulerOptions {
 export async function schedulerTick(db: Database, options: SchedulerOptions): Promise<SchedulerTick> {
   const clock = options.clock ?? Date.now;
   const { config } = options;
-  const check = await checkForModelRevalidation(db, config, { now: clock() });
+  const check = await revalidate(db, config, { now: clock() });
   const abTest = await decideRunningAbTest(db, clock());
   let retrain: RetrainResult | null = null;
   let error: string | null = null;

@@ -1,9 +1,9 @@
 import { barChart, type LineSeries, lineChart } from '../charts/index.ts';
 import type { AbTest } from '../experiments/ab-tests.ts';
-import type { TrackStatus } from '../monitoring/track-status.ts';
 import type { AliasHistoryEntry } from '../registry/aliases.ts';
 import type { ModelVersion } from '../registry/model-versions.ts';
 import type { RetrainTrigger } from '../retraining/retrain-triggers.ts';
+import type { TrackStatus } from '../retraining/track-status.ts';
 
 /**
  * The dashboard's own charts: the chart functions drawn from the plain data that the tracker and

@@ -3,42 +3,186 @@ import { generateIntoDatabase } from '../data/generate.ts';
 import { createSyntheticWorld } from '../data/synthetic-world.ts';
 import type { Database } from '../db/database.ts';
 import { openDatabase } from '../db/open-database.ts';
-import { ConflictError } from '../errors.ts';
+import { ConflictError, InvalidInputError } from '../errors.ts';
 import { listAbTests } from '../experiments/ab-tests.ts';
-import { type RateMovieOptions, rateMovie } from '../monitoring/rate-movie.ts';
+import type { ModelParams } from '../models/rating-model.ts';
 import { deriveSeed, Rng } from '../random/rng.ts';
-import { serveRecommendations } from '../recommend/serve-recommendations.ts';
 import { aliasHistory } from '../registry/aliases.ts';
-import { championVersion } from '../registry/champion.ts';
 import { reportStore } from '../reports/sql-report-store.ts';
 import { runRetrain } from '../retraining/retrain-orchestrator.ts';
-import { schedulerTick } from '../retraining/scheduler.ts';
 import { DriftingTastes } from './drifting-tastes.ts';
-import {
-  checkSimulationOptions,
-  defaultSimulationOptions,
-  type SimulationDay,
-  type SimulationOptions,
-  type SimulationResult,
-  type SimulationSummary,
-} from './simulation-options.ts';
+import { day0, playDay, rateProbability, type World } from './simulated-day.ts';
 
 const dayMs = 86_400_000;
 
-export {
-  checkSimulationOptions,
-  defaultSimulationOptions,
-  type SimulationDay,
-  type SimulationOptions,
-  type SimulationResult,
-  type SimulationSummary,
-} from './simulation-options.ts';
+/** Everything a simulation run depends on. Same options, same run. */
+export interface SimulationOptions {
+  readonly days: number;
+  /** The day (0-based) from which tastes have shifted. */
+  readonly driftDay: number;
+  /** How far tastes turn at the drift (see DriftingTastes): 1 reversed, 0.5 gone, 0 unchanged. */
+  readonly driftStrength: number;
+  /** Days over which tastes turn, in equal daily steps from driftDay (1: all at once). */
+  readonly driftDays: number;
+  readonly seed: number;
+  readonly users: number;
+  readonly movies: number;
+  /** Standard deviation of the noise on every rating (the world's `noise`). */
+  readonly ratingNoise: number;
+  /**
+   * Ratings that exist before day 0, spread over the `historyDays` before it; null: as many as the
+   * visitors rate of movies they find themselves in that many simulated days (see
+   * `liveDiscoveryPace`), so that the first model learns from what a retrain will see.
+   */
+  readonly historyRatings: number | null;
+  readonly historyDays: number;
+  /** Share of users who come by on a given day. */
+  readonly activeShare: number;
+  /** Recommendations served per visit. */
+  readonly recommendations: number;
+  /** Movies a visitor considers rating without a recommendation (unexpected movies). */
+  readonly otherMovies: number;
+  readonly model: string;
+  readonly modelParams: ModelParams;
+  /** Settings of the loop in simulated time (the seed's four plus ours), over the defaults. */
+  readonly config: Partial<Config>;
+  /** A/B policy for the simulated tests. */
+  readonly abMinSamples: number;
+  readonly abTraffic: number;
+  /** Database to simulate in (default a private in-memory SQLite); must be empty. */
+  readonly location: string;
+  /** Called after each simulated day (progress output). */
+  readonly onDay?: (day: SimulationDay) => void;
+}
 
-/** Probability that a visitor rates a movie they were shown, from how much they truly like it. */
-function rateProbability(trueRating: number): number {
-  // Mildly more likely for movies they like (people finish and rate those), never certain either
-  // way: a strong pull would hide a stale model's misses behind the ratings nobody gives.
-  return 0.35 + 0.25 / (1 + Math.exp(-2 * (trueRating - 3)));
+/**
+ * Defaults that show the whole loop in seconds, chosen so that its figures do not depend on the run
+ * length or the seed:
+ *
+ * - A catalogue large against what one user rates: 1000 users visit every third day or so (30 %)
+ *   and rate about 13 movies a visit, about 100 of the 1500 movies each by the end. With 150 users
+ *   rating 9 movies a day out of 600 (the first defaults) every user had rated half the catalogue
+ *   by day 26 and the remaining recommendations got steadily harder to call: a model that was
+ *   never retrained lost 1.5–2 points a day with unchanged tastes, so "back to the pre-drift
+ *   level" depended on when the run stopped.
+ * - A history that is the same users' own discoveries at the simulation's pace: what visitors rate
+ *   of the popular movies they find themselves (`otherMovies` × the rating probability × visitors,
+ *   about 3100 a day), 7 days of it (`historyRatings: null` derives it, so it follows `--users` and
+ *   the rest). The first model learns from that kind of data; no more of it than a retrain sees.
+ * - A 10-day window, whose accuracy is significantly below 50 % only once 8–9 of its days come
+ *   after the drift: the retrain then has more days of new tastes (and the feedback on
+ *   recommendations) than the first model had of history. With a 7-day window the trigger came
+ *   5–6 days after the drift, the retrain learned from less than the first model, and the end level
+ *   ranged from 5.8 points below to 2.5 above the pre-drift level with the seed (seeds 1–10).
+ * - 30 days with the drift on day 12: the trigger comes on day 20 or 21, the A/B test decides the
+ *   next day, and the last 5 days (the end level) all come after the activation.
+ *
+ * The loop's rule is the seed's (retrain when the champion's accuracy is below 50 % with 95 %
+ * confidence, 5 samples per movie, 5 % activation threshold); simulated time asks for shorter spans
+ * elsewhere: the 10-day window, retrains on the window only (after a change of taste old ratings
+ * mislead), a 2-day cooldown. "Liked" is 4 stars or more (the seed's line on whole stars; with 3.5
+ * the well-known part of a rating, user and movie biases, keeps a stale model above 50 % however
+ * tastes turn).
+ */
+export const defaultSimulationOptions: Omit<SimulationOptions, 'onDay'> = Object.freeze({
+  days: 30,
+  driftDay: 12,
+  driftStrength: 1,
+  driftDays: 1,
+  seed: 42,
+  users: 1000,
+  movies: 1500,
+  ratingNoise: 0.3,
+  historyRatings: null,
+  historyDays: 7,
+  activeShare: 0.3,
+  recommendations: 10,
+  otherMovies: 20,
+  model: 'svd',
+  modelParams: Object.freeze({ n_factors: 8, n_epochs: 100, lr_all: 0.03, reg_all: 0.1 }),
+  config: Object.freeze({
+    trainingWindowDays: 10,
+    retrainData: 'window',
+    retrainCooldownHours: 48,
+    likeThreshold: 4,
+  } satisfies Partial<Config>),
+  abMinSamples: 300,
+  abTraffic: 0.5,
+  location: ':memory:',
+});
+
+/** What happened on one simulated day. */
+export interface SimulationDay {
+  readonly day: number;
+  readonly date: string;
+  readonly drifted: boolean;
+  readonly visitors: number;
+  readonly served: number;
+  /** Ratings of recommended movies (tracked), and how many had the liked prediction right. */
+  readonly tracked: number;
+  readonly hits: number;
+  /** hits / tracked, null without ratings. */
+  readonly accuracy: number | null;
+  readonly unexpected: number;
+  /** Accuracy per arm while an A/B test runs. */
+  readonly arms: Readonly<Record<string, { readonly n: number; readonly accuracy: number | null }>>;
+  /** The champion at the end of the day. */
+  readonly champion: number | null;
+  readonly events: readonly string[];
+}
+
+export interface SimulationSummary {
+  /** Accuracy over the 5 days before the drift, and over the last 5 days. */
+  readonly preDriftAccuracy: number | null;
+  readonly lowestAfterDrift: number | null;
+  readonly finalAccuracy: number | null;
+  /** finalAccuracy − preDriftAccuracy, in points. */
+  readonly recoveryGapPoints: number | null;
+  readonly triggers: number;
+  readonly retrains: number;
+  readonly abTests: number;
+  readonly activations: number;
+  /** Automatic triggers by the rule that filed them. */
+  readonly triggersByRule: Readonly<Record<'threshold' | 'drift' | 'recovery', number>>;
+  /** A/B activations whose challenger was worse than the champion it replaced, in truth. */
+  readonly worseActivations: number;
+  /** Day of the first automatic retrain trigger, and of the first A/B activation (null: none). */
+  readonly firstTriggerDay: number | null;
+  readonly firstActivationDay: number | null;
+}
+
+export interface SimulationResult {
+  readonly options: Omit<SimulationOptions, 'onDay'>;
+  readonly config: Config;
+  readonly days: readonly SimulationDay[];
+  readonly summary: SimulationSummary;
+  readonly seconds: number;
+}
+
+function check(options: SimulationOptions): void {
+  const whole = (name: keyof SimulationOptions, min: number) => {
+    const v = options[name] as number;
+    if (!Number.isInteger(v) || v < min)
+      throw new InvalidInputError(`${name} must be a whole number ≥ ${min}, got ${v}`);
+  };
+  whole('days', 1);
+  whole('users', 1);
+  whole('movies', 2);
+  whole('recommendations', 1);
+  whole('driftDays', 1);
+  whole('seed', 0);
+  if (options.historyRatings !== null) whole('historyRatings', 0);
+  if (!Number.isInteger(options.driftDay) || options.driftDay < 1 || options.driftDay >= options.days) {
+    throw new InvalidInputError(
+      `driftDay must be a whole number from 1 to days − 1 (${options.days - 1}), got ${options.driftDay}`,
+    );
+  }
+  if (!(options.driftStrength >= 0 && options.driftStrength <= 1)) {
+    throw new InvalidInputError(`driftStrength must be in [0, 1], got ${options.driftStrength}`);
+  }
+  if (!(options.activeShare > 0 && options.activeShare <= 1)) {
+    throw new InvalidInputError(`activeShare must be in (0, 1], got ${options.activeShare}`);
+  }
 }
 
 /**
@@ -77,7 +221,7 @@ function mean(days: readonly SimulationDay[]): number | null {
 export async function simulate(partial: Partial<SimulationOptions> = {}): Promise<SimulationResult> {
   const started = performance.now();
   const options: SimulationOptions = { ...defaultSimulationOptions, ...partial };
-  checkSimulationOptions(options);
+  check(options);
   const config = loadConfig({
     env: {},
     file: '/nonexistent/movienight.config.json',
@@ -91,36 +235,15 @@ export async function simulate(partial: Partial<SimulationOptions> = {}): Promis
   }
 }
 
-/** What every simulated day needs: the world, its clock, the options and how ratings enter. */
-interface SimulationWorld {
-  readonly db: Database;
-  readonly options: SimulationOptions;
-  readonly config: Config;
-  readonly tastes: DriftingTastes;
-  readonly day0: number;
-  readonly rateOptions: RateMovieOptions;
-}
-
-/** One day's tallies, filled in visit by visit. */
-interface DayTally {
-  visitors: number;
-  served: number;
-  tracked: number;
-  hits: number;
-  unexpected: number;
-  readonly arms: Record<string, { n: number; hits: number }>;
-}
-
-/** Generates the world and its history into the empty database and trains the first model. */
-async function setUpWorld(
+async function run(
   db: Database,
   options: SimulationOptions,
   config: Config,
-): Promise<{ world: SimulationWorld; historyRatings: number }> {
+  started: number,
+): Promise<SimulationResult> {
   const existing = await reportStore(db).rowCounts(['movies']);
   if (existing.movies > 0)
     throw new ConflictError(`${db.location} is not empty: simulate into a new database`);
-  const day0 = Date.UTC(2026, 0, 1);
   const worldOptions = {
     users: options.users,
     movies: options.movies,
@@ -133,132 +256,25 @@ async function setUpWorld(
   const historyRatings =
     options.historyRatings ?? Math.round(options.historyDays * liveDiscoveryPace(tastes, options));
   await generateIntoDatabase(db, { ...worldOptions, ratings: historyRatings });
-  // The first model, from the history: there is no champion yet, so it is activated.
-  await runRetrain(db, config, {
-    ...retrainOptionsOf(options),
-    reason: 'simulation: first model',
-    clock: () => day0,
-  });
-  const rateOptions = {
-    windowDays: config.trainingWindowDays,
-    scale: tastes.world.scale,
-    ...(config.likeThreshold === undefined ? {} : { likeThreshold: config.likeThreshold }),
-  };
-  return { world: { db, options, config, tastes, day0, rateOptions }, historyRatings };
-}
-
-function retrainOptionsOf(options: SimulationOptions) {
-  return {
+  const retrainOptions = {
     model: options.model,
     params: options.modelParams,
     seed: options.seed,
     abMinSamples: options.abMinSamples,
     abTraffic: options.abTraffic,
   };
-}
-
-/**
- * One user's visit: they are served recommendations and rate some of them (by how much they like
- * each), then rate some movies they found elsewhere.
- */
-async function visit(
-  w: SimulationWorld,
-  u: number,
-  visitAt: number,
-  rng: Rng,
-  tally: DayTally,
-): Promise<void> {
-  const { db, options, tastes } = w;
-  const recs = await serveRecommendations(db, { userId: u, n: options.recommendations }, { now: visitAt });
-  tally.served += recs.items.length;
-  let second = 0;
-  const rate = (movieId: number) => {
-    second += 1;
-    const at = visitAt + 60_000 + second * 1000;
-    const rating = tastes.drawRating(u, movieId, rng);
-    return rateMovie(db, { userId: u, movieId, rating, ratedAt: at }, { now: at, ...w.rateOptions });
+  // The first model, from the history: there is no champion yet, so it is activated.
+  await runRetrain(db, config, { ...retrainOptions, reason: 'simulation: first model', clock: () => day0 });
+  const rateOptions = {
+    windowDays: config.trainingWindowDays,
+    scale: tastes.world.scale,
+    ...(config.likeThreshold === undefined ? {} : { likeThreshold: config.likeThreshold }),
   };
-  for (const item of recs.items) {
-    if (rng.next() >= rateProbability(tastes.trueRating(u, item.movieId))) continue;
-    const r = await rate(item.movieId);
-    if (r.tracked.kind !== 'recommended') continue;
-    tally.tracked += 1;
-    if (r.tracked.hit) tally.hits += 1;
-    const arm = r.tracked.arm ?? 'champion';
-    const a = tally.arms[arm] ?? { n: 0, hits: 0 };
-    tally.arms[arm] = a;
-    a.n += 1;
-    if (r.tracked.hit) a.hits += 1;
-  }
-  // Movies found without MovieNight: popular ones, rated when the user likes them enough.
-  for (let k = 0; k < options.otherMovies; k++) {
-    const m = tastes.world.sampleMovie(rng);
-    if (recs.items.some((i) => i.movieId === m)) continue;
-    if (rng.next() >= rateProbability(tastes.trueRating(u, m))) continue;
-    const r = await rate(m);
-    if (r.tracked.kind === 'unexpected') tally.unexpected += 1;
-  }
-}
-
-/** The scheduler's pass at the end of a day, on the simulated clock, as event lines. */
-async function endOfDay(w: SimulationWorld, at: number): Promise<string[]> {
-  const events: string[] = [];
-  const tick = await schedulerTick(w.db, { config: w.config, clock: () => at, holder: 'simulation' });
-  if (tick.check.trigger?.created)
-    events.push(`retrain #${tick.check.trigger.trigger.id} triggered: ${tick.check.trigger.trigger.reason}`);
-  const ab = tick.abTest;
-  if (ab?.applied) {
-    const pct = (x: number) => (100 * x).toFixed(1);
-    events.push(
-      `A/B test #${ab.testId} ${ab.applied}: v${ab.challengerVersion} ${pct(ab.challenger.accuracy)} % vs v${ab.championVersion} ${pct(ab.champion.accuracy)} % (${ab.reason})`,
-    );
-  }
-  if (tick.retrain)
-    events.push(`retrain #${tick.retrain.triggerId} ${tick.retrain.status}: ${tick.retrain.outcome}`);
-  if (tick.error) events.push(`scheduler: ${tick.error}`);
-  return events;
-}
-
-/** Day d: tastes drift on the drift day, active users visit in order, then the scheduler runs. */
-async function simulateDay(w: SimulationWorld, d: number, dayRng: Rng): Promise<SimulationDay> {
-  const { options, tastes } = w;
-  if (d === options.driftDay) tastes.drift(options.driftStrength);
-  const dayStart = w.day0 + d * dayMs;
-  const events: string[] = [];
-  if (d === options.driftDay) events.push(`tastes shift (strength ${options.driftStrength})`);
-  const tally: DayTally = { visitors: 0, served: 0, tracked: 0, hits: 0, unexpected: 0, arms: {} };
-  for (let u = 1; u <= options.users; u++) {
-    if (dayRng.next() >= options.activeShare) continue;
-    tally.visitors += 1;
-    // Visits spread over the day, in user order (the clock only moves forward).
-    await visit(w, u, dayStart + Math.floor(((u - 1) / options.users) * (dayMs - 7_200_000)), dayRng, tally);
-  }
-  events.push(...(await endOfDay(w, dayStart + dayMs - 60_000)));
-  const { visitors, served, tracked, hits, unexpected } = tally;
-  return {
-    day: d,
-    date: new Date(dayStart).toISOString().slice(0, 10),
-    drifted: tastes.drifted,
-    ...{ visitors, served, tracked, hits, accuracy: tracked > 0 ? hits / tracked : null, unexpected },
-    arms: Object.fromEntries(
-      Object.entries(tally.arms).map(([k, v]) => [k, { n: v.n, accuracy: v.n > 0 ? v.hits / v.n : null }]),
-    ),
-    champion: await championVersion(w.db),
-    events,
-  };
-}
-
-async function run(
-  db: Database,
-  options: SimulationOptions,
-  config: Config,
-  started: number,
-): Promise<SimulationResult> {
-  const { world, historyRatings } = await setUpWorld(db, options, config);
+  const world: World = { db, options, config, tastes, rateOptions };
   const days: SimulationDay[] = [];
   const rng = new Rng(deriveSeed(options.seed, 'simulation'));
   for (let d = 0; d < options.days; d++) {
-    const day = await simulateDay(world, d, rng.fork());
+    const day = await playDay(world, d, rng.fork());
     days.push(day);
     options.onDay?.(day);
   }
@@ -286,6 +302,7 @@ async function summarise(
   const last = days.slice(-5);
   const preDriftAccuracy = mean(pre);
   const finalAccuracy = mean(last);
+  const events = days.flatMap((d) => d.events);
   const firstDayWith = (pattern: RegExp) =>
     days.find((d) => d.events.some((e) => pattern.test(e)))?.day ?? null;
   let lowest: number | null = null;
@@ -303,13 +320,16 @@ async function summarise(
     retrains: retrains.succeeded,
     abTests: (await listAbTests(db)).length,
     activations: championMoves.filter((m) => activationActions.has(m.action)).length,
+    triggersByRule: {
+      threshold: events.filter((e) => /^retrain #\d+ triggered: (?!drift:|recovery:)/.test(e)).length,
+      drift: events.filter((e) => /^retrain #\d+ triggered: drift:/.test(e)).length,
+      recovery: events.filter((e) => /^retrain #\d+ triggered: recovery:/.test(e)).length,
+    },
+    worseActivations: events.filter((e) => /^in truth: .* worse in truth$/.test(e)).length,
     firstTriggerDay: firstDayWith(/^retrain #\d+ triggered/),
     firstActivationDay: firstDayWith(/^A\/B test #\d+ activated/),
   };
 }
-
-/** Champion moves that count as an activation (a rollback does not). */
-const activationActions: ReadonlySet<string> = new Set(['first', 'activate', 'ab-activate']);
 
 /** Terminal rendering: one line per day, events under it, then the summary. */
 export function renderSimulation(r: SimulationResult): string {
@@ -331,7 +351,9 @@ export function renderSimulation(r: SimulationResult): string {
     `Accuracy: ${pct(s.preDriftAccuracy).trim()} % before the drift (5 days), lowest ${pct(s.lowestAfterDrift).trim()} % after it, ${pct(s.finalAccuracy).trim()} % over the last 5 days (${s.recoveryGapPoints === null ? '–' : `${s.recoveryGapPoints >= 0 ? '+' : ''}${s.recoveryGapPoints.toFixed(1)}`} points)`,
   );
   out.push(
-    `Loop: ${s.triggers} automatic trigger(s), ${s.retrains} retrain(s) (incl. the first model), ${s.abTests} A/B test(s), ${s.activations} activation(s); ${r.seconds.toFixed(1)} s`,
+    `Loop: ${s.triggers} automatic trigger(s) (threshold ${s.triggersByRule.threshold}, drift ${s.triggersByRule.drift}, recovery ${s.triggersByRule.recovery}), ${s.worseActivations} activation(s) worse in truth, ${s.retrains} retrain(s) (incl. the first model), ${s.abTests} A/B test(s), ${s.activations} activation(s); ${r.seconds.toFixed(1)} s`,
   );
   return out.join('\n');
 }
+
+const activationActions: ReadonlySet<string> = new Set(['first', 'activate', 'ab-activate']);

@@ -20,6 +20,12 @@ export function simulateCommand(program: Command): void {
       numberOption('--drift-strength', 0, 1),
       d.driftStrength,
     )
+    .option(
+      '--drift-days <n>',
+      'days over which tastes turn, in equal daily steps (1: at once)',
+      integerOption('--drift-days', 1),
+      d.driftDays,
+    )
     .option('--seed <n>', 'seed of the world and of every choice', integerOption('--seed', 0), d.seed)
     .option('--seeds <list>', 'run once per seed (e.g. 1-10 or 1,5,42) and print one summary line each')
     .option('--users <n>', 'simulated users', integerOption('--users', 1), d.users)
@@ -31,6 +37,7 @@ export function simulateCommand(program: Command): void {
         days: number;
         driftDay: number;
         driftStrength: number;
+        driftDays: number;
         seed: number;
         seeds?: string;
         users: number;
@@ -48,6 +55,7 @@ export function simulateCommand(program: Command): void {
               days: opts.days,
               driftDay: opts.driftDay,
               driftStrength: opts.driftStrength,
+              driftDays: opts.driftDays,
               users: opts.users,
               movies: opts.movies,
             },
@@ -63,6 +71,7 @@ export function simulateCommand(program: Command): void {
           days: opts.days,
           driftDay: opts.driftDay,
           driftStrength: opts.driftStrength,
+          driftDays: opts.driftDays,
           seed: opts.seed,
           users: opts.users,
           movies: opts.movies,

@@ -1,8 +1,5 @@
 import { type Config, configEnvironmentVariables } from '../config.ts';
 import type { Database } from '../db/database.ts';
-import { championVersion } from '../registry/champion.ts';
-import { retrainLockState } from '../retraining/retrain-lock.ts';
-import { listTriggers, type RetrainTrigger } from '../retraining/retrain-triggers.ts';
 import {
   type AccuracyFigure,
   accuracyBy,
@@ -12,8 +9,11 @@ import {
   windowAccuracy,
   windowCounts,
   windowStart,
-} from './live-accuracy.ts';
-import { checkForModelRevalidation, type RevalidationResult } from './revalidation-check.ts';
+} from '../monitoring/live-accuracy.ts';
+import { championVersion } from '../registry/champion.ts';
+import { retrainLockState } from './retrain-lock.ts';
+import { listTriggers, type RetrainTrigger } from './retrain-triggers.ts';
+import { type RevalidationOutcome, revalidate } from './revalidate.ts';
 
 /** Everything `track status` shows, as plain data (the CLI and the web render it). */
 export interface TrackStatus {
@@ -29,7 +29,7 @@ export interface TrackStatus {
   /** Movies with at least minSamplesPerMovie samples, worst first. */
   readonly worstMovies: readonly MovieAccuracy[];
   /** What the revalidation check would conclude now (no trigger is recorded by `status`). */
-  readonly check: RevalidationResult;
+  readonly check: RevalidationOutcome;
   readonly thresholds: ReadonlyArray<{
     readonly setting: string;
     readonly value: unknown;
@@ -55,6 +55,15 @@ const shownSettings = [
   'retrainData',
   'includeUnexpected',
   'likeThreshold',
+  'driftDetector',
+  'driftThreshold',
+  'driftAllowance',
+  'driftAdwinDelta',
+  'driftMinDrop',
+  'driftMinSamples',
+  'driftSettleHours',
+  'driftRecoveryDays',
+  'driftRecoveryTolerance',
 ] as const satisfies ReadonlyArray<keyof Config>;
 
 export async function trackStatus(
@@ -72,7 +81,7 @@ export async function trackStatus(
       accuracyBy(db, 'arm', from, now),
       dailyAccuracy(db, from, now),
       movieAccuracy(db, from, now, config.minSamplesPerMovie, { limit: 10 }),
-      checkForModelRevalidation(db, config, { now, trigger: false }),
+      revalidate(db, config, { now, trigger: false }),
       retrainLockState(db),
       listTriggers(db, 10),
       championVersion(db),
@@ -104,6 +113,16 @@ function line(label: string, f: AccuracyFigure): string {
   return `  ${label.padEnd(22)} ${pct(f.accuracy)}  (95 % CI ${pct(f.low)}–${pct(f.high)}, n = ${f.samples}${f.mae === null ? '' : `, MAE ${f.mae.toFixed(3)}`})`;
 }
 
+/** The drift detector's state in one phrase, with the fall it found. */
+export function driftLine(c: RevalidationOutcome): string {
+  const d = c.drift;
+  const v = d.verdict;
+  if (d.state === 'off' || d.state === 'none' || v === null || v.before === null || d.changeAt === null)
+    return `${d.state}${v ? ` (${v.samples} outcomes looked at)` : ''}`;
+  const since = new Date(d.changeAt).toISOString().slice(0, 16).replace('T', ' ');
+  return `${d.state}: accuracy ${pct(v.before).trim()} → ${pct(v.after).trim()} since ${since} (n = ${v.samplesBefore} before, ${v.samplesAfter} after)`;
+}
+
 /** The terminal rendering of `track status`. */
 export function renderTrackStatus(s: TrackStatus): string {
   const out: string[] = [];
@@ -126,7 +145,15 @@ export function renderTrackStatus(s: TrackStatus): string {
   );
   if (s.worstMovies.length === 0) out.push('  none with enough samples');
   for (const m of s.worstMovies) out.push(line(`${m.movieId} ${(m.title ?? '').slice(0, 15)}`, m));
-  out.push(`Check: ${s.check.verdict} — rule: ${s.check.rule}`);
+  out.push(
+    `Check: ${s.check.verdict}${s.check.firedRule ? ` (${s.check.firedRule} rule)` : ''} — rule: ${s.check.rule}`,
+  );
+  out.push(`Drift: ${driftLine(s.check)} — rule: ${s.check.drift.rule}`);
+  const r = s.check.recovery;
+  if (r)
+    out.push(
+      `Recovery: champion ${pct(r.champion.accuracy).trim()} since ${iso(r.since)} (n = ${r.champion.samples}), target ${pct(r.level).trim()} (the level before the fall of ${iso(r.changeAt)})`,
+    );
   out.push(
     `Retrain lock: ${s.lock.holder === null ? 'free' : `held by ${s.lock.holder} (trigger #${s.lock.triggerId}, heartbeat ${iso(s.lock.heartbeatAt ?? 0)})`}`,
   );

@@ -11,16 +11,21 @@ import {
   emptyArm,
 } from './ab-analysis.ts';
 import type { Arm } from './assignment.ts';
+import { defaultInterleavingPolicy, interleavedAbAnalysis } from './interleaving.ts';
+import { interleavingCounts } from './interleaving-store.ts';
 
 export type AbTestStatus = 'running' | 'completed' | 'stopped';
 export type AbDecision = 'activated' | 'discarded' | 'stopped';
+/** 'ab': users split between the arms; 'interleave': every user sees a team-draft list of both. */
+export type AbTestMethod = 'ab' | 'interleave';
 
 /** An A/B test as stored. Once it is no longer running it never changes. */
 export interface AbTest {
   readonly id: number;
   readonly championVersion: number;
   readonly challengerVersion: number;
-  /** Share of users sent to the challenger. */
+  readonly method: AbTestMethod;
+  /** Share of users sent to the challenger (1 for interleaving: everyone sees both). */
   readonly traffic: number;
   readonly minSamples: number;
   readonly maxDays: number;
@@ -39,6 +44,7 @@ interface AbRow {
   id: number;
   champion_version: number;
   challenger_version: number;
+  method: AbTestMethod;
   traffic: number;
   min_samples: number;
   max_days: number;
@@ -58,6 +64,7 @@ function toTest(r: AbRow): AbTest {
     id: Number(r.id),
     championVersion: Number(r.champion_version),
     challengerVersion: Number(r.challenger_version),
+    method: r.method,
     traffic: Number(r.traffic),
     minSamples: Number(r.min_samples),
     maxDays: Number(r.max_days),
@@ -78,6 +85,8 @@ function toTest(r: AbRow): AbTest {
 
 export interface StartAbTestOptions {
   readonly challengerVersion: number;
+  /** Default 'ab'; 'interleave' serves every user a team-draft list (traffic is then 1). */
+  readonly method?: AbTestMethod;
   /** Challenger share of users, (0, 1); default 0.5. */
   readonly traffic?: number;
   /** Rated recommendations needed per arm before deciding; default 300. */
@@ -96,10 +105,15 @@ export interface StartAbTestOptions {
  * otherwise, also across processes: a unique index backs it). Sets the `challenger` alias.
  */
 export async function startAbTest(db: Database, options: StartAbTestOptions): Promise<AbTest> {
-  const traffic = options.traffic ?? 0.5;
-  if (!(traffic > 0 && traffic < 1))
+  const method = options.method ?? 'ab';
+  if (method !== 'ab' && method !== 'interleave')
+    throw new InvalidInputError(`method must be 'ab' or 'interleave', got ${JSON.stringify(method)}`);
+  const defaults =
+    method === 'interleave' ? { ...defaultAbPolicy, ...defaultInterleavingPolicy } : defaultAbPolicy;
+  const traffic = method === 'interleave' ? 1 : (options.traffic ?? 0.5);
+  if (method === 'ab' && !(traffic > 0 && traffic < 1))
     throw new InvalidInputError(`traffic must be between 0 and 1 (exclusive), got ${traffic}`);
-  const minSamples = options.minSamples ?? defaultAbPolicy.minSamples;
+  const minSamples = options.minSamples ?? defaults.minSamples;
   if (!Number.isSafeInteger(minSamples) || minSamples < 1) {
     throw new InvalidInputError(`minSamples must be a whole number ≥ 1, got ${minSamples}`);
   }
@@ -107,12 +121,12 @@ export async function startAbTest(db: Database, options: StartAbTestOptions): Pr
   if (!(maxDays > 0) || !Number.isFinite(maxDays))
     throw new InvalidInputError(`maxDays must be a positive number, got ${maxDays}`);
   const policy: AbPolicy = {
-    ...defaultAbPolicy,
+    ...defaults,
     minSamples,
     maxDays,
-    autoActivateThreshold: options.autoActivateThreshold ?? defaultAbPolicy.autoActivateThreshold,
-    alpha: options.alpha ?? defaultAbPolicy.alpha,
-    tau: options.tau ?? defaultAbPolicy.tau,
+    autoActivateThreshold: options.autoActivateThreshold ?? defaults.autoActivateThreshold,
+    alpha: options.alpha ?? defaults.alpha,
+    tau: options.tau ?? defaults.tau,
   };
   if (!(policy.alpha > 0 && policy.alpha < 1))
     throw new InvalidInputError(`alpha must be in (0, 1), got ${policy.alpha}`);
@@ -137,16 +151,19 @@ export async function startAbTest(db: Database, options: StartAbTestOptions): Pr
     if (champion === challenger)
       throw new InvalidInputError(`challenger v${challenger} is already the champion`);
     const row = await tx.get<{ id: number }>(
-      `INSERT INTO ab_tests (champion_version, challenger_version, traffic, min_samples, max_days, status, stats, started_at)
-       VALUES (?, ?, ?, ?, ?, 'running', ?, ?) RETURNING id`,
-      [champion, challenger, traffic, minSamples, maxDays, JSON.stringify({ policy }), now],
+      `INSERT INTO ab_tests (champion_version, challenger_version, method, traffic, min_samples, max_days, status, stats, started_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?) RETURNING id`,
+      [champion, challenger, method, traffic, minSamples, maxDays, JSON.stringify({ policy }), now],
     );
     const testId = Number(row!.id);
     await moveAlias(tx, {
       alias: 'challenger',
       version: challenger,
       action: 'set',
-      reason: `A/B test #${testId} started: v${challenger} against champion v${champion}, ${(traffic * 100).toFixed(0)} % traffic`,
+      reason:
+        method === 'interleave'
+          ? `interleaving test #${testId} started: v${challenger} against champion v${champion}, team-draft lists for every user`
+          : `A/B test #${testId} started: v${challenger} against champion v${champion}, ${(traffic * 100).toFixed(0)} % traffic`,
       abTestId: testId,
       now,
     });
@@ -218,6 +235,10 @@ export interface AbEvaluation {
 async function evaluateTest(db: Queryable, test: AbTest, now: number): Promise<AbEvaluation> {
   const counts = await armCounts(db, test.id);
   const elapsedDays = Math.max(0, (now - test.startedAt) / dayMs);
+  if (test.method === 'interleave') {
+    const credit = await interleavingCounts(db, test.id);
+    return { test, analysis: interleavedAbAnalysis(counts, credit, elapsedDays, test.policy) };
+  }
   return {
     test,
     analysis: analyseAbTest(counts.champion, counts.challenger, test.traffic, elapsedDays, test.policy),

@@ -5,8 +5,10 @@ import type { Database, Queryable } from '../db/database.ts';
 import { InvalidInputError } from '../errors.ts';
 import { type AbTest, getRunningAbTest } from '../experiments/ab-tests.ts';
 import { type Arm, assignArm } from '../experiments/assignment.ts';
+import type { ExplorationPolicy } from '../experiments/exploration.ts';
 import type { RatingModel } from '../models/rating-model.ts';
 import { defaultMaxStalenessMs, getActiveModelVersion, loadVersionModel } from '../registry/active-model.ts';
+import { exploredList, interleavedList, requestRng } from './explore-and-interleave.ts';
 import { type TopNFilters, type TopNItem, TopNRecommender } from './top-n.ts';
 import { readUserHistory, type UserHistory } from './user-history.ts';
 
@@ -26,6 +28,13 @@ export interface ServeOptions {
   readonly now?: number;
   /** How stale the cached champion and running test may be, ms (default 2000). */
   readonly maxStalenessMs?: number;
+  /**
+   * Propensity-logged exploration (config explorationEpsilon / explorationPool); default none:
+   * the ranker's list exactly, rows without propensities.
+   */
+  readonly exploration?: ExplorationPolicy;
+  /** Seed of the exploration and interleaving draws (each request derives its own stream). */
+  readonly seed?: number;
 }
 
 /** One served pick: a top-N item without the explanation (the server explains separately). */
@@ -64,11 +73,27 @@ interface ArmChoice {
   readonly version: number;
   readonly abTestId: number | null;
   readonly arm: Arm;
+  /** In an interleaving test: the challenger, whose list is merged with the champion's. */
+  readonly partner?: { readonly model: RatingModel; readonly version: number };
 }
 
 async function chooseArm(db: Queryable, userId: number, now: number, staleness: number): Promise<ArmChoice> {
   const test = await runningTest(db, now, staleness);
-  if (test) {
+  if (test?.method === 'interleave') {
+    try {
+      const [a, b] = [test.championVersion, test.challengerVersion];
+      const partner = { model: await loadVersionModel(db, b), version: b };
+      return {
+        model: await loadVersionModel(db, a),
+        version: a,
+        abTestId: test.id,
+        arm: 'champion',
+        partner,
+      };
+    } catch {
+      // As below: a ranker that does not load leaves the user out of the test.
+    }
+  } else if (test) {
     const arm = assignArm(test.id, userId, test.traffic);
     const version = arm === 'challenger' ? test.challengerVersion : test.championVersion;
     try {
@@ -109,7 +134,10 @@ const noRatings: RatingsData = Object.freeze({
 const recommenders = new WeakMap<Queryable, Map<number, TopNRecommender>>();
 const keptRecommenders = 4;
 
-async function recommenderFor(db: Queryable, choice: ArmChoice): Promise<TopNRecommender> {
+async function recommenderFor(
+  db: Queryable,
+  choice: Pick<ArmChoice, 'model' | 'version'>,
+): Promise<TopNRecommender> {
   let byVersion = recommenders.get(db);
   if (!byVersion) {
     byVersion = new Map();
@@ -154,7 +182,7 @@ export async function serveRecommendations(
   if (history.userId !== userId) {
     throw new InvalidInputError(`history given is user ${history.userId}'s, not user ${userId}'s`);
   }
-  const top = recommender.recommend({
+  const request = {
     userId,
     n,
     history: history.ratings,
@@ -162,7 +190,23 @@ export async function serveRecommendations(
     rated: history.rated,
     explain: false,
     ...(input.filters ? { filters: input.filters } : {}),
-  });
+  };
+  const seed = options.seed ?? 0;
+  const placed = choice.partner
+    ? interleavedList(
+        { source: recommender, version: choice.version },
+        { source: await recommenderFor(db, choice.partner), version: choice.partner.version },
+        request,
+        requestRng(seed, 'interleave', userId, now),
+      )
+    : exploredList(
+        recommender,
+        request,
+        choice.version,
+        options.exploration ?? { epsilon: 0, pool: 1 },
+        requestRng(seed, 'explore', userId, now),
+      );
+  const top = placed.top;
   const items: ServedItem[] = top.items.map((i) => ({
     rank: i.rank,
     movieId: i.movieId,
@@ -189,16 +233,20 @@ export async function serveRecommendations(
           'predicted_rating',
           'rank',
           'served_at',
+          'propensity',
+          'inclusion_propensity',
         ],
-        items.map((i) => [
+        placed.items.map((p) => [
           userId,
-          i.movieId,
-          choice.version,
+          p.item.movieId,
+          p.version,
           choice.abTestId,
-          choice.abTestId === null ? null : choice.arm,
-          i.predictedRating,
-          i.rank,
+          choice.abTestId === null ? null : (p.team ?? choice.arm),
+          p.item.predictedRating,
+          p.item.rank,
           now,
+          p.propensity,
+          p.inclusion,
         ]),
       );
       // Concurrent requests share one commit (each its own savepoint), answered after it.

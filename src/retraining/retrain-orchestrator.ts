@@ -11,6 +11,7 @@ import { createModel } from '../models/model-registry.ts';
 import type { ModelParams } from '../models/rating-model.ts';
 import { championVersion } from '../monitoring/champion.ts';
 import { windowStart } from '../monitoring/live-accuracy.ts';
+import { screenBeforeAbTest } from './off-policy-screen.ts';
 import { compareOffline, type OfflineComparison } from './offline-comparison.ts';
 import { acquireRetrainLock, heartbeatRetrainLock, releaseRetrainLock } from './retrain-lock.ts';
 import { type DeployOutcome, deployCandidate, readChampion, registerCandidate } from './retrain-registry.ts';
@@ -321,6 +322,14 @@ export async function runRetrain(
       return { value: v, details: { version: v } };
     });
     deploy = await step('deploy', async () => {
+      const screened = await screenBeforeAbTest(db, config, {
+        version: newVersion!,
+        championVersion: champion?.version ?? null,
+        activateIfBetter: opts.activateIfBetter ?? false,
+        triggerId: trigger.id,
+        now: clock(),
+      });
+      if (screened) return { value: screened, details: { ...screened } };
       const d = await deployCandidate(db, {
         version: newVersion!,
         championVersion: champion?.version ?? null,

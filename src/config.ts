@@ -37,7 +37,7 @@ export const configSchema = z.object({
    */
   explorationEpsilon: z.number().min(0).max(0.5).default(0.05),
   /** Candidates after the top n that explored slots draw from. */
-  explorationPool: z.number().int().min(1).max(500).default(50),
+  explorationPool: z.number().int().min(1).max(500).default(20),
   /**
    * Before an A/B test, a challenger whose off-policy accuracy interval lies below the champion's
    * estimate is `discard`ed without a test; `report` only records the screen; `off` skips it.

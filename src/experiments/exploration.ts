@@ -21,8 +21,13 @@ export interface ExplorationPolicy {
   readonly pool: number;
 }
 
-/** Serving default: 5 % of slots, drawn from the next 50 candidates. */
-export const defaultExplorationPolicy: ExplorationPolicy = Object.freeze({ epsilon: 0.05, pool: 50 });
+/**
+ * Serving default: 5 % of slots, drawn from the next 20 candidates. A smaller pool gives smaller
+ * weights (pool/(n·ε) = 40 for 10 slots) and so tighter estimates, a larger one reaches movies
+ * further from the champion's list; in the ranker-world simulations 20 kept the doubly robust
+ * error within 3 points for challengers from −10 % to +10 % where 50 let it reach 4.
+ */
+export const defaultExplorationPolicy: ExplorationPolicy = Object.freeze({ epsilon: 0.05, pool: 20 });
 
 export function checkExplorationPolicy(p: ExplorationPolicy): ExplorationPolicy {
   if (!(p.epsilon >= 0 && p.epsilon < 1))

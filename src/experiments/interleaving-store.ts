@@ -3,8 +3,9 @@ import type { InterleavingCounts } from './interleaving.ts';
 
 /**
  * The counts of an interleaving test, from the served rows (movies placed per team, users served)
- * and the tracker's quality rows (each like credited to the team that placed the movie: `arm` of
- * an interleaved row is its team). d_u is summed per user in SQL, then its sums and signs.
+ * and the tracker's quality rows (`arm` of an interleaved row is the team that placed the movie):
+ * a like credits +1 to that team, a rating below the like line −1. d_u is summed per user in SQL,
+ * then its sums and signs.
  */
 export async function interleavingCounts(db: Queryable, testId: number): Promise<InterleavingCounts> {
   const served = await db.get<{ users: number; champion: number | null; challenger: number | null }>(
@@ -22,7 +23,7 @@ export async function interleavingCounts(db: Queryable, testId: number): Promise
   }>(
     `SELECT SUM(d) AS s, SUM(d * d) AS ss,
        SUM(CASE WHEN d > 0 THEN 1 ELSE 0 END) AS wins, SUM(CASE WHEN d < 0 THEN 1 ELSE 0 END) AS losses
-     FROM (SELECT user_id, SUM(CASE WHEN arm = 'challenger' THEN liked_actual ELSE -liked_actual END) AS d
+     FROM (SELECT user_id, SUM(CASE WHEN arm = 'challenger' THEN 2 * liked_actual - 1 ELSE 1 - 2 * liked_actual END) AS d
            FROM recommendation_quality WHERE ab_test_id = ? AND hit IS NOT NULL GROUP BY user_id) per_user`,
     [testId],
   );

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../random/rng.ts';
 import { defaultAbPolicy } from './ab-analysis.ts';
-import { analyseInterleaving, creditLikes, teamDraft } from './interleaving.ts';
+import { analyseInterleaving, creditRatings, teamDraft } from './interleaving.ts';
 
 const policy = { ...defaultAbPolicy, minSamples: 200, tau: 0.1 };
 
@@ -18,9 +18,10 @@ describe('team-draft interleaving', () => {
       list.movieIds.forEach((m, i) => {
         expect((list.teams[i] === 'champion' ? champion : challenger).includes(m)).toBe(true);
       });
-      const credit = creditLikes(list, new Set([6, 3]));
+      const credit = creditRatings(list, new Set([6, 3]), new Set([1]));
       expect(credit.challenger).toBe(list.movieIds.includes(6) ? 1 : 0);
-      expect(credit.champion).toBe(list.movieIds.includes(3) ? 1 : 0);
+      const oneBy = list.teams[list.movieIds.indexOf(1)];
+      expect(credit.champion).toBe((list.movieIds.includes(3) ? 1 : 0) - (oneBy === 'champion' ? 1 : 0));
     }
     // The first round's coin: whoever picks first takes its own top movie.
     const first = teamDraft(champion, challenger, 2, new Rng(9));

@@ -25,6 +25,8 @@ import { type Estimate, z95 } from './statistics.ts';
 export interface OpeTargetItem {
   /** The target ranker's predicted rating (its liked prediction is predictedRating ≥ likeThreshold). */
   readonly predictedRating: number;
+  /** The logging ranker's predicted rating of the same movie (what decided whether it was shown). */
+  readonly loggingPrediction?: number;
   /** null: the logging policy did not show this movie in this visit. */
   readonly logged: {
     /** Probability that the logging policy shows this movie in this visit (> 0). */
@@ -42,59 +44,88 @@ export interface OpeVisit {
 /** A shown movie of the log, with the target's predicted rating for it: what the reward model learns from. */
 export interface RewardRow {
   readonly predictedRating: number;
+  readonly loggingPrediction?: number;
   readonly rated: boolean;
   readonly liked: boolean;
 }
 
-/** m̂(predicted rating) = P(rated), P(rated and liked). */
+/** m̂(target prediction, logging prediction) = P(rated), P(rated and liked). */
 export interface RewardModel {
-  rated(predictedRating: number): number;
-  ratedLiked(predictedRating: number): number;
+  rated(predictedRating: number, loggingPrediction?: number): number;
+  ratedLiked(predictedRating: number, loggingPrediction?: number): number;
 }
 
 const binWidth = 0.25;
+const loggingBinWidth = 0.5;
 const priorWeight = 5;
 
+interface Bin {
+  n: number;
+  rated: number;
+  ratedLiked: number;
+}
+
+const addTo = (bins: Map<string, Bin>, key: string, r: RewardRow) => {
+  const b = bins.get(key) ?? { n: 0, rated: 0, ratedLiked: 0 };
+  bins.set(key, b);
+  b.n += 1;
+  if (r.rated) b.rated += 1;
+  if (r.rated && r.liked) b.ratedLiked += 1;
+};
+
+const shrunk = (b: Bin | undefined, pick: (b: Bin) => number, prior: number) =>
+  b ? (pick(b) + priorWeight * prior) / (b.n + priorWeight) : prior;
+
 /**
- * The direct-method model: mean outcomes of logged movies by the target's predicted rating, in
- * bins of a quarter star, each shrunk towards the overall mean by 5 pseudo-observations. Its one
- * assumption is that, at a given predicted rating, the movies the logging policy showed turn out
- * like the ones the target would show; the doubly robust residuals correct it where the logs
- * overlap.
+ * The direct-method model: mean outcomes of logged movies by the target's predicted rating (bins
+ * of a quarter star) and, within those, by the logging ranker's prediction (half-star bins), each
+ * level shrunk towards the one above by 5 pseudo-observations (overall → target bin → both). The
+ * logging prediction is there because it is what chose the logged movies: at the same target
+ * prediction, the movies the champion showed are better than the ones it did not, and a model
+ * blind to that flatters a challenger whose picks the champion would not show. Its assumption is
+ * that at given predictions, logged and unlogged movies turn out alike; the doubly robust
+ * residuals correct it where the logs overlap.
  */
 export function fitRewardModel(rows: readonly RewardRow[]): RewardModel {
-  const bins = new Map<number, { n: number; rated: number; ratedLiked: number }>();
-  let n = 0;
-  let rated = 0;
-  let ratedLiked = 0;
-  for (const r of rows) {
-    const key = Math.floor(r.predictedRating / binWidth);
-    const b = bins.get(key) ?? { n: 0, rated: 0, ratedLiked: 0 };
-    bins.set(key, b);
-    b.n += 1;
-    n += 1;
-    if (r.rated) {
-      b.rated += 1;
-      rated += 1;
-      if (r.liked) {
-        b.ratedLiked += 1;
-        ratedLiked += 1;
-      }
-    }
-  }
-  const meanRated = n > 0 ? rated / n : 0;
-  const meanRatedLiked = n > 0 ? ratedLiked / n : 0;
-  const at = (p: number) => bins.get(Math.floor(p / binWidth));
-  return {
-    rated: (p) => {
-      const b = at(p);
-      return b ? (b.rated + priorWeight * meanRated) / (b.n + priorWeight) : meanRated;
-    },
-    ratedLiked: (p) => {
-      const b = at(p);
-      return b ? (b.ratedLiked + priorWeight * meanRatedLiked) / (b.n + priorWeight) : meanRatedLiked;
-    },
+  const all: Bin = { n: 0, rated: 0, ratedLiked: 0 };
+  const coarse = new Map<string, Bin>();
+  const fine = new Map<string, Bin>();
+  const keys = (p: number, l: number | undefined) => {
+    const c = String(Math.floor(p / binWidth));
+    return [c, l === undefined ? undefined : `${c}:${Math.floor(l / loggingBinWidth)}`] as const;
   };
+  for (const r of rows) {
+    const [c, f] = keys(r.predictedRating, r.loggingPrediction);
+    all.n += 1;
+    if (r.rated) all.rated += 1;
+    if (r.rated && r.liked) all.ratedLiked += 1;
+    addTo(coarse, c, r);
+    if (f) addTo(fine, f, r);
+  }
+  // Logging-prediction bins present in each target bin, to find the nearest one on a miss.
+  const present = new Map<string, number[]>();
+  for (const key of fine.keys()) {
+    const [c, l] = key.split(':') as [string, string];
+    const list = present.get(c) ?? [];
+    present.set(c, list);
+    list.push(Number(l));
+  }
+  const nearest = (c: string, l: number): Bin | undefined => {
+    let best: number | undefined;
+    for (const k of present.get(c) ?? [])
+      if (best === undefined || Math.abs(k - l) < Math.abs(best - l)) best = k;
+    return best === undefined ? undefined : fine.get(`${c}:${best}`);
+  };
+  const estimate = (pick: (b: Bin) => number) => (p: number, l?: number) => {
+    const [c, f] = keys(p, l);
+    const top = all.n > 0 ? pick(all) / all.n : 0;
+    const mid = shrunk(coarse.get(c), pick, top);
+    if (!f || l === undefined) return mid;
+    // A movie the logging ranker rated lower than anything it showed: the closest bin it did show.
+    const bin = fine.get(f) ?? nearest(c, Math.floor(l / loggingBinWidth));
+    return shrunk(bin, pick, mid);
+  };
+  return { rated: estimate((b) => b.rated), ratedLiked: estimate((b) => b.ratedLiked) };
 }
 
 export interface OpeMetric {
@@ -172,8 +203,8 @@ export function estimateOffPolicy(
     for (const item of visit.target) {
       targetItems += 1;
       const predictedLiked = item.predictedRating >= likeThreshold;
-      const mRated = model.rated(item.predictedRating);
-      const mLiked = model.ratedLiked(item.predictedRating);
+      const mRated = model.rated(item.predictedRating, item.loggingPrediction);
+      const mLiked = model.ratedLiked(item.predictedRating, item.loggingPrediction);
       const mHit = predictedLiked ? mLiked : mRated - mLiked;
       dN += mHit;
       dD += mRated;

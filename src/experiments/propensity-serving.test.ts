@@ -144,7 +144,9 @@ describeEachDatabase('propensity-logged serving, interleaving and the off-policy
           { userId: u, movieId: r.movie_id, rating: liked ? 5 : 1 },
           { now: t0 + u * 1000 + 500 },
         );
-        if (liked) credit.set(u, (credit.get(u) ?? 0) + (r.arm === 'challenger' ? 1 : -1));
+        // A like credits the placing team +1, a dislike −1.
+        const c = (liked ? 1 : -1) * (r.arm === 'challenger' ? 1 : -1);
+        credit.set(u, (credit.get(u) ?? 0) + c);
       }
     }
     const { analysis } = await evaluateAbTest(t.db, { now: t0 + day });

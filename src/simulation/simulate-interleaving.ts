@@ -17,6 +17,8 @@ export interface MethodComparisonOptions {
   readonly days: number;
   readonly abPolicy?: AbPolicy;
   readonly interleavingPolicy?: AbPolicy;
+  /** Credit of a rated, not liked movie: 1 (production: a dislike counts against its team), 0: likes only. */
+  readonly dislikeCredit?: number;
 }
 
 export interface MethodOutcome {
@@ -72,7 +74,8 @@ function runInterleaving(
         const k = u * movies + m;
         const rated = rng.next() < world.pRated[k]!;
         const liked = rng.next() < world.pLiked[k]!;
-        if (rated && liked) d += team === 'challenger' ? 1 : -1;
+        const c = !rated ? 0 : liked ? 1 : -(o.dislikeCredit ?? 1);
+        d += team === 'challenger' ? c : -c;
       });
       users += 1;
       sum += d;

@@ -59,17 +59,27 @@ export function estimateFromLog(
   world: RankerWorld,
   target: Ranker,
   log: readonly LoggedVisit[],
+  logging?: Ranker,
 ): OpeEstimate {
   const { movies, n, likeThreshold } = world.options;
   const rows: RewardRow[] = [];
   const visits: OpeVisit[] = [];
   for (const v of log) {
     for (const [m, s] of v.shown)
-      rows.push({ predictedRating: target.predicted[v.user * movies + m]!, rated: s.rated, liked: s.liked });
+      rows.push({
+        predictedRating: target.predicted[v.user * movies + m]!,
+        ...(logging ? { loggingPrediction: logging.predicted[v.user * movies + m]! } : {}),
+        rated: s.rated,
+        liked: s.liked,
+      });
     const items = [];
     for (let i = 0; i < n; i++) {
       const m = target.ranked[v.user * world.width + i]!;
-      items.push({ predictedRating: target.predicted[v.user * movies + m]!, logged: v.shown.get(m) ?? null });
+      items.push({
+        predictedRating: target.predicted[v.user * movies + m]!,
+        ...(logging ? { loggingPrediction: logging.predicted[v.user * movies + m]! } : {}),
+        logged: v.shown.get(m) ?? null,
+      });
     }
     visits.push({ target: items });
   }
@@ -91,8 +101,8 @@ export function simulateOpeRun(
   o: OpeRunOptions,
 ): OpeRun {
   const log = logWindow(world, champion, o.visits, o.policy, new Rng(deriveSeed(o.seed, 'ope-log')));
-  const c = estimateFromLog(world, challenger, log);
-  const ch = estimateFromLog(world, champion, log);
+  const c = estimateFromLog(world, challenger, log, champion);
+  const ch = estimateFromLog(world, champion, log, champion);
   return {
     challenger: c,
     champion: ch,

@@ -65,7 +65,7 @@ interface Bin {
   ratedLiked: number;
 }
 
-const addTo = (bins: Map<string, Bin>, key: string, r: RewardRow) => {
+const addTo = (bins: Map<number, Bin>, key: number, r: RewardRow) => {
   const b = bins.get(key) ?? { n: 0, rated: 0, ratedLiked: 0 };
   bins.set(key, b);
   b.n += 1;
@@ -76,54 +76,56 @@ const addTo = (bins: Map<string, Bin>, key: string, r: RewardRow) => {
 const shrunk = (b: Bin | undefined, pick: (b: Bin) => number, prior: number) =>
   b ? (pick(b) + priorWeight * prior) / (b.n + priorWeight) : prior;
 
+/** Bin keys: the target bin, and the target and logging bins together (numbers: this runs per movie). */
+const coarseKey = (p: number) => Math.floor(p / binWidth);
+const loggingBin = (l: number) => Math.floor(l / loggingBinWidth);
+const fineKey = (c: number, l: number) => c * 4096 + l;
+
 /**
  * The direct-method model: mean outcomes of logged movies by the target's predicted rating (bins
  * of a quarter star) and, within those, by the logging ranker's prediction (half-star bins), each
  * level shrunk towards the one above by 5 pseudo-observations (overall → target bin → both). The
  * logging prediction is there because it is what chose the logged movies: at the same target
  * prediction, the movies the champion showed are better than the ones it did not, and a model
- * blind to that flatters a challenger whose picks the champion would not show. Its assumption is
- * that at given predictions, logged and unlogged movies turn out alike; the doubly robust
- * residuals correct it where the logs overlap.
+ * blind to that flatters a challenger whose picks the champion would not show. A movie in a
+ * logging bin the log never had (rated lower than anything the champion showed) takes the nearest
+ * bin it did have. Its assumption is that at given predictions, logged and unlogged movies turn
+ * out alike; the doubly robust residuals correct it where the logs overlap.
  */
 export function fitRewardModel(rows: readonly RewardRow[]): RewardModel {
   const all: Bin = { n: 0, rated: 0, ratedLiked: 0 };
-  const coarse = new Map<string, Bin>();
-  const fine = new Map<string, Bin>();
-  const keys = (p: number, l: number | undefined) => {
-    const c = String(Math.floor(p / binWidth));
-    return [c, l === undefined ? undefined : `${c}:${Math.floor(l / loggingBinWidth)}`] as const;
-  };
+  const coarse = new Map<number, Bin>();
+  const fine = new Map<number, Bin>();
+  // Logging bins present in each target bin, to find the nearest one on a miss.
+  const present = new Map<number, number[]>();
   for (const r of rows) {
-    const [c, f] = keys(r.predictedRating, r.loggingPrediction);
     all.n += 1;
     if (r.rated) all.rated += 1;
     if (r.rated && r.liked) all.ratedLiked += 1;
+    const c = coarseKey(r.predictedRating);
     addTo(coarse, c, r);
-    if (f) addTo(fine, f, r);
+    if (r.loggingPrediction === undefined) continue;
+    const l = loggingBin(r.loggingPrediction);
+    if (!fine.has(fineKey(c, l))) {
+      const list = present.get(c) ?? [];
+      present.set(c, list);
+      list.push(l);
+    }
+    addTo(fine, fineKey(c, l), r);
   }
-  // Logging-prediction bins present in each target bin, to find the nearest one on a miss.
-  const present = new Map<string, number[]>();
-  for (const key of fine.keys()) {
-    const [c, l] = key.split(':') as [string, string];
-    const list = present.get(c) ?? [];
-    present.set(c, list);
-    list.push(Number(l));
-  }
-  const nearest = (c: string, l: number): Bin | undefined => {
+  const nearest = (c: number, l: number): Bin | undefined => {
     let best: number | undefined;
     for (const k of present.get(c) ?? [])
       if (best === undefined || Math.abs(k - l) < Math.abs(best - l)) best = k;
-    return best === undefined ? undefined : fine.get(`${c}:${best}`);
+    return best === undefined ? undefined : fine.get(fineKey(c, best));
   };
-  const estimate = (pick: (b: Bin) => number) => (p: number, l?: number) => {
-    const [c, f] = keys(p, l);
+  const estimate = (pick: (b: Bin) => number) => (p: number, logging?: number) => {
+    const c = coarseKey(p);
     const top = all.n > 0 ? pick(all) / all.n : 0;
     const mid = shrunk(coarse.get(c), pick, top);
-    if (!f || l === undefined) return mid;
-    // A movie the logging ranker rated lower than anything it showed: the closest bin it did show.
-    const bin = fine.get(f) ?? nearest(c, Math.floor(l / loggingBinWidth));
-    return shrunk(bin, pick, mid);
+    if (logging === undefined) return mid;
+    const l = loggingBin(logging);
+    return shrunk(fine.get(fineKey(c, l)) ?? nearest(c, l), pick, mid);
   };
   return { rated: estimate((b) => b.rated), ratedLiked: estimate((b) => b.ratedLiked) };
 }

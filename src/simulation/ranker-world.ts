@@ -33,7 +33,7 @@ export const defaultRankerWorld: RankerWorldOptions = Object.freeze({
   users: 1000,
   movies: 400,
   seed: 7,
-  noise: 0.6,
+  noise: 1.2,
   n: 10,
   spare: 50,
   likeThreshold: 4,

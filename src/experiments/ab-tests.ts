@@ -11,13 +11,12 @@ import {
   emptyArm,
 } from './ab-analysis.ts';
 import type { Arm } from './assignment.ts';
-import { defaultInterleavingPolicy, interleavedAbAnalysis } from './interleaving.ts';
+import { type AbTestMethod, interleavedAbAnalysis, methodSettings } from './interleaving.ts';
 import { interleavingCounts } from './interleaving-store.ts';
 
 export type AbTestStatus = 'running' | 'completed' | 'stopped';
 export type AbDecision = 'activated' | 'discarded' | 'stopped';
-/** 'ab': users split between the arms; 'interleave': every user sees a team-draft list of both. */
-export type AbTestMethod = 'ab' | 'interleave';
+export type { AbTestMethod } from './interleaving.ts';
 
 /** An A/B test as stored. Once it is no longer running it never changes. */
 export interface AbTest {
@@ -105,14 +104,7 @@ export interface StartAbTestOptions {
  * otherwise, also across processes: a unique index backs it). Sets the `challenger` alias.
  */
 export async function startAbTest(db: Database, options: StartAbTestOptions): Promise<AbTest> {
-  const method = options.method ?? 'ab';
-  if (method !== 'ab' && method !== 'interleave')
-    throw new InvalidInputError(`method must be 'ab' or 'interleave', got ${JSON.stringify(method)}`);
-  const defaults =
-    method === 'interleave' ? { ...defaultAbPolicy, ...defaultInterleavingPolicy } : defaultAbPolicy;
-  const traffic = method === 'interleave' ? 1 : (options.traffic ?? 0.5);
-  if (method === 'ab' && !(traffic > 0 && traffic < 1))
-    throw new InvalidInputError(`traffic must be between 0 and 1 (exclusive), got ${traffic}`);
+  const { method, defaults, traffic } = methodSettings(options.method ?? 'ab', options.traffic);
   const minSamples = options.minSamples ?? defaults.minSamples;
   if (!Number.isSafeInteger(minSamples) || minSamples < 1) {
     throw new InvalidInputError(`minSamples must be a whole number ≥ 1, got ${minSamples}`);
@@ -160,10 +152,7 @@ export async function startAbTest(db: Database, options: StartAbTestOptions): Pr
       alias: 'challenger',
       version: challenger,
       action: 'set',
-      reason:
-        method === 'interleave'
-          ? `interleaving test #${testId} started: v${challenger} against champion v${champion}, team-draft lists for every user`
-          : `A/B test #${testId} started: v${challenger} against champion v${champion}, ${(traffic * 100).toFixed(0)} % traffic`,
+      reason: `${method === 'ab' ? 'A/B' : 'interleaving'} test #${testId} started: v${challenger} against champion v${champion}, ${method === 'ab' ? `${(traffic * 100).toFixed(0)} % traffic` : 'team-draft lists for every user'}`,
       abTestId: testId,
       now,
     });

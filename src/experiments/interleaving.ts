@@ -1,6 +1,7 @@
+import { InvalidInputError } from '../errors.ts';
 import type { Rng } from '../random/rng.ts';
 import type { AbAnalysis, AbPolicy, AbVerdict, ArmCounts } from './ab-analysis.ts';
-import { analyseAbTest } from './ab-analysis.ts';
+import { analyseAbTest, defaultAbPolicy } from './ab-analysis.ts';
 import type { Arm } from './assignment.ts';
 import {
   mixtureSequentialTest,
@@ -204,3 +205,20 @@ export function interleavedAbAnalysis(
 
 export const describeInterleaving = (a: InterleavingAnalysis): string =>
   `interleaving: ${a.users} users, challenger preferred by ${a.wins} (${pct(a.users ? a.wins / a.users : 0)}), champion by ${a.losses}, ${a.ties} tied; mean ${a.meanDifference.toFixed(3)} credit per user`;
+
+/** 'ab': users split between the arms; 'interleave': every user sees a team-draft list of both. */
+export type AbTestMethod = 'ab' | 'interleave';
+
+/** A test method's policy defaults and traffic: interleaving serves everyone (traffic 1). */
+export function methodSettings(
+  method: AbTestMethod,
+  traffic: number | undefined,
+): { readonly method: AbTestMethod; readonly defaults: AbPolicy; readonly traffic: number } {
+  if (method === 'interleave')
+    return { method, defaults: { ...defaultAbPolicy, ...defaultInterleavingPolicy }, traffic: 1 };
+  if (method !== 'ab')
+    throw new InvalidInputError(`method must be 'ab' or 'interleave', got ${JSON.stringify(method)}`);
+  const t = traffic ?? 0.5;
+  if (!(t > 0 && t < 1)) throw new InvalidInputError(`traffic must be between 0 and 1 (exclusive), got ${t}`);
+  return { method, defaults: defaultAbPolicy, traffic: t };
+}

@@ -180,66 +180,80 @@ class RatioSums {
   }
 }
 
+/** One visit's sums: SNIPS and DR numerators and denominators of accuracy and hit rate. */
+interface VisitSums {
+  aN: number;
+  aD: number;
+  dN: number;
+  dD: number;
+  hN: number;
+  hD: number;
+  drHitN: number;
+}
+
+/** Adds one movie of the target's list to its visit's sums; returns its weight (0 when not logged). */
+function addItem(v: VisitSums, item: OpeTargetItem, model: RewardModel, likeThreshold: number): number {
+  const predictedLiked = item.predictedRating >= likeThreshold;
+  const mRated = model.rated(item.predictedRating, item.loggingPrediction);
+  const mLiked = model.ratedLiked(item.predictedRating, item.loggingPrediction);
+  const mHit = predictedLiked ? mLiked : mRated - mLiked;
+  v.dN += mHit;
+  v.dD += mRated;
+  v.drHitN += mLiked;
+  const log = item.logged;
+  if (!log) return 0;
+  const w = 1 / log.inclusion;
+  const rated = log.rated ? 1 : 0;
+  const liked = log.rated && log.liked ? 1 : 0;
+  const hit = log.rated && log.liked === predictedLiked ? 1 : 0;
+  v.aN += w * hit;
+  v.aD += w * rated;
+  v.hN += w * liked;
+  v.hD += w;
+  v.dN += w * (hit - mHit);
+  v.dD += w * (rated - mRated);
+  v.drHitN += w * (liked - mLiked);
+  return w;
+}
+
 /** SNIPS and doubly robust estimates of the target's accuracy and hit rate over the logged visits. */
 export function estimateOffPolicy(
   visits: readonly OpeVisit[],
   model: RewardModel,
   likeThreshold: number,
 ): OpeEstimate {
-  const accSnips = new RatioSums();
-  const accDr = new RatioSums();
-  const hitSnips = new RatioSums();
-  const hitDr = new RatioSums();
+  const sums = {
+    accSnips: new RatioSums(),
+    accDr: new RatioSums(),
+    hitSnips: new RatioSums(),
+    hitDr: new RatioSums(),
+  };
   let matched = 0;
   let targetItems = 0;
   let sw = 0;
   let sww = 0;
   for (const visit of visits) {
-    let aN = 0,
-      aD = 0,
-      dN = 0,
-      dD = 0,
-      hN = 0,
-      hD = 0,
-      drHitN = 0;
+    const v: VisitSums = { aN: 0, aD: 0, dN: 0, dD: 0, hN: 0, hD: 0, drHitN: 0 };
     for (const item of visit.target) {
       targetItems += 1;
-      const predictedLiked = item.predictedRating >= likeThreshold;
-      const mRated = model.rated(item.predictedRating, item.loggingPrediction);
-      const mLiked = model.ratedLiked(item.predictedRating, item.loggingPrediction);
-      const mHit = predictedLiked ? mLiked : mRated - mLiked;
-      dN += mHit;
-      dD += mRated;
-      drHitN += mLiked;
-      const log = item.logged;
-      if (!log) continue;
-      const w = 1 / log.inclusion;
+      const w = addItem(v, item, model, likeThreshold);
+      if (w === 0) continue;
       matched += 1;
       sw += w;
       sww += w * w;
-      const rated = log.rated ? 1 : 0;
-      const liked = log.rated && log.liked ? 1 : 0;
-      const hit = log.rated && log.liked === predictedLiked ? 1 : 0;
-      aN += w * hit;
-      aD += w * rated;
-      hN += w * liked;
-      hD += w;
-      dN += w * (hit - mHit);
-      dD += w * (rated - mRated);
-      drHitN += w * (liked - mLiked);
     }
-    accSnips.add(aN, aD);
-    accDr.add(dN, dD);
-    hitSnips.add(hN, hD);
-    hitDr.add(drHitN, visit.target.length);
+    sums.accSnips.add(v.aN, v.aD);
+    sums.accDr.add(v.dN, v.dD);
+    sums.hitSnips.add(v.hN, v.hD);
+    sums.hitDr.add(v.drHitN, visit.target.length);
   }
   return {
     visits: visits.length,
     matched,
     targetItems,
     effectiveSampleSize: sww > 0 ? (sw * sw) / sww : 0,
-    accuracy: { snips: accSnips.estimate(), dr: accDr.estimate() },
-    hitRate: { snips: hitSnips.estimate(), dr: hitDr.estimate() },
+    accuracy: { snips: sums.accSnips.estimate(), dr: sums.accDr.estimate() },
+    hitRate: { snips: sums.hitSnips.estimate(), dr: sums.hitDr.estimate() },
   };
 }
 

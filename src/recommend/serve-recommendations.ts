@@ -8,8 +8,8 @@ import { type Arm, assignArm } from '../experiments/assignment.ts';
 import type { ExplorationPolicy } from '../experiments/exploration.ts';
 import type { RatingModel } from '../models/rating-model.ts';
 import { defaultMaxStalenessMs, getActiveModelVersion, loadVersionModel } from '../registry/active-model.ts';
-import { exploredList, interleavedList, requestRng } from './explore-and-interleave.ts';
-import { type TopNFilters, type TopNItem, TopNRecommender } from './top-n.ts';
+import { exploredList, interleavedList, type PlacedList, requestRng } from './explore-and-interleave.ts';
+import { type TopNFilters, type TopNItem, TopNRecommender, type TopNRequest } from './top-n.ts';
 import { readUserHistory, type UserHistory } from './user-history.ts';
 
 /** Genre and year filters (B2's top-N filters: a genre not in the catalogue is refused by name). */
@@ -155,67 +155,14 @@ async function recommenderFor(
   return recommender;
 }
 
-/**
- * A user's top-N from their arm's model — the champion, or the challenger when the running A/B
- * test assigns them to it — with the movies they rated excluded and the filters applied. Every
- * item is recorded in served_recommendations (version, test, arm, predicted rating, rank) in one
- * insert, which is what the tracker later matches a rating against. Models and their top-N
- * recommenders (B2's TopNRecommender) are cached per process, and the champion and running test are
- * re-read at most every 2 s, and the user's ratings are read again only when they changed, so the
- * hot path is one aggregate query (has the user's history changed?), the model's scoring and one
- * insert.
- */
-export async function serveRecommendations(
+/** Records every served item (version, test, arm or team, prediction, rank, propensities) in one insert. */
+async function recordServed(
   db: Database,
-  input: ServeRecommendationsInput,
-  options: ServeOptions = {},
-): Promise<ServedRecommendations> {
-  const userId = checkInteger('userId', input.userId, 1, Number.MAX_SAFE_INTEGER);
-  const n = checkInteger('n', input.n, 1, 1000);
-  const now = options.now ?? Date.now();
-  const staleness = options.maxStalenessMs ?? defaultMaxStalenessMs;
-  const choice = await chooseArm(db, userId, now, staleness);
-  const recommender = await recommenderFor(db, choice);
-  // The user's ratings as of now (a rating made a second ago is excluded and, for a user the model
-  // never saw, folded in), from memory unless they changed since the last request.
-  const history = input.history ?? (await readUserHistory(db, userId));
-  if (history.userId !== userId) {
-    throw new InvalidInputError(`history given is user ${history.userId}'s, not user ${userId}'s`);
-  }
-  const request = {
-    userId,
-    n,
-    history: history.ratings,
-    foldInHistory: history.recent,
-    rated: history.rated,
-    explain: false,
-    ...(input.filters ? { filters: input.filters } : {}),
-  };
-  const seed = options.seed ?? 0;
-  const placed = choice.partner
-    ? interleavedList(
-        { source: recommender, version: choice.version },
-        { source: await recommenderFor(db, choice.partner), version: choice.partner.version },
-        request,
-        requestRng(seed, 'interleave', userId, now),
-      )
-    : exploredList(
-        recommender,
-        request,
-        choice.version,
-        options.exploration ?? { epsilon: 0, pool: 1 },
-        requestRng(seed, 'explore', userId, now),
-      );
-  const top = placed.top;
-  const items: ServedItem[] = top.items.map((i) => ({
-    rank: i.rank,
-    movieId: i.movieId,
-    title: i.title,
-    year: i.year,
-    genres: i.genres,
-    predictedRating: i.predictedRating,
-    fallback: i.fallback,
-  }));
+  userId: number,
+  now: number,
+  choice: ArmChoice,
+  placed: PlacedList,
+): Promise<void> {
   await db.transaction(
     async (tx) => {
       await tx.run('INSERT INTO users (id, created_at) VALUES (?, ?) ON CONFLICT (id) DO NOTHING', [
@@ -253,6 +200,81 @@ export async function serveRecommendations(
     },
     { groupCommit: true },
   );
+}
+
+/** The list to serve: interleaved in an interleaving test, else the arm's list with ε exploration (none by default). */
+async function placeList(
+  db: Queryable,
+  choice: ArmChoice,
+  recommender: TopNRecommender,
+  request: TopNRequest & { readonly n: number },
+  options: ServeOptions,
+  now: number,
+): Promise<PlacedList> {
+  const seed = options.seed ?? 0;
+  if (choice.partner) {
+    const partner = { source: await recommenderFor(db, choice.partner), version: choice.partner.version };
+    const rng = requestRng(seed, 'interleave', request.userId, now);
+    return interleavedList({ source: recommender, version: choice.version }, partner, request, rng);
+  }
+  const policy = options.exploration ?? { epsilon: 0, pool: 1 };
+  return exploredList(
+    recommender,
+    request,
+    choice.version,
+    policy,
+    requestRng(seed, 'explore', request.userId, now),
+  );
+}
+
+/**
+ * A user's top-N from their arm's model — the champion, or the challenger when the running A/B
+ * test assigns them to it — with the movies they rated excluded and the filters applied. Every
+ * item is recorded in served_recommendations (version, test, arm, predicted rating, rank) in one
+ * insert, which is what the tracker later matches a rating against. Models and their top-N
+ * recommenders (B2's TopNRecommender) are cached per process, and the champion and running test are
+ * re-read at most every 2 s, and the user's ratings are read again only when they changed, so the
+ * hot path is one aggregate query (has the user's history changed?), the model's scoring and one
+ * insert.
+ */
+export async function serveRecommendations(
+  db: Database,
+  input: ServeRecommendationsInput,
+  options: ServeOptions = {},
+): Promise<ServedRecommendations> {
+  const userId = checkInteger('userId', input.userId, 1, Number.MAX_SAFE_INTEGER);
+  const n = checkInteger('n', input.n, 1, 1000);
+  const now = options.now ?? Date.now();
+  const staleness = options.maxStalenessMs ?? defaultMaxStalenessMs;
+  const choice = await chooseArm(db, userId, now, staleness);
+  const recommender = await recommenderFor(db, choice);
+  // The user's ratings as of now (a rating made a second ago is excluded and, for a user the model
+  // never saw, folded in), from memory unless they changed since the last request.
+  const history = input.history ?? (await readUserHistory(db, userId));
+  if (history.userId !== userId) {
+    throw new InvalidInputError(`history given is user ${history.userId}'s, not user ${userId}'s`);
+  }
+  const request = {
+    userId,
+    n,
+    history: history.ratings,
+    foldInHistory: history.recent,
+    rated: history.rated,
+    explain: false,
+    ...(input.filters ? { filters: input.filters } : {}),
+  };
+  const placed = await placeList(db, choice, recommender, request, options, now);
+  const top = placed.top;
+  const items: ServedItem[] = top.items.map((i) => ({
+    rank: i.rank,
+    movieId: i.movieId,
+    title: i.title,
+    year: i.year,
+    genres: i.genres,
+    predictedRating: i.predictedRating,
+    fallback: i.fallback,
+  }));
+  await recordServed(db, userId, now, choice, placed);
   return {
     userId,
     modelVersion: choice.version,

@@ -192,6 +192,19 @@ export function abCommand(program: Command): void {
       });
       printResult(opts.json, result, renderDecision);
     });
+  estimateCommand(ab);
+  ab.command('stop')
+    .description('Stop the running test without a verdict; the champion stays')
+    .option('--reason <text>', 'why, for the record', 'stopped by hand')
+    .option('--json', 'print as JSON')
+    .action(async (opts: { reason: string; json?: boolean }, command: Command) => {
+      const result = await withDatabase(command, (db) => stopAbTest(db, { reason: opts.reason }));
+      printResult(opts.json, result, (r) => `${renderAnalysis(r.test, r.analysis)}`);
+    });
+}
+
+/** `movienight ab estimate --challenger V`: the off-policy screen, no users involved. */
+function estimateCommand(ab: Command): void {
   ab.command('estimate')
     .description(
       "Off-policy estimate of a challenger's live accuracy and hit rate from the champion's logged window; records the screen (and discards a clearly worse challenger) unless --dry-run",
@@ -220,14 +233,6 @@ export function abCommand(program: Command): void {
         printResult(opts.json, result, renderScreen);
       },
     );
-  ab.command('stop')
-    .description('Stop the running test without a verdict; the champion stays')
-    .option('--reason <text>', 'why, for the record', 'stopped by hand')
-    .option('--json', 'print as JSON')
-    .action(async (opts: { reason: string; json?: boolean }, command: Command) => {
-      const result = await withDatabase(command, (db) => stopAbTest(db, { reason: opts.reason }));
-      printResult(opts.json, result, (r) => `${renderAnalysis(r.test, r.analysis)}`);
-    });
 }
 
 function methodOption(value: string): AbTestMethod {

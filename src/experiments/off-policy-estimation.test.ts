@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RankerWorld } from '../simulation/ranker-world.ts';
 import { simulateOpeRun } from '../simulation/simulate-ope.ts';
+import { type OpeEstimate, screenVerdict } from './off-policy-estimation.ts';
 
 describe('off-policy estimation', () => {
   // A small world where the exploration pool covers the whole catalogue, so every movie a target
@@ -45,5 +46,23 @@ describe('off-policy estimation', () => {
     const w = run(worse);
     expect(w.discarded).toBe(true);
     expect(run(challenger).discarded).toBe(false);
+  });
+
+  it('discards only a challenger whose upper bound is below the champion, and only in discard mode', () => {
+    const est = (value: number, half: number): OpeEstimate => {
+      const e = { value, low: value - half, high: value + half };
+      return {
+        visits: 100,
+        matched: 50,
+        targetItems: 100,
+        effectiveSampleSize: 40,
+        accuracy: { snips: e, dr: e },
+        hitRate: { snips: e, dr: e },
+      };
+    };
+    expect(screenVerdict(est(0.6, 0.05), est(0.7, 0.01), 'discard').action).toBe('discard');
+    expect(screenVerdict(est(0.6, 0.05), est(0.7, 0.01), 'report').action).toBe('test');
+    expect(screenVerdict(est(0.6, 0.12), est(0.7, 0.01), 'discard').action).toBe('test');
+    expect(screenVerdict(est(Number.NaN, 0.1), est(0.7, 0.01), 'discard').action).toBe('test');
   });
 });

@@ -8,10 +8,12 @@ import { Rng } from '../random/rng.ts';
 import { serveRecommendations } from '../recommend/serve-recommendations.ts';
 import { recommendTopN } from '../recommend/top-n.ts';
 import { loadVersionModel } from '../registry/active-model.ts';
+import { getVersion } from '../registry/model-versions.ts';
+import { screenBeforeAbTest } from '../retraining/off-policy-screen.ts';
 import { evaluateAbTest, startAbTest } from './ab-tests.ts';
 import type { InterleavedAbAnalysis } from './interleaving.ts';
 import { screenChallengerOffPolicy } from './ope-screening.ts';
-import { listScreenings } from './ope-store.ts';
+import { applyScreening, listScreenings } from './ope-store.ts';
 
 const day = 86_400_000;
 const t0 = Date.UTC(2026, 0, 10);
@@ -199,5 +201,12 @@ describeEachDatabase('propensity-logged serving, interleaving and the off-policy
       challengerVersion: v2,
       action: 'test',
     });
+    // The retrain's step: no discard here, so the A/B test goes ahead (null); screening off skips it.
+    const step = { version: v2, championVersion: v1, activateIfBetter: false, triggerId: 1, now: t0 };
+    expect(await screenBeforeAbTest(t.db, settings, step)).toBeNull();
+    expect(await screenBeforeAbTest(t.db, { ...settings, opeScreening: 'off' }, step)).toBeNull();
+    // A discarding screen marks the version discarded in the same transaction.
+    await applyScreening(t.db, { ...r.screening!, action: 'discard', reason: 'test' });
+    expect((await getVersion(t.db, v2))?.status).toBe('discarded');
   });
 });

@@ -16,6 +16,7 @@ import {
 } from './off-policy-estimation.ts';
 import {
   applyScreening,
+  hasExploredRows,
   type LoggedRow,
   type OpeScreening,
   readLoggedWindow,
@@ -130,15 +131,16 @@ export async function screenChallengerOffPolicy(
     await loadVersionModel(db, challengerVersion),
   ];
   const from = now - windowDays * dayMs;
-  const rows = await readLoggedWindow(db, championVersion, from, now);
-  const visits = visitsOf(rows);
-  const ratings = await readWindowUserRatings(db, championVersion, from, now);
+  // Without exploration the log says nothing of movies the champion never shows: no verdict, and
+  // no time spent estimating (a retrain screens every new version).
+  const explored = await hasExploredRows(db, championVersion, from, now);
+  const visits = explored ? visitsOf(await readLoggedWindow(db, championVersion, from, now)) : [];
+  const ratings = explored ? await readWindowUserRatings(db, championVersion, from, now) : new Map();
   const est = {
     champion: estimateModel(champion, visits, ratings, options.likeThreshold),
     challenger: estimateModel(challenger, visits, ratings, options.likeThreshold),
   };
-  // Without exploration the log says nothing of movies the champion never shows: no verdict.
-  const verdict = rows.some((r) => r.inclusion !== null)
+  const verdict = explored
     ? screenVerdict(est.challenger, est.champion, mode)
     : {
         action: 'test' as const,

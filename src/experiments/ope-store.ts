@@ -46,6 +46,22 @@ export async function readLoggedWindow(
   }));
 }
 
+/** Whether `version` served any explored list outside tests in [from, to) (without exploration there is nothing to estimate from). */
+export async function hasExploredRows(
+  db: Queryable,
+  version: number,
+  from: number,
+  to: number,
+): Promise<boolean> {
+  const row = await db.get<{ one: number }>(
+    `SELECT 1 AS one FROM served_recommendations
+     WHERE model_version = ? AND ab_test_id IS NULL AND served_at >= ? AND served_at < ? AND inclusion_propensity IS NOT NULL
+     LIMIT 1`,
+    [version, from, to],
+  );
+  return row !== undefined;
+}
+
 /** Each window user's ratings with their times: what a list at a given moment had to exclude. */
 export async function readWindowUserRatings(
   db: Queryable,

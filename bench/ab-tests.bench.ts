@@ -5,15 +5,132 @@ import { generateIntoDatabase } from '../src/data/generate.ts';
 import { loadRatingsData } from '../src/data/load-ratings.ts';
 import { openDatabase } from '../src/db/open-database.ts';
 import { startAbTest } from '../src/experiments/ab-tests.ts';
+import { defaultExplorationPolicy } from '../src/experiments/exploration.ts';
 import { simulateAbTests } from '../src/experiments/simulate-ab-tests.ts';
 import { createModel } from '../src/models/model-registry.ts';
 import { serveRecommendations } from '../src/recommend/serve-recommendations.ts';
 import { fitAndRegister } from '../src/registry/fit-and-register.ts';
+import { defaultRankerWorld, RankerWorld } from '../src/simulation/ranker-world.ts';
+import { compareMethods, usersForPower } from '../src/simulation/simulate-interleaving.ts';
+import { simulateOpeScenario } from '../src/simulation/simulate-ope.ts';
 import { median, percentile } from './measure.ts';
 import type { Benchmark } from './run.ts';
 
+const pts = (x: number) => x.toFixed(2).padStart(5);
+const share = (x: number) => `${(100 * x).toFixed(1).padStart(5)} %`;
+
+/**
+ * Off-policy screens against the truth: the champion (true accuracy 0.70) serves 10 000 visits
+ * (a 10-day window of 1 000 a day) with ε = 0.05 exploration; each challenger, truly +10 %, +5 %,
+ * 0 % and −10 % relative, is estimated from that log and screened, 200 windows each.
+ */
+function offPolicyRows(world: RankerWorld): void {
+  const champion = world.calibrate(0.7, 1, 4);
+  console.log(
+    `\noff-policy evaluation (ranker world: ${world.options.users} users, ${world.options.movies} movies, lists of ${world.options.n}; champion accuracy ${share(world.truth(champion).accuracy)}; ε ${defaultExplorationPolicy.epsilon}, pool ${defaultExplorationPolicy.pool}, 10 000 logged visits, 200 windows per row)`,
+  );
+  let maeSum = 0;
+  const discard: Record<string, number> = {};
+  for (const [name, rel] of [
+    ['+10 %', 1.1],
+    ['+5 %', 1.05],
+    ['0 %', 1],
+    ['−10 %', 0.9],
+  ] as const) {
+    const challenger = world.calibrate(0.7 * rel, 2, 6);
+    const r = simulateOpeScenario(world, champion, challenger, {
+      runs: 200,
+      seed: 21,
+      visits: 10_000,
+      policy: defaultExplorationPolicy,
+    });
+    maeSum += r.maeDrPoints;
+    discard[name] = r.discardRate;
+    console.log(
+      `challenger ${name.padEnd(6)} true accuracy ${share(r.trueAccuracy)}  MAE (points) SNIPS ${pts(r.maeSnipsPoints)}  DR ${pts(r.maeDrPoints)}  95 % interval holds the truth: SNIPS ${share(r.coverageSnips)}, DR ${share(r.coverageDr)}  discarded without an A/B test ${share(r.discardRate)}  ESS ${r.meanEffectiveSampleSize.toFixed(0)}  list movies logged ${share(r.matchedShare)}`,
+    );
+  }
+  console.log(
+    `OPE (doubly robust) MAE over the four challengers ${pts(maeSum / 4)} points (target ≤ 3); −10 % discarded ${share(discard['−10 %']!)} (target ≥ 90 %); truly better wrongly discarded: +5 % ${share(discard['+5 %']!)}, +10 % ${share(discard['+10 %']!)} (target ≤ 2 %)`,
+  );
+}
+
+/** Users to a correct decision by interleaving and by an A/B test, on the same world and users. */
+function interleavingRows(world: RankerWorld): void {
+  const champion = world.calibrate(0.7, 1, 4);
+  const better = world.calibrate(0.77, 2, 6);
+  const worse = world.calibrate(0.63, 2, 6);
+  console.log('\ninterleaving vs A/B (same world, one list per user, looked at daily; 200 tests per row)');
+  const up = compareMethods(world, champion, better, { runs: 200, seed: 31, dailyUsers: 10, days: 200 });
+  const il = usersForPower(up.interleaving, 0.8);
+  const ab = usersForPower(up.ab, 0.8);
+  console.log(
+    `+10 %: users until 80 % of tests activated: interleaving ${il}, A/B ${ab} (${(ab / il).toFixed(1)}× fewer; target ≥ 5×); activated interleaving ${up.interleaving.activations}/200, A/B ${up.ab.activations}/200`,
+  );
+  const likesOnly = compareMethods(world, champion, better, {
+    runs: 200,
+    seed: 31,
+    dailyUsers: 10,
+    days: 200,
+    dislikeCredit: 0,
+  });
+  console.log(
+    `+10 %, crediting likes only (no −1 for a dislike): interleaving needs ${usersForPower(likesOnly.interleaving, 0.8)} users`,
+  );
+  const down = compareMethods(world, champion, worse, { runs: 200, seed: 32, dailyUsers: 10, days: 200 });
+  console.log(
+    `−10 %: discarded interleaving ${down.interleaving.discards}/200, A/B ${down.ab.discards}/200; activated interleaving ${down.interleaving.activations}, A/B ${down.ab.activations}`,
+  );
+  const aa = compareMethods(world, champion, champion, { runs: 400, seed: 33, dailyUsers: 50, days: 28 });
+  console.log(
+    `A/A (the same ranker on both teams), 28 daily looks, 1 400 users per test, 400 tests: interleaving false activations ${share(aa.interleaving.activations / 400)} (target ≤ 1 %), A/B ${share(aa.ab.activations / 400)}`,
+  );
+  const twin = world.calibrate(0.7, 3, 6);
+  const even = compareMethods(world, champion, twin, { runs: 200, seed: 34, dailyUsers: 50, days: 28 });
+  console.log(
+    `0 % (another ranker of the same true accuracy), 28 daily looks: activated interleaving ${share(even.interleaving.activations / 200)}, A/B ${share(even.ab.activations / 200)}`,
+  );
+}
+
+/** serveRecommendations on a SQLite file with a test running, without and with exploration. */
+async function servingLatency(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'movienight-bench-ab-'));
+  try {
+    const db = await openDatabase(join(dir, 'movies.db'));
+    await generateIntoDatabase(db, { users: 2000, movies: 3000, ratings: 100_000, seed: 5 });
+    const data = await loadRatingsData(db);
+    for (const kind of ['baseline', 'svd']) {
+      await fitAndRegister(db, { model: createModel(kind), data, seed: 1, reason: 'manual' });
+    }
+    await startAbTest(db, { challengerVersion: 2 });
+    for (let u = 1; u <= 50; u++) await serveRecommendations(db, { userId: u, n: 10 });
+    // Alternating calls without and with exploration, so both see the same caches and machine load.
+    const ms: number[] = [];
+    const explored: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const t0 = performance.now();
+      const exploration = i % 2 ? { exploration: defaultExplorationPolicy } : {};
+      await serveRecommendations(db, { userId: 1 + (i % 2000), n: 10 }, exploration);
+      (i % 2 ? explored : ms).push(performance.now() - t0);
+    }
+    console.log(
+      `serveRecommendations (n 10, 3 000 movies, SQLite file, A/B test running, 1 000 calls): median ${median(ms).toFixed(2)} ms, p95 ${percentile(ms, 95).toFixed(2)} ms`,
+    );
+    console.log(
+      `  with ε ${defaultExplorationPolicy.epsilon} exploration (pool ${defaultExplorationPolicy.pool}), 1 000 calls interleaved with those: median ${median(explored).toFixed(2)} ms, p95 ${percentile(explored, 95).toFixed(2)} ms`,
+    );
+    await db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** The simulated decision rates of docs/versions-and-ab-tests.md (same seeds as the tests), then serving latency. */
 async function run(): Promise<void> {
+  const world = new RankerWorld(defaultRankerWorld);
+  offPolicyRows(world);
+  interleavingRows(world);
+  console.log('');
   const daily = 286; // 2 000 rated recommendations per arm over the default 14 days
   const scenarios = [
     { name: 'A/A, accuracy 0.70, 2 000/arm', runs: 600, seed: 11, a: 0.7, b: 0.7, daily },
@@ -50,33 +167,12 @@ async function run(): Promise<void> {
     `1:1 traffic arriving 55:45               tests ${srm.runs}  activated ${srm.outcomes.activate}  blocked by SRM at some look ${srm.blockedAtSomeLook}`,
   );
 
-  const dir = mkdtempSync(join(tmpdir(), 'movienight-bench-ab-'));
-  try {
-    const db = await openDatabase(join(dir, 'movies.db'));
-    await generateIntoDatabase(db, { users: 2000, movies: 3000, ratings: 100_000, seed: 5 });
-    const data = await loadRatingsData(db);
-    for (const kind of ['baseline', 'svd']) {
-      await fitAndRegister(db, { model: createModel(kind), data, seed: 1, reason: 'manual' });
-    }
-    await startAbTest(db, { challengerVersion: 2 });
-    for (let u = 1; u <= 50; u++) await serveRecommendations(db, { userId: u, n: 10 });
-    const ms: number[] = [];
-    for (let i = 0; i < 1000; i++) {
-      const t0 = performance.now();
-      await serveRecommendations(db, { userId: 1 + (i % 2000), n: 10 });
-      ms.push(performance.now() - t0);
-    }
-    console.log(
-      `serveRecommendations (n 10, 3 000 movies, SQLite file, A/B test running, 1 000 calls): median ${median(ms).toFixed(2)} ms, p95 ${percentile(ms, 95).toFixed(2)} ms`,
-    );
-    await db.close();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  await servingLatency();
 }
 
 export const benchmark: Benchmark = {
   name: 'ab-tests',
-  description: 'A/B decision rates by seeded simulation (A/A, +10 %, SRM) and the serving hot path',
+  description:
+    'A/B decision rates by seeded simulation (A/A, +10 %, SRM), off-policy screens and interleaving against the truth, and the serving hot path',
   run,
 };

@@ -61,6 +61,18 @@ export const configSchema = z.object({
    */
   driftRecoveryDays: z.number().min(0).default(14),
   driftRecoveryTolerance: z.number().min(0).max(1).default(0.02),
+  /**
+   * Share of recommendation slots served by exploration (a movie drawn from the ranker's next
+   * candidates) with its propensity logged, which off-policy evaluation needs; 0 disables it.
+   */
+  explorationEpsilon: z.number().min(0).max(0.5).default(0.05),
+  /** Candidates after the top n that explored slots draw from. */
+  explorationPool: z.number().int().min(1).max(500).default(20),
+  /**
+   * Before an A/B test, a challenger whose off-policy accuracy interval lies below the champion's
+   * estimate is `discard`ed without a test; `report` only records the screen; `off` skips it.
+   */
+  opeScreening: z.enum(['discard', 'report', 'off']).default('discard'),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;

@@ -9,6 +9,7 @@ import type { AbStore, NewAbTest } from './ab-store.ts';
 const newTest = (over: Partial<NewAbTest> = {}): NewAbTest => ({
   championVersion: 1,
   challengerVersion: 2,
+  method: 'ab',
   traffic: 0.3,
   policy: { ...defaultAbPolicy, minSamples: 50, maxDays: 7 },
   startedAt: 1_000,

@@ -1,5 +1,6 @@
 import type { AbAnalysis, AbPolicy, ArmCounts } from './ab-analysis.ts';
 import type { Arm } from './assignment.ts';
+import type { AbTestMethod } from './interleaving.ts';
 
 export type AbTestStatus = 'running' | 'completed' | 'stopped';
 export type AbDecision = 'activated' | 'discarded' | 'stopped';
@@ -9,7 +10,9 @@ export interface AbTest {
   readonly id: number;
   readonly championVersion: number;
   readonly challengerVersion: number;
-  /** Share of users sent to the challenger. */
+  /** `ab`: users split between the arms; `interleave`: every user sees a team-draft list. */
+  readonly method: AbTestMethod;
+  /** Share of users sent to the challenger (1 for interleaving: everyone sees both). */
   readonly traffic: number;
   readonly minSamples: number;
   readonly maxDays: number;
@@ -28,6 +31,7 @@ export interface AbTest {
 export interface NewAbTest {
   readonly championVersion: number;
   readonly challengerVersion: number;
+  readonly method: AbTestMethod;
   readonly traffic: number;
   readonly policy: AbPolicy;
   readonly startedAt: number;

@@ -12,9 +12,12 @@ import {
 } from './ab-analysis.ts';
 import type { AbDecision, AbTest } from './ab-store.ts';
 import type { Arm } from './assignment.ts';
+import { type AbTestMethod, interleavedAbAnalysis, methodSettings } from './interleaving.ts';
+import { interleavingCounts } from './interleaving-store.ts';
 import { abStore } from './sql-ab-store.ts';
 
 export type { AbDecision, AbTest, AbTestStatus } from './ab-store.ts';
+export type { AbTestMethod } from './interleaving.ts';
 
 const dayMs = 86_400_000;
 
@@ -22,6 +25,8 @@ export interface StartAbTestOptions {
   readonly challengerVersion: number;
   /** Challenger share of users, (0, 1); default 0.5. */
   readonly traffic?: number;
+  /** Default 'ab'; 'interleave' serves every user a team-draft list (traffic is then 1). */
+  readonly method?: AbTestMethod;
   /** Rated recommendations needed per arm before deciding; default 300. */
   readonly minSamples?: number;
   /** Days after which a test without a winner is discarded; default 14. */
@@ -34,24 +39,26 @@ export interface StartAbTestOptions {
 }
 
 /** The traffic share and the policy of a test to start, checked, with defaults filled in. */
-function checkStartOptions(options: StartAbTestOptions): { traffic: number; policy: AbPolicy } {
-  const traffic = options.traffic ?? 0.5;
-  if (!(traffic > 0 && traffic < 1))
-    throw new InvalidInputError(`traffic must be between 0 and 1 (exclusive), got ${traffic}`);
-  const minSamples = options.minSamples ?? defaultAbPolicy.minSamples;
+function checkStartOptions(options: StartAbTestOptions): {
+  method: AbTestMethod;
+  traffic: number;
+  policy: AbPolicy;
+} {
+  const { method, defaults, traffic } = methodSettings(options.method ?? 'ab', options.traffic);
+  const minSamples = options.minSamples ?? defaults.minSamples;
   if (!Number.isSafeInteger(minSamples) || minSamples < 1) {
     throw new InvalidInputError(`minSamples must be a whole number ≥ 1, got ${minSamples}`);
   }
-  const maxDays = options.maxDays ?? defaultAbPolicy.maxDays;
+  const maxDays = options.maxDays ?? defaults.maxDays;
   if (!(maxDays > 0) || !Number.isFinite(maxDays))
     throw new InvalidInputError(`maxDays must be a positive number, got ${maxDays}`);
   const policy: AbPolicy = {
-    ...defaultAbPolicy,
+    ...defaults,
     minSamples,
     maxDays,
-    autoActivateThreshold: options.autoActivateThreshold ?? defaultAbPolicy.autoActivateThreshold,
-    alpha: options.alpha ?? defaultAbPolicy.alpha,
-    tau: options.tau ?? defaultAbPolicy.tau,
+    autoActivateThreshold: options.autoActivateThreshold ?? defaults.autoActivateThreshold,
+    alpha: options.alpha ?? defaults.alpha,
+    tau: options.tau ?? defaults.tau,
   };
   if (!(policy.alpha > 0 && policy.alpha < 1))
     throw new InvalidInputError(`alpha must be in (0, 1), got ${policy.alpha}`);
@@ -59,7 +66,7 @@ function checkStartOptions(options: StartAbTestOptions): { traffic: number; poli
   if (!(policy.autoActivateThreshold >= 0)) {
     throw new InvalidInputError(`autoActivateThreshold must be ≥ 0, got ${policy.autoActivateThreshold}`);
   }
-  return { traffic, policy };
+  return { method, traffic, policy };
 }
 
 /**
@@ -67,7 +74,7 @@ function checkStartOptions(options: StartAbTestOptions): { traffic: number; poli
  * otherwise, also across processes: a unique index backs it). Sets the `challenger` alias.
  */
 export async function startAbTest(db: Database, options: StartAbTestOptions): Promise<AbTest> {
-  const { traffic, policy } = checkStartOptions(options);
+  const { method, traffic, policy } = checkStartOptions(options);
   const challenger = options.challengerVersion;
   const now = options.now ?? Date.now();
   // A challenger that cannot be loaded must never get traffic.
@@ -88,6 +95,7 @@ export async function startAbTest(db: Database, options: StartAbTestOptions): Pr
     const testId = await store.insert({
       championVersion: champion,
       challengerVersion: challenger,
+      method,
       traffic,
       policy,
       startedAt: now,
@@ -96,7 +104,7 @@ export async function startAbTest(db: Database, options: StartAbTestOptions): Pr
       alias: 'challenger',
       version: challenger,
       action: 'set',
-      reason: `A/B test #${testId} started: v${challenger} against champion v${champion}, ${(traffic * 100).toFixed(0)} % traffic`,
+      reason: `${method === 'ab' ? 'A/B' : 'interleaving'} test #${testId} started: v${challenger} against champion v${champion}, ${method === 'ab' ? `${(traffic * 100).toFixed(0)} % traffic` : 'team-draft lists for every user'}`,
       abTestId: testId,
       now,
     });
@@ -134,6 +142,10 @@ export interface AbEvaluation {
 async function evaluateTest(db: Queryable, test: AbTest, now: number): Promise<AbEvaluation> {
   const counts = await armCounts(db, test.id);
   const elapsedDays = Math.max(0, (now - test.startedAt) / dayMs);
+  if (test.method === 'interleave') {
+    const credit = await interleavingCounts(db, test.id);
+    return { test, analysis: interleavedAbAnalysis(counts, credit, elapsedDays, test.policy) };
+  }
   return {
     test,
     analysis: analyseAbTest(counts.champion, counts.challenger, test.traffic, elapsedDays, test.policy),

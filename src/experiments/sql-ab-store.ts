@@ -2,11 +2,13 @@ import type { Queryable } from '../db/database.ts';
 import { type AbAnalysis, type AbPolicy, type ArmCounts, defaultAbPolicy, emptyArm } from './ab-analysis.ts';
 import type { AbDecision, AbStore, AbTest, AbTestEnd, AbTestStatus, NewAbTest } from './ab-store.ts';
 import type { Arm } from './assignment.ts';
+import type { AbTestMethod } from './interleaving.ts';
 
 interface AbRow {
   id: number;
   champion_version: number;
   challenger_version: number;
+  method: AbTestMethod;
   traffic: number;
   min_samples: number;
   max_days: number;
@@ -24,6 +26,7 @@ function toTest(r: AbRow): AbTest {
     id: r.id,
     championVersion: r.champion_version,
     challengerVersion: r.challenger_version,
+    method: r.method,
     traffic: r.traffic,
     minSamples: r.min_samples,
     maxDays: r.max_days,
@@ -52,11 +55,12 @@ export class SqlAbStore implements AbStore {
 
   async insert(t: NewAbTest): Promise<number> {
     const row = await this.db.get<{ id: number }>(
-      `INSERT INTO ab_tests (champion_version, challenger_version, traffic, min_samples, max_days, status, stats, started_at)
-       VALUES (?, ?, ?, ?, ?, 'running', ?, ?) RETURNING id`,
+      `INSERT INTO ab_tests (champion_version, challenger_version, method, traffic, min_samples, max_days, status, stats, started_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?) RETURNING id`,
       [
         t.championVersion,
         t.challengerVersion,
+        t.method,
         t.traffic,
         t.policy.minSamples,
         t.policy.maxDays,

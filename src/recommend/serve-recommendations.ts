@@ -5,10 +5,12 @@ import type { Database, Queryable } from '../db/database.ts';
 import { InvalidInputError } from '../errors.ts';
 import { type AbTest, getRunningAbTest } from '../experiments/ab-tests.ts';
 import { type Arm, assignArm } from '../experiments/assignment.ts';
+import type { ExplorationPolicy } from '../experiments/exploration.ts';
 import type { RatingModel } from '../models/rating-model.ts';
 import { defaultMaxStalenessMs, getActiveModelVersion, loadVersionModel } from '../registry/active-model.ts';
+import { exploredList, interleavedList, type PlacedList, requestRng } from './explore-and-interleave.ts';
 import { SqlServedStore } from './served-store.ts';
-import { type TopNFilters, type TopNItem, TopNRecommender } from './top-n.ts';
+import { type TopNFilters, type TopNItem, TopNRecommender, type TopNRequest } from './top-n.ts';
 import { readUserHistory, type UserHistory } from './user-history.ts';
 
 /** Genre and year filters (the top-N filters: a genre not in the catalogue is refused by name). */
@@ -27,6 +29,13 @@ export interface ServeOptions {
   readonly now?: number;
   /** How stale the cached champion and running test may be, ms (default 2000). */
   readonly maxStalenessMs?: number;
+  /**
+   * Propensity-logged exploration (config explorationEpsilon / explorationPool); default none:
+   * the ranker's list exactly, rows without propensities.
+   */
+  readonly exploration?: ExplorationPolicy;
+  /** Seed of the exploration and interleaving draws (each request derives its own stream). */
+  readonly seed?: number;
 }
 
 /** One served pick: a top-N item without the explanation (the server explains separately). */
@@ -65,11 +74,27 @@ interface ArmChoice {
   readonly version: number;
   readonly abTestId: number | null;
   readonly arm: Arm;
+  /** In an interleaving test: the challenger, whose list is merged with the champion's. */
+  readonly partner?: { readonly model: RatingModel; readonly version: number };
 }
 
 async function chooseArm(db: Queryable, userId: number, now: number, staleness: number): Promise<ArmChoice> {
   const test = await runningTest(db, now, staleness);
-  if (test) {
+  if (test?.method === 'interleave') {
+    try {
+      const [a, b] = [test.championVersion, test.challengerVersion];
+      const partner = { model: await loadVersionModel(db, b), version: b };
+      return {
+        model: await loadVersionModel(db, a),
+        version: a,
+        abTestId: test.id,
+        arm: 'champion',
+        partner,
+      };
+    } catch {
+      // As below: a ranker that does not load leaves the user out of the test.
+    }
+  } else if (test) {
     const arm = assignArm(test.id, userId, test.traffic);
     const version = arm === 'challenger' ? test.challengerVersion : test.championVersion;
     try {
@@ -110,7 +135,10 @@ const noRatings: RatingsData = Object.freeze({
 const recommenders = new WeakMap<Queryable, Map<number, TopNRecommender>>();
 const keptRecommenders = 4;
 
-async function recommenderFor(db: Queryable, choice: ArmChoice): Promise<TopNRecommender> {
+async function recommenderFor(
+  db: Queryable,
+  choice: Pick<ArmChoice, 'model' | 'version'>,
+): Promise<TopNRecommender> {
   let byVersion = recommenders.get(db);
   if (!byVersion) {
     byVersion = new Map();
@@ -128,6 +156,31 @@ async function recommenderFor(db: Queryable, choice: ArmChoice): Promise<TopNRec
   return recommender;
 }
 
+/** The list to serve: interleaved in an interleaving test, else the arm's list with ε exploration (none by default). */
+async function placeList(
+  db: Queryable,
+  choice: ArmChoice,
+  recommender: TopNRecommender,
+  request: TopNRequest & { readonly n: number },
+  options: ServeOptions,
+  now: number,
+): Promise<PlacedList> {
+  const seed = options.seed ?? 0;
+  if (choice.partner) {
+    const partner = { source: await recommenderFor(db, choice.partner), version: choice.partner.version };
+    const rng = requestRng(seed, 'interleave', request.userId, now);
+    return interleavedList({ source: recommender, version: choice.version }, partner, request, rng);
+  }
+  const policy = options.exploration ?? { epsilon: 0, pool: 1 };
+  return exploredList(
+    recommender,
+    request,
+    choice.version,
+    policy,
+    requestRng(seed, 'explore', request.userId, now),
+  );
+}
+
 /**
  * Records a served list. Concurrent requests share one commit (each its own savepoint) and are
  * answered after it.
@@ -137,8 +190,17 @@ function recordServed(
   userId: number,
   now: number,
   choice: ArmChoice,
-  items: readonly ServedItem[],
+  placed: PlacedList,
 ): Promise<void> {
+  const items = placed.items.map((p) => ({
+    movieId: p.item.movieId,
+    rank: p.item.rank,
+    predictedRating: p.item.predictedRating,
+    modelVersion: p.version,
+    arm: p.team ?? null,
+    propensity: p.propensity,
+    inclusionPropensity: p.inclusion,
+  }));
   const by = {
     modelVersion: choice.version,
     abTestId: choice.abTestId,
@@ -176,7 +238,7 @@ export async function serveRecommendations(
   if (history.userId !== userId) {
     throw new InvalidInputError(`history given is user ${history.userId}'s, not user ${userId}'s`);
   }
-  const top = recommender.recommend({
+  const request = {
     userId,
     n,
     history: history.ratings,
@@ -184,7 +246,9 @@ export async function serveRecommendations(
     rated: history.rated,
     explain: false,
     ...(input.filters ? { filters: input.filters } : {}),
-  });
+  };
+  const placed = await placeList(db, choice, recommender, request, options, now);
+  const top = placed.top;
   const items: ServedItem[] = top.items.map((i) => ({
     rank: i.rank,
     movieId: i.movieId,
@@ -194,7 +258,7 @@ export async function serveRecommendations(
     predictedRating: i.predictedRating,
     fallback: i.fallback,
   }));
-  await recordServed(db, userId, now, choice, items);
+  await recordServed(db, userId, now, choice, placed);
   return {
     userId,
     modelVersion: choice.version,

@@ -12,6 +12,14 @@ export interface ServedRow {
   readonly movieId: number;
   readonly rank: number;
   readonly predictedRating: number;
+  /** The version that placed this movie, when it differs from the list's (an interleaved list). */
+  readonly modelVersion?: number;
+  /** The team that placed it in an interleaving test (else the list's arm). */
+  readonly arm?: string | null;
+  /** Chance of this movie at its slot given the earlier slots; null without exploration. */
+  readonly propensity?: number | null;
+  /** Chance of this movie anywhere in the list; null without exploration. */
+  readonly inclusionPropensity?: number | null;
 }
 
 /** Which model served a list, and for which A/B test arm (both null outside a test). */
@@ -53,6 +61,8 @@ const servedColumns = [
   'predicted_rating',
   'rank',
   'served_at',
+  'propensity',
+  'inclusion_propensity',
 ] as const;
 
 /** The served store in SQL, on either database. */
@@ -91,12 +101,14 @@ export class SqlServedStore implements ServedStore {
       items.map((i) => [
         userId,
         i.movieId,
-        by.modelVersion,
+        i.modelVersion ?? by.modelVersion,
         by.abTestId,
-        by.arm,
+        by.abTestId === null ? null : (i.arm ?? by.arm),
         i.predictedRating,
         i.rank,
         servedAt,
+        i.propensity ?? null,
+        i.inclusionPropensity ?? null,
       ]),
     );
   }

@@ -10,6 +10,7 @@ import type { ModelParams, RatingModel } from '../models/rating-model.ts';
 import { windowStart } from '../monitoring/live-accuracy.ts';
 import { championVersion } from '../registry/champion.ts';
 import { tunedParamsFor } from '../tuning/best-hp.ts';
+import { screenBeforeAbTest } from './off-policy-screen.ts';
 import {
   compareOnHoldout,
   holdoutMetrics,
@@ -330,6 +331,14 @@ async function deployStep(ctx: RetrainContext, champion: ChampionInfo | null, co
   const { opts } = ctx;
   const version = ctx.progress.newVersion;
   if (version === null) throw new Error('deploy before register');
+  const screened = await screenBeforeAbTest(ctx.db, ctx.config, {
+    version,
+    championVersion: champion?.version ?? null,
+    activateIfBetter: opts.activateIfBetter ?? false,
+    triggerId: ctx.triggerId,
+    now: ctx.clock(),
+  });
+  if (screened) return { value: screened, details: { ...screened } };
   const d = await deployCandidate(ctx.db, {
     version,
     championVersion: champion?.version ?? null,

@@ -1,10 +1,13 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../config.ts';
+import { likeThreshold } from '../../data/rating-scale.ts';
+import { ratingScaleOf } from '../../data/rating-scale-of.ts';
 import type { AbAnalysis, ArmStatistics } from '../../experiments/ab-analysis.ts';
 import {
   type AbDecisionResult,
   type AbEvaluation,
   type AbTest,
+  type AbTestMethod,
   decideAbTest,
   evaluateAbTest,
   getRunningAbTest,
@@ -12,6 +15,9 @@ import {
   startAbTest,
   stopAbTest,
 } from '../../experiments/ab-tests.ts';
+import { describeInterleaving, type InterleavedAbAnalysis } from '../../experiments/interleaving.ts';
+import type { OpeEstimate } from '../../experiments/off-policy-estimation.ts';
+import { type ScreenResult, screenChallengerOffPolicy } from '../../experiments/ope-screening.ts';
 import type { Estimate } from '../../experiments/statistics.ts';
 import { integerOption, numberOption, printResult, withDatabase } from '../context.ts';
 import { versionArgument } from './versions.ts';
@@ -24,7 +30,10 @@ const signedPct = (x: number) =>
 const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 
 function renderTest(t: AbTest): string {
-  const head = `A/B test #${t.id}: challenger v${t.challengerVersion} against champion v${t.championVersion}, ${pct(t.traffic)} of users to the challenger`;
+  const head =
+    t.method === 'interleave'
+      ? `interleaving test #${t.id}: challenger v${t.challengerVersion} against champion v${t.championVersion}, team-draft lists for every user`
+      : `A/B test #${t.id}: challenger v${t.challengerVersion} against champion v${t.championVersion}, ${pct(t.traffic)} of users to the challenger`;
   const rules = `min ${t.minSamples} rated recommendations per arm, max ${t.maxDays} days, activate at +${pct(t.policy.autoActivateThreshold)} relative accuracy (mSPRT α ${t.policy.alpha}, τ ${t.policy.tau})`;
   const state =
     t.status === 'running'
@@ -49,7 +58,8 @@ export function renderAnalysis(test: AbTest, a: AbAnalysis): string {
     `relative accuracy improvement ${pct(a.relativeAccuracyImprovement)} (threshold ${pct(a.policy.autoActivateThreshold)})`,
     `sequential test (${s.method}, α ${s.alpha}, τ ${s.tau}): Λ ${s.likelihoodRatio.toPrecision(3)}, always-valid p ${s.pValue.toPrecision(3)}, accuracy difference ${signedPct(d.accuracy.value)} in [${signedPct(s.low)}, ${signedPct(s.high)}] — ${s.significant ? 'significant' : 'not significant'}`,
     `sample ratio: ${a.srm.observed.champion}:${a.srm.observed.challenger} users, expected ${a.srm.expected.champion.toFixed(1)}:${a.srm.expected.challenger.toFixed(1)}, chi-square ${a.srm.chiSquare.toFixed(2)}, p ${a.srm.pValue.toPrecision(3)} — ${a.srm.mismatch ? `MISMATCH (p < ${a.srm.threshold}): decisions blocked` : 'ok'}`,
-    `minimum sample ${a.policy.minSamples} per arm: ${a.enoughSamples ? 'reached' : 'not reached'}`,
+    ...('interleaving' in a ? [describeInterleaving((a as InterleavedAbAnalysis).interleaving)] : []),
+    `minimum sample ${a.policy.minSamples} ${test.method === 'interleave' ? 'users' : 'per arm'}: ${a.enoughSamples ? 'reached' : 'not reached'}`,
     `verdict: ${a.verdict.action.toUpperCase()} — ${a.verdict.reason}`,
   ].join('\n');
 }
@@ -66,7 +76,23 @@ function renderDecision(r: AbDecisionResult | (AbEvaluation & { applied: null; d
   return `${renderAnalysis(r.test, r.analysis)}${applied}`;
 }
 
-/** `movienight ab start | status | validate | stop`: champion against challenger on live users. */
+function renderEstimate(name: string, version: number, e: OpeEstimate): string {
+  const m = (label: string, x: { snips: Estimate; dr: Estimate }) =>
+    `${label} SNIPS ${interval(x.snips, pct)}, doubly robust ${interval(x.dr, pct)}`;
+  return `${name.padEnd(11)} v${String(version).padEnd(4)} ${m('accuracy', e.accuracy)}; ${m('hit rate', e.hitRate)}; ${e.matched} of ${e.targetItems} list movies logged, ESS ${e.effectiveSampleSize.toFixed(0)}`;
+}
+
+export function renderScreen(r: ScreenResult): string {
+  return [
+    `off-policy estimate from ${when(r.windowStart)} to ${when(r.windowEnd)} (${r.champion.visits} logged visits of v${r.championVersion})`,
+    renderEstimate('champion', r.championVersion, r.champion),
+    renderEstimate('challenger', r.challengerVersion, r.challenger),
+    `verdict: ${r.verdict.action === 'discard' ? 'DISCARD without an A/B test' : 'go on to an A/B test'} — ${r.verdict.reason}`,
+    r.screening ? `recorded as screen #${r.screening.id}` : '(not recorded)',
+  ].join('\n');
+}
+
+/** `movienight ab start | status | validate | stop | estimate`: champion against challenger on live users. */
 export function abCommand(program: Command): void {
   const ab = program
     .command('ab')
@@ -74,6 +100,12 @@ export function abCommand(program: Command): void {
   ab.command('start')
     .description('Start a test (one at a time); the challenger alias is set')
     .requiredOption('--challenger <version>', 'the version to test', versionArgument)
+    .option(
+      '--method <method>',
+      "'ab' (split users) or 'interleave' (team-draft lists for everyone)",
+      methodOption,
+      'ab',
+    )
     .option(
       '--traffic <share>',
       'share of users sent to the challenger',
@@ -93,13 +125,21 @@ export function abCommand(program: Command): void {
     .option('--json', 'print as JSON')
     .action(
       async (
-        opts: { challenger: number; traffic: number; minSamples?: number; maxDays?: number; json?: boolean },
+        opts: {
+          challenger: number;
+          method: AbTestMethod;
+          traffic: number;
+          minSamples?: number;
+          maxDays?: number;
+          json?: boolean;
+        },
         command: Command,
       ) => {
         const config = loadConfig();
         const test = await withDatabase(command, (db) =>
           startAbTest(db, {
             challengerVersion: opts.challenger,
+            method: opts.method,
             traffic: opts.traffic,
             autoActivateThreshold: config.autoActivateThreshold,
             ...(opts.minSamples !== undefined ? { minSamples: opts.minSamples } : {}),
@@ -152,6 +192,7 @@ export function abCommand(program: Command): void {
       });
       printResult(opts.json, result, renderDecision);
     });
+  estimateCommand(ab);
   ab.command('stop')
     .description('Stop the running test without a verdict; the champion stays')
     .option('--reason <text>', 'why, for the record', 'stopped by hand')
@@ -160,4 +201,41 @@ export function abCommand(program: Command): void {
       const result = await withDatabase(command, (db) => stopAbTest(db, { reason: opts.reason }));
       printResult(opts.json, result, (r) => `${renderAnalysis(r.test, r.analysis)}`);
     });
+}
+
+/** `movienight ab estimate --challenger V`: the off-policy screen, no users involved. */
+function estimateCommand(ab: Command): void {
+  ab.command('estimate')
+    .description(
+      "Off-policy estimate of a challenger's live accuracy and hit rate from the champion's logged window; records the screen (and discards a clearly worse challenger) unless --dry-run",
+    )
+    .requiredOption('--challenger <version>', 'the version to estimate', versionArgument)
+    .option(
+      '--window-days <d>',
+      'logged window, days (default: config trainingWindowDays)',
+      numberOption('--window-days', 0),
+    )
+    .option('--dry-run', 'only estimate; record and discard nothing')
+    .option('--json', 'print as JSON')
+    .action(
+      async (
+        opts: { challenger: number; windowDays?: number; dryRun?: boolean; json?: boolean },
+        command: Command,
+      ) => {
+        const config = loadConfig();
+        const result = await withDatabase(command, async (db) =>
+          screenChallengerOffPolicy(db, opts.challenger, config, {
+            likeThreshold: likeThreshold(await ratingScaleOf(db), config.likeThreshold),
+            ...(opts.windowDays === undefined ? {} : { windowDays: opts.windowDays }),
+            ...(opts.dryRun ? { dryRun: true } : {}),
+          }),
+        );
+        printResult(opts.json, result, renderScreen);
+      },
+    );
+}
+
+function methodOption(value: string): AbTestMethod {
+  if (value === 'ab' || value === 'interleave') return value;
+  throw new InvalidArgumentError(`--method must be 'ab' or 'interleave', got '${value}'`);
 }

@@ -5,6 +5,7 @@ import { retrainingSchema } from './005-retraining.ts';
 import { accountsAndSessions } from './006-accounts-and-sessions.ts';
 import { ratingsUserHistory } from './007-ratings-user-history.ts';
 import { lighterServedIndexes } from './008-lighter-served-indexes.ts';
+import { propensitiesAndInterleaving } from './009-propensities-and-interleaving.ts';
 import type { Migration } from './migration.ts';
 
 /**
@@ -19,4 +20,5 @@ export const migrations: readonly Migration[] = [
   accountsAndSessions,
   ratingsUserHistory,
   lighterServedIndexes,
+  propensitiesAndInterleaving,
 ];

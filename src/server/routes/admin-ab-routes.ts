@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { likeThreshold } from '../../data/rating-scale.ts';
+import { ratingScaleOf } from '../../data/rating-scale-of.ts';
 import type { Queryable } from '../../db/database.ts';
 import { NotFoundError } from '../../errors.ts';
 import {
@@ -10,6 +12,8 @@ import {
   startAbTest,
   stopAbTest,
 } from '../../experiments/ab-tests.ts';
+import { screenChallengerOffPolicy } from '../../experiments/ope-screening.ts';
+import { listScreenings } from '../../experiments/ope-store.ts';
 import { proportion } from '../../experiments/statistics.ts';
 import { armDayOutcomes } from '../ab-timeline-store.ts';
 import { type AbArmDay, abTestChart } from '../dashboard-charts.ts';
@@ -69,6 +73,12 @@ export const adminAbRoutes: readonly AnyRoute[] = [
     body: z
       .object({
         challengerVersion: z.number().int('must be a whole number').positive('must be positive'),
+        method: z
+          .enum(['ab', 'interleave'])
+          .optional()
+          .describe(
+            "'ab' splits users between the arms (default); 'interleave' serves everyone team-draft lists",
+          ),
         traffic: z
           .number()
           .gt(0)
@@ -82,6 +92,7 @@ export const adminAbRoutes: readonly AnyRoute[] = [
     async handler({ c, body, server }) {
       const test = await startAbTest(server.db, {
         challengerVersion: body.challengerVersion,
+        ...(body.method === undefined ? {} : { method: body.method }),
         autoActivateThreshold: server.config.autoActivateThreshold,
         now: server.now(),
         ...(body.traffic === undefined ? {} : { traffic: body.traffic }),
@@ -99,9 +110,14 @@ export const adminAbRoutes: readonly AnyRoute[] = [
     access: 'admin',
     async handler({ server }) {
       const running = await getRunningAbTest(server.db);
-      if (!running) return { test: null, analysis: null, timeline: [] };
+      if (!running) return { test: null, analysis: null, timeline: [], offPolicy: null };
       const evaluation = await evaluateAbTest(server.db, { testId: running.id, now: server.now() });
-      return { ...evaluation, timeline: await abTestTimeline(server.db, running.id) };
+      return {
+        ...evaluation,
+        timeline: await abTestTimeline(server.db, running.id),
+        // The challenger's latest off-policy screen, shown beside the test.
+        offPolicy: (await listScreenings(server.db, running.challengerVersion))[0] ?? null,
+      };
     },
   }),
   defineRoute({
@@ -129,6 +145,38 @@ export const adminAbRoutes: readonly AnyRoute[] = [
       .optional(),
     async handler({ body, server }) {
       return stopAbTest(server.db, { now: server.now(), ...(body?.reason ? { reason: body.reason } : {}) });
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/api/admin/ab-tests/screenings',
+    tag: 'admin: A/B tests',
+    summary: 'Off-policy screens of challengers, newest first (optionally of one version)',
+    access: 'admin',
+    query: z.object({ challengerVersion: z.coerce.number().int().positive().optional() }).strict(),
+    async handler({ query, server }) {
+      return { screenings: await listScreenings(server.db, query.challengerVersion) };
+    },
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/api/admin/ab-tests/estimate',
+    tag: 'admin: A/B tests',
+    summary:
+      "Off-policy estimate of a challenger from the champion's logged window; records the screen (and discards a clearly worse challenger) unless dryRun",
+    access: 'admin',
+    body: z
+      .object({
+        challengerVersion: z.number().int('must be a whole number').positive('must be positive'),
+        dryRun: z.boolean().optional(),
+      })
+      .strict(),
+    async handler({ body, server }) {
+      return screenChallengerOffPolicy(server.db, body.challengerVersion, server.config, {
+        likeThreshold: likeThreshold(await ratingScaleOf(server.db), server.config.likeThreshold),
+        now: server.now(),
+        ...(body.dryRun ? { dryRun: true } : {}),
+      });
     },
   }),
   defineRoute({

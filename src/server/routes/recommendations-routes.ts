@@ -54,6 +54,7 @@ export const recommendationRoutes: readonly AnyRoute[] = [
         },
         {
           now: server.now(),
+          exploration: { epsilon: server.config.explorationEpsilon, pool: server.config.explorationPool },
           ...(server.servingStalenessMs === undefined ? {} : { maxStalenessMs: server.servingStalenessMs }),
         },
       );

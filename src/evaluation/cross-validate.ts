@@ -88,6 +88,8 @@ export interface FoldResult {
   readonly rankingCandidates: number;
   /** Wall time of the ranking step (0 without ranking metrics). */
   readonly rankingSeconds: number;
+  /** CPU time of the ranking step, every thread of the process (0 without ranking metrics). */
+  readonly rankingCpuSeconds: number;
   /** Scoring throughput of the factor kernel, GFLOP/s; null when the model was scored per user. */
   readonly rankingGflops: number | null;
   readonly fitSeconds: number;
@@ -243,6 +245,7 @@ function runFold(
     rankingUsers: ranked?.ranked ?? 0,
     rankingCandidates: ranked?.candidates ?? 0,
     rankingSeconds: ranked?.seconds ?? 0,
+    rankingCpuSeconds: ranked?.cpuSeconds ?? 0,
     rankingGflops: ranked && ranked.flops > 0 ? ranked.flops / ranked.scoringSeconds / 1e9 : null,
     fitSeconds,
     predictSeconds,
@@ -355,6 +358,11 @@ export interface FoldRanking {
   readonly seconds: number;
   /** Of which the top-k scoring alone. */
   readonly scoringSeconds: number;
+  /**
+   * CPU seconds of the whole ranking step, all threads of the process (on a shared machine the
+   * wall time also counts other processes' turns).
+   */
+  readonly cpuSeconds: number;
   /** Floating-point operations of the factor kernel (0 when the model was scored user by user). */
   readonly flops: number;
 }
@@ -418,6 +426,7 @@ export function rankFold(
   options: FoldRankingOptions = {},
 ): FoldRanking {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const relevant = relevantMovies(test, threshold);
   const users = rankingSample([...relevant.keys()], options.users, options.seed ?? 0);
   const { start, movies, catalogueSize } = trainingExclusions(train, users);
@@ -445,8 +454,14 @@ export function rankFold(
     ranked: users.length,
     seconds: (performance.now() - t0) / 1000,
     scoringSeconds,
+    cpuSeconds: cpuSecondsSince(cpu0),
     flops: top.flops,
   };
+}
+
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1e6;
 }
 
 /** Ranking metrics of one fold over every user with a relevant test movie (see `rankFold`). */

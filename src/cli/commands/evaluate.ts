@@ -76,7 +76,8 @@ function rankingLine(r: CrossValidationResult): string {
       : `a seeded sample of ${ranked} of ${candidates} users with a liked test movie (--ranking-users ${r.rankingUsers} per fold)`;
   const speed =
     r.rankingGflops === null ? 'scored per user' : `scoring ${r.rankingGflops.toFixed(1)} GFLOP/s`;
-  return `ranked ${who}; ${r.rankingSeconds.toFixed(2)} s per fold, ${speed}`;
+  const cpu = r.folds.reduce((s, f) => s + f.rankingCpuSeconds, 0) / r.folds.length;
+  return `ranked ${who}; ${r.rankingSeconds.toFixed(2)} s per fold (${cpu.toFixed(2)} CPU s), ${speed}`;
 }
 
 async function loadData(

@@ -2,6 +2,9 @@
 // (f32x4) by `npm run build:wasm` (assembly/build.ts). The TypeScript reference implementations in
 // src/models/svd-model.ts and svdpp-model.ts compute the same updates; tests check both agree.
 //
+// This file is long because every kernel has to be in one WebAssembly module: one build, one
+// instance per arena, and one shared memory that a partner thread instantiates the same module on.
+//
 // No allocation happens here: the caller lays every array out in the (imported) memory and passes
 // byte offsets. Factor rows have `k4` floats (the factor count rounded up to a multiple of 4, the
 // padding lanes zero — and they stay zero, since every update of a zero lane pair is zero).
@@ -279,8 +282,12 @@ function offerPanel(u: i32, firstMovie: i32, scratch: usize, exStart: usize, exI
  *
  * Each user's heap (heapS/heapI, `topK` entries from u·topK, worst at the root) must start filled
  * with (−∞, 0x7fffffff); `exStart`/`exIdx` list each user's excluded movie indices, ascending
- * (CSR). `scratch` is 32 bytes. `rankScoresJs` in src/models/mf-kernel-rank.ts is the TypeScript
- * reference of the scores; a test checks both pick the same top-k.
+ * (CSR). `scratch` is 32 bytes. `rankUsersJs` in src/models/mf-kernel-rank.ts is the TypeScript
+ * reference; a test checks both pick the same top-k.
+ *
+ * It is long because the tile is written out by hand: four users' eight accumulators, bases and
+ * thresholds as separate locals, so that they stay in registers (AssemblyScript has no arrays of
+ * v128 locals, and a loop over users would reload them from memory for every factor).
  */
 export function rankUsers(
   u0: i32, u1: i32, p: usize, base: usize, qt: usize, bi: usize, nPanels: i32, k4: i32,

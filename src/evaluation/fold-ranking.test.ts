@@ -8,7 +8,7 @@ import { type RankingMetrics, rankingMetrics } from '../metrics/ranking-metrics.
 import { blockScorer } from '../models/batch-top-k.ts';
 import { createModel } from '../models/model-registry.ts';
 import type { RatingModel } from '../models/rating-model.ts';
-import { rankFold } from './cross-validate.ts';
+import { rankFold } from './fold-ranking.ts';
 
 /**
  * The per-user path ranking had before the batched one: each user's `recommend` over the movies

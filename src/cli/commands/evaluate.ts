@@ -11,6 +11,7 @@ import {
   splitKinds,
 } from '../../evaluation/cross-validate.ts';
 import { createModel, modelKinds } from '../../models/model-registry.ts';
+import type { ModelParams } from '../../models/rating-model.ts';
 import { integerOption, numberOption, printResult, withDatabase } from '../context.ts';
 import { parseParams } from './train.ts';
 
@@ -91,6 +92,24 @@ async function loadData(
   }));
 }
 
+/** Checks the flags that do not need the data; returns the parsed parameters. */
+function checkFlags(opts: EvaluateOptions): ModelParams {
+  const params = parseParams(opts.params);
+  createModel(opts.model, params);
+  if (opts.split !== undefined && opts.folds !== undefined) {
+    throw new InvalidInputError('give either --folds or --split, not both');
+  }
+  if (opts.split !== undefined && !splitKinds.includes(opts.split as SplitKind)) {
+    throw new InvalidInputError(
+      `--split must be one of ${splitKinds.join(', ')}, got ${JSON.stringify(opts.split)}`,
+    );
+  }
+  if (opts.rankingUsers !== undefined && !opts.ranking) {
+    throw new InvalidInputError('--ranking-users samples users for the ranking metrics: drop --no-ranking');
+  }
+  return params;
+}
+
 /**
  * `movienight evaluate --model <name> [--params json] [--folds 5 | --split holdout|user|temporal]
  * [--data <movielens dir>] [--seed S] [--json]`: cross-validates a model on the database's ratings,
@@ -126,21 +145,7 @@ export function evaluateCommand(program: Command): void {
     .option('--json', 'print the result as one JSON object')
     .action(async (opts: EvaluateOptions, command: Command) => {
       // Bad flags fail before any data is read.
-      const params = parseParams(opts.params);
-      createModel(opts.model, params);
-      if (opts.split !== undefined && opts.folds !== undefined) {
-        throw new InvalidInputError('give either --folds or --split, not both');
-      }
-      if (opts.split !== undefined && !splitKinds.includes(opts.split as SplitKind)) {
-        throw new InvalidInputError(
-          `--split must be one of ${splitKinds.join(', ')}, got ${JSON.stringify(opts.split)}`,
-        );
-      }
-      if (opts.rankingUsers !== undefined && !opts.ranking) {
-        throw new InvalidInputError(
-          '--ranking-users samples users for the ranking metrics: drop --no-ranking',
-        );
-      }
+      const params = checkFlags(opts);
       const { ratings, movies } = await loadData(command, opts.data);
       if (ratings.size === 0) {
         throw new InvalidInputError(

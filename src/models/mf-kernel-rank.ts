@@ -1,5 +1,5 @@
 import { isMainThread, Worker } from 'node:worker_threads';
-import { KernelArena, kernelModule } from './mf-kernel.ts';
+import { KernelArena, kernelModule, type Placed } from './mf-kernel.ts';
 
 /**
  * A factor model in the form batched ranking needs: score(u, i) = (q_i·p_u + b_i) + base_u, with
@@ -107,10 +107,21 @@ let partner: Worker | null = null;
 /** Generous: only a wedged thread takes this long (the ranking then fails loudly). */
 const PARTNER_TIMEOUT_MS = 300_000;
 
+/**
+ * The persistent partner worker, created on first use and unref'd (it never keeps the process
+ * alive); null when threads are unavailable, and the caller then ranks alone.
+ */
 function rankPartner(): Worker | null {
   try {
-    partner ??= new Worker(partnerSource, { eval: true, execArgv: [] });
-    partner.unref();
+    if (!partner) {
+      const started = new Worker(partnerSource, { eval: true, execArgv: [] });
+      // A dead partner is replaced on the next batch (an unheard 'error' would end the process).
+      started.on('error', () => {
+        if (partner === started) partner = null;
+      });
+      started.unref();
+      partner = started;
+    }
     return partner;
   } catch {
     return null;
@@ -134,10 +145,10 @@ export class FactorRanker {
   private readonly base: Float32Array;
   private readonly exStart: Int32Array;
   private readonly exIdx: Int32Array;
-  private readonly heapS: { ptr: number; view: Float32Array };
-  private readonly heapI: { ptr: number; view: Int32Array };
+  private readonly heapS: Placed<Float32Array>;
+  private readonly heapI: Placed<Int32Array>;
   private readonly scratch: number;
-  private readonly ctrl: { ptr: number; view: Int32Array };
+  private readonly ctrl: Placed<Int32Array>;
 
   /**
    * `capacity.users` users and `capacity.exclusions` excluded movies per batch (a single user with

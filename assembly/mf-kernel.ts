@@ -2,6 +2,9 @@
 // (f32x4) by `npm run build:wasm` (assembly/build.ts). The TypeScript reference implementations in
 // src/models/svd-model.ts and svdpp-model.ts compute the same updates; tests check both agree.
 //
+// This file is long because every kernel has to be in one WebAssembly module: one build, one
+// instance per arena, and one shared memory that a partner thread instantiates the same module on.
+//
 // No allocation happens here: the caller lays every array out in the (imported) memory and passes
 // byte offsets. Factor rows have `k4` floats (the factor count rounded up to a multiple of 4, the
 // padding lanes zero — and they stay zero, since every update of a zero lane pair is zero).
@@ -200,6 +203,176 @@ export function scoreAll(p: usize, qi: usize, bi: usize, nItems: i32, k4: i32, b
   const rowBytes = <usize>k4 << 2;
   for (let i: usize = 0; i < <usize>nItems; i++) {
     store<f64>(out + (i << 3), base + <f64>load<f32>(bi + (i << 2)) + <f64>dot(p, qi + i * rowBytes, k4));
+  }
+}
+
+/** Movies per panel of `rankUsers`' movie layout: two f32x4 vectors of scores per user. */
+const PANEL: i32 = 8;
+
+/**
+ * The worse of two (score, movie) entries of a top-k heap: the lower score, or on a tie the larger
+ * movie index (movie indices ascend with raw ids, so ties go to the smaller id, as `recommend` does).
+ */
+@inline function worse(sa: f32, ia: i32, sb: f32, ib: i32): bool {
+  return sa < sb || (sa == sb && ia > ib);
+}
+
+/** Replaces the root of a min-heap of `topK` entries (worst at the root) and sifts it down. */
+function heapReplaceRoot(hs: usize, hi: usize, topK: i32, s: f32, i: i32): void {
+  let at = 0;
+  for (;;) {
+    const l = 2 * at + 1;
+    if (l >= topK) break;
+    let c = l;
+    const r = l + 1;
+    if (r < topK && worse(load<f32>(hs + (<usize>r << 2)), load<i32>(hi + (<usize>r << 2)), load<f32>(hs + (<usize>l << 2)), load<i32>(hi + (<usize>l << 2)))) c = r;
+    const cs = load<f32>(hs + (<usize>c << 2));
+    const ci = load<i32>(hi + (<usize>c << 2));
+    if (!worse(cs, ci, s, i)) break;
+    store<f32>(hs + (<usize>at << 2), cs);
+    store<i32>(hi + (<usize>at << 2), ci);
+    at = c;
+  }
+  store<f32>(hs + (<usize>at << 2), s);
+  store<i32>(hi + (<usize>at << 2), i);
+}
+
+/** Whether movie i is in the user's sorted exclusion list ex[from…to). */
+@inline function excluded(ex: usize, from: i32, to: i32, i: i32): bool {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = load<i32>(ex + (<usize>mid << 2));
+    if (v < i) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < to && load<i32>(ex + (<usize>lo << 2)) == i;
+}
+
+/**
+ * Offers one panel's eight scores (at `scratch`) of user u to the user's heap; returns its new
+ * threshold (the root's score). Only scores strictly above the threshold can enter: movies come in
+ * ascending index order, so an equal score belongs to a larger index and loses the tie.
+ */
+function offerPanel(u: i32, firstMovie: i32, scratch: usize, exStart: usize, exIdx: usize, topK: i32, heapS: usize, heapI: usize): f32 {
+  const hs = heapS + ((<usize>u * <usize>topK) << 2);
+  const hi = heapI + ((<usize>u * <usize>topK) << 2);
+  const from = load<i32>(exStart + (<usize>u << 2));
+  const to = load<i32>(exStart + ((<usize>u + 1) << 2));
+  let th = load<f32>(hs);
+  for (let l = 0; l < PANEL; l++) {
+    const s = load<f32>(scratch + (<usize>l << 2));
+    if (!(s > th)) continue;
+    const i = firstMovie + l;
+    if (excluded(exIdx, from, to, i)) continue;
+    heapReplaceRoot(hs, hi, topK, s, i);
+    th = load<f32>(hs);
+  }
+  return th;
+}
+
+/**
+ * Top-k movies of users u0 … u1−1 (u1 − u0 a multiple of 4) by score(u, i) = (q_i·p_u + b_i) +
+ * base_u, all f32, the dot product summed over the factors in order. A blocked matrix product:
+ * `qt` holds the movies in panels of eight, factor-major (panel j: for each factor f, movies
+ * 8j…8j+7), so one f32x4 holds four movies' partial sums; a tile of 4 users × 8 movies keeps its
+ * eight accumulators in registers, and `panelsPerBlock` panels (sized to stay in cache) are swept by
+ * every user of the range before the next block. Padding movies carry b_i = −∞ and never enter.
+ *
+ * Each user's heap (heapS/heapI, `topK` entries from u·topK, worst at the root) must start filled
+ * with (−∞, 0x7fffffff); `exStart`/`exIdx` list each user's excluded movie indices, ascending
+ * (CSR). `scratch` is 32 bytes. `rankUsersJs` in src/models/mf-kernel-rank.ts is the TypeScript
+ * reference; a test checks both pick the same top-k.
+ *
+ * It is long because the tile is written out by hand: four users' eight accumulators, bases and
+ * thresholds as separate locals, so that they stay in registers (AssemblyScript has no arrays of
+ * v128 locals, and a loop over users would reload them from memory for every factor).
+ */
+export function rankUsers(
+  u0: i32, u1: i32, p: usize, base: usize, qt: usize, bi: usize, nPanels: i32, k4: i32,
+  exStart: usize, exIdx: usize, topK: i32, heapS: usize, heapI: usize, panelsPerBlock: i32, scratch: usize,
+): void {
+  const rowBytes = <usize>k4 << 2;
+  const panelBytes = rowBytes * <usize>PANEL;
+  for (let b0 = 0; b0 < nPanels; b0 += panelsPerBlock) {
+    const b1 = min(b0 + panelsPerBlock, nPanels);
+    for (let u = u0; u < u1; u += 4) {
+      const pa = p + <usize>u * rowBytes;
+      const pb = pa + rowBytes;
+      const pc = pb + rowBytes;
+      const pd = pc + rowBytes;
+      const base0 = f32x4.splat(load<f32>(base + (<usize>u << 2)));
+      const base1 = f32x4.splat(load<f32>(base + ((<usize>u + 1) << 2)));
+      const base2 = f32x4.splat(load<f32>(base + ((<usize>u + 2) << 2)));
+      const base3 = f32x4.splat(load<f32>(base + ((<usize>u + 3) << 2)));
+      let t0 = load<f32>(heapS + ((<usize>u * <usize>topK) << 2));
+      let t1 = load<f32>(heapS + (((<usize>u + 1) * <usize>topK) << 2));
+      let t2 = load<f32>(heapS + (((<usize>u + 2) * <usize>topK) << 2));
+      let t3 = load<f32>(heapS + (((<usize>u + 3) * <usize>topK) << 2));
+      for (let j = b0; j < b1; j++) {
+        const q = qt + <usize>j * panelBytes;
+        let a0 = f32x4.splat(0);
+        let c0 = f32x4.splat(0);
+        let a1 = f32x4.splat(0);
+        let c1 = f32x4.splat(0);
+        let a2 = f32x4.splat(0);
+        let c2 = f32x4.splat(0);
+        let a3 = f32x4.splat(0);
+        let c3 = f32x4.splat(0);
+        for (let f: usize = 0; f < rowBytes; f += 4) {
+          const qa = v128.load(q + (f << 3));
+          const qc = v128.load(q + (f << 3) + 16);
+          const s0 = v128.load32_splat(pa + f);
+          a0 = f32x4.add(a0, f32x4.mul(s0, qa));
+          c0 = f32x4.add(c0, f32x4.mul(s0, qc));
+          const s1 = v128.load32_splat(pb + f);
+          a1 = f32x4.add(a1, f32x4.mul(s1, qa));
+          c1 = f32x4.add(c1, f32x4.mul(s1, qc));
+          const s2 = v128.load32_splat(pc + f);
+          a2 = f32x4.add(a2, f32x4.mul(s2, qa));
+          c2 = f32x4.add(c2, f32x4.mul(s2, qc));
+          const s3 = v128.load32_splat(pd + f);
+          a3 = f32x4.add(a3, f32x4.mul(s3, qa));
+          c3 = f32x4.add(c3, f32x4.mul(s3, qc));
+        }
+        const ba = v128.load(bi + (<usize>j << 5));
+        const bc = v128.load(bi + (<usize>j << 5) + 16);
+        const first = j * PANEL;
+        a0 = f32x4.add(f32x4.add(a0, ba), base0);
+        c0 = f32x4.add(f32x4.add(c0, bc), base0);
+        let v = f32x4.splat(t0);
+        if (v128.any_true(v128.or(f32x4.gt(a0, v), f32x4.gt(c0, v)))) {
+          v128.store(scratch, a0);
+          v128.store(scratch + 16, c0);
+          t0 = offerPanel(u, first, scratch, exStart, exIdx, topK, heapS, heapI);
+        }
+        a1 = f32x4.add(f32x4.add(a1, ba), base1);
+        c1 = f32x4.add(f32x4.add(c1, bc), base1);
+        v = f32x4.splat(t1);
+        if (v128.any_true(v128.or(f32x4.gt(a1, v), f32x4.gt(c1, v)))) {
+          v128.store(scratch, a1);
+          v128.store(scratch + 16, c1);
+          t1 = offerPanel(u + 1, first, scratch, exStart, exIdx, topK, heapS, heapI);
+        }
+        a2 = f32x4.add(f32x4.add(a2, ba), base2);
+        c2 = f32x4.add(f32x4.add(c2, bc), base2);
+        v = f32x4.splat(t2);
+        if (v128.any_true(v128.or(f32x4.gt(a2, v), f32x4.gt(c2, v)))) {
+          v128.store(scratch, a2);
+          v128.store(scratch + 16, c2);
+          t2 = offerPanel(u + 2, first, scratch, exStart, exIdx, topK, heapS, heapI);
+        }
+        a3 = f32x4.add(f32x4.add(a3, ba), base3);
+        c3 = f32x4.add(f32x4.add(c3, bc), base3);
+        v = f32x4.splat(t3);
+        if (v128.any_true(v128.or(f32x4.gt(a3, v), f32x4.gt(c3, v)))) {
+          v128.store(scratch, a3);
+          v128.store(scratch + 16, c3);
+          t3 = offerPanel(u + 3, first, scratch, exStart, exIdx, topK, heapS, heapI);
+        }
+      }
+    }
   }
 }
 

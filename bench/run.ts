@@ -10,6 +10,7 @@ export interface Benchmark {
 
 const benchmarks: ReadonlyArray<() => Promise<Benchmark>> = [
   () => import('./models-speed.bench.ts').then((m) => m.benchmark),
+  () => import('./ranking.bench.ts').then((m) => m.benchmark),
   () => import('./models-quality.bench.ts').then((m) => m.benchmark),
   () => import('./import.bench.ts').then((m) => m.benchmark),
   () => import('./tuning.bench.ts').then((m) => m.benchmark),

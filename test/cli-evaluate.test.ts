@@ -88,6 +88,40 @@ describe('movienight evaluate --data', () => {
     expect(r.stdout).toMatch(/NDCG/);
   });
 
+  it('ranks a seeded sample of users with --ranking-users, and says so in text and JSON', async () => {
+    const args = [
+      'evaluate',
+      '--model',
+      'svd',
+      '--params',
+      '{"n_factors": 8}',
+      '--data',
+      dir,
+      '--folds',
+      '2',
+    ];
+    const json = await runCliInProcess([...args, '--ranking-users', '10', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const result = JSON.parse(json.stdout);
+    expect(result.rankingUsers).toBe(10);
+    expect(result.folds.map((f: { rankingUsers: number }) => f.rankingUsers)).toEqual([10, 10]);
+    expect(result.folds[0].rankingCandidates).toBeGreaterThan(10);
+    expect(result.rankingGflops).toBeGreaterThan(0);
+    const text = await runCliInProcess([...args, '--ranking-users', '10']);
+    expect(text.stdout).toMatch(
+      /a seeded sample of 20 of \d+ users with a liked test movie \(--ranking-users 10 per fold\)/,
+    );
+    expect(text.stdout).toMatch(/scoring \d+\.\d GFLOP\/s/);
+    const all = await runCliInProcess(args);
+    expect(all.stdout).toMatch(/ranked all \d+ users with a liked test movie/);
+    const clash = await runCliInProcess([...args, '--ranking-users', '10', '--no-ranking']);
+    expect(clash.code).not.toBe(0);
+    expect(clash.stderr).toMatch(/--ranking-users samples users for the ranking metrics: drop --no-ranking/);
+    const bad = await runCliInProcess([...args, '--ranking-users', '0']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--ranking-users/);
+  });
+
   it('refuses bad flags before reading anything, naming them', async () => {
     const both = await runCliInProcess([
       'evaluate',

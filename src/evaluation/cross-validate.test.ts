@@ -177,6 +177,37 @@ describe('crossValidate', () => {
       likedAccuracy(test.ratings, m.predictMany(test.users, test.movies), 3.5, cut),
     );
   });
+  it('ranks a seeded sample of users only when asked, and says so', async () => {
+    const all = await crossValidate({ kind: 'test', data, folds: 2, seed: 5, createModel: make });
+    expect(all.rankingUsers).toBeNull();
+    for (const f of all.folds) expect(f.rankingUsers).toBe(f.rankingCandidates);
+    expect(all.folds[0]!.rankingCandidates).toBeGreaterThan(20);
+    const run = () =>
+      crossValidate({ kind: 'test', data, folds: 2, seed: 5, createModel: make, rankingUsers: 20 });
+    const a = await run();
+    const b = await run();
+    expect(a.rankingUsers).toBe(20);
+    expect(a.folds.map((f) => f.rankingUsers)).toEqual([20, 20]);
+    expect(a.folds[0]!.rankingCandidates).toBe(all.folds[0]!.rankingCandidates);
+    expect(a.folds[0]!.ranking!.users).toBe(20);
+    expect(a.ndcg).toBe(b.ndcg);
+    // The rating metrics do not depend on the sample.
+    expect(a.rmse).toBe(all.rmse);
+    // A different seed samples different users.
+    const c = await crossValidate({
+      kind: 'test',
+      data,
+      folds: 2,
+      seed: 6,
+      createModel: make,
+      rankingUsers: 20,
+    });
+    const d = await crossValidate({ kind: 'test', data, folds: 2, seed: 6, createModel: make });
+    expect(c.ndcg).not.toBe(d.ndcg);
+    await expect(crossValidate({ kind: 'test', data, createModel: make, rankingUsers: 0 })).rejects.toThrow(
+      /rankingUsers must be a whole number ≥ 1, got 0/,
+    );
+  });
   it('rejects bad options, naming them', async () => {
     await expect(crossValidate({ kind: 'test', data, k: 0, createModel: make })).rejects.toThrow(/k must be/);
     await expect(

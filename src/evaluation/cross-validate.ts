@@ -9,11 +9,14 @@ import {
   temporalSplit,
 } from '../data/splits.ts';
 import { InvalidInputError } from '../errors.ts';
-import { type RankingMetrics, rankingMetrics } from '../metrics/ranking-metrics.ts';
+import type { RankingMetrics } from '../metrics/ranking-metrics.ts';
 import { calibrateCutoff, likedAccuracy, ratingMetrics } from '../metrics/rating-metrics.ts';
 import { createModel } from '../models/model-registry.ts';
 import type { ModelParams, RatingModel } from '../models/rating-model.ts';
 import { deriveSeed } from '../random/rng.ts';
+import { rankFold } from './fold-ranking.ts';
+
+export { type FoldRanking, type FoldRankingOptions, foldRanking, rankFold } from './fold-ranking.ts';
 
 /** The named single splits `evaluate --split` offers; k-fold is chosen with `folds`. */
 export type SplitKind = 'holdout' | 'user' | 'temporal';
@@ -50,6 +53,11 @@ export interface CrossValidateOptions {
   readonly k?: number;
   /** Compute ranking metrics (default true). Tuning turns them off: they cost a top-k per user. */
   readonly ranking?: boolean;
+  /**
+   * Rank only a seeded sample of this many users per fold (from those with a relevant test
+   * movie); default every such user. The result says so (`rankingUsers`).
+   */
+  readonly rankingUsers?: number;
   /** The like line on true ratings (default: by scale, 4 whole-star / 3.5 half-star). */
   readonly threshold?: number;
   /**
@@ -77,6 +85,15 @@ export interface FoldResult {
   readonly cutoff: number | null;
   /** Null when ranking metrics were not asked for. */
   readonly ranking: RankingMetrics | null;
+  /** Users ranked, and how many had a relevant test movie (more when a sample was asked for). */
+  readonly rankingUsers: number;
+  readonly rankingCandidates: number;
+  /** Wall time of the ranking step (0 without ranking metrics). */
+  readonly rankingSeconds: number;
+  /** CPU time of the ranking step, every thread of the process (0 without ranking metrics). */
+  readonly rankingCpuSeconds: number;
+  /** Scoring throughput of the factor kernel, GFLOP/s; null when the model was scored per user. */
+  readonly rankingGflops: number | null;
   readonly fitSeconds: number;
   /** Wall time of predicting every test rating (not the ranking work). */
   readonly predictSeconds: number;
@@ -107,6 +124,15 @@ export interface CrossValidationResult {
   readonly map: number | null;
   readonly hitRate: number | null;
   readonly coverage: number | null;
+  /** The sample size asked for with `rankingUsers`, or null: every user with a relevant movie. */
+  readonly rankingUsers: number | null;
+  /** Mean wall time of a fold's ranking step. */
+  readonly rankingSeconds: number;
+  /**
+   * Factor-kernel scoring throughput over all folds: 2 × factors (rounded up to a multiple of 4) ×
+   * users × movies per fold, over the seconds of scoring; null without a factor model or ranking.
+   */
+  readonly rankingGflops: number | null;
   readonly fitSeconds: number;
   readonly predictSeconds: number;
   /** True when the epoch hook stopped training (the result covers only the folds run). */
@@ -151,78 +177,135 @@ export function splitsFor(
  * same running sums.
  */
 export async function crossValidate(options: CrossValidateOptions): Promise<CrossValidationResult> {
-  const { data, kind } = options;
-  const seed = options.seed ?? 0;
+  const { data } = options;
   const k = options.k ?? 10;
   if (!Number.isInteger(k) || k < 1) throw new InvalidInputError(`k must be a whole number ≥ 1, got ${k}`);
   if (data.size === 0) throw new InvalidInputError('cannot evaluate on an empty set of ratings');
-  const threshold = likeThreshold(data.scale, options.threshold);
-  const make = options.createModel ?? createModel;
-  const { label, splits } = splitsFor(data, options);
-  const wantRanking = options.ranking ?? true;
-
-  const folds: FoldResult[] = [];
-  let stopped = false;
-  let params: ModelParams = options.params ?? {};
-  for (let f = 0; f < splits.length && !stopped; f++) {
-    if (f > 0) await new Promise((resolve) => setImmediate(resolve));
-    const { train, test } = materializeSplit(data, splits[f]!);
-    const model = make(kind, options.params);
-    params = model.params;
-    let epochs = 0;
-    const hook = options.onEpoch;
-    const t0 = performance.now();
-    model.fit(train, {
-      seed: deriveSeed(seed, f),
-      ...(options.movies ? { movies: options.movies } : {}),
-      onEpoch: (epoch) => {
-        epochs = epoch;
-        if (hook && hook(f, epoch, model, test) === false) {
-          stopped = true;
-          return false;
-        }
-        return true;
-      },
-    });
-    const fitSeconds = (performance.now() - t0) / 1000;
-    const t1 = performance.now();
-    const predicted = model.predictMany(test.users, test.movies);
-    const predictSeconds = (performance.now() - t1) / 1000;
-
-    let cutoff: number | null = null;
-    if (options.calibrateCutoff) {
-      cutoff = calibrateCutoff(train.ratings, model.predictMany(train.users, train.movies), threshold);
-    }
-    const metrics = ratingMetrics(test.ratings, predicted, {
-      scale: data.scale,
-      trainActual: train.ratings,
-      threshold,
-    });
-    folds.push({
-      fold: f,
-      trainSize: train.size,
-      testSize: test.size,
-      rmse: metrics.rmse,
-      mae: metrics.mae,
-      accuracy: metrics.accuracy,
-      baselineAccuracy: metrics.baselineAccuracy,
-      calibratedAccuracy: cutoff === null ? null : likedAccuracy(test.ratings, predicted, threshold, cutoff),
-      cutoff,
-      ranking: wantRanking ? foldRanking(model, train, test, threshold, k) : null,
-      fitSeconds,
-      predictSeconds,
-      epochs,
-      fallbacks: countFallbacks(train, test),
-    });
+  const sample = options.rankingUsers;
+  if (sample !== undefined && (!Number.isInteger(sample) || sample < 1)) {
+    throw new InvalidInputError(`rankingUsers must be a whole number ≥ 1, got ${sample}`);
   }
+  const threshold = likeThreshold(data.scale, options.threshold);
+  const { label, splits } = splitsFor(data, options);
+  const runs: FoldRun[] = [];
+  for (let f = 0; f < splits.length && !runs.at(-1)?.stopped; f++) {
+    if (f > 0) await new Promise((resolve) => setImmediate(resolve));
+    runs.push(runFold(options, f, splits[f]!, threshold, k));
+  }
+  return summarize(options, label, threshold, k, runs);
+}
 
+/** One fold's result and what the summary needs besides it. */
+interface FoldRun {
+  readonly result: FoldResult;
+  readonly params: ModelParams;
+  readonly stopped: boolean;
+  readonly flops: number;
+  readonly scoringSeconds: number;
+}
+
+/** Fits fold f's model on its training part and measures it on its test part. */
+function runFold(
+  options: CrossValidateOptions,
+  f: number,
+  split: DataSplit,
+  threshold: number,
+  k: number,
+): FoldRun {
+  const seed = options.seed ?? 0;
+  const { train, test } = materializeSplit(options.data, split);
+  const model = (options.createModel ?? createModel)(options.kind, options.params);
+  const { epochs, stopped, seconds: fitSeconds } = fitFold(options, f, model, train, test);
+  const t1 = performance.now();
+  const predicted = model.predictMany(test.users, test.movies);
+  const predictSeconds = (performance.now() - t1) / 1000;
+  const cutoff = options.calibrateCutoff
+    ? calibrateCutoff(train.ratings, model.predictMany(train.users, train.movies), threshold)
+    : null;
+  const sample = options.rankingUsers;
+  const ranked =
+    (options.ranking ?? true)
+      ? rankFold(model, train, test, threshold, k, {
+          ...(sample !== undefined ? { users: sample } : {}),
+          seed: deriveSeed(seed, `ranking-${f}`),
+        })
+      : null;
+  const metrics = ratingMetrics(test.ratings, predicted, {
+    scale: options.data.scale,
+    trainActual: train.ratings,
+    threshold,
+  });
+  const result: FoldResult = {
+    fold: f,
+    trainSize: train.size,
+    testSize: test.size,
+    rmse: metrics.rmse,
+    mae: metrics.mae,
+    accuracy: metrics.accuracy,
+    baselineAccuracy: metrics.baselineAccuracy,
+    calibratedAccuracy: cutoff === null ? null : likedAccuracy(test.ratings, predicted, threshold, cutoff),
+    cutoff,
+    ranking: ranked?.metrics ?? null,
+    rankingUsers: ranked?.ranked ?? 0,
+    rankingCandidates: ranked?.candidates ?? 0,
+    rankingSeconds: ranked?.seconds ?? 0,
+    rankingCpuSeconds: ranked?.cpuSeconds ?? 0,
+    rankingGflops: ranked && ranked.flops > 0 ? ranked.flops / ranked.scoringSeconds / 1e9 : null,
+    fitSeconds,
+    predictSeconds,
+    epochs,
+    fallbacks: countFallbacks(train, test),
+  };
+  const flops = ranked?.flops ?? 0;
+  return { result, params: model.params, stopped, flops, scoringSeconds: ranked?.scoringSeconds ?? 0 };
+}
+
+/** Fits fold f's model, passing each epoch to the hook; whether the hook stopped it. */
+function fitFold(
+  options: CrossValidateOptions,
+  f: number,
+  model: RatingModel,
+  train: RatingsData,
+  test: RatingsData,
+): { epochs: number; stopped: boolean; seconds: number } {
+  let epochs = 0;
+  let stopped = false;
+  const hook = options.onEpoch;
+  const t0 = performance.now();
+  model.fit(train, {
+    seed: deriveSeed(options.seed ?? 0, f),
+    ...(options.movies ? { movies: options.movies } : {}),
+    onEpoch: (epoch) => {
+      epochs = epoch;
+      if (hook && hook(f, epoch, model, test) === false) {
+        stopped = true;
+        return false;
+      }
+      return true;
+    },
+  });
+  return { epochs, stopped, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** The per-fold results and their means. */
+function summarize(
+  options: CrossValidateOptions,
+  label: string,
+  threshold: number,
+  k: number,
+  runs: readonly FoldRun[],
+): CrossValidationResult {
+  const folds = runs.map((r) => r.result);
+  const wantRanking = options.ranking ?? true;
   const mean = (get: (f: FoldResult) => number) => folds.reduce((s, f) => s + get(f), 0) / folds.length;
   const meanRanking = (get: (r: RankingMetrics) => number) =>
     wantRanking ? mean((f) => (f.ranking ? get(f.ranking) : Number.NaN)) : null;
+  const flops = runs.reduce((s, r) => s + r.flops, 0);
+  const scoringSeconds = runs.reduce((s, r) => s + r.scoringSeconds, 0);
   return {
-    kind,
-    params,
-    seed,
+    kind: options.kind,
+    params: runs.at(-1)?.params ?? options.params ?? {},
+    seed: options.seed ?? 0,
     split: label,
     threshold,
     k,
@@ -238,9 +321,12 @@ export async function crossValidate(options: CrossValidateOptions): Promise<Cros
     map: meanRanking((r) => r.map),
     hitRate: meanRanking((r) => r.hitRate),
     coverage: meanRanking((r) => r.coverage),
+    rankingUsers: wantRanking ? (options.rankingUsers ?? null) : null,
+    rankingSeconds: mean((f) => f.rankingSeconds),
+    rankingGflops: flops > 0 ? flops / scoringSeconds / 1e9 : null,
     fitSeconds: mean((f) => f.fitSeconds),
     predictSeconds: mean((f) => f.predictSeconds),
-    stopped,
+    stopped: runs.some((r) => r.stopped),
   };
 }
 
@@ -253,47 +339,4 @@ function countFallbacks(train: RatingsData, test: RatingsData): number {
     if (!users.has(test.users[i]!) || !movies.has(test.movies[i]!)) n++;
   }
   return n;
-}
-
-/** Ranking metrics of one fold: each test user's top-k over the movies unseen in their training. */
-export function foldRanking(
-  model: RatingModel,
-  train: RatingsData,
-  test: RatingsData,
-  threshold: number,
-  k: number,
-): RankingMetrics {
-  const relevant = new Map<number, Set<number>>();
-  for (let i = 0; i < test.size; i++) {
-    if (test.ratings[i]! < threshold) continue;
-    const u = test.users[i]!;
-    let set = relevant.get(u);
-    if (!set) {
-      set = new Set();
-      relevant.set(u, set);
-    }
-    set.add(test.movies[i]!);
-  }
-  const seen = new Map<number, Set<number>>();
-  const catalogue = new Set<number>();
-  for (let i = 0; i < train.size; i++) {
-    const u = train.users[i]!;
-    catalogue.add(train.movies[i]!);
-    if (!relevant.has(u)) continue;
-    let set = seen.get(u);
-    if (!set) {
-      set = new Set();
-      seen.set(u, set);
-    }
-    set.add(train.movies[i]!);
-  }
-  const recommendations = new Map<number, number[]>();
-  for (const user of [...relevant.keys()].sort((a, b) => a - b)) {
-    const recs = model.recommend(user, { n: k, exclude: seen.get(user) ?? new Set() });
-    recommendations.set(
-      user,
-      recs.map((r) => r.movieId),
-    );
-  }
-  return rankingMetrics(recommendations, relevant, k, catalogue.size);
 }

@@ -62,6 +62,23 @@ export interface MfKernelExports {
   ): void;
   scoreAll(p: number, qi: number, bi: number, nItems: number, k4: number, base: number, out: number): void;
   gramRows(qi: number, rows: number, n: number, k4: number, out: number): void;
+  rankUsers(
+    u0: number,
+    u1: number,
+    p: number,
+    base: number,
+    qt: number,
+    bi: number,
+    nPanels: number,
+    k4: number,
+    exStart: number,
+    exIdx: number,
+    topK: number,
+    heapS: number,
+    heapI: number,
+    panelsPerBlock: number,
+    scratch: number,
+  ): void;
   fillNormal(
     out: number,
     rows: number,
@@ -80,7 +97,7 @@ export interface MfKernelExports {
 let compiled: WebAssembly.Module | undefined;
 
 /** Compiled once per process (a few KB: synchronous compilation is fine). */
-function kernelModule(): WebAssembly.Module {
+export function kernelModule(): WebAssembly.Module {
   compiled ??= new WebAssembly.Module(Buffer.from(mfKernelWasmBase64, 'base64'));
   return compiled;
 }

@@ -1,6 +1,7 @@
 import { likeThreshold } from '../data/rating-scale.ts';
 import type { MovieInfo, RatingsData } from '../data/ratings-data.ts';
 import { InvalidInputError } from '../errors.ts';
+import { type BlockScorer, blockScorer } from '../models/batch-top-k.ts';
 import type { UserPredictor } from '../models/fold-in.ts';
 import type { FallbackKind, RatingModel, Recommendation } from '../models/rating-model.ts';
 import { Explainer, type Explanation } from './explain.ts';
@@ -115,6 +116,7 @@ export class TopNRecommender {
   private readonly byGenre = new Map<string, Int32Array>();
   private readonly allIds: Int32Array;
   private explainer: Explainer | null = null;
+  private scorer: BlockScorer | null = null;
   /** Folded-in users by id, with a fingerprint of the history they were folded from. */
   private readonly folded = new Map<number, { key: string; predictor: UserPredictor }>();
 
@@ -224,10 +226,11 @@ export class TopNRecommender {
     let exclude: ReadonlySet<number> = request.rated ?? new Set(history.keys());
     if (request.exclude?.size) exclude = new Set([...exclude, ...request.exclude]);
     const candidates = this.candidates(request.filters);
-    const ask = (model: RatingModel): Recommendation[] =>
-      candidates && candidates.length === 0
-        ? []
-        : model.recommend(userId, { n, exclude, ...(candidates ? { candidates } : {}) });
+    const ask = (model: RatingModel): Recommendation[] => {
+      if (candidates && candidates.length === 0) return [];
+      if (!candidates && model === this.model) return this.blockOfOne(userId, n, exclude);
+      return model.recommend(userId, { n, exclude, ...(candidates ? { candidates } : {}) });
+    };
 
     let model = this.model;
     let newUser = !this.knowsUser(userId);
@@ -286,6 +289,28 @@ export class TopNRecommender {
         explanation: explanations?.[k] ?? null,
       };
     });
+  }
+
+  /**
+   * A known user's top-n over the whole catalogue through the batched top-k (the path evaluation
+   * and reports take for many users; one user is a block of one), with the model's predictions.
+   */
+  private blockOfOne(userId: number, n: number, exclude: ReadonlySet<number>): Recommendation[] {
+    this.scorer ??= blockScorer(this.model);
+    const top = this.scorer.topK({
+      users: Int32Array.of(userId),
+      excludeStart: Int32Array.of(0, exclude.size),
+      excludeMovies: Int32Array.from(exclude),
+      k: n,
+      threads: 1,
+    });
+    const recs: Recommendation[] = [];
+    for (const movieId of top.movies) {
+      if (movieId < 0) break;
+      const p = this.model.predict(userId, movieId);
+      recs.push({ movieId, predictedRating: p.rating, fallback: p.fallback });
+    }
+    return recs;
   }
 
   /**

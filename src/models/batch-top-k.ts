@@ -1,0 +1,229 @@
+import { FactorRanker, type RankingFactors } from './mf-kernel-rank.ts';
+import { decodeModel } from './model-format.ts';
+import type { RatingModel } from './rating-model.ts';
+import { RatingModelBase } from './rating-model-base.ts';
+
+/**
+ * Users to rank (raw ids) and, per user, the raw movie ids never to return (usually the movies they
+ * rated in training) as CSR: user j's are excludeMovies[excludeStart[j]] … [excludeStart[j+1]−1].
+ */
+export interface BatchTopKRequest {
+  readonly users: Int32Array;
+  readonly excludeStart: Int32Array;
+  readonly excludeMovies: Int32Array;
+  /** Entries per user. */
+  readonly k: number;
+  /** 1 or 2, or 0 (default): 2 on the main thread when the work is big enough, 1 in a worker. */
+  readonly threads?: number;
+}
+
+/** Each user's top-k (raw movie ids, best first; -1 pads a shorter list), in request order. */
+export interface BatchTopK {
+  readonly k: number;
+  readonly movies: Int32Array;
+  /**
+   * Floating-point operations the factor kernel spent (2 × factors per user × movie scored), or 0
+   * when the model was scored user by user (a model that is not factor-based, or users it never saw).
+   */
+  readonly flops: number;
+}
+
+/**
+ * Top-k for many users at once, one interface for every model. Factor models (svd, svdpp) score
+ * blocks of users × movies as a matrix product in the WebAssembly kernel on one or two threads
+ * (see `FactorRanker`); every other model, and users a factor model never saw, go through the
+ * model's own `recommend` one user at a time — the same lists as before, just called in a loop.
+ * Either way the order is the model's score, ties to the smaller movie id. Build one per fitted
+ * model (it reads the factors once) and reuse it.
+ */
+export interface BlockScorer {
+  /** True when the blocked factor kernel ranks this model's known users. */
+  readonly blocked: boolean;
+  topK(request: BatchTopKRequest): BatchTopK;
+}
+
+/** The block scorer for `model` (fitted): blocked for factor models, per user for the rest. */
+export function blockScorer(model: RatingModel): BlockScorer {
+  const factors = factorFormOf(model);
+  return factors ? new FactorBlockScorer(model, factors) : new PerUserBlockScorer(model);
+}
+
+/** The model's `recommend`, one user at a time. */
+class PerUserBlockScorer implements BlockScorer {
+  readonly blocked = false;
+  constructor(private readonly model: RatingModel) {}
+
+  topK(request: BatchTopKRequest): BatchTopK {
+    const { users, k } = request;
+    const movies = new Int32Array(users.length * k).fill(-1);
+    for (let j = 0; j < users.length; j++) this.rankOne(request, j, movies);
+    return { k, movies, flops: 0 };
+  }
+
+  /** User j of the request through `recommend`, into their slots of `out`. */
+  rankOne(request: BatchTopKRequest, j: number, out: Int32Array): void {
+    const { k, excludeStart, excludeMovies } = request;
+    const exclude = new Set(excludeMovies.subarray(excludeStart[j]!, excludeStart[j + 1]!));
+    const recs = this.model.recommend(request.users[j]!, { n: k, exclude });
+    for (let t = 0; t < recs.length; t++) out[j * k + t] = recs[t]!.movieId;
+  }
+}
+
+/** A factor model's arrays with its id maps (dense index → raw id, ascending). */
+interface FactorForm {
+  readonly factors: RankingFactors;
+  readonly userIds: Int32Array;
+  readonly movieIds: Int32Array;
+}
+
+/**
+ * Reads the factors of an svd-family model through its public surface, the saved artifact (the
+ * user rows are p_u for svd and the effective p_u + |N(u)|^-½ Σ y_j for svdpp): undefined for a
+ * model whose artifact holds no such factors. Costs one encode and decode of the model (for 10 M
+ * ratings, 87 MB of factors: well under a second), once per fitted model.
+ */
+function factorFormOf(model: RatingModel): FactorForm | undefined {
+  // Only the shared base guarantees a decodable artifact (a test double may save nothing).
+  if (!(model instanceof RatingModelBase)) return undefined;
+  const artifact = decodeModel(model.save());
+  const s = artifact.sections;
+  const userFactors = s.get('userFactors');
+  const itemFactors = s.get('itemFactors');
+  const bu = s.get('bu');
+  const bi = s.get('bi');
+  const userIds = s.get('userIds');
+  const movieIds = s.get('movieIds');
+  const meta = (artifact.meta.model ?? {}) as Record<string, unknown>;
+  const k4 = meta.k4;
+  const mean = artifact.meta.globalMean;
+  if (
+    !(userFactors instanceof Float32Array) ||
+    !(itemFactors instanceof Float32Array) ||
+    !(bu instanceof Float32Array) ||
+    !(bi instanceof Float32Array) ||
+    !(userIds instanceof Int32Array) ||
+    !(movieIds instanceof Int32Array) ||
+    typeof k4 !== 'number' ||
+    typeof mean !== 'number'
+  ) {
+    return undefined;
+  }
+  const biased = meta.biased !== false;
+  const nUsers = userIds.length;
+  const nMovies = movieIds.length;
+  const userBase = new Float32Array(nUsers);
+  if (biased) for (let u = 0; u < nUsers; u++) userBase[u] = mean + bu[u]!;
+  return {
+    factors: {
+      k4,
+      nUsers,
+      nMovies,
+      userFactors,
+      userBase,
+      itemFactors,
+      itemBias: biased ? bi : new Float32Array(nMovies),
+    },
+    userIds,
+    movieIds,
+  };
+}
+
+/** Raw id → dense index over ascending ids (-1 when absent). */
+function indexOf(ids: Int32Array): (id: number) => number {
+  const max = ids.length > 0 ? ids[ids.length - 1]! : -1;
+  if (ids.length > 0 && ids[0]! >= 0 && max < Math.max(1 << 20, ids.length * 16)) {
+    const table = new Int32Array(max + 1).fill(-1);
+    for (let j = 0; j < ids.length; j++) table[ids[j]!] = j;
+    return (id) => (id >= 0 && id <= max ? table[id]! : -1);
+  }
+  const map = new Map(Array.from(ids, (id, j) => [id, j]));
+  return (id) => map.get(id) ?? -1;
+}
+
+/** Users per kernel batch: a few MB of user rows and exclusions in kernel memory. */
+const BATCH_USERS = 16_384;
+
+class FactorBlockScorer implements BlockScorer {
+  readonly blocked = true;
+  private readonly userIndex: (id: number) => number;
+  private readonly movieIndex: (id: number) => number;
+  private readonly perUser: PerUserBlockScorer;
+  private ranker: FactorRanker | null = null;
+  private capacity = { users: 0, exclusions: 0 };
+
+  constructor(
+    model: RatingModel,
+    private readonly form: FactorForm,
+  ) {
+    this.userIndex = indexOf(form.userIds);
+    this.movieIndex = indexOf(form.movieIds);
+    this.perUser = new PerUserBlockScorer(model);
+  }
+
+  topK(request: BatchTopKRequest): BatchTopK {
+    const { users, k } = request;
+    const movies = new Int32Array(users.length * k).fill(-1);
+    const known: number[] = [];
+    for (let j = 0; j < users.length; j++) {
+      if (this.userIndex(users[j]!) >= 0) known.push(j);
+      else this.perUser.rankOne(request, j, movies);
+    }
+    if (known.length === 0) return { k, movies, flops: 0 };
+    const dense = this.denseRequest(request, known);
+    const ranked = this.rankerFor(k, dense.exStart).rank(dense, request.threads ?? 0);
+    const { movieIds } = this.form;
+    for (let t = 0; t < known.length; t++) {
+      const j = known[t]!;
+      for (let c = 0; c < k; c++) {
+        const i = ranked.movies[t * k + c]!;
+        movies[j * k + c] = i < 0 ? -1 : movieIds[i]!;
+      }
+    }
+    const { k4, nMovies } = this.form.factors;
+    return { k, movies, flops: 2 * k4 * nMovies * known.length };
+  }
+
+  /** The known users of the request with dense ids; exclusions unknown to the model dropped. */
+  private denseRequest(request: BatchTopKRequest, known: readonly number[]) {
+    const { excludeStart, excludeMovies } = request;
+    const users = new Int32Array(known.length);
+    const exStart = new Int32Array(known.length + 1);
+    let total = 0;
+    for (const j of known) total += excludeStart[j + 1]! - excludeStart[j]!;
+    const exMovies = new Int32Array(total);
+    let w = 0;
+    for (let t = 0; t < known.length; t++) {
+      const j = known[t]!;
+      users[t] = this.userIndex(request.users[j]!);
+      for (let e = excludeStart[j]!; e < excludeStart[j + 1]!; e++) {
+        const i = this.movieIndex(excludeMovies[e]!);
+        if (i >= 0) exMovies[w++] = i;
+      }
+      exStart[t + 1] = w;
+    }
+    return { users, exStart, exMovies: exMovies.subarray(0, w) };
+  }
+
+  /**
+   * A ranker big enough for batches of this request (kept between calls; rebuilt, with room to
+   * spare, only when k changes or a batch would not fit).
+   */
+  private rankerFor(k: number, exStart: Int32Array): FactorRanker {
+    const n = exStart.length - 1;
+    const users = Math.min(n, BATCH_USERS);
+    let exclusions = 0;
+    for (let from = 0; from < n; from += users) {
+      exclusions = Math.max(exclusions, exStart[Math.min(n, from + users)]! - exStart[from]!);
+    }
+    const cap = this.capacity;
+    if (this.ranker && this.ranker.k === k && cap.users >= users && cap.exclusions >= exclusions) {
+      return this.ranker;
+    }
+    this.capacity = {
+      users: Math.max(users, cap.users),
+      exclusions: Math.max(exclusions, 2 * cap.exclusions, 1024),
+    };
+    this.ranker = new FactorRanker(this.form.factors, k, this.capacity);
+    return this.ranker;
+  }
+}

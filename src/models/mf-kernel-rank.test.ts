@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../random/rng.ts';
+import { FactorRanker, type RankingFactors, type RankRequest, rankUsersJs } from './mf-kernel-rank.ts';
+
+/** Random factors of k factors in rows of k4; a few movies share a score exactly (ties). */
+function randomFactors(seed: number, nUsers: number, nMovies: number, k: number): RankingFactors {
+  const rng = new Rng(seed);
+  const k4 = (k + 3) & ~3;
+  const userFactors = new Float32Array(nUsers * k4);
+  const itemFactors = new Float32Array(nMovies * k4);
+  for (let u = 0; u < nUsers; u++) for (let f = 0; f < k; f++) userFactors[u * k4 + f] = rng.normal(0, 0.3);
+  for (let i = 0; i < nMovies; i++) for (let f = 0; f < k; f++) itemFactors[i * k4 + f] = rng.normal(0, 0.3);
+  // Movies 5 and 17 are copies of movie 2: every user scores the three alike.
+  for (const copy of [5, 17]) itemFactors.copyWithin(copy * k4, 2 * k4, 3 * k4);
+  const itemBias = Float32Array.from({ length: nMovies }, (_, i) =>
+    i === 5 || i === 17 ? 0 : rng.normal(0, 0.2),
+  );
+  itemBias[2] = 0;
+  const userBase = Float32Array.from({ length: nUsers }, () => 3.5 + rng.normal(0, 0.3));
+  return { k4, nUsers, nMovies, userFactors, userBase, itemFactors, itemBias };
+}
+
+/** Users in a shuffled order (some twice), each excluding a random handful of movies. */
+function randomRequest(seed: number, f: RankingFactors, n: number): RankRequest {
+  const rng = new Rng(seed);
+  const users = Int32Array.from({ length: n }, () => rng.int(f.nUsers));
+  const exStart = new Int32Array(n + 1);
+  const ex: number[] = [];
+  for (let j = 0; j < n; j++) {
+    const m = rng.int(12);
+    for (let t = 0; t < m; t++) ex.push(rng.int(f.nMovies));
+    exStart[j + 1] = ex.length;
+  }
+  return { users, exStart, exMovies: Int32Array.from(ex) };
+}
+
+describe('the batched top-k kernel', () => {
+  for (const [label, threads] of [
+    ['one thread', 1],
+    ['two threads', 2],
+  ] as const) {
+    it(`picks exactly the TypeScript reference's top-k on ${label} (ties, exclusions, odd sizes)`, () => {
+      // 203 movies: the last panel is partial; 10 factors in rows of 12; 601 users: several chunks
+      // of 256, the last one not a multiple of 4.
+      const f = randomFactors(7, 300, 203, 10);
+      const request = randomRequest(8, f, 601);
+      const k = 7;
+      // Capacity below the request: several batches.
+      const ranker = new FactorRanker(f, k, { users: 400, exclusions: 3000 });
+      const got = ranker.rank(request, threads);
+      const want = rankUsersJs(f, request, k);
+      expect(Array.from(got.movies)).toEqual(Array.from(want.movies));
+      expect(Array.from(got.scores)).toEqual(Array.from(want.scores));
+      // The tie of movies 2, 5 and 17 did come up, and was broken towards the smaller index.
+      let tied = 0;
+      for (let j = 0; j < request.users.length; j++) {
+        const row = Array.from(got.movies.subarray(j * k, (j + 1) * k));
+        if (row.includes(17)) {
+          tied++;
+          const excluded = new Set(request.exMovies.subarray(request.exStart[j]!, request.exStart[j + 1]!));
+          for (const smaller of [2, 5]) if (!excluded.has(smaller)) expect(row).toContain(smaller);
+        }
+      }
+      expect(tied).toBeGreaterThan(0);
+    });
+  }
+
+  it('pads a user with fewer candidates than k with -1, and never returns an excluded movie', () => {
+    const f = randomFactors(3, 4, 9, 4);
+    const all = Int32Array.from({ length: 9 }, (_, i) => i);
+    const request: RankRequest = {
+      users: Int32Array.from([0, 1]),
+      exStart: Int32Array.from([0, 6, 6]),
+      exMovies: all.subarray(0, 6),
+    };
+    const got = new FactorRanker(f, 5, { users: 2, exclusions: 6 }).rank(request);
+    expect(Array.from(got.movies.subarray(3, 5))).toEqual([-1, -1]);
+    expect(Array.from(got.movies.subarray(0, 3)).sort()).toEqual([6, 7, 8]);
+    expect(Array.from(got.movies)).toEqual(Array.from(rankUsersJs(f, request, 5).movies));
+  });
+
+  it('says which user does not fit its capacity', () => {
+    const f = randomFactors(3, 4, 9, 4);
+    const request: RankRequest = {
+      users: Int32Array.from([2]),
+      exStart: Int32Array.from([0, 5]),
+      exMovies: Int32Array.from([0, 1, 2, 3, 4]),
+    };
+    expect(() => new FactorRanker(f, 3, { users: 4, exclusions: 4 }).rank(request)).toThrow(
+      /user 2 excludes 5 movies, more than the ranker's capacity of 4/,
+    );
+  });
+});

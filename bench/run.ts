@@ -15,6 +15,7 @@ const benchmarks: ReadonlyArray<() => Promise<Benchmark>> = [
   () => import('./tuning.bench.ts').then((m) => m.benchmark),
   () => import('./ab-tests.bench.ts').then((m) => m.benchmark),
   () => import('./http-load.bench.ts').then((m) => m.benchmark),
+  () => import('./web-app.bench.ts').then((m) => m.benchmark),
 ];
 
 const wanted = process.argv.slice(2);

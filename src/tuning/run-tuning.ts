@@ -377,6 +377,9 @@ export async function runTuning(db: Database, options: RunTuningOptions = {}): P
   let stopReason: 'complete' | 'interrupted' | 'failed' = 'complete';
   let failure: string | null = null;
   const maxFailures = Math.max(3, run.trialsPlanned);
+  // One listener for the whole run: a new one per wait piled up on the signal (one per trial) and
+  // set off Node's MaxListenersExceededWarning after ten trials.
+  const aborted = abortPromise(options.signal);
   try {
     while (true) {
       if (options.signal?.aborted || lostOwnership) {
@@ -386,7 +389,7 @@ export async function runTuning(db: Database, options: RunTuningOptions = {}): P
       const done = doneCount();
       if (done + inflight.size >= run.trialsPlanned || inflight.size >= Math.max(1, workers)) {
         if (inflight.size === 0) break;
-        await Promise.race([...inflight.values(), abortPromise(options.signal)]);
+        await Promise.race([...inflight.values(), aborted]);
         continue;
       }
       const failedOwn = trials.filter(

@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeEachDatabase } from '../helpers/databases.ts';
+import { generateSmallWorld, trainVersion } from '../helpers/trained-world.ts';
+import { adminToken, startTestServer, type TestServer } from './test-server.ts';
+
+interface MoviePageAnswer {
+  movie: { id: number; title: string; myRating?: number | null };
+  similar: { id: number }[];
+  becauseYouLiked: { id: number; title: string }[];
+}
+
+describeEachDatabase('routes of the web app pages', (kind) => {
+  let t: TestServer;
+  let user: { cookie: string; userId: number };
+  beforeAll(async () => {
+    t = await startTestServer(kind);
+    await generateSmallWorld(t.db);
+    await trainVersion(t.db, 'baseline', { seed: 1 });
+    user = await t.signUp('page-reader');
+  });
+  afterAll(() => t.close());
+
+  it('gives a movie page: the movie, similar movies, and the liked ones among them', async () => {
+    const first = (await t.request('GET', '/api/movies/1/page')).json as MoviePageAnswer;
+    expect(first.movie.id).toBe(1);
+    expect(first.similar.length).toBeGreaterThan(0);
+    expect(first.similar.map((m) => m.id)).not.toContain(1);
+    expect(first.becauseYouLiked).toEqual([]);
+    const liked = first.similar[0]!.id;
+    const rated = await t.request('POST', '/api/ratings', {
+      cookie: user.cookie,
+      body: { movieId: liked, rating: 5 },
+    });
+    expect(rated.status).toBe(200);
+    const mine = (await t.request('GET', '/api/movies/1/page', { cookie: user.cookie }))
+      .json as MoviePageAnswer;
+    expect(mine.becauseYouLiked.map((m) => m.id)).toEqual([liked]);
+    expect(mine.movie.myRating).toBeNull();
+    expect((await t.request('GET', '/api/movies/999999/page')).status).toBe(404);
+  });
+
+  it('counts the loop for the overview and previews picks without recording them', async () => {
+    const counts = (await t.request('GET', '/api/admin/overview', { token: adminToken })).json as Record<
+      string,
+      number
+    >;
+    expect(counts.movies).toBe(150);
+    expect(counts.versions).toBe(1);
+    expect(counts.ratings).toBeGreaterThan(2000);
+    const preview = await t.request('GET', '/api/admin/users/3/picks?n=4', { token: adminToken });
+    expect(preview.status).toBe(200);
+    expect((preview.json as { picks: unknown[] }).picks).toHaveLength(4);
+    const after = (await t.request('GET', '/api/admin/overview', { token: adminToken })).json as Record<
+      string,
+      number
+    >;
+    expect(after.served).toBe(counts.served);
+    expect((await t.request('GET', '/api/admin/overview', { cookie: user.cookie })).status).toBe(403);
+  });
+});

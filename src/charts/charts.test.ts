@@ -53,7 +53,28 @@ describe('charts', () => {
     expect(svg).toContain('<title>Accuracy &lt;live&gt; &amp; &quot;threshold&quot;</title>');
     expect(svg).not.toContain('<live>');
     // The NaN breaks the line: a new move-to after it.
-    expect(svg.match(/d="M[^"]*"/)?.[0].split('M').length).toBe(3);
+    expect(svg.match(/class="mn-series"[^>]* d="M[^"]*"/)?.[0].split('M').length).toBe(3);
+    // A one-point band has no area: its interval is drawn as a capped bar.
+    expect(count(svg, 'mn-interval')).toBe(1);
+  });
+
+  it('prints each tick label once when the format rounds several ticks alike', () => {
+    const svg = lineChart({
+      title: 'versions',
+      series: [
+        {
+          name: 'champion',
+          points: [
+            { x: 0, y: 1 },
+            { x: 1, y: 2 },
+          ],
+        },
+      ],
+      yFormat: (v) => `v${Math.round(v)}`,
+    });
+    const labels = [...svg.matchAll(/text-anchor="end">(v\d+)</g)].map((m) => m[1]);
+    expect(labels.length).toBeGreaterThan(1);
+    expect(new Set(labels).size).toBe(labels.length);
   });
 
   it('every chart says "no data" instead of failing on empty input', () => {

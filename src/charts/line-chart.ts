@@ -53,6 +53,23 @@ export interface LineChartOptions extends ChartFrameOptions, AxisLabels {
   readonly legend?: boolean;
 }
 
+/** Capped vertical bars from low to high at each band point. */
+function intervalBars(
+  band: readonly BandPoint[],
+  x: (v: number) => number,
+  y: (v: number) => number,
+  color: string,
+): string {
+  let out = `<g class="mn-interval" stroke="${color}" stroke-width="1.5" fill="none">`;
+  for (const b of band) {
+    const cx = x(b.x);
+    const top = y(b.high);
+    const bottom = y(b.low);
+    out += `<path d="M${px(cx)},${px(top)}V${px(bottom)}M${px(cx - 5)},${px(top)}H${px(cx + 5)}M${px(cx - 5)},${px(bottom)}H${px(cx + 5)}"/>`;
+  }
+  return `${out}</g>`;
+}
+
 /**
  * Lines for one or more series over a shared x axis, with an optional threshold line and shaded
  * bands. Points with a non-finite coordinate break the line rather than dropping to zero.
@@ -130,6 +147,9 @@ export function lineChart(options: LineChartOptions): string {
         .reverse()
         .map((b) => `${px(x(b.x))},${px(y(b.low))}`);
       body += `<polygon class="mn-band" points="${[...upper, ...lower].join(' ')}" fill="${color}" fill-opacity="0.15" stroke="none"/>`;
+      // The shaded band has no area with one point, and is faint when narrow: each interval is
+      // also drawn as a capped bar, which stays visible at any width.
+      if (good.length <= 40) body += intervalBars(good, x, y, color);
     }
   });
   options.series.forEach((s, i) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   barChart,
+  contourChart,
   flowchart,
   histogram,
   histogramBins,
@@ -56,6 +57,25 @@ describe('charts', () => {
     expect(svg.match(/class="mn-series"[^>]* d="M[^"]*"/)?.[0].split('M').length).toBe(3);
     // A one-point band has no area: its interval is drawn as a capped bar.
     expect(count(svg, 'mn-interval')).toBe(1);
+  });
+
+  it('contour plot: a coloured surface, a dot per trial, best at the top of the key', () => {
+    const points = [0, 1, 2, 3, 4].map((i) => ({ x: 0.001 * 10 ** (i / 2), y: i * 3, value: 0.9 + i / 100 }));
+    const svg = contourChart({
+      title: 'rmse',
+      points,
+      direction: 'minimize',
+      xLog: true,
+      xLabel: 'lr',
+      yLabel: 'k',
+    });
+    expectWellFormed(svg);
+    expect(count(svg, 'mn-point')).toBe(5);
+    expect(svg).toContain('mn-surface');
+    expect(svg).toContain('>0.9<');
+    expect(contourChart({ title: 'one', points: points.slice(0, 1), direction: 'minimize' })).toContain(
+      'mn-no-data',
+    );
   });
 
   it('prints each tick label once when the format rounds several ticks alike', () => {

@@ -23,7 +23,7 @@ export async function readOverviewCounts(db: Queryable): Promise<OverviewCounts>
        (SELECT COUNT(*) FROM served_recommendations) AS served,
        (SELECT COUNT(*) FROM recommendation_quality) AS tracked,
        (SELECT COUNT(*) FROM model_versions) AS versions,
-       (SELECT COUNT(*) FROM hp_experiments) AS "tuningRuns"`,
+       (SELECT COUNT(*) FROM hp_tuning_history) AS "tuningRuns"`,
   );
   if (!row) throw new Error('overview counts: the database returned no row');
   return row;

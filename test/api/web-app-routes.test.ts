@@ -57,4 +57,32 @@ describeEachDatabase('routes of the web app pages', (kind) => {
     expect(after.served).toBe(counts.served);
     expect((await t.request('GET', '/api/admin/overview', { cookie: user.cookie })).status).toBe(403);
   });
+
+  it('draws a contour plot of a finished tuning run over two of its parameters', async () => {
+    const started = await t.request('POST', '/api/admin/tuning/runs', {
+      token: adminToken,
+      body: { method: 'random', model: 'baseline', trials: 4, folds: 2, seed: 3 },
+    });
+    expect(started.status).toBe(202);
+    await t.server.context.background.idle();
+    const runId = (started.json as { runId: string }).runId;
+    const run = (await t.request('GET', `/api/admin/tuning/runs/${runId}`, { token: adminToken })).json as {
+      trials: { params: Record<string, unknown> }[];
+    };
+    const names = Object.entries(run.trials[0]!.params)
+      .filter(([, v]) => typeof v === 'number')
+      .map(([k]) => k);
+    expect(names.length).toBeGreaterThanOrEqual(2);
+    const query = `run=${encodeURIComponent(runId)}&x=${names[0]}&y=${names[1]}`;
+    const svg = await t.request('GET', `/api/admin/charts/tuning-contour?${query}`, { token: adminToken });
+    expect(svg.headers.get('content-type')).toContain('image/svg+xml');
+    expect(svg.text).toContain('mn-surface');
+    expect((svg.text.match(/class="mn-point"/g) ?? []).length).toBeGreaterThanOrEqual(2);
+    const same = await t.request(
+      'GET',
+      `/api/admin/charts/tuning-contour?run=${encodeURIComponent(runId)}&x=${names[0]}&y=${names[0]}`,
+      { token: adminToken },
+    );
+    expect(same.status).toBe(400);
+  });
 });

@@ -5,6 +5,7 @@ import { adminReportsRoutes } from './admin-reports-routes.ts';
 import { adminStatusRoutes } from './admin-status-routes.ts';
 import { adminTrackingRoutes } from './admin-tracking-routes.ts';
 import { adminTuningRoutes } from './admin-tuning-routes.ts';
+import { adminTuningViewRoutes } from './admin-tuning-view-routes.ts';
 import { adminVersionsRoutes } from './admin-versions-routes.ts';
 import { authRoutes } from './auth-routes.ts';
 import { healthRoutes } from './health-routes.ts';
@@ -28,4 +29,5 @@ export const allRoutes: readonly AnyRoute[] = [
   ...adminAbRoutes,
   ...adminReportsRoutes,
   ...adminTuningRoutes,
+  ...adminTuningViewRoutes,
 ];

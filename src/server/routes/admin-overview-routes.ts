@@ -2,9 +2,11 @@ import { z } from 'zod';
 import { loadMovies } from '../../data/load-movies.ts';
 import { wholeStarScale } from '../../data/rating-scale.ts';
 import type { RatingsData } from '../../data/ratings-data.ts';
+import { modelKinds } from '../../models/model-registry.ts';
 import { TopNRecommender } from '../../recommend/top-n.ts';
 import { readUserHistory } from '../../recommend/user-history.ts';
 import { getActiveModelVersion } from '../../registry/active-model.ts';
+import { tuningMethods } from '../../tuning/sampler-registry.ts';
 import { readOverviewCounts } from '../overview-store.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
 
@@ -23,10 +25,11 @@ export const adminOverviewRoutes: readonly AnyRoute[] = [
     method: 'get',
     path: '/api/admin/overview',
     tag: 'admin: status',
-    summary: 'Counts of users, accounts, movies, ratings, served and tracked recommendations, versions',
+    summary:
+      'Counts of users, accounts, movies, ratings, served and tracked recommendations, versions; the model kinds and tuning methods there are',
     access: 'admin',
     async handler({ server }) {
-      return readOverviewCounts(server.db);
+      return { counts: await readOverviewCounts(server.db), modelKinds: modelKinds(), tuningMethods };
     },
   }),
   defineRoute({

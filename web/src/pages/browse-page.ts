@@ -173,5 +173,15 @@ export function browsePage(params: URLSearchParams): HTMLElement {
       });
   };
   load();
-  return h('section', {}, h('h1', {}, 'Browse movies'), form, formError, summary, results, pager);
+  return h(
+    'section',
+    {},
+    h('h1', {}, 'Browse movies'),
+    form,
+    formError,
+    h('h2', { class: 'visually-hidden' }, 'Results'),
+    summary,
+    results,
+    pager,
+  );
 }

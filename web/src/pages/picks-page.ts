@@ -127,6 +127,7 @@ function picksList(rated: number): HTMLElement {
       ' ',
       h('a', { href: '#/browse' }, 'Rate more movies'),
     ),
+    h('h2', { class: 'visually-hidden' }, 'Your picks'),
     info,
     list,
   );

@@ -118,6 +118,28 @@ export async function axeViolations(page: Page): Promise<string[]> {
 }
 
 /**
+ * Elements that reach past the right edge of the window (outside any scrolling box), for the
+ * failure message; text that overflows its box is not among them.
+ */
+function widestElements(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const clipped = (e: Element): boolean => {
+      for (let p = e.parentElement; p; p = p.parentElement)
+        if (getComputedStyle(p).overflowX !== 'visible') return true;
+      return false;
+    };
+    const past = (e: Element) => e.getBoundingClientRect().right > window.innerWidth && !clipped(e);
+    return Array.from(document.querySelectorAll<HTMLElement>('body *'))
+      .filter(past)
+      .map(
+        (e) => `${e.tagName.toLowerCase()}.${e.className} (${e.getBoundingClientRect().right.toFixed(1)} px)`,
+      )
+      .slice(-6)
+      .join(', ');
+  });
+}
+
+/**
  * Checks the page now shown at desktop and phone width: axe reports nothing, nothing overflows
  * sideways, and a full-page screenshot is saved for each width as `<name>-desktop.png` and
  * `<name>-phone.png`.
@@ -130,7 +152,11 @@ export async function auditPage(page: Page, name: string): Promise<void> {
     await page.setViewportSize(size);
     await settled(page);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow, `${name} at ${label} width overflows sideways by ${overflow} px`).toBeLessThanOrEqual(0);
+    const wide = overflow > 0 ? await widestElements(page) : '';
+    expect(
+      overflow,
+      `${name} at ${label} width overflows sideways by ${overflow} px: ${wide}`,
+    ).toBeLessThanOrEqual(0);
     expect(await axeViolations(page), `${name} at ${label} width`).toEqual([]);
     await page.screenshot({ path: join(screenshotDir, `${name}-${label}.png`), fullPage: true });
   }

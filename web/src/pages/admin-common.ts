@@ -20,10 +20,13 @@ export function placeSvg(figure: HTMLElement, caption: string | null, text: stri
   svg.removeAttribute('width');
   svg.removeAttribute('height');
   svg.setAttribute('role', 'img');
-  figure.replaceChildren(
-    h('figcaption', {}, title),
-    h('div', { class: 'chart-box' }, document.importNode(svg, true)),
+  // On a narrow screen the chart scrolls sideways inside its box rather than shrinking its text.
+  const box = h(
+    'div',
+    { class: 'chart-box', tabindex: 0, role: 'group', 'aria-label': `${title} (scrolls sideways)` },
+    document.importNode(svg, true),
   );
+  figure.replaceChildren(h('figcaption', {}, title), box);
 }
 
 /** A server-rendered chart (GET /api/admin/charts/:name) in a captioned figure. */
@@ -86,7 +89,7 @@ export function table(
 ): HTMLElement {
   return h(
     'div',
-    { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': caption },
+    { class: 'table-wrap', tabindex: 0, role: 'group', 'aria-label': `${caption} (table)` },
     h(
       'table',
       attrs,

@@ -24,7 +24,7 @@ function panel(title: string): { root: HTMLElement; update(state: JobState): voi
   const root = h(
     'div',
     { class: 'job', 'data-job-state': 'running' },
-    h('h3', {}, title),
+    h('h2', { class: 'job-title' }, title),
     bar,
     words,
     dismiss,

@@ -251,7 +251,7 @@ export function comparePage(params: URLSearchParams): HTMLElement {
       ]),
     ([va, vb]) => [
       h('p', { class: 'muted' }, 'Rows where the two differ are marked.'),
-      table(`v${a} and v${b} side by side`, ['', `v${a}`, `v${b}`], compareRows(va, vb), {
+      table(`v${a} and v${b} side by side`, ['Field', `v${a}`, `v${b}`], compareRows(va, vb), {
         class: 'compare',
       }),
     ],

@@ -95,6 +95,21 @@ describe('charts', () => {
     const labels = [...svg.matchAll(/text-anchor="end">(v\d+)</g)].map((m) => m[1]);
     expect(labels.length).toBeGreaterThan(1);
     expect(new Set(labels).size).toBe(labels.length);
+    const whole = lineChart({
+      title: 'versions',
+      series: [
+        {
+          name: 'champion',
+          points: [
+            { x: 0, y: 1 },
+            { x: 1, y: 2 },
+          ],
+        },
+      ],
+      yFormat: (v) => `v${v}`,
+      yIntegers: true,
+    });
+    expect([...whole.matchAll(/text-anchor="end">(v[\d.]+)</g)].map((m) => m[1])).toEqual(['v1', 'v2']);
   });
 
   it('every chart says "no data" instead of failing on empty input', () => {

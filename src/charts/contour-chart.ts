@@ -75,6 +75,9 @@ function interpolate(
  * interpolated between the trials (inverse distance weighting on a grid), coloured from best
  * (dark) to worst (pale), with each trial as a dot. It shows where in the plane good values lie;
  * between far-apart trials it is a guess, which the dots make plain.
+ *
+ * It is long because the surface, the axes, the trial dots and the colour key are drawn in one
+ * coordinate system computed at its top; each part is a few lines.
  */
 export function contourChart(options: ContourChartOptions): string {
   const width = options.width ?? 480;

@@ -51,6 +51,18 @@ export interface LineChartOptions extends ChartFrameOptions, AxisLabels {
   readonly yDomain?: readonly [number, number];
   /** Show the legend (default: when there is more than one series). */
   readonly legend?: boolean;
+  /** y values are whole numbers (versions): ticks only at whole numbers. */
+  readonly yIntegers?: boolean;
+}
+
+/** Whole-number ticks inside `domain`, at most about eight of them. */
+function integerTicks(domain: readonly [number, number]): number[] {
+  const lo = Math.ceil(domain[0]);
+  const hi = Math.floor(domain[1]);
+  const step = Math.max(1, Math.ceil((hi - lo + 1) / 8));
+  const out: number[] = [];
+  for (let v = lo; v <= hi; v += step) out.push(v);
+  return out;
 }
 
 /** Capped vertical bars from low to high at each band point. */
@@ -130,7 +142,9 @@ export function lineChart(options: LineChartOptions): string {
     { scale: x, ticks: xTickValues, format: xFormat },
     {
       scale: y,
-      ticks: yTicks.ticks.filter((t) => t >= yDomain[0] - 1e-12 && t <= yDomain[1] + 1e-12),
+      ticks: options.yIntegers
+        ? integerTicks(yDomain)
+        : yTicks.ticks.filter((t) => t >= yDomain[0] - 1e-12 && t <= yDomain[1] + 1e-12),
       format: yFormat,
     },
     options,

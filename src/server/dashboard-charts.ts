@@ -74,6 +74,8 @@ export function retrainTriggersChart(triggers: readonly RetrainTrigger[], thresh
     yDomain: [0, 1],
     yFormat: percent,
     threshold: { y: threshold, label: `threshold ${percent(threshold)}` },
+    // Always a legend: it is what says a dot on the top edge is a retrain asked for by hand.
+    legend: true,
     series: [...byStatus].map(([name, points]) => ({ name, points, markers: true, line: false })),
   });
 }
@@ -102,6 +104,7 @@ export function aliasHistoryChart(history: readonly AliasHistoryEntry[], now: nu
     yLabel: 'version',
     xFormat: 'date',
     yFormat: (v) => `v${Math.round(v)}`,
+    yIntegers: true,
     series: series.filter((s) => s.points.length > 0),
   });
 }

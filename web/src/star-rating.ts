@@ -44,6 +44,9 @@ function starRow(options: StarRatingOptions): { slider: HTMLElement; fills: HTML
  * Keyboard: arrows move a pending value (Home/End jump), Enter or Space saves it, and so does
  * leaving the stars (Tab); Escape drops it; Delete clears the rating. A save shows at once and is
  * rolled back visibly, with the reason beside the stars, when the server refuses it.
+ *
+ * It is long because the pointer, keyboard and save handlers share one closure of state (saved,
+ * pending and previewed value); split apart they would pass that state around by hand.
  */
 export function starRating(options: StarRatingOptions): HTMLElement {
   let committed = options.value;

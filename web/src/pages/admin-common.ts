@@ -1,5 +1,5 @@
 import { api, chartSvg } from '../api.ts';
-import { announce, errorText, h } from '../dom.ts';
+import { announce, errorText, failed, h, loading } from '../dom.ts';
 
 /**
  * Places a chart's SVG (parsed as SVG, never as HTML) in a figure. The figure's caption is the
@@ -14,8 +14,15 @@ export function placeSvg(figure: HTMLElement, caption: string | null, text: stri
     return;
   }
   const title = caption ?? svg.querySelector('title')?.textContent ?? 'Chart';
+  // An empty chart is a sentence, not a large blank frame.
+  if (svg.querySelector('.mn-no-data')) {
+    figure.replaceChildren(h('figcaption', {}, title), h('p', { class: 'muted' }, 'No data yet.'));
+    return;
+  }
   svg.querySelector('.mn-title')?.remove();
   const width = Number(svg.getAttribute('width')) || 480;
+  // A wide chart (parallel coordinates) takes a whole row of a two-column grid.
+  figure.classList.toggle('wide', width > 560);
   svg.setAttribute('style', `max-width:${width}px;min-width:${Math.round(width * 0.92)}px`);
   svg.removeAttribute('width');
   svg.removeAttribute('height');
@@ -150,4 +157,21 @@ export async function act(label: string, fn: () => Promise<unknown>, after: () =
 /** A section with a heading, its id derived from the heading. */
 export function section(id: string, title: string, ...body: (Node | null)[]): HTMLElement {
   return h('section', { 'aria-labelledby': `h-${id}` }, h('h2', { id: `h-${id}` }, title), ...body);
+}
+
+/** Loads `fetch` into a section body, with loading and error states, and draws it with `draw`. */
+export function loaded<T>(
+  what: string,
+  fetch: () => Promise<T>,
+  draw: (data: T) => (Node | null)[],
+): HTMLElement {
+  const body = h('div', {}, loading(what));
+  const load = () => {
+    body.replaceChildren(loading(what));
+    fetch()
+      .then((data) => body.replaceChildren(...draw(data).filter((n): n is Node => n !== null)))
+      .catch((error) => body.replaceChildren(failed(errorText(error, `load ${what}`), load)));
+  };
+  load();
+  return body;
 }

@@ -135,7 +135,10 @@ function lineage(v: Version): HTMLElement {
   ]);
 }
 
-/** One version as MLflow shows one: parameters, lineage, metrics, artifact, aliases and their history. */
+/**
+ * One version as MLflow shows one: parameters, lineage, metrics, artifact, aliases and their
+ * history. It is long because it lists those six sections in page order, one short call each.
+ */
 export function versionPage(version: number): HTMLElement {
   return adminFrame(
     `Version v${version}`,

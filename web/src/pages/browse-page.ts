@@ -59,7 +59,80 @@ function checkYears(from: HTMLInputElement, to: HTMLInputElement): string | null
   return null;
 }
 
-/** Search and browse: title, genre, year range and sort; paginated results with stars to rate. */
+/** "No movies …" with a way out, or "240 movies in Comedy". */
+function summaryOf(total: number, params: URLSearchParams): HTMLElement {
+  const filters = describeFilters(params);
+  if (total > 0)
+    return h('p', { class: 'muted' }, `${countOf(total, 'movie')}${filters ? ` ${filters}` : ''}`);
+  return h(
+    'div',
+    { class: 'notice' },
+    h('p', {}, `No movies ${filters || 'in the catalogue yet'}.`),
+    filters
+      ? h(
+          'p',
+          {},
+          'Try fewer words, another genre or a wider range of years, or ',
+          h('a', { href: '#/browse' }, 'clear the search'),
+          '.',
+        )
+      : null,
+  );
+}
+
+function pagerButtons(page: number, pages: number, go: (p: number) => void): HTMLElement[] {
+  return [
+    h(
+      'button',
+      { type: 'button', class: 'secondary', disabled: page <= 1, onclick: () => go(page - 1) },
+      '← Previous',
+    ),
+    h('span', {}, `Page ${page} of ${pages}`),
+    h(
+      'button',
+      { type: 'button', class: 'secondary', disabled: page >= pages, onclick: () => go(page + 1) },
+      'Next →',
+    ),
+  ];
+}
+
+/** Asks for one page of results and draws it (or a loading line, or what went wrong). */
+function loadResults(
+  params: URLSearchParams,
+  into: { summary: HTMLElement; results: HTMLElement; pager: HTMLElement },
+  go: (p: number) => void,
+  retry: () => void,
+): void {
+  const query = new URLSearchParams();
+  for (const key of ['q', 'genre', 'yearFrom', 'yearTo', 'sort', 'page']) {
+    const value = params.get(key);
+    if (value) query.set(key, value);
+  }
+  query.set('pageSize', '24');
+  const page = Number(params.get('page') ?? '1') || 1;
+  into.summary.replaceChildren(loading('movies'));
+  into.results.setAttribute('aria-busy', 'true');
+  api<MoviePage>('GET', `/api/movies?${query}`)
+    .then((data) => {
+      into.results.removeAttribute('aria-busy');
+      into.summary.replaceChildren(summaryOf(data.total, params));
+      into.results.replaceChildren(...data.movies.map((m) => movieCard(m)));
+      into.pager.replaceChildren(
+        ...pagerButtons(page, Math.max(1, Math.ceil(data.total / data.pageSize)), go),
+      );
+      into.pager.hidden = data.total === 0;
+    })
+    .catch((error) => {
+      into.results.removeAttribute('aria-busy');
+      into.summary.replaceChildren(failed(errorText(error, 'load the movies'), retry));
+    });
+}
+
+/**
+ * Search and browse: title, genre, year range and sort; paginated results with stars to rate.
+ * It is long because the form's five fields, their checks and the page's address are one unit:
+ * each field is read when the address is rebuilt.
+ */
 export function browsePage(params: URLSearchParams): HTMLElement {
   const q = h('input', {
     id: 'q',
@@ -80,7 +153,6 @@ export function browsePage(params: URLSearchParams): HTMLElement {
   const results = h('ul', { class: 'cards', 'aria-label': 'Movies' });
   const summary = h('div', { class: 'summary', 'aria-live': 'polite' });
   const pager = h('nav', { class: 'pager', 'aria-label': 'Pages' });
-  const page = Number(params.get('page') ?? '1') || 1;
 
   void api<{ genre: string }[]>('GET', '/api/genres')
     .then((genres) => {
@@ -119,59 +191,7 @@ export function browsePage(params: URLSearchParams): HTMLElement {
     if (!checkYears(yearFrom, yearTo)) go(1);
   });
 
-  const load = () => {
-    const query = new URLSearchParams();
-    for (const key of ['q', 'genre', 'yearFrom', 'yearTo', 'sort', 'page']) {
-      const value = params.get(key);
-      if (value) query.set(key, value);
-    }
-    query.set('pageSize', '24');
-    summary.replaceChildren(loading('movies'));
-    results.setAttribute('aria-busy', 'true');
-    api<MoviePage>('GET', `/api/movies?${query}`)
-      .then((data) => {
-        results.removeAttribute('aria-busy');
-        const filters = describeFilters(params);
-        summary.replaceChildren(
-          data.total === 0
-            ? h(
-                'div',
-                { class: 'notice' },
-                h('p', {}, `No movies ${filters || 'in the catalogue yet'}.`),
-                filters
-                  ? h(
-                      'p',
-                      {},
-                      'Try fewer words, another genre or a wider range of years, or ',
-                      h('a', { href: '#/browse' }, 'clear the search'),
-                      '.',
-                    )
-                  : null,
-              )
-            : h('p', { class: 'muted' }, `${countOf(data.total, 'movie')}${filters ? ` ${filters}` : ''}`),
-        );
-        results.replaceChildren(...data.movies.map((m) => movieCard(m)));
-        const pages = Math.max(1, Math.ceil(data.total / data.pageSize));
-        pager.replaceChildren(
-          h(
-            'button',
-            { type: 'button', class: 'secondary', disabled: page <= 1, onclick: () => go(page - 1) },
-            '← Previous',
-          ),
-          h('span', {}, `Page ${page} of ${pages}`),
-          h(
-            'button',
-            { type: 'button', class: 'secondary', disabled: page >= pages, onclick: () => go(page + 1) },
-            'Next →',
-          ),
-        );
-        pager.hidden = data.total === 0;
-      })
-      .catch((error) => {
-        results.removeAttribute('aria-busy');
-        summary.replaceChildren(failed(errorText(error, 'load the movies'), load));
-      });
-  };
+  const load = () => loadResults(params, { summary, results, pager }, go, load);
   load();
   return h(
     'section',

@@ -15,7 +15,13 @@ function because(liked: MoviePageData['becauseYouLiked']): HTMLElement | null {
     i === 0 ? '' : i === liked.length - 1 ? ' and ' : ', ',
     h('a', { href: `#/movie/${m.id}` }, m.title),
   ]);
-  return h('p', { class: 'because' }, 'People who liked ', ...links, ' also liked this — and so did you.');
+  return h(
+    'p',
+    { class: 'because' },
+    'Because you liked ',
+    ...links,
+    ': people who liked them also liked this.',
+  );
 }
 
 function details(data: MoviePageData): HTMLElement[] {

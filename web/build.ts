@@ -54,6 +54,9 @@ export async function buildWeb(options: { minify?: boolean; sourcemapDir?: strin
   const result = await esbuild.build({
     entryPoints: [join(webRoot, 'src', 'main.ts'), join(webRoot, 'src', 'styles.css')],
     entryNames: '[name]-[hash]',
+    // The dashboard is a chunk of its own, fetched on the first admin page.
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
     bundle: true,
     format: 'esm',
     target: 'es2022',

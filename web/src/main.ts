@@ -1,8 +1,5 @@
 import { api } from './api.ts';
-import { errorText, h } from './dom.ts';
-import { adminPage } from './pages/admin-page.ts';
-import { tuningRunPage } from './pages/admin-tuning-page.ts';
-import { comparePage, versionPage, versionsPage } from './pages/admin-versions-page.ts';
+import { errorText, failed, h, loading } from './dom.ts';
 import { signInPage, signUpPage } from './pages/auth-pages.ts';
 import { browsePage } from './pages/browse-page.ts';
 import { historyPage } from './pages/history-page.ts';
@@ -11,6 +8,26 @@ import { picksPage } from './pages/picks-page.ts';
 import { refreshSession, session } from './session.ts';
 
 type Page = (params: URLSearchParams, ...parts: string[]) => HTMLElement;
+type AdminPages = typeof import('./admin-pages.ts');
+
+/**
+ * The admin's pages are a separate chunk, loaded on first use: people never download the
+ * dashboard's code. Until it arrives the page says it is loading.
+ */
+function lazyAdminPage(pick: (pages: AdminPages) => HTMLElement): HTMLElement {
+  const holder = h('section', {}, h('h1', {}, 'Dashboard'), loading('the dashboard'));
+  const load = () =>
+    import('./admin-pages.ts')
+      .then((pages) => holder.replaceWith(pick(pages)))
+      .catch((error) =>
+        holder.replaceChildren(
+          h('h1', {}, 'Dashboard'),
+          failed(errorText(error, 'load the dashboard'), load),
+        ),
+      );
+  void load();
+  return holder;
+}
 
 /** Hash routes (`#/browse?q=…`, `#/movie/12`): the server needs no knowledge of the app's pages. */
 const pages: readonly [RegExp, Page][] = [
@@ -20,11 +37,14 @@ const pages: readonly [RegExp, Page][] = [
   [/^\/history$/, () => historyPage()],
   [/^\/sign-in$/, () => signInPage()],
   [/^\/sign-up$/, () => signUpPage()],
-  [/^\/admin$/, () => adminPage()],
-  [/^\/admin\/versions$/, () => versionsPage()],
-  [/^\/admin\/versions\/(\d+)$/, (_, v) => versionPage(Number(v))],
-  [/^\/admin\/compare$/, (params) => comparePage(params)],
-  [/^\/admin\/tuning\/([^/]+)$/, (_, id) => tuningRunPage(decodeURIComponent(id ?? ''))],
+  [/^\/admin$/, () => lazyAdminPage((p) => p.adminPage())],
+  [/^\/admin\/versions$/, () => lazyAdminPage((p) => p.versionsPage())],
+  [/^\/admin\/versions\/(\d+)$/, (_, v) => lazyAdminPage((p) => p.versionPage(Number(v)))],
+  [/^\/admin\/compare$/, (params) => lazyAdminPage((p) => p.comparePage(params))],
+  [
+    /^\/admin\/tuning\/([^/]+)$/,
+    (_, id) => lazyAdminPage((p) => p.tuningRunPage(decodeURIComponent(id ?? ''))),
+  ],
 ];
 
 function currentRoute(): { path: string; params: URLSearchParams } {

@@ -43,6 +43,18 @@ export function isWebBuildStale(): boolean {
 }
 
 /**
+ * `<link rel="modulepreload">` for the chunks the main bundle imports, so the browser fetches
+ * them with the bundle instead of after parsing it.
+ */
+function modulePreloads(metafile: import('esbuild').Metafile, main: string): string {
+  const [, output] = Object.entries(metafile.outputs).find(([path]) => basename(path) === main) ?? [];
+  return (output?.imports ?? [])
+    .filter((i) => i.kind === 'import-statement')
+    .map((i) => `<link rel="modulepreload" href="/${basename(i.path)}" />`)
+    .join('');
+}
+
+/**
  * Bundles the script and the stylesheet under content-hashed names (`main-7QK2D3AB.js`), so the
  * server can let browsers keep them for a year (`immutable`): a new build has new names, and only
  * index.html, which names them and is never cached without asking, changes in place. No source
@@ -78,9 +90,11 @@ export async function buildWeb(options: { minify?: boolean; sourcemapDir?: strin
     for (const map of outputs.filter((o) => o.endsWith('.map')))
       renameSync(join(webDistDir, map), join(options.sourcemapDir, map));
   }
+  const main = named(/^main-\w+\.js$/);
   const page = readFileSync(join(webRoot, 'index.html'), 'utf8')
-    .replace('/main.js', `/${named(/^main-\w+\.js$/)}`)
-    .replace('/styles.css', `/${named(/^styles-\w+\.css$/)}`);
+    .replace('/main.js', `/${main}`)
+    .replace('/styles.css', `/${named(/^styles-\w+\.css$/)}`)
+    .replace('</head>', `${modulePreloads(result.metafile, main)}</head>`);
   // Written aside and renamed, so a server reading it meanwhile never sees half a page.
   const temporary = join(webDistDir, `index.html.${process.pid}.tmp`);
   writeFileSync(temporary, page);

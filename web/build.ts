@@ -1,10 +1,19 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /**
- * The browser app's build step: bundles web/src/main.ts with esbuild into web/dist/main.js and
- * copies the page and stylesheet beside it. Run as `npx tsx web/build.ts`; the server also runs it
+ * The browser app's build step: bundles web/src/main.ts and web/src/styles.css with esbuild into
+ * web/dist under content-hashed names, and writes the page that names them. Run as `npx tsx web/build.ts`; the server also runs it
  * at start when web/dist is missing or older than a source file, so a fresh clone just works.
  */
 // From the sources this file is web/build.ts; compiled, it is dist/web/build.js and the app's
@@ -23,31 +32,79 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** True when web/dist is missing or a source (web/src, index.html, charts it bundles) is newer. */
+/** True when web/dist is missing or a source (web/src, index.html) is newer than the last build. */
 export function isWebBuildStale(): boolean {
-  const bundle = join(webDistDir, 'main.js');
-  if (!existsSync(bundle) || !existsSync(join(webDistDir, 'index.html'))) return true;
-  const built = statSync(bundle).mtimeMs;
+  // index.html is written last, after the bundles it names.
+  const page = join(webDistDir, 'index.html');
+  if (!existsSync(page)) return true;
+  const built = statSync(page).mtimeMs;
   const sources = Math.max(newestMtime(join(webRoot, 'src')), statSync(join(webRoot, 'index.html')).mtimeMs);
   return sources > built;
 }
 
-export async function buildWeb(options: { minify?: boolean } = {}): Promise<void> {
+/**
+ * `<link rel="modulepreload">` for the chunks the main bundle imports, so the browser fetches
+ * them with the bundle instead of after parsing it.
+ */
+function modulePreloads(metafile: import('esbuild').Metafile, main: string): string {
+  const [, output] = Object.entries(metafile.outputs).find(([path]) => basename(path) === main) ?? [];
+  return (output?.imports ?? [])
+    .filter((i) => i.kind === 'import-statement')
+    .map((i) => `<link rel="modulepreload" href="/${basename(i.path)}" />`)
+    .join('');
+}
+
+/**
+ * Bundles the script and the stylesheet under content-hashed names (`main-7QK2D3AB.js`), so the
+ * server can let browsers keep them for a year (`immutable`): a new build has new names, and only
+ * index.html, which names them and is never cached without asking, changes in place. No source
+ * map is written into web/dist (it would be public); `sourcemapDir` writes one elsewhere.
+ */
+export async function buildWeb(options: { minify?: boolean; sourcemapDir?: string } = {}): Promise<void> {
   const esbuild = await import('esbuild');
   mkdirSync(webDistDir, { recursive: true });
-  await esbuild.build({
-    entryPoints: [join(webRoot, 'src', 'main.ts')],
+  const result = await esbuild.build({
+    entryPoints: [join(webRoot, 'src', 'main.ts'), join(webRoot, 'src', 'styles.css')],
+    entryNames: '[name]-[hash]',
+    // The dashboard is a chunk of its own, fetched on the first admin page.
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
     bundle: true,
     format: 'esm',
     target: 'es2022',
     platform: 'browser',
-    outfile: join(webDistDir, 'main.js'),
+    outdir: webDistDir,
     minify: options.minify ?? true,
-    sourcemap: true,
+    sourcemap: options.sourcemapDir ? 'external' : false,
+    metafile: true,
     logLevel: 'warning',
   });
-  copyFileSync(join(webRoot, 'index.html'), join(webDistDir, 'index.html'));
-  copyFileSync(join(webRoot, 'src', 'styles.css'), join(webDistDir, 'styles.css'));
+  const outputs = Object.keys(result.metafile.outputs).map((p) => basename(p));
+  const named = (re: RegExp) => {
+    const file = outputs.find((o) => re.test(o));
+    if (!file) throw new Error(`web build: no output matches ${re}`);
+    return file;
+  };
+  if (options.sourcemapDir) {
+    mkdirSync(options.sourcemapDir, { recursive: true });
+    for (const map of outputs.filter((o) => o.endsWith('.map')))
+      renameSync(join(webDistDir, map), join(options.sourcemapDir, map));
+  }
+  const main = named(/^main-\w+\.js$/);
+  const page = readFileSync(join(webRoot, 'index.html'), 'utf8')
+    .replace('/main.js', `/${main}`)
+    .replace('/styles.css', `/${named(/^styles-\w+\.css$/)}`)
+    .replace('</head>', `${modulePreloads(result.metafile, main)}</head>`);
+  // Written aside and renamed, so a server reading it meanwhile never sees half a page.
+  const temporary = join(webDistDir, `index.html.${process.pid}.tmp`);
+  writeFileSync(temporary, page);
+  renameSync(temporary, join(webDistDir, 'index.html'));
+  // Bundles of earlier builds go; the ones just named stay (a build of the same sources has the
+  // same names, so a server of this checkout that is running is not left without its files).
+  for (const old of readdirSync(webDistDir)) {
+    if (!outputs.includes(old) && old !== 'index.html' && !old.endsWith('.tmp'))
+      rmSync(join(webDistDir, old), { force: true });
+  }
 }
 
 /** Builds when needed; returns whether it built. Without web/src (an installed package) it never builds. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   barChart,
+  contourChart,
   flowchart,
   histogram,
   histogramBins,
@@ -53,7 +54,62 @@ describe('charts', () => {
     expect(svg).toContain('<title>Accuracy &lt;live&gt; &amp; &quot;threshold&quot;</title>');
     expect(svg).not.toContain('<live>');
     // The NaN breaks the line: a new move-to after it.
-    expect(svg.match(/d="M[^"]*"/)?.[0].split('M').length).toBe(3);
+    expect(svg.match(/class="mn-series"[^>]* d="M[^"]*"/)?.[0].split('M').length).toBe(3);
+    // A one-point band has no area: its interval is drawn as a capped bar.
+    expect(count(svg, 'mn-interval')).toBe(1);
+  });
+
+  it('contour plot: a coloured surface, a dot per trial, best at the top of the key', () => {
+    const points = [0, 1, 2, 3, 4].map((i) => ({ x: 0.001 * 10 ** (i / 2), y: i * 3, value: 0.9 + i / 100 }));
+    const svg = contourChart({
+      title: 'rmse',
+      points,
+      direction: 'minimize',
+      xLog: true,
+      xLabel: 'lr',
+      yLabel: 'k',
+    });
+    expectWellFormed(svg);
+    expect(count(svg, 'mn-point')).toBe(5);
+    expect(svg).toContain('mn-surface');
+    expect(svg).toContain('>0.9<');
+    expect(contourChart({ title: 'one', points: points.slice(0, 1), direction: 'minimize' })).toContain(
+      'mn-no-data',
+    );
+  });
+
+  it('prints each tick label once when the format rounds several ticks alike', () => {
+    const svg = lineChart({
+      title: 'versions',
+      series: [
+        {
+          name: 'champion',
+          points: [
+            { x: 0, y: 1 },
+            { x: 1, y: 2 },
+          ],
+        },
+      ],
+      yFormat: (v) => `v${Math.round(v)}`,
+    });
+    const labels = [...svg.matchAll(/text-anchor="end">(v\d+)</g)].map((m) => m[1]);
+    expect(labels.length).toBeGreaterThan(1);
+    expect(new Set(labels).size).toBe(labels.length);
+    const whole = lineChart({
+      title: 'versions',
+      series: [
+        {
+          name: 'champion',
+          points: [
+            { x: 0, y: 1 },
+            { x: 1, y: 2 },
+          ],
+        },
+      ],
+      yFormat: (v) => `v${v}`,
+      yIntegers: true,
+    });
+    expect([...whole.matchAll(/text-anchor="end">(v[\d.]+)</g)].map((m) => m[1])).toEqual(['v1', 'v2']);
   });
 
   it('every chart says "no data" instead of failing on empty input', () => {

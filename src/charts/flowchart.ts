@@ -111,7 +111,7 @@ export function flowchart(options: FlowchartOptions): string {
     body += `<polygon points="${px(tx)},${px(ty)} ${px(p1[0]!)},${px(p1[1]!)} ${px(p2[0]!)},${px(p2[1]!)}" fill="#555"/>`;
     if (e.label) {
       const anchor = !sameRow && Math.abs(a.x - b.x) < 1 ? 'start' : 'middle';
-      body += `<text class="mn-edge-label" x="${px(labelAt[0])}" y="${px(labelAt[1])}" text-anchor="${anchor}" font-size="11" fill="#0072B2">${escapeXml(e.label)}</text>`;
+      body += `<text class="mn-edge-label" x="${px(labelAt[0])}" y="${px(labelAt[1])}" text-anchor="${anchor}" font-size="12" fill="#0072B2">${escapeXml(e.label)}</text>`;
     }
     body += '</g>';
   }
@@ -121,7 +121,7 @@ export function flowchart(options: FlowchartOptions): string {
     body += `<g class="mn-node" data-node="${escapeXml(n.id)}"><rect x="${px(p.x)}" y="${px(p.y)}" width="${boxWidth}" height="${boxHeight}" rx="8" fill="#f3f7fb" stroke="#0072B2" stroke-width="1.5"/>`;
     body += `<text x="${px(p.x + boxWidth / 2)}" y="${px(p.y + (n.detail ? 22 : boxHeight / 2 + 4))}" text-anchor="middle" font-weight="600" fill="#222">${escapeXml(n.label)}</text>`;
     if (n.detail) {
-      body += `<text x="${px(p.x + boxWidth / 2)}" y="${px(p.y + 40)}" text-anchor="middle" font-size="11" fill="#444">${escapeXml(n.detail)}</text>`;
+      body += `<text x="${px(p.x + boxWidth / 2)}" y="${px(p.y + 40)}" text-anchor="middle" font-size="12" fill="#444">${escapeXml(n.detail)}</text>`;
     }
     body += '</g>';
   }

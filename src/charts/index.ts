@@ -3,6 +3,7 @@
  * no ids), shared by the reports (terminal-adjacent HTML files) and the web dashboard.
  */
 export { type BarChartOptions, type BarSeries, barChart } from './bar-chart.ts';
+export { type ContourChartOptions, type ContourPoint, contourChart } from './contour-chart.ts';
 export { type FlowchartOptions, type FlowEdge, type FlowNode, flowchart } from './flowchart.ts';
 export {
   type HistogramBin,

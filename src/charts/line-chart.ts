@@ -51,6 +51,35 @@ export interface LineChartOptions extends ChartFrameOptions, AxisLabels {
   readonly yDomain?: readonly [number, number];
   /** Show the legend (default: when there is more than one series). */
   readonly legend?: boolean;
+  /** y values are whole numbers (versions): ticks only at whole numbers. */
+  readonly yIntegers?: boolean;
+}
+
+/** Whole-number ticks inside `domain`, at most about eight of them. */
+function integerTicks(domain: readonly [number, number]): number[] {
+  const lo = Math.ceil(domain[0]);
+  const hi = Math.floor(domain[1]);
+  const step = Math.max(1, Math.ceil((hi - lo + 1) / 8));
+  const out: number[] = [];
+  for (let v = lo; v <= hi; v += step) out.push(v);
+  return out;
+}
+
+/** Capped vertical bars from low to high at each band point. */
+function intervalBars(
+  band: readonly BandPoint[],
+  x: (v: number) => number,
+  y: (v: number) => number,
+  color: string,
+): string {
+  let out = `<g class="mn-interval" stroke="${color}" stroke-width="1.5" fill="none">`;
+  for (const b of band) {
+    const cx = x(b.x);
+    const top = y(b.high);
+    const bottom = y(b.low);
+    out += `<path d="M${px(cx)},${px(top)}V${px(bottom)}M${px(cx - 5)},${px(top)}H${px(cx + 5)}M${px(cx - 5)},${px(bottom)}H${px(cx + 5)}"/>`;
+  }
+  return `${out}</g>`;
 }
 
 /**
@@ -113,7 +142,9 @@ export function lineChart(options: LineChartOptions): string {
     { scale: x, ticks: xTickValues, format: xFormat },
     {
       scale: y,
-      ticks: yTicks.ticks.filter((t) => t >= yDomain[0] - 1e-12 && t <= yDomain[1] + 1e-12),
+      ticks: options.yIntegers
+        ? integerTicks(yDomain)
+        : yTicks.ticks.filter((t) => t >= yDomain[0] - 1e-12 && t <= yDomain[1] + 1e-12),
       format: yFormat,
     },
     options,
@@ -130,6 +161,9 @@ export function lineChart(options: LineChartOptions): string {
         .reverse()
         .map((b) => `${px(x(b.x))},${px(y(b.low))}`);
       body += `<polygon class="mn-band" points="${[...upper, ...lower].join(' ')}" fill="${color}" fill-opacity="0.15" stroke="none"/>`;
+      // The shaded band has no area with one point, and is faint when narrow: each interval is
+      // also drawn as a capped bar, which stays visible at any width.
+      if (good.length <= 40) body += intervalBars(good, x, y, color);
     }
   });
   options.series.forEach((s, i) => {

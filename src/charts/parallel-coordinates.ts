@@ -103,7 +103,7 @@ export function parallelCoordinates(options: ParallelCoordinatesOptions): string
     body += `<line x1="${x}" x2="${x}" y1="${px(area.top)}" y2="${px(area.bottom)}" stroke="#555"/>`;
     body += `<text class="mn-axis-label" x="${x}" y="${px(area.top - 10)}" text-anchor="middle" fill="#222" font-weight="600">${escapeXml(axis.name)}${axis.log ? ' (log)' : ''}</text>`;
     for (const t of mappers[a]?.ticks ?? []) {
-      body += `<text x="${px(ax(a) + 4)}" y="${px(ay(t.pos))}" dy="0.32em" font-size="10">${escapeXml(t.label)}</text>`;
+      body += `<text x="${px(ax(a) + 4)}" y="${px(ay(t.pos))}" dy="0.32em">${escapeXml(t.label)}</text>`;
     }
   });
   body += '</g>';

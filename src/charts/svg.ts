@@ -162,7 +162,7 @@ export function svgFrame(
     `font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">` +
     `<title>${escapeXml(options.title)}</title><desc>${escapeXml(desc)}</desc>` +
     `<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>` +
-    `<text x="${px(width / 2)}" y="18" text-anchor="middle" font-size="14" font-weight="600" fill="#222">${escapeXml(options.title)}</text>` +
+    `<text class="mn-title" x="${px(width / 2)}" y="18" text-anchor="middle" font-size="14" font-weight="600" fill="#222">${escapeXml(options.title)}</text>` +
     body +
     '</svg>'
   );
@@ -173,6 +173,21 @@ export function noData(area: PlotArea): string {
   return `<text class="mn-no-data" x="${px((area.left + area.right) / 2)}" y="${px((area.top + area.bottom) / 2)}" text-anchor="middle" fill="#777">no data</text>`;
 }
 
+/**
+ * The ticks whose labels differ from the tick before: a format that rounds ("v1" for 1, 1.2 and
+ * 1.4) would otherwise print one label several times along an axis.
+ */
+export function distinctLabels(ticks: readonly number[], format: (v: number) => string): number[] {
+  const out: number[] = [];
+  let previous: string | undefined;
+  for (const t of ticks) {
+    const label = format(t);
+    if (label !== previous) out.push(t);
+    previous = label;
+  }
+  return out;
+}
+
 /** Horizontal grid lines with y tick labels, the x axis line with tick labels, and axis titles. */
 export function axes(
   area: PlotArea,
@@ -181,7 +196,7 @@ export function axes(
   labels: AxisLabels,
 ): string {
   let out = '<g class="mn-axes" fill="#444" stroke-width="1">';
-  for (const t of y.ticks) {
+  for (const t of distinctLabels(y.ticks, y.format)) {
     const yy = px(y.scale(t));
     out += `<line x1="${px(area.left)}" x2="${px(area.right)}" y1="${yy}" y2="${yy}" stroke="#e3e3e3"/>`;
     out += `<text x="${px(area.left - 6)}" y="${yy}" dy="0.32em" text-anchor="end">${escapeXml(y.format(t))}</text>`;
@@ -189,7 +204,7 @@ export function axes(
   out += `<line x1="${px(area.left)}" x2="${px(area.right)}" y1="${px(area.bottom)}" y2="${px(area.bottom)}" stroke="#888"/>`;
   out += `<line x1="${px(area.left)}" x2="${px(area.left)}" y1="${px(area.top)}" y2="${px(area.bottom)}" stroke="#888"/>`;
   if (x) {
-    for (const t of x.ticks) {
+    for (const t of distinctLabels(x.ticks, x.format)) {
       const xx = px(x.scale(t));
       out += `<line x1="${xx}" x2="${xx}" y1="${px(area.bottom)}" y2="${px(area.bottom + 4)}" stroke="#888"/>`;
       // A label at either end would be cut by the frame: anchor it inwards.

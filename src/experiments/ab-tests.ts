@@ -8,7 +8,6 @@ import {
   type AbPolicy,
   type ArmCounts,
   analyseAbTest,
-  defaultAbPolicy,
 } from './ab-analysis.ts';
 import type { AbDecision, AbTest } from './ab-store.ts';
 import type { Arm } from './assignment.ts';

@@ -199,7 +199,11 @@ describeEachDatabase('status report', (kind) => {
     expect(charts.models).toContain('live accuracy');
     expect(charts.abTest).toContain('challenger v2');
     const text = renderStatusTerminal(r, { tty: false });
-    expect(text).toContain('BELOW the threshold');
+    // Four samples are below the check's minimum: not judged, as the dashboard's check says.
+    expect(text).toContain('insufficient samples (n = 4 of the 100 the check needs)');
+    expect(text).not.toContain('BELOW');
+    const enough = renderStatusTerminal({ ...r, tracker: { ...r.tracker, minSamples: 4 } }, { tty: false });
+    expect(enough).toContain('BELOW the threshold');
     expect(text).toContain('verdict so far: continue');
     const html = renderStatusHtml(r);
     expect(html).toContain('class="bad"');

@@ -74,6 +74,8 @@ export interface StatusReport {
   readonly tracker: {
     readonly windowDays: number;
     readonly threshold: number;
+    /** Samples the retrain check needs before it judges accuracy against the threshold. */
+    readonly minSamples: number;
     readonly counts: { readonly tracked: number; readonly recommended: number; readonly unexpected: number };
     readonly accuracy: AccuracyFigure;
     /** Null without samples. */
@@ -191,6 +193,7 @@ async function trackerSection(
   return {
     windowDays: config.trainingWindowDays,
     threshold: config.accuracyThreshold,
+    minSamples: config.minSamplesForRetrain,
     counts: await windowCounts(db, from, now),
     accuracy,
     belowThreshold: accuracy.accuracy === null ? null : accuracy.accuracy < config.accuracyThreshold,

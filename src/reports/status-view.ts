@@ -113,12 +113,16 @@ const versionHeaders = [
 
 function trackerLine(r: StatusReport): string {
   const t = r.tracker;
+  // The same reading as the retrain check (and the dashboard): below its minimum of samples the
+  // accuracy is not judged, whichever side of the threshold one sample happens to fall.
   const verdict =
     t.belowThreshold === null
       ? 'no samples yet'
-      : t.belowThreshold
-        ? 'BELOW the threshold'
-        : 'above the threshold';
+      : t.accuracy.samples < t.minSamples
+        ? `insufficient samples (n = ${t.accuracy.samples} of the ${t.minSamples} the check needs)`
+        : t.belowThreshold
+          ? 'BELOW the threshold'
+          : 'above the threshold';
   return `Tracker, last ${t.windowDays} days: accuracy ${pct(t.accuracy.accuracy)} (95 % CI ${pct(t.accuracy.low)}–${pct(t.accuracy.high)}, n = ${t.accuracy.samples}) vs threshold ${pct(t.threshold)}: ${verdict}. ${t.counts.tracked} ratings tracked, ${t.counts.unexpected} unexpected.`;
 }
 

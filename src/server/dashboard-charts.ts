@@ -50,32 +50,33 @@ export function accuracyByVersionChart(status: TrackStatus): string {
 }
 
 /**
- * Retrain triggers over time: one series per outcome, at the accuracy that caused the trigger
- * (manual triggers, which have none, are drawn at 0).
+ * Retrain triggers over time: one series per source and outcome, at the live accuracy that caused
+ * the trigger. A manual retrain has no such accuracy: it is drawn as a marker on the top edge, in
+ * its own series named as such, never as a trigger at 0 %.
  */
 export function retrainTriggersChart(triggers: readonly RetrainTrigger[], threshold: number): string {
   const byStatus = new Map<string, LineSeries['points'][number][]>();
   for (const t of [...triggers].sort((a, b) => a.triggeredAt - b.triggeredAt)) {
-    const key = `${t.source} · ${t.status}`;
+    const accuracy = typeof t.numbers.accuracy === 'number' ? t.numbers.accuracy : null;
+    const key =
+      accuracy === null ? `${t.source} · ${t.status} (no accuracy: top edge)` : `${t.source} · ${t.status}`;
     const points = byStatus.get(key) ?? [];
-    points.push({ x: t.triggeredAt, y: typeof t.numbers.accuracy === 'number' ? t.numbers.accuracy : 0 });
+    points.push({ x: t.triggeredAt, y: accuracy ?? 1 });
     byStatus.set(key, points);
   }
   return lineChart({
     title: 'Retrain triggers and outcomes',
     description:
-      'Each retrain trigger at the time it was recorded and the live accuracy that caused it, coloured by source and outcome.',
+      'Each retrain trigger at the time it was recorded and the live accuracy that caused it, coloured by source and outcome; retrains asked for by hand, which no accuracy caused, sit on the top edge.',
     xLabel: 'triggered',
     yLabel: 'accuracy at trigger',
     xFormat: 'date',
     yDomain: [0, 1],
     yFormat: percent,
     threshold: { y: threshold, label: `threshold ${percent(threshold)}` },
-    series: [...byStatus].map(([name, points]) => ({
-      name,
-      points: [...points].map((p) => p),
-      markers: true,
-    })),
+    // Always a legend: it is what says a dot on the top edge is a retrain asked for by hand.
+    legend: true,
+    series: [...byStatus].map(([name, points]) => ({ name, points, markers: true, line: false })),
   });
 }
 
@@ -103,6 +104,7 @@ export function aliasHistoryChart(history: readonly AliasHistoryEntry[], now: nu
     yLabel: 'version',
     xFormat: 'date',
     yFormat: (v) => `v${Math.round(v)}`,
+    yIntegers: true,
     series: series.filter((s) => s.points.length > 0),
   });
 }

@@ -117,4 +117,28 @@ export class ServerExplanations {
       .explainMany(model, served.userId, served.items, mine.ratings, current.threshold, liked)
       .map((e) => e.text);
   }
+
+  /**
+   * The movies most often liked by the same people as `movieId` (the explainer's neighbours),
+   * strongest first, and which of them `liked` (a user's liked movies) holds: the movie page's
+   * "similar movies" and "because you liked …".
+   */
+  async similarTo(
+    movieId: number,
+    limit: number,
+    now: number,
+    liked: ReadonlySet<number> = new Set(),
+  ): Promise<{ similar: number[]; becauseYouLiked: number[] }> {
+    if (!this.current) await this.build(now);
+    const current = this.current;
+    if (!current) return { similar: [], becauseYouLiked: [] };
+    const ids = [...current.explainer.neighbours(movieId).ids];
+    return { similar: ids.slice(0, limit), becauseYouLiked: ids.filter((id) => liked.has(id)).slice(0, 3) };
+  }
+
+  /** The rating at and above which a rating counts as liked, as the explanations use it. */
+  async likeLine(now: number): Promise<number | null> {
+    if (!this.current) await this.build(now);
+    return this.current?.threshold ?? null;
+  }
 }

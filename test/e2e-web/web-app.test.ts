@@ -1,193 +1,265 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import { existsSync } from 'node:fs';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
-import { createApp } from '../../src/server/create-app.ts';
-import { type RunningServer, startServer } from '../../src/server/start-server.ts';
-import { buildWeb, webDistDir } from '../../web/build.ts';
-import { chromiumPath, launchChromium } from '../helpers/chromium.ts';
-import { sqliteKind, type TestDatabase } from '../helpers/databases.ts';
-import { generateSmallWorld, trainVersion } from '../helpers/trained-world.ts';
+import { chromiumPath } from '../helpers/chromium.ts';
+import { auditPage, axeViolations, newPage, settled, startWebWorld, type WebWorld } from './web-fixture.ts';
 
 /**
- * The browser app end to end: Debian's Chromium driven by playwright-core (no browser download),
- * against a real server on a loopback port with a small generated catalogue on SQLite.
+ * The browser app as a visitor uses it, end to end: Debian's Chromium driven by playwright-core
+ * (no browser download) against a real server on a loopback port. Every page is also checked at
+ * desktop and phone width (axe-core, sideways overflow) and photographed.
  */
-const artifacts = resolve(import.meta.dirname, '..', '..', 'test-artifacts');
-const adminToken = 'e2e-admin-token-0123456789';
-
 // CI installs Chromium (.ci/run), so there a missing browser is a failure, never a skip.
 const skip = !existsSync(chromiumPath) && !process.env.CI;
 
-describe.skipIf(skip)(`web app in Chromium${skip ? ` (skipped: ${chromiumPath} is absent)` : ''}`, () => {
-  let testDb: TestDatabase;
-  let server: RunningServer;
-  let browser: Browser;
-  let page: Page;
-  const consoleErrors: string[] = [];
+describe.skipIf(skip)(
+  `web app for people in Chromium${skip ? ` (skipped: ${chromiumPath} is absent)` : ''}`,
+  () => {
+    let world: WebWorld;
+    let page: Page;
+    let errors: string[];
 
-  const shot = (name: string) => page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true });
-  const pickIds = async () =>
-    page.$$eval('ol[aria-label="Tonight’s picks"] li[data-movie-id]', (els) =>
-      els.map((e) => Number(e.getAttribute('data-movie-id'))),
-    );
+    const stored = async (movieId: number) =>
+      (
+        await world.testDb.db.get<{ rating: number }>(
+          'SELECT r.rating FROM ratings r JOIN accounts a ON a.user_id = r.user_id WHERE a.username = ? AND r.movie_id = ?',
+          ['e2e-viewer', movieId],
+        )
+      )?.rating ?? null;
+    const card = (movieId: number) => page.locator(`li[data-movie-id="${movieId}"]`).first();
+    const sliderOf = (movieId: number) => card(movieId).locator('[role="slider"]');
+    const stateOf = (movieId: number) => card(movieId).locator('.rating').getAttribute('data-state');
+    const cardIds = async () =>
+      page.$$eval('ul[aria-label="Movies to rate"] li[data-movie-id]', (els) =>
+        els.map((e) => Number(e.getAttribute('data-movie-id'))),
+      );
+    /** Clicks star `starNumber` (1-based) of a movie at `fraction` of its width from the left. */
+    const clickStar = async (movieId: number, starNumber: number, fraction: number) => {
+      const target = sliderOf(movieId)
+        .locator('.star')
+        .nth(starNumber - 1);
+      await target.scrollIntoViewIfNeeded();
+      const box = await target.boundingBox();
+      if (!box) throw new Error('star not on screen');
+      await page.mouse.click(box.x + box.width * fraction, box.y + box.height / 2);
+    };
+    /** Does `action` and waits for the rating request it sends to be answered. */
+    const saving = async (action: () => Promise<unknown>) => {
+      await Promise.all([
+        page.waitForResponse((r) => r.url().includes('/api/ratings') && r.request().method() !== 'GET'),
+        action(),
+      ]);
+    };
 
-  beforeAll(async () => {
-    mkdirSync(artifacts, { recursive: true });
-    await buildWeb();
-    testDb = await sqliteKind.create();
-    await generateSmallWorld(testDb.db);
-    await trainVersion(testDb.db, 'baseline', { seed: 1 });
-    await trainVersion(testDb.db, 'baseline', { seed: 2, activate: false });
-    const app = createApp({
-      db: testDb.db,
-      config: loadConfig({ env: {}, file: '/nonexistent', overrides: { logLevel: 'silent' } }),
-      adminToken,
-      webDist: webDistDir,
-      servingStalenessMs: 0,
+    beforeAll(async () => {
+      world = await startWebWorld();
+      ({ page, errors } = await newPage(world.browser));
     });
-    server = await startServer({ app, port: 0 });
-    // A finished tuning run, so the dashboard's tuning charts have something to draw.
-    const tuning = await fetch(`${server.url}/api/admin/tuning/runs`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ method: 'random', model: 'baseline', trials: 4, folds: 2, seed: 1 }),
+    afterAll(async () => world?.close());
+
+    it('welcomes a visitor: skip link works, no Dashboard link, sign-up page', async () => {
+      await page.goto(`${world.server.url}/`);
+      await page.getByRole('heading', { name: /Pick tonight/ }).waitFor();
+      expect(await page.getByRole('navigation').getByRole('link', { name: 'Dashboard' }).count()).toBe(0);
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to content');
+      await page.keyboard.press('Enter');
+      // Focus moved to the content; the router did not take "#main" for a page.
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+      expect(await page.getByRole('heading', { name: /Pick tonight/ }).count()).toBe(1);
+      expect(await page.getByText('No such page').count()).toBe(0);
+      await auditPage(page, 'home');
+      await page.getByRole('link', { name: 'Sign up' }).first().click();
+      await page.getByLabel('Username').waitFor();
+      await auditPage(page, 'sign-up');
+      await page.getByLabel('Username').fill('e2e-viewer');
+      await page.getByLabel('Password').fill('short');
+      await page.getByRole('button', { name: 'Sign up' }).click();
+      await page.getByRole('alert').filter({ hasText: 'Password must be at least 8 characters.' }).waitFor();
+      await page.getByLabel('Password').fill('popcorn-and-soda');
+      await page.getByRole('button', { name: 'Sign up' }).click();
+      await page.getByRole('heading', { name: 'Browse movies' }).waitFor();
     });
-    expect(tuning.status).toBe(202);
-    await app.context.background.idle();
-    browser = await launchChromium();
-    page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (e) => consoleErrors.push(e.message));
-  });
 
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    await testDb?.drop();
-  });
+    it('onboards a new user to ten ratings with star halves, keyboard, blur and a clear', async () => {
+      await page.getByRole('link', { name: 'Tonight’s picks' }).click();
+      await page.getByRole('heading', { name: 'Rate 10 movies to get picks made for you' }).waitFor();
+      await settled(page);
+      expect(await page.locator('.progress-words').textContent()).toBe('0 of 10 rated — 10 to go.');
+      await auditPage(page, 'onboarding');
+      const ids = await cardIds();
+      expect(ids.length).toBeGreaterThanOrEqual(12);
 
-  it('signs up, rates five movies with stars (keyboard and mouse), and sees the picks change', async () => {
-    await page.goto(`${server.url}/`);
-    await page.getByRole('heading', { name: /Pick tonight/ }).waitFor();
-    await shot('01-home');
+      // Hovering previews: the left half of the second star reads 1.5, nothing is saved.
+      const box = await sliderOf(ids[0]!).locator('.star').nth(1).boundingBox();
+      await page.mouse.move(box!.x + box!.width * 0.25, box!.y + box!.height / 2);
+      expect(await sliderOf(ids[0]!).getAttribute('aria-valuetext')).toContain('1.5 of 5');
+      expect(await stored(ids[0]!)).toBeNull();
 
-    await page.getByRole('link', { name: 'Sign up' }).first().click();
-    await page.getByLabel('Username').waitFor();
-    await shot('01b-sign-up');
-    await page.getByLabel('Username').fill('e2e-viewer');
-    await page.getByLabel('Password').fill('popcorn-and-soda');
-    await page.getByRole('button', { name: 'Sign up' }).click();
-    await page.getByRole('heading', { name: 'Browse movies' }).waitFor();
-    await page.locator('li[data-movie-id]').first().waitFor();
-    await shot('02-browse');
-
-    await page.getByRole('link', { name: 'Tonight’s picks' }).click();
-    await page.locator('ol[aria-label="Tonight’s picks"] li[data-movie-id]').first().waitFor();
-    const before = await pickIds();
-    expect(before.length).toBeGreaterThanOrEqual(5);
-    await page.locator('.reason').first().waitFor();
-    await shot('03-picks-before');
-
-    // Rate the first five picks: three with the keyboard (arrows, then Enter), two with the mouse.
-    const rated = before.slice(0, 5);
-    for (const [i, movieId] of rated.entries()) {
-      const stars = page.locator(`li[data-movie-id="${movieId}"] [role="slider"]`);
-      const saved = page.waitForResponse((r) => r.url().endsWith('/api/ratings') && r.status() === 200);
-      if (i < 3) {
-        await stars.focus();
-        for (let k = 0; k < 7 + i; k++) await page.keyboard.press('ArrowRight');
-        await page.keyboard.press('Enter');
-      } else {
-        await stars.locator('.star').nth(3).click();
+      // Halves split at each star's middle: left of it is the half star, right of it the whole one.
+      for (const [i, fraction, expected] of [
+        [0, 0.3, 3.5],
+        [1, 0.55, 4],
+        [2, 0.45, 3.5],
+        [3, 0.9, 4],
+      ] as const) {
+        await saving(() => clickStar(ids[i]!, 4, fraction));
+        expect(await stored(ids[i]!)).toBe(expected);
+        expect(await stateOf(ids[i]!)).toBe('saved');
       }
-      await saved;
-    }
-    const stored = await testDb.db.all<{ movie_id: number; rating: number }>(
-      'SELECT r.movie_id, r.rating FROM ratings r JOIN accounts a ON a.user_id = r.user_id WHERE a.username = ? ORDER BY r.movie_id',
-      ['e2e-viewer'],
-    );
-    expect(stored.map((r) => Number(r.movie_id))).toEqual([...rated].sort((a, b) => a - b));
-    const byMovie = new Map(stored.map((r) => [Number(r.movie_id), Number(r.rating)]));
-    // Seven, eight and nine half-star steps from nothing are 3.5, 4 and 4.5 stars.
-    expect(rated.slice(0, 3).map((m) => byMovie.get(m))).toEqual([3.5, 4, 4.5]);
-    for (const m of rated.slice(3)) expect(byMovie.get(m)).toBeGreaterThanOrEqual(3.5);
-    // Each rating of a served pick became a tracked outcome.
-    const tracked = await testDb.db.get<{ n: number }>(
-      'SELECT COUNT(*) AS n FROM recommendation_quality q JOIN accounts a ON a.user_id = q.user_id WHERE a.username = ? AND q.unexpected = 0',
-      ['e2e-viewer'],
-    );
-    expect(Number(tracked?.n)).toBe(5);
+      // Keyboard: arrows then Enter saves; arrows then Tab (leaving the stars) saves too.
+      for (const [i, presses, leave] of [
+        [4, 7, 'Enter'],
+        [5, 6, 'Tab'],
+        [6, 9, 'Enter'],
+      ] as const) {
+        await sliderOf(ids[i]!).focus();
+        for (let k = 0; k < presses; k++) await page.keyboard.press('ArrowRight');
+        expect(await stored(ids[i]!)).toBeNull();
+        await saving(() => page.keyboard.press(leave));
+        expect(await stored(ids[i]!)).toBe(presses / 2);
+      }
+      // Clear a rating from the card.
+      await saving(() =>
+        card(ids[6]!)
+          .getByRole('button', { name: /^Clear your rating/ })
+          .click(),
+      );
+      expect(await stored(ids[6]!)).toBeNull();
+      expect(await page.locator('.progress-words').textContent()).toBe('6 of 10 rated — 4 to go.');
+      for (const i of [7, 8, 9, 10]) {
+        await saving(() => clickStar(ids[i]!, 5, 0.8));
+      }
+      expect(await page.locator('.progress-words').textContent()).toBe(
+        '10 rated — that is enough for picks made for you.',
+      );
+      await page.getByRole('button', { name: 'See your picks' }).click();
+      await page.locator('ol[aria-label="Tonight’s picks"] li[data-movie-id]').first().waitFor();
+      await settled(page);
+      const text = (await page.locator('main').textContent()) ?? '';
+      expect(text).not.toMatch(/model version|champion|challenger/i);
+      expect(text).toContain('Picked for you from your 10 ratings.');
+      await auditPage(page, 'picks');
+    });
 
-    await page.getByRole('button', { name: 'Refresh picks' }).click();
-    await page.waitForFunction((old) => {
-      const ids = Array.from(
-        document.querySelectorAll('ol[aria-label="Tonight’s picks"] li[data-movie-id]'),
-      ).map((e) => Number(e.getAttribute('data-movie-id')));
-      return ids.length > 0 && ids.join() !== old;
-    }, before.join());
-    const after = await pickIds();
-    expect(after).not.toEqual(before);
-    for (const m of rated) expect(after).not.toContain(m);
-    await shot('04-picks-after');
+    it('shows the old rating again, visibly, when a save fails (mouse and keyboard)', async () => {
+      const first = await page
+        .locator('ol[aria-label="Tonight’s picks"] li[data-movie-id]')
+        .first()
+        .getAttribute('data-movie-id');
+      const movieId = Number(first);
+      await saving(() => clickStar(movieId, 3, 0.8));
+      expect(await stored(movieId)).toBe(3);
+      await page.route('**/api/ratings', (route) =>
+        route.fulfill({
+          status: 500,
+          contentType: 'application/json',
+          body: '{"error":{"code":"internal","message":"internal error"}}',
+        }),
+      );
+      await clickStar(movieId, 5, 0.8);
+      await page.waitForFunction(
+        (id) =>
+          document.querySelector(`li[data-movie-id="${id}"] .rating`)?.getAttribute('data-state') ===
+          'failed',
+        movieId,
+      );
+      expect(await sliderOf(movieId).getAttribute('data-value')).toBe('3');
+      expect(await sliderOf(movieId).getAttribute('aria-valuetext')).toContain('3.0 of 5');
+      expect(await card(movieId).locator('.rating-note').textContent()).toMatch(
+        /^Not saved\. .* Your rating is still 3\.0 ★\.$/,
+      );
+      // The keyboard's save fails as visibly.
+      await sliderOf(movieId).focus();
+      await page.keyboard.press('End');
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(
+        (id) =>
+          document
+            .querySelector(`li[data-movie-id="${id}"] .rating-note`)
+            ?.textContent?.startsWith('Not saved'),
+        movieId,
+      );
+      expect(await sliderOf(movieId).getAttribute('data-value')).toBe('3');
+      await page.unroute('**/api/ratings');
+      expect(await stored(movieId)).toBe(3);
+      errors.length = 0;
+    });
 
-    await page.getByRole('link', { name: 'My ratings' }).click();
-    await page.locator('tr[data-movie-id]').first().waitFor();
-    expect(await page.locator('tr[data-movie-id]').count()).toBe(5);
-    await shot('05-history');
+    it('opens a movie page from a card: facts, your rating, similar movies', async () => {
+      const link = page.locator('ol[aria-label="Tonight’s picks"] li[data-movie-id] h3 a').first();
+      const title = (await link.textContent()) ?? '';
+      await link.click();
+      await page.getByRole('heading', { level: 1, name: title }).waitFor();
+      await settled(page);
+      await page.getByRole('heading', { name: 'People who liked this also liked' }).waitFor();
+      expect(await page.locator('main').textContent()).toMatch(/Average \d\.\d ★ from \d+ ratings?/);
+      expect(await page.getByRole('slider', { name: /^Your rating of/ }).count()).toBeGreaterThan(0);
+      await auditPage(page, 'movie');
+    });
 
-    await page.setViewportSize({ width: 375, height: 800 });
-    await page.getByRole('link', { name: 'Tonight’s picks' }).click();
-    await page.locator('ol[aria-label="Tonight’s picks"] li[data-movie-id]').first().waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow).toBeLessThanOrEqual(1);
-    await shot('06-picks-phone');
-    await page.setViewportSize({ width: 1200, height: 900 });
-  });
+    it('browses with sort and a year range, and says so plainly when nothing matches', async () => {
+      await page.getByRole('link', { name: 'Browse' }).click();
+      await settled(page);
+      await page.getByLabel('From year').fill('1990');
+      await page.getByLabel('To year').fill('1999');
+      await page.getByLabel('Sort by').selectOption('year');
+      await page.waitForFunction(() => location.hash.includes('sort=year'));
+      await page.getByRole('button', { name: 'Search' }).click();
+      await settled(page);
+      const years = await page.$$eval('ul[aria-label="Movies"] h3', (els) =>
+        els.map((e) => Number(/\((\d{4})\)/.exec(e.textContent ?? '')?.[1])),
+      );
+      expect(years.length).toBeGreaterThan(0);
+      for (const y of years) expect(y >= 1990 && y <= 1999).toBe(true);
+      expect(years).toEqual([...years].sort((a, b) => b - a));
+      await auditPage(page, 'browse');
+      await page.getByLabel('From year').fill('2000');
+      await page.getByRole('button', { name: 'Search' }).click();
+      expect(
+        await page.getByRole('alert').filter({ hasText: 'The “from” year is after the “to” year' }).count(),
+      ).toBe(1);
+      await page.getByLabel('From year').fill('');
+      await page.getByLabel('To year').fill('');
+      await page.getByLabel('Title').fill('zzzz-no-such-title');
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.getByText('No movies with “zzzz-no-such-title” in the title.').waitFor();
+      await auditPage(page, 'browse-empty');
+    });
 
-  it('signs in as admin and shows the dashboard charts with data', async () => {
-    await page.getByRole('button', { name: /Sign out/ }).click();
-    // Signed out once the navigation offers signing in again.
-    await page.getByRole('navigation').getByRole('link', { name: 'Sign in' }).waitFor();
-    await page.getByRole('link', { name: 'Dashboard' }).click();
-    await page.getByLabel('Admin token').waitFor();
-    await shot('06b-admin-sign-in');
-    await page.getByLabel('Admin token').fill('wrong-token');
-    await page.getByRole('button', { name: 'Open the dashboard' }).click();
-    await page.getByRole('alert').filter({ hasText: 'admin token is wrong' }).waitFor();
-    await page.getByLabel('Admin token').fill(adminToken);
-    await page.getByRole('button', { name: 'Open the dashboard' }).click();
-    await page.getByRole('heading', { name: 'Deployment' }).waitFor();
+    it('lists my ratings with Delete in reach at phone width', async () => {
+      await page.getByRole('link', { name: 'My ratings' }).click();
+      await page.locator('tr[data-movie-id]').first().waitFor();
+      expect(await page.locator('tr[data-movie-id]').count()).toBe(11);
+      await auditPage(page, 'history');
+      await page.setViewportSize({ width: 390, height: 844 });
+      const del = await page
+        .getByRole('button', { name: /^Delete rating of/ })
+        .first()
+        .boundingBox();
+      expect(del!.x + del!.width).toBeLessThanOrEqual(390);
+      await page.setViewportSize({ width: 1280, height: 800 });
+      // The wrong page address gets a page that says so, with a way home.
+      await page.goto(`${world.server.url}/#/no-such-page`);
+      await page.getByRole('heading', { name: 'No such page' }).waitFor();
+      await auditPage(page, 'not-found');
+      expect(errors.filter((e) => !/status of 500/.test(e))).toEqual([]);
+    });
 
-    for (const name of [
-      'tracker-accuracy',
-      'accuracy-by-version',
-      'version-metrics',
-      'alias-history',
-      'tuning-0',
-    ]) {
-      const svg = page.locator(`figure[data-chart="${name}"] svg`);
-      await svg.waitFor({ timeout: 15_000 });
-      const marks = await svg.locator('path, polyline, circle, rect, line').count();
-      expect(marks, name).toBeGreaterThan(3);
-    }
-    // Charts with data, not placeholders.
-    for (const name of ['tracker-accuracy', 'version-metrics', 'tuning-0']) {
-      expect(await page.locator(`figure[data-chart="${name}"] .mn-no-data`).count(), name).toBe(0);
-    }
-    expect(await page.locator('figure[data-chart="tracker-accuracy"]').textContent()).toContain('threshold');
-    expect(await page.locator('figure[data-chart^="tuning-"] svg').count()).toBeGreaterThanOrEqual(3);
-    await shot('07-dashboard');
-
-    // Start an A/B test from the dashboard; the section then shows the running test.
-    await page.getByLabel('Challenger version').fill('2');
-    await page.getByRole('button', { name: 'Start A/B test' }).click();
-    await page.getByText(/#1: v1 \(champion\) vs v2 \(challenger\)/).waitFor({ timeout: 15_000 });
-    await shot('08-dashboard-ab');
-    // The one expected error: the browser logs the 401 of the wrong admin token.
-    expect(consoleErrors.filter((e) => !/status of 401/.test(e))).toEqual([]);
-  });
-});
+    it('follows the system’s dark mode', async () => {
+      const dark = await newPage(world.browser, { colorScheme: 'dark' });
+      await dark.page.goto(`${world.server.url}/#/browse`);
+      await settled(dark.page);
+      const background = await dark.page.evaluate(
+        () => getComputedStyle(document.documentElement).backgroundColor,
+      );
+      const [r, g, b] = (background.match(/\d+/g) ?? []).map(Number);
+      expect((r ?? 255) + (g ?? 255) + (b ?? 255)).toBeLessThan(120);
+      await auditPage(dark.page, 'browse-dark');
+      await dark.page.goto(`${world.server.url}/#/movie/1`);
+      await auditPage(dark.page, 'movie-dark');
+      expect(await axeViolations(dark.page)).toEqual([]);
+      await dark.context.close();
+    });
+  },
+);

@@ -1,3 +1,5 @@
+import { ApiError } from './api.ts';
+
 /** Tiny DOM helpers: elements are built with text nodes, never from HTML strings of user data. */
 type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | undefined | ((event: Event) => void)>;
@@ -30,13 +32,63 @@ export function announce(message: string): void {
   el.textContent = message;
   el.classList.add('visible');
   clearTimeout(statusTimer);
-  statusTimer = setTimeout(() => el.classList.remove('visible'), 2500);
+  statusTimer = setTimeout(() => el.classList.remove('visible'), 4000);
 }
 
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+const sentence = (text: string) =>
+  `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`;
+
+/**
+ * A refused field in words: the server's own rules ("body.password: must be at least 8
+ * characters") read well once the path is a field name; a validator's stock message ("Invalid
+ * input: expected number, received NaN", capitalised) is never shown.
+ */
+function fieldText(message: string): string | null {
+  const match = /^(?:body|query|path)\.([A-Za-z]+): ([a-z].*)$/.exec(message);
+  if (!match) return null;
+  const field = match[1]!.replace(/([A-Z])/g, ' $1').toLowerCase();
+  return sentence(`${field} ${match[2]}`);
 }
 
-export function formatRating(value: number | null | undefined): string {
-  return value === null || value === undefined ? '–' : value.toFixed(1);
+/**
+ * What went wrong, in words for people: the server's own messages for what the visitor can act on
+ * (a taken username, a wrong password), plain sentences for the rest (never a validator's path and
+ * type names). `what` names the thing that failed ("save your rating"); `ownWords` lets a 401 say
+ * the server's reason (a sign-in form: "username or password is wrong").
+ */
+export function errorText(error: unknown, what = 'do that', ownWords = false): string {
+  if (error instanceof ApiError) {
+    if (error.status === 401) return ownWords ? sentence(error.message) : `Please sign in to ${what}.`;
+    if (error.status === 403) return `Your account is not allowed to ${what}.`;
+    if (error.status === 404) return `That is no longer here, so MovieNight could not ${what}.`;
+    if (error.status === 409 || error.status === 429) return sentence(error.message);
+    if (error.status === 400 || error.status === 413) {
+      return (
+        fieldText(error.message) ?? `MovieNight could not ${what}: some of the values were not accepted.`
+      );
+    }
+    return `MovieNight could not ${what} just now. Please try again in a moment.`;
+  }
+  if (error instanceof TypeError) return `MovieNight could not be reached to ${what}. Check your connection.`;
+  return `MovieNight could not ${what}.`;
+}
+
+/** A message with a "Try again" button, for a part of a page that failed to load. */
+export function failed(message: string, retry: () => void): HTMLElement {
+  return h(
+    'div',
+    { class: 'notice error-box', role: 'alert' },
+    h('p', {}, message),
+    h('button', { type: 'button', class: 'secondary', onclick: retry }, 'Try again'),
+  );
+}
+
+/** A visible, announced "Loading …" line, shown while a part of a page waits for the server. */
+export function loading(what: string): HTMLElement {
+  return h(
+    'p',
+    { class: 'muted loading', role: 'status' },
+    h('span', { class: 'spinner', 'aria-hidden': 'true' }),
+    `Loading ${what}…`,
+  );
 }

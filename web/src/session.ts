@@ -7,6 +7,12 @@ export const session: { me: Me; scale: Scale } = {
 };
 
 export async function refreshSession(): Promise<void> {
-  session.me = await api<Me>('GET', '/api/auth/me');
-  session.scale = await api<Scale>('GET', '/api/scale');
+  const [me, scale] = await Promise.all([api<Me>('GET', '/api/auth/me'), api<Scale>('GET', '/api/scale')]);
+  session.me = me;
+  session.scale = scale;
+}
+
+/** Draws the current page again (after an action changed what it shows), keeping focus where it is. */
+export function redraw(): void {
+  window.dispatchEvent(new Event('hashchange'));
 }

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { activeModelStatus } from '../../registry/active-model.ts';
-import { activateVersion, aliasHistory, readAliases, rollback } from '../../registry/aliases.ts';
+import {
+  activateVersion,
+  aliasHistory,
+  readAliases,
+  rollback,
+  rollbackTarget,
+} from '../../registry/aliases.ts';
 import { getVersion, listVersions } from '../../registry/model-versions.ts';
 import { aliasHistoryChart, versionMetricsChart } from '../dashboard-charts.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
@@ -25,13 +31,19 @@ export const adminVersionsRoutes: readonly AnyRoute[] = [
     method: 'get',
     path: '/api/admin/versions',
     tag: 'admin: versions',
-    summary: 'Every model version (newest first) with the champion and challenger aliases and what is served',
+    summary:
+      'Every model version (newest first) with the champion and challenger aliases, what is served, and the version a rollback would return to',
     access: 'admin',
     async handler({ server }) {
-      const [versions, aliases] = await Promise.all([listVersions(server.db), readAliases(server.db)]);
+      const [versions, aliases, rollbackTo] = await Promise.all([
+        listVersions(server.db),
+        readAliases(server.db),
+        rollbackTarget(server.db),
+      ]);
       return {
         champion: aliases.get('champion') ?? null,
         challenger: aliases.get('challenger') ?? null,
+        rollbackTo,
         serving: activeModelStatus(server.db),
         versions,
       };

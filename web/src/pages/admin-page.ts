@@ -1,88 +1,11 @@
-import { api, chartSvg } from '../api.ts';
-import { announce, errorText, h } from '../dom.ts';
-import { refreshSession, session } from '../session.ts';
-
-/** A chart from the API, parsed as SVG (never as HTML) and placed in a captioned figure. */
-function chart(name: string, caption: string, query = ''): HTMLElement {
-  const figure = h(
-    'figure',
-    { class: 'chart', 'data-chart': name },
-    h('figcaption', {}, caption),
-    h('p', { class: 'muted' }, 'Loading…'),
-  );
-  void chartSvg(name, query)
-    .then((text) => placeSvg(figure, caption, [text]))
-    .catch((error) =>
-      figure.replaceChildren(h('figcaption', {}, caption), h('p', { class: 'error' }, errorText(error))),
-    );
-  return figure;
-}
-
-function placeSvg(figure: HTMLElement, caption: string, svgs: readonly string[]): void {
-  const nodes: Node[] = [h('figcaption', {}, caption)];
-  for (const text of svgs) {
-    const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
-    const svg = doc.documentElement;
-    if (svg.nodeName.toLowerCase() !== 'svg') {
-      nodes.push(h('p', { class: 'error' }, 'chart could not be read'));
-      continue;
-    }
-    svg.setAttribute('role', 'img');
-    nodes.push(document.importNode(svg, true));
-  }
-  figure.replaceChildren(...nodes);
-}
-
-/** Several charts of one of G's reports (e.g. the tuning report), in one figure each. */
-function reportCharts(kind: string, query: string, captions: readonly string[]): HTMLElement {
-  const box = h('div', { class: 'grid-2' }, h('p', { class: 'muted' }, 'Loading…'));
-  void api<{ charts: string[] }>('GET', `/api/admin/reports/${kind}/charts${query}`)
-    .then(({ charts }) => {
-      if (charts.length === 0) {
-        box.replaceChildren(h('p', { class: 'muted' }, 'Nothing to draw yet.'));
-        return;
-      }
-      box.replaceChildren(
-        ...charts.map((svg, i) => {
-          const title = new DOMParser()
-            .parseFromString(svg, 'image/svg+xml')
-            .querySelector('title')?.textContent;
-          const caption = captions[i] ?? title ?? `${kind} chart ${i + 1}`;
-          const figure = h('figure', { class: 'chart', 'data-chart': `${kind}-${i}` });
-          placeSvg(figure, caption, [svg]);
-          return figure;
-        }),
-      );
-    })
-    .catch((error) => box.replaceChildren(h('p', { class: 'error' }, errorText(error))));
-  return box;
-}
-
-function kv(entries: readonly [string, string | number | null | undefined][]): HTMLElement {
-  return h(
-    'dl',
-    { class: 'kv' },
-    ...entries.flatMap(([k, v]) => [
-      h('dt', {}, k),
-      h('dd', {}, v === null || v === undefined ? '–' : String(v)),
-    ]),
-  );
-}
-
-const pct = (v: number | null | undefined) =>
-  v === null || v === undefined || !Number.isFinite(v) ? '–' : `${(v * 100).toFixed(1)} %`;
-const when = (ms: number | null | undefined) => (ms ? new Date(ms).toLocaleString() : '–');
-
-/** Runs an admin action, announces the result, and redraws the dashboard. */
-async function act(label: string, fn: () => Promise<unknown>): Promise<void> {
-  try {
-    await fn();
-    announce(`${label}: done`);
-  } catch (error) {
-    announce(`${label}: ${errorText(error)}`);
-  }
-  location.hash = `#/admin?t=${Date.now()}`;
-}
+import { api } from '../api.ts';
+import { errorText, h } from '../dom.ts';
+import { formatCount, formatDateTime, formatPercent } from '../format.ts';
+import { redraw, refreshSession, session } from '../session.ts';
+import { act, chart, confirmAction, kv, loaded, section, table } from './admin-common.ts';
+import { abSection, deploymentSection, type Versions } from './admin-deploy-sections.ts';
+import { jobsBox, watchRequest, watchRetrain, watchTuning } from './admin-jobs.ts';
+import { type Overview, overviewSection } from './admin-overview-section.ts';
 
 function adminSignIn(): HTMLElement {
   const error = h('p', { class: 'error', role: 'alert' });
@@ -111,263 +34,37 @@ function adminSignIn(): HTMLElement {
     try {
       await api('POST', '/api/admin/sign-in', { token: token.value });
       await refreshSession();
-      location.hash = `#/admin?t=${Date.now()}`;
+      redraw();
     } catch (e) {
-      error.textContent = errorText(e);
+      error.textContent = errorText(e, 'open the dashboard', true);
     }
   });
   return h('section', {}, h('h1', {}, 'Dashboard'), form);
 }
 
-interface VersionInfo {
-  version: number;
-  kind: string;
-  reason: string;
-  status: string;
-  createdAt: number;
-  aliases: string[];
-  metrics: Record<string, number>;
-  training: { rows: number };
-}
-
-function deploymentSection(): HTMLElement {
-  const body = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
-  void Promise.all([
-    api<{ champion: number | null; challenger: number | null; versions: VersionInfo[] }>(
-      'GET',
-      '/api/admin/versions',
-    ),
-    api<{
-      history: {
-        alias: string;
-        action: string;
-        previousVersion: number | null;
-        newVersion: number | null;
-        reason: string;
-        movedAt: number;
-      }[];
-    }>('GET', '/api/admin/versions/history?limit=10'),
-  ])
-    .then(([v, history]) => {
-      const describe = (n: number | null) => {
-        const info = v.versions.find((x) => x.version === n);
-        if (!info) return 'none';
-        const m = Object.entries(info.metrics)
-          .filter(([k]) => ['rmse', 'mae', 'accuracy'].includes(k))
-          .map(([k, x]) => `${k} ${x.toFixed(3)}`)
-          .join(', ');
-        return `v${info.version} ${info.kind} (${info.reason}, ${info.training.rows} ratings${m ? `, ${m}` : ''}), since ${when(info.createdAt)}`;
-      };
-      const select = h(
-        'select',
-        { id: 'activate-version', 'aria-label': 'Version to activate' },
-        ...v.versions
-          .filter((x) => x.status === 'ready')
-          .map((x) => h('option', { value: x.version }, `v${x.version} ${x.kind}`)),
-      );
-      body.replaceChildren(
-        kv([
-          ['Champion', describe(v.champion)],
-          ['Challenger', describe(v.challenger)],
-          ['Versions', v.versions.length],
-        ]),
-        h(
-          'div',
-          { class: 'form-row' },
-          h('div', {}, h('label', { for: 'activate-version' }, 'Version'), select),
-          h(
-            'button',
-            {
-              type: 'button',
-              onclick: () =>
-                act('Activate', () => api('POST', `/api/admin/versions/${select.value}/activate`)),
-            },
-            'Activate',
-          ),
-          h(
-            'button',
-            {
-              type: 'button',
-              class: 'secondary',
-              onclick: () => act('Roll back', () => api('POST', '/api/admin/versions/rollback')),
-            },
-            'Roll back',
-          ),
-        ),
-        h(
-          'div',
-          { class: 'grid-2' },
-          chart('alias-history', 'Champion and challenger over time'),
-          chart('version-metrics', 'Offline metrics by version'),
-        ),
-        h('h3', {}, 'Alias history (latest 10)'),
-        h(
-          'div',
-          { class: 'table-wrap' },
-          h(
-            'table',
-            {},
-            h(
-              'thead',
-              {},
-              h('tr', {}, h('th', {}, 'When'), h('th', {}, 'Alias'), h('th', {}, 'Move'), h('th', {}, 'Why')),
-            ),
-            h(
-              'tbody',
-              {},
-              ...[...history.history]
-                .reverse()
-                .map((e) =>
-                  h(
-                    'tr',
-                    {},
-                    h('td', {}, when(e.movedAt)),
-                    h('td', {}, e.alias),
-                    h('td', {}, `${e.action}: v${e.previousVersion ?? '–'} → v${e.newVersion ?? '–'}`),
-                    h('td', {}, e.reason),
-                  ),
-                ),
-            ),
-          ),
-        ),
-      );
-    })
-    .catch((error) => body.replaceChildren(h('p', { class: 'error' }, errorText(error))));
-  return h('section', { 'aria-labelledby': 'h-deploy' }, h('h2', { id: 'h-deploy' }, 'Deployment'), body);
-}
-
-interface ArmStats {
-  n: number;
-  users: number;
-  accuracy: { value: number; low: number; high: number };
-}
-
-/** The last ended test's chart, when there has been one. */
-function latestTestChart(): HTMLElement {
-  const box = h('div');
-  void api<{ tests: unknown[] }>('GET', '/api/admin/ab-tests').then(({ tests }) => {
-    box.replaceChildren(
-      tests.length > 0
-        ? chart('ab-test', 'Latest A/B test: accuracy by arm')
-        : h('p', { class: 'muted' }, 'No A/B test has been run yet.'),
-    );
-  });
-  return box;
-}
-
-function abSection(): HTMLElement {
-  const body = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
-  void api<{
-    test: {
-      id: number;
-      championVersion: number;
-      challengerVersion: number;
-      traffic: number;
-      startedAt: number;
-    } | null;
-    analysis: {
-      arms: { champion: ArmStats; challenger: ArmStats };
-      verdict: { action: string; reason: string };
-    } | null;
-  }>('GET', '/api/admin/ab-tests/current')
-    .then(({ test, analysis }) => {
-      if (!test || !analysis) {
-        const challenger = h('input', { id: 'ab-challenger', type: 'number', min: 1, inputmode: 'numeric' });
-        const traffic = h('input', {
-          id: 'ab-traffic',
-          type: 'number',
-          min: 0.05,
-          max: 0.95,
-          step: 0.05,
-          value: 0.5,
-        });
-        body.replaceChildren(
-          h('p', {}, 'No A/B test is running.'),
-          h(
-            'div',
-            { class: 'form-row' },
-            h('div', {}, h('label', { for: 'ab-challenger' }, 'Challenger version'), challenger),
-            h('div', {}, h('label', { for: 'ab-traffic' }, 'Challenger share'), traffic),
-            h(
-              'button',
-              {
-                type: 'button',
-                onclick: () =>
-                  act('Start A/B test', () =>
-                    api('POST', '/api/admin/ab-tests', {
-                      challengerVersion: Number(challenger.value),
-                      traffic: Number(traffic.value),
-                    }),
-                  ),
-              },
-              'Start A/B test',
-            ),
-          ),
-          latestTestChart(),
-        );
-        return;
-      }
-      const arm = (name: string, a: ArmStats) =>
-        [
-          name,
-          `${pct(a.accuracy.value)} (95 % CI ${pct(a.accuracy.low)}–${pct(a.accuracy.high)}), n = ${a.n}, ${a.users} users`,
-        ] as [string, string];
-      body.replaceChildren(
-        kv([
-          [
-            'Test',
-            `#${test.id}: v${test.championVersion} (champion) vs v${test.challengerVersion} (challenger), ${pct(test.traffic)} to the challenger, since ${when(test.startedAt)}`,
-          ],
-          arm('Champion arm', analysis.arms.champion),
-          arm('Challenger arm', analysis.arms.challenger),
-          ['Verdict so far', `${analysis.verdict.action}: ${analysis.verdict.reason}`],
-        ]),
-        h(
-          'div',
-          { class: 'form-row' },
-          h(
-            'button',
-            {
-              type: 'button',
-              onclick: () => act('Validate', () => api('POST', '/api/admin/ab-tests/current/validate')),
-            },
-            'Validate and apply verdict',
-          ),
-          h(
-            'button',
-            {
-              type: 'button',
-              class: 'secondary',
-              onclick: () => act('Stop', () => api('POST', '/api/admin/ab-tests/current/stop')),
-            },
-            'Stop test',
-          ),
-        ),
-        chart('ab-test', 'Accuracy by arm with 95 % intervals'),
-      );
-    })
-    .catch((error) => body.replaceChildren(h('p', { class: 'error' }, errorText(error))));
-  return h('section', { 'aria-labelledby': 'h-ab' }, h('h2', { id: 'h-ab' }, 'A/B test'), body);
+interface TrackerAnswer {
+  overall: { accuracy: number | null; low: number; high: number; samples: number };
+  counts: { tracked: number; recommended: number; unexpected: number };
+  check: { verdict: string; rule: string };
+  window: { days: number };
 }
 
 function trackerSection(): HTMLElement {
-  const body = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
-  void api<{
-    overall: { accuracy: number | null; low: number; high: number; samples: number };
-    counts: { tracked: number; recommended: number; unexpected: number };
-    check: { verdict: string; rule: string };
-    window: { days: number };
-  }>('GET', '/api/admin/tracker')
-    .then((s) => {
-      body.replaceChildren(
+  return section(
+    'tracker',
+    'Tracker',
+    loaded(
+      'the tracker',
+      () => api<TrackerAnswer>('GET', '/api/admin/tracker'),
+      (s) => [
         kv([
           [
             `Accuracy (last ${s.window.days} days)`,
-            `${pct(s.overall.accuracy)} (95 % CI ${pct(s.overall.low)}–${pct(s.overall.high)}), n = ${s.overall.samples}`,
+            `${formatPercent(s.overall.accuracy)} (95 % interval ${formatPercent(s.overall.low)}–${formatPercent(s.overall.high)}), n = ${formatCount(s.overall.samples)}`,
           ],
           [
             'Tracked ratings',
-            `${s.counts.tracked} (${s.counts.recommended} recommended, ${s.counts.unexpected} unexpected)`,
+            `${formatCount(s.counts.tracked)} (${formatCount(s.counts.recommended)} recommended, ${formatCount(s.counts.unexpected)} unexpected)`,
           ],
           ['Check', `${s.check.verdict}: ${s.check.rule}`],
         ]),
@@ -377,180 +74,221 @@ function trackerSection(): HTMLElement {
           chart('tracker-accuracy', 'Tracker accuracy by day (threshold line)'),
           chart('accuracy-by-version', 'Accuracy by version'),
         ),
-      );
-    })
-    .catch((error) => body.replaceChildren(h('p', { class: 'error' }, errorText(error))));
-  return h('section', { 'aria-labelledby': 'h-tracker' }, h('h2', { id: 'h-tracker' }, 'Tracker'), body);
+      ],
+    ),
+  );
+}
+
+interface Trigger {
+  id: number;
+  source: string;
+  reason: string;
+  status: string;
+  outcome: string | null;
+  triggeredAt: number;
+}
+
+async function retrainNow(): Promise<void> {
+  const ok = await confirmAction(
+    'Retrain now?',
+    [
+      'Trains a new version on every rating, in the background.',
+      'The retrain policy then decides: keep the champion, start an A/B test, or activate the new version — which changes users’ picks.',
+    ],
+    'Retrain now',
+  );
+  if (!ok) return;
+  try {
+    const { trigger } = await api<{ trigger: { id: number } }>('POST', '/api/admin/retrain', {});
+    watchRetrain(trigger.id);
+  } catch (error) {
+    await act(
+      'Retrain',
+      () => Promise.reject(error),
+      () => undefined,
+    );
+  }
 }
 
 function retrainSection(): HTMLElement {
-  const body = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
-  void api<{
-    triggers: {
-      id: number;
-      source: string;
-      reason: string;
-      status: string;
-      outcome: string | null;
-      newVersion: number | null;
-      triggeredAt: number;
-    }[];
-  }>('GET', '/api/admin/retrain/triggers?limit=10')
-    .then(({ triggers }) => {
-      body.replaceChildren(
-        h(
-          'p',
-          {},
-          h(
-            'button',
-            { type: 'button', onclick: () => act('Retrain', () => api('POST', '/api/admin/retrain', {})) },
-            'Retrain now',
-          ),
-        ),
-        triggers.length > 0
-          ? chart('retrain-triggers', 'Retrain triggers and outcomes')
-          : h('p', { class: 'muted' }, 'No retrain has been triggered yet.'),
-        h(
-          'div',
-          { class: 'table-wrap' },
-          h(
-            'table',
-            {},
-            h(
-              'thead',
-              {},
-              h(
-                'tr',
-                {},
-                h('th', {}, '#'),
-                h('th', {}, 'When'),
-                h('th', {}, 'Source'),
-                h('th', {}, 'Status'),
-                h('th', {}, 'Outcome'),
+  return section(
+    'retrain',
+    'Retraining',
+    loaded(
+      'the retrains',
+      () => api<{ triggers: Trigger[] }>('GET', '/api/admin/retrain/triggers?limit=10'),
+      ({ triggers }) => {
+        for (const t of triggers) if (t.status === 'pending' || t.status === 'running') watchRetrain(t.id);
+        return [
+          h('p', {}, h('button', { type: 'button', onclick: () => void retrainNow() }, 'Retrain now…')),
+          triggers.length > 0
+            ? chart('retrain-triggers', 'Retrain triggers and outcomes')
+            : h('p', { class: 'muted' }, 'No retrain has been triggered yet.'),
+          triggers.length === 0
+            ? null
+            : table(
+                'Latest retrains',
+                ['#', 'When', 'Source', 'Status', 'Outcome'],
+                triggers.map((t) => [
+                  String(t.id),
+                  formatDateTime(t.triggeredAt),
+                  `${t.source}: ${t.reason}`,
+                  t.status,
+                  t.outcome ?? '–',
+                ]),
               ),
-            ),
-            h(
-              'tbody',
-              {},
-              ...triggers.map((t) =>
-                h(
-                  'tr',
-                  {},
-                  h('td', {}, t.id),
-                  h('td', {}, when(t.triggeredAt)),
-                  h('td', {}, `${t.source}: ${t.reason}`),
-                  h('td', {}, t.status),
-                  h('td', {}, t.outcome ?? '–'),
-                ),
-              ),
-            ),
-          ),
-        ),
-      );
-    })
-    .catch((error) => body.replaceChildren(h('p', { class: 'error' }, errorText(error))));
-  return h('section', { 'aria-labelledby': 'h-retrain' }, h('h2', { id: 'h-retrain' }, 'Retraining'), body);
+        ];
+      },
+    ),
+  );
 }
 
-function tuningSection(): HTMLElement {
-  const body = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
-  void api<{
-    runs: {
-      id: string;
-      method: string;
-      model: string;
-      objective: string;
-      status: string;
-      trialsDone: number;
-      trialsPlanned: number;
-      bestValue: number | null;
-    }[];
-  }>('GET', '/api/admin/tuning/runs?limit=10')
-    .then(({ runs }) => {
-      const method = h(
-        'select',
-        { id: 'tune-method' },
-        ...['random', 'tpe', 'bayesian', 'grid'].map((m) => h('option', { value: m }, m)),
-      );
-      const model = h('input', { id: 'tune-model', value: 'svd' });
-      const trials = h('input', {
-        id: 'tune-trials',
-        type: 'number',
-        min: 1,
-        max: 500,
-        value: 10,
-        inputmode: 'numeric',
+export interface RunSummary {
+  id: string;
+  method: string;
+  model: string;
+  objective: string;
+  status: string;
+  trialsDone: number;
+  trialsPlanned: number;
+  bestValue: number | null;
+  startedAt: number;
+}
+
+function tuningForm(o: Overview): Node {
+  const method = h(
+    'select',
+    { id: 'tune-method' },
+    ...o.tuningMethods.map((m) => h('option', { value: m, selected: m === 'random' }, m)),
+  );
+  const model = h(
+    'select',
+    { id: 'tune-model' },
+    ...o.modelKinds.map((m) => h('option', { value: m, selected: m === 'svd' }, m)),
+  );
+  const trials = h('input', {
+    id: 'tune-trials',
+    type: 'number',
+    min: 1,
+    max: 500,
+    value: 10,
+    inputmode: 'numeric',
+  });
+  const start = async () => {
+    try {
+      const { runId } = await api<{ runId: string }>('POST', '/api/admin/tuning/runs', {
+        method: method.value,
+        model: model.value,
+        trials: Number(trials.value),
       });
-      const latest = runs[0];
-      body.replaceChildren(
-        h(
-          'div',
-          { class: 'form-row' },
-          h('div', {}, h('label', { for: 'tune-method' }, 'Method'), method),
-          h('div', {}, h('label', { for: 'tune-model' }, 'Model'), model),
-          h('div', {}, h('label', { for: 'tune-trials' }, 'Trials'), trials),
-          h(
-            'button',
-            {
-              type: 'button',
-              onclick: () =>
-                act('Start tuning', () =>
-                  api('POST', '/api/admin/tuning/runs', {
-                    method: method.value,
-                    model: model.value,
-                    trials: Number(trials.value),
-                  }),
-                ),
-            },
-            'Start tuning run',
-          ),
-        ),
-        h(
-          'div',
-          { class: 'table-wrap' },
-          h(
-            'table',
-            {},
-            h(
-              'thead',
-              {},
-              h(
-                'tr',
-                {},
-                h('th', {}, 'Run'),
-                h('th', {}, 'Model'),
-                h('th', {}, 'Status'),
-                h('th', {}, 'Trials'),
-                h('th', {}, 'Best'),
-              ),
-            ),
-            h(
-              'tbody',
-              {},
-              ...runs.map((r) =>
-                h(
-                  'tr',
-                  {},
-                  h('td', {}, r.id),
-                  h('td', {}, `${r.model} (${r.method})`),
-                  h('td', {}, r.status),
-                  h('td', {}, `${r.trialsDone} / ${r.trialsPlanned}`),
-                  h('td', {}, r.bestValue === null ? '–' : `${r.objective} ${r.bestValue.toFixed(4)}`),
-                ),
-              ),
-            ),
-          ),
-        ),
-        latest
-          ? reportCharts('tuning', `?run=${encodeURIComponent(latest.id)}`, [])
-          : h('p', { class: 'muted' }, 'No tuning run yet.'),
+      watchTuning(runId);
+    } catch (error) {
+      await act(
+        'Start tuning',
+        () => Promise.reject(error),
+        () => undefined,
       );
-    })
-    .catch((error) => body.replaceChildren(h('p', { class: 'error' }, errorText(error))));
-  return h('section', { 'aria-labelledby': 'h-tuning' }, h('h2', { id: 'h-tuning' }, 'Tuning'), body);
+    }
+  };
+  return h(
+    'div',
+    { class: 'form-row' },
+    h('div', {}, h('label', { for: 'tune-method' }, 'Method'), method),
+    h('div', {}, h('label', { for: 'tune-model' }, 'Model'), model),
+    h('div', {}, h('label', { for: 'tune-trials' }, 'Trials'), trials),
+    h('button', { type: 'button', onclick: () => void start() }, 'Start tuning run'),
+  );
 }
 
-/** The admin dashboard: deployment, A/B test, tracker, retraining, tuning — each with charts. */
+function runProgress(r: RunSummary): Node {
+  return h(
+    'span',
+    {},
+    h('progress', {
+      max: Math.max(1, r.trialsPlanned),
+      value: r.trialsDone,
+      'aria-label': `Run ${r.id}: trials done`,
+    }),
+    ` ${formatCount(r.trialsDone)} / ${formatCount(r.trialsPlanned)}`,
+  );
+}
+
+function tuningSection(overview: Promise<Overview>): HTMLElement {
+  return section(
+    'tuning',
+    'Tuning',
+    loaded(
+      'the tuning runs',
+      () => Promise.all([overview, api<{ runs: RunSummary[] }>('GET', '/api/admin/tuning/runs?limit=20')]),
+      ([o, { runs }]) => {
+        for (const r of runs) if (r.status === 'running') watchTuning(r.id);
+        return [
+          tuningForm(o),
+          runs.length === 0
+            ? h('p', { class: 'muted' }, 'No tuning run yet.')
+            : table(
+                'Tuning runs',
+                ['Run', 'Model', 'Status', 'Trials', 'Best', 'Started'],
+                runs.map((r) => [
+                  h('a', { href: `#/admin/tuning/${encodeURIComponent(r.id)}` }, r.id),
+                  `${r.model} (${r.method})`,
+                  r.status,
+                  runProgress(r),
+                  r.bestValue === null ? '–' : `${r.objective} ${r.bestValue.toFixed(4)}`,
+                  formatDateTime(r.startedAt),
+                ]),
+              ),
+        ];
+      },
+    ),
+  );
+}
+
+function reportsSection(): HTMLElement {
+  const impact = () =>
+    watchRequest('impact', 'Impact report', async () => {
+      const report = await api<{ rows?: unknown[] }>('GET', '/api/admin/reports/impact');
+      return `${formatCount(report.rows?.length ?? 0)} rows. Open it as a page below.`;
+    });
+  return section(
+    'reports',
+    'Reports',
+    h(
+      'ul',
+      { class: 'plain-list' },
+      h(
+        'li',
+        {},
+        h(
+          'a',
+          { href: '/api/admin/reports/status/html', target: '_blank', rel: 'noopener' },
+          'Status report (opens a new tab)',
+        ),
+      ),
+      h(
+        'li',
+        {},
+        h(
+          'a',
+          { href: '/api/admin/reports/impact/html', target: '_blank', rel: 'noopener' },
+          'Impact report (opens a new tab; fits models, takes a while)',
+        ),
+      ),
+      h(
+        'li',
+        {},
+        h(
+          'button',
+          { type: 'button', class: 'secondary', onclick: impact },
+          'Make the impact report here, with progress',
+        ),
+      ),
+      h('li', {}, h('a', { href: '/openapi.json' }, 'API document')),
+    ),
+  );
+}
+
+/** The admin dashboard: overview, deployment, A/B test, tracker, retraining, tuning, reports. */
 export function adminPage(): HTMLElement {
   if (session.me.kind !== 'admin') {
     if (session.me.kind === 'user') {
@@ -563,25 +301,22 @@ export function adminPage(): HTMLElement {
     }
     return adminSignIn();
   }
+  const overview = api<Overview>('GET', '/api/admin/overview');
+  const versions = api<Versions>('GET', '/api/admin/versions');
+  // Both are awaited by sections; one failing must not be an unhandled rejection.
+  overview.catch(() => undefined);
+  versions.catch(() => undefined);
   return h(
     'div',
     { class: 'dashboard' },
     h('h1', {}, 'Dashboard'),
-    h(
-      'p',
-      {},
-      h(
-        'a',
-        { href: '/api/admin/reports/status/html', target: '_blank', rel: 'noopener' },
-        'Full status report',
-      ),
-      ' · ',
-      h('a', { href: '/openapi.json' }, 'API document'),
-    ),
-    deploymentSection(),
-    abSection(),
+    jobsBox,
+    overviewSection(overview),
+    deploymentSection(versions),
+    abSection(versions),
     trackerSection(),
     retrainSection(),
-    tuningSection(),
+    tuningSection(overview),
+    reportsSection(),
   );
 }

@@ -41,7 +41,11 @@ function credentialsForm(
       await refreshSession();
       onDone();
     } catch (e) {
-      error.textContent = errorText(e);
+      error.textContent = errorText(
+        e,
+        action.endsWith('sign-up') ? 'create the account' : 'sign you in',
+        true,
+      );
     }
   });
   return h('section', {}, h('h1', {}, title), form);

@@ -1,6 +1,7 @@
 import { api, type Movie } from '../api.ts';
-import { announce, errorText, h } from '../dom.ts';
-import { rateControl } from '../movie-card.ts';
+import { announce, errorText, failed, h, loading } from '../dom.ts';
+import { countOf, formatDate } from '../format.ts';
+import { movieTitle, rateControl } from '../movie-card.ts';
 import { session } from '../session.ts';
 
 interface RatingList {
@@ -8,78 +9,86 @@ interface RatingList {
   readonly ratings: readonly { movie: Movie; rating: number; ratedAt: number }[];
 }
 
-/** The signed-in user's rated history: change a rating with the stars, or delete it. */
-export function historyPage(): HTMLElement {
-  if (session.me.kind !== 'user')
-    return h('p', {}, h('a', { href: '#/sign-in' }, 'Sign in'), ' to see your ratings.');
-  const body = h('tbody');
-  const info = h('p', { class: 'muted', 'aria-live': 'polite' }, 'Loading…');
-  const load = () =>
-    api<RatingList>('GET', '/api/me/ratings?pageSize=200')
-      .then((data) => {
-        info.textContent = `${data.total} rating${data.total === 1 ? '' : 's'}`;
-        body.replaceChildren(
-          ...data.ratings.map((r) =>
-            h(
-              'tr',
-              { 'data-movie-id': r.movie.id },
-              h('td', {}, r.movie.title),
-              h('td', {}, rateControl({ ...r.movie, myRating: r.rating })),
-              h('td', {}, new Date(r.ratedAt).toLocaleDateString()),
-              h(
-                'td',
-                {},
-                h(
-                  'button',
-                  {
-                    class: 'secondary',
-                    'aria-label': `Delete rating of ${r.movie.title}`,
-                    onclick: async () => {
-                      try {
-                        await api('DELETE', `/api/ratings/${r.movie.id}`);
-                        announce(`Deleted rating of ${r.movie.title}`);
-                        await load();
-                      } catch (error) {
-                        announce(errorText(error));
-                      }
-                    },
-                  },
-                  'Delete',
-                ),
-              ),
-            ),
-          ),
-        );
-      })
-      .catch((error) => {
-        info.textContent = errorText(error);
-      });
-  void load();
+function row(r: RatingList['ratings'][number], reload: () => void): HTMLElement {
   return h(
-    'section',
-    {},
-    h('h1', {}, 'Your ratings'),
-    info,
+    'tr',
+    { 'data-movie-id': r.movie.id },
+    h('td', { 'data-label': 'Movie' }, h('a', { href: `#/movie/${r.movie.id}` }, movieTitle(r.movie))),
+    h('td', { 'data-label': 'Your rating' }, rateControl({ ...r.movie, myRating: r.rating })),
+    h('td', { 'data-label': 'Rated' }, formatDate(r.ratedAt)),
     h(
-      'div',
-      { class: 'table-wrap' },
+      'td',
+      { 'data-label': 'Actions' },
       h(
-        'table',
-        {},
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            h('th', {}, 'Movie'),
-            h('th', {}, 'Your rating'),
-            h('th', {}, 'Rated'),
-            h('th', {}, h('span', { class: 'muted' }, 'Actions')),
-          ),
-        ),
-        body,
+        'button',
+        {
+          type: 'button',
+          class: 'secondary',
+          'aria-label': `Delete rating of ${r.movie.title}`,
+          onclick: async () => {
+            try {
+              await api('DELETE', `/api/ratings/${r.movie.id}`);
+              announce(`Deleted your rating of ${r.movie.title}`);
+              reload();
+            } catch (error) {
+              announce(errorText(error, 'delete the rating'));
+            }
+          },
+        },
+        'Delete',
       ),
     ),
   );
+}
+
+/** The signed-in user's rated history: change a rating with the stars, or delete it. */
+export function historyPage(): HTMLElement {
+  if (session.me.kind !== 'user')
+    return h(
+      'section',
+      {},
+      h('h1', {}, 'Your ratings'),
+      h('p', {}, h('a', { href: '#/sign-in' }, 'Sign in'), ' to see your ratings.'),
+    );
+  const body = h('tbody');
+  const info = h('div', { 'aria-live': 'polite' }, loading('your ratings'));
+  const table = h(
+    'table',
+    { class: 'stack-on-phone' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', {}, 'Movie'),
+        h('th', {}, 'Your rating'),
+        h('th', {}, 'Rated'),
+        h('th', {}, 'Actions'),
+      ),
+    ),
+    body,
+  );
+  const load = () =>
+    api<RatingList>('GET', '/api/me/ratings?pageSize=200')
+      .then((data) => {
+        table.hidden = data.total === 0;
+        info.replaceChildren(
+          data.total === 0
+            ? h(
+                'p',
+                { class: 'notice' },
+                'You have not rated anything yet. ',
+                h('a', { href: '#/browse' }, 'Browse movies'),
+                ' and rate the ones you have seen.',
+              )
+            : h('p', { class: 'muted' }, countOf(data.total, 'rating')),
+        );
+        body.replaceChildren(...data.ratings.map((r) => row(r, () => void load())));
+      })
+      .catch((error) =>
+        info.replaceChildren(failed(errorText(error, 'load your ratings'), () => void load())),
+      );
+  void load();
+  return h('section', {}, h('h1', {}, 'Your ratings'), info, table);
 }

@@ -3,12 +3,7 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
 import { lockRegistry, moveAlias, readAliases } from '../registry/aliases.ts';
 import { loadVersionArtifact } from '../registry/artifacts.ts';
 import { registryStore } from '../registry/sql-registry-store.ts';
-import {
-  type AbAnalysis,
-  type AbPolicy,
-  type ArmCounts,
-  analyseAbTest,
-} from './ab-analysis.ts';
+import { type AbAnalysis, type AbPolicy, type ArmCounts, analyseAbTest } from './ab-analysis.ts';
 import type { AbDecision, AbTest } from './ab-store.ts';
 import type { Arm } from './assignment.ts';
 import { type AbTestMethod, interleavedAbAnalysis, methodSettings } from './interleaving.ts';

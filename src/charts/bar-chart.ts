@@ -35,6 +35,7 @@ export interface BarChartOptions extends ChartFrameOptions, AxisLabels {
 /**
  * Bars per category; several series become grouped bars side by side. Negative values grow from
  * zero downwards (or leftwards), so a difference chart reads correctly.
+ * It is long because it lays out one SVG in order (scales, axes, ticks, bars, interval whiskers, labels) and each part needs the scales computed above it.
  */
 export function barChart(options: BarChartOptions): string {
   const horizontal = options.orientation === 'horizontal';

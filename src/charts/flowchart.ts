@@ -31,6 +31,7 @@ const gapY = 50;
  * Boxes on a grid with labelled arrows between them. Arrows between neighbours are straight;
  * others bend below the row so they never cross a box. Arrowheads are drawn as polygons (no
  * <marker> ids), so several flowcharts can share a page.
+ * It is long because it places every box and arrow of the flowchart in one pass over the same coordinates.
  */
 export function flowchart(options: FlowchartOptions): string {
   const place = new Map<string, { x: number; y: number }>();

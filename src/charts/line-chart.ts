@@ -85,6 +85,7 @@ function intervalBars(
 /**
  * Lines for one or more series over a shared x axis, with an optional threshold line and shaded
  * bands. Points with a non-finite coordinate break the line rather than dropping to zero.
+ * It is long because it lays out one SVG in order (axes, ticks, threshold line, interval bands, series, markers, legend) and each part needs the scales computed above it.
  */
 export function lineChart(options: LineChartOptions): string {
   const width = options.width ?? 480;

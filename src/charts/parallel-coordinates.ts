@@ -33,7 +33,10 @@ export interface ParallelCoordinatesOptions extends ChartFrameOptions {
   readonly highlight?: number;
 }
 
-/** A polyline per record across one vertical axis per dimension (Optuna's parallel coordinate plot). */
+/**
+ * A polyline per record across one vertical axis per dimension (Optuna's parallel coordinate plot).
+ * It is long because it lays out one SVG in order (an axis per parameter, its ticks, then one polyline per trial) over shared coordinates.
+ */
 export function parallelCoordinates(options: ParallelCoordinatesOptions): string {
   const width = options.width ?? 720;
   const height = options.height ?? 340;

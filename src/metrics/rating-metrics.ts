@@ -34,7 +34,7 @@ export function mae(actual: ArrayLike<number>, predicted: ArrayLike<number>): nu
 }
 
 /**
- * Liked accuracy, the seed's "accuracy": a prediction is right when it puts the movie on the same
+ * Liked accuracy: a prediction is right when it puts the movie on the same
  * side of the like line as the user's rating — liked means `actual ≥ threshold`, predicted-liked
  * means `predicted ≥ cutoff` (the cut-off defaults to the threshold; `calibrateCutoff` can choose
  * it on training data, since a model that shrinks towards the mean may be better read with a

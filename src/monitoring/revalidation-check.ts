@@ -224,7 +224,7 @@ async function recoveryCheck(
 }
 
 /**
- * The seed's check_for_model_revalidation, plus a change detector. Accuracy is the share of
+ * The revalidation check (threshold rule) plus a change detector. Accuracy is the share of
  * tracked recommendations whose liked/not-liked prediction was right, for the champion over the
  * rolling window. Three rules ask for a retrain: the threshold rule (at least
  * `minSamplesForRetrain` tracked ratings AND the upper end of the 95 % Wilson interval below

@@ -77,6 +77,7 @@ export interface TuningReport {
  * The tuning report: a run's optimisation history (every trial's objective), the best-so-far
  * curve, parameter importance and each parameter against the objective — Optuna's visualisations
  * as plain data.
+ * It is long because it copies a stored run into the report's plain shape field by field; the analysis itself is in tuning/run-analysis.ts.
  */
 export async function tuningReport(db: Database, options: TuningReportOptions = {}): Promise<TuningReport> {
   const storage = new SqlTuningStorage(db);

@@ -44,7 +44,7 @@ export interface SimulationOptions {
   readonly otherMovies: number;
   readonly model: string;
   readonly modelParams: ModelParams;
-  /** Settings of the loop in simulated time (the seed's four plus ours), over the defaults. */
+  /** Settings of the loop in simulated time (the four core settings plus the rest), over the defaults. */
   readonly config: Partial<Config>;
   /** A/B policy for the simulated tests. */
   readonly abMinSamples: number;
@@ -77,10 +77,10 @@ export interface SimulationOptions {
  * - 30 days with the drift on day 12: the trigger comes on day 20 or 21, the A/B test decides the
  *   next day, and the last 5 days (the end level) all come after the activation.
  *
- * The loop's rule is the seed's (retrain when the champion's accuracy is below 50 % with 95 %
+ * The loop's rule is the default one (retrain when the champion's accuracy is below 50 % with 95 %
  * confidence, 5 samples per movie, 5 % activation threshold); simulated time asks for shorter spans
  * elsewhere: the 10-day window, retrains on the window only (after a change of taste old ratings
- * mislead), a 2-day cooldown. "Liked" is 4 stars or more (the seed's line on whole stars; with 3.5
+ * mislead), a 2-day cooldown. "Liked" is 4 stars or more (the default line on whole stars; with 3.5
  * the well-known part of a rating, user and movie biases, keeps a stale model above 50 % however
  * tastes turn).
  */

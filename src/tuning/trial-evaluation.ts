@@ -57,6 +57,7 @@ export function intermediateMetric(objective: ObjectiveMetric): 'accuracy' | 'rm
  * validation score of the first fold is reported after each epoch (step = epoch) and the median
  * rule may stop the trial there; a stopped trial is `pruned` with its last score as value. It is
  * long because the epoch hook, the pruning decision and the three outcomes share the curve so far.
+ * It is long because it runs one trial's folds in order, reporting each fold to the pruner between them, and records every outcome (complete, pruned, failed).
  */
 export async function evaluateTrial(setup: TrialSetup, task: TrialTask): Promise<TrialResult> {
   const t0 = performance.now();

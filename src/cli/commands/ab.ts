@@ -92,7 +92,10 @@ export function renderScreen(r: ScreenResult): string {
   ].join('\n');
 }
 
-/** `movienight ab start | status | validate | stop | estimate`: champion against challenger on live users. */
+/**
+ * `movienight ab start | status | validate | stop | estimate`: champion against challenger on live users.
+ * It is long because it declares every `ab` subcommand and its options in one commander chain; the work is in src/experiments.
+ */
 export function abCommand(program: Command): void {
   const ab = program
     .command('ab')

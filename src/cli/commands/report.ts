@@ -110,7 +110,10 @@ function withOutput(command: Command): Command {
     .option('--svg <dir>', 'also write each chart as an .svg file into this folder');
 }
 
-/** `movienight report unexpected|impact|status|tuning [--json] [--out file.html] [--svg dir]`. */
+/**
+ * `movienight report unexpected|impact|status|tuning [--json] [--out file.html] [--svg dir]`.
+ * It is long because it declares the four report subcommands with their options in one commander chain; each action is a one-line call into src/reports.
+ */
 export function reportCommand(program: Command): void {
   const report = program
     .command('report')

@@ -53,6 +53,7 @@ interface ServeFlags {
  * `movienight serve`: on an empty database loads the demo catalogue and trains the first version,
  * builds the web app when needed, prints the URL and the admin token, serves, and runs the
  * retraining scheduler beside the server. Stops cleanly on SIGINT/SIGTERM.
+ * It is long because it declares the server's options and wires start-up, signals and shutdown in the order they must happen.
  */
 export function serveCommand(program: Command): void {
   program

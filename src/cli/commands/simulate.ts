@@ -4,7 +4,10 @@ import { parseSeedList, renderSeedTable, simulateSeeds } from '../../simulation/
 import { defaultSimulationOptions, renderSimulation, simulate } from '../../simulation/simulate.ts';
 import { integerOption, numberOption, printResult } from '../context.ts';
 
-/** `movienight simulate`: the tracking and retraining loop on generated users, in fast-forward. */
+/**
+ * `movienight simulate`: the tracking and retraining loop on generated users, in fast-forward.
+ * It is long because it declares the simulation's many options and maps each onto SimulationOptions in one place.
+ */
 export function simulateCommand(program: Command): void {
   const d = defaultSimulationOptions;
   program

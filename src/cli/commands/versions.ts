@@ -76,7 +76,10 @@ function renderPrune(r: PruneResult): string {
   return lines.join('\n');
 }
 
-/** `movienight versions list | show <v> | activate <v> | rollback | history | prune --keep N`. */
+/**
+ * `movienight versions list | show <v> | activate <v> | rollback | history | prune --keep N`.
+ * It is long because it declares every `versions` subcommand and its options in one commander chain; the work is in src/registry.
+ */
 export function versionsCommand(program: Command): void {
   const versions = program
     .command('versions')

@@ -122,7 +122,7 @@ function checkInteger(name: string, v: unknown, min: number, max: number): numbe
  * must be excluded, see readUserHistory), so the top-N recommender is built on no ratings: it
  * contributes the catalogue, the filters, the top-N selection and the new-user rule.
  */
-const noRatings: RatingsData = Object.freeze({
+export const noRatings: RatingsData = Object.freeze({
   size: 0,
   users: new Int32Array(0),
   movies: new Int32Array(0),

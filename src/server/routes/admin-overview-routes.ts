@@ -1,24 +1,13 @@
 import { z } from 'zod';
 import { loadMovies } from '../../data/load-movies.ts';
-import { wholeStarScale } from '../../data/rating-scale.ts';
-import type { RatingsData } from '../../data/ratings-data.ts';
 import { modelKinds } from '../../models/model-registry.ts';
+import { noRatings } from '../../recommend/serve-recommendations.ts';
 import { TopNRecommender } from '../../recommend/top-n.ts';
 import { readUserHistory } from '../../recommend/user-history.ts';
 import { getActiveModelVersion } from '../../registry/active-model.ts';
 import { tuningMethods } from '../../tuning/sampler-registry.ts';
 import { readOverviewCounts } from '../overview-store.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
-
-/** The preview's recommender takes each user's ratings per call, as the serving path does. */
-const noRatings: RatingsData = Object.freeze({
-  size: 0,
-  users: new Int32Array(0),
-  movies: new Int32Array(0),
-  ratings: new Float32Array(0),
-  timestamps: new Float64Array(0),
-  scale: wholeStarScale,
-});
 
 export const adminOverviewRoutes: readonly AnyRoute[] = [
   defineRoute({

@@ -62,6 +62,11 @@ export const configSchema = z.object({
   driftRecoveryDays: z.number().min(0).default(14),
   driftRecoveryTolerance: z.number().min(0).max(1).default(0.02),
   /**
+   * The recovery rule judges the champion on its outcomes of the last this many hours (and since
+   * the last trigger): a model that started well and slid is judged on where it is now.
+   */
+  driftRecoveryRecentHours: z.number().positive().default(48),
+  /**
    * Share of recommendation slots served by exploration (a movie drawn from the ranker's next
    * candidates) with its propensity logged, which off-policy evaluation needs; 0 disables it.
    */

@@ -25,6 +25,7 @@ export type RevalidationSettings = Pick<
   | 'driftMinSamples'
   | 'driftSettleHours'
   | 'driftRecoveryTolerance'
+  | 'driftRecoveryRecentHours'
 >;
 
 /** What the check concluded. */
@@ -50,9 +51,15 @@ export interface RecoveryTarget {
   readonly level: number;
   /** When the fall began. */
   readonly changeAt: number;
-  /** The champion is measured on its outcomes rated since this (the last trigger). */
+  /**
+   * The last trigger: the champion is measured on its outcomes rated since this and within the
+   * last driftRecoveryRecentHours.
+   */
   readonly since: number;
 }
+
+/** The recovery target with the champion's accuracy over its outcomes rated since `from`. */
+export type RecoveryCheck = RecoveryTarget & { readonly from: number; readonly champion: AccuracyFigure };
 
 /** The drift detector's part of the check. */
 export interface DriftCheck {
@@ -87,8 +94,12 @@ export interface RevalidationResult {
   /** The threshold rule, in words, with the numbers in force. */
   readonly rule: string;
   readonly drift: DriftCheck;
-  /** The recovery rule's target and the champion's accuracy since `since`; null outside one. */
-  readonly recovery: (RecoveryTarget & { readonly champion: AccuracyFigure }) | null;
+  /**
+   * The recovery rule's target and the champion's recent accuracy, over its outcomes rated since
+   * `from` (the latest of `since`, the window start and driftRecoveryRecentHours ago); null
+   * outside a recovery period.
+   */
+  readonly recovery: RecoveryCheck | null;
   /** The rule that fired (threshold first when both did), and the trigger it would file. */
   readonly firedRule: RevalidationRule | null;
   readonly request: RetrainRequestDraft | null;
@@ -191,14 +202,11 @@ function driftRequest(version: number, drift: DriftCheck): RetrainRequestDraft {
   };
 }
 
-function recoveryRequest(
-  version: number,
-  recovery: RecoveryTarget & { readonly champion: AccuracyFigure },
-): RetrainRequestDraft {
+function recoveryRequest(version: number, recovery: RecoveryCheck): RetrainRequestDraft {
   const c = recovery.champion;
   return {
     rule: 'recovery',
-    reason: `recovery: champion v${version} accuracy ${pct(c.accuracy)} (95 % CI ${(100 * c.low).toFixed(1)}–${(100 * c.high).toFixed(1)} %, n = ${c.samples}) still below ${pct(recovery.level)} before the fall of ${minute(recovery.changeAt)}`,
+    reason: `recovery: champion v${version} accuracy since ${minute(recovery.from)} ${pct(c.accuracy)} (95 % CI ${(100 * c.low).toFixed(1)}–${(100 * c.high).toFixed(1)} %, n = ${c.samples}) still below ${pct(recovery.level)} before the fall of ${minute(recovery.changeAt)}`,
     numbers: {
       championVersion: version,
       accuracy: c.accuracy,
@@ -211,16 +219,22 @@ function recoveryRequest(
   };
 }
 
-/** The champion's accuracy since the recovery target's `since`, when there is a target. */
+/**
+ * The champion's recent accuracy when there is a recovery target: over its outcomes since the
+ * latest of the target's `since`, the window start and driftRecoveryRecentHours ago, so that a
+ * model whose first days were good but which slid since is judged on where it is now.
+ */
 async function recoveryCheck(
   db: Database,
   version: number | null,
   from: number,
   now: number,
+  recentHours: number,
   target: RecoveryTarget | undefined,
-): Promise<(RecoveryTarget & { readonly champion: AccuracyFigure }) | null> {
+): Promise<RecoveryCheck | null> {
   if (version === null || target === undefined) return null;
-  return { ...target, champion: await windowAccuracy(db, Math.max(from, target.since), now, version) };
+  const start = Math.max(from, target.since, now - recentHours * 3_600_000);
+  return { ...target, from: start, champion: await windowAccuracy(db, start, now, version) };
 }
 
 /**
@@ -230,8 +244,8 @@ async function recoveryCheck(
  * `minSamplesForRetrain` tracked ratings AND the upper end of the 95 % Wilson interval below
  * `accuracyThreshold`), and the drift rule (the detector found the champion's accuracy fell
  * clearly below its own earlier level; see driftCheck), and after a drift trigger the recovery rule
- * (the champion significantly more than driftRecoveryTolerance below the level before the fall,
- * its upper 95 % bound below it). Returns a verdict only: filing the trigger
+ * (the champion's accuracy over its recent outcomes more than driftRecoveryTolerance below the
+ * level before the fall; see recoveryCheck). Returns a verdict only: filing the trigger
  * belongs to the retraining layer (`revalidate`).
  */
 export async function checkForModelRevalidation(
@@ -249,7 +263,14 @@ export async function checkForModelRevalidation(
       ? []
       : await movieAccuracy(db, from, now, config.minSamplesPerMovie, { modelVersion: version, limit: 10 });
   const drift = await driftCheck(db, config, version, from, now, options.driftSince);
-  const recovery = await recoveryCheck(db, version, from, now, options.recovery);
+  const recovery = await recoveryCheck(
+    db,
+    version,
+    from,
+    now,
+    config.driftRecoveryRecentHours,
+    options.recovery,
+  );
   let verdict: RevalidationVerdict = 'ok';
   let request: RetrainRequestDraft | null = null;
   if (version === null) verdict = 'no-champion';
@@ -259,7 +280,8 @@ export async function checkForModelRevalidation(
   else if (
     recovery !== null &&
     recovery.champion.samples >= config.minSamplesForRetrain &&
-    recovery.champion.high < recovery.level - config.driftRecoveryTolerance
+    recovery.champion.accuracy !== null &&
+    recovery.champion.accuracy < recovery.level - config.driftRecoveryTolerance
   )
     request = recoveryRequest(version, recovery);
   else if (champion.samples < config.minSamplesForRetrain) verdict = 'insufficient-samples';

@@ -64,6 +64,7 @@ const shownSettings = [
   'driftSettleHours',
   'driftRecoveryDays',
   'driftRecoveryTolerance',
+  'driftRecoveryRecentHours',
 ] as const satisfies ReadonlyArray<keyof Config>;
 
 export async function trackStatus(
@@ -152,7 +153,7 @@ export function renderTrackStatus(s: TrackStatus): string {
   const r = s.check.recovery;
   if (r)
     out.push(
-      `Recovery: champion ${pct(r.champion.accuracy).trim()} since ${iso(r.since)} (n = ${r.champion.samples}), target ${pct(r.level).trim()} (the level before the fall of ${iso(r.changeAt)})`,
+      `Recovery: champion ${pct(r.champion.accuracy).trim()} since ${iso(r.from)} (n = ${r.champion.samples}), target ${pct(r.level).trim()} (the level before the fall of ${iso(r.changeAt)})`,
     );
   out.push(
     `Retrain lock: ${s.lock.holder === null ? 'free' : `held by ${s.lock.holder} (trigger #${s.lock.triggerId}, heartbeat ${iso(s.lock.heartbeatAt ?? 0)})`}`,

@@ -1,7 +1,6 @@
 import { FactorRanker, type RankingFactors } from './mf-kernel-rank.ts';
-import { decodeModel } from './model-format.ts';
 import type { RatingModel } from './rating-model.ts';
-import { RatingModelBase } from './rating-model-base.ts';
+import { SvdModel } from './svd-model.ts';
 
 /**
  * Users to rank (raw ids) and, per user, the raw movie ids never to return (usually the movies they
@@ -69,75 +68,40 @@ class PerUserBlockScorer implements BlockScorer {
   }
 }
 
-/** A factor model's arrays with its id maps (dense index → raw id, ascending). */
+/** A factor model's arrays with its id maps. */
 interface FactorForm {
   readonly factors: RankingFactors;
-  readonly userIds: Int32Array;
+  /** Dense movie index → raw id, ascending. */
   readonly movieIds: Int32Array;
+  readonly userIndexOf: (userId: number) => number;
+  readonly movieIndexOf: (movieId: number) => number;
 }
 
 /**
- * Reads the factors of an svd-family model through its public surface, the saved artifact (the
- * user rows are p_u for svd and the effective p_u + |N(u)|^-½ Σ y_j for svdpp): undefined for a
- * model whose artifact holds no such factors. Costs one encode and decode of the model (for 10 M
- * ratings, 87 MB of factors: well under a second), once per fitted model.
+ * The factors of an svd-family model as the kernel takes them (shared with the model, not copied),
+ * with μ + b_u folded into one base per user; undefined for any other model.
  */
 function factorFormOf(model: RatingModel): FactorForm | undefined {
-  // Only the shared base guarantees a decodable artifact (a test double may save nothing).
-  if (!(model instanceof RatingModelBase)) return undefined;
-  const artifact = decodeModel(model.save());
-  const s = artifact.sections;
-  const userFactors = s.get('userFactors');
-  const itemFactors = s.get('itemFactors');
-  const bu = s.get('bu');
-  const bi = s.get('bi');
-  const userIds = s.get('userIds');
-  const movieIds = s.get('movieIds');
-  const meta = (artifact.meta.model ?? {}) as Record<string, unknown>;
-  const k4 = meta.k4;
-  const mean = artifact.meta.globalMean;
-  if (
-    !(userFactors instanceof Float32Array) ||
-    !(itemFactors instanceof Float32Array) ||
-    !(bu instanceof Float32Array) ||
-    !(bi instanceof Float32Array) ||
-    !(userIds instanceof Int32Array) ||
-    !(movieIds instanceof Int32Array) ||
-    typeof k4 !== 'number' ||
-    typeof mean !== 'number'
-  ) {
-    return undefined;
-  }
-  const biased = meta.biased !== false;
-  const nUsers = userIds.length;
-  const nMovies = movieIds.length;
+  if (!(model instanceof SvdModel)) return undefined;
+  const a = model.rankingArrays();
+  const nUsers = a.bu.length;
+  const nMovies = a.movieIds.length;
   const userBase = new Float32Array(nUsers);
-  if (biased) for (let u = 0; u < nUsers; u++) userBase[u] = mean + bu[u]!;
+  if (a.biased) for (let u = 0; u < nUsers; u++) userBase[u] = a.globalMean + a.bu[u]!;
   return {
     factors: {
-      k4,
+      k4: a.k4,
       nUsers,
       nMovies,
-      userFactors,
+      userFactors: a.userFactors,
       userBase,
-      itemFactors,
-      itemBias: biased ? bi : new Float32Array(nMovies),
+      itemFactors: a.itemFactors,
+      itemBias: a.biased ? a.bi : new Float32Array(nMovies),
     },
-    userIds,
-    movieIds,
+    movieIds: a.movieIds,
+    userIndexOf: a.userIndexOf,
+    movieIndexOf: a.movieIndexOf,
   };
-}
-
-/** Raw id → dense index over ascending ids (-1 when absent). */
-function indexOf(ids: Int32Array): (id: number) => number {
-  const max = ids.length > 0 ? ids[ids.length - 1]! : -1;
-  if (ids.length > 0 && ids[0]! >= 0 && max < Math.max(1 << 20, ids.length * 16)) {
-    const table = new Int32Array(max + 1).fill(-1);
-    for (let j = 0; j < ids.length; j++) table[ids[j]!] = j;
-    return (id) => (id >= 0 && id <= max ? table[id]! : -1);
-  }
-  const map = new Map(Array.from(ids, (id, j) => [id, j]));
-  return (id) => map.get(id) ?? -1;
 }
 
 /** Users per kernel batch: a few MB of user rows and exclusions in kernel memory. */
@@ -145,8 +109,6 @@ const BATCH_USERS = 16_384;
 
 class FactorBlockScorer implements BlockScorer {
   readonly blocked = true;
-  private readonly userIndex: (id: number) => number;
-  private readonly movieIndex: (id: number) => number;
   private readonly perUser: PerUserBlockScorer;
   private ranker: FactorRanker | null = null;
   private capacity = { users: 0, exclusions: 0 };
@@ -155,8 +117,6 @@ class FactorBlockScorer implements BlockScorer {
     model: RatingModel,
     private readonly form: FactorForm,
   ) {
-    this.userIndex = indexOf(form.userIds);
-    this.movieIndex = indexOf(form.movieIds);
     this.perUser = new PerUserBlockScorer(model);
   }
 
@@ -165,7 +125,7 @@ class FactorBlockScorer implements BlockScorer {
     const movies = new Int32Array(users.length * k).fill(-1);
     const known: number[] = [];
     for (let j = 0; j < users.length; j++) {
-      if (this.userIndex(users[j]!) >= 0) known.push(j);
+      if (this.form.userIndexOf(users[j]!) >= 0) known.push(j);
       else this.perUser.rankOne(request, j, movies);
     }
     if (known.length === 0) return { k, movies, flops: 0 };
@@ -194,9 +154,9 @@ class FactorBlockScorer implements BlockScorer {
     let w = 0;
     for (let t = 0; t < known.length; t++) {
       const j = known[t]!;
-      users[t] = this.userIndex(request.users[j]!);
+      users[t] = this.form.userIndexOf(request.users[j]!);
       for (let e = excludeStart[j]!; e < excludeStart[j + 1]!; e++) {
-        const i = this.movieIndex(excludeMovies[e]!);
+        const i = this.form.movieIndexOf(excludeMovies[e]!);
         if (i >= 0) exMovies[w++] = i;
       }
       exStart[t + 1] = w;

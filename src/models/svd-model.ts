@@ -149,6 +149,21 @@ export function svdEpochJs(
  * would be faster to write but not reproducible under a seed). Inside worker threads (tuning, CV
  * in parallel) the default is one thread: the caller already uses both cores.
  */
+/** What `SvdModel.rankingArrays` shares: the factor arrays and the id maps (dense index ↔ raw id). */
+export interface SvdRankingArrays {
+  readonly k4: number;
+  readonly userFactors: Float32Array;
+  readonly itemFactors: Float32Array;
+  readonly bu: Float32Array;
+  readonly bi: Float32Array;
+  readonly biased: boolean;
+  readonly globalMean: number;
+  /** Dense movie index → raw id, ascending. */
+  readonly movieIds: Int32Array;
+  userIndexOf(userId: number): number;
+  movieIndexOf(movieId: number): number;
+}
+
 export class SvdModel extends RatingModelBase {
   readonly kind: string = 'svd';
   protected k = 0;
@@ -413,6 +428,27 @@ export class SvdModel extends RatingModelBase {
    * and 20 ratings on ml-latest-small among 0, 0.3, 1, 3, 10.
    */
   static readonly foldInPrior = 3;
+
+  /**
+   * The arrays a blocked top-k scores with, shared rather than copied (read them, never write):
+   * user rows (svd++: the effective p_u + |N(u)|^-½ Σ y_j), item rows, both padded to k4, the
+   * biases, and the id maps. Throws unless the model is fitted or loaded.
+   */
+  rankingArrays(): SvdRankingArrays {
+    this.assertFitted();
+    return {
+      k4: this.k4,
+      userFactors: this.userFactors,
+      itemFactors: this.itemFactors,
+      bu: this.bu,
+      bi: this.bi,
+      biased: this.biased,
+      globalMean: this.globalMean,
+      movieIds: this.movieIds,
+      userIndexOf: (userId) => this.userIndexOf(userId),
+      movieIndexOf: (movieId) => this.movieIndexOf(movieId),
+    };
+  }
 
   protected saveState(): { sections: Map<string, SectionArray>; meta?: Record<string, JsonValue> } {
     return {

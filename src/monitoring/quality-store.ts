@@ -62,8 +62,6 @@ export interface QualityStore {
   currentRating(userId: number, movieId: number): Promise<number | null>;
   /** Stores a rating, replacing an earlier one of the same pair. */
   upsertRating(userId: number, movieId: number, rating: number, ratedAt: number): Promise<void>;
-  /** Whether any rating is stored, and whether any is not a whole number of stars. */
-  ratingFacts(): Promise<{ readonly any: boolean; readonly anyHalfStar: boolean }>;
   /** The latest recommendation of the movie to the user served in [from, to]. */
   latestServed(
     userId: number,

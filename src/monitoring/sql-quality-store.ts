@@ -80,16 +80,6 @@ export class SqlQualityStore implements QualityStore {
     );
   }
 
-  async ratingFacts(): Promise<{ any: boolean; anyHalfStar: boolean }> {
-    const any = await this.db.get('SELECT 1 AS x FROM ratings LIMIT 1');
-    if (!any) return { any: false, anyHalfStar: false };
-    // CAST rounds on PostgreSQL and truncates on SQLite; either way a non-whole value differs.
-    const half = await this.db.get(
-      'SELECT 1 AS x FROM ratings WHERE CAST(rating AS INTEGER) <> rating LIMIT 1',
-    );
-    return { any: true, anyHalfStar: half !== undefined };
-  }
-
   async latestServed(
     userId: number,
     movieId: number,

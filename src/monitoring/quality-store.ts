@@ -54,7 +54,20 @@ export type QualityGroupColumn = 'model_version' | 'arm' | 'ab_test_id';
  * tracker's quality rows, with the sums live accuracy is computed from. Rating times are epoch
  * ms; ranges are inclusive. The contract suite is `quality-store.contract.ts`.
  */
+/** One arm's validated ratings on one day of an A/B test. */
+export interface ArmDayOutcome {
+  readonly arm: string;
+  /** Whole days since the epoch (UTC). */
+  readonly day: number;
+  /** Ratings the tracker validated against that arm's recommendations. */
+  readonly n: number;
+  /** Of those, how many it counted as hits. */
+  readonly hits: number;
+}
+
 export interface QualityStore {
+  /** A test's validated ratings per arm and day, oldest day first (the A/B timeline). */
+  armDayOutcomes(testId: number): Promise<ArmDayOutcome[]>;
   movieExists(movieId: number): Promise<boolean>;
   /** Creates the user if new; true when it was created. */
   ensureUser(userId: number, now: number): Promise<boolean>;

@@ -1,5 +1,6 @@
 import type { Queryable, SqlValue } from '../db/database.ts';
 import type {
+  ArmDayOutcome,
   QualityGroupColumn,
   QualityRecord,
   QualityStore,
@@ -50,6 +51,15 @@ const flag = (b: boolean | null): number | null => (b === null ? null : b ? 1 : 
 
 /** The SQL of rating entry and tracking, on a connection or inside the rating's transaction. */
 export class SqlQualityStore implements QualityStore {
+  async armDayOutcomes(testId: number): Promise<ArmDayOutcome[]> {
+    const rows = await this.db.all<{ arm: string; day: number; n: number; hits: number | null }>(
+      `SELECT arm, (rated_at / ${dayMs}) AS day, COUNT(*) AS n, SUM(hit) AS hits FROM recommendation_quality
+        WHERE ab_test_id = ? AND hit IS NOT NULL GROUP BY arm, (rated_at / ${dayMs}) ORDER BY 2`,
+      [testId],
+    );
+    return rows.map((r) => ({ arm: r.arm, day: Math.floor(r.day), n: r.n, hits: r.hits ?? 0 }));
+  }
+
   constructor(private readonly db: Queryable) {}
 
   async movieExists(movieId: number): Promise<boolean> {

@@ -15,7 +15,7 @@ import {
 import { screenChallengerOffPolicy } from '../../experiments/ope-screening.ts';
 import { listScreenings } from '../../experiments/ope-store.ts';
 import { proportion } from '../../experiments/statistics.ts';
-import { armDayOutcomes } from '../ab-timeline-store.ts';
+import { qualityStore } from '../../monitoring/sql-quality-store.ts';
 import { type AbArmDay, abTestChart } from '../dashboard-charts.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
 import { svgResponse } from './admin-tracking-routes.ts';
@@ -27,7 +27,7 @@ const dayMs = 86_400_000;
  * evidence built up. Read from the tracker's quality rows of the test (the per-arm outcomes).
  */
 export async function abTestTimeline(db: Queryable, testId: number): Promise<AbArmDay[]> {
-  const rows = await armDayOutcomes(db, testId);
+  const rows = await qualityStore(db).armDayOutcomes(testId);
   const out: AbArmDay[] = [];
   const totals = new Map<string, { n: number; hits: number }>();
   for (const r of rows) {

@@ -24,7 +24,7 @@ function adminSignIn(): HTMLElement {
       {},
       h('label', { for: 'admin-token' }, 'Admin token'),
       token,
-      h('p', { class: 'muted' }, '`movienight serve` prints it at start.'),
+      h('p', { class: 'muted' }, h('code', {}, 'movienight serve'), ' prints it at start.'),
     ),
     h('button', { type: 'submit' }, 'Open the dashboard'),
     error,

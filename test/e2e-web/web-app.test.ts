@@ -105,7 +105,7 @@ describe.skipIf(skip)(
       ] as const) {
         await saving(() => clickStar(ids[i]!, 4, fraction));
         expect(await stored(ids[i]!)).toBe(expected);
-        expect(await stateOf(ids[i]!)).toBe('saved');
+        await expect.poll(() => stateOf(ids[i]!)).toBe('saved');
       }
       // Keyboard: arrows then Enter saves; arrows then Tab (leaving the stars) saves too.
       for (const [i, presses, leave] of [

@@ -366,8 +366,12 @@ describe('resume after SIGKILL', () => {
     const interrupted = trials.filter((x) => x.state === 'failed');
     // Two workers keep trials in flight almost all the time, so the kill caught some.
     expect(interrupted.length).toBeGreaterThan(0);
-    expect(interrupted.map((x) => x.number).sort()).toEqual(
-      before.filter((x) => x.state === 'running').map((x) => x.number),
+    const byNumber = (a: number, b: number) => a - b;
+    expect(interrupted.map((x) => x.number).sort(byNumber)).toEqual(
+      before
+        .filter((x) => x.state === 'running')
+        .map((x) => x.number)
+        .sort(byNumber),
     );
     for (const f of interrupted) {
       expect(f.error).toMatch(/^interrupted:/);

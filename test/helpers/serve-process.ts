@@ -19,14 +19,15 @@ export interface ServeProcess {
 
 /**
  * Starts `movienight --db <location> serve --port 0 <args>` as its own process, as an operator
- * would, and resolves once it prints the URL it serves at. Rejects with its output when it exits
- * first or does not start within `startTimeoutMs`.
+ * would (with `env` added to this process's environment), and resolves once it prints the URL it
+ * serves at. Rejects with its output when it exits first or does not start within startTimeoutMs.
  */
 export function startServeProcess(
   location: string,
   args: readonly string[] = [],
-  startTimeoutMs = 90_000,
+  options: { readonly env?: NodeJS.ProcessEnv; readonly startTimeoutMs?: number } = {},
 ): Promise<ServeProcess> {
+  const startTimeoutMs = options.startTimeoutMs ?? 90_000;
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', 'src/cli/main.ts', '--db', location, 'serve', '--port', '0', '--no-demo', ...args],
@@ -36,6 +37,7 @@ export function startServeProcess(
         ...process.env,
         MOVIENIGHT_CONFIG: '/nonexistent/movienight.config.json',
         MOVIENIGHT_ADMIN_TOKEN: replicaAdminToken,
+        ...options.env,
       },
     },
   );

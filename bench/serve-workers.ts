@@ -1,6 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importMovieLens } from '../src/data/import-movielens.ts';
 import { loadMovies } from '../src/data/load-movies.ts';
@@ -10,7 +10,7 @@ import { createModel } from '../src/models/model-registry.ts';
 import { fitAndRegister } from '../src/registry/fit-and-register.ts';
 import { mlLatestSmallDir, mlLatestSmallPath } from '../test/helpers/data-paths.ts';
 import { call, type ServeProcess, startServeProcess } from '../test/helpers/serve-process.ts';
-import { fmt } from './measure.ts';
+import { fmt, median } from './measure.ts';
 import type { Benchmark } from './run.ts';
 
 /** The part of autocannon's programmatic API used here (the package ships no types). */
@@ -29,7 +29,7 @@ type Autocannon = (options: {
 }) => Promise<AutocannonResult>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
-/** One load run against `serve --workers N`. */
+/** The load `serve --workers N` took, over all its turns. */
 export interface ServeWorkersRun {
   readonly workers: number;
   readonly requests: number;
@@ -41,7 +41,7 @@ export interface ServeWorkersRun {
   readonly failed: number;
   /** CPU time of the serve processes (primary and workers) per answered request. */
   readonly cpuMsPerRequest: number;
-  /** The machine's 1-minute load average just before the run. */
+  /** The machine's 1-minute load average before its turns (median). */
   readonly loadAverage: number;
 }
 
@@ -54,8 +54,10 @@ export interface ServeWorkersResult {
 export interface ServeWorkersOptions {
   /** The `--workers` values to run, in order (default [1, 2]). */
   readonly workerCounts?: readonly number[];
-  /** Seconds of load per run (default SERVE_WORKERS_SECONDS or 20). */
+  /** Seconds of each turn of load (default SERVE_WORKERS_SECONDS or 10). */
   readonly seconds?: number;
+  /** Turns each configuration takes, alternating (default 3). */
+  readonly rounds?: number;
   /** Concurrent keep-alive connections (default 32). */
   readonly connections?: number;
   /** Signed-up accounts the requests rotate over, each with 20 ratings (default 40). */
@@ -123,15 +125,10 @@ async function makeAccounts(url: string, count: number, movieIds: readonly numbe
   return cookies;
 }
 
-/** Loads `served` with recommendation requests rotating over the accounts. */
-async function loadRun(
-  served: ServeProcess,
-  workers: number,
-  cookies: readonly string[],
-  options: { seconds: number; connections: number },
-): Promise<ServeWorkersRun> {
+/** Recommendation requests rotating over the accounts (each connection takes the next cookie). */
+function recommendationRequests(cookies: readonly string[]) {
   let next = 0;
-  const requests = [
+  return [
     {
       method: 'GET',
       path: '/api/recommendations?n=10',
@@ -141,74 +138,115 @@ async function loadRun(
       }),
     },
   ];
-  // Warm-up: every account folded in once, models and pages loaded, in every process.
-  await autocannon({ url: served.url, connections: options.connections, duration: 3, requests });
+}
+
+/** One slice of load on one server: answered requests, time, percentiles, CPU of its processes. */
+interface Slice {
+  readonly answered: number;
+  readonly seconds: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly failed: number;
+  readonly cpuSeconds: number;
+  readonly loadAverage: number;
+}
+
+async function loadSlice(
+  served: ServeProcess,
+  cookies: readonly string[],
+  seconds: number,
+  connections: number,
+): Promise<Slice> {
   const loadAverage = loadavg()[0]!;
   const pids = servePids(served);
   const cpuBefore = pids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0);
   const result = await autocannon({
     url: served.url,
-    connections: options.connections,
-    duration: options.seconds,
-    requests,
+    connections,
+    duration: seconds,
+    requests: recommendationRequests(cookies),
   });
-  const cpu = pids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0) - cpuBefore;
+  const cpuSeconds = pids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0) - cpuBefore;
   const answered = result.requests.total - result.non2xx;
   return {
-    workers,
-    requests: answered,
+    answered,
     seconds: result.duration,
-    perSecond: answered / result.duration,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
     failed: result.errors + result.non2xx,
-    cpuMsPerRequest: (1000 * cpu) / Math.max(1, answered),
+    cpuSeconds,
     loadAverage,
   };
 }
 
+/** A configuration's slices summed (throughput, CPU) or their median (percentiles, load). */
+function summarise(workers: number, slices: readonly Slice[]): ServeWorkersRun {
+  const sum = (f: (s: Slice) => number) => slices.reduce((total, s) => total + f(s), 0);
+  const answered = sum((s) => s.answered);
+  const seconds = sum((s) => s.seconds);
+  return {
+    workers,
+    requests: answered,
+    seconds,
+    perSecond: answered / seconds,
+    p50Ms: median(slices.map((s) => s.p50)),
+    p99Ms: median(slices.map((s) => s.p99)),
+    failed: sum((s) => s.failed),
+    cpuMsPerRequest: (1000 * sum((s) => s.cpuSeconds)) / Math.max(1, answered),
+    loadAverage: median(slices.map((s) => s.loadAverage)),
+  };
+}
+
 /**
- * Recommendation throughput of `serve --workers N` on ml-latest-small (SQLite, svd champion):
- * for each N a fresh serve process, a short warm-up, then `seconds` of autocannon load from this
- * process. Prints and returns req/s, p50/p99 and CPU per request of each run and the throughput
- * ratio of the last run over the first. The load generator shares the machine with the servers,
- * so on a small machine the ratio understates what separate client machines would see.
+ * Recommendation throughput of `serve --workers N` on ml-latest-small (SQLite, svd champion). One
+ * serve process per N runs on the same database file the whole time (an idle one costs nothing);
+ * after a warm-up of each, they take `rounds` turns of `seconds` of autocannon load from this
+ * process, so a change in the shared machine's load falls on every configuration alike. Prints
+ * and returns for each N req/s over its turns, the median p50/p99 of its turns, CPU per request of
+ * its processes and the load average, and the ratio of the last N's throughput over the first's.
+ * The load generator shares the cores with the servers, so on a small machine the ratio
+ * understates what separate client machines would see.
  */
 export async function measureServeWorkers(options: ServeWorkersOptions = {}): Promise<ServeWorkersResult> {
   const log = options.log ?? ((line: string) => console.log(line));
   const workerCounts = options.workerCounts ?? [1, 2];
-  const seconds = options.seconds ?? Number(process.env.SERVE_WORKERS_SECONDS ?? 20);
+  const seconds = options.seconds ?? Number(process.env.SERVE_WORKERS_SECONDS ?? 10);
+  const rounds = options.rounds ?? 3;
   const connections = options.connections ?? 32;
   const dir = mkdtempSync(join(tmpdir(), 'movienight-serve-workers-'));
   const location = join(dir, 'movies.db');
   const env = { MOVIENIGHT_LOG_LEVEL: 'silent' };
-  const runs: ServeWorkersRun[] = [];
+  const servers: ServeProcess[] = [];
   try {
     const movieIds = await prepareDatabase(location, log);
-    let cookies: string[] = [];
     for (const workers of workerCounts) {
-      const served = await startServeProcess(location, ['--workers', String(workers), '--no-scheduler'], {
-        env,
-      });
-      try {
-        if (cookies.length === 0) cookies = await makeAccounts(served.url, options.accounts ?? 40, movieIds);
-        const run = await loadRun(served, workers, cookies, { seconds, connections });
-        runs.push(run);
-        log(
-          `serve --workers ${workers}: ${run.requests} recommendations in ${fmt(run.seconds, 1)} s = ${fmt(run.perSecond, 0)}/s; p50 ${fmt(run.p50Ms, 1)} ms, p99 ${fmt(run.p99Ms, 1)} ms; ${run.failed} failed; ${fmt(run.cpuMsPerRequest, 3)} ms CPU per request (serve processes); load average before ${fmt(run.loadAverage, 2)}`,
-        );
-      } finally {
-        await served.stop();
-      }
+      servers.push(
+        await startServeProcess(location, ['--workers', String(workers), '--no-scheduler'], { env }),
+      );
     }
+    const cookies = await makeAccounts(servers[0]!.url, options.accounts ?? 40, movieIds);
+    // Warm-up: every account folded in, models and pages loaded, in every process of every server.
+    for (const served of servers) await loadSlice(served, cookies, 3, connections);
+    const slices: Slice[][] = servers.map(() => []);
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, served] of servers.entries())
+        slices[i]!.push(await loadSlice(served, cookies, seconds, connections));
+    }
+    const runs = workerCounts.map((workers, i) => summarise(workers, slices[i]!));
+    for (const run of runs) {
+      log(
+        `serve --workers ${run.workers}: ${run.requests} recommendations in ${fmt(run.seconds, 1)} s (${rounds} turns) = ${fmt(run.perSecond, 0)}/s; median p50 ${fmt(run.p50Ms, 1)} ms, p99 ${fmt(run.p99Ms, 1)} ms; ${run.failed} failed; ${fmt(run.cpuMsPerRequest, 3)} ms CPU per request (serve processes); load average ${fmt(run.loadAverage, 2)}`,
+      );
+    }
+    const ratio = runs.length > 1 ? runs.at(-1)!.perSecond / runs[0]!.perSecond : 1;
+    log(
+      `throughput ratio --workers ${workerCounts.at(-1)} / --workers ${workerCounts[0]}: ${fmt(ratio, 2)} (${connections} connections from this process, which shares the ${cpus().length} cores)`,
+    );
+    return { runs, ratio };
   } finally {
+    await Promise.all(servers.map((s) => s.stop()));
     rmSync(dir, { recursive: true, force: true });
   }
-  const ratio = runs.length > 1 ? runs.at(-1)!.perSecond / runs[0]!.perSecond : 1;
-  log(
-    `throughput ratio --workers ${workerCounts.at(-1)} / --workers ${workerCounts[0]}: ${fmt(ratio, 2)} (${connections} connections from this process, which shares the cores)`,
-  );
-  return { runs, ratio };
 }
 
 export const benchmark: Benchmark = {

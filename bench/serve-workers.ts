@@ -62,6 +62,11 @@ export interface ServeWorkersOptions {
   readonly connections?: number;
   /** Signed-up accounts the requests rotate over, each with 20 ratings (default 40). */
   readonly accounts?: number;
+  /**
+   * An empty database to import into and serve from (a postgres:// URL, say) instead of a fresh
+   * SQLite file in a temporary folder. The caller makes it and drops it.
+   */
+  readonly location?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -82,7 +87,7 @@ function servePids(served: ServeProcess): number[] {
   return [served.child.pid!, ...workers];
 }
 
-/** ml-latest-small in a fresh SQLite file with an svd champion trained on all of it. */
+/** ml-latest-small in an empty database with an svd champion trained on all of it. */
 async function prepareDatabase(location: string, log: (line: string) => void): Promise<number[]> {
   if (!mlLatestSmallDir) throw new Error(`serve-workers needs ml-latest-small at ${mlLatestSmallPath}`);
   const db = await openDatabase(location);
@@ -198,8 +203,9 @@ function summarise(workers: number, slices: readonly Slice[]): ServeWorkersRun {
 }
 
 /**
- * Recommendation throughput of `serve --workers N` on ml-latest-small (SQLite, svd champion). One
- * serve process per N runs on the same database file the whole time (an idle one costs nothing);
+ * Recommendation throughput of `serve --workers N` on ml-latest-small (svd champion; a SQLite file
+ * unless `location` names another database). One serve process per N runs on the same database
+ * the whole time (an idle one costs nothing);
  * after a warm-up of each, they take `rounds` turns of `seconds` of autocannon load from this
  * process, so a change in the shared machine's load falls on every configuration alike. Prints
  * and returns for each N req/s over its turns, the median p50/p99 of its turns, CPU per request of
@@ -214,7 +220,7 @@ export async function measureServeWorkers(options: ServeWorkersOptions = {}): Pr
   const rounds = options.rounds ?? 3;
   const connections = options.connections ?? 32;
   const dir = mkdtempSync(join(tmpdir(), 'movienight-serve-workers-'));
-  const location = join(dir, 'movies.db');
+  const location = options.location ?? join(dir, 'movies.db');
   const env = { MOVIENIGHT_LOG_LEVEL: 'silent' };
   const servers: ServeProcess[] = [];
   try {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../src/db/database.ts';
+import { runCliInProcess } from './helpers/cli.ts';
 import { postgresKind, postgresUrl, sqliteKind, type TestDatabase } from './helpers/databases.ts';
 import {
   call,
@@ -164,6 +165,17 @@ describe.skipIf(!postgresUrl)(
     });
   },
 );
+
+describe('serve --workers with bad input', () => {
+  it('refuses several processes on an in-memory database, and fewer than one', async () => {
+    const memory = await runCliInProcess(['--db', ':memory:', 'serve', '--workers', '2']);
+    expect(memory.code).toBe(2);
+    expect(memory.stderr).toMatch(/--workers: an in-memory database cannot be shared/);
+    const none = await runCliInProcess(['--db', ':memory:', 'serve', '--workers', '0']);
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toMatch(/--workers/);
+  });
+});
 
 /** Process ids that logged requests (of `route`, if given; pino puts the pid on every line). */
 function requestPids(output: string, route?: string): Set<number> {

@@ -205,11 +205,11 @@ function summarise(workers: number, slices: readonly Slice[]): ServeWorkersRun {
 /**
  * Recommendation throughput of `serve --workers N` on ml-latest-small (svd champion; a SQLite file
  * unless `location` names another database). One serve process per N runs on the same database
- * the whole time (an idle one costs nothing);
- * after a warm-up of each, they take `rounds` turns of `seconds` of autocannon load from this
- * process, so a change in the shared machine's load falls on every configuration alike. Prints
- * and returns for each N req/s over its turns, the median p50/p99 of its turns, CPU per request of
- * its processes and the load average, and the ratio of the last N's throughput over the first's.
+ * the whole time (an idle one costs nothing); after a warm-up of each, they take `rounds` turns of
+ * `seconds` of autocannon load from this process, so a change in the shared machine's load falls
+ * on every configuration alike. Prints and returns for each worker count req/s over its turns, the
+ * median p50/p99 of its turns, CPU per request of its processes and the load average, and the
+ * throughput ratio of the last worker count to the first.
  * The load generator shares the cores with the servers, so on a small machine the ratio
  * understates what separate client machines would see.
  */

@@ -1,5 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { AddressInfo } from 'node:net';
+import { MovieNightError } from '../errors.ts';
 
 /**
  * `serve --workers N`: N processes answering on one port (node:cluster; on Linux the primary
@@ -77,7 +78,12 @@ export function startServingCluster(options: ServingClusterOptions): Promise<Ser
         const how = signal ? `signal ${signal}` : `code ${code}`;
         if (!listened) {
           void close().then(() =>
-            reject(new Error(`serving process ${worker.process.pid} ended (${how}) before it listened`)),
+            reject(
+              new MovieNightError(
+                `serving process ${worker.process.pid} ended (${how}) before it listened; its error is above`,
+                'serving_process_failed',
+              ),
+            ),
           );
           return;
         }

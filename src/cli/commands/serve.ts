@@ -117,6 +117,7 @@ async function startListening(db: Database, flags: ServeFlags, location: string)
   return workers;
 }
 
+/** The retraining scheduler, in this process only (never in a `--workers` worker). */
 function startBackground(db: Database, location: string): RunningScheduler {
   say(`retraining scheduler running in process ${process.pid}`);
   return startScheduler(db, {
@@ -158,6 +159,7 @@ export function serveCommand(program: Command): void {
     )
     .action(async (flags: ServeFlags, command: Command) => {
       createModel(flags.model); // an unknown kind fails before anything starts
+      loadConfig(); // and so does a bad config file
       const location = databaseLocation(command);
       if (isServingWorker()) return serveAsWorker(flags, location);
       if (flags.workers > 1 && (location === ':memory:' || location === '')) {

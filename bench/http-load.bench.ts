@@ -353,7 +353,7 @@ async function run(): Promise<void> {
     await recommendPhase('new users (folded in)', 1);
 
     // The retrain: v2 learns every rating so far, and the server picks the new champion up
-    // within its 2 s staleness (the first answers may still come from v1).
+    // within its 1 s staleness (the first answers may still come from v1).
     const all = await loadRatingsData(setup);
     const retrained = createModel('svd');
     retrained.fit(all, { seed: 2 });

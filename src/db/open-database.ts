@@ -22,6 +22,12 @@ export interface OpenOptions {
    * log checkpointed in the background; see SqliteDatabase). Ignored for PostgreSQL.
    */
   readonly serving?: boolean;
+  /**
+   * SQLite serving connections: run the thread that checkpoints the write-ahead log (default true).
+   * Several processes serving one file need it in one of them only (`serve --workers N` keeps it
+   * in the primary process); the log is shared, so one checkpointer copies every process's commits.
+   */
+  readonly backgroundCheckpoint?: boolean;
 }
 
 /** Opens SQLite (a path) or PostgreSQL (a postgres:// URL) and brings the schema up to date. */
@@ -31,7 +37,10 @@ export async function openDatabase(location: string, options: OpenOptions = {}):
     db = new PostgresDatabase(location);
   } else {
     if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
-    db = new SqliteDatabase(location, { serving: options.serving ?? false });
+    db = new SqliteDatabase(location, {
+      serving: options.serving ?? false,
+      backgroundCheckpoint: options.backgroundCheckpoint ?? true,
+    });
   }
   if (options.migrate !== false) {
     try {

@@ -64,6 +64,8 @@ export class SqliteDatabase implements Database {
        * checkpointed from a thread of its own (see startWalCheckpointer). Default false.
        */
       readonly serving?: boolean;
+      /** With `serving`: start the checkpointing thread (default true; one per file is enough). */
+      readonly backgroundCheckpoint?: boolean;
     } = {},
   ) {
     this.location = path;
@@ -87,7 +89,7 @@ export class SqliteDatabase implements Database {
       // itself every 1,000 pages), at the price of a log file that grows to about 80 MiB.
       this.raw.pragma('mmap_size = 268435456');
       this.raw.pragma(`wal_autocheckpoint = ${farCheckpointPages}`);
-      this.checkpointer = startWalCheckpointer(path);
+      if (options.backgroundCheckpoint !== false) this.checkpointer = startWalCheckpointer(path);
     }
   }
 

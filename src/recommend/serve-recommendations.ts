@@ -27,7 +27,7 @@ export interface ServeRecommendationsInput {
 export interface ServeOptions {
   /** Clock (simulations pass a simulated one); default Date.now(). */
   readonly now?: number;
-  /** How stale the cached champion and running test may be, ms (default 2000). */
+  /** How stale the cached champion and running test may be, ms (default 1000). */
   readonly maxStalenessMs?: number;
   /**
    * Propensity-logged exploration (config explorationEpsilon / explorationPool); default none:
@@ -217,7 +217,7 @@ function recordServed(
  * item is recorded in served_recommendations (version, test, arm, predicted rating, rank) in one
  * insert, which is what the tracker later matches a rating against. Models and their top-N
  * recommenders (TopNRecommender) are cached per process, and the champion and running test are
- * re-read at most every 2 s, and the user's ratings are read again only when they changed, so the
+ * re-read at most every second, and the user's ratings are read again only when they changed, so the
  * hot path is one aggregate query (has the user's history changed?), the model's scoring and one
  * insert.
  */

@@ -21,8 +21,13 @@ export interface ActiveModelStatus {
   readonly error: string | null;
 }
 
-/** How often a long-running process re-reads the champion alias (one indexed single-row query). */
-export const defaultMaxStalenessMs = 2000;
+/**
+ * How often a long-running process re-reads the champion alias (one indexed single-row query).
+ * Every replica serving one database polls on its own, so a champion moved through any replica or
+ * the CLI is served everywhere within this interval plus one model load: one second keeps that
+ * under two, for one cheap query a second per process.
+ */
+export const defaultMaxStalenessMs = 1000;
 
 interface CacheState {
   active: ActiveModel | null;
@@ -103,7 +108,7 @@ async function refresh(db: Queryable, s: CacheState, now: number): Promise<void>
 
 /**
  * The champion model, loaded once and cached per process.
- * At most every `maxStalenessMs` (2 s) one cheap query re-reads the champion alias, so a champion
+ * At most every `maxStalenessMs` (1 s) one cheap query re-reads the champion alias, so a champion
  * changed by another process is served within a few seconds, without a restart. If the new
  * champion's artifact is missing or damaged, the model already loaded keeps being served and
  * `activeModelStatus` says why; with nothing loaded yet the ArtifactError is thrown.

@@ -40,7 +40,7 @@ export interface CreateAppOptions {
   readonly workerLocation?: string;
   /**
    * How stale the cached champion and running A/B test may be when serving, ms (default
-   * 2000). Tests use 0 to see a change at once.
+   * 1000). Tests use 0 to see a change at once.
    */
   readonly servingStalenessMs?: number;
   /** Where request log lines go (one JSON line each); default standard output. */

@@ -29,7 +29,7 @@ export interface ServerContext {
    * in this thread.
    */
   readonly workerLocation: string | undefined;
-  /** How stale the cached champion / running test may be when serving (default 2000). */
+  /** How stale the cached champion / running test may be when serving (default 1000). */
   readonly servingStalenessMs?: number;
   /** The clock (tests pass a fixed one). */
   now(): number;

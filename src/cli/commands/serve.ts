@@ -6,13 +6,15 @@ import { loadMovies } from '../../data/load-movies.ts';
 import { loadRatingsData } from '../../data/load-ratings.ts';
 import type { Database } from '../../db/database.ts';
 import { openDatabase } from '../../db/open-database.ts';
+import { InvalidInputError } from '../../errors.ts';
 import { createModel, modelKinds } from '../../models/model-registry.ts';
 import { readAliases } from '../../registry/aliases.ts';
 import { fitAndRegister } from '../../registry/fit-and-register.ts';
-import { startScheduler } from '../../retraining/scheduler.ts';
+import { type RunningScheduler, startScheduler } from '../../retraining/scheduler.ts';
 import { resolveAdminToken } from '../../server/auth/admin-token.ts';
 import { deleteExpiredSessions } from '../../server/auth/sessions.ts';
 import { createApp } from '../../server/create-app.ts';
+import { isServingWorker, runServingWorker, startServingCluster } from '../../server/serving-cluster.ts';
 import { startServer } from '../../server/start-server.ts';
 import { databaseLocation, integerOption } from '../context.ts';
 
@@ -47,13 +49,94 @@ interface ServeFlags {
   model: string;
   demo: boolean;
   scheduler: boolean;
+  workers: number;
+}
+
+/** What `serve` answers on, however many processes do the answering. */
+interface Listening {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** An app over `db`, warmed, listening on the flags' port: what one serving process runs. */
+async function listen(db: Database, flags: ServeFlags, location: string): Promise<Listening> {
+  const config = loadConfig();
+  const admin = await resolveAdminToken(db);
+  const app = createApp({ db, config, adminToken: admin.token, workerLocation: location });
+  await app.context.explanations.warm();
+  return startServer({ app, port: flags.port, host: flags.host });
+}
+
+/**
+ * A process forked by `serve --workers N`: its own connection (on SQLite without the checkpointing
+ * thread, which the primary runs once for every process), its own app, the shared port.
+ */
+async function serveAsWorker(flags: ServeFlags, location: string): Promise<void> {
+  await runServingWorker(
+    async () => {
+      const db = await openDatabase(location, { serving: true, backgroundCheckpoint: false });
+      const server = await listen(db, flags, location).catch(async (error: unknown) => {
+        await db.close();
+        throw error;
+      });
+      return {
+        async stop() {
+          await server.close();
+          await db.close();
+        },
+      };
+    },
+    (line) => process.stderr.write(`${line}\n`),
+  );
+}
+
+/** The demo catalogue on an empty database, the first version, the web app, old sessions gone. */
+async function prepare(db: Database, flags: ServeFlags): Promise<void> {
+  if (flags.demo) {
+    const demo = await installDemoCatalog(db);
+    if (demo.installed) {
+      say(`loaded the demo catalogue: ${demo.movies} movies, ${demo.users} users, ${demo.ratings} ratings`);
+    }
+  }
+  await trainFirstVersion(db, flags.model);
+  if (await ensureWebBuilt()) say('built the web app (web/dist)');
+  await deleteExpiredSessions(db);
+}
+
+/** One process serving, or `workers` cluster workers on one port with this process supervising. */
+async function startListening(db: Database, flags: ServeFlags, location: string): Promise<Listening> {
+  if (flags.workers === 1) return listen(db, flags, location);
+  const workers = await startServingCluster({
+    workers: flags.workers,
+    host: flags.host,
+    log: (line) => process.stderr.write(`${line}\n`),
+  });
+  say(
+    `  ${flags.workers} serving processes: ${workers.pids().join(', ')} (this process ${process.pid} supervises)`,
+  );
+  return workers;
+}
+
+/** The retraining scheduler, in this process only (never in a `--workers` worker). */
+function startBackground(db: Database, location: string): RunningScheduler {
+  say(`retraining scheduler running in process ${process.pid}`);
+  return startScheduler(db, {
+    config: loadConfig(),
+    location,
+    onTick: (tick) => {
+      if (tick.retrain)
+        say(`retrain #${tick.retrain.triggerId}: ${tick.retrain.status} — ${tick.retrain.outcome}`);
+      if (tick.error) process.stderr.write(`scheduler: ${tick.error}\n`);
+    },
+    onError: (error) => process.stderr.write(`scheduler: ${error.message}\n`),
+  });
 }
 
 /**
  * `movienight serve`: on an empty database loads the demo catalogue and trains the first version,
- * builds the web app when needed, prints the URL and the admin token, serves, and runs the
- * retraining scheduler beside the server. Stops cleanly on SIGINT/SIGTERM.
- * It is long because it declares the server's options and wires start-up, signals and shutdown in the order they must happen.
+ * builds the web app when needed, prints the URL and the admin token, serves (in this process, or
+ * in `--workers N` processes sharing the port), and runs the retraining scheduler in this process
+ * only. Stops cleanly on SIGINT/SIGTERM.
  */
 export function serveCommand(program: Command): void {
   program
@@ -68,60 +151,55 @@ export function serveCommand(program: Command): void {
     )
     .option('--no-demo', 'do not load the demo catalogue into an empty database')
     .option('--no-scheduler', 'do not run the retraining scheduler in this process')
+    .option(
+      '--workers <n>',
+      'serving processes sharing the port (default 1; one per core uses every core)',
+      integerOption('--workers', 1, 256),
+      1,
+    )
     .action(async (flags: ServeFlags, command: Command) => {
       createModel(flags.model); // an unknown kind fails before anything starts
-      const config = loadConfig();
+      loadConfig(); // and so does a bad config file
       const location = databaseLocation(command);
-      const db = await openDatabase(location, { serving: true });
-      try {
-        if (flags.demo) {
-          const demo = await installDemoCatalog(db);
-          if (demo.installed) {
-            say(
-              `loaded the demo catalogue: ${demo.movies} movies, ${demo.users} users, ${demo.ratings} ratings`,
-            );
-          }
-        }
-        await trainFirstVersion(db, flags.model);
-        if (await ensureWebBuilt()) say('built the web app (web/dist)');
-        await deleteExpiredSessions(db);
-      } catch (error) {
-        await db.close();
-        throw error;
+      if (isServingWorker()) return serveAsWorker(flags, location);
+      if (flags.workers > 1 && (location === ':memory:' || location === '')) {
+        throw new InvalidInputError(
+          '--workers: an in-memory database cannot be shared by several processes; name a file or a postgres:// URL',
+        );
       }
-      const admin = await resolveAdminToken(db);
-      const app = createApp({ db, config, adminToken: admin.token, workerLocation: location });
-      await app.context.explanations.warm();
-      const server = await startServer({ app, port: flags.port, host: flags.host });
-      const scheduler = flags.scheduler
-        ? startScheduler(db, {
-            config,
-            location,
-            onTick: (tick) => {
-              if (tick.retrain)
-                say(`retrain #${tick.retrain.triggerId}: ${tick.retrain.status} — ${tick.retrain.outcome}`);
-              if (tick.error) process.stderr.write(`scheduler: ${tick.error}\n`);
-            },
-            onError: (error) => process.stderr.write(`scheduler: ${error.message}\n`),
-          })
-        : null;
-      say(`MovieNight is serving at ${server.url}`);
-      say(`  dashboard:   ${server.url}/#/admin`);
-      say(`  API:         ${server.url}/openapi.json`);
-      say(
-        `  admin token: ${admin.token} (${admin.source === 'environment' ? 'from MOVIENIGHT_ADMIN_TOKEN' : 'generated once, kept in the database'})`,
-      );
-      say(`  database:    ${db.location}${scheduler ? '; retraining scheduler running' : ''}`);
-      let stopping = false;
-      const stop = async (signal: string) => {
-        if (stopping) return;
-        stopping = true;
-        say(`\n${signal}: stopping…`);
-        await scheduler?.stop();
-        await server.close();
-        await db.close();
-      };
-      process.once('SIGINT', () => void stop('SIGINT'));
-      process.once('SIGTERM', () => void stop('SIGTERM'));
+      await serveMain(flags, location);
     });
+}
+
+/** The primary (or only) serving process: prepares, listens, runs the scheduler, stops on a signal. */
+async function serveMain(flags: ServeFlags, location: string): Promise<void> {
+  const db = await openDatabase(location, { serving: true });
+  let server: Listening;
+  try {
+    await prepare(db, flags);
+    server = await startListening(db, flags, location);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  const admin = await resolveAdminToken(db);
+  const scheduler = flags.scheduler ? startBackground(db, location) : null;
+  say(`MovieNight is serving at ${server.url}`);
+  say(`  dashboard:   ${server.url}/#/admin`);
+  say(`  API:         ${server.url}/openapi.json`);
+  say(
+    `  admin token: ${admin.token} (${admin.source === 'environment' ? 'from MOVIENIGHT_ADMIN_TOKEN' : 'generated once, kept in the database'})`,
+  );
+  say(`  database:    ${db.location}${scheduler ? '; retraining scheduler running' : ''}`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`\n${signal}: stopping…`);
+    await scheduler?.stop();
+    await server.close();
+    await db.close();
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
 }

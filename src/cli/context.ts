@@ -1,6 +1,9 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { loadConfig } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { defaultDatabaseLocation, openDatabase } from '../db/open-database.ts';
+import type { JobQueue } from '../queue/job-queue.ts';
+import { openConfiguredQueue } from '../queue/open-queue.ts';
 
 /** Options every command inherits from the program. */
 export interface GlobalOptions {
@@ -20,6 +23,23 @@ export async function withDatabase<T>(command: Command, fn: (db: Database) => Pr
     return await fn(db);
   } finally {
     await db.close();
+  }
+}
+
+/**
+ * Opens the queue of `--queue` (else the configured one) for one command, and always closes it;
+ * `fn` gets null when no queue is set.
+ */
+export async function withQueue<T>(
+  flag: string | undefined,
+  command: Command,
+  fn: (queue: JobQueue | null) => Promise<T>,
+): Promise<T> {
+  const queue = await openConfiguredQueue(flag, loadConfig(), databaseLocation(command));
+  try {
+    return await fn(queue);
+  } finally {
+    await queue?.close();
   }
 }
 

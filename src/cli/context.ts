@@ -3,7 +3,6 @@ import { loadConfig } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { defaultDatabaseLocation, openDatabase } from '../db/open-database.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
-import { openConfiguredQueue } from '../queue/open-queue.ts';
 
 /** Options every command inherits from the program. */
 export interface GlobalOptions {
@@ -35,7 +34,11 @@ export async function withQueue<T>(
   command: Command,
   fn: (queue: JobQueue | null) => Promise<T>,
 ): Promise<T> {
-  const queue = await openConfiguredQueue(flag, loadConfig(), databaseLocation(command));
+  const config = loadConfig();
+  if ((flag ?? config.queueUrl ?? '') === '') return fn(null);
+  // Loaded only when a queue is set: BullMQ is not needed by anything else.
+  const { openConfiguredQueue } = await import('../queue/open-queue.ts');
+  const queue = await openConfiguredQueue(flag, config, databaseLocation(command));
   try {
     return await fn(queue);
   } finally {

@@ -18,9 +18,3 @@ export async function openConfiguredQueue(
   requireSharedDatabase(url, databaseLocation);
   return JobQueue.open({ url, prefix: config.queuePrefix, lockMs: config.queueLockSeconds * 1000 });
 }
-
-/** The queue setting for status pages: the URL without its password, or null. */
-export function configuredQueueDisplay(config: Config): string | null {
-  if (config.queueUrl === undefined || config.queueUrl === '') return null;
-  return parseQueueUrl(config.queueUrl).display;
-}

@@ -51,3 +51,9 @@ export function requireSharedDatabase(queue: QueueUrl, databaseLocation: string)
     `a job queue (${queue.display}) needs a PostgreSQL database that every worker can reach, but the database is ${databaseLocation}; pass --db postgres://… or drop --queue`,
   );
 }
+
+/** The configured queue for status pages: its URL without the password, or null when none is set. */
+export function configuredQueueDisplay(config: { readonly queueUrl?: string | undefined }): string | null {
+  if (config.queueUrl === undefined || config.queueUrl === '') return null;
+  return parseQueueUrl(config.queueUrl).display;
+}

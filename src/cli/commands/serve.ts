@@ -7,6 +7,7 @@ import { loadRatingsData } from '../../data/load-ratings.ts';
 import type { Database } from '../../db/database.ts';
 import { openDatabase } from '../../db/open-database.ts';
 import { createModel, modelKinds } from '../../models/model-registry.ts';
+import { openConfiguredQueue } from '../../queue/open-queue.ts';
 import { readAliases } from '../../registry/aliases.ts';
 import { fitAndRegister } from '../../registry/fit-and-register.ts';
 import { startScheduler } from '../../retraining/scheduler.ts';
@@ -47,6 +48,7 @@ interface ServeFlags {
   model: string;
   demo: boolean;
   scheduler: boolean;
+  queue?: string;
 }
 
 /**
@@ -68,6 +70,10 @@ export function serveCommand(program: Command): void {
     )
     .option('--no-demo', 'do not load the demo catalogue into an empty database')
     .option('--no-scheduler', 'do not run the retraining scheduler in this process')
+    .option(
+      '--queue <url>',
+      'send retrains and tuning trials to `movienight worker` processes on this queue (default $MOVIENIGHT_QUEUE_URL); the workers then run the checks',
+    )
     .action(async (flags: ServeFlags, command: Command) => {
       createModel(flags.model); // an unknown kind fails before anything starts
       const config = loadConfig();
@@ -90,21 +96,33 @@ export function serveCommand(program: Command): void {
         throw error;
       }
       const admin = await resolveAdminToken(db);
-      const app = createApp({ db, config, adminToken: admin.token, workerLocation: location });
+      const queue = await openConfiguredQueue(flags.queue, config, location).catch(async (error) => {
+        await db.close();
+        throw error;
+      });
+      const app = createApp({
+        db,
+        config,
+        adminToken: admin.token,
+        workerLocation: location,
+        ...(queue ? { queue } : {}),
+      });
       await app.context.explanations.warm();
       const server = await startServer({ app, port: flags.port, host: flags.host });
-      const scheduler = flags.scheduler
-        ? startScheduler(db, {
-            config,
-            location,
-            onTick: (tick) => {
-              if (tick.retrain)
-                say(`retrain #${tick.retrain.triggerId}: ${tick.retrain.status} — ${tick.retrain.outcome}`);
-              if (tick.error) process.stderr.write(`scheduler: ${tick.error}\n`);
-            },
-            onError: (error) => process.stderr.write(`scheduler: ${error.message}\n`),
-          })
-        : null;
+      // With a queue the checks are job schedulers that the workers run, once per interval in all.
+      const scheduler =
+        flags.scheduler && !queue
+          ? startScheduler(db, {
+              config,
+              location,
+              onTick: (tick) => {
+                if (tick.retrain)
+                  say(`retrain #${tick.retrain.triggerId}: ${tick.retrain.status} — ${tick.retrain.outcome}`);
+                if (tick.error) process.stderr.write(`scheduler: ${tick.error}\n`);
+              },
+              onError: (error) => process.stderr.write(`scheduler: ${error.message}\n`),
+            })
+          : null;
       say(`MovieNight is serving at ${server.url}`);
       say(`  dashboard:   ${server.url}/#/admin`);
       say(`  API:         ${server.url}/openapi.json`);
@@ -112,6 +130,7 @@ export function serveCommand(program: Command): void {
         `  admin token: ${admin.token} (${admin.source === 'environment' ? 'from MOVIENIGHT_ADMIN_TOKEN' : 'generated once, kept in the database'})`,
       );
       say(`  database:    ${db.location}${scheduler ? '; retraining scheduler running' : ''}`);
+      if (queue) say(`  job queue:   ${queue.url.display} (retrains run on \`movienight worker\`)`);
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) return;
@@ -119,6 +138,7 @@ export function serveCommand(program: Command): void {
         say(`\n${signal}: stopping…`);
         await scheduler?.stop();
         await server.close();
+        await queue?.close();
         await db.close();
       };
       process.once('SIGINT', () => void stop('SIGINT'));

@@ -6,6 +6,7 @@ import { InvalidInputError } from '../../errors.ts';
 import { echoJob } from '../../queue/echo-job.ts';
 import { createJobRegistry } from '../../queue/job-kind.ts';
 import type { JobQueue } from '../../queue/job-queue.ts';
+import { retrainingJobKinds, scheduleChecks } from '../../retraining/retrain-jobs.ts';
 import { type SchedulerTick, startScheduler } from '../../retraining/scheduler.ts';
 import { closeTrialPools, tuningTrialJob } from '../../tuning/trial-job.ts';
 import { databaseLocation, integerOption, withDatabase, withQueue } from '../context.ts';
@@ -32,7 +33,7 @@ interface WorkerFlags {
 }
 
 /** Every kind of job a worker takes: an explicit list, here where the modules meet. */
-export const workerJobKinds = createJobRegistry([tuningTrialJob, echoJob]);
+export const workerJobKinds = createJobRegistry([tuningTrialJob, ...retrainingJobKinds, echoJob]);
 
 /**
  * Takes jobs until SIGINT/SIGTERM; then lets the running ones finish. A job whose worker is
@@ -44,13 +45,14 @@ async function runQueueWorker(
   options: { config: Config; location: string; concurrency: number },
 ): Promise<void> {
   const holder = `${hostname()}:${process.pid}`;
+  await scheduleChecks(queue, options.config);
   const workers = queue.startWorkers(
     workerJobKinds,
     { db, location: options.location, config: options.config, concurrency: options.concurrency, holder },
     options.concurrency,
   );
   process.stderr.write(
-    `worker ${holder}: taking jobs from ${queue.url.display} (${queue.name('trials')}, ${queue.name('jobs')}), ${options.concurrency} trial(s) at once\n`,
+    `worker ${holder}: checks every ${options.config.schedulerIntervalSeconds} s; taking jobs from ${queue.url.display} (${queue.name('trials')}, ${queue.name('jobs')}), ${options.concurrency} trial(s) at once\n`,
   );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -177,11 +177,16 @@ function connectionOf(url: QueueUrl): unknown {
  * types; this one place casts, so callers see plain `Queue` / `Worker` / `QueueEvents`.
  */
 function construct<T>(Ctor: unknown, name: string, base: Connection, url: QueueUrl, ...rest: unknown[]): T {
-  const C = Ctor as new (...args: unknown[]) => T;
+  const C = Ctor as new (...args: unknown[]) => T & { setMaxListeners(n: number): unknown };
   const backend = url.backend === 'postgres' ? createPostgresBackend : undefined;
-  if (rest.length === 0) return new C(name, { ...base }, backend);
   const [processor, options] = rest;
-  return new C(name, processor, { ...base, ...(options as object) }, backend);
+  const made =
+    rest.length === 0
+      ? new C(name, { ...base }, backend)
+      : new C(name, processor, { ...base, ...(options as object) }, backend);
+  // Every job waited for adds a listener until it ends; a run may wait for many at once.
+  made.setMaxListeners(0);
+  return made;
 }
 
 /** BullMQ's Redis backend loads `ioredis` itself; say plainly when it is not installed. */

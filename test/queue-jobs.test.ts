@@ -81,7 +81,13 @@ describeEachQueue('retrains and scheduled checks as jobs', (kind) => {
         60_000,
       );
       expect(await championVersion(t.db)).not.toBeNull();
-      const job = await queue.queue('jobs').getJob(`retrain-${trigger.id}`);
+      // The trigger is recorded before the job hands back its result: wait for the job too.
+      const jobId = `retrain-${trigger.id}`;
+      await until(
+        async () => (await queue.queue('jobs').getJobState(jobId)) === 'completed',
+        'the job to complete',
+      );
+      const job = await queue.queue('jobs').getJob(jobId);
       expect(job?.returnvalue).toMatchObject({ triggerId: trigger.id, status: 'succeeded' });
       expect(job?.progress).toMatchObject({ step: 'done', percent: 100 });
 

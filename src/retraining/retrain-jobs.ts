@@ -31,19 +31,17 @@ export const retrainJob = defineJobKind<{ readonly triggerId: number }, RetrainR
         percent: Math.min(99, Math.round((100 * steps.length) / stepCount)),
       });
     };
-    const timer = setInterval(() => void report().catch(() => undefined), 1000);
+    let reporting: Promise<void> = Promise.resolve();
+    const timer = setInterval(() => {
+      reporting = reporting.then(report).catch(() => undefined);
+    }, 1000);
     try {
-      const result = await retrainInWorker(
-        context.db,
-        context.location,
-        context.config,
-        triggerId,
-        context.holder,
-      );
-      await context.progress({ triggerId, step: 'done', percent: 100 });
-      return result;
+      return await retrainInWorker(context.db, context.location, context.config, triggerId, context.holder);
     } finally {
       clearInterval(timer);
+      // The last word is "done": no step report may land after it.
+      await reporting;
+      await context.progress({ triggerId, step: 'done', percent: 100 });
     }
   },
 });

@@ -175,8 +175,10 @@ export const benchmark: Benchmark = {
       console.log(
         `queue round trip of a job that does nothing: ${fmt(one.echo.serialMs, 1)} ms median one at a time, ${fmt(one.echo.pipelinedMs, 1)} ms per job 100 at once`,
       );
-    // Serving throughput with `serve --workers 1` vs `--workers 2` is reported here too, below
-    // this line, by the serving-replicas rows.
+    // ── serve-throughput rows ────────────────────────────────────────────────────────────────
+    // Recommendation throughput with `serve --workers 1` vs `--workers 2` (and their ratio) is
+    // printed here by the serving-replicas part of this bench.
     console.log('serve throughput (serve --workers 1 vs 2): not measured by this part of the bench');
+    // ── end of serve-throughput rows ─────────────────────────────────────────────────────────
   },
 };

@@ -78,6 +78,22 @@ export const configSchema = z.object({
    * estimate is `discard`ed without a test; `report` only records the screen; `off` skips it.
    */
   opeScreening: z.enum(['discard', 'report', 'off']).default('discard'),
+  /**
+   * The job queue (`redis://…` or `postgres://…`) that carries tuning trials, retrains and the
+   * scheduled checks to `movienight worker` processes; unset: everything runs in the process that
+   * asked, as worker threads. Needs the database to be PostgreSQL.
+   */
+  queueUrl: z.string().optional(),
+  /** Names the queues (one deployment's jobs are apart from another's on the same server). */
+  queuePrefix: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,40}$/, 'lower-case letters, digits, - and _ only')
+    .default('movienight'),
+  /**
+   * A worker holds each job under a lock it renews; a job whose worker stopped renewing (killed)
+   * for this long is taken again by another worker, seconds.
+   */
+  queueLockSeconds: z.number().positive().default(30),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;

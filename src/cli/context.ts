@@ -1,6 +1,8 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { loadConfig } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { defaultDatabaseLocation, openDatabase } from '../db/open-database.ts';
+import type { JobQueue } from '../queue/job-queue.ts';
 
 /** Options every command inherits from the program. */
 export interface GlobalOptions {
@@ -20,6 +22,27 @@ export async function withDatabase<T>(command: Command, fn: (db: Database) => Pr
     return await fn(db);
   } finally {
     await db.close();
+  }
+}
+
+/**
+ * Opens the queue of `--queue` (else the configured one) for one command, and always closes it;
+ * `fn` gets null when no queue is set.
+ */
+export async function withQueue<T>(
+  flag: string | undefined,
+  command: Command,
+  fn: (queue: JobQueue | null) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig();
+  if ((flag ?? config.queueUrl ?? '') === '') return fn(null);
+  // Loaded only when a queue is set: BullMQ is not needed by anything else.
+  const { openConfiguredQueue } = await import('../queue/open-queue.ts');
+  const queue = await openConfiguredQueue(flag, config, databaseLocation(command));
+  try {
+    return await fn(queue);
+  } finally {
+    await queue?.close();
   }
 }
 

@@ -63,10 +63,10 @@ export async function schedulerTick(db: Database, options: SchedulerOptions): Pr
 }
 
 /**
- * Trains in a worker thread; meanwhile this thread keeps the lock's heartbeat fresh (the worker's
+ * Trains in a worker thread (exported for the queue's retrain job); meanwhile this thread keeps the lock's heartbeat fresh (the worker's
  * fit is one long synchronous computation that cannot heartbeat by itself).
  */
-async function retrainInWorker(
+export async function retrainInWorker(
   db: Database,
   location: string,
   config: Config,

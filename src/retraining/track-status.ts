@@ -10,6 +10,7 @@ import {
   windowCounts,
   windowStart,
 } from '../monitoring/live-accuracy.ts';
+import { configuredQueueDisplay } from '../queue/queue-url.ts';
 import { championVersion } from '../registry/champion.ts';
 import { retrainLockState } from './retrain-lock.ts';
 import { listTriggers, type RetrainTrigger } from './retrain-triggers.ts';
@@ -41,6 +42,8 @@ export interface TrackStatus {
     readonly heartbeatAt: number | null;
   };
   readonly recentTriggers: readonly RetrainTrigger[];
+  /** The configured job queue (URL without its password), or null: work runs in the process that asks. */
+  readonly queue: string | null;
 }
 
 const shownSettings = [
@@ -105,6 +108,7 @@ export async function trackStatus(
     })),
     lock,
     recentTriggers,
+    queue: configuredQueueDisplay(config),
   };
 }
 
@@ -166,6 +170,9 @@ export function renderTrackStatus(s: TrackStatus): string {
       );
     }
   }
+  out.push(
+    `Job queue: ${s.queue ?? 'none (retrains and trials run in the process that starts them)'} (MOVIENIGHT_QUEUE_URL)`,
+  );
   out.push('Settings in force (environment variable):');
   for (const t of s.thresholds) out.push(`  ${t.setting.padEnd(26)} ${String(t.value).padEnd(8)} ${t.env}`);
   return out.join('\n');

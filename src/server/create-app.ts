@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import { SqlCatalogStore } from '../data/catalog-store.ts';
 import type { Database } from '../db/database.ts';
 import { ForbiddenError, InvalidInputError, NotFoundError, UnauthorizedError } from '../errors.ts';
+import type { JobQueue } from '../queue/job-queue.ts';
 import type { Principal } from './auth/sessions.ts';
 import { BackgroundJobs } from './background-jobs.ts';
 import { ServerExplanations } from './explanations.ts';
@@ -20,6 +21,7 @@ import {
 import { MovieStatsCache } from './movie-stats-cache.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import type { AnyRoute } from './route-spec.ts';
+import { mountQueueBoard } from './routes/admin-queue-routes.ts';
 import { allRoutes } from './routes/index.ts';
 import type { ServerContext } from './server-context.ts';
 import { serveWebApp } from './static-files.ts';
@@ -45,6 +47,11 @@ export interface CreateAppOptions {
   readonly servingStalenessMs?: number;
   /** Where request log lines go (one JSON line each); default standard output. */
   readonly logDestination?: DestinationStream;
+  /**
+   * The job queue: retrains and tuning trials started here become jobs for `movienight worker`,
+   * and bull-board shows it under /admin/queues. Default none (they run in this process).
+   */
+  readonly queue?: JobQueue;
   /** Extra routes (tests); the standard ones are always there. */
   readonly routes?: readonly AnyRoute[];
 }
@@ -110,7 +117,8 @@ function buildContext(options: CreateAppOptions, metrics: ServerMetrics): Server
     adminToken: options.adminToken,
     metrics,
     background,
-    tuning: new TuningJobs(options.db, background),
+    tuning: new TuningJobs(options.db, background, options.queue ?? null),
+    queue: options.queue ?? null,
     explanations: new ServerExplanations(options.db, options.config.likeThreshold),
     movieStats: new MovieStatsCache(options.db),
     workerLocation: options.workerLocation ?? options.db.file ?? undefined,
@@ -138,6 +146,7 @@ export function createApp(options: CreateAppOptions): MovieNightApp {
   app.use('/api/*', limitBodySize);
 
   for (const route of routes) register(app, route, context);
+  if (context.queue) mountQueueBoard(app, context.queue);
   const document = buildOpenApiDocument(routes);
   app.get('/openapi.json', (c) => {
     c.set('route', '/openapi.json');

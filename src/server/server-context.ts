@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import type { CatalogStore } from '../data/catalog-store.ts';
 import type { Database } from '../db/database.ts';
+import type { JobQueue } from '../queue/job-queue.ts';
 import type { BackgroundJobs } from './background-jobs.ts';
 import type { ServerExplanations } from './explanations.ts';
 import type { ServerMetrics } from './metrics.ts';
@@ -29,6 +30,8 @@ export interface ServerContext {
    * in this thread.
    */
   readonly workerLocation: string | undefined;
+  /** The job queue retrains and tuning trials go to, or null: they run in this process. */
+  readonly queue: JobQueue | null;
   /** How stale the cached champion / running test may be when serving (default 1000). */
   readonly servingStalenessMs?: number;
   /** The clock (tests pass a fixed one). */

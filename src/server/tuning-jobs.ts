@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.ts';
 import { ConflictError } from '../errors.ts';
+import type { JobQueue } from '../queue/job-queue.ts';
 import { type RunTuningOptions, runTuning, type TuningProgress } from '../tuning/run-tuning.ts';
 import type { BackgroundJobs } from './background-jobs.ts';
 
@@ -19,6 +20,8 @@ export class TuningJobs {
   constructor(
     private readonly db: Database,
     private readonly background: BackgroundJobs,
+    /** With a queue, the runs' trials are jobs that `movienight worker` processes take. */
+    private readonly queue: JobQueue | null = null,
   ) {}
 
   /** Starts a run in the background; resolves with its id once the run exists. */
@@ -31,6 +34,7 @@ export class TuningJobs {
         try {
           await runTuning(this.db, {
             ...options,
+            ...(this.queue ? { queue: this.queue } : {}),
             signal: controller.signal,
             onRunCreated: (run) => {
               runId = run.id;

@@ -6,6 +6,7 @@ import { type MovieInfo, type RatingsData, ratingsFingerprint } from '../data/ra
 import type { Database } from '../db/database.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
 import type { ModelParams } from '../models/rating-model.ts';
+import type { JobQueue } from '../queue/job-queue.ts';
 import { type BestHp, bestHpOf, bestHpTarget, isNewBest, readBestHpIfSound, writeBestHp } from './best-hp.ts';
 import { defaultSearchSpace } from './default-spaces.ts';
 import { gridPointsFor } from './grid-center.ts';
@@ -69,6 +70,11 @@ export interface RunTuningOptions {
   readonly storage?: TuningStorage;
   /** The sampler (default: the method's, from `createSampler`). */
   readonly sampler?: Sampler;
+  /**
+   * Run the trials as jobs on this queue, taken by `movienight worker` processes; `workers` is then
+   * how many trials are queued at once. The sampler, and every write, stay in this process.
+   */
+  readonly queue?: JobQueue;
 }
 
 export interface TuningResult {
@@ -127,7 +133,7 @@ function requireWhole(name: string, value: number, min: number): number {
  */
 export async function runTuning(db: Database, options: RunTuningOptions = {}): Promise<TuningResult> {
   const storage = options.storage ?? new SqlTuningStorage(db);
-  const workers = requireWhole('workers', options.workers ?? availableParallelism(), 0);
+  const workers = requireWhole('workers', options.workers ?? availableParallelism(), options.queue ? 1 : 0);
   const bestOut = bestHpTarget(db.location, options.bestOut);
   const input = await loadInput(db, options);
   const owner = ownerId();

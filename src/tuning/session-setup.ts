@@ -1,13 +1,13 @@
 import type { MovieInfo, RatingsData } from '../data/ratings-data.ts';
-import { kFoldSplits } from '../data/splits.ts';
 import type { ModelParams } from '../models/rating-model.ts';
 import { defaultCenter, defaultTrialParams } from './default-spaces.ts';
 import { requireObjective, type TrialMetrics } from './objective.ts';
+import { createQueueTrialPool } from './queue-trial-pool.ts';
 import type { RunTuningOptions } from './run-tuning.ts';
 import type { PriorTrial } from './sampler.ts';
 import { createSampler, type TuningMethod } from './sampler-registry.ts';
 import { paramsKey, type SearchSpace } from './search-space.ts';
-import type { TrialSetup } from './trial-evaluation.ts';
+import { trialSetupOf } from './trial-evaluation.ts';
 import { createTrialPool } from './trial-pool.ts';
 import { TuningSession } from './tuning-session.ts';
 import type { MeasuredTrial, Trial, TuningRun, TuningStorage } from './tuning-storage.ts';
@@ -81,14 +81,6 @@ export async function openSession(
   const measured = await storage.measuredTrials({ ...filter, folds: config.folds });
   const trials = await storage.listTrials(run.id);
   const plan = await planDefault(storage, opened, { prior, measured, trials }, options);
-  const setup: TrialSetup = {
-    kind: run.model,
-    objective,
-    data: input.data,
-    splits: kFoldSplits(input.data, { folds: config.folds, seed: config.seed }),
-    seed: config.seed,
-    ...(input.movies ? { movies: [...input.movies.values()] } : {}),
-  };
   const sampler =
     options.sampler ?? createSampler(method, config.gridPoints ? { gridPoints: config.gridPoints } : {});
   return new TuningSession(
@@ -99,7 +91,9 @@ export async function openSession(
       owner,
       sampler,
       space,
-      pool: createTrialPool(setup, workers),
+      pool: options.queue
+        ? createQueueTrialPool(options.queue, run.id, workers)
+        : createTrialPool(trialSetupOf(run, input), workers),
       workers,
       prior,
       measured,

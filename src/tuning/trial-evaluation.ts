@@ -1,6 +1,6 @@
 import { likeThreshold } from '../data/rating-scale.ts';
 import type { MovieInfo, RatingsData } from '../data/ratings-data.ts';
-import type { DataSplit } from '../data/splits.ts';
+import { type DataSplit, kFoldSplits } from '../data/splits.ts';
 import { crossValidate } from '../evaluation/cross-validate.ts';
 import { likedAccuracy, mae, rmse } from '../metrics/rating-metrics.ts';
 import type { ModelParams } from '../models/rating-model.ts';
@@ -10,9 +10,11 @@ import {
   needsRanking,
   type ObjectiveMetric,
   objectiveDirection,
+  requireObjective,
   trialMetrics,
 } from './objective.ts';
-import type { TrialOutcome } from './tuning-storage.ts';
+import type { TuningInput } from './session-setup.ts';
+import type { TrialOutcome, TuningRun } from './tuning-storage.ts';
 
 /** Everything that is the same for every trial of a run (sent once to each worker). */
 export interface TrialSetup {
@@ -127,4 +129,16 @@ export async function evaluateTrial(setup: TrialSetup, task: TrialTask): Promise
       durationMs: performance.now() - t0,
     };
   }
+}
+
+/** What every trial of `run` shares: the data, the run's folds and seed, the catalogue. */
+export function trialSetupOf(run: TuningRun, input: TuningInput): TrialSetup {
+  return {
+    kind: run.model,
+    objective: requireObjective(run.objective),
+    data: input.data,
+    splits: kFoldSplits(input.data, { folds: run.config.folds, seed: run.config.seed }),
+    seed: run.config.seed,
+    ...(input.movies ? { movies: [...input.movies.values()] } : {}),
+  };
 }

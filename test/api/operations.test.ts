@@ -12,7 +12,7 @@ describe('operations API: healthz, metrics, openapi', () => {
   it('answers /healthz', async () => {
     const r = await t.request('GET', '/healthz');
     expect(r.status).toBe(200);
-    expect(r.json).toMatchObject({ status: 'ok', database: 'sqlite' });
+    expect(r.json).toMatchObject({ status: 'ok', database: 'sqlite', queue: null });
   });
 
   it('counts requests by route pattern and status, and ratings, in Prometheus text', async () => {

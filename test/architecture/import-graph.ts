@@ -11,7 +11,7 @@ import { librarySources, projectRoot } from './source-files.ts';
  */
 export const layerOrder: ReadonlyArray<readonly string[]> = [
   ['errors.ts', 'config.ts', 'random', 'threads', 'charts'],
-  ['db'],
+  ['db', 'queue'],
   ['data'],
   ['models'],
   ['metrics', 'evaluation'],

@@ -3,8 +3,13 @@ import { loadConfig } from '../../config.ts';
 import { MovieNightError } from '../../errors.ts';
 import type { Estimate } from '../../experiments/statistics.ts';
 import type { OfflineComparison } from '../../retraining/offline-comparison.ts';
-import { type RetrainResult, runRetrain } from '../../retraining/retrain-orchestrator.ts';
-import { integerOption, numberOption, printResult, withDatabase } from '../context.ts';
+import { retrainOnQueue } from '../../retraining/retrain-jobs.ts';
+import {
+  type RetrainResult,
+  type RetrainRunOptions,
+  runRetrain,
+} from '../../retraining/retrain-orchestrator.ts';
+import { integerOption, numberOption, printResult, withDatabase, withQueue } from '../context.ts';
 import { parseParams } from './train.ts';
 
 const pct = (v: number | undefined | null) =>
@@ -61,6 +66,7 @@ interface RetrainFlags {
   seed?: number;
   abTraffic?: number;
   json?: boolean;
+  queue?: string;
 }
 
 /**
@@ -90,25 +96,32 @@ export function retrainCommand(program: Command): void {
       numberOption('--ab-traffic', 0, 1),
     )
     .option('--json', 'print the result as JSON')
+    .option(
+      '--queue <url>',
+      'file the trigger and let a `movienight worker` on this queue run it (default $MOVIENIGHT_QUEUE_URL)',
+    )
     .action(async (opts: RetrainFlags, command: Command) => {
       const params = opts.params === undefined ? undefined : parseParams(opts.params);
       const config = loadConfig();
+      const request: RetrainRunOptions = {
+        reason: 'movienight retrain',
+        ...(opts.tune ? { tune: true, method: opts.method } : {}),
+        ...(opts.trials === undefined ? {} : { trials: opts.trials }),
+        ...(opts.activateIfBetter ? { activateIfBetter: true } : {}),
+        ...(opts.model === undefined ? {} : { model: opts.model }),
+        ...(params === undefined ? {} : { params }),
+        ...(opts.seed === undefined ? {} : { seed: opts.seed }),
+        ...(opts.abTraffic === undefined ? {} : { abTraffic: opts.abTraffic }),
+        onStep: (step) => {
+          if (!opts.json) process.stderr.write(`… ${step}\n`);
+        },
+      };
       let result: RetrainResult;
       try {
         result = await withDatabase(command, (db) =>
-          runRetrain(db, config, {
-            reason: 'movienight retrain',
-            ...(opts.tune ? { tune: true, method: opts.method } : {}),
-            ...(opts.trials === undefined ? {} : { trials: opts.trials }),
-            ...(opts.activateIfBetter ? { activateIfBetter: true } : {}),
-            ...(opts.model === undefined ? {} : { model: opts.model }),
-            ...(params === undefined ? {} : { params }),
-            ...(opts.seed === undefined ? {} : { seed: opts.seed }),
-            ...(opts.abTraffic === undefined ? {} : { abTraffic: opts.abTraffic }),
-            onStep: (step) => {
-              if (!opts.json) process.stderr.write(`… ${step}\n`);
-            },
-          }),
+          withQueue(opts.queue, command, (queue) =>
+            queue ? retrainOnQueue(db, config, queue, request) : runRetrain(db, config, request),
+          ),
         );
       } catch (error) {
         if (opts.json && error instanceof MovieNightError)

@@ -8,6 +8,8 @@ import type { Database } from '../../db/database.ts';
 import { openDatabase } from '../../db/open-database.ts';
 import { InvalidInputError } from '../../errors.ts';
 import { createModel, modelKinds } from '../../models/model-registry.ts';
+import { openConfiguredQueue } from '../../queue/open-queue.ts';
+import { parseQueueUrl, requireSharedDatabase } from '../../queue/queue-url.ts';
 import { readAliases } from '../../registry/aliases.ts';
 import { fitAndRegister } from '../../registry/fit-and-register.ts';
 import { type RunningScheduler, startScheduler } from '../../retraining/scheduler.ts';
@@ -50,6 +52,7 @@ interface ServeFlags {
   demo: boolean;
   scheduler: boolean;
   workers: number;
+  queue?: string;
 }
 
 /** What `serve` answers on, however many processes do the answering. */
@@ -62,9 +65,28 @@ interface Listening {
 async function listen(db: Database, flags: ServeFlags, location: string): Promise<Listening> {
   const config = loadConfig();
   const admin = await resolveAdminToken(db);
-  const app = createApp({ db, config, adminToken: admin.token, workerLocation: location });
+  const queue = await openConfiguredQueue(flags.queue, config, location);
+  const app = createApp({
+    db,
+    config,
+    adminToken: admin.token,
+    workerLocation: location,
+    ...(queue ? { queue } : {}),
+  });
   await app.context.explanations.warm();
-  return startServer({ app, port: flags.port, host: flags.host });
+  const server = await startServer({ app, port: flags.port, host: flags.host }).catch(
+    async (error: unknown) => {
+      await queue?.close();
+      throw error;
+    },
+  );
+  return {
+    url: server.url,
+    async close() {
+      await server.close();
+      await queue?.close();
+    },
+  };
 }
 
 /**
@@ -157,6 +179,10 @@ export function serveCommand(program: Command): void {
       integerOption('--workers', 1, 256),
       1,
     )
+    .option(
+      '--queue <url>',
+      'send retrains and tuning trials to `movienight worker` processes on this queue (default $MOVIENIGHT_QUEUE_URL); the workers then run the checks',
+    )
     .action(async (flags: ServeFlags, command: Command) => {
       createModel(flags.model); // an unknown kind fails before anything starts
       loadConfig(); // and so does a bad config file
@@ -167,6 +193,9 @@ export function serveCommand(program: Command): void {
           '--workers: an in-memory database cannot be shared by several processes; name a file or a postgres:// URL',
         );
       }
+      const queueUrl = flags.queue ?? loadConfig().queueUrl;
+      // A queue over a database only this machine can see is refused before anything starts.
+      if (queueUrl) requireSharedDatabase(parseQueueUrl(queueUrl), location);
       await serveMain(flags, location);
     });
 }
@@ -183,7 +212,10 @@ async function serveMain(flags: ServeFlags, location: string): Promise<void> {
     throw error;
   }
   const admin = await resolveAdminToken(db);
-  const scheduler = flags.scheduler ? startBackground(db, location) : null;
+  const queueUrl = flags.queue ?? loadConfig().queueUrl;
+  const queued = queueUrl !== undefined && queueUrl !== '';
+  // With a queue the checks are job schedulers that the workers run, once per interval in all.
+  const scheduler = flags.scheduler && !queued ? startBackground(db, location) : null;
   say(`MovieNight is serving at ${server.url}`);
   say(`  dashboard:   ${server.url}/#/admin`);
   say(`  API:         ${server.url}/openapi.json`);
@@ -191,6 +223,7 @@ async function serveMain(flags: ServeFlags, location: string): Promise<void> {
     `  admin token: ${admin.token} (${admin.source === 'environment' ? 'from MOVIENIGHT_ADMIN_TOKEN' : 'generated once, kept in the database'})`,
   );
   say(`  database:    ${db.location}${scheduler ? '; retraining scheduler running' : ''}`);
+  if (queued) say('  job queue:   retrains and tuning trials run on `movienight worker`');
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -15,7 +15,7 @@ import {
 import { requireTuningMethod, tuningMethods } from '../../tuning/sampler-registry.ts';
 import { readSearchSpace } from '../../tuning/search-space.ts';
 import { runTuningWorkflow } from '../../tuning/workflow.ts';
-import { databaseLocation, integerOption, printResult, withDatabase } from '../context.ts';
+import { databaseLocation, integerOption, printResult, withDatabase, withQueue } from '../context.ts';
 import { renderReview, renderTuning, renderWorkflow } from './tune-render.ts';
 
 interface TuneFlags {
@@ -32,6 +32,7 @@ interface TuneFlags {
   readonly resume?: string;
   readonly prune: boolean;
   readonly progress: boolean;
+  readonly queue?: string;
 }
 
 const fmt = (v: number | null | undefined, digits = 4) =>
@@ -149,6 +150,10 @@ function addRunOptions(cmd: Command): Command {
       'where best_hp.json goes (default: <db-file>.best_hp.json, or best_hp.<host>_<port>_<db>.json in the cwd)',
     )
     .option('--no-progress', 'no progress bar even on a terminal')
+    .option(
+      '--queue <url>',
+      'run the trials as jobs on this queue (redis:// or postgres://; default $MOVIENIGHT_QUEUE_URL), taken by `movienight worker`; --workers is then the trials queued at once',
+    )
     .option('--json', 'print the best (the best_hp.json object) as JSON');
 }
 
@@ -168,14 +173,17 @@ async function tuneAction(flags: TuneFlags, command: Command): Promise<void> {
   const stop = interruptible();
   try {
     const result = await withDatabase(command, (db) =>
-      runTuning(db, {
-        ...base,
-        method: requireTuningMethod(flags.method),
-        ...(flags.trials !== undefined ? { trials: flags.trials } : {}),
-        ...(flags.resume ? { resume: flags.resume } : {}),
-        signal: stop.signal,
-        ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
-      }),
+      withQueue(flags.queue, command, (queue) =>
+        runTuning(db, {
+          ...base,
+          ...(queue ? { queue } : {}),
+          method: requireTuningMethod(flags.method),
+          ...(flags.trials !== undefined ? { trials: flags.trials } : {}),
+          ...(flags.resume ? { resume: flags.resume } : {}),
+          signal: stop.signal,
+          ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
+        }),
+      ),
     );
     bar.stop();
     // --json prints exactly the best_hp.json object (or, without a complete trial, why not).
@@ -215,20 +223,23 @@ async function workflowAction(command: Command): Promise<void> {
   const stop = interruptible();
   try {
     const result = await withDatabase(command, (db) =>
-      runTuningWorkflow(db, {
-        ...base,
-        first,
-        ...(flags.firstTrials !== undefined ? { firstTrials: flags.firstTrials } : {}),
-        bayesianTrials: flags.bayesianTrials,
-        register: flags.register,
-        activate: flags.activate ?? false,
-        signal: stop.signal,
-        ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
-        onStage: (stage, detail) => {
-          bar.stop();
-          if (!flags.json) process.stderr.write(`${stage}: ${detail}\n`);
-        },
-      }),
+      withQueue(flags.queue, command, (queue) =>
+        runTuningWorkflow(db, {
+          ...base,
+          ...(queue ? { queue } : {}),
+          first,
+          ...(flags.firstTrials !== undefined ? { firstTrials: flags.firstTrials } : {}),
+          bayesianTrials: flags.bayesianTrials,
+          register: flags.register,
+          activate: flags.activate ?? false,
+          signal: stop.signal,
+          ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
+          onStage: (stage, detail) => {
+            bar.stop();
+            if (!flags.json) process.stderr.write(`${stage}: ${detail}\n`);
+          },
+        }),
+      ),
     );
     bar.stop();
     printResult(flags.json, result, renderWorkflow);

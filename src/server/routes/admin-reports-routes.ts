@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { MovieNightError } from '../../errors.ts';
 import { type ImpactOptions, type ImpactReport, impactReport } from '../../reports/impact-report.ts';
 import { type ReportData, type ReportKind, reportKinds, reportViews } from '../../reports/report-registry.ts';
 import { statusReport } from '../../reports/status-report.ts';
@@ -9,9 +8,8 @@ import {
   unexpectedMoviesReport,
   unexpectedSources,
 } from '../../reports/unexpected-movies-report.ts';
-import { runInWorker } from '../../threads/worker-thread.ts';
 import { bestHpPathFor } from '../../tuning/best-hp.ts';
-import type { ReportWorkerReply, ReportWorkerRequest } from '../report-worker.ts';
+import { impactReportInThread, impactReportJob } from '../report-jobs.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
 import type { ServerContext } from '../server-context.ts';
 
@@ -32,14 +30,10 @@ const reportQuery = z
 type ReportQuery = z.infer<typeof reportQuery>;
 
 async function impactInWorker(server: ServerContext, options: ImpactOptions): Promise<ImpactReport> {
+  // With a queue a worker fits the models; else a thread of this process, when one can open the database.
+  if (server.queue) return server.queue.run(impactReportJob, options);
   if (server.workerLocation === undefined) return impactReport(server.db, options);
-  const reply = await runInWorker<ReportWorkerRequest, ReportWorkerReply>(
-    new URL('../report-worker.ts', import.meta.url),
-    { location: server.workerLocation, kind: 'impact', options },
-    { name: 'impact-report' },
-  );
-  if (!reply.ok) throw new MovieNightError(`impact report: ${reply.error}`, reply.code, reply.status);
-  return reply.data as ImpactReport;
+  return impactReportInThread(server.workerLocation, options);
 }
 
 /** Computes one report's plain data (the report functions), with the server's config and clock. */

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { ConflictError, NotFoundError } from '../../errors.ts';
+import { enqueuePendingRetrain } from '../../retraining/retrain-jobs.ts';
 import { getTrigger, listSteps, listTriggers, requestRetrain } from '../../retraining/retrain-triggers.ts';
 import { trackStatus } from '../../retraining/track-status.ts';
 import { accuracyByVersionChart, retrainTriggersChart, trackerAccuracyChart } from '../dashboard-charts.ts';
@@ -14,10 +15,16 @@ export function svgResponse(c: Context, svg: string): Response {
 
 /**
  * Runs the pending trigger now, in the background: one scheduler pass (which trains in a worker
- * thread when the database can be opened from one). The scheduler started by `serve` would reach it
- * within schedulerIntervalSeconds anyway; this only saves the wait.
+ * thread when the database can be opened from one), or, with a queue, a retrain job for a worker.
+ * The scheduler would reach it within schedulerIntervalSeconds anyway; this only saves the wait.
  */
 export function kickScheduler(server: ServerContext): void {
+  const queue = server.queue;
+  if (queue) {
+    // With a queue a worker runs it: enqueued under the trigger's id, so once however many replicas ask.
+    server.background.start('retrain', () => enqueuePendingRetrain(server.db, queue));
+    return;
+  }
   server.background.start('retrain', async () => {
     // Loaded on first use: the scheduler pulls in the whole training stack.
     const { schedulerTick } = await import('../../retraining/scheduler.ts');

@@ -56,11 +56,18 @@ export const healthRoutes: readonly AnyRoute[] = [
     tag: 'operations',
     summary: 'Liveness: the server answers and the database responds',
     access: 'public',
-    response: z.object({ status: z.literal('ok'), database: z.string(), schemaVersion: z.number() }),
+    response: z.object({
+      status: z.literal('ok'),
+      database: z.string(),
+      schemaVersion: z.number(),
+      queue: z.string().nullable(),
+    }),
     async handler({ server }) {
       // A read only: a health probe hit every few seconds must not take the write lock.
       const schemaVersion = await readSchemaVersion(server.db);
-      return { status: 'ok', database: server.db.dialect, schemaVersion };
+      // The queue's URL without its password, or null when work runs in this process.
+      const queue = server.queue?.url.display ?? null;
+      return { status: 'ok', database: server.db.dialect, schemaVersion, queue };
     },
   }),
   defineRoute({

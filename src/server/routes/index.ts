@@ -1,6 +1,7 @@
 import type { AnyRoute } from '../route-spec.ts';
 import { adminAbRoutes } from './admin-ab-routes.ts';
 import { adminOverviewRoutes } from './admin-overview-routes.ts';
+import { adminQueueRoutes } from './admin-queue-routes.ts';
 import { adminReportsRoutes } from './admin-reports-routes.ts';
 import { adminStatusRoutes } from './admin-status-routes.ts';
 import { adminTrackingRoutes } from './admin-tracking-routes.ts';
@@ -30,4 +31,5 @@ export const allRoutes: readonly AnyRoute[] = [
   ...adminReportsRoutes,
   ...adminTuningRoutes,
   ...adminTuningViewRoutes,
+  ...adminQueueRoutes,
 ];

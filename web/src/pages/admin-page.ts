@@ -6,6 +6,7 @@ import { act, chart, confirmAction, kv, loaded, section, table } from './admin-c
 import { abSection, deploymentSection, type Versions } from './admin-deploy-sections.ts';
 import { jobsBox, watchRequest, watchRetrain, watchTuning } from './admin-jobs.ts';
 import { type Overview, overviewSection } from './admin-overview-section.ts';
+import { queueSection } from './admin-queue-section.ts';
 
 function adminSignIn(): HTMLElement {
   const error = h('p', { class: 'error', role: 'alert' });
@@ -318,5 +319,6 @@ export function adminPage(): HTMLElement {
     retrainSection(),
     tuningSection(overview),
     reportsSection(),
+    queueSection(),
   );
 }

@@ -1,0 +1,182 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
+import pg from 'pg';
+import { loadConfig } from '../src/config.ts';
+import { importMovieLens } from '../src/data/import-movielens.ts';
+import { openDatabase } from '../src/db/open-database.ts';
+import { echoJob } from '../src/queue/echo-job.ts';
+import { JobQueue } from '../src/queue/job-queue.ts';
+import { parseQueueUrl } from '../src/queue/queue-url.ts';
+import { runTuning } from '../src/tuning/run-tuning.ts';
+import { mlLatestSmallDir, skipWithoutMlLatestSmall } from '../test/helpers/data-paths.ts';
+import { fmt, median, timeIt } from './measure.ts';
+import type { Benchmark } from './run.ts';
+import { measureServeWorkers } from './serve-workers.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const trials = 50;
+
+/** A throwaway PostgreSQL database with ml-latest-small in it, and how to drop it. */
+async function freshDatabase(serverUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `mn_scale_out_${randomBytes(5).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const db = await openDatabase(url.toString());
+  await importMovieLens(db, mlLatestSmallDir!);
+  await db.close();
+  return {
+    url: url.toString(),
+    async drop() {
+      const a = new pg.Client({ connectionString: serverUrl });
+      await a.connect();
+      await a.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await a.end();
+    },
+  };
+}
+
+/** Starts `movienight worker` processes (one trial at a time each) and waits until each takes jobs. */
+async function startWorkers(n: number, db: string, queue: string, prefix: string): Promise<ChildProcess[]> {
+  const workers: ChildProcess[] = [];
+  const ready: Promise<void>[] = [];
+  for (let i = 0; i < n; i++) {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', '--db', db, 'worker', '--queue', queue, '--concurrency', '1'],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          MOVIENIGHT_CONFIG: '/nonexistent/movienight.config.json',
+          MOVIENIGHT_QUEUE_PREFIX: prefix,
+          MOVIENIGHT_SCHEDULER_INTERVAL_SECONDS: '3600',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
+    workers.push(child);
+    ready.push(
+      new Promise((ok, fail) => {
+        child.stderr?.on('data', (d: Buffer) => {
+          if (d.toString().includes('taking jobs')) ok();
+        });
+        child.on('exit', (code) => fail(new Error(`worker exited with ${code} before taking jobs`)));
+      }),
+    );
+  }
+  await Promise.all(ready);
+  return workers;
+}
+
+async function stopWorkers(workers: readonly ChildProcess[]): Promise<void> {
+  await Promise.all(
+    workers.map(
+      (w) =>
+        new Promise<void>((ok) => {
+          w.once('exit', () => ok());
+          w.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+/** 50 random svd trials, 3-fold, on ml-latest-small, taken by `workerCount` worker processes. */
+async function tuneWith(serverUrl: string, queueServer: string | undefined, workerCount: number) {
+  const database = await freshDatabase(serverUrl);
+  const queueUrl = parseQueueUrl(queueServer ?? database.url);
+  const prefix = `bench_${randomBytes(4).toString('hex')}`;
+  const config = loadConfig({ env: {}, file: '/nonexistent' });
+  const queue = await JobQueue.open({ url: queueUrl, prefix, lockMs: config.queueLockSeconds * 1000 });
+  const workers = await startWorkers(workerCount, database.url, queueUrl.url, prefix);
+  const db = await openDatabase(database.url);
+  try {
+    const load = loadavg()[0]!;
+    const timed = await timeIt(() =>
+      runTuning(db, {
+        method: 'random',
+        model: 'svd',
+        folds: 3,
+        trials,
+        seed: 0,
+        workers: 2 * workerCount,
+        queue,
+        bestOut: null,
+      }),
+    );
+    const computeMs = timed.result.trials.reduce((sum, t) => sum + (t.durationMs ?? 0), 0);
+    const echo = workerCount === 1 ? await echoRoundTrips(queue) : null;
+    return { seconds: timed.seconds, computeMs, done: timed.result.run.trialsDone, load, echo };
+  } finally {
+    await db.close();
+    await stopWorkers(workers);
+    await queue.close();
+    await database.drop();
+  }
+}
+
+/** Round trips of a job that does nothing, one at a time: what the queue adds to every trial. */
+async function echoRoundTrips(queue: JobQueue): Promise<{ serialMs: number; pipelinedMs: number }> {
+  const serial: number[] = [];
+  for (let i = 0; i < 100; i++) {
+    const t0 = performance.now();
+    await queue.run(echoJob, { sent: i });
+    serial.push(performance.now() - t0);
+  }
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: 100 }, (_, i) => queue.run(echoJob, { sent: i })));
+  return { serialMs: median(serial), pipelinedMs: (performance.now() - t0) / 100 };
+}
+
+/**
+ * Distributed tuning on ml-latest-small (svd, 3-fold, 50 random trials, pruning on, seed 0): the
+ * wall time with one `movienight worker` process and with two (one trial at a time each; target
+ * speed-up ≥ 1.7× on 2 cores), each on a fresh PostgreSQL database; the queue's overhead per trial
+ * (round trip of a job that does nothing; target < 20 ms). The queue is the database itself
+ * (BullMQ's PostgreSQL backend) unless MOVIENIGHT_BENCH_QUEUE_URL names another (redis://…).
+ */
+export const benchmark: Benchmark = {
+  name: 'scale-out',
+  description: 'svd on ml-latest-small, 3-fold, 50 random trials: 1 vs 2 worker processes; queue overhead',
+  async run() {
+    const serverUrl = process.env.MOVIENIGHT_BENCH_PG_URL ?? process.env.MOVIENIGHT_TEST_PG_URL;
+    if (!mlLatestSmallDir || !serverUrl) {
+      console.log(
+        mlLatestSmallDir
+          ? 'skipped: set MOVIENIGHT_BENCH_PG_URL (a PostgreSQL server)'
+          : skipWithoutMlLatestSmall,
+      );
+      return;
+    }
+    const queueServer = process.env.MOVIENIGHT_BENCH_QUEUE_URL;
+    console.log(
+      `queue backend: ${queueServer ? parseQueueUrl(queueServer).display : 'PostgreSQL (the database itself)'}`,
+    );
+    const one = await tuneWith(serverUrl, queueServer, 1);
+    const two = await tuneWith(serverUrl, queueServer, 2);
+    for (const [label, r] of [
+      ['1 worker process ', one],
+      ['2 worker processes', two],
+    ] as const) {
+      console.log(
+        `${label}: ${r.done} trials in ${fmt(r.seconds, 1)} s (${fmt((1000 * r.seconds) / r.done, 0)} ms per trial; trial compute ${fmt(r.computeMs / r.done, 0)} ms each) | load average at start ${fmt(r.load, 2)}`,
+      );
+    }
+    console.log(`speed-up 2 vs 1 worker processes: ${fmt(one.seconds / two.seconds, 2)}× (target ≥ 1.7×)`);
+    const perTrial = (1000 * one.seconds - one.computeMs) / one.done;
+    console.log(
+      `queue overhead per trial, 1 worker (wall − trial compute) / trials: ${fmt(perTrial, 1)} ms (target < 20 ms)`,
+    );
+    if (one.echo)
+      console.log(
+        `queue round trip of a job that does nothing: ${fmt(one.echo.serialMs, 1)} ms median one at a time, ${fmt(one.echo.pipelinedMs, 1)} ms per job 100 at once`,
+      );
+    // Recommendation throughput with `serve --workers 1` vs `--workers 2`, and their ratio.
+    await measureServeWorkers();
+  },
+};

@@ -1,0 +1,70 @@
+import { loadMovies } from '../data/load-movies.ts';
+import { loadRatingsData } from '../data/load-ratings.ts';
+import { ratingsFingerprint } from '../data/ratings-data.ts';
+import type { Database } from '../db/database.ts';
+import { NotFoundError } from '../errors.ts';
+import { defineJobKind } from '../queue/job-kind.ts';
+import { SqlTuningStorage } from './sql-tuning-storage.ts';
+import { type TrialResult, type TrialTask, trialSetupOf } from './trial-evaluation.ts';
+import { createTrialPool, type TrialPool } from './trial-pool.ts';
+
+/** One trial of a run, as a job: the run's id (its data, folds and seed are in the database) and the trial. */
+export interface TrialJobPayload {
+  readonly runId: string;
+  readonly task: TrialTask;
+}
+
+/**
+ * The worker side of a queued trial. The first trial of a run loads the ratings, checks they are
+ * the run's (same fingerprint), cuts the run's folds and starts a pool of worker threads; later
+ * trials of the run reuse them. The trial runs in a thread so this process's event loop stays free
+ * to renew the job's lock. The result goes back to the process running the run, which records it:
+ * a job taken again after its worker died is still recorded once.
+ */
+export const tuningTrialJob = defineJobKind<TrialJobPayload, TrialResult>({
+  name: 'tuning-trial',
+  lane: 'trials',
+  async run(payload, context) {
+    const pool = await poolFor(context.db, payload.runId, context.concurrency);
+    return pool.run(payload.task);
+  },
+});
+
+/** The pools of the runs this worker process has trials of, newest last. */
+const pools = new Map<string, Promise<TrialPool>>();
+const keptPools = 2;
+
+function poolFor(db: Database, runId: string, size: number): Promise<TrialPool> {
+  let pool = pools.get(runId);
+  if (!pool) {
+    pool = openPool(db, runId, size);
+    pool.catch(() => pools.delete(runId));
+    pools.set(runId, pool);
+    while (pools.size > keptPools) {
+      const [oldest, old] = pools.entries().next().value!;
+      pools.delete(oldest);
+      void old.then((p) => p.close()).catch(() => undefined);
+    }
+  }
+  return pool;
+}
+
+async function openPool(db: Database, runId: string, size: number): Promise<TrialPool> {
+  const run = await new SqlTuningStorage(db).getRun(runId);
+  if (!run) throw new NotFoundError(`no tuning run ${runId} in the worker's database`);
+  const data = await loadRatingsData(db);
+  const fingerprint = ratingsFingerprint(data);
+  if (fingerprint !== run.dataFingerprint)
+    throw new Error(
+      `tuning run ${runId} tunes on data ${run.dataFingerprint}, but this worker's database holds ${fingerprint}: queued trials need the run to tune on every rating of the shared database`,
+    );
+  const movies = await loadMovies(db);
+  return createTrialPool(trialSetupOf(run, { data, movies, fingerprint }), size);
+}
+
+/** Stops the trial threads of this process (worker shutdown). */
+export async function closeTrialPools(): Promise<void> {
+  const open = [...pools.values()];
+  pools.clear();
+  await Promise.all(open.map((p) => p.then((pool) => pool.close()).catch(() => undefined)));
+}

@@ -1,0 +1,123 @@
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+import { generateIntoDatabase } from '../src/data/generate.ts';
+import { JobQueue } from '../src/queue/job-queue.ts';
+import { parseQueueUrl } from '../src/queue/queue-url.ts';
+import { championVersion } from '../src/registry/champion.ts';
+import { getTrigger } from '../src/retraining/retrain-triggers.ts';
+import { createApp, type MovieNightApp } from '../src/server/create-app.ts';
+import { type RunningCli, startCliProcess } from './helpers/cli.ts';
+import { postgresKind, type TestDatabase } from './helpers/databases.ts';
+import { describeEachQueue, queuePrefix } from './helpers/queues.ts';
+
+const adminToken = 'queue-test-admin-token-0123456789';
+
+async function until(check: () => Promise<boolean>, what: string, limitMs = 40_000): Promise<void> {
+  const end = Date.now() + limitMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describeEachQueue('retrains and scheduled checks as jobs', (kind) => {
+  let t: TestDatabase;
+  let queue: JobQueue;
+  let prefix: string;
+  let queueUrl: string;
+  const running: RunningCli[] = [];
+  beforeEach(async () => {
+    t = await postgresKind.create();
+    await generateIntoDatabase(t.db, { users: 80, movies: 60, ratings: 2500, seed: 4, scale: 'half' });
+    prefix = queuePrefix();
+    queueUrl = kind.url(t.location);
+    queue = await JobQueue.open({ url: parseQueueUrl(queueUrl), prefix, lockMs: 2000 });
+  });
+  afterEach(async () => {
+    for (const r of running)
+      if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGTERM');
+    await Promise.all(running.map((r) => r.done.catch(() => undefined)));
+    running.length = 0;
+    await queue.close();
+    await t.drop();
+  });
+
+  const worker = (env: Record<string, string> = {}) => {
+    const w = startCliProcess(['--db', t.location, 'worker', '--queue', queueUrl, '--concurrency', '1'], {
+      MOVIENIGHT_QUEUE_PREFIX: prefix,
+      MOVIENIGHT_QUEUE_LOCK_SECONDS: '2',
+      ...env,
+    });
+    running.push(w);
+    return w;
+  };
+
+  it('a retrain asked of the server is run by a worker, and its version becomes champion', async () => {
+    worker({ MOVIENIGHT_SCHEDULER_INTERVAL_SECONDS: '3600' });
+    const config = loadConfig({ env: {}, file: '/nonexistent', overrides: { logLevel: 'silent' } });
+    const app: MovieNightApp = createApp({
+      db: t.db,
+      config,
+      adminToken,
+      webDist: null,
+      queue,
+      workerLocation: t.location,
+    });
+    const auth = { authorization: `Bearer ${adminToken}` };
+    try {
+      const health = await (await app.app.request('/healthz')).json();
+      expect(health.queue).toBe(parseQueueUrl(queueUrl).display);
+
+      const asked = await app.app.request('/api/admin/retrain', {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ reason: 'from the test', seed: 1 }),
+      });
+      expect(asked.status).toBe(202);
+      const { trigger } = await asked.json();
+      await until(
+        async () => (await getTrigger(t.db, trigger.id))?.status === 'succeeded',
+        'the retrain to succeed',
+        60_000,
+      );
+      expect(await championVersion(t.db)).not.toBeNull();
+      // The trigger is recorded before the job hands back its result: wait for the job too.
+      const jobId = `retrain-${trigger.id}`;
+      await until(
+        async () => (await queue.queue('jobs').getJobState(jobId)) === 'completed',
+        'the job to complete',
+      );
+      const job = await queue.queue('jobs').getJob(jobId);
+      expect(job?.returnvalue).toMatchObject({ triggerId: trigger.id, status: 'succeeded' });
+      expect(job?.progress).toMatchObject({ step: 'done', percent: 100 });
+
+      // bull-board, behind the admin's authentication.
+      expect((await app.app.request('/admin/queues')).status).toBe(401);
+      const board = await app.app.request('/admin/queues', { headers: auth });
+      expect(board.status).toBe(200);
+      expect(await board.text()).toMatch(/<html/i);
+      const listed = await (await app.app.request('/api/admin/queue', { headers: auth })).json();
+      expect(listed).toMatchObject({ board: '/admin/queues', queue: parseQueueUrl(queueUrl).display });
+    } finally {
+      await app.close();
+    }
+  }, 90_000);
+
+  it('two workers make one scheduler per check, and each scheduled run is taken once', async () => {
+    const env = { MOVIENIGHT_SCHEDULER_INTERVAL_SECONDS: '1' };
+    worker(env);
+    worker(env);
+    const jobs = queue.queue('jobs');
+    await until(
+      async () =>
+        (await jobs.getJobs(['completed'])).filter((j) => j.name === 'revalidation-check').length >= 3,
+      'three checks',
+    );
+    const schedulers = await jobs.getJobSchedulers();
+    expect(schedulers.map((s) => s.key).sort()).toEqual(['ab-decision', 'revalidation-check']);
+    const checks = (await jobs.getJobs(['completed'])).filter((j) => j.name === 'revalidation-check');
+    // One job per interval: distinct ids, each processed in one attempt.
+    expect(new Set(checks.map((j) => j.id)).size).toBe(checks.length);
+    expect(checks.every((j) => j.attemptsMade <= 1 && j.returnvalue.verdict !== undefined)).toBe(true);
+  }, 90_000);
+});

@@ -43,6 +43,11 @@ function classify(error: unknown): { code: number; record: { code: string; messa
     const code = error.status >= 500 ? exitCodes.failed : exitCodes.usage;
     return { code, record: { code: error.code, message: error.message } };
   }
+  // A system error (ECONNREFUSED, ENOENT…) is the environment's, not a bug: its message says it all.
+  const system = (error as NodeJS.ErrnoException)?.code;
+  if (typeof system === 'string' && /^E[A-Z]+$/.test(system)) {
+    return { code: exitCodes.failed, record: { code: system, message: (error as Error).message } };
+  }
   const message = (error as Error)?.stack ?? String(error);
   return { code: exitCodes.failed, record: { code: 'internal', message } };
 }
@@ -60,7 +65,13 @@ function wantsJson(argv: readonly string[]): boolean {
  */
 export async function runCli(argv: readonly string[]): Promise<number> {
   const json = wantsJson(argv);
-  const program = buildProgram(json ? { onError: () => {} } : {});
+  let commanderPrinted = false;
+  const program = buildProgram({
+    onError: (text) => {
+      commanderPrinted = true;
+      if (!json) process.stderr.write(text);
+    },
+  });
   try {
     await program.parseAsync(argv as string[]);
     return exitCodes.done;
@@ -68,8 +79,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     const { code, record } = classify(error);
     if (json && code !== exitCodes.done) {
       process.stderr.write(`${JSON.stringify({ error: { ...record, exitCode: code } })}\n`);
-    } else if (!(error instanceof CommanderError)) {
-      // Commander has already printed its own messages.
+    } else if (!(error instanceof CommanderError && commanderPrinted) && code !== exitCodes.done) {
+      // Commander prints its own parse errors; a flag check thrown inside an action is printed here.
       process.stderr.write(`error: ${record.message}\n`);
     }
     return code;

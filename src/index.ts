@@ -81,7 +81,7 @@ export { rateMovie } from './monitoring/rate-movie.ts';
 export { checkForModelRevalidation } from './monitoring/revalidation-check.ts';
 export { Rng } from './random/rng.ts';
 export { serveRecommendations } from './recommend/serve-recommendations.ts';
-export { TopNRecommender } from './recommend/top-n.ts';
+export { recommendTopN, TopNRecommender } from './recommend/top-n.ts';
 export { getActiveModelVersion } from './registry/active-model.ts';
 export { activateVersion, aliasHistory, rollback } from './registry/aliases.ts';
 export {

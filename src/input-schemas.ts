@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { InvalidInputError } from './errors.ts';
 
 /*
  * Input schemas shared by the HTTP layer and the command line, so a rule and its message are
@@ -79,3 +80,15 @@ export const abTestSettingsInput = {
     'discard the challenger after this many days without a winner',
   ),
 } as const;
+
+/**
+ * Checks a whole-number argument of a library function against the same rule a flag or a request
+ * meets; a bad one is an InvalidInputError: "k must be a whole number ≥ 1, got 0".
+ */
+export function requireWholeNumber(name: string, value: number, bounds: NumberBounds = {}): number {
+  const result = wholeNumberInput(bounds).safeParse(value);
+  if (!result.success) {
+    throw new InvalidInputError(`${name} ${result.error.issues[0]?.message ?? 'is not valid'}, got ${value}`);
+  }
+  return result.data;
+}

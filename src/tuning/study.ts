@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../errors.ts';
+import { requireWholeNumber } from '../input-schemas.ts';
 import type { ModelParams } from '../models/rating-model.ts';
 import type { IntermediateValue, MedianPruner } from './median-pruner.ts';
 import { MemoryTuningStorage } from './memory-tuning-storage.ts';
@@ -141,9 +141,7 @@ export class Study {
    * fails its trial only.
    */
   async optimize(objective: Objective, options: OptimizeOptions): Promise<StudySummary> {
-    if (!Number.isInteger(options.nTrials) || options.nTrials < 1) {
-      throw new InvalidInputError(`nTrials must be a whole number ≥ 1, got ${options.nTrials}`);
-    }
+    requireWholeNumber('nTrials', options.nTrials, { min: 1 });
     for (let i = 0; i < options.nTrials && !options.signal?.aborted; i++) {
       const trial = await this.ask();
       if (!trial) break;

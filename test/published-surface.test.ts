@@ -68,7 +68,7 @@ describe('the packed package, installed in a scratch project', () => {
       JSON.stringify({ name: 'scratch', private: true, type: 'module' }),
     );
     packAndInstall();
-  }, 240_000);
+  }, 300_000);
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('exports the library, the server and the CLI, and nothing else', () => {
@@ -115,7 +115,7 @@ describe('the packed package, installed in a scratch project', () => {
     );
     expect(outputs[1]).toBe('GET /healthz → 200\n');
     expect(outputs[2]).toContain('generate → exit 0; generate --users many → exit 2\n');
-  });
+  }, 180_000);
 
   it('refuses a misspelt model parameter at compile time, from the published types', () => {
     writeFileSync(
@@ -133,5 +133,5 @@ describe('the packed package, installed in a scratch project', () => {
       output = String((error as { stdout?: string }).stdout);
     }
     expect(output).toMatch(/typo\.ts\(2,22\): error TS2561: .*'n_factor' does not exist/);
-  });
+  }, 120_000);
 });

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { ArtifactError, InvalidInputError } from '../errors.ts';
 import { BaselineModel, baselineParamSpecs } from './baseline-model.ts';
 import { BlendModel, blendParamSpecs } from './blend-model.ts';
@@ -80,6 +81,16 @@ const entries = {
 
 /** The same map, looked up by a name read at run time (CLI, HTTP, an artifact). */
 const byName: Readonly<Record<string, ModelEntry>> = entries;
+
+/**
+ * A model kind as input (a flag, a request field): one of the registry's names. The HTTP routes
+ * and the CLI flags that take a kind share it, so both refuse an unknown kind with one message.
+ */
+export const modelKindInput = z
+  .string()
+  .refine((kind) => Object.hasOwn(byName, kind), {
+    message: `must be one of ${Object.keys(entries).join(', ')}`,
+  });
 
 /** The registry's model names. */
 export type ModelKind = keyof typeof entries;

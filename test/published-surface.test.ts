@@ -77,6 +77,13 @@ describe('the packed package, installed in a scratch project', () => {
     );
     expect(Object.keys(installed.exports)).toEqual(['.', './server', './cli', './package.json']);
     expect(Object.keys(pkg.exports)).toEqual(Object.keys(installed.exports));
+    // The installed bin runs the compiled CLI (no TypeScript loader needed).
+    const help = run(
+      process.execPath,
+      [join('node_modules', 'movienight', 'bin', 'movienight.js'), '--help'],
+      scratch,
+    );
+    expect(help).toMatch(/^Usage: movienight \[options\] \[command\]/);
   });
 
   it('typechecks every docs/library.md example against the published types, and runs it', () => {

@@ -86,11 +86,9 @@ const byName: Readonly<Record<string, ModelEntry>> = entries;
  * A model kind as input (a flag, a request field): one of the registry's names. The HTTP routes
  * and the CLI flags that take a kind share it, so both refuse an unknown kind with one message.
  */
-export const modelKindInput = z
-  .string()
-  .refine((kind) => Object.hasOwn(byName, kind), {
-    message: `must be one of ${Object.keys(entries).join(', ')}`,
-  });
+export const modelKindInput = z.string().refine((kind) => Object.hasOwn(byName, kind), {
+  message: `must be one of ${Object.keys(entries).join(', ')}`,
+});
 
 /** The registry's model names. */
 export type ModelKind = keyof typeof entries;

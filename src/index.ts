@@ -1,7 +1,11 @@
 /**
- * MovieNight's public API: only what is exported here is promised. Everything else under src/ is
- * free to change. The exports are sorted by module path (the linter keeps them that way), so
- * they come grouped by folder; docs/architecture.md gives the order the folders build on.
+ * The `movienight` package: the library (data, models, metrics, evaluation, tuning, registry,
+ * experiments, monitoring, retraining steps, reports). The application is published apart:
+ * `movienight/server` (HTTP app, server, scheduler) and `movienight/cli` (the command line and the
+ * simulation). Only what these three entry points export is promised; everything else under src/
+ * is free to change. The exports are sorted by module path (the linter keeps them that way), so
+ * they come grouped by folder; docs/architecture.md gives the order the folders build on and
+ * docs/library.md shows each entry point in use.
  */
 
 export * from './charts/index.ts';
@@ -11,9 +15,22 @@ export { importRatingsCsv } from './data/import-ratings-csv.ts';
 export { loadMovies } from './data/load-movies.ts';
 export { type LoadRatingsOptions, loadRatingsData } from './data/load-ratings.ts';
 export { halfStarScale, likeThreshold, type RatingScale, wholeStarScale } from './data/rating-scale.ts';
-export { type MovieInfo, type RatingsData, ratingsFingerprint, subsetRatings } from './data/ratings-data.ts';
+export {
+  type MovieInfo,
+  type RatingsData,
+  ratingsDataFrom,
+  ratingsFingerprint,
+  subsetRatings,
+} from './data/ratings-data.ts';
 export { readMovieLens } from './data/read-movielens.ts';
-export { kFoldSplits, perUserHoldoutSplit, randomHoldoutSplit, temporalSplit } from './data/splits.ts';
+export {
+  type DataSplit,
+  kFoldSplits,
+  materializeSplit,
+  perUserHoldoutSplit,
+  randomHoldoutSplit,
+  temporalSplit,
+} from './data/splits.ts';
 export {
   createSyntheticWorld,
   type SyntheticWorld,
@@ -41,14 +58,30 @@ export {
   ratingMetrics,
   rmse,
 } from './metrics/rating-metrics.ts';
-export { createModel, loadModel, modelDescription, modelKinds } from './models/model-registry.ts';
-export type { FitOptions, ModelParams, Prediction, RatingModel } from './models/rating-model.ts';
+export {
+  createModel,
+  loadModel,
+  type ModelKind,
+  type ModelParamsByKind,
+  type ModelParamsFor,
+  modelDescription,
+  modelKinds,
+} from './models/model-registry.ts';
+export type {
+  FitOptions,
+  ModelParams,
+  Prediction,
+  RatingModel,
+  Recommendation,
+  RecommendOptions,
+} from './models/rating-model.ts';
+export type { ParamSpec as ModelParamSpec, ParamSpecs, ParamsOf } from './models/rating-model-base.ts';
 export { detectDrift } from './monitoring/drift-detector.ts';
 export { rateMovie } from './monitoring/rate-movie.ts';
 export { checkForModelRevalidation } from './monitoring/revalidation-check.ts';
 export { Rng } from './random/rng.ts';
 export { serveRecommendations } from './recommend/serve-recommendations.ts';
-export { TopNRecommender } from './recommend/top-n.ts';
+export { recommendTopN, TopNRecommender } from './recommend/top-n.ts';
 export { getActiveModelVersion } from './registry/active-model.ts';
 export { activateVersion, aliasHistory, rollback } from './registry/aliases.ts';
 export {
@@ -61,9 +94,5 @@ export {
 export * from './reports/index.ts';
 export { runRetrain } from './retraining/retrain-orchestrator.ts';
 export { revalidate } from './retraining/revalidate.ts';
-export { startScheduler } from './retraining/scheduler.ts';
 export { trackStatus } from './retraining/track-status.ts';
-export { createApp } from './server/create-app.ts';
-export { startServer } from './server/start-server.ts';
-export { simulate } from './simulation/simulate.ts';
 export * from './tuning/index.ts';

@@ -147,7 +147,8 @@ describe('movienight evaluate --data', () => {
     ]);
     expect(badSplit.stderr).toMatch(/--split must be one of holdout, user, temporal, got "weekly"/);
     const badModel = await runCliInProcess(['evaluate', '--model', 'nope', '--data', '/nonexistent']);
-    expect(badModel.stderr).toMatch(/unknown model "nope"/);
+    expect(badModel.code).toBe(2);
+    expect(badModel.stderr).toMatch(/--model must be one of baseline, .* got "nope"/);
     const badParam = await runCliInProcess([
       'evaluate',
       '--model',

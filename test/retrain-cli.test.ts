@@ -95,7 +95,11 @@ describe('CLI rate and retrain', () => {
     expect((await runCliInProcess([...db, 'ab', 'stop'])).code).toBe(0);
     const failed = await runCliInProcess([...db, 'retrain', '--model', 'no-such-model', '--json']);
     expect(failed.code).toBe(1);
-    expect(failed.stderr).toMatch(/failed in step fit: unknown model "no-such-model"/);
+    // With --json the error is one JSON object on stderr.
+    expect(JSON.parse(failed.stderr).error).toMatchObject({
+      message: expect.stringMatching(/failed in step fit: unknown model "no-such-model"/),
+      exitCode: 1,
+    });
     expect(JSON.parse(failed.stdout)).toMatchObject({ status: 'failed' });
     const versions = JSON.parse(
       (await runCliInProcess([...db, 'versions', 'list', '--json'])).stdout,

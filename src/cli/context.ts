@@ -1,7 +1,10 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import type { z } from 'zod';
 import { loadConfig } from '../config.ts';
 import type { Database } from '../db/database.ts';
 import { defaultDatabaseLocation, openDatabase } from '../db/open-database.ts';
+import { InvalidInputError } from '../errors.ts';
+import { choiceInput, numberFromText, numberInput, wholeNumberInput } from '../input-schemas.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 
 /** Options every command inherits from the program. */
@@ -55,25 +58,41 @@ export function printResult<T>(json: boolean | undefined, data: T, render: (data
   else process.stdout.write(`${render(data)}\n`);
 }
 
-/** Parses a numeric flag, naming the flag when it is not a number. */
-export function numberOption(name: string, min = Number.NEGATIVE_INFINITY, max = Number.POSITIVE_INFINITY) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) {
-      throw new InvalidArgumentError(
-        `${name} must be a number${Number.isFinite(min) ? ` ≥ ${min}` : ''}${Number.isFinite(max) ? ` and ≤ ${max}` : ''}, got ${JSON.stringify(value)}`,
-      );
-    }
-    return n;
+/**
+ * A commander parser for one flag's value, checked by a zod schema (shared with the HTTP layer
+ * where the two take the same input, see src/input-schemas.ts). `number` flags turn their text
+ * into a number first. A bad value is a usage error naming the flag, the rule and the value.
+ */
+export function schemaOption<T>(name: string, schema: z.ZodType<T>, text: 'number' | 'string' = 'string') {
+  return (value: string): T => {
+    const result = schema.safeParse(text === 'number' ? numberFromText(value) : value);
+    if (result.success) return result.data;
+    const why = result.error.issues[0]?.message ?? 'is not valid';
+    throw new InvalidArgumentError(`${name} ${why}, got ${JSON.stringify(value)}`);
   };
 }
 
-export function integerOption(name: string, min = Number.NEGATIVE_INFINITY, max = Number.POSITIVE_INFINITY) {
-  const parse = numberOption(name, min, max);
-  return (value: string): number => {
-    const n = parse(value);
-    if (!Number.isInteger(n))
-      throw new InvalidArgumentError(`${name} must be a whole number, got ${JSON.stringify(value)}`);
-    return n;
-  };
+/** A number flag within inclusive bounds. */
+export function numberOption(name: string, min?: number, max?: number) {
+  return schemaOption(name, numberInput({ min, max }), 'number');
+}
+
+/** A whole-number flag within inclusive bounds. */
+export function integerOption(name: string, min?: number, max?: number) {
+  return schemaOption(name, wholeNumberInput({ min, max }), 'number');
+}
+
+/** A flag that takes one of a fixed list of names. */
+export function choiceOption<const T extends readonly [string, ...string[]]>(name: string, choices: T) {
+  return schemaOption(name, choiceInput(choices));
+}
+
+/**
+ * Refuses the global `--db` for a command that does not use the program's database (a global
+ * option a command cannot honour is an error, not silently ignored). `why` says what it does instead.
+ */
+export function refuseDatabaseOption(command: Command, why: string): void {
+  if (command.optsWithGlobals<GlobalOptions>().db !== undefined) {
+    throw new InvalidInputError(`${command.name()} does not use --db: ${why}`);
+  }
 }

@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../errors.ts';
+import { requireWholeNumber } from '../input-schemas.ts';
 import { Rng } from '../random/rng.ts';
 import { type RatingsData, subsetRatings } from './ratings-data.ts';
 
@@ -22,11 +23,7 @@ export function materializeSplit(data: RatingsData, split: DataSplit): Materiali
 }
 
 function requireInteger(name: string, value: number, min: number, max = Number.POSITIVE_INFINITY): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidInputError(
-      `${name} must be a whole number ≥ ${min}${Number.isFinite(max) ? ` and ≤ ${max}` : ''}, got ${value}`,
-    );
-  }
+  requireWholeNumber(name, value, Number.isFinite(max) ? { min, max } : { min });
 }
 
 function requireSeed(seed: number): void {

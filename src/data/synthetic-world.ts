@@ -1,4 +1,5 @@
 import { InvalidInputError } from '../errors.ts';
+import { requireWholeNumber } from '../input-schemas.ts';
 import { deriveSeed, Rng } from '../random/rng.ts';
 import { halfStarScale, type RatingScale, wholeStarScale } from './rating-scale.ts';
 import type { MovieInfo } from './ratings-data.ts';
@@ -60,9 +61,7 @@ export interface DriftOptions {
 
 /** Genres with rough MovieLens frequencies (weights), in ml-latest spelling. */
 function requireCount(name: string, value: number, min: number): void {
-  if (!Number.isInteger(value) || value < min) {
-    throw new InvalidInputError(`${name} must be a whole number ≥ ${min}, got ${value}`);
-  }
+  requireWholeNumber(name, value, { min });
 }
 
 /** Index of the first cumulative weight above `x` (binary search). */

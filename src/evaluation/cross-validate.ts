@@ -9,6 +9,7 @@ import {
   temporalSplit,
 } from '../data/splits.ts';
 import { InvalidInputError } from '../errors.ts';
+import { requireWholeNumber } from '../input-schemas.ts';
 import type { RankingMetrics } from '../metrics/ranking-metrics.ts';
 import { calibrateCutoff, likedAccuracy, ratingMetrics } from '../metrics/rating-metrics.ts';
 import { createModel } from '../models/model-registry.ts';
@@ -179,12 +180,10 @@ export function splitsFor(
 export async function crossValidate(options: CrossValidateOptions): Promise<CrossValidationResult> {
   const { data } = options;
   const k = options.k ?? 10;
-  if (!Number.isInteger(k) || k < 1) throw new InvalidInputError(`k must be a whole number ≥ 1, got ${k}`);
+  requireWholeNumber('k', k, { min: 1 });
   if (data.size === 0) throw new InvalidInputError('cannot evaluate on an empty set of ratings');
   const sample = options.rankingUsers;
-  if (sample !== undefined && (!Number.isInteger(sample) || sample < 1)) {
-    throw new InvalidInputError(`rankingUsers must be a whole number ≥ 1, got ${sample}`);
-  }
+  if (sample !== undefined) requireWholeNumber('rankingUsers', sample, { min: 1 });
   const threshold = likeThreshold(data.scale, options.threshold);
   const { label, splits } = splitsFor(data, options);
   const runs: FoldRun[] = [];

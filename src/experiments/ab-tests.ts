@@ -1,5 +1,6 @@
 import type { Database, Queryable } from '../db/database.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
+import { requireWholeNumber } from '../input-schemas.ts';
 import { lockRegistry, moveAlias, readAliases } from '../registry/aliases.ts';
 import { loadVersionArtifact } from '../registry/artifacts.ts';
 import { registryStore } from '../registry/sql-registry-store.ts';
@@ -40,9 +41,7 @@ function checkStartOptions(options: StartAbTestOptions): {
 } {
   const { method, defaults, traffic } = methodSettings(options.method ?? 'ab', options.traffic);
   const minSamples = options.minSamples ?? defaults.minSamples;
-  if (!Number.isSafeInteger(minSamples) || minSamples < 1) {
-    throw new InvalidInputError(`minSamples must be a whole number ≥ 1, got ${minSamples}`);
-  }
+  requireWholeNumber('minSamples', minSamples, { min: 1 });
   const maxDays = options.maxDays ?? defaults.maxDays;
   if (!(maxDays > 0) || !Number.isFinite(maxDays))
     throw new InvalidInputError(`maxDays must be a positive number, got ${maxDays}`);

@@ -1,4 +1,4 @@
-import { InvalidInputError } from '../errors.ts';
+import { requireWholeNumber } from '../input-schemas.ts';
 
 /**
  * Top-N ranking metrics. A user's recommendations are a ranked list of movie ids; the relevant
@@ -7,7 +7,7 @@ import { InvalidInputError } from '../errors.ts';
  */
 
 function requireK(k: number): void {
-  if (!Number.isInteger(k) || k < 1) throw new InvalidInputError(`k must be a whole number ≥ 1, got ${k}`);
+  requireWholeNumber('k', k, { min: 1 });
 }
 
 function hitsAtK(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: number): number {

@@ -3,7 +3,7 @@ import type { JsonValue, SectionArray } from './model-format.ts';
 import type { FitOptions, ModelParams } from './rating-model.ts';
 import { type DenseRatings, type ParamSpecs, RatingModelBase, requireSection } from './rating-model-base.ts';
 
-export const baselineParamSpecs: ParamSpecs = {
+export const baselineParamSpecs = {
   method: {
     default: 'als',
     choices: ['als', 'sgd'],
@@ -20,7 +20,7 @@ export const baselineParamSpecs: ParamSpecs = {
   reg_i: { default: 10, min: 0, doc: 'ALS: regularisation of movie biases' },
   reg: { default: 0.02, min: 0, doc: 'SGD: regularisation of both biases' },
   learning_rate: { default: 0.005, above: 0, max: 1, doc: 'SGD: learning rate' },
-};
+} as const satisfies ParamSpecs;
 
 /**
  * The ALS fit of the baseline biases (the `als` method below; also the baseline under knn-baseline

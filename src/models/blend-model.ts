@@ -15,7 +15,7 @@ import type {
 } from './rating-model.ts';
 import { type DenseRatings, fallbackKind, type ParamSpecs, RatingModelBase } from './rating-model-base.ts';
 
-export const blendParamSpecs: ParamSpecs = {
+export const blendParamSpecs = {
   models: {
     default: 'svdpp,knn-baseline,baseline',
     doc: 'comma-separated registry names of the members (each at most once; not blend)',
@@ -31,7 +31,7 @@ export const blendParamSpecs: ParamSpecs = {
     doc: 'share of the training ratings held out to fit the weights',
   },
   ridge: { default: 0.001, min: 0, doc: 'ridge penalty on the weights, per held-out rating' },
-};
+} as const satisfies ParamSpecs;
 
 /**
  * What a blend needs of the model registry, handed in by the registry itself (a blend builds and

@@ -18,7 +18,7 @@ import {
   requireSection,
 } from './rating-model-base.ts';
 
-export const genrePopularityParamSpecs: ParamSpecs = {
+export const genrePopularityParamSpecs = {
   n_epochs: { default: 10, integer: true, min: 1, max: 1000, doc: 'ALS passes of the biases' },
   reg_u: { default: 15, min: 0, doc: 'regularisation of user biases' },
   reg_i: {
@@ -28,7 +28,7 @@ export const genrePopularityParamSpecs: ParamSpecs = {
   },
   reg_g: { default: 10, min: 0, doc: 'regularisation of genre biases (for movies nobody rated)' },
   reg_ug: { default: 5, min: 0, doc: 'regularisation of a user’s taste for a genre' },
-};
+} as const satisfies ParamSpecs;
 
 /** MovieLens's marker for a movie without genres: not a genre. */
 const NO_GENRES = '(no genres listed)';

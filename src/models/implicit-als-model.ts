@@ -6,7 +6,7 @@ import type { JsonValue, SectionArray } from './model-format.ts';
 import type { FitOptions, ModelParams } from './rating-model.ts';
 import { type DenseRatings, type ParamSpecs, RatingModelBase, requireSection } from './rating-model-base.ts';
 
-export const implicitAlsParamSpecs: ParamSpecs = {
+export const implicitAlsParamSpecs = {
   factors: { default: 48, integer: true, min: 1, max: 1024, doc: 'latent factors per user and movie' },
   iterations: { default: 8, integer: true, min: 1, max: 1000, doc: 'ALS sweeps (users, then movies)' },
   regularization: { default: 5, min: 0, doc: 'λ on ‖x_u‖² and ‖y_i‖²' },
@@ -25,7 +25,7 @@ export const implicitAlsParamSpecs: ParamSpecs = {
   },
   init_std: { default: 0.01, above: 0, doc: 'standard deviation of the initial factors' },
   reg_u: { default: 15, min: 0, doc: 'shrinkage of the user rating bias used by predict' },
-};
+} as const satisfies ParamSpecs;
 
 /**
  * `implicit-als` — a ranking model: weighted ALS on implicit feedback (Hu, Koren & Volinsky 2008),

@@ -10,7 +10,7 @@ import { type DenseRatings, type ParamSpecs, RatingModelBase, requireSection } f
  * time, its fold-in and its saved state all work on the same compressed neighbour rows.
  */
 
-export const knnBaselineParamSpecs: ParamSpecs = {
+export const knnBaselineParamSpecs = {
   k: { default: 40, integer: true, min: 1, max: 10_000, doc: 'most similar rated movies that vote' },
   min_k: {
     default: 1,
@@ -29,7 +29,7 @@ export const knnBaselineParamSpecs: ParamSpecs = {
   bsl_epochs: { default: 10, integer: true, min: 1, max: 1000, doc: 'ALS passes of the baseline' },
   reg_u: { default: 15, min: 0, doc: 'baseline ALS: regularisation of user biases' },
   reg_i: { default: 10, min: 0, doc: 'baseline ALS: regularisation of movie biases' },
-};
+} as const satisfies ParamSpecs;
 
 /**
  * `knn-baseline` — item-based k-nearest neighbours on baseline residuals (Koren 2010; Surprise's

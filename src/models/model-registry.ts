@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { ArtifactError, InvalidInputError } from '../errors.ts';
 import { BaselineModel, baselineParamSpecs } from './baseline-model.ts';
 import { BlendModel, blendParamSpecs } from './blend-model.ts';
@@ -7,7 +8,7 @@ import { KnnBaselineModel, knnBaselineParamSpecs } from './knn-baseline-model.ts
 import { decodeModel, type ModelArtifact } from './model-format.ts';
 import { PopularityModel, popularityParamSpecs } from './popularity-model.ts';
 import type { ModelParams, RatingModel } from './rating-model.ts';
-import { type ParamSpecs, resolveParams } from './rating-model-base.ts';
+import { type ParamSpecs, type ParamsOf, resolveParams } from './rating-model-base.ts';
 import { SvdModel, svdParamSpecs, svdppParamSpecs } from './svd-model.ts';
 import { SvdppModel } from './svdpp-model.ts';
 
@@ -28,7 +29,7 @@ export interface ModelEntry {
  * The explicit name → entry map. Adding a model = one file in this folder + one line here;
  * nothing registers itself on import.
  */
-const entries: Readonly<Record<string, ModelEntry>> = {
+const entries = {
   baseline: {
     description: 'Global mean plus user and movie biases (ALS or SGD); fast, and the fallback of the others.',
     params: baselineParamSpecs,
@@ -74,15 +75,41 @@ const entries: Readonly<Record<string, ModelEntry>> = {
     description:
       'Several models combined with least-squares (ridge) weights fitted on held-out training ratings; the most accurate.',
     params: blendParamSpecs,
-    create: (params) => new BlendModel(params, { createModel, loadModel, modelKinds }),
+    create: (params): RestorableModel => new BlendModel(params, { createModel, loadModel, modelKinds }),
   },
-};
+} satisfies Record<string, ModelEntry>;
+
+/** The same map, looked up by a name read at run time (CLI, HTTP, an artifact). */
+const byName: Readonly<Record<string, ModelEntry>> = entries;
+
+/**
+ * A model kind as input (a flag, a request field): one of the registry's names. The HTTP routes
+ * and the CLI flags that take a kind share it, so both refuse an unknown kind with one message.
+ */
+export const modelKindInput = z.string().refine((kind) => Object.hasOwn(byName, kind), {
+  message: `must be one of ${Object.keys(entries).join(', ')}`,
+});
+
+/** The registry's model names. */
+export type ModelKind = keyof typeof entries;
+
+/**
+ * Each kind's parameters, typed from its specs: `createModel('svd', { n_factors: 50 })` compiles,
+ * `createModel('svd', { n_factor: 50 })` does not.
+ */
+export type ModelParamsByKind = { readonly [K in ModelKind]: ParamsOf<(typeof entries)[K]['params']> };
+
+/**
+ * The parameters `createModel(kind, …)` accepts: typed for a known kind written in the code, any
+ * flat record for a name only known at run time (still checked when the model is built).
+ */
+export type ModelParamsFor<K extends string> = K extends ModelKind ? ModelParamsByKind[K] : ModelParams;
 
 function entryOf(kind: string): ModelEntry {
-  if (!Object.hasOwn(entries, kind)) {
+  if (!Object.hasOwn(byName, kind)) {
     throw new InvalidInputError(`unknown model "${kind}" (known: ${modelKinds().join(', ')})`);
   }
-  return entries[kind]!;
+  return byName[kind]!;
 }
 
 /** Registry names, in registration order. */
@@ -90,10 +117,13 @@ export function modelKinds(): string[] {
   return Object.keys(entries);
 }
 
-/** A fresh, unfitted model; unknown kind or a bad parameter throws InvalidInputError naming it. */
-export function createModel(kind: string, params?: ModelParams): RatingModel {
+/**
+ * A fresh, unfitted model; unknown kind or a bad parameter throws InvalidInputError naming it. The
+ * parameters are typed by kind when the kind is a literal (see `ModelParamsFor`).
+ */
+export function createModel<K extends string>(kind: K, params?: ModelParamsFor<K>): RatingModel {
   const entry = entryOf(kind);
-  return entry.create(resolveParams(kind, entry.params, params));
+  return entry.create(resolveParams(kind, entry.params, params as ModelParams | undefined));
 }
 
 export interface ModelDescription {
@@ -123,12 +153,12 @@ export function modelDescription(kind: string): ModelDescription {
  */
 export function loadModel(bytes: Uint8Array): RatingModel {
   const artifact = decodeModel(bytes);
-  if (!Object.hasOwn(entries, artifact.kind)) {
+  if (!Object.hasOwn(byName, artifact.kind)) {
     throw new ArtifactError(
       `model artifact holds a "${artifact.kind}" model, which this MovieNight does not know (known: ${modelKinds().join(', ')})`,
     );
   }
-  const entry = entries[artifact.kind]!;
+  const entry = byName[artifact.kind]!;
   let params: ModelParams;
   try {
     params = resolveParams(artifact.kind, entry.params, artifact.params);

@@ -4,9 +4,9 @@ import type { JsonValue, SectionArray } from './model-format.ts';
 import type { FitOptions, ModelParams } from './rating-model.ts';
 import { type DenseRatings, type ParamSpecs, RatingModelBase, requireSection } from './rating-model-base.ts';
 
-export const popularityParamSpecs: ParamSpecs = {
+export const popularityParamSpecs = {
   reg_u: { default: 15, min: 0, doc: 'shrinkage of the user bias towards 0 (pseudo-ratings at the mean)' },
-};
+} as const satisfies ParamSpecs;
 
 /**
  * `popularity` — recommends the most-rated movies; the yardstick for ranking models and the

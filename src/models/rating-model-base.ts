@@ -43,6 +43,21 @@ export interface ParamSpec {
 
 export type ParamSpecs = Readonly<Record<string, ParamSpec>>;
 
+/** The type of the values one spec accepts: one of its choices, a boolean, a string, or a number. */
+export type ParamValueOf<S extends ParamSpec> = S extends { readonly choices: readonly (infer C)[] }
+  ? C
+  : S extends { readonly default: boolean }
+    ? boolean
+    : S extends { readonly default: string }
+      ? string
+      : number;
+
+/**
+ * The parameters a model accepts, typed from its specs (declared `as const satisfies ParamSpecs`):
+ * every one optional, so a misspelt name or a value of the wrong type is a compile error.
+ */
+export type ParamsOf<S extends ParamSpecs> = { readonly [K in keyof S]?: ParamValueOf<S[K]> };
+
 /**
  * Fills in defaults and checks every value; unknown names, wrong types and out-of-range values
  * throw InvalidInputError naming the model, the parameter and the value.

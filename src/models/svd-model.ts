@@ -24,7 +24,7 @@ import { type DenseRatings, type ParamSpecs, RatingModelBase, requireSection } f
  */
 
 /** Learning rates and regularisation shared by svd and svdpp (Surprise's names). */
-const termSpecs: ParamSpecs = {
+const termSpecs = {
   lr_all: { default: 0.005, above: 0, max: 1, doc: 'learning rate of every term unless set apart' },
   reg_all: { default: 0.02, min: 0, doc: 'regularisation of every term unless set apart' },
   lr_bu: { inherit: 'lr_all', min: 0, max: 1, doc: 'learning rate of user biases (default lr_all)' },
@@ -35,7 +35,7 @@ const termSpecs: ParamSpecs = {
   reg_bi: { inherit: 'reg_all', min: 0, doc: 'regularisation of movie biases (default reg_all)' },
   reg_pu: { inherit: 'reg_all', min: 0, doc: 'regularisation of user factors (default reg_all)' },
   reg_qi: { inherit: 'reg_all', min: 0, doc: 'regularisation of movie factors (default reg_all)' },
-};
+} as const satisfies ParamSpecs;
 
 const engineSpec = {
   default: 'wasm',
@@ -43,7 +43,7 @@ const engineSpec = {
   doc: 'wasm: the SIMD WebAssembly kernel (fast); js: the plain TypeScript reference (same maths)',
 } as const;
 
-export const svdParamSpecs: ParamSpecs = {
+export const svdParamSpecs = {
   n_factors: { default: 100, integer: true, min: 1, max: 2000, doc: 'number of latent factors' },
   n_epochs: { default: 20, integer: true, min: 1, max: 1000, doc: 'SGD passes over the ratings' },
   biased: { default: true, doc: 'learn user and movie biases (false: prediction is q_i·p_u alone)' },
@@ -60,9 +60,9 @@ export const svdParamSpecs: ParamSpecs = {
       'threads per fit (wasm engine; same result for 1 and 2, only the speed differs); 0 = auto: 2 in the ' +
       'main thread, 1 inside a worker thread, where the caller already runs fits side by side',
   },
-};
+} as const satisfies ParamSpecs;
 
-export const svdppParamSpecs: ParamSpecs = {
+export const svdppParamSpecs = {
   n_factors: { default: 20, integer: true, min: 1, max: 2000, doc: 'number of latent factors' },
   n_epochs: { default: 20, integer: true, min: 1, max: 1000, doc: 'SGD passes over the ratings' },
   init_mean: { default: 0, doc: 'mean of the normal initial factors' },
@@ -72,7 +72,7 @@ export const svdppParamSpecs: ParamSpecs = {
   lr_yj: { inherit: 'lr_all', min: 0, max: 1, doc: 'learning rate of implicit factors y_j (default lr_all)' },
   reg_yj: { inherit: 'reg_all', min: 0, doc: 'regularisation of implicit factors y_j (default reg_all)' },
   engine: engineSpec,
-};
+} as const satisfies ParamSpecs;
 
 /**
  * The TypeScript reference of `svdEpoch` in assembly/mf-kernel.ts (same update, f64 arithmetic on

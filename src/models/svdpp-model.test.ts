@@ -87,7 +87,7 @@ describe('svdpp', () => {
   it('equals the naive per-rating update of Surprise (the batched y update is exact)', () => {
     const k = 8;
     const naive = naiveSvdpp(data, k, 5, 0.007, 0.02, 21);
-    for (const engine of ['js', 'wasm']) {
+    for (const engine of ['js', 'wasm'] as const) {
       const m = createModel('svdpp', { n_factors: k, n_epochs: 5, engine });
       m.fit(data, { seed: 21 });
       let worst = 0;

@@ -3,6 +3,7 @@ import { likeThreshold, type RatingScale } from '../data/rating-scale.ts';
 import type { MovieInfo } from '../data/ratings-data.ts';
 import type { Queryable } from '../db/database.ts';
 import { InvalidInputError } from '../errors.ts';
+import { requireWholeNumber } from '../input-schemas.ts';
 import { reportStore } from './sql-report-store.ts';
 import { type BucketSize, bucketLabel, bucketSizeFor, bucketStart, nextBucket } from './time-buckets.ts';
 import { type Rows, ratingRows, trackerRows } from './unexpected-rows.ts';
@@ -156,8 +157,7 @@ function checkOptions(options: UnexpectedMoviesOptions): { source: UnexpectedSou
     );
   }
   const top = options.top ?? 10;
-  if (!Number.isInteger(top) || top < 1)
-    throw new InvalidInputError(`top must be a whole number ≥ 1, got ${top}`);
+  requireWholeNumber('top', top, { min: 1 });
   for (const [name, v] of [
     ['since', options.since],
     ['until', options.until],

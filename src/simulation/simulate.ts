@@ -5,6 +5,7 @@ import type { Database } from '../db/database.ts';
 import { openDatabase } from '../db/open-database.ts';
 import { ConflictError, InvalidInputError } from '../errors.ts';
 import { listAbTests } from '../experiments/ab-tests.ts';
+import { requireWholeNumber } from '../input-schemas.ts';
 import type { ModelParams } from '../models/rating-model.ts';
 import { deriveSeed, Rng } from '../random/rng.ts';
 import { aliasHistory } from '../registry/aliases.ts';
@@ -161,9 +162,7 @@ export interface SimulationResult {
 
 function check(options: SimulationOptions): void {
   const whole = (name: keyof SimulationOptions, min: number) => {
-    const v = options[name] as number;
-    if (!Number.isInteger(v) || v < min)
-      throw new InvalidInputError(`${name} must be a whole number ≥ ${min}, got ${v}`);
+    requireWholeNumber(name, options[name] as number, { min });
   };
   whole('days', 1);
   whole('users', 1);

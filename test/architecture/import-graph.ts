@@ -10,7 +10,7 @@ import { librarySources, projectRoot } from './source-files.ts';
  * other, but the folder graph must still have no cycle. `docs/architecture.md` shows the same list.
  */
 export const layerOrder: ReadonlyArray<readonly string[]> = [
-  ['errors.ts', 'config.ts', 'random', 'threads', 'charts'],
+  ['errors.ts', 'config.ts', 'input-schemas.ts', 'random', 'threads', 'charts'],
   ['db', 'queue'],
   ['data'],
   ['models'],

@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { likeThreshold } from '../../data/rating-scale.ts';
 import { ratingScaleOf } from '../../data/rating-scale-of.ts';
@@ -19,7 +19,8 @@ import { describeInterleaving, type InterleavedAbAnalysis } from '../../experime
 import type { OpeEstimate } from '../../experiments/off-policy-estimation.ts';
 import { type ScreenResult, screenChallengerOffPolicy } from '../../experiments/ope-screening.ts';
 import type { Estimate } from '../../experiments/statistics.ts';
-import { integerOption, numberOption, printResult, withDatabase } from '../context.ts';
+import { abTestSettingsInput } from '../../input-schemas.ts';
+import { numberOption, printResult, schemaOption, withDatabase } from '../context.ts';
 import { versionArgument } from './versions.ts';
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(100 * x).toFixed(1)} %` : '–');
@@ -106,24 +107,24 @@ export function abCommand(program: Command): void {
     .option(
       '--method <method>',
       "'ab' (split users) or 'interleave' (team-draft lists for everyone)",
-      methodOption,
+      schemaOption('--method', abTestSettingsInput.method),
       'ab',
     )
     .option(
       '--traffic <share>',
       'share of users sent to the challenger',
-      numberOption('--traffic', 0, 1),
+      schemaOption('--traffic', abTestSettingsInput.traffic, 'number'),
       0.5,
     )
     .option(
       '--min-samples <n>',
       'rated recommendations per arm before any decision',
-      integerOption('--min-samples', 1),
+      schemaOption('--min-samples', abTestSettingsInput.minSamples, 'number'),
     )
     .option(
       '--max-days <d>',
       'discard the challenger after this many days without a winner',
-      numberOption('--max-days', 0),
+      schemaOption('--max-days', abTestSettingsInput.maxDays, 'number'),
     )
     .option('--json', 'print as JSON')
     .action(
@@ -236,9 +237,4 @@ function estimateCommand(ab: Command): void {
         printResult(opts.json, result, renderScreen);
       },
     );
-}
-
-function methodOption(value: string): AbTestMethod {
-  if (value === 'ab' || value === 'interleave') return value;
-  throw new InvalidArgumentError(`--method must be 'ab' or 'interleave', got '${value}'`);
 }

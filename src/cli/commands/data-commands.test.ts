@@ -76,6 +76,6 @@ describe('CLI: import, generate, demo, db', () => {
     expect(JSON.parse(demo.stdout)).toMatchObject({ installed: false, movies: 30, ratings: 300 });
     const bad = await cli('--db', db, 'generate', '--scale', 'tenths');
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toContain('--scale must be half or whole');
+    expect(bad.stderr).toContain('--scale must be one of half, whole');
   });
 });

@@ -10,9 +10,9 @@ import {
   type SplitKind,
   splitKinds,
 } from '../../evaluation/cross-validate.ts';
-import { createModel, modelKinds } from '../../models/model-registry.ts';
+import { createModel, modelKindInput, modelKinds } from '../../models/model-registry.ts';
 import type { ModelParams } from '../../models/rating-model.ts';
-import { integerOption, numberOption, printResult, withDatabase } from '../context.ts';
+import { integerOption, numberOption, printResult, schemaOption, withDatabase } from '../context.ts';
 import { parseParams } from './train.ts';
 
 interface EvaluateOptions {
@@ -119,7 +119,11 @@ export function evaluateCommand(program: Command): void {
   program
     .command('evaluate')
     .description('Cross-validate a model: RMSE, MAE, liked accuracy vs baseline, ranking metrics, timings')
-    .requiredOption('--model <name>', `model kind (${modelKinds().join(', ')})`)
+    .requiredOption(
+      '--model <name>',
+      `model kind (${modelKinds().join(', ')})`,
+      schemaOption('--model', modelKindInput),
+    )
     .option('--params <json>', 'hyperparameters as a JSON object; the rest take their defaults')
     .option(
       '--folds <k>',

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { type GenerateSummary, generateIntoDatabase, generateToFolder } from '../../data/generate.ts';
-import { integerOption, printResult, withDatabase } from '../context.ts';
+import { choiceOption, integerOption, printResult, refuseDatabaseOption, withDatabase } from '../context.ts';
 
 interface GenerateFlags {
   readonly users: number;
@@ -10,12 +10,6 @@ interface GenerateFlags {
   readonly scale: 'half' | 'whole';
   readonly out?: string;
   readonly json?: boolean;
-}
-
-function scaleOption(value: string): 'half' | 'whole' {
-  if (value !== 'half' && value !== 'whole')
-    throw new Error(`--scale must be half or whole, got ${JSON.stringify(value)}`);
-  return value;
 }
 
 function render(s: GenerateSummary): string {
@@ -38,7 +32,12 @@ export function generateCommand(program: Command): void {
       100_000,
     )
     .option('--seed <n>', 'random seed', integerOption('--seed'), 1)
-    .option('--scale <half|whole>', 'half: 0.5–5 in half stars; whole: 1–5', scaleOption, 'half')
+    .option(
+      '--scale <half|whole>',
+      'half: 0.5–5 in half stars; whole: 1–5',
+      choiceOption('--scale', ['half', 'whole']),
+      'half',
+    )
     .option(
       '--out <dir>',
       'write ratings.csv and movies.csv there (for import movielens) instead of the database',
@@ -53,6 +52,7 @@ export function generateCommand(program: Command): void {
         scale: flags.scale,
       };
       const out = flags.out;
+      if (out) refuseDatabaseOption(command, `--out writes ratings.csv and movies.csv to ${out} instead`);
       const summary = out
         ? await generateToFolder(out, options)
         : await withDatabase(command, (db) => generateIntoDatabase(db, options));

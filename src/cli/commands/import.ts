@@ -5,7 +5,7 @@ import { importRatingsCsv } from '../../data/import-ratings-csv.ts';
 import type { ImportOptions, ImportProgress, ImportSummary } from '../../data/import-writer.ts';
 import { renderImportSummary } from '../../data/import-writer.ts';
 import { type TextEncodingName, textEncodings } from '../../data/line-reader.ts';
-import { printResult, withDatabase } from '../context.ts';
+import { choiceOption, printResult, withDatabase } from '../context.ts';
 
 interface ImportFlags {
   readonly skipInvalid?: boolean;
@@ -14,12 +14,10 @@ interface ImportFlags {
   readonly progress?: boolean;
 }
 
-function encodingOption(value: string): TextEncodingName {
-  if (!(textEncodings as readonly string[]).includes(value)) {
-    throw new Error(`--encoding must be one of ${textEncodings.join(', ')}, got ${JSON.stringify(value)}`);
-  }
-  return value as TextEncodingName;
-}
+const encodingOption = choiceOption(
+  '--encoding',
+  textEncodings as readonly TextEncodingName[] as [TextEncodingName, ...TextEncodingName[]],
+);
 
 /** A progress bar on stderr, only on a terminal (never in pipes, logs or --json output). */
 async function withProgress(

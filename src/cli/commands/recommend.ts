@@ -26,7 +26,7 @@ export function recommendCommand(program: Command): void {
     .command('recommend')
     .description("A user's top-N from their model (the champion, or their A/B arm's), recorded as served")
     .requiredOption('--user <id>', 'user id', integerOption('--user', 1))
-    .option('-n, --count <n>', 'how many', integerOption('-n', 1, 1000), 10)
+    .option('-n, --count <n>', 'how many', integerOption('--count', 1, 1000), 10)
     .option('--genre <genre>', 'only this genre')
     .option('--year-from <year>', 'only movies from this year on', integerOption('--year-from'))
     .option('--year-to <year>', 'only movies up to this year', integerOption('--year-to'))

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../../config.ts';
 import { InvalidInputError } from '../../errors.ts';
+import { modelKindInput } from '../../models/model-registry.ts';
 import type { ModelParams } from '../../models/rating-model.ts';
 import { impactReport } from '../../reports/impact-report.ts';
 import { type ReportData, type ReportKind, reportViews } from '../../reports/report-registry.ts';
@@ -14,7 +15,7 @@ import {
   unexpectedSources,
 } from '../../reports/unexpected-movies-report.ts';
 import { bestHpPathFor } from '../../tuning/best-hp.ts';
-import { databaseLocation, integerOption, numberOption, withDatabase } from '../context.ts';
+import { databaseLocation, integerOption, numberOption, schemaOption, withDatabase } from '../context.ts';
 
 interface OutputOptions {
   readonly json?: boolean;
@@ -151,7 +152,11 @@ export function reportCommand(program: Command): void {
     );
 
   withOutput(report.command('impact').description(reportViews.impact.description))
-    .option('--model <kind>', 'model to ablate (default: the champion’s configuration, else svd defaults)')
+    .option(
+      '--model <kind>',
+      'model to ablate (default: the champion’s configuration, else svd defaults)',
+      schemaOption('--model', modelKindInput),
+    )
     .option('--params <json>', 'parameters for --model, e.g. \'{"factors": 50}\'', paramsOption)
     .option(
       '--test-fraction <f>',

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors.ts';
 import { parseSeedList, renderSeedTable, simulateSeeds } from '../../simulation/seed-table.ts';
 import { defaultSimulationOptions, renderSimulation, simulate } from '../../simulation/simulate.ts';
-import { integerOption, numberOption, printResult } from '../context.ts';
+import { integerOption, numberOption, printResult, refuseDatabaseOption } from '../context.ts';
 
 /**
  * `movienight simulate`: the tracking and retraining loop on generated users, in fast-forward.
@@ -36,18 +36,22 @@ export function simulateCommand(program: Command): void {
     .option('--out <path>', 'keep the simulated database in this (new) SQLite file, e.g. for track status')
     .option('--json', 'print the result as JSON')
     .action(
-      async (opts: {
-        days: number;
-        driftDay: number;
-        driftStrength: number;
-        driftDays: number;
-        seed: number;
-        seeds?: string;
-        users: number;
-        movies: number;
-        out?: string;
-        json?: boolean;
-      }) => {
+      async (
+        opts: {
+          days: number;
+          driftDay: number;
+          driftStrength: number;
+          driftDays: number;
+          seed: number;
+          seeds?: string;
+          users: number;
+          movies: number;
+          out?: string;
+          json?: boolean;
+        },
+        command: Command,
+      ) => {
+        refuseDatabaseOption(command, 'it simulates in a database of its own (keep it with --out <path>)');
         if (opts.seeds !== undefined) {
           if (opts.out !== undefined)
             throw new InvalidInputError('--out keeps one run: it cannot go with --seeds');

@@ -4,12 +4,12 @@ import { loadMovies } from '../../data/load-movies.ts';
 import { loadRatingsData } from '../../data/load-ratings.ts';
 import type { Database } from '../../db/database.ts';
 import { InvalidInputError } from '../../errors.ts';
-import { createModel, modelKinds } from '../../models/model-registry.ts';
+import { createModel, modelKindInput, modelKinds } from '../../models/model-registry.ts';
 import type { ModelParams } from '../../models/rating-model.ts';
 import { type FitAndRegisterResult, fitAndRegister } from '../../registry/fit-and-register.ts';
 import type { ModelVersion } from '../../registry/model-versions.ts';
 import { tunedParamsFor } from '../../tuning/best-hp.ts';
-import { databaseLocation, integerOption, printResult, withDatabase } from '../context.ts';
+import { databaseLocation, integerOption, printResult, schemaOption, withDatabase } from '../context.ts';
 
 /** What `train` did, and where its parameters came from. Plain data. */
 export interface TrainResult extends FitAndRegisterResult {
@@ -118,7 +118,11 @@ export function trainCommand(program: Command): void {
     .description(
       'Measure a model on the most recent ratings, fit it on all of them and register it as a new version',
     )
-    .requiredOption('--model <name>', `model kind (${modelKinds().join(', ')})`)
+    .requiredOption(
+      '--model <name>',
+      `model kind (${modelKinds().join(', ')})`,
+      schemaOption('--model', modelKindInput),
+    )
     .option(
       '--params <json>',
       "hyperparameters as a JSON object (default: best_hp.json's for this model kind)",

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidInputError } from '../../errors.ts';
+import { idInput } from '../../input-schemas.ts';
 import {
   type AliasChange,
   type AliasHistoryEntry,
@@ -14,16 +15,11 @@ import {
   type PruneResult,
   pruneVersions,
 } from '../../registry/model-versions.ts';
-import { integerOption, printResult, withDatabase } from '../context.ts';
+import { integerOption, printResult, schemaOption, withDatabase } from '../context.ts';
 import { renderVersionLine } from './train.ts';
 
-/** A version number argument; a bad one is an InvalidInputError naming it. */
-export function versionArgument(text: string): number {
-  const v = Number(text);
-  if (!Number.isSafeInteger(v) || v < 1)
-    throw new InvalidInputError(`version must be a whole number ≥ 1, got ${JSON.stringify(text)}`);
-  return v;
-}
+/** A version number argument or flag: an id, checked as the HTTP routes check one. */
+export const versionArgument = schemaOption('version', idInput, 'number');
 
 const when = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 

@@ -15,6 +15,7 @@ import {
 import { screenChallengerOffPolicy } from '../../experiments/ope-screening.ts';
 import { listScreenings } from '../../experiments/ope-store.ts';
 import { proportion } from '../../experiments/statistics.ts';
+import { abTestSettingsInput, idInput } from '../../input-schemas.ts';
 import { qualityStore } from '../../monitoring/sql-quality-store.ts';
 import { type AbArmDay, abTestChart } from '../dashboard-charts.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
@@ -72,21 +73,11 @@ export const adminAbRoutes: readonly AnyRoute[] = [
     status: 201,
     body: z
       .object({
-        challengerVersion: z.number().int('must be a whole number').positive('must be positive'),
-        method: z
-          .enum(['ab', 'interleave'])
-          .optional()
-          .describe(
-            "'ab' splits users between the arms (default); 'interleave' serves everyone team-draft lists",
-          ),
-        traffic: z
-          .number()
-          .gt(0)
-          .lt(1)
-          .optional()
-          .describe('share of users sent to the challenger; default 0.5'),
-        minSamples: z.number().int().min(1).max(1_000_000).optional(),
-        maxDays: z.number().positive().max(365).optional(),
+        challengerVersion: idInput,
+        method: abTestSettingsInput.method.optional(),
+        traffic: abTestSettingsInput.traffic.optional(),
+        minSamples: abTestSettingsInput.minSamples.optional(),
+        maxDays: abTestSettingsInput.maxDays.optional(),
       })
       .strict(),
     async handler({ c, body, server }) {
@@ -167,7 +158,7 @@ export const adminAbRoutes: readonly AnyRoute[] = [
     access: 'admin',
     body: z
       .object({
-        challengerVersion: z.number().int('must be a whole number').positive('must be positive'),
+        challengerVersion: idInput,
         dryRun: z.boolean().optional(),
       })
       .strict(),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { NotFoundError } from '../../errors.ts';
-import { modelKinds } from '../../models/model-registry.ts';
+import { modelKindInput } from '../../models/model-registry.ts';
 import { bestHpPathFor } from '../../tuning/best-hp.ts';
 import { type ObjectiveMetric, objectiveMetrics } from '../../tuning/objective.ts';
 import { reviewTuning } from '../../tuning/review.ts';
@@ -13,10 +13,7 @@ const runParam = z.object({ id: z.string().min(1).max(100) });
 const startBody = z
   .object({
     method: z.enum(tuningMethods as [TuningMethod, ...TuningMethod[]]).default('random'),
-    model: z
-      .string()
-      .refine((k) => modelKinds().includes(k), { message: `must be one of ${modelKinds().join(', ')}` })
-      .default('svd'),
+    model: modelKindInput.default('svd'),
     trials: z.number().int().min(1).max(500).optional(),
     objective: z.enum(objectiveMetrics as [ObjectiveMetric, ...ObjectiveMetric[]]).optional(),
     folds: z.number().int().min(2).max(10).optional(),

@@ -27,7 +27,16 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       process.stderr.write(`error: ${error.message}\n`);
       return error.status >= 500 ? 1 : 2;
     }
+    if (isSystemError(error)) {
+      // A file or network problem the operator fixes (ENOENT, EACCES…): the message says it all.
+      process.stderr.write(`error: ${error.message}\n`);
+      return 1;
+    }
     process.stderr.write(`error: ${(error as Error).stack ?? String(error)}\n`);
     return 1;
   }
+}
+
+function isSystemError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).syscall === 'string';
 }

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { importMovieLens } from '../../data/import-movielens.ts';
 import { importRatingsCsv } from '../../data/import-ratings-csv.ts';
 import type { ImportOptions, ImportProgress, ImportSummary } from '../../data/import-writer.ts';
@@ -16,7 +16,9 @@ interface ImportFlags {
 
 function encodingOption(value: string): TextEncodingName {
   if (!(textEncodings as readonly string[]).includes(value)) {
-    throw new Error(`--encoding must be one of ${textEncodings.join(', ')}, got ${JSON.stringify(value)}`);
+    throw new InvalidArgumentError(
+      `--encoding must be one of ${textEncodings.join(', ')}, got ${JSON.stringify(value)}`,
+    );
   }
   return value as TextEncodingName;
 }

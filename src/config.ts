@@ -31,6 +31,12 @@ export const configSchema = z.object({
   retrainData: z.enum(['all', 'window']).default('all'),
   /** Include ratings of unexpected (never recommended) movies in training. */
   includeUnexpected: z.boolean().default(true),
+  /**
+   * SQLite: `full` syncs every commit to disk before the request that made it is answered (a
+   * rating answered 2xx survives an OS crash or power loss); `normal` syncs only at checkpoints,
+   * faster but the last answered writes can be lost on power loss. Cost: docs/data.md.
+   */
+  sqliteSynchronous: z.enum(['full', 'normal']).default('full'),
   /** The server's request log level (one line per request at `info`); `silent` turns it off. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**

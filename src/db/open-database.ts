@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { Database } from './database.ts';
 import { migrate } from './migrate.ts';
 import { PostgresDatabase } from './postgres-database.ts';
-import { SqliteDatabase } from './sqlite-database.ts';
+import { SqliteDatabase, type SqliteSynchronous } from './sqlite-database.ts';
 
 /** The database a command uses when none is named: `MOVIENIGHT_DATABASE_URL`, else ./movies.db. */
 export function defaultDatabaseLocation(env: NodeJS.ProcessEnv = process.env): string {
@@ -22,6 +22,12 @@ export interface OpenOptions {
    * log checkpointed in the background; see SqliteDatabase). Ignored for PostgreSQL.
    */
   readonly serving?: boolean;
+  /**
+   * SQLite: `full` (default) syncs every commit, so an answered write survives an OS crash;
+   * `normal` syncs only at checkpoints (faster, may lose the last commits on power loss).
+   * Ignored for PostgreSQL, whose commits are durable by its own settings.
+   */
+  readonly synchronous?: SqliteSynchronous;
 }
 
 /** Opens SQLite (a path) or PostgreSQL (a postgres:// URL) and brings the schema up to date. */
@@ -31,7 +37,10 @@ export async function openDatabase(location: string, options: OpenOptions = {}):
     db = new PostgresDatabase(location);
   } else {
     if (location !== ':memory:') mkdirSync(dirname(location), { recursive: true });
-    db = new SqliteDatabase(location, { serving: options.serving ?? false });
+    db = new SqliteDatabase(location, {
+      serving: options.serving ?? false,
+      synchronous: options.synchronous ?? 'full',
+    });
   }
   if (options.migrate !== false) {
     try {

@@ -33,12 +33,22 @@ function* rowsOf(columns: readonly NumericColumn[], count: number): Generator<nu
 /** More members would make the first ones wait long for the shared commit. */
 const maxGroupSize = 256;
 
+/**
+ * `full`: every COMMIT syncs the write-ahead log before it returns, so a transaction that was
+ * answered survives an OS crash or power loss (the rating a user was told is saved is saved).
+ * `normal`: the log is synced only at checkpoints; the database stays consistent after a crash but
+ * the last commits before it may be lost. Group commit makes `full` cheap for request writes: one
+ * sync answers every member of the group (see `npm run bench http-load` for the cost).
+ */
+export type SqliteSynchronous = 'full' | 'normal';
+
 /** A serving connection's own automatic checkpoint, in log pages (80 MiB); see the constructor. */
 const farCheckpointPages = 20_000;
 
 /**
  * SQLite through better-sqlite3: WAL (readers never block the writer), a busy timeout (another
- * process holding the write lock makes us wait, not fail), foreign keys on.
+ * process holding the write lock makes us wait, not fail), foreign keys on, and by default
+ * `synchronous = FULL` (a commit that returned is on disk).
  *
  * better-sqlite3 is synchronous; this class serialises async callers with a promise chain so that
  * a transaction's statements are never interleaved with another caller's.
@@ -64,6 +74,8 @@ export class SqliteDatabase implements Database {
        * checkpointed from a thread of its own (see startWalCheckpointer). Default false.
        */
       readonly serving?: boolean;
+      /** When a commit reaches the disk; see `SqliteSynchronous`. Default `full`. */
+      readonly synchronous?: SqliteSynchronous;
     } = {},
   ) {
     this.location = path;
@@ -71,7 +83,7 @@ export class SqliteDatabase implements Database {
     this.raw = new BetterSqlite3(path, { readonly: options.readonly ?? false });
     this.raw.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 15_000}`);
     if (path !== ':memory:' && !options.readonly) this.raw.pragma('journal_mode = WAL');
-    this.raw.pragma('synchronous = NORMAL');
+    this.raw.pragma(`synchronous = ${(options.synchronous ?? 'full').toUpperCase()}`);
     this.raw.pragma('foreign_keys = ON');
     // SQLite's default page cache is 2 MiB, less than the indexes every request walks (sessions,
     // a user's ratings). An upper bound: a small database uses what it needs.

@@ -72,7 +72,7 @@ export function serveCommand(program: Command): void {
       createModel(flags.model); // an unknown kind fails before anything starts
       const config = loadConfig();
       const location = databaseLocation(command);
-      const db = await openDatabase(location, { serving: true });
+      const db = await openDatabase(location, { serving: true, synchronous: config.sqliteSynchronous });
       try {
         if (flags.demo) {
           const demo = await installDemoCatalog(db);

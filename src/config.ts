@@ -17,6 +17,12 @@ export const configSchema = z.object({
   minSamplesPerMovie: z.number().int().positive().default(5),
   /** A challenger is activated when its relative accuracy improvement is at least this. */
   autoActivateThreshold: z.number().min(0).default(0.05),
+  /**
+   * Days `served_recommendations` rows are kept before the scheduler prunes them; unset means
+   * trainingWindowDays, and a smaller value counts as trainingWindowDays (the tracker and the
+   * off-policy screen read that far back). Rows of a running A/B test are kept however old.
+   */
+  servedRetentionDays: z.number().positive().optional(),
   /** Minimum live samples before a low accuracy may trigger a retrain. */
   minSamplesForRetrain: z.number().int().positive().default(100),
   /** Minimum time between two automatic retrains, hours. */

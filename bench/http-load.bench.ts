@@ -124,7 +124,10 @@ async function serveInWorker(): Promise<void> {
 
 if (!isMainThread) await serveInWorker();
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: clients * 2 });
+// Idle sockets are dropped after 2 s, before the server's 5 s keep-alive timeout: otherwise a
+// request sent on a socket the server is closing at that moment fails with ECONNRESET (seen on a
+// busy machine after the pause for the exactly-once check).
+const agent = new http.Agent({ keepAlive: true, maxSockets: clients * 2, timeout: 2000 });
 
 function request(
   url: string,

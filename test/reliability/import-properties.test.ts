@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
@@ -201,7 +201,35 @@ async function ratingsOf(t: TestDatabase): Promise<Model> {
 /** Files per database kind: each is an import into a database, so far fewer than parsed lines. */
 const filesPerKind = Number(process.env.MOVIENIGHT_PROPERTY_FILES ?? 300);
 
-describeEachDatabase('import ratings (property)', (kind) => {
+/** Writes the data lines as the importer's input and imports it; resolves to the summary or the error. */
+type ImportLines = (dir: string, n: number, body: string, skipInvalid: boolean) => Promise<unknown>;
+
+const movieLensMovies = readFileSync(join(fixtures, 'ml-latest-tiny', 'movies.csv'));
+
+const importers: ReadonlyArray<{ name: string; files: number; run: (t: TestDatabase) => ImportLines }> = [
+  {
+    name: 'import ratings',
+    files: filesPerKind,
+    run: (t) => (dir, n, body, skipInvalid) => {
+      const file = join(dir, `f${n}.csv`);
+      writeFileSync(file, `user,movie,rating,timestamp\n${body}`);
+      return importRatingsCsv(t.db, file, { skipInvalid }).catch((e: unknown) => e);
+    },
+  },
+  {
+    name: 'import movielens',
+    files: Math.ceil(filesPerKind / 2),
+    run: (t) => (dir, n, body, skipInvalid) => {
+      const folder = join(dir, `ml${n}`);
+      mkdirSync(folder);
+      writeFileSync(join(folder, 'movies.csv'), movieLensMovies);
+      writeFileSync(join(folder, 'ratings.csv'), `userId,movieId,rating,timestamp\n${body}`);
+      return importMovieLens(t.db, folder, { skipInvalid }).catch((e: unknown) => e);
+    },
+  },
+];
+
+describeEachDatabase('importers (property)', (kind) => {
   let t: TestDatabase;
   let dir: string;
   beforeAll(async () => {
@@ -214,48 +242,50 @@ describeEachDatabase('import ratings (property)', (kind) => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('imports exactly the valid rows of a file, or refuses it at its first bad line and changes nothing', async () => {
-    const model: Model = await ratingsOf(t);
-    const counts = { files: 0, lines: 0, imported: 0, refused: 0, skipped: 0 };
-    let n = 0;
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.oneof({ weight: 12, arbitrary: lineArb }, { weight: 1, arbitrary: blankLine }), {
-          maxLength: 40,
-          size: 'medium',
-        }),
-        fc.boolean(),
-        async (lines, skipInvalid) => {
-          const file = join(dir, `f${n++}.csv`);
-          writeFileSync(file, `user,movie,rating,timestamp\n${lines.map((l) => `${l.text}\n`).join('')}`);
-          counts.files += 1;
-          counts.lines += lines.length;
-          const firstBad = lines.findIndex((l) => l.row === null);
-          const before = firstBad >= 0 && !skipInvalid ? await tableSnapshot(t.db) : null;
-          const outcome = await importRatingsCsv(t.db, file, { skipInvalid }).catch((e: unknown) => e);
-          if (before !== null) {
-            counts.refused += 1;
-            expect(outcome).toBeInstanceOf(DataFormatError);
-            expect((outcome as DataFormatError).line).toBe(firstBad + 2);
-            expect(await tableSnapshot(t.db)).toEqual(before);
-            return;
-          }
-          if (outcome instanceof Error) throw outcome;
-          counts.imported += 1;
-          for (const l of lines) {
-            if (l.row === null) counts.skipped += 1;
-            else if (l.row !== 'blank')
-              model.set(`${l.row.user}:${l.row.movie}`, { rating: l.row.rating, rated_at: l.row.ratedAt });
-          }
-          expect(await ratingsOf(t)).toEqual(model);
-        },
-      ),
-      { seed, numRuns: filesPerKind },
-    );
-    console.log(
-      `import ratings (${kind.name}): ${counts.files} generated files, ${counts.lines} lines; ${counts.imported} imported (${counts.skipped} bad lines skipped), ${counts.refused} refused unchanged`,
-    );
-    expect(counts.imported).toBeGreaterThan(10);
-    expect(counts.refused).toBeGreaterThan(10);
-  });
+  for (const importer of importers) {
+    it(`${importer.name}: imports exactly the valid rows of a file, or refuses it at its first bad line and changes nothing`, async () => {
+      const importLines = importer.run(t);
+      const model: Model = await ratingsOf(t);
+      const counts = { files: 0, lines: 0, imported: 0, refused: 0, skipped: 0 };
+      let n = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.oneof({ weight: 12, arbitrary: lineArb }, { weight: 1, arbitrary: blankLine }), {
+            maxLength: 40,
+            size: 'medium',
+          }),
+          fc.boolean(),
+          async (lines, skipInvalid) => {
+            counts.files += 1;
+            counts.lines += lines.length;
+            const firstBad = lines.findIndex((l) => l.row === null);
+            const before = firstBad >= 0 && !skipInvalid ? await tableSnapshot(t.db) : null;
+            const body = lines.map((l) => `${l.text}\n`).join('');
+            const outcome = await importLines(dir, n++, body, skipInvalid);
+            if (before !== null) {
+              counts.refused += 1;
+              expect(outcome).toBeInstanceOf(DataFormatError);
+              expect((outcome as DataFormatError).line).toBe(firstBad + 2);
+              expect(await tableSnapshot(t.db)).toEqual(before);
+              return;
+            }
+            if (outcome instanceof Error) throw outcome;
+            counts.imported += 1;
+            for (const l of lines) {
+              if (l.row === null) counts.skipped += 1;
+              else if (l.row !== 'blank')
+                model.set(`${l.row.user}:${l.row.movie}`, { rating: l.row.rating, rated_at: l.row.ratedAt });
+            }
+            expect(await ratingsOf(t)).toEqual(model);
+          },
+        ),
+        { seed, numRuns: importer.files },
+      );
+      console.log(
+        `${importer.name} (${kind.name}): ${counts.files} generated files, ${counts.lines} lines; ${counts.imported} imported (${counts.skipped} bad lines skipped), ${counts.refused} refused unchanged`,
+      );
+      expect(counts.imported).toBeGreaterThan(10);
+      expect(counts.refused).toBeGreaterThan(10);
+    });
+  }
 });

@@ -102,7 +102,8 @@ describeEachDatabase('a server killed during a rating burst', (kind) => {
     }
     const from = tokens.map(() => 0);
     const acks: Ack[] = [];
-    for (const afterAcks of [40, 120]) {
+    const kills = [40, 120];
+    for (const afterAcks of kills) {
       const server = await startServer(t.location);
       acks.push(...(await burst(server.url, tokens, from, afterAcks, () => server.child.kill('SIGKILL'))));
       expect(await server.exited).toBe('SIGKILL');
@@ -126,7 +127,8 @@ describeEachDatabase('a server killed during a rating burst', (kind) => {
     // Every stored rating has exactly one tracker row: none lost, none doubled.
     expect(tracked.length).toBe(rows.length);
     expect(tracked.every((r) => r.n === 1)).toBe(true);
-    expect(rows.length - acks.length).toBeLessThanOrEqual(clients);
+    // Beyond the acknowledged: at most the one post each client had in flight at each kill.
+    expect(rows.length - acks.length).toBeLessThanOrEqual(kills.length * clients);
     expect((await checkDatabase(t.db)).ok).toBe(true);
   });
 });

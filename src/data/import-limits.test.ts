@@ -1,6 +1,6 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableSnapshot as snapshot } from '../../test/fixtures/table-snapshot.ts';
 import { runCliInProcess } from '../../test/helpers/cli.ts';
@@ -84,7 +84,7 @@ describeEachDatabase('import limits', (kind) => {
   it('stops at the line length limit on a 128 MiB line, naming the line and quoting an excerpt', async () => {
     const line = Buffer.alloc(128 * 2 ** 20, 0x34);
     const file = csv(Buffer.concat([Buffer.from('user,movie,rating\n1,1,4\n1,1,'), line, Buffer.from('\n')]));
-    const error = await refused(file);
+    const error = await refused(file).finally(() => rmSync(dirname(file), { recursive: true, force: true }));
     expect(error).toBeInstanceOf(DataFormatError);
     expect((error as DataFormatError).line).toBe(3);
     expect(error.message).toContain(`longer than ${maxLineBytes} bytes`);

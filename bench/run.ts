@@ -17,6 +17,7 @@ const benchmarks: ReadonlyArray<() => Promise<Benchmark>> = [
   () => import('./ab-tests.bench.ts').then((m) => m.benchmark),
   () => import('./http-load.bench.ts').then((m) => m.benchmark),
   () => import('./drift.bench.ts').then((m) => m.benchmark),
+  () => import('./served-storage.bench.ts').then((m) => m.benchmark),
   () => import('./web-app.bench.ts').then((m) => m.benchmark),
   () => import('./serve-workers.ts').then((m) => m.benchmark),
   () => import('./scale-out.bench.ts').then((m) => m.benchmark),

@@ -17,6 +17,12 @@ export const configSchema = z.object({
   minSamplesPerMovie: z.number().int().positive().default(5),
   /** A challenger is activated when its relative accuracy improvement is at least this. */
   autoActivateThreshold: z.number().min(0).default(0.05),
+  /**
+   * Days `served_recommendations` rows are kept before the scheduler prunes them; unset means
+   * trainingWindowDays, and a smaller value counts as trainingWindowDays (the tracker and the
+   * off-policy screen read that far back). Rows of a running A/B test are kept however old.
+   */
+  servedRetentionDays: z.number().positive().optional(),
   /** Minimum live samples before a low accuracy may trigger a retrain. */
   minSamplesForRetrain: z.number().int().positive().default(100),
   /** Minimum time between two automatic retrains, hours. */
@@ -31,6 +37,12 @@ export const configSchema = z.object({
   retrainData: z.enum(['all', 'window']).default('all'),
   /** Include ratings of unexpected (never recommended) movies in training. */
   includeUnexpected: z.boolean().default(true),
+  /**
+   * SQLite: `full` syncs every commit to disk before the request that made it is answered (a
+   * rating answered 2xx survives an OS crash or power loss); `normal` syncs only at checkpoints,
+   * faster but the last answered writes can be lost on power loss. Cost: docs/data.md.
+   */
+  sqliteSynchronous: z.enum(['full', 'normal']).default('full'),
   /** The server's request log level (one line per request at `info`); `silent` turns it off. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**

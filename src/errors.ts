@@ -26,16 +26,30 @@ export class InvalidInputError extends MovieNightError {
   }
 }
 
-/** A data file did not parse or broke a rule; names the file, line and value. */
+/** The most characters of an offending value an error quotes. */
+export const maxQuotedValue = 80;
+
+/**
+ * At most `maxQuotedValue` characters of `value`, with how many were left out: a damaged line can
+ * be megabytes long, and an error message is read by a person.
+ */
+export function valueExcerpt(value: string): string {
+  if (value.length <= maxQuotedValue) return value;
+  const shown = maxQuotedValue - 20;
+  return `${value.slice(0, shown)}… (${value.length - shown} more characters)`;
+}
+
+/** A data file did not parse or broke a rule; names the file, line and (an excerpt of) the value. */
 export class DataFormatError extends MovieNightError {
   readonly file: string;
   readonly line: number;
   readonly value: string;
   constructor(file: string, line: number, value: string, problem: string) {
-    super(`${file}:${line}: ${problem} (value: ${JSON.stringify(value)})`, 'data_format', 400);
+    const quoted = valueExcerpt(value);
+    super(`${file}:${line}: ${problem} (value: ${JSON.stringify(quoted)})`, 'data_format', 400);
     this.file = file;
     this.line = line;
-    this.value = value;
+    this.value = quoted;
   }
 }
 

@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import type { Database } from '../db/database.ts';
 import {
   type ImportOptions,
@@ -7,6 +6,7 @@ import {
   RejectionLog,
   writeMovies,
 } from './import-writer.ts';
+import { dataFileSize } from './line-reader.ts';
 import { readMovieLensMovies, readMovieLensRatings } from './movielens-files.ts';
 import { detectMovieLensLayout, type ParsedMovie } from './movielens-format.ts';
 
@@ -34,7 +34,7 @@ export async function importMovieLens(
     else movies.set(parsed.id, parsed);
   });
 
-  const totalBytes = statSync(layout.ratingsFile).size;
+  const totalBytes = dataFileSize(layout.ratingsFile);
   return db.transaction(async (tx) => {
     const movieCounts = await writeMovies(tx, movies.values());
     const writer = new RatingsWriter(tx, true);

@@ -1,9 +1,8 @@
-import { statSync } from 'node:fs';
 import type { Database } from '../db/database.ts';
 import { DataFormatError } from '../errors.ts';
 import { SqlCatalogStore } from './catalog-store.ts';
 import { type ImportOptions, type ImportSummary, RatingsWriter, RejectionLog } from './import-writer.ts';
-import { readLines } from './line-reader.ts';
+import { dataFileSize, readLines } from './line-reader.ts';
 import {
   type ParsedRating,
   parseRatingFields,
@@ -58,7 +57,7 @@ export async function importRatingsCsv(
 ): Promise<ImportSummary> {
   const started = performance.now();
   const log = new RejectionLog(options.skipInvalid ?? false);
-  const totalBytes = statSync(file).size;
+  const totalBytes = dataFileSize(file);
   const ratedAtDefault = options.ratedAt ?? Date.now();
   return db.transaction(async (tx) => {
     const known = new Set(await new SqlCatalogStore(tx).movieIds());

@@ -1,5 +1,6 @@
+import { statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { InvalidInputError } from '../errors.ts';
+import { DataFormatError, InvalidInputError } from '../errors.ts';
 
 /**
  * `utf8` and `latin1` (ISO-8859-1) decode as named; `auto` decodes UTF-8 while the bytes are valid
@@ -23,19 +24,65 @@ export interface LineBatch {
 const CHUNK = 1 << 20;
 
 /**
+ * The longest line a data file may have, in bytes. MovieLens lines are under 1 KiB (the longest
+ * title is a few hundred bytes); a longer line is a damaged or wrong file, refused at this length
+ * so that a file with no line breaks (or `/dev/zero`) is never buffered whole.
+ */
+export const maxLineBytes = 64 * 1024;
+
+/** Why a path cannot be read as a data file, in words (no stack): missing, a folder, no access. */
+function fileProblem(path: string, error: unknown): InvalidInputError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return new InvalidInputError(`${path} does not exist`);
+  if (code === 'EISDIR') return new InvalidInputError(`${path} is a folder, not a file`);
+  if (code === 'EACCES' || code === 'EPERM')
+    return new InvalidInputError(`${path} cannot be read: permission denied`);
+  return new InvalidInputError(`cannot read ${path}: ${(error as Error).message}`);
+}
+
+/**
+ * The size of a data file in bytes (0 for a device such as `/dev/zero`), or a clear error when the
+ * path is missing or a folder.
+ */
+export function dataFileSize(path: string): number {
+  let stats: ReturnType<typeof statSync>;
+  try {
+    stats = statSync(path);
+  } catch (error) {
+    throw fileProblem(path, error);
+  }
+  if (stats.isDirectory()) throw new InvalidInputError(`${path} is a folder, not a file`);
+  return stats.size;
+}
+
+/** A complete line longer than the limit (its byte length is only counted when it could be). */
+function tooLong(line: string, mode: 'utf8' | 'latin1'): boolean {
+  return line.length * 3 > maxLineBytes && Buffer.byteLength(line, mode) > maxLineBytes;
+}
+
+function lineTooLongError(path: string, lineNo: number, start: Buffer | string): DataFormatError {
+  const text = typeof start === 'string' ? start.slice(0, 40) : start.subarray(0, 40).toString('latin1');
+  return new DataFormatError(path, lineNo, text, `line is longer than ${maxLineBytes} bytes (the limit)`);
+}
+
+/**
  * Streams a text file as batches of lines: fixed-size reads, so memory does not grow with the file.
  * Accepts LF and CRLF. Lines are cut at LF bytes before decoding; LF never occurs inside a
  * multi-byte UTF-8 sequence, so no character is ever split. A trailing empty line is not reported.
+ * A line longer than `maxLineBytes` is a DataFormatError naming it, raised as soon as the limit
+ * is passed: at most one chunk beyond the limit is ever held. A missing file or a folder is an
+ * InvalidInputError saying so.
  */
 export async function* readLines(
   path: string,
   encoding: TextEncodingName = 'auto',
 ): AsyncGenerator<LineBatch> {
+  dataFileSize(path);
   let handle: Awaited<ReturnType<typeof open>>;
   try {
     handle = await open(path, 'r');
   } catch (error) {
-    throw new InvalidInputError(`cannot read ${path}: ${(error as Error).message}`);
+    throw fileProblem(path, error);
   }
   const strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   let mode: 'utf8' | 'latin1' = encoding === 'latin1' ? 'latin1' : 'utf8';
@@ -56,7 +103,7 @@ export async function* readLines(
     let first = true;
     const buffer = Buffer.allocUnsafe(CHUNK);
     for (;;) {
-      const { bytesRead: n } = await handle.read(buffer, 0, CHUNK, null);
+      const n = await readChunk(handle, buffer, path);
       bytesRead += n;
       let data: Buffer = carry.length ? Buffer.concat([carry, buffer.subarray(0, n)]) : buffer.subarray(0, n);
       if (first && data.length >= 3 && data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf) {
@@ -71,15 +118,29 @@ export async function* readLines(
         for (let i = 0; i < lines.length; i++) {
           const l = lines[i]!;
           if (l.charCodeAt(l.length - 1) === 13) lines[i] = l.slice(0, -1);
+          if (tooLong(l, mode)) throw lineTooLongError(path, lineNo + i, l);
         }
         if (lines.length) yield { firstLine: lineNo, lines, bytesRead };
         lineNo += lines.length;
       }
       // Copy the remainder: `buffer` is reused by the next read.
       carry = Buffer.from(data.subarray(end));
+      if (carry.length > maxLineBytes) throw lineTooLongError(path, lineNo, carry);
       if (n === 0) break;
     }
   } finally {
     await handle.close();
+  }
+}
+
+async function readChunk(
+  handle: Awaited<ReturnType<typeof open>>,
+  buffer: Buffer,
+  path: string,
+): Promise<number> {
+  try {
+    return (await handle.read(buffer, 0, buffer.length, null)).bytesRead;
+  } catch (error) {
+    throw fileProblem(path, error);
   }
 }

@@ -159,6 +159,39 @@ export function parseId(s: string): number {
   return v <= 2147483647 ? v : -1;
 }
 
+/**
+ * The rating number grammar: digits, optionally a dot and more digits — `4`, `4.0`, `3.5`,
+ * `0.5`, `04.50`. Nothing else: no sign (`+4`, `-1`), no spaces (`" 4 "`), no bare dot (`.5`,
+ * `4.`), no exponent (`4e0`), no hexadecimal (`0x4`), no `Infinity`. Returns NaN for text outside
+ * the grammar, and -1 (never on a scale) for a decimal no double holds exactly as written
+ * (`5.00000000000000000001` would otherwise round to 5 and pass).
+ */
+export function parseRatingNumber(s: string): number {
+  const n = s.length;
+  if (n === 0 || n > 24) return Number.NaN;
+  let dot = -1;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (dot >= 0 || i === 0 || i === n - 1) return Number.NaN;
+      dot = i;
+    } else if (c < 48 || c > 57) return Number.NaN;
+  }
+  const value = Number(s);
+  // Up to three integer digits and one decimal are always the double's own shortest form.
+  if ((dot < 0 && n <= 3) || (dot >= 1 && dot <= 3 && n - dot === 2)) return value;
+  return canonicalDecimal(s, dot) === String(value) ? value : -1;
+}
+
+/** `s` without leading integer zeros, trailing fraction zeros, or a dot left with nothing after. */
+function canonicalDecimal(s: string, dot: number): string {
+  let whole = dot < 0 ? s : s.slice(0, dot);
+  let fraction = dot < 0 ? '' : s.slice(dot + 1);
+  whole = whole.replace(/^0+(?=\d)/, '');
+  fraction = fraction.replace(/0+$/, '');
+  return fraction === '' ? whole : `${whole}.${fraction}`;
+}
+
 /** Seconds since the epoch (digits only) → milliseconds, or -1. */
 export function parseEpochSeconds(s: string): number {
   const n = s.length;
@@ -227,8 +260,10 @@ export function parseRatingFields(
   const movie = parseId(m);
   if (movie < 0) return rejection('invalid_id', m, 'movie id is not a whole number');
   const r = fields[columns.rating]!;
-  const rating = r.trim() === '' ? Number.NaN : Number(r);
-  if (Number.isNaN(rating)) return rejection('invalid_rating', r, 'rating is not a number');
+  const rating = parseRatingNumber(r);
+  if (Number.isNaN(rating)) {
+    return rejection('invalid_rating', r, 'rating is not a number written as digits[.digits] (e.g. 4, 3.5)');
+  }
   if (!isOnScale(importScale, rating)) {
     return rejection(
       'rating_off_scale',

@@ -17,10 +17,14 @@ export function likeThreshold(scale: RatingScale, override?: number): number {
   return scale.step < 1 ? scale.max - 1.5 : scale.max - 1;
 }
 
+/**
+ * Exact membership: `min + k·step` for a whole k, with no tolerance. The scales' values (halves
+ * and wholes) are exact in binary, so 5.0000000001, 0.4999999999 and 3.0000001 are off the scale
+ * rather than "close enough" values that `db check` would later refuse.
+ */
 export function isOnScale(scale: RatingScale, rating: number): boolean {
-  if (!Number.isFinite(rating) || rating < scale.min - 1e-9 || rating > scale.max + 1e-9) return false;
-  const steps = (rating - scale.min) / scale.step;
-  return Math.abs(steps - Math.round(steps)) < 1e-6;
+  if (!Number.isFinite(rating) || rating < scale.min || rating > scale.max) return false;
+  return Number.isInteger((rating - scale.min) / scale.step);
 }
 
 export function clampToScale(scale: RatingScale, value: number): number {

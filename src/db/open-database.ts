@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { Database } from './database.ts';
 import { migrate } from './migrate.ts';
 import { PostgresDatabase } from './postgres-database.ts';
-import { SqliteDatabase } from './sqlite-database.ts';
+import { SqliteDatabase, type SqliteSynchronous } from './sqlite-database.ts';
 
 /** The database a command uses when none is named: `MOVIENIGHT_DATABASE_URL`, else ./movies.db. */
 export function defaultDatabaseLocation(env: NodeJS.ProcessEnv = process.env): string {
@@ -28,6 +28,12 @@ export interface OpenOptions {
    * in the primary process); the log is shared, so one checkpointer copies every process's commits.
    */
   readonly backgroundCheckpoint?: boolean;
+  /**
+   * SQLite: `full` (default) syncs every commit, so an answered write survives an OS crash;
+   * `normal` syncs only at checkpoints (faster, may lose the last commits on power loss).
+   * Ignored for PostgreSQL, whose commits are durable by its own settings.
+   */
+  readonly synchronous?: SqliteSynchronous;
 }
 
 /** Opens SQLite (a path) or PostgreSQL (a postgres:// URL) and brings the schema up to date. */
@@ -40,6 +46,7 @@ export async function openDatabase(location: string, options: OpenOptions = {}):
     db = new SqliteDatabase(location, {
       serving: options.serving ?? false,
       backgroundCheckpoint: options.backgroundCheckpoint ?? true,
+      synchronous: options.synchronous ?? 'full',
     });
   }
   if (options.migrate !== false) {

@@ -70,4 +70,25 @@ export function runServedStoreContract(
     ]);
     expect(await t.db.get('SELECT id FROM users WHERE id = 9')).toEqual({ id: 9 });
   });
+
+  it('finds the boundary of rows older than a time and deletes below it, oldest first', async () => {
+    expect(await store.servedIdBoundary(1000)).toEqual({ first: 0, end: 0 });
+    const by = { modelVersion: 1, abTestId: null, arm: null };
+    for (const at of [100, 200, 300, 400, 500]) {
+      await store.recordServed(7, at, by, [{ movieId: 1, rank: 1, predictedRating: 4 }]);
+    }
+    const ids = (await t.db.all<{ id: number }>('SELECT id FROM served_recommendations ORDER BY id')).map(
+      (r) => r.id,
+    );
+    expect(await store.servedIdBoundary(350)).toEqual({ first: ids[0], end: ids[3] });
+    expect(await store.servedIdBoundary(50)).toEqual({ first: ids[0], end: ids[0] });
+    expect(await store.servedIdBoundary(9999)).toEqual({ first: ids[0], end: ids[4]! + 1 });
+    // Only rows below the boundary and before the time go.
+    expect(await store.deleteServedBefore(ids[0]!, ids[4]! + 1, 250)).toBe(2);
+    expect(await t.db.all('SELECT served_at FROM served_recommendations ORDER BY id')).toEqual([
+      { served_at: 300 },
+      { served_at: 400 },
+      { served_at: 500 },
+    ]);
+  });
 }

@@ -43,6 +43,18 @@ export interface ServedStore {
   userRatings(userId: number): Promise<HistoryRating[]>;
   /** Records a served list (creating the user's row if it is new); one insert for the list. */
   recordServed(userId: number, servedAt: number, by: ServedBy, items: readonly ServedRow[]): Promise<void>;
+  /**
+   * The first id at which served rows stop being older than `cutoff`, found by a binary search
+   * over the primary key (rows are appended in time order, and no index on the serving time is
+   * kept: it would cost every request a write). Every row below it was served before `cutoff`
+   * when times follow ids; `deleteServedBefore` checks the time of each row anyway.
+   */
+  servedIdBoundary(cutoff: number): Promise<{ readonly first: number; readonly end: number }>;
+  /**
+   * Deletes the rows with `fromId <= id < toId` served before `cutoff`, except those of a running
+   * A/B test (its analysis counts every row since it started). Returns how many went.
+   */
+  deleteServedBefore(fromId: number, toId: number, cutoff: number): Promise<number>;
 }
 
 /**
@@ -64,6 +76,8 @@ const servedColumns = [
   'propensity',
   'inclusion_propensity',
 ] as const;
+
+const oldestAfterSql = 'SELECT id, served_at FROM served_recommendations WHERE id >= ? ORDER BY id LIMIT 1';
 
 /** The served store in SQL, on either database. */
 export class SqlServedStore implements ServedStore {
@@ -111,5 +125,31 @@ export class SqlServedStore implements ServedStore {
         i.inclusionPropensity ?? null,
       ]),
     );
+  }
+
+  async servedIdBoundary(cutoff: number): Promise<{ readonly first: number; readonly end: number }> {
+    const range = await this.db.get<{ lo: number | null; hi: number | null }>(
+      'SELECT MIN(id) AS lo, MAX(id) AS hi FROM served_recommendations',
+    );
+    if (range?.lo == null || range.hi == null) return { first: 0, end: 0 };
+    let lo = range.lo;
+    let hi = range.hi + 1;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const row = await this.db.get<{ id: number; served_at: number }>(oldestAfterSql, [mid]);
+      if (row && row.served_at < cutoff) lo = row.id + 1;
+      else hi = mid;
+    }
+    return { first: range.lo, end: lo };
+  }
+
+  async deleteServedBefore(fromId: number, toId: number, cutoff: number): Promise<number> {
+    const result = await this.db.run(
+      `DELETE FROM served_recommendations
+       WHERE id >= ? AND id < ? AND served_at < ?
+         AND (ab_test_id IS NULL OR ab_test_id NOT IN (SELECT id FROM ab_tests WHERE status = 'running'))`,
+      [fromId, toId, cutoff],
+    );
+    return result.changes;
   }
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
+import { pruneServedRecommendations, type ServedPruning } from '../recommend/served-retention.ts';
 import { runInWorker } from '../threads/worker-thread.ts';
 import { heartbeatRetrainLock } from './retrain-lock.ts';
 import { defaultHolder, type RetrainResult, runRetrain } from './retrain-orchestrator.ts';
@@ -16,6 +17,8 @@ export interface SchedulerTick {
   readonly retrain: RetrainResult | null;
   /** A retrain that failed to start or crashed its thread (the trigger records the rest). */
   readonly error: string | null;
+  /** The served rows pruned past their retention (null: pruning failed; the next tick retries). */
+  readonly pruned: ServedPruning | null;
 }
 
 export interface SchedulerOptions {
@@ -34,8 +37,10 @@ export interface SchedulerOptions {
 /**
  * One pass of the loop: revalidate the champion (which may record a trigger), let the running A/B
  * test decide (decideAbTest: activate the challenger, discard it, or keep collecting), then
- * run a pending retrain. The order matters: a decided A/B test frees the way for the next trigger,
- * and a trigger recorded in this pass is run in this pass.
+ * run a pending retrain, then prune served rows past their retention. The order matters: a
+ * decided A/B test frees the way for the next trigger, a trigger recorded in this pass is run in
+ * this pass, and pruning runs after the A/B decision (a test that just ended no longer holds its
+ * rows; one still running keeps them).
  */
 export async function schedulerTick(db: Database, options: SchedulerOptions): Promise<SchedulerTick> {
   const clock = options.clock ?? Date.now;
@@ -57,7 +62,11 @@ export async function schedulerTick(db: Database, options: SchedulerOptions): Pr
       error = (e as Error).message;
     }
   }
-  const tick = { at: clock(), check, abTest, retrain, error };
+  const pruned = await pruneServedRecommendations(db, config, clock()).catch((e: Error) => {
+    error ??= `pruning served rows failed: ${e.message}`;
+    return null;
+  });
+  const tick = { at: clock(), check, abTest, retrain, error, pruned };
   options.onTick?.(tick);
   return tick;
 }

@@ -96,7 +96,11 @@ async function listen(db: Database, flags: ServeFlags, location: string): Promis
 async function serveAsWorker(flags: ServeFlags, location: string): Promise<void> {
   await runServingWorker(
     async () => {
-      const db = await openDatabase(location, { serving: true, backgroundCheckpoint: false });
+      const db = await openDatabase(location, {
+        serving: true,
+        backgroundCheckpoint: false,
+        synchronous: loadConfig().sqliteSynchronous,
+      });
       const server = await listen(db, flags, location).catch(async (error: unknown) => {
         await db.close();
         throw error;
@@ -202,7 +206,7 @@ export function serveCommand(program: Command): void {
 
 /** The primary (or only) serving process: prepares, listens, runs the scheduler, stops on a signal. */
 async function serveMain(flags: ServeFlags, location: string): Promise<void> {
-  const db = await openDatabase(location, { serving: true });
+  const db = await openDatabase(location, { serving: true, synchronous: loadConfig().sqliteSynchronous });
   let server: Listening;
   try {
     await prepare(db, flags);

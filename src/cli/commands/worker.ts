@@ -22,6 +22,7 @@ function logLine(tick: SchedulerTick): string {
   if (tick.abTest) parts.push(`A/B #${tick.abTest.testId}: ${tick.abTest.applied ?? tick.abTest.verdict}`);
   if (tick.retrain)
     parts.push(`retrain #${tick.retrain.triggerId} ${tick.retrain.status}: ${tick.retrain.outcome}`);
+  if (tick.pruned?.deleted) parts.push(`pruned ${tick.pruned.deleted} served rows`);
   if (tick.error) parts.push(`error: ${tick.error}`);
   return parts.join(' · ');
 }
@@ -73,7 +74,7 @@ export function workerCommand(program: Command): void {
   program
     .command('worker')
     .description(
-      'Run the loop unattended: revalidation check, A/B decisions and triggered retrains every schedulerIntervalSeconds (training in a worker thread)',
+      'Run the loop unattended: revalidation check, A/B decisions, triggered retrains and pruning of old served rows every schedulerIntervalSeconds (training in a worker thread)',
     )
     .option('--once', 'run one pass and exit')
     .option('--json', 'print each pass as a JSON line')

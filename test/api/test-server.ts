@@ -44,6 +44,7 @@ export async function startTestServer(kind: DatabaseKind = sqliteKind): Promise<
     adminToken,
     webDist: null,
     servingStalenessMs: 0,
+    checkResponses: true,
   });
   const request: TestServer['request'] = async (method, path, options = {}) => {
     const headers: Record<string, string> = {};

@@ -56,6 +56,7 @@ export const adminAbRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/ab-tests',
+    operationId: 'listAbTests',
     tag: 'admin: A/B tests',
     summary: 'Every A/B test, newest first',
     access: 'admin',
@@ -66,9 +67,11 @@ export const adminAbRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/api/admin/ab-tests',
+    operationId: 'startAbTest',
     tag: 'admin: A/B tests',
     summary: 'Start an A/B test of the champion against a challenger version (409 when one is running)',
     access: 'admin',
+    errors: [404, 409],
     status: 201,
     body: z
       .object({
@@ -105,6 +108,7 @@ export const adminAbRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/ab-tests/current',
+    operationId: 'getCurrentAbTest',
     tag: 'admin: A/B tests',
     summary: 'The running test with its statistics and verdict so far (changes nothing); null when none runs',
     access: 'admin',
@@ -123,10 +127,12 @@ export const adminAbRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/api/admin/ab-tests/current/validate',
+    operationId: 'validateAbTest',
     tag: 'admin: A/B tests',
     summary:
       'Validate the running test and apply its verdict: activate the challenger, discard it, or continue',
     access: 'admin',
+    errors: [404],
     async handler({ server }) {
       const result = await decideAbTest(server.db, { now: server.now() });
       if (!result) throw new NotFoundError('no A/B test is running');
@@ -136,9 +142,11 @@ export const adminAbRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/api/admin/ab-tests/current/stop',
+    operationId: 'stopAbTest',
     tag: 'admin: A/B tests',
     summary: 'Stop the running test without a decision (the champion stays)',
     access: 'admin',
+    errors: [404, 409],
     body: z
       .object({ reason: z.string().trim().min(1).max(300).optional() })
       .strict()
@@ -150,6 +158,7 @@ export const adminAbRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/ab-tests/screenings',
+    operationId: 'listScreenings',
     tag: 'admin: A/B tests',
     summary: 'Off-policy screens of challengers, newest first (optionally of one version)',
     access: 'admin',
@@ -161,10 +170,12 @@ export const adminAbRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/api/admin/ab-tests/estimate',
+    operationId: 'estimateChallenger',
     tag: 'admin: A/B tests',
     summary:
       "Off-policy estimate of a challenger from the champion's logged window; records the screen (and discards a clearly worse challenger) unless dryRun",
     access: 'admin',
+    errors: [404, 409],
     body: z
       .object({
         challengerVersion: z.number().int('must be a whole number').positive('must be positive'),
@@ -182,9 +193,11 @@ export const adminAbRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/ab-tests/:id',
+    operationId: 'getAbTest',
     tag: 'admin: A/B tests',
     summary: 'One test with its statistics (final for an ended test) and per-arm accuracy over time',
     access: 'admin',
+    errors: [404],
     params: testIdParam,
     async handler({ params, server }) {
       const evaluation = await evaluateAbTest(server.db, { testId: params.id });
@@ -194,10 +207,12 @@ export const adminAbRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/charts/ab-test',
+    operationId: 'chartAbTest',
     tag: 'admin: charts',
     summary:
       'SVG: per-arm cumulative accuracy with 95 % intervals over the days of a test (default: running or latest)',
     access: 'admin',
+    errors: [404],
     produces: 'image/svg+xml',
     query: z.object({ id: z.coerce.number().int().positive().optional() }).strict(),
     async handler({ c, query, server }) {

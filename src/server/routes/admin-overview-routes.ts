@@ -13,6 +13,7 @@ export const adminOverviewRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/overview',
+    operationId: 'getOverview',
     tag: 'admin: status',
     summary:
       'Counts of users, accounts, movies, ratings, served and tracked recommendations, versions; the model kinds and tuning methods there are',
@@ -24,10 +25,12 @@ export const adminOverviewRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/users/:userId/picks',
+    operationId: 'previewUserPicks',
     tag: 'admin: status',
     summary:
       "Preview any user's picks from the champion; nothing is recorded as served (the tracker never sees them)",
     access: 'admin',
+    errors: [404],
     params: z.object({
       userId: z.coerce.number().int('must be a whole number').positive('must be positive'),
     }),

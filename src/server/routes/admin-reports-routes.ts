@@ -82,6 +82,7 @@ export const adminReportsRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/reports',
+    operationId: 'listReports',
     tag: 'admin: reports',
     summary: 'The reports there are',
     access: 'admin',
@@ -92,10 +93,12 @@ export const adminReportsRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/reports/:kind',
+    operationId: 'getReport',
     tag: 'admin: reports',
     summary:
       "A report's plain data (status, tuning, unexpected, impact — impact fits models in a worker thread)",
     access: 'admin',
+    errors: [404],
     params: kindParam,
     query: reportQuery,
     async handler({ params, query, server }) {
@@ -105,9 +108,11 @@ export const adminReportsRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/reports/:kind/charts',
+    operationId: 'getReportCharts',
     tag: 'admin: reports',
     summary: "A report's charts as SVG strings, for the dashboard to lay out",
     access: 'admin',
+    errors: [404],
     params: kindParam,
     query: reportQuery,
     async handler({ params, query, server }) {
@@ -120,9 +125,11 @@ export const adminReportsRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/reports/:kind/html',
+    operationId: 'getReportHtml',
     tag: 'admin: reports',
     summary: 'A report as a self-contained HTML page (to save or share)',
     access: 'admin',
+    errors: [404],
     params: kindParam,
     query: reportQuery,
     produces: 'text/html',

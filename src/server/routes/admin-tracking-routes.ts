@@ -45,6 +45,7 @@ export const adminTrackingRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/tracker',
+    operationId: 'getTrackerStatus',
     tag: 'admin: tracking',
     summary:
       'Tracker status: window accuracy overall, by version, arm and day; worst movies; the retrain rule',
@@ -56,6 +57,7 @@ export const adminTrackingRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/retrain/triggers',
+    operationId: 'listRetrainTriggers',
     tag: 'admin: tracking',
     summary: 'Recent retrain triggers (automatic and manual) with their outcomes, newest first',
     access: 'admin',
@@ -67,9 +69,11 @@ export const adminTrackingRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/retrain/triggers/:id',
+    operationId: 'getRetrainTrigger',
     tag: 'admin: tracking',
     summary: 'One retrain trigger with its steps',
     access: 'admin',
+    errors: [404],
     params: z.object({ id: z.coerce.number().int().positive() }),
     async handler({ params, server }) {
       const trigger = await getTrigger(server.db, params.id);
@@ -80,10 +84,12 @@ export const adminTrackingRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/api/admin/retrain',
+    operationId: 'requestRetrain',
     tag: 'admin: tracking',
     summary:
       'Retrain now: records a manual trigger and runs it in the background (202); 409 when one is open',
     access: 'admin',
+    errors: [409],
     body: retrainBody.optional(),
     status: 202,
     async handler({ c, body, server }) {
@@ -102,6 +108,7 @@ export const adminTrackingRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/charts/tracker-accuracy',
+    operationId: 'chartTrackerAccuracy',
     tag: 'admin: charts',
     summary: 'SVG: tracker accuracy by day with its 95 % interval and the retrain threshold line',
     access: 'admin',
@@ -114,6 +121,7 @@ export const adminTrackingRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/charts/accuracy-by-version',
+    operationId: 'chartAccuracyByVersion',
     tag: 'admin: charts',
     summary: 'SVG: window accuracy of each model version',
     access: 'admin',
@@ -126,6 +134,7 @@ export const adminTrackingRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/charts/retrain-triggers',
+    operationId: 'chartRetrainTriggers',
     tag: 'admin: charts',
     summary: 'SVG: retrain triggers over time by source and outcome',
     access: 'admin',

@@ -35,6 +35,7 @@ export const adminTuningRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/tuning/runs',
+    operationId: 'listTuningRuns',
     tag: 'admin: tuning',
     summary: 'Tuning runs, newest first, with progress (trials done of planned) and best value',
     access: 'admin',
@@ -55,6 +56,7 @@ export const adminTuningRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/api/admin/tuning/runs',
+    operationId: 'startTuningRun',
     tag: 'admin: tuning',
     summary:
       'Start a tuning run in the background (trials cross-validated in worker threads); 202 with its id',
@@ -79,9 +81,11 @@ export const adminTuningRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/tuning/runs/:id',
+    operationId: 'getTuningRun',
     tag: 'admin: tuning',
     summary: 'One run: progress, every trial (params, state, value, intermediate values), best',
     access: 'admin',
+    errors: [404],
     params: runParam,
     async handler({ params, server }) {
       const storage = new SqlTuningStorage(server.db);
@@ -93,10 +97,12 @@ export const adminTuningRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/tuning/runs/:id/review',
+    operationId: 'reviewTuningRun',
     tag: 'admin: tuning',
     summary:
       'Review a run: best against default, majority baseline (and the active model), top trials, importance',
     access: 'admin',
+    errors: [404],
     params: runParam,
     query: z
       .object({
@@ -119,9 +125,11 @@ export const adminTuningRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/api/admin/tuning/runs/:id/stop',
+    operationId: 'stopTuningRun',
     tag: 'admin: tuning',
     summary: 'Stop a run this server is running (finished trials stay; the run can be resumed)',
     access: 'admin',
+    errors: [404, 409],
     params: runParam,
     status: 202,
     async handler({ c, params, server }) {

@@ -53,6 +53,7 @@ export const healthRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/healthz',
+    operationId: 'health',
     tag: 'operations',
     summary: 'Liveness: the server answers and the database responds',
     access: 'public',
@@ -60,12 +61,13 @@ export const healthRoutes: readonly AnyRoute[] = [
     async handler({ server }) {
       // A read only: a health probe hit every few seconds must not take the write lock.
       const schemaVersion = await readSchemaVersion(server.db);
-      return { status: 'ok', database: server.db.dialect, schemaVersion };
+      return { status: 'ok' as const, database: server.db.dialect, schemaVersion };
     },
   }),
   defineRoute({
     method: 'get',
     path: '/metrics',
+    operationId: 'metrics',
     tag: 'operations',
     summary: 'Prometheus text format: requests, latencies, ratings, tracker accuracy, active version',
     access: 'public',

@@ -18,9 +18,11 @@ export const moviePageRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/movies/:id/page',
+    operationId: 'getMoviePage',
     tag: 'movies',
     summary: 'A movie with the movies liked by the same people, and which of them you liked',
-    access: 'public',
+    access: 'optional',
+    errors: [404],
     params: idParam,
     query: z.object({ similar: z.coerce.number().int().min(1).max(24).default(8) }).strict(),
     response: z.object({

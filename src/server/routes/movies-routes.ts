@@ -82,9 +82,10 @@ export const movieRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/movies',
+    operationId: 'searchMovies',
     tag: 'movies',
     summary: 'Search movies by title, genre and year; paginated',
-    access: 'public',
+    access: 'optional',
     query: searchQuery,
     response: z.object({
       page: z.number(),
@@ -114,9 +115,11 @@ export const movieRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/movies/:id',
+    operationId: 'getMovie',
     tag: 'movies',
     summary: 'One movie with its average rating and rating count (and your rating when signed in)',
-    access: 'public',
+    access: 'optional',
+    errors: [404],
     params: idParam,
     response: movieSchema,
     async handler({ params, principal, server }) {
@@ -127,12 +130,13 @@ export const movieRoutes: readonly AnyRoute[] = [
         [row],
         principal.kind === 'user' ? principal.userId : undefined,
       );
-      return view;
+      return view!;
     },
   }),
   defineRoute({
     method: 'get',
     path: '/api/genres',
+    operationId: 'listGenres',
     tag: 'movies',
     summary: 'Every genre in the catalogue with its number of movies',
     access: 'public',
@@ -151,6 +155,7 @@ export const movieRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/scale',
+    operationId: 'getRatingScale',
     tag: 'movies',
     summary: 'The rating scale in force (whole or half stars)',
     access: 'public',

@@ -15,10 +15,12 @@ export const recommendationRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/recommendations',
+    operationId: 'getRecommendations',
     tag: 'recommendations',
     summary:
       "Tonight's picks for the signed-in user: top-N with predicted rating and reason, recorded with the serving version and A/B arm",
     access: 'user',
+    errors: [404],
     query: z
       .object({
         n: z.coerce.number().int().min(1).max(100).default(10),

@@ -18,6 +18,16 @@ import { proportion } from '../../experiments/statistics.ts';
 import { qualityStore } from '../../monitoring/sql-quality-store.ts';
 import { type AbArmDay, abTestChart } from '../dashboard-charts.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
+import {
+  estimateChallengerResponse,
+  getAbTestResponse,
+  getCurrentAbTestResponse,
+  listAbTestsResponse,
+  listScreeningsResponse,
+  startAbTestResponse,
+  stopAbTestResponse,
+  validateAbTestResponse,
+} from '../schemas/ab-schemas.ts';
 import { svgResponse } from './admin-tracking-routes.ts';
 
 const dayMs = 86_400_000;
@@ -60,6 +70,7 @@ export const adminAbRoutes: readonly AnyRoute[] = [
     tag: 'admin: A/B tests',
     summary: 'Every A/B test, newest first',
     access: 'admin',
+    response: listAbTestsResponse,
     async handler({ server }) {
       return { tests: await listAbTests(server.db) };
     },
@@ -71,6 +82,7 @@ export const adminAbRoutes: readonly AnyRoute[] = [
     tag: 'admin: A/B tests',
     summary: 'Start an A/B test of the champion against a challenger version (409 when one is running)',
     access: 'admin',
+    response: startAbTestResponse,
     errors: [404, 409],
     status: 201,
     body: z
@@ -92,7 +104,7 @@ export const adminAbRoutes: readonly AnyRoute[] = [
         maxDays: z.number().positive().max(365).optional(),
       })
       .strict(),
-    async handler({ c, body, server }) {
+    async handler({ body, server }) {
       const test = await startAbTest(server.db, {
         challengerVersion: body.challengerVersion,
         ...(body.method === undefined ? {} : { method: body.method }),
@@ -102,7 +114,7 @@ export const adminAbRoutes: readonly AnyRoute[] = [
         ...(body.minSamples === undefined ? {} : { minSamples: body.minSamples }),
         ...(body.maxDays === undefined ? {} : { maxDays: body.maxDays }),
       });
-      return c.json(test, 201);
+      return test;
     },
   }),
   defineRoute({
@@ -112,6 +124,7 @@ export const adminAbRoutes: readonly AnyRoute[] = [
     tag: 'admin: A/B tests',
     summary: 'The running test with its statistics and verdict so far (changes nothing); null when none runs',
     access: 'admin',
+    response: getCurrentAbTestResponse,
     async handler({ server }) {
       const running = await getRunningAbTest(server.db);
       if (!running) return { test: null, analysis: null, timeline: [], offPolicy: null };
@@ -132,6 +145,7 @@ export const adminAbRoutes: readonly AnyRoute[] = [
     summary:
       'Validate the running test and apply its verdict: activate the challenger, discard it, or continue',
     access: 'admin',
+    response: validateAbTestResponse,
     errors: [404],
     async handler({ server }) {
       const result = await decideAbTest(server.db, { now: server.now() });
@@ -146,6 +160,7 @@ export const adminAbRoutes: readonly AnyRoute[] = [
     tag: 'admin: A/B tests',
     summary: 'Stop the running test without a decision (the champion stays)',
     access: 'admin',
+    response: stopAbTestResponse,
     errors: [404, 409],
     body: z
       .object({ reason: z.string().trim().min(1).max(300).optional() })
@@ -162,6 +177,7 @@ export const adminAbRoutes: readonly AnyRoute[] = [
     tag: 'admin: A/B tests',
     summary: 'Off-policy screens of challengers, newest first (optionally of one version)',
     access: 'admin',
+    response: listScreeningsResponse,
     query: z.object({ challengerVersion: z.coerce.number().int().positive().optional() }).strict(),
     async handler({ query, server }) {
       return { screenings: await listScreenings(server.db, query.challengerVersion) };
@@ -175,6 +191,7 @@ export const adminAbRoutes: readonly AnyRoute[] = [
     summary:
       "Off-policy estimate of a challenger from the champion's logged window; records the screen (and discards a clearly worse challenger) unless dryRun",
     access: 'admin',
+    response: estimateChallengerResponse,
     errors: [404, 409],
     body: z
       .object({
@@ -197,6 +214,7 @@ export const adminAbRoutes: readonly AnyRoute[] = [
     tag: 'admin: A/B tests',
     summary: 'One test with its statistics (final for an ended test) and per-arm accuracy over time',
     access: 'admin',
+    response: getAbTestResponse,
     errors: [404],
     params: testIdParam,
     async handler({ params, server }) {

@@ -13,6 +13,11 @@ import { runInWorker } from '../../threads/worker-thread.ts';
 import { bestHpPathFor } from '../../tuning/best-hp.ts';
 import type { ReportWorkerReply, ReportWorkerRequest } from '../report-worker.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
+import {
+  getReportChartsResponse,
+  getReportResponse,
+  listReportsResponse,
+} from '../schemas/report-schemas.ts';
 import type { ServerContext } from '../server-context.ts';
 
 const kindParam = z.object({ kind: z.enum(reportKinds as [ReportKind, ...ReportKind[]]) });
@@ -86,6 +91,7 @@ export const adminReportsRoutes: readonly AnyRoute[] = [
     tag: 'admin: reports',
     summary: 'The reports there are',
     access: 'admin',
+    response: listReportsResponse,
     async handler() {
       return { reports: reportKinds.map((kind) => ({ kind, description: reportViews[kind].description })) };
     },
@@ -98,6 +104,7 @@ export const adminReportsRoutes: readonly AnyRoute[] = [
     summary:
       "A report's plain data (status, tuning, unexpected, impact — impact fits models in a worker thread)",
     access: 'admin',
+    response: getReportResponse,
     errors: [404],
     params: kindParam,
     query: reportQuery,
@@ -112,6 +119,7 @@ export const adminReportsRoutes: readonly AnyRoute[] = [
     tag: 'admin: reports',
     summary: "A report's charts as SVG strings, for the dashboard to lay out",
     access: 'admin',
+    response: getReportChartsResponse,
     errors: [404],
     params: kindParam,
     query: reportQuery,

@@ -5,6 +5,12 @@ import { getTrigger, listSteps, listTriggers, requestRetrain } from '../../retra
 import { trackStatus } from '../../retraining/track-status.ts';
 import { accuracyByVersionChart, retrainTriggersChart, trackerAccuracyChart } from '../dashboard-charts.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
+import {
+  getRetrainTriggerResponse,
+  getTrackerStatusResponse,
+  listRetrainTriggersResponse,
+  requestRetrainResponse,
+} from '../schemas/tracking-schemas.ts';
 import type { ServerContext } from '../server-context.ts';
 
 /** An SVG chart answer; charts are only shown to the admin, but still never cached stale. */
@@ -50,6 +56,7 @@ export const adminTrackingRoutes: readonly AnyRoute[] = [
     summary:
       'Tracker status: window accuracy overall, by version, arm and day; worst movies; the retrain rule',
     access: 'admin',
+    response: getTrackerStatusResponse,
     async handler({ server }) {
       return trackStatus(server.db, server.config, { now: server.now() });
     },
@@ -61,6 +68,7 @@ export const adminTrackingRoutes: readonly AnyRoute[] = [
     tag: 'admin: tracking',
     summary: 'Recent retrain triggers (automatic and manual) with their outcomes, newest first',
     access: 'admin',
+    response: listRetrainTriggersResponse,
     query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }).strict(),
     async handler({ query, server }) {
       return { triggers: await listTriggers(server.db, query.limit), running: server.background.names() };
@@ -73,6 +81,7 @@ export const adminTrackingRoutes: readonly AnyRoute[] = [
     tag: 'admin: tracking',
     summary: 'One retrain trigger with its steps',
     access: 'admin',
+    response: getRetrainTriggerResponse,
     errors: [404],
     params: z.object({ id: z.coerce.number().int().positive() }),
     async handler({ params, server }) {
@@ -89,10 +98,11 @@ export const adminTrackingRoutes: readonly AnyRoute[] = [
     summary:
       'Retrain now: records a manual trigger and runs it in the background (202); 409 when one is open',
     access: 'admin',
+    response: requestRetrainResponse,
     errors: [409],
     body: retrainBody.optional(),
     status: 202,
-    async handler({ c, body, server }) {
+    async handler({ body, server }) {
       const { reason, ...options } = body ?? {};
       const decision = await requestRetrain(
         server.db,
@@ -102,7 +112,7 @@ export const adminTrackingRoutes: readonly AnyRoute[] = [
       );
       if (!decision.created) throw new ConflictError(`cannot retrain now: ${decision.blocked}`);
       kickScheduler(server);
-      return c.json({ trigger: decision.trigger }, 202);
+      return { trigger: decision.trigger };
     },
   }),
   defineRoute({

@@ -10,6 +10,13 @@ import {
 import { getVersion, listVersions } from '../../registry/model-versions.ts';
 import { aliasHistoryChart, versionMetricsChart } from '../dashboard-charts.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
+import {
+  activateVersionResponse,
+  getAliasHistoryResponse,
+  getVersionResponse,
+  listVersionsResponse,
+  rollbackChampionResponse,
+} from '../schemas/versions-schemas.ts';
 import { svgResponse } from './admin-tracking-routes.ts';
 
 const versionParam = z.object({
@@ -35,6 +42,7 @@ export const adminVersionsRoutes: readonly AnyRoute[] = [
     summary:
       'Every model version (newest first) with the champion and challenger aliases, what is served, and the version a rollback would return to',
     access: 'admin',
+    response: listVersionsResponse,
     async handler({ server }) {
       const [versions, aliases, rollbackTo] = await Promise.all([
         listVersions(server.db),
@@ -57,6 +65,7 @@ export const adminVersionsRoutes: readonly AnyRoute[] = [
     tag: 'admin: versions',
     summary: 'Alias history: every move of champion and challenger, oldest first',
     access: 'admin',
+    response: getAliasHistoryResponse,
     query: historyQuery,
     async handler({ query, server }) {
       return {
@@ -74,6 +83,7 @@ export const adminVersionsRoutes: readonly AnyRoute[] = [
     tag: 'admin: versions',
     summary: 'One model version: kind, parameters, training data, lineage, metrics, artifact',
     access: 'admin',
+    response: getVersionResponse,
     errors: [404],
     params: versionParam,
     async handler({ params, server }) {
@@ -87,6 +97,7 @@ export const adminVersionsRoutes: readonly AnyRoute[] = [
     tag: 'admin: versions',
     summary: 'Make a version the champion (its artifact is verified first; a running A/B test is stopped)',
     access: 'admin',
+    response: activateVersionResponse,
     errors: [404],
     params: versionParam,
     body: reasonBody,
@@ -104,6 +115,7 @@ export const adminVersionsRoutes: readonly AnyRoute[] = [
     tag: 'admin: versions',
     summary: 'Return to the previous champion in one step (409 when there is none)',
     access: 'admin',
+    response: rollbackChampionResponse,
     errors: [409],
     body: reasonBody,
     async handler({ body, server }) {

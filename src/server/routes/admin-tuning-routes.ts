@@ -141,7 +141,7 @@ export const adminTuningRoutes: readonly AnyRoute[] = [
     summary: 'Stop a run this server is running (finished trials stay; the run can be resumed)',
     access: 'admin',
     response: stopTuningRunResponse,
-    errors: [404, 409],
+    errors: [409],
     params: runParam,
     status: 202,
     async handler({ params, server }) {

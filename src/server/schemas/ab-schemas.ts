@@ -6,6 +6,7 @@
  * publishes it. The web app takes its types from here.
  */
 import { z } from 'zod';
+import { statistic } from './common-schemas.ts';
 
 export const abPolicy = z.object({
   autoActivateThreshold: z.number(),
@@ -15,7 +16,7 @@ export const abPolicy = z.object({
   tau: z.number(),
   srmThreshold: z.number(),
 });
-export const estimate = z.object({ value: z.number(), low: z.number(), high: z.number() });
+export const estimate = z.object({ value: statistic, low: statistic, high: statistic });
 export const armStatistics = z.object({
   users: z.number(),
   served: z.number(),
@@ -27,8 +28,8 @@ export const armStatistics = z.object({
 export const sampleRatioCheck = z.object({
   observed: z.object({ champion: z.number(), challenger: z.number() }),
   expected: z.object({ champion: z.number(), challenger: z.number() }),
-  chiSquare: z.number(),
-  pValue: z.number(),
+  chiSquare: statistic,
+  pValue: statistic,
   threshold: z.number(),
   mismatch: z.boolean(),
 });
@@ -36,11 +37,11 @@ export const sequentialTest = z.object({
   method: z.literal('mSPRT (normal mixture)'),
   tau: z.number(),
   alpha: z.number(),
-  likelihoodRatio: z.number(),
-  pValue: z.number(),
+  likelihoodRatio: statistic,
+  pValue: statistic,
   significant: z.boolean(),
-  low: z.number(),
-  high: z.number(),
+  low: statistic,
+  high: statistic,
 });
 export const abVerdict = z.object({
   action: z.enum(['continue', 'discard', 'activate', 'blocked']),
@@ -51,7 +52,7 @@ export const abAnalysis = z.object({
   policy: abPolicy,
   arms: z.object({ champion: armStatistics, challenger: armStatistics }),
   difference: z.object({ accuracy: estimate, rmse: estimate, likedRate: estimate }),
-  relativeAccuracyImprovement: z.number(),
+  relativeAccuracyImprovement: statistic,
   srm: sampleRatioCheck,
   sequential: sequentialTest,
   enoughSamples: z.boolean(),
@@ -77,9 +78,9 @@ export const abArmDay = z.object({
   arm: z.string(),
   day: z.number(),
   n: z.number(),
-  accuracy: z.number(),
-  low: z.number(),
-  high: z.number(),
+  accuracy: statistic,
+  low: statistic,
+  high: statistic,
 });
 export const opeScreening = z.object({
   id: z.number(),

@@ -8,6 +8,7 @@ import { isAdminToken } from '../auth/admin-token.ts';
 import { createSession, deleteSession, sessionCookieName } from '../auth/sessions.ts';
 import { checkSignInAllowed, clearSignInFailures, recordSignInFailure } from '../auth/sign-in-throttle.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
+import { meResponse } from '../schemas/people-schemas.ts';
 
 const username = z
   .string()
@@ -20,12 +21,6 @@ const password = z
   .min(8, 'must be at least 8 characters')
   .max(200, 'must be at most 200 characters');
 const credentials = z.object({ username, password }).strict();
-
-const meResponse = z.object({
-  kind: z.enum(['anonymous', 'user', 'admin']),
-  userId: z.number().int().optional(),
-  username: z.string().optional(),
-});
 
 /** The peer address (not X-Forwarded-For, which any client can forge). */
 export function clientAddress(c: Context): string {

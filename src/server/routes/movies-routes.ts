@@ -4,17 +4,13 @@ import { splitGenres } from '../../data/load-movies.ts';
 import { ratingScaleOf } from '../../data/rating-scale-of.ts';
 import { NotFoundError } from '../../errors.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
-
-export const movieSchema = z.object({
-  id: z.number().int(),
-  title: z.string(),
-  year: z.number().int().nullable(),
-  genres: z.array(z.string()),
-  averageRating: z.number().nullable(),
-  ratingCount: z.number().int(),
-  myRating: z.number().nullable().optional(),
-});
-export type MovieView = z.infer<typeof movieSchema>;
+import {
+  genresResponse,
+  type MovieView,
+  movieSchema,
+  movieSearchResponse,
+  ratingScaleResponse,
+} from '../schemas/people-schemas.ts';
 
 const idParam = z.object({
   id: z.coerce.number().int('must be a whole number').positive('must be positive'),
@@ -87,12 +83,7 @@ export const movieRoutes: readonly AnyRoute[] = [
     summary: 'Search movies by title, genre and year; paginated',
     access: 'optional',
     query: searchQuery,
-    response: z.object({
-      page: z.number(),
-      pageSize: z.number(),
-      total: z.number(),
-      movies: z.array(movieSchema),
-    }),
+    response: movieSearchResponse,
     async handler({ query, principal, server }) {
       const found = await server.catalog.searchMovies({
         ...searchFilters(query),
@@ -140,7 +131,7 @@ export const movieRoutes: readonly AnyRoute[] = [
     tag: 'movies',
     summary: 'Every genre in the catalogue with its number of movies',
     access: 'public',
-    response: z.array(z.object({ genre: z.string(), movies: z.number() })),
+    response: genresResponse,
     async handler({ server }) {
       const rows = await server.catalog.genreCombinations();
       const counts = new Map<string, number>();
@@ -159,7 +150,7 @@ export const movieRoutes: readonly AnyRoute[] = [
     tag: 'movies',
     summary: 'The rating scale in force (whole or half stars)',
     access: 'public',
-    response: z.object({ min: z.number(), max: z.number(), step: z.number() }),
+    response: ratingScaleResponse,
     async handler({ server }) {
       return ratingScaleOf(server.db);
     },

@@ -2,20 +2,11 @@ import { z } from 'zod';
 import { ForbiddenError, NotFoundError } from '../../errors.ts';
 import { rateMovie } from '../../monitoring/rate-movie.ts';
 import { type AnyRoute, defineRoute, type SignedInUser } from '../route-spec.ts';
+import { ratingList, ratingResult } from '../schemas/people-schemas.ts';
 import type { ServerContext } from '../server-context.ts';
-import { movieSchema, movieViews } from './movies-routes.ts';
+import { movieViews } from './movies-routes.ts';
 
 const positiveId = z.coerce.number().int('must be a whole number').positive('must be positive');
-
-const ratingResult = z.object({
-  userId: z.number(),
-  movieId: z.number(),
-  rating: z.number(),
-  ratedAt: z.number(),
-  previousRating: z.number().nullable(),
-  /** What the tracker made of it: validated against a served recommendation, or unexpected. */
-  tracked: z.unknown(),
-});
 
 /** A user acts only as themselves: a userId in the request must be theirs. */
 function assertSelf(principal: SignedInUser, userId: number | undefined): void {
@@ -74,14 +65,6 @@ async function listRatings(server: ServerContext, userId: number, page: number, 
     ratings: entries.map((e, i) => ({ movie: views[i]!, rating: e.rating, ratedAt: e.ratedAt })),
   };
 }
-
-const ratingList = z.object({
-  userId: z.number(),
-  page: z.number(),
-  pageSize: z.number(),
-  total: z.number(),
-  ratings: z.array(z.object({ movie: movieSchema, rating: z.number(), ratedAt: z.number() })),
-});
 
 export const ratingRoutes: readonly AnyRoute[] = [
   defineRoute({

@@ -1,46 +1,18 @@
 import { api } from '../api.ts';
+import type { AbTests, CurrentAbTest as CurrentTest, Versions } from '../api-types.ts';
 import { h } from '../dom.ts';
 import { formatCount, formatDateTime, formatPercent } from '../format.ts';
 import { redraw } from '../session.ts';
 import { act, chart, confirmAction, kv, loaded, section } from './admin-common.ts';
 import { versionLink } from './admin-versions-page.ts';
 
+export type { Versions };
+export type VersionInfo = Versions['versions'][number];
+
 /**
  * The dashboard's sections that change what users see: the deployed versions (activate, roll
  * back) and the A/B test (start, validate, stop), each asking first and saying what will happen.
  */
-
-export interface VersionInfo {
-  version: number;
-  kind: string;
-  status: string;
-  reason: string;
-  createdAt: number;
-  aliases: string[];
-  metrics: Record<string, number>;
-}
-export interface Versions {
-  champion: number | null;
-  challenger: number | null;
-  rollbackTo: number | null;
-  versions: VersionInfo[];
-}
-interface CurrentTest {
-  test: {
-    id: number;
-    championVersion: number;
-    challengerVersion: number;
-    traffic: number;
-    startedAt: number;
-  } | null;
-  analysis: {
-    arms: Record<
-      'champion' | 'challenger',
-      { n: number; users: number; accuracy: { value: number; low: number; high: number } }
-    >;
-    verdict: { action: string; reason: string };
-  } | null;
-}
 
 function versionOptions(
   versions: readonly VersionInfo[],
@@ -258,7 +230,7 @@ export function abSection(versions: Promise<Versions>): HTMLElement {
         Promise.all([
           versions,
           api<CurrentTest>('GET', '/api/admin/ab-tests/current'),
-          api<{ tests: unknown[] }>('GET', '/api/admin/ab-tests'),
+          api<AbTests>('GET', '/api/admin/ab-tests'),
         ]),
       ([v, current, all]) =>
         current.test && current.analysis

@@ -1,4 +1,13 @@
 import { api } from '../api.ts';
+import type {
+  ImpactReport,
+  RetrainStarted,
+  RetrainTriggers,
+  RunSummary,
+  TrackerStatus as TrackerAnswer,
+  TuningRuns,
+  TuningStarted,
+} from '../api-types.ts';
 import { errorText, h } from '../dom.ts';
 import { formatCount, formatDateTime, formatPercent } from '../format.ts';
 import { redraw, refreshSession, session } from '../session.ts';
@@ -6,6 +15,8 @@ import { act, chart, confirmAction, kv, loaded, section, table } from './admin-c
 import { abSection, deploymentSection, type Versions } from './admin-deploy-sections.ts';
 import { jobsBox, watchRequest, watchRetrain, watchTuning } from './admin-jobs.ts';
 import { type Overview, overviewSection } from './admin-overview-section.ts';
+
+export type { RunSummary };
 
 function adminSignIn(): HTMLElement {
   const error = h('p', { class: 'error', role: 'alert' });
@@ -42,13 +53,6 @@ function adminSignIn(): HTMLElement {
   return h('section', {}, h('h1', {}, 'Dashboard'), form);
 }
 
-interface TrackerAnswer {
-  overall: { accuracy: number | null; low: number; high: number; samples: number };
-  counts: { tracked: number; recommended: number; unexpected: number };
-  check: { verdict: string; rule: string };
-  window: { days: number };
-}
-
 function trackerSection(): HTMLElement {
   return section(
     'tracker',
@@ -79,15 +83,6 @@ function trackerSection(): HTMLElement {
   );
 }
 
-interface Trigger {
-  id: number;
-  source: string;
-  reason: string;
-  status: string;
-  outcome: string | null;
-  triggeredAt: number;
-}
-
 async function retrainNow(): Promise<void> {
   const ok = await confirmAction(
     'Retrain now?',
@@ -99,7 +94,7 @@ async function retrainNow(): Promise<void> {
   );
   if (!ok) return;
   try {
-    const { trigger } = await api<{ trigger: { id: number } }>('POST', '/api/admin/retrain', {});
+    const { trigger } = await api<RetrainStarted>('POST', '/api/admin/retrain', {});
     watchRetrain(trigger.id);
   } catch (error) {
     await act(
@@ -116,7 +111,7 @@ function retrainSection(): HTMLElement {
     'Retraining',
     loaded(
       'the retrains',
-      () => api<{ triggers: Trigger[] }>('GET', '/api/admin/retrain/triggers?limit=10'),
+      () => api<RetrainTriggers>('GET', '/api/admin/retrain/triggers?limit=10'),
       ({ triggers }) => {
         for (const t of triggers) if (t.status === 'pending' || t.status === 'running') watchRetrain(t.id);
         return [
@@ -143,18 +138,6 @@ function retrainSection(): HTMLElement {
   );
 }
 
-export interface RunSummary {
-  id: string;
-  method: string;
-  model: string;
-  objective: string;
-  status: string;
-  trialsDone: number;
-  trialsPlanned: number;
-  bestValue: number | null;
-  startedAt: number;
-}
-
 function tuningForm(o: Overview): Node {
   const method = h(
     'select',
@@ -176,7 +159,7 @@ function tuningForm(o: Overview): Node {
   });
   const start = async () => {
     try {
-      const { runId } = await api<{ runId: string }>('POST', '/api/admin/tuning/runs', {
+      const { runId } = await api<TuningStarted>('POST', '/api/admin/tuning/runs', {
         method: method.value,
         model: model.value,
         trials: Number(trials.value),
@@ -219,7 +202,7 @@ function tuningSection(overview: Promise<Overview>): HTMLElement {
     'Tuning',
     loaded(
       'the tuning runs',
-      () => Promise.all([overview, api<{ runs: RunSummary[] }>('GET', '/api/admin/tuning/runs?limit=20')]),
+      () => Promise.all([overview, api<TuningRuns>('GET', '/api/admin/tuning/runs?limit=20')]),
       ([o, { runs }]) => {
         for (const r of runs) if (r.status === 'running') watchTuning(r.id);
         return [
@@ -247,8 +230,8 @@ function tuningSection(overview: Promise<Overview>): HTMLElement {
 function reportsSection(): HTMLElement {
   const impact = () =>
     watchRequest('impact', 'Impact report', async () => {
-      const report = await api<{ rows?: unknown[] }>('GET', '/api/admin/reports/impact');
-      return `${formatCount(report.rows?.length ?? 0)} rows. Open it as a page below.`;
+      const report = await api<ImpactReport>('GET', '/api/admin/reports/impact');
+      return `${formatCount(report.arms.length)} training arms compared. Open it as a page below.`;
     });
   return section(
     'reports',

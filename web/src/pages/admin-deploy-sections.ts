@@ -6,13 +6,13 @@ import { redraw } from '../session.ts';
 import { act, chart, confirmAction, kv, loaded, section } from './admin-common.ts';
 import { versionLink } from './admin-versions-page.ts';
 
-export type { Versions };
-export type VersionInfo = Versions['versions'][number];
-
 /**
  * The dashboard's sections that change what users see: the deployed versions (activate, roll
  * back) and the A/B test (start, validate, stop), each asking first and saying what will happen.
  */
+
+export type { Versions };
+export type VersionInfo = Versions['versions'][number];
 
 function versionOptions(
   versions: readonly VersionInfo[],

@@ -74,7 +74,7 @@ export function answerProblems(
   const media = Object.keys(content).find((m) => contentType.startsWith(m.split(';')[0] ?? m));
   if (!media) return [`content type ${contentType} is not one of ${Object.keys(content).join(', ')}`];
   if (!media.includes('json')) return [];
-  return check(document, body as never, content[media]!.schema);
+  return check(document, body, content[media]!.schema);
 }
 
 function resolveRef(document: OpenApiDocument, ref: string): Operation['responses'][string] {

@@ -87,11 +87,12 @@ function checkArray(
 /** Problems of `value` against `schema`, each naming where (`$.versions[0].kind: …`); empty when it fits. */
 export function check(
   document: unknown,
-  value: Json,
+  input: unknown,
   schema: Schema,
   at = '$',
   out: string[] = [],
 ): string[] {
+  const value = input as Json;
   if (schema === true) return out;
   if (schema === false) {
     out.push(`${at}: nothing is allowed here`);

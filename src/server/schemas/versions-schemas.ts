@@ -1,9 +1,9 @@
 /**
- * JSON shapes of the admin answers about model versions and their aliases. Each record schema mirrors the
- * record type the library returns, and each `…Response` is the `response` of the route with that
- * operationId: the route's handler is typed by it (a field renamed, retyped or dropped in the record
- * fails the typecheck), tests check every answer against it at run time, and /openapi.json
- * publishes it. The web app takes its types from here.
+ * JSON shapes of the admin answers about model versions and their aliases. Each record schema
+ * mirrors the record type the library returns, and each `…Response` is the `response` of the route
+ * with that operationId: the route's handler is typed by it (a field renamed, retyped or dropped
+ * in the record fails the typecheck), tests check every answer against it at run time, and
+ * /openapi.json publishes it. The web app takes its types from here.
  */
 import { z } from 'zod';
 import { params } from './common-schemas.ts';

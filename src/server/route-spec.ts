@@ -57,12 +57,13 @@ export interface RouteSpec<
   BS extends z.ZodType = z.ZodType,
   A extends Access = Access,
   RS extends z.ZodType | undefined = z.ZodType | undefined,
+  OP extends string = string,
 > {
   readonly method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** Hono path pattern, e.g. `/api/movies/:id`. */
   readonly path: string;
   /** Unique name of the operation in the document (the method name of a generated client). */
-  readonly operationId: string;
+  readonly operationId: OP;
   readonly tag: string;
   readonly summary: string;
   /** Longer text for the document, when the summary is not enough. */
@@ -84,14 +85,18 @@ export interface RouteSpec<
   handler(input: RouteInput<z.infer<PS>, z.infer<QS>, z.infer<BS>, A>): Promise<RouteResult<RS>>;
 }
 
-/** Helps TypeScript infer the schema types of a route; returns it unchanged. */
+/**
+ * Helps TypeScript infer the schema types of a route (and its operationId as a literal, so a list
+ * of routes can be searched by it at type level); returns it unchanged.
+ */
 export function defineRoute<
   PS extends z.ZodType = z.ZodUndefined,
   QS extends z.ZodType = z.ZodUndefined,
   BS extends z.ZodType = z.ZodUndefined,
   A extends Access = Access,
   RS extends z.ZodType | undefined = undefined,
->(spec: RouteSpec<PS, QS, BS, A, RS>): RouteSpec<PS, QS, BS, A, RS> {
+  const OP extends string = string,
+>(spec: RouteSpec<PS, QS, BS, A, RS, OP>): RouteSpec<PS, QS, BS, A, RS, OP> {
   return spec;
 }
 
@@ -101,3 +106,14 @@ export function defineRoute<
  * checked bivariantly); the server validates input with the route's own schemas before calling it.
  */
 export type AnyRoute = RouteSpec<z.ZodType, z.ZodType, z.ZodType, Access, z.ZodType | undefined>;
+
+/**
+ * The request body a route of a route list takes, found by operationId:
+ * `RouteBody<typeof ratingRoutes, 'rateMovie'>` is `{ movieId: number; rating: number; … }`.
+ */
+export type RouteBody<L extends readonly unknown[], OP extends string> =
+  Extract<L[number], { readonly operationId: OP }> extends { readonly body?: infer B }
+    ? B extends z.ZodType
+      ? z.input<B>
+      : never
+    : never;

@@ -1,10 +1,17 @@
 /**
- * The JSON the server answers, typed from the zod response schemas the server's handlers are typed
- * by and its tests check every answer against (and /openapi.json publishes), so the web app cannot
- * drift from the server. Type-only imports: nothing of the server ends up in the bundle.
+ * The JSON the server takes and answers. Request bodies are typed from the zod schemas the server
+ * validates them with (found by operationId); answers from the zod response schemas the server's
+ * handlers are typed by and its tests check every answer against (and /openapi.json publishes), so
+ * the web app cannot drift from the server. Type-only imports: nothing of the server ends up in
+ * the bundle.
  */
 import type { z } from 'zod';
-import type { JsonOf } from '../../src/server/route-spec.ts';
+import type { JsonOf, RouteBody } from '../../src/server/route-spec.ts';
+import type { adminAbRoutes } from '../../src/server/routes/admin-ab-routes.ts';
+import type { adminTrackingRoutes } from '../../src/server/routes/admin-tracking-routes.ts';
+import type { adminTuningRoutes } from '../../src/server/routes/admin-tuning-routes.ts';
+import type { authRoutes } from '../../src/server/routes/auth-routes.ts';
+import type { ratingRoutes } from '../../src/server/routes/ratings-routes.ts';
 import type { getCurrentAbTestResponse, listAbTestsResponse } from '../../src/server/schemas/ab-schemas.ts';
 import type {
   genresResponse,
@@ -69,3 +76,10 @@ export type Trial = TuningRunDetail['trials'][number];
 export type TuningStarted = Answer<typeof startTuningRunResponse>;
 export type ReportCharts = Answer<typeof getReportChartsResponse>;
 export type ImpactReport = Answer<typeof impactReport>;
+
+export type Credentials = RouteBody<typeof authRoutes, 'signUp'>;
+export type AdminSignInBody = RouteBody<typeof authRoutes, 'adminSignIn'>;
+export type RatingBody = RouteBody<typeof ratingRoutes, 'rateMovie'>;
+export type AbTestStartBody = RouteBody<typeof adminAbRoutes, 'startAbTest'>;
+export type RetrainBody = RouteBody<typeof adminTrackingRoutes, 'requestRetrain'>;
+export type TuningRunBody = RouteBody<typeof adminTuningRoutes, 'startTuningRun'>;

@@ -17,7 +17,7 @@ import { listScreenings } from '../../experiments/ope-store.ts';
 import { proportion } from '../../experiments/statistics.ts';
 import { qualityStore } from '../../monitoring/sql-quality-store.ts';
 import { type AbArmDay, abTestChart } from '../dashboard-charts.ts';
-import { type AnyRoute, defineRoute } from '../route-spec.ts';
+import { defineRoute } from '../route-spec.ts';
 import {
   estimateChallengerResponse,
   getAbTestResponse,
@@ -62,7 +62,7 @@ const testIdParam = z.object({
   id: z.coerce.number().int('must be a whole number').positive('must be positive'),
 });
 
-export const adminAbRoutes: readonly AnyRoute[] = [
+export const adminAbRoutes = [
   defineRoute({
     method: 'get',
     path: '/api/admin/ab-tests',

@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError } from '../../errors.ts';
 import { getTrigger, listSteps, listTriggers, requestRetrain } from '../../retraining/retrain-triggers.ts';
 import { trackStatus } from '../../retraining/track-status.ts';
 import { accuracyByVersionChart, retrainTriggersChart, trackerAccuracyChart } from '../dashboard-charts.ts';
-import { type AnyRoute, defineRoute } from '../route-spec.ts';
+import { defineRoute } from '../route-spec.ts';
 import {
   getRetrainTriggerResponse,
   getTrackerStatusResponse,
@@ -47,7 +47,7 @@ const retrainBody = z
   })
   .strict();
 
-export const adminTrackingRoutes: readonly AnyRoute[] = [
+export const adminTrackingRoutes = [
   defineRoute({
     method: 'get',
     path: '/api/admin/tracker',

@@ -6,7 +6,7 @@ import { type ObjectiveMetric, objectiveMetrics } from '../../tuning/objective.t
 import { reviewTuning } from '../../tuning/review.ts';
 import { type TuningMethod, tuningMethods } from '../../tuning/sampler-registry.ts';
 import { SqlTuningStorage } from '../../tuning/sql-tuning-storage.ts';
-import { type AnyRoute, defineRoute } from '../route-spec.ts';
+import { defineRoute } from '../route-spec.ts';
 import {
   getTuningRunResponse,
   listTuningRunsResponse,
@@ -38,7 +38,7 @@ const startBody = z
   })
   .strict();
 
-export const adminTuningRoutes: readonly AnyRoute[] = [
+export const adminTuningRoutes = [
   defineRoute({
     method: 'get',
     path: '/api/admin/tuning/runs',

@@ -7,7 +7,7 @@ import { checkCredentials, createAccount } from '../auth/accounts.ts';
 import { isAdminToken } from '../auth/admin-token.ts';
 import { createSession, deleteSession, sessionCookieName } from '../auth/sessions.ts';
 import { checkSignInAllowed, clearSignInFailures, recordSignInFailure } from '../auth/sign-in-throttle.ts';
-import { type AnyRoute, defineRoute } from '../route-spec.ts';
+import { defineRoute } from '../route-spec.ts';
 import { meResponse } from '../schemas/people-schemas.ts';
 
 const username = z
@@ -42,7 +42,7 @@ function setSessionCookie(c: Context, token: string, expiresAt: number): void {
   });
 }
 
-export const authRoutes: readonly AnyRoute[] = [
+export const authRoutes = [
   defineRoute({
     method: 'post',
     path: '/api/auth/sign-up',

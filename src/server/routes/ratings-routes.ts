@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ForbiddenError, NotFoundError } from '../../errors.ts';
 import { rateMovie } from '../../monitoring/rate-movie.ts';
-import { type AnyRoute, defineRoute, type SignedInUser } from '../route-spec.ts';
+import { defineRoute, type SignedInUser } from '../route-spec.ts';
 import { ratingList, ratingResult } from '../schemas/people-schemas.ts';
 import type { ServerContext } from '../server-context.ts';
 import { movieViews } from './movies-routes.ts';
@@ -66,7 +66,7 @@ async function listRatings(server: ServerContext, userId: number, page: number, 
   };
 }
 
-export const ratingRoutes: readonly AnyRoute[] = [
+export const ratingRoutes = [
   defineRoute({
     method: 'post',
     path: '/api/ratings',

@@ -1,5 +1,5 @@
 import { api } from '../api.ts';
-import type { AbTests, CurrentAbTest as CurrentTest, Versions } from '../api-types.ts';
+import type { AbTestStartBody, AbTests, CurrentAbTest as CurrentTest, Versions } from '../api-types.ts';
 import { h } from '../dom.ts';
 import { formatCount, formatDateTime, formatPercent } from '../format.ts';
 import { redraw } from '../session.ts';
@@ -142,7 +142,11 @@ function startTestForm(v: Versions): Node[] {
     if (ok)
       await act(
         'Start A/B test',
-        () => api('POST', '/api/admin/ab-tests', { challengerVersion: challenger, traffic: share }),
+        () =>
+          api('POST', '/api/admin/ab-tests', {
+            challengerVersion: challenger,
+            traffic: share,
+          } satisfies AbTestStartBody),
         redraw,
       );
   };

@@ -1,10 +1,13 @@
 import { api } from '../api.ts';
 import type {
+  AdminSignInBody,
   ImpactReport,
+  RetrainBody,
   RetrainStarted,
   RetrainTriggers,
   RunSummary,
   TrackerStatus as TrackerAnswer,
+  TuningRunBody,
   TuningRuns,
   TuningStarted,
 } from '../api-types.ts';
@@ -43,7 +46,7 @@ function adminSignIn(): HTMLElement {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     try {
-      await api('POST', '/api/admin/sign-in', { token: token.value });
+      await api('POST', '/api/admin/sign-in', { token: token.value } satisfies AdminSignInBody);
       await refreshSession();
       redraw();
     } catch (e) {
@@ -94,7 +97,7 @@ async function retrainNow(): Promise<void> {
   );
   if (!ok) return;
   try {
-    const { trigger } = await api<RetrainStarted>('POST', '/api/admin/retrain', {});
+    const { trigger } = await api<RetrainStarted>('POST', '/api/admin/retrain', {} satisfies RetrainBody);
     watchRetrain(trigger.id);
   } catch (error) {
     await act(
@@ -160,10 +163,11 @@ function tuningForm(o: Overview): Node {
   const start = async () => {
     try {
       const { runId } = await api<TuningStarted>('POST', '/api/admin/tuning/runs', {
-        method: method.value,
+        // The choices are the server's own lists of tuning methods and model kinds.
+        method: method.value as NonNullable<TuningRunBody>['method'],
         model: model.value,
         trials: Number(trials.value),
-      });
+      } satisfies TuningRunBody);
       watchTuning(runId);
     } catch (error) {
       await act(

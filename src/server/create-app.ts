@@ -54,6 +54,11 @@ export interface CreateAppOptions {
   readonly queue?: JobQueue;
   /** Extra routes (tests); the standard ones are always there. */
   readonly routes?: readonly AnyRoute[];
+  /**
+   * Check every JSON answer against its route's response schema, and answer 500 naming the field
+   * when it does not match (tests; it costs a parse per request).
+   */
+  readonly checkResponses?: boolean;
 }
 
 export interface MovieNightApp {
@@ -64,7 +69,7 @@ export interface MovieNightApp {
 }
 
 function checkAccess(route: AnyRoute, principal: Principal): void {
-  if (route.access === 'public') return;
+  if (route.access === 'public' || route.access === 'optional') return;
   if (principal.kind === 'anonymous') {
     throw new UnauthorizedError(route.access === 'admin' ? 'admin token required' : 'sign in required');
   }
@@ -90,7 +95,19 @@ async function readBody(c: Context): Promise<unknown> {
   }
 }
 
-function register(app: Hono<AppEnv>, route: AnyRoute, server: ServerContext): void {
+/** The JSON a handler's data becomes, checked against the route's response schema. */
+function checkResponse(route: AnyRoute, result: unknown): void {
+  if (!route.response) return;
+  const sent: unknown = JSON.parse(JSON.stringify(result ?? null));
+  const parsed = route.response.safeParse(sent);
+  if (parsed.success) return;
+  const issue = parsed.error.issues[0];
+  throw new Error(
+    `${route.method.toUpperCase()} ${route.path}: answer does not match its response schema at ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+  );
+}
+
+function register(app: Hono<AppEnv>, route: AnyRoute, server: ServerContext, checkResponses: boolean): void {
   app.on(route.method.toUpperCase(), route.path, async (c) => {
     c.set('route', route.path);
     const principal = c.get('principal');
@@ -103,6 +120,7 @@ function register(app: Hono<AppEnv>, route: AnyRoute, server: ServerContext): vo
     >[0]);
     if (result instanceof Response) return result;
     if (route.status === 204) return c.body(null, 204);
+    if (checkResponses) checkResponse(route, result);
     return c.json(result ?? null, route.status ?? 200);
   });
 }
@@ -145,7 +163,7 @@ export function createApp(options: CreateAppOptions): MovieNightApp {
   app.onError((error, c) => errorResponse(c, error));
   app.use('/api/*', limitBodySize);
 
-  for (const route of routes) register(app, route, context);
+  for (const route of routes) register(app, route, context, options.checkResponses ?? false);
   if (context.queue) mountQueueBoard(app, context.queue);
   const document = buildOpenApiDocument(routes);
   app.get('/openapi.json', (c) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AnyRoute } from './route-spec.ts';
+import type { Access, AnyRoute } from './route-spec.ts';
 
 type JsonSchema = Record<string, unknown>;
 
@@ -24,13 +24,69 @@ function parameters(schema: z.ZodType | undefined, where: 'path' | 'query'): Jso
 }
 
 /** `/api/movies/:id` → `/api/movies/{id}` */
-const openApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+export const openApiPath = (path: string) => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
-const errorContent = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
+/**
+ * The one error body every failure has: `{"error": {"code", "message"}}`. `code` is stable and
+ * machine-readable (`invalid_input`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
+ * `too_many_attempts`, `payload_too_large`, `internal` …); `message` is written to be shown.
+ */
+export const errorSchema = z
+  .object({
+    error: z
+      .object({
+        code: z.string().describe('stable, machine-readable: invalid_input, not_found, conflict, …'),
+        message: z.string().describe('what was wrong, written to be shown; names the field for bad input'),
+      })
+      .describe('what went wrong'),
+  })
+  .describe('The body of every error answer');
 
-/** One route's operation object: tags, security, parameters, body and responses. */
-function operation(route: AnyRoute): JsonSchema {
-  const status = String(route.status ?? 200);
+/** Reusable error answers, by status; each route lists the ones it can give. */
+const errorResponses: Record<string, JsonSchema> = {
+  BadRequest: { description: 'invalid input; the message names the part and the field (`body.rating: …`)' },
+  Unauthorized: {
+    description: 'not signed in, a wrong password or token, or a bearer token that is not valid',
+  },
+  Forbidden: {
+    description:
+      'the credentials do not allow this (a user session on an admin route, another user’s data), or a cross-site request was refused',
+  },
+  NotFound: { description: 'what the path names does not exist' },
+  Conflict: {
+    description: 'the request conflicts with the current state (it is already so, or already running)',
+  },
+  PayloadTooLarge: { description: 'the body is larger than 64 KiB' },
+  TooManyRequests: {
+    description: 'too many requests or failed sign-ins from this client; wait `Retry-After` seconds',
+    headers: {
+      'Retry-After': {
+        description: 'seconds to wait before trying again',
+        schema: { type: 'integer', minimum: 0 },
+      },
+    },
+  },
+};
+
+const errorRef = (name: string) => ({ $ref: `#/components/responses/${name}` });
+
+const sessionCookieHeader = {
+  'Set-Cookie': {
+    description:
+      'the session cookie `mn_session` (HttpOnly, SameSite=Lax, Path=/, Secure over https); on sign-out it is cleared',
+    schema: { type: 'string' },
+  },
+};
+
+const securityByAccess: Record<Access, JsonSchema[]> = {
+  public: [],
+  optional: [{}, { sessionCookie: [] }, { sessionToken: [] }],
+  user: [{ sessionCookie: [] }, { sessionToken: [] }],
+  'signed-in': [{ sessionCookie: [] }, { sessionToken: [] }, { adminToken: [] }],
+  admin: [{ adminToken: [] }, { sessionCookie: [] }, { sessionToken: [] }],
+};
+
+function successResponse(route: AnyRoute): JsonSchema {
   const content =
     route.status === 204
       ? undefined
@@ -38,36 +94,71 @@ function operation(route: AnyRoute): JsonSchema {
         ? { [route.produces]: { schema: { type: 'string' } } }
         : { 'application/json': { schema: route.response ? jsonSchema(route.response, 'output') : {} } };
   return {
+    description: route.status === 204 ? 'done; no body' : 'success',
+    ...(route.setsCookie ? { headers: sessionCookieHeader } : {}),
+    ...(content ? { content } : {}),
+  };
+}
+
+/**
+ * The error answers a route can give: 400 for input it validates, 401 for a bearer token that is
+ * not valid (checked on every request) or missing credentials, 403 when the credentials do not
+ * allow it or a state-changing request is cross-site, 404/409 as the route declares, 413 for a body
+ * over the limit, 429 from the rate limits on /api.
+ */
+function errorStatuses(route: AnyRoute): Record<string, JsonSchema> {
+  const api = route.path.startsWith('/api/');
+  const unsafe = route.method !== 'get';
+  const out: Record<string, JsonSchema> = {};
+  if (route.params || route.query || route.body) out['400'] = errorRef('BadRequest');
+  out['401'] = errorRef('Unauthorized');
+  if (!['public', 'optional'].includes(route.access) || (api && unsafe)) out['403'] = errorRef('Forbidden');
+  if (route.errors?.includes(404)) out['404'] = errorRef('NotFound');
+  if (route.errors?.includes(409)) out['409'] = errorRef('Conflict');
+  if (api && unsafe) out['413'] = errorRef('PayloadTooLarge');
+  if (api) out['429'] = errorRef('TooManyRequests');
+  return out;
+}
+
+/** One route's operation object: id, tags, security, parameters, body and responses. */
+function operation(route: AnyRoute): JsonSchema {
+  return {
+    operationId: route.operationId,
     tags: [route.tag],
     summary: route.summary,
-    ...(route.access === 'public'
-      ? { security: [] }
-      : route.access === 'admin'
-        ? { security: [{ adminToken: [] }, { adminSession: [] }] }
-        : { security: [{ session: [] }] }),
+    ...(route.description ? { description: route.description } : {}),
+    security: securityByAccess[route.access],
     parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
     ...(route.body
       ? {
           requestBody: {
-            required: true,
+            required: !route.body.safeParse(undefined).success,
             content: { 'application/json': { schema: jsonSchema(route.body, 'input') } },
           },
         }
       : {}),
-    responses: {
-      [status]: { description: 'success', ...(content ? { content } : {}) },
-      ...(route.params || route.query || route.body
-        ? { '400': { description: 'invalid input; the message names the field', content: errorContent } }
-        : {}),
-      ...(route.access !== 'public'
-        ? {
-            '401': { description: 'not signed in / no admin token', content: errorContent },
-            '403': { description: 'signed in, but not allowed', content: errorContent },
-          }
-        : {}),
-    },
+    responses: { [String(route.status ?? 200)]: successResponse(route), ...errorStatuses(route) },
   };
 }
+
+const securitySchemes = {
+  sessionCookie: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: 'mn_session',
+    description: 'the session cookie set by sign-up, sign-in or admin sign-in',
+  },
+  sessionToken: {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'the same session token, sent as `Authorization: Bearer <token>`',
+  },
+  adminToken: {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'the admin token printed by `movienight serve`, as `Authorization: Bearer <token>`',
+  },
+};
 
 /**
  * The OpenAPI 3.1 document, generated from the same route objects and zod schemas the server
@@ -80,6 +171,7 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[]): JsonSchema {
     paths[path] ??= {};
     paths[path][route.method] = operation(route);
   }
+  const errorContent = { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } };
   return {
     openapi: '3.1.0',
     info: {
@@ -87,26 +179,15 @@ export function buildOpenApiDocument(routes: readonly AnyRoute[]): JsonSchema {
       version: '1',
       description:
         'Movie recommendations that keep themselves accurate. Errors are {"error": {"code", "message"}}.',
+      license: { name: 'MIT', identifier: 'MIT' },
     },
+    servers: [{ url: '/', description: 'the server this document is served from' }],
     components: {
-      securitySchemes: {
-        session: { type: 'apiKey', in: 'cookie', name: 'mn_session' },
-        adminSession: { type: 'apiKey', in: 'cookie', name: 'mn_session' },
-        adminToken: { type: 'http', scheme: 'bearer' },
-      },
-      schemas: {
-        Error: {
-          type: 'object',
-          properties: {
-            error: {
-              type: 'object',
-              properties: { code: { type: 'string' }, message: { type: 'string' } },
-              required: ['code', 'message'],
-            },
-          },
-          required: ['error'],
-        },
-      },
+      securitySchemes,
+      schemas: { Error: jsonSchema(errorSchema, 'output') },
+      responses: Object.fromEntries(
+        Object.entries(errorResponses).map(([name, r]) => [name, { ...r, content: errorContent }]),
+      ),
     },
     paths,
   };

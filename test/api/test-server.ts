@@ -12,7 +12,14 @@ export interface TestServer {
   request(
     method: string,
     path: string,
-    options?: { body?: unknown; rawBody?: string; cookie?: string; token?: string; contentType?: string },
+    options?: {
+      body?: unknown;
+      rawBody?: string;
+      cookie?: string;
+      token?: string;
+      contentType?: string;
+      headers?: Record<string, string>;
+    },
   ): Promise<{ status: number; json: unknown; text: string; headers: Headers }>;
   /** Signs up a new user; returns the session cookie and user id. */
   signUp(username: string, password?: string): Promise<{ cookie: string; userId: number }>;
@@ -44,9 +51,10 @@ export async function startTestServer(kind: DatabaseKind = sqliteKind): Promise<
     adminToken,
     webDist: null,
     servingStalenessMs: 0,
+    checkResponses: true,
   });
   const request: TestServer['request'] = async (method, path, options = {}) => {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...options.headers };
     if (options.body !== undefined || options.rawBody !== undefined) {
       headers['content-type'] = options.contentType ?? 'application/json';
     }

@@ -33,24 +33,4 @@ export async function chartSvg(name: string, query = ''): Promise<string> {
   return response.text();
 }
 
-export interface Me {
-  readonly kind: 'anonymous' | 'user' | 'admin';
-  readonly userId?: number;
-  readonly username?: string;
-}
-
-export interface Movie {
-  readonly id: number;
-  readonly title: string;
-  readonly year: number | null;
-  readonly genres: readonly string[];
-  readonly averageRating: number | null;
-  readonly ratingCount: number;
-  readonly myRating?: number | null;
-}
-
-export interface Scale {
-  readonly min: number;
-  readonly max: number;
-  readonly step: number;
-}
+export type { Me, Movie, Scale } from './api-types.ts';

@@ -1,4 +1,5 @@
 import { api, type Movie } from './api.ts';
+import type { RatingBody } from './api-types.ts';
 import { announce, errorText, h } from './dom.ts';
 import { countOf, formatRating } from './format.ts';
 import { poster } from './poster.ts';
@@ -26,7 +27,7 @@ export function rateControl(movie: Movie, onRated?: (rating: number | null) => v
     describeError: (error) => errorText(error, 'save your rating'),
     async onCommit(rating) {
       if (rating === null) await api('DELETE', `/api/ratings/${movie.id}`);
-      else await api('POST', '/api/ratings', { movieId: movie.id, rating });
+      else await api('POST', '/api/ratings', { movieId: movie.id, rating } satisfies RatingBody);
       announce(
         rating === null
           ? `Cleared your rating of ${movie.title}`

@@ -18,7 +18,17 @@ import { proportion } from '../../experiments/statistics.ts';
 import { abTestSettingsInput, idInput } from '../../input-schemas.ts';
 import { qualityStore } from '../../monitoring/sql-quality-store.ts';
 import { type AbArmDay, abTestChart } from '../dashboard-charts.ts';
-import { type AnyRoute, defineRoute } from '../route-spec.ts';
+import { defineRoute } from '../route-spec.ts';
+import {
+  estimateChallengerResponse,
+  getAbTestResponse,
+  getCurrentAbTestResponse,
+  listAbTestsResponse,
+  listScreeningsResponse,
+  startAbTestResponse,
+  stopAbTestResponse,
+  validateAbTestResponse,
+} from '../schemas/ab-schemas.ts';
 import { svgResponse } from './admin-tracking-routes.ts';
 
 const dayMs = 86_400_000;
@@ -53,13 +63,15 @@ const testIdParam = z.object({
   id: z.coerce.number().int('must be a whole number').positive('must be positive'),
 });
 
-export const adminAbRoutes: readonly AnyRoute[] = [
+export const adminAbRoutes = [
   defineRoute({
     method: 'get',
     path: '/api/admin/ab-tests',
+    operationId: 'listAbTests',
     tag: 'admin: A/B tests',
     summary: 'Every A/B test, newest first',
     access: 'admin',
+    response: listAbTestsResponse,
     async handler({ server }) {
       return { tests: await listAbTests(server.db) };
     },
@@ -67,9 +79,12 @@ export const adminAbRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/api/admin/ab-tests',
+    operationId: 'startAbTest',
     tag: 'admin: A/B tests',
     summary: 'Start an A/B test of the champion against a challenger version (409 when one is running)',
     access: 'admin',
+    response: startAbTestResponse,
+    errors: [404, 409],
     status: 201,
     body: z
       .object({
@@ -80,7 +95,7 @@ export const adminAbRoutes: readonly AnyRoute[] = [
         maxDays: abTestSettingsInput.maxDays.optional(),
       })
       .strict(),
-    async handler({ c, body, server }) {
+    async handler({ body, server }) {
       const test = await startAbTest(server.db, {
         challengerVersion: body.challengerVersion,
         ...(body.method === undefined ? {} : { method: body.method }),
@@ -90,15 +105,17 @@ export const adminAbRoutes: readonly AnyRoute[] = [
         ...(body.minSamples === undefined ? {} : { minSamples: body.minSamples }),
         ...(body.maxDays === undefined ? {} : { maxDays: body.maxDays }),
       });
-      return c.json(test, 201);
+      return test;
     },
   }),
   defineRoute({
     method: 'get',
     path: '/api/admin/ab-tests/current',
+    operationId: 'getCurrentAbTest',
     tag: 'admin: A/B tests',
     summary: 'The running test with its statistics and verdict so far (changes nothing); null when none runs',
     access: 'admin',
+    response: getCurrentAbTestResponse,
     async handler({ server }) {
       const running = await getRunningAbTest(server.db);
       if (!running) return { test: null, analysis: null, timeline: [], offPolicy: null };
@@ -114,10 +131,13 @@ export const adminAbRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/api/admin/ab-tests/current/validate',
+    operationId: 'validateAbTest',
     tag: 'admin: A/B tests',
     summary:
       'Validate the running test and apply its verdict: activate the challenger, discard it, or continue',
     access: 'admin',
+    response: validateAbTestResponse,
+    errors: [404],
     async handler({ server }) {
       const result = await decideAbTest(server.db, { now: server.now() });
       if (!result) throw new NotFoundError('no A/B test is running');
@@ -127,9 +147,12 @@ export const adminAbRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/api/admin/ab-tests/current/stop',
+    operationId: 'stopAbTest',
     tag: 'admin: A/B tests',
     summary: 'Stop the running test without a decision (the champion stays)',
     access: 'admin',
+    response: stopAbTestResponse,
+    errors: [404, 409],
     body: z
       .object({ reason: z.string().trim().min(1).max(300).optional() })
       .strict()
@@ -141,9 +164,11 @@ export const adminAbRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/ab-tests/screenings',
+    operationId: 'listScreenings',
     tag: 'admin: A/B tests',
     summary: 'Off-policy screens of challengers, newest first (optionally of one version)',
     access: 'admin',
+    response: listScreeningsResponse,
     query: z.object({ challengerVersion: z.coerce.number().int().positive().optional() }).strict(),
     async handler({ query, server }) {
       return { screenings: await listScreenings(server.db, query.challengerVersion) };
@@ -152,10 +177,13 @@ export const adminAbRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/api/admin/ab-tests/estimate',
+    operationId: 'estimateChallenger',
     tag: 'admin: A/B tests',
     summary:
       "Off-policy estimate of a challenger from the champion's logged window; records the screen (and discards a clearly worse challenger) unless dryRun",
     access: 'admin',
+    response: estimateChallengerResponse,
+    errors: [404, 409],
     body: z
       .object({
         challengerVersion: idInput,
@@ -173,9 +201,12 @@ export const adminAbRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/ab-tests/:id',
+    operationId: 'getAbTest',
     tag: 'admin: A/B tests',
     summary: 'One test with its statistics (final for an ended test) and per-arm accuracy over time',
     access: 'admin',
+    response: getAbTestResponse,
+    errors: [404],
     params: testIdParam,
     async handler({ params, server }) {
       const evaluation = await evaluateAbTest(server.db, { testId: params.id });
@@ -185,10 +216,12 @@ export const adminAbRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/charts/ab-test',
+    operationId: 'chartAbTest',
     tag: 'admin: charts',
     summary:
       'SVG: per-arm cumulative accuracy with 95 % intervals over the days of a test (default: running or latest)',
     access: 'admin',
+    errors: [404],
     produces: 'image/svg+xml',
     query: z.object({ id: z.coerce.number().int().positive().optional() }).strict(),
     async handler({ c, query, server }) {

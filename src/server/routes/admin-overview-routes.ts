@@ -8,15 +8,18 @@ import { getActiveModelVersion } from '../../registry/active-model.ts';
 import { tuningMethods } from '../../tuning/sampler-registry.ts';
 import { readOverviewCounts } from '../overview-store.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
+import { getOverviewResponse, previewUserPicksResponse } from '../schemas/tracking-schemas.ts';
 
 export const adminOverviewRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/overview',
+    operationId: 'getOverview',
     tag: 'admin: status',
     summary:
       'Counts of users, accounts, movies, ratings, served and tracked recommendations, versions; the model kinds and tuning methods there are',
     access: 'admin',
+    response: getOverviewResponse,
     async handler({ server }) {
       return { counts: await readOverviewCounts(server.db), modelKinds: modelKinds(), tuningMethods };
     },
@@ -24,10 +27,13 @@ export const adminOverviewRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/users/:userId/picks',
+    operationId: 'previewUserPicks',
     tag: 'admin: status',
     summary:
       "Preview any user's picks from the champion; nothing is recorded as served (the tracker never sees them)",
     access: 'admin',
+    response: previewUserPicksResponse,
+    errors: [404],
     params: z.object({
       userId: z.coerce.number().int('must be a whole number').positive('must be positive'),
     }),

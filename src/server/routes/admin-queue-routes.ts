@@ -49,15 +49,23 @@ const jobRow = z.object({
   startedAt: z.number().nullable(),
 });
 
+/** The queue's display URL, bull-board's path, and the jobs running or waiting. */
+export const queueStateResponse = z.object({
+  queue: z.string().nullable(),
+  board: z.string().nullable(),
+  jobs: z.array(jobRow),
+});
+
 /** Jobs now running or waiting, with their progress: what the dashboard shows beside its own pages. */
 export const adminQueueRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/queue',
+    operationId: 'getJobQueue',
     tag: 'admin',
     summary: 'The job queue: its URL, and the jobs running or waiting with their progress',
     access: 'admin',
-    response: z.object({ queue: z.string().nullable(), board: z.string().nullable(), jobs: z.array(jobRow) }),
+    response: queueStateResponse,
     async handler({ server }) {
       const queue = server.queue;
       if (!queue) return { queue: null, board: null, jobs: [] };

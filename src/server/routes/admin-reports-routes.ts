@@ -11,6 +11,11 @@ import {
 import { bestHpPathFor } from '../../tuning/best-hp.ts';
 import { impactReportInThread, impactReportJob } from '../report-jobs.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
+import {
+  getReportChartsResponse,
+  getReportResponse,
+  listReportsResponse,
+} from '../schemas/report-schemas.ts';
 import type { ServerContext } from '../server-context.ts';
 
 const kindParam = z.object({ kind: z.enum(reportKinds as [ReportKind, ...ReportKind[]]) });
@@ -76,9 +81,11 @@ export const adminReportsRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/reports',
+    operationId: 'listReports',
     tag: 'admin: reports',
     summary: 'The reports there are',
     access: 'admin',
+    response: listReportsResponse,
     async handler() {
       return { reports: reportKinds.map((kind) => ({ kind, description: reportViews[kind].description })) };
     },
@@ -86,10 +93,13 @@ export const adminReportsRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/reports/:kind',
+    operationId: 'getReport',
     tag: 'admin: reports',
     summary:
       "A report's plain data (status, tuning, unexpected, impact — impact fits models in a worker thread)",
     access: 'admin',
+    response: getReportResponse,
+    errors: [404],
     params: kindParam,
     query: reportQuery,
     async handler({ params, query, server }) {
@@ -99,9 +109,12 @@ export const adminReportsRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/reports/:kind/charts',
+    operationId: 'getReportCharts',
     tag: 'admin: reports',
     summary: "A report's charts as SVG strings, for the dashboard to lay out",
     access: 'admin',
+    response: getReportChartsResponse,
+    errors: [404],
     params: kindParam,
     query: reportQuery,
     async handler({ params, query, server }) {
@@ -114,9 +127,11 @@ export const adminReportsRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/reports/:kind/html',
+    operationId: 'getReportHtml',
     tag: 'admin: reports',
     summary: 'A report as a self-contained HTML page (to save or share)',
     access: 'admin',
+    errors: [404],
     params: kindParam,
     query: reportQuery,
     produces: 'text/html',

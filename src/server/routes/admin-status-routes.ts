@@ -15,6 +15,7 @@ export const adminStatusRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/status',
+    operationId: 'getAdminStatus',
     tag: 'admin',
     summary: 'Database, schema version and row counts',
     access: 'admin',

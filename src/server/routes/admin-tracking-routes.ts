@@ -5,7 +5,13 @@ import { enqueuePendingRetrain } from '../../retraining/retrain-jobs.ts';
 import { getTrigger, listSteps, listTriggers, requestRetrain } from '../../retraining/retrain-triggers.ts';
 import { trackStatus } from '../../retraining/track-status.ts';
 import { accuracyByVersionChart, retrainTriggersChart, trackerAccuracyChart } from '../dashboard-charts.ts';
-import { type AnyRoute, defineRoute } from '../route-spec.ts';
+import { defineRoute } from '../route-spec.ts';
+import {
+  getRetrainTriggerResponse,
+  getTrackerStatusResponse,
+  listRetrainTriggersResponse,
+  requestRetrainResponse,
+} from '../schemas/tracking-schemas.ts';
 import type { ServerContext } from '../server-context.ts';
 
 /** An SVG chart answer; charts are only shown to the admin, but still never cached stale. */
@@ -48,14 +54,16 @@ const retrainBody = z
   })
   .strict();
 
-export const adminTrackingRoutes: readonly AnyRoute[] = [
+export const adminTrackingRoutes = [
   defineRoute({
     method: 'get',
     path: '/api/admin/tracker',
+    operationId: 'getTrackerStatus',
     tag: 'admin: tracking',
     summary:
       'Tracker status: window accuracy overall, by version, arm and day; worst movies; the retrain rule',
     access: 'admin',
+    response: getTrackerStatusResponse,
     async handler({ server }) {
       return trackStatus(server.db, server.config, { now: server.now() });
     },
@@ -63,9 +71,11 @@ export const adminTrackingRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/retrain/triggers',
+    operationId: 'listRetrainTriggers',
     tag: 'admin: tracking',
     summary: 'Recent retrain triggers (automatic and manual) with their outcomes, newest first',
     access: 'admin',
+    response: listRetrainTriggersResponse,
     query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(50) }).strict(),
     async handler({ query, server }) {
       return { triggers: await listTriggers(server.db, query.limit), running: server.background.names() };
@@ -74,9 +84,12 @@ export const adminTrackingRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/retrain/triggers/:id',
+    operationId: 'getRetrainTrigger',
     tag: 'admin: tracking',
     summary: 'One retrain trigger with its steps',
     access: 'admin',
+    response: getRetrainTriggerResponse,
+    errors: [404],
     params: z.object({ id: z.coerce.number().int().positive() }),
     async handler({ params, server }) {
       const trigger = await getTrigger(server.db, params.id);
@@ -87,13 +100,16 @@ export const adminTrackingRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/api/admin/retrain',
+    operationId: 'requestRetrain',
     tag: 'admin: tracking',
     summary:
       'Retrain now: records a manual trigger and runs it in the background (202); 409 when one is open',
     access: 'admin',
+    response: requestRetrainResponse,
+    errors: [409],
     body: retrainBody.optional(),
     status: 202,
-    async handler({ c, body, server }) {
+    async handler({ body, server }) {
       const { reason, ...options } = body ?? {};
       const decision = await requestRetrain(
         server.db,
@@ -103,12 +119,13 @@ export const adminTrackingRoutes: readonly AnyRoute[] = [
       );
       if (!decision.created) throw new ConflictError(`cannot retrain now: ${decision.blocked}`);
       kickScheduler(server);
-      return c.json({ trigger: decision.trigger }, 202);
+      return { trigger: decision.trigger };
     },
   }),
   defineRoute({
     method: 'get',
     path: '/api/admin/charts/tracker-accuracy',
+    operationId: 'chartTrackerAccuracy',
     tag: 'admin: charts',
     summary: 'SVG: tracker accuracy by day with its 95 % interval and the retrain threshold line',
     access: 'admin',
@@ -121,6 +138,7 @@ export const adminTrackingRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/charts/accuracy-by-version',
+    operationId: 'chartAccuracyByVersion',
     tag: 'admin: charts',
     summary: 'SVG: window accuracy of each model version',
     access: 'admin',
@@ -133,6 +151,7 @@ export const adminTrackingRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/charts/retrain-triggers',
+    operationId: 'chartRetrainTriggers',
     tag: 'admin: charts',
     summary: 'SVG: retrain triggers over time by source and outcome',
     access: 'admin',

@@ -6,7 +6,14 @@ import { type ObjectiveMetric, objectiveMetrics } from '../../tuning/objective.t
 import { reviewTuning } from '../../tuning/review.ts';
 import { type TuningMethod, tuningMethods } from '../../tuning/sampler-registry.ts';
 import { SqlTuningStorage } from '../../tuning/sql-tuning-storage.ts';
-import { type AnyRoute, defineRoute } from '../route-spec.ts';
+import { defineRoute } from '../route-spec.ts';
+import {
+  getTuningRunResponse,
+  listTuningRunsResponse,
+  reviewTuningRunResponse,
+  startTuningRunResponse,
+  stopTuningRunResponse,
+} from '../schemas/tuning-schemas.ts';
 
 const runParam = z.object({ id: z.string().min(1).max(100) });
 
@@ -28,13 +35,15 @@ const startBody = z
   })
   .strict();
 
-export const adminTuningRoutes: readonly AnyRoute[] = [
+export const adminTuningRoutes = [
   defineRoute({
     method: 'get',
     path: '/api/admin/tuning/runs',
+    operationId: 'listTuningRuns',
     tag: 'admin: tuning',
     summary: 'Tuning runs, newest first, with progress (trials done of planned) and best value',
     access: 'admin',
+    response: listTuningRunsResponse,
     query: z
       .object({
         model: z.string().min(1).max(40).optional(),
@@ -52,13 +61,15 @@ export const adminTuningRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/api/admin/tuning/runs',
+    operationId: 'startTuningRun',
     tag: 'admin: tuning',
     summary:
       'Start a tuning run in the background (trials cross-validated in worker threads); 202 with its id',
     access: 'admin',
+    response: startTuningRunResponse,
     body: startBody.optional(),
     status: 202,
-    async handler({ c, body, server }) {
+    async handler({ body, server }) {
       const options = startBody.parse(body ?? {});
       const runId = await server.tuning.start({
         method: options.method,
@@ -70,15 +81,18 @@ export const adminTuningRoutes: readonly AnyRoute[] = [
         ...(options.folds === undefined ? {} : { folds: options.folds }),
         ...(options.seed === undefined ? {} : { seed: options.seed }),
       });
-      return c.json({ runId }, 202);
+      return { runId };
     },
   }),
   defineRoute({
     method: 'get',
     path: '/api/admin/tuning/runs/:id',
+    operationId: 'getTuningRun',
     tag: 'admin: tuning',
     summary: 'One run: progress, every trial (params, state, value, intermediate values), best',
     access: 'admin',
+    response: getTuningRunResponse,
+    errors: [404],
     params: runParam,
     async handler({ params, server }) {
       const storage = new SqlTuningStorage(server.db);
@@ -90,10 +104,13 @@ export const adminTuningRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/tuning/runs/:id/review',
+    operationId: 'reviewTuningRun',
     tag: 'admin: tuning',
     summary:
       'Review a run: best against default, majority baseline (and the active model), top trials, importance',
     access: 'admin',
+    response: reviewTuningRunResponse,
+    errors: [404],
     params: runParam,
     query: z
       .object({
@@ -116,14 +133,17 @@ export const adminTuningRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/api/admin/tuning/runs/:id/stop',
+    operationId: 'stopTuningRun',
     tag: 'admin: tuning',
     summary: 'Stop a run this server is running (finished trials stay; the run can be resumed)',
     access: 'admin',
+    response: stopTuningRunResponse,
+    errors: [409],
     params: runParam,
     status: 202,
-    async handler({ c, params, server }) {
+    async handler({ params, server }) {
       server.tuning.stop(params.id);
-      return c.json({ runId: params.id, stopping: true }, 202);
+      return { runId: params.id, stopping: true as const };
     },
   }),
 ];

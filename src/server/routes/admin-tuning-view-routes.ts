@@ -15,9 +15,11 @@ export const adminTuningViewRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/charts/tuning-contour',
+    operationId: 'chartTuningContour',
     tag: 'admin: charts',
     summary: "SVG: a run's objective over two numeric parameters (interpolated surface and the trials)",
     access: 'admin',
+    errors: [404],
     produces: 'image/svg+xml',
     query: z
       .object({

@@ -10,6 +10,13 @@ import {
 import { getVersion, listVersions } from '../../registry/model-versions.ts';
 import { aliasHistoryChart, versionMetricsChart } from '../dashboard-charts.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
+import {
+  activateVersionResponse,
+  getAliasHistoryResponse,
+  getVersionResponse,
+  listVersionsResponse,
+  rollbackChampionResponse,
+} from '../schemas/versions-schemas.ts';
 import { svgResponse } from './admin-tracking-routes.ts';
 
 const versionParam = z.object({
@@ -30,10 +37,12 @@ export const adminVersionsRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/versions',
+    operationId: 'listVersions',
     tag: 'admin: versions',
     summary:
       'Every model version (newest first) with the champion and challenger aliases, what is served, and the version a rollback would return to',
     access: 'admin',
+    response: listVersionsResponse,
     async handler({ server }) {
       const [versions, aliases, rollbackTo] = await Promise.all([
         listVersions(server.db),
@@ -52,9 +61,11 @@ export const adminVersionsRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/versions/history',
+    operationId: 'getAliasHistory',
     tag: 'admin: versions',
     summary: 'Alias history: every move of champion and challenger, oldest first',
     access: 'admin',
+    response: getAliasHistoryResponse,
     query: historyQuery,
     async handler({ query, server }) {
       return {
@@ -68,9 +79,12 @@ export const adminVersionsRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/versions/:version',
+    operationId: 'getVersion',
     tag: 'admin: versions',
     summary: 'One model version: kind, parameters, training data, lineage, metrics, artifact',
     access: 'admin',
+    response: getVersionResponse,
+    errors: [404],
     params: versionParam,
     async handler({ params, server }) {
       return getVersion(server.db, params.version);
@@ -79,9 +93,12 @@ export const adminVersionsRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/api/admin/versions/:version/activate',
+    operationId: 'activateVersion',
     tag: 'admin: versions',
     summary: 'Make a version the champion (its artifact is verified first; a running A/B test is stopped)',
     access: 'admin',
+    response: activateVersionResponse,
+    errors: [404],
     params: versionParam,
     body: reasonBody,
     async handler({ params, body, server }) {
@@ -94,9 +111,12 @@ export const adminVersionsRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'post',
     path: '/api/admin/versions/rollback',
+    operationId: 'rollbackChampion',
     tag: 'admin: versions',
     summary: 'Return to the previous champion in one step (409 when there is none)',
     access: 'admin',
+    response: rollbackChampionResponse,
+    errors: [409],
     body: reasonBody,
     async handler({ body, server }) {
       return rollback(server.db, { now: server.now(), ...(body?.reason ? { reason: body.reason } : {}) });
@@ -105,6 +125,7 @@ export const adminVersionsRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/charts/alias-history',
+    operationId: 'chartAliasHistory',
     tag: 'admin: charts',
     summary: 'SVG: champion and challenger version over time',
     access: 'admin',
@@ -116,6 +137,7 @@ export const adminVersionsRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/admin/charts/version-metrics',
+    operationId: 'chartVersionMetrics',
     tag: 'admin: charts',
     summary: 'SVG: offline metrics of the most recent versions',
     access: 'admin',

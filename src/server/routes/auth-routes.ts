@@ -7,7 +7,8 @@ import { checkCredentials, createAccount } from '../auth/accounts.ts';
 import { isAdminToken } from '../auth/admin-token.ts';
 import { createSession, deleteSession, sessionCookieName } from '../auth/sessions.ts';
 import { checkSignInAllowed, clearSignInFailures, recordSignInFailure } from '../auth/sign-in-throttle.ts';
-import { type AnyRoute, defineRoute } from '../route-spec.ts';
+import { defineRoute } from '../route-spec.ts';
+import { meResponse } from '../schemas/people-schemas.ts';
 
 const username = z
   .string()
@@ -20,12 +21,6 @@ const password = z
   .min(8, 'must be at least 8 characters')
   .max(200, 'must be at most 200 characters');
 const credentials = z.object({ username, password }).strict();
-
-const meResponse = z.object({
-  kind: z.enum(['anonymous', 'user', 'admin']),
-  userId: z.number().int().optional(),
-  username: z.string().optional(),
-});
 
 /** The peer address (not X-Forwarded-For, which any client can forge). */
 export function clientAddress(c: Context): string {
@@ -47,13 +42,16 @@ function setSessionCookie(c: Context, token: string, expiresAt: number): void {
   });
 }
 
-export const authRoutes: readonly AnyRoute[] = [
+export const authRoutes = [
   defineRoute({
     method: 'post',
     path: '/api/auth/sign-up',
+    operationId: 'signUp',
     tag: 'auth',
     summary: 'Create an account (and a new user id) and sign in',
     access: 'public',
+    errors: [409],
+    setsCookie: true,
     body: credentials,
     status: 201,
     response: meResponse,
@@ -61,15 +59,17 @@ export const authRoutes: readonly AnyRoute[] = [
       const account = await createAccount(server.db, body.username, body.password, server.now());
       const session = await createSession(server.db, account.id, server.now());
       setSessionCookie(c, session.token, session.expiresAt);
-      return c.json({ kind: 'user', userId: account.userId, username: account.username }, 201);
+      return { kind: 'user' as const, userId: account.userId, username: account.username };
     },
   }),
   defineRoute({
     method: 'post',
     path: '/api/auth/sign-in',
+    operationId: 'signIn',
     tag: 'auth',
     summary: 'Sign in with username and password (repeated failures are slowed down: 429)',
     access: 'public',
+    setsCookie: true,
     body: z.object({ username: z.string().min(1).max(100), password: z.string().min(1).max(200) }).strict(),
     response: meResponse,
     async handler({ c, body, server }) {
@@ -83,15 +83,17 @@ export const authRoutes: readonly AnyRoute[] = [
       await clearSignInFailures(server.db, body.username, address);
       const session = await createSession(server.db, account.id, server.now());
       setSessionCookie(c, session.token, session.expiresAt);
-      return { kind: 'user', userId: account.userId, username: account.username };
+      return { kind: 'user' as const, userId: account.userId, username: account.username };
     },
   }),
   defineRoute({
     method: 'post',
     path: '/api/admin/sign-in',
+    operationId: 'adminSignIn',
     tag: 'auth',
     summary: 'Exchange the admin token for an admin session cookie (for the dashboard)',
     access: 'public',
+    setsCookie: true,
     body: z.object({ token: z.string().min(1).max(500) }).strict(),
     response: meResponse,
     async handler({ c, body, server }) {
@@ -104,15 +106,17 @@ export const authRoutes: readonly AnyRoute[] = [
       await clearSignInFailures(server.db, '(admin)', address);
       const session = await createSession(server.db, null, server.now());
       setSessionCookie(c, session.token, session.expiresAt);
-      return { kind: 'admin' };
+      return { kind: 'admin' as const };
     },
   }),
   defineRoute({
     method: 'post',
     path: '/api/auth/sign-out',
+    operationId: 'signOut',
     tag: 'auth',
     summary: 'End the current session',
-    access: 'public',
+    access: 'optional',
+    setsCookie: true,
     status: 204,
     async handler({ c, server }) {
       const token = getCookie(c, sessionCookieName);
@@ -124,13 +128,14 @@ export const authRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/auth/me',
+    operationId: 'whoAmI',
     tag: 'auth',
     summary: 'Who the caller is: anonymous, a user, or the admin',
-    access: 'public',
+    access: 'optional',
     response: meResponse,
     async handler({ principal }) {
       if (principal.kind === 'user')
-        return { kind: 'user', userId: principal.userId, username: principal.username };
+        return { kind: 'user' as const, userId: principal.userId, username: principal.username };
       return { kind: principal.kind };
     },
   }),

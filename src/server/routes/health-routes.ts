@@ -53,6 +53,7 @@ export const healthRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/healthz',
+    operationId: 'health',
     tag: 'operations',
     summary: 'Liveness: the server answers and the database responds',
     access: 'public',
@@ -60,6 +61,7 @@ export const healthRoutes: readonly AnyRoute[] = [
       status: z.literal('ok'),
       database: z.string(),
       schemaVersion: z.number(),
+      /** The job queue's URL without its password; null when work runs in the serving process. */
       queue: z.string().nullable(),
     }),
     async handler({ server }) {
@@ -67,12 +69,13 @@ export const healthRoutes: readonly AnyRoute[] = [
       const schemaVersion = await readSchemaVersion(server.db);
       // The queue's URL without its password, or null when work runs in this process.
       const queue = server.queue?.url.display ?? null;
-      return { status: 'ok', database: server.db.dialect, schemaVersion, queue };
+      return { status: 'ok' as const, database: server.db.dialect, schemaVersion, queue };
     },
   }),
   defineRoute({
     method: 'get',
     path: '/metrics',
+    operationId: 'metrics',
     tag: 'operations',
     summary: 'Prometheus text format: requests, latencies, ratings, tracker accuracy, active version',
     access: 'public',

@@ -3,7 +3,8 @@ import { NotFoundError } from '../../errors.ts';
 import { readUserHistory } from '../../recommend/user-history.ts';
 import { readMoviesByIds } from '../movie-page-store.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
-import { movieSchema, movieViews } from './movies-routes.ts';
+import { moviePageResponse } from '../schemas/people-schemas.ts';
+import { movieViews } from './movies-routes.ts';
 
 const idParam = z.object({
   id: z.coerce.number().int('must be a whole number').positive('must be positive'),
@@ -18,16 +19,14 @@ export const moviePageRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/movies/:id/page',
+    operationId: 'getMoviePage',
     tag: 'movies',
     summary: 'A movie with the movies liked by the same people, and which of them you liked',
-    access: 'public',
+    access: 'optional',
+    errors: [404],
     params: idParam,
     query: z.object({ similar: z.coerce.number().int().min(1).max(24).default(8) }).strict(),
-    response: z.object({
-      movie: movieSchema,
-      similar: z.array(movieSchema),
-      becauseYouLiked: z.array(z.object({ id: z.number(), title: z.string() })),
-    }),
+    response: moviePageResponse,
     async handler({ params, query, principal, server }) {
       const [row] = await readMoviesByIds(server.db, [params.id]);
       if (!row) throw new NotFoundError(`movie ${params.id} does not exist`);

@@ -4,17 +4,13 @@ import { splitGenres } from '../../data/load-movies.ts';
 import { ratingScaleOf } from '../../data/rating-scale-of.ts';
 import { NotFoundError } from '../../errors.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
-
-export const movieSchema = z.object({
-  id: z.number().int(),
-  title: z.string(),
-  year: z.number().int().nullable(),
-  genres: z.array(z.string()),
-  averageRating: z.number().nullable(),
-  ratingCount: z.number().int(),
-  myRating: z.number().nullable().optional(),
-});
-export type MovieView = z.infer<typeof movieSchema>;
+import {
+  genresResponse,
+  type MovieView,
+  movieSchema,
+  movieSearchResponse,
+  ratingScaleResponse,
+} from '../schemas/people-schemas.ts';
 
 const idParam = z.object({
   id: z.coerce.number().int('must be a whole number').positive('must be positive'),
@@ -82,16 +78,12 @@ export const movieRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/movies',
+    operationId: 'searchMovies',
     tag: 'movies',
     summary: 'Search movies by title, genre and year; paginated',
-    access: 'public',
+    access: 'optional',
     query: searchQuery,
-    response: z.object({
-      page: z.number(),
-      pageSize: z.number(),
-      total: z.number(),
-      movies: z.array(movieSchema),
-    }),
+    response: movieSearchResponse,
     async handler({ query, principal, server }) {
       const found = await server.catalog.searchMovies({
         ...searchFilters(query),
@@ -114,9 +106,11 @@ export const movieRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/movies/:id',
+    operationId: 'getMovie',
     tag: 'movies',
     summary: 'One movie with its average rating and rating count (and your rating when signed in)',
-    access: 'public',
+    access: 'optional',
+    errors: [404],
     params: idParam,
     response: movieSchema,
     async handler({ params, principal, server }) {
@@ -127,16 +121,17 @@ export const movieRoutes: readonly AnyRoute[] = [
         [row],
         principal.kind === 'user' ? principal.userId : undefined,
       );
-      return view;
+      return view!;
     },
   }),
   defineRoute({
     method: 'get',
     path: '/api/genres',
+    operationId: 'listGenres',
     tag: 'movies',
     summary: 'Every genre in the catalogue with its number of movies',
     access: 'public',
-    response: z.array(z.object({ genre: z.string(), movies: z.number() })),
+    response: genresResponse,
     async handler({ server }) {
       const rows = await server.catalog.genreCombinations();
       const counts = new Map<string, number>();
@@ -151,10 +146,11 @@ export const movieRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/scale',
+    operationId: 'getRatingScale',
     tag: 'movies',
     summary: 'The rating scale in force (whole or half stars)',
     access: 'public',
-    response: z.object({ min: z.number(), max: z.number(), step: z.number() }),
+    response: ratingScaleResponse,
     async handler({ server }) {
       return ratingScaleOf(server.db);
     },

@@ -1,21 +1,12 @@
 import { z } from 'zod';
-import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors.ts';
+import { ForbiddenError, NotFoundError } from '../../errors.ts';
 import { rateMovie } from '../../monitoring/rate-movie.ts';
-import { type AnyRoute, defineRoute, type SignedInUser } from '../route-spec.ts';
+import { defineRoute, type SignedInUser } from '../route-spec.ts';
+import { ratingList, ratingResult } from '../schemas/people-schemas.ts';
 import type { ServerContext } from '../server-context.ts';
-import { movieSchema, movieViews } from './movies-routes.ts';
+import { movieViews } from './movies-routes.ts';
 
 const positiveId = z.coerce.number().int('must be a whole number').positive('must be positive');
-
-const ratingResult = z.object({
-  userId: z.number(),
-  movieId: z.number(),
-  rating: z.number(),
-  ratedAt: z.number(),
-  previousRating: z.number().nullable(),
-  /** What the tracker made of it: validated against a served recommendation, or unexpected. */
-  tracked: z.unknown(),
-});
 
 /** A user acts only as themselves: a userId in the request must be theirs. */
 function assertSelf(principal: SignedInUser, userId: number | undefined): void {
@@ -75,22 +66,16 @@ async function listRatings(server: ServerContext, userId: number, page: number, 
   };
 }
 
-const ratingList = z.object({
-  userId: z.number(),
-  page: z.number(),
-  pageSize: z.number(),
-  total: z.number(),
-  ratings: z.array(z.object({ movie: movieSchema, rating: z.number(), ratedAt: z.number() })),
-});
-
-export const ratingRoutes: readonly AnyRoute[] = [
+export const ratingRoutes = [
   defineRoute({
     method: 'post',
     path: '/api/ratings',
+    operationId: 'rateMovie',
     tag: 'ratings',
     summary:
       'Rate a movie as the signed-in user (a re-rating replaces it); the tracker validates it in the same transaction',
     access: 'user',
+    errors: [404],
     body: z
       .object({
         movieId: z.number().int('must be a whole number').positive('must be positive'),
@@ -108,9 +93,11 @@ export const ratingRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'put',
     path: '/api/ratings/:movieId',
+    operationId: 'changeRating',
     tag: 'ratings',
     summary: 'Change your rating of a movie (404 when you have not rated it)',
     access: 'user',
+    errors: [404],
     params: z.object({ movieId: positiveId }),
     body: z.object({ rating: z.number() }).strict(),
     response: ratingResult,
@@ -123,9 +110,11 @@ export const ratingRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'delete',
     path: '/api/ratings/:movieId',
+    operationId: 'deleteRating',
     tag: 'ratings',
     summary: 'Delete your rating of a movie',
     access: 'user',
+    errors: [404],
     params: z.object({ movieId: positiveId }),
     status: 204,
     async handler({ params, principal, server }) {
@@ -137,6 +126,7 @@ export const ratingRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/me/ratings',
+    operationId: 'listMyRatings',
     tag: 'ratings',
     summary: 'Your ratings, newest first',
     access: 'user',
@@ -149,14 +139,14 @@ export const ratingRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/users/:userId/ratings',
+    operationId: 'listUserRatings',
     tag: 'ratings',
     summary: "A user's ratings: only your own (or any, for the admin)",
-    access: 'public',
+    access: 'signed-in',
     params: z.object({ userId: positiveId }),
     query: listQuery,
     response: ratingList,
     async handler({ params, query, principal, server }) {
-      if (principal.kind === 'anonymous') throw new UnauthorizedError();
       if (principal.kind === 'user') assertSelf(principal, params.userId);
       return listRatings(server, params.userId, query.page, query.pageSize);
     },

@@ -2,23 +2,19 @@ import { z } from 'zod';
 import { type ServedItem, serveRecommendations } from '../../recommend/serve-recommendations.ts';
 import { readUserHistory } from '../../recommend/user-history.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
-import { movieSchema, movieViews } from './movies-routes.ts';
-
-const pickSchema = z.object({
-  rank: z.number(),
-  movie: movieSchema,
-  predictedRating: z.number(),
-  explanation: z.string(),
-});
+import { recommendationsResponse } from '../schemas/people-schemas.ts';
+import { movieViews } from './movies-routes.ts';
 
 export const recommendationRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
     path: '/api/recommendations',
+    operationId: 'getRecommendations',
     tag: 'recommendations',
     summary:
       "Tonight's picks for the signed-in user: top-N with predicted rating and reason, recorded with the serving version and A/B arm",
     access: 'user',
+    errors: [404],
     query: z
       .object({
         n: z.coerce.number().int().min(1).max(100).default(10),
@@ -27,16 +23,7 @@ export const recommendationRoutes: readonly AnyRoute[] = [
         yearTo: z.coerce.number().int().min(1800).max(2200).optional(),
       })
       .strict(),
-    response: z.object({
-      userId: z.number(),
-      modelVersion: z.number(),
-      abTestId: z.number().nullable(),
-      arm: z.string(),
-      newUser: z.boolean(),
-      note: z.string().nullable(),
-      servedAt: z.number(),
-      recommendations: z.array(pickSchema),
-    }),
+    response: recommendationsResponse,
     async handler({ query, principal, server }) {
       // Read once for both the picks and their reasons.
       const history = await readUserHistory(server.db, principal.userId);

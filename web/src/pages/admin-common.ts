@@ -1,4 +1,5 @@
 import { api, chartSvg } from '../api.ts';
+import type { ReportCharts } from '../api-types.ts';
 import { announce, errorText, failed, h, loading } from '../dom.ts';
 
 /**
@@ -61,7 +62,7 @@ export function reportCharts(
   query: string,
   into: HTMLElement = h('div', { class: 'grid-2' }),
 ): HTMLElement {
-  void api<{ charts: string[] }>('GET', `/api/admin/reports/${kind}/charts${query}`)
+  void api<ReportCharts>('GET', `/api/admin/reports/${kind}/charts${query}`)
     .then(({ charts }) => {
       if (charts.length === 0) {
         into.replaceChildren(h('p', { class: 'muted' }, 'Nothing to draw yet.'));

@@ -1,4 +1,5 @@
 import { api } from '../api.ts';
+import type { AbTestStartBody, AbTests, CurrentAbTest as CurrentTest, Versions } from '../api-types.ts';
 import { h } from '../dom.ts';
 import { formatCount, formatDateTime, formatPercent } from '../format.ts';
 import { redraw } from '../session.ts';
@@ -10,37 +11,8 @@ import { versionLink } from './admin-versions-page.ts';
  * back) and the A/B test (start, validate, stop), each asking first and saying what will happen.
  */
 
-export interface VersionInfo {
-  version: number;
-  kind: string;
-  status: string;
-  reason: string;
-  createdAt: number;
-  aliases: string[];
-  metrics: Record<string, number>;
-}
-export interface Versions {
-  champion: number | null;
-  challenger: number | null;
-  rollbackTo: number | null;
-  versions: VersionInfo[];
-}
-interface CurrentTest {
-  test: {
-    id: number;
-    championVersion: number;
-    challengerVersion: number;
-    traffic: number;
-    startedAt: number;
-  } | null;
-  analysis: {
-    arms: Record<
-      'champion' | 'challenger',
-      { n: number; users: number; accuracy: { value: number; low: number; high: number } }
-    >;
-    verdict: { action: string; reason: string };
-  } | null;
-}
+export type { Versions };
+export type VersionInfo = Versions['versions'][number];
 
 function versionOptions(
   versions: readonly VersionInfo[],
@@ -170,7 +142,11 @@ function startTestForm(v: Versions): Node[] {
     if (ok)
       await act(
         'Start A/B test',
-        () => api('POST', '/api/admin/ab-tests', { challengerVersion: challenger, traffic: share }),
+        () =>
+          api('POST', '/api/admin/ab-tests', {
+            challengerVersion: challenger,
+            traffic: share,
+          } satisfies AbTestStartBody),
         redraw,
       );
   };
@@ -258,7 +234,7 @@ export function abSection(versions: Promise<Versions>): HTMLElement {
         Promise.all([
           versions,
           api<CurrentTest>('GET', '/api/admin/ab-tests/current'),
-          api<{ tests: unknown[] }>('GET', '/api/admin/ab-tests'),
+          api<AbTests>('GET', '/api/admin/ab-tests'),
         ]),
       ([v, current, all]) =>
         current.test && current.analysis

@@ -1,4 +1,5 @@
 import { api } from '../api.ts';
+import type { TuningRunDetail as RunAnswer, RetrainTriggerDetail as TriggerAnswer } from '../api-types.ts';
 import { errorText, h } from '../dom.ts';
 import { formatCount } from '../format.ts';
 import { redraw } from '../session.ts';
@@ -80,17 +81,6 @@ export function watchJob(key: string, title: string, poll: () => Promise<JobStat
   void tick();
 }
 
-interface TriggerAnswer {
-  trigger: {
-    id: number;
-    status: string;
-    outcome: string | null;
-    newVersion: number | null;
-    error: string | null;
-  };
-  steps: { step: string; status: string }[];
-}
-
 /** A retrain's steps so far: "data done, fit running". */
 export function watchRetrain(id: number): void {
   watchJob(`retrain-${id}`, `Retrain #${id}`, async () => {
@@ -118,18 +108,6 @@ export function watchRetrain(id: number): void {
       failed: ended && trigger.status !== 'succeeded',
     };
   });
-}
-
-interface RunAnswer {
-  run: {
-    id: string;
-    status: string;
-    trialsDone: number;
-    trialsPlanned: number;
-    bestValue: number | null;
-    objective: string;
-    error: string | null;
-  };
 }
 
 /** A tuning run: trials done of planned, the best value so far. */

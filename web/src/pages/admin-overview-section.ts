@@ -1,26 +1,12 @@
 import { api } from '../api.ts';
+import type { Overview, PicksPreview as PreviewAnswer } from '../api-types.ts';
 import { errorText, h, loading } from '../dom.ts';
 import { formatCount, formatRating } from '../format.ts';
 import { loaded, section } from './admin-common.ts';
 
+export type { Overview };
+
 /** The dashboard's overview: how much the loop holds, and any user's picks, as gorse shows them. */
-
-export interface Overview {
-  counts: Record<
-    'users' | 'accounts' | 'movies' | 'ratings' | 'served' | 'tracked' | 'versions' | 'tuningRuns',
-    number
-  >;
-  modelKinds: string[];
-  tuningMethods: string[];
-}
-
-interface PreviewAnswer {
-  userId: number;
-  modelVersion: number;
-  ratings: number;
-  newUser: boolean;
-  picks: { rank: number; movieId: number; title: string; predictedRating: number }[];
-}
 
 function picksPreview(): HTMLElement {
   const user = h('input', { id: 'preview-user', type: 'number', min: 1, inputmode: 'numeric', value: 1 });

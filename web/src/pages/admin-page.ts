@@ -1,4 +1,16 @@
 import { api } from '../api.ts';
+import type {
+  AdminSignInBody,
+  ImpactReport,
+  RetrainBody,
+  RetrainStarted,
+  RetrainTriggers,
+  RunSummary,
+  TrackerStatus as TrackerAnswer,
+  TuningRunBody,
+  TuningRuns,
+  TuningStarted,
+} from '../api-types.ts';
 import { errorText, h } from '../dom.ts';
 import { formatCount, formatDateTime, formatPercent } from '../format.ts';
 import { redraw, refreshSession, session } from '../session.ts';
@@ -7,6 +19,8 @@ import { abSection, deploymentSection, type Versions } from './admin-deploy-sect
 import { jobsBox, watchRequest, watchRetrain, watchTuning } from './admin-jobs.ts';
 import { type Overview, overviewSection } from './admin-overview-section.ts';
 import { queueSection } from './admin-queue-section.ts';
+
+export type { RunSummary };
 
 function adminSignIn(): HTMLElement {
   const error = h('p', { class: 'error', role: 'alert' });
@@ -33,7 +47,7 @@ function adminSignIn(): HTMLElement {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     try {
-      await api('POST', '/api/admin/sign-in', { token: token.value });
+      await api('POST', '/api/admin/sign-in', { token: token.value } satisfies AdminSignInBody);
       await refreshSession();
       redraw();
     } catch (e) {
@@ -41,13 +55,6 @@ function adminSignIn(): HTMLElement {
     }
   });
   return h('section', {}, h('h1', {}, 'Dashboard'), form);
-}
-
-interface TrackerAnswer {
-  overall: { accuracy: number | null; low: number; high: number; samples: number };
-  counts: { tracked: number; recommended: number; unexpected: number };
-  check: { verdict: string; rule: string };
-  window: { days: number };
 }
 
 function trackerSection(): HTMLElement {
@@ -80,15 +87,6 @@ function trackerSection(): HTMLElement {
   );
 }
 
-interface Trigger {
-  id: number;
-  source: string;
-  reason: string;
-  status: string;
-  outcome: string | null;
-  triggeredAt: number;
-}
-
 async function retrainNow(): Promise<void> {
   const ok = await confirmAction(
     'Retrain now?',
@@ -100,7 +98,7 @@ async function retrainNow(): Promise<void> {
   );
   if (!ok) return;
   try {
-    const { trigger } = await api<{ trigger: { id: number } }>('POST', '/api/admin/retrain', {});
+    const { trigger } = await api<RetrainStarted>('POST', '/api/admin/retrain', {} satisfies RetrainBody);
     watchRetrain(trigger.id);
   } catch (error) {
     await act(
@@ -117,7 +115,7 @@ function retrainSection(): HTMLElement {
     'Retraining',
     loaded(
       'the retrains',
-      () => api<{ triggers: Trigger[] }>('GET', '/api/admin/retrain/triggers?limit=10'),
+      () => api<RetrainTriggers>('GET', '/api/admin/retrain/triggers?limit=10'),
       ({ triggers }) => {
         for (const t of triggers) if (t.status === 'pending' || t.status === 'running') watchRetrain(t.id);
         return [
@@ -144,18 +142,6 @@ function retrainSection(): HTMLElement {
   );
 }
 
-export interface RunSummary {
-  id: string;
-  method: string;
-  model: string;
-  objective: string;
-  status: string;
-  trialsDone: number;
-  trialsPlanned: number;
-  bestValue: number | null;
-  startedAt: number;
-}
-
 function tuningForm(o: Overview): Node {
   const method = h(
     'select',
@@ -177,11 +163,12 @@ function tuningForm(o: Overview): Node {
   });
   const start = async () => {
     try {
-      const { runId } = await api<{ runId: string }>('POST', '/api/admin/tuning/runs', {
-        method: method.value,
+      const { runId } = await api<TuningStarted>('POST', '/api/admin/tuning/runs', {
+        // The choices are the server's own lists of tuning methods and model kinds.
+        method: method.value as NonNullable<TuningRunBody>['method'],
         model: model.value,
         trials: Number(trials.value),
-      });
+      } satisfies TuningRunBody);
       watchTuning(runId);
     } catch (error) {
       await act(
@@ -220,7 +207,7 @@ function tuningSection(overview: Promise<Overview>): HTMLElement {
     'Tuning',
     loaded(
       'the tuning runs',
-      () => Promise.all([overview, api<{ runs: RunSummary[] }>('GET', '/api/admin/tuning/runs?limit=20')]),
+      () => Promise.all([overview, api<TuningRuns>('GET', '/api/admin/tuning/runs?limit=20')]),
       ([o, { runs }]) => {
         for (const r of runs) if (r.status === 'running') watchTuning(r.id);
         return [
@@ -248,8 +235,8 @@ function tuningSection(overview: Promise<Overview>): HTMLElement {
 function reportsSection(): HTMLElement {
   const impact = () =>
     watchRequest('impact', 'Impact report', async () => {
-      const report = await api<{ rows?: unknown[] }>('GET', '/api/admin/reports/impact');
-      return `${formatCount(report.rows?.length ?? 0)} rows. Open it as a page below.`;
+      const report = await api<ImpactReport>('GET', '/api/admin/reports/impact');
+      return `${formatCount(report.arms.length)} training arms compared. Open it as a page below.`;
     });
   return section(
     'reports',

@@ -1,22 +1,8 @@
 import { api } from '../api.ts';
+import type { QueueState } from '../api-types.ts';
 import { h } from '../dom.ts';
 import { formatDateTime } from '../format.ts';
 import { loaded, section, table } from './admin-common.ts';
-
-interface QueueJob {
-  readonly lane: string;
-  readonly id: string;
-  readonly name: string;
-  readonly state: string;
-  readonly progress: unknown;
-  readonly startedAt: number | null;
-}
-
-interface QueueState {
-  readonly queue: string | null;
-  readonly board: string | null;
-  readonly jobs: readonly QueueJob[];
-}
 
 /** A job's BullMQ progress in words: a percentage and the step it is at, when it reports them. */
 function progressText(progress: unknown): string {

@@ -1,36 +1,9 @@
 import { api } from '../api.ts';
+import type { TuningRunDetail as RunDetail } from '../api-types.ts';
 import { h } from '../dom.ts';
 import { formatCount, formatDateTime, formatNumber } from '../format.ts';
 import { chart, kv, reportCharts, section, table } from './admin-common.ts';
 import { adminFrame } from './admin-versions-page.ts';
-
-interface Trial {
-  number: number;
-  params: Record<string, unknown>;
-  state: string;
-  value: number | null;
-  durationMs: number | null;
-  startedAt: number;
-}
-
-interface RunDetail {
-  run: {
-    id: string;
-    method: string;
-    model: string;
-    objective: string;
-    direction: string;
-    status: string;
-    trialsDone: number;
-    trialsPlanned: number;
-    bestValue: number | null;
-    bestTrialNumber: number | null;
-    startedAt: number;
-    endedAt: number | null;
-    error: string | null;
-  };
-  trials: Trial[];
-}
 
 const show = (v: unknown) => (typeof v === 'number' ? formatNumber(v, 4) : String(v));
 

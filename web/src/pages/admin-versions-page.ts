@@ -1,33 +1,9 @@
 import { api } from '../api.ts';
+import type { AliasHistory, Version, Versions } from '../api-types.ts';
 import { errorText, failed, h, loading } from '../dom.ts';
 import { formatCount, formatDateTime, formatNumber } from '../format.ts';
 import { session } from '../session.ts';
 import { kv, section, table } from './admin-common.ts';
-
-interface Version {
-  version: number;
-  kind: string;
-  params: Record<string, unknown>;
-  training: { rows: number; from: number | null; to: number | null; fingerprint: string };
-  parentVersion: number | null;
-  tuningRunId: string | null;
-  tuningTrialNumber: number | null;
-  metrics: Record<string, number>;
-  artifact: { checksum: string; format: number; bytes: number } | null;
-  status: string;
-  reason: string;
-  createdAt: number;
-  aliases: string[];
-}
-
-interface AliasMove {
-  alias: string;
-  action: string;
-  previousVersion: number | null;
-  newVersion: number | null;
-  reason: string;
-  movedAt: number;
-}
 
 export function versionLink(version: number): HTMLElement {
   return h('a', { href: `#/admin/versions/${version}` }, `v${version}`);
@@ -72,7 +48,7 @@ const value = (v: unknown) =>
 export function versionsPage(): HTMLElement {
   return adminFrame(
     'Model versions',
-    () => api<{ versions: Version[] }>('GET', '/api/admin/versions'),
+    () => api<Versions>('GET', '/api/admin/versions'),
     ({ versions }) => {
       const picked = new Set<number>();
       const compare = h('button', { type: 'button', disabled: true }, 'Compare the two ticked');
@@ -145,7 +121,7 @@ export function versionPage(version: number): HTMLElement {
     () =>
       Promise.all([
         api<Version>('GET', `/api/admin/versions/${version}`),
-        api<{ history: AliasMove[] }>('GET', '/api/admin/versions/history?limit=1000'),
+        api<AliasHistory>('GET', '/api/admin/versions/history?limit=1000'),
       ]),
     ([v, { history }]) => {
       const moves = history.filter((m) => m.newVersion === version || m.previousVersion === version);

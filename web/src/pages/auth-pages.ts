@@ -1,4 +1,5 @@
 import { api } from '../api.ts';
+import type { Credentials } from '../api-types.ts';
 import { errorText, h } from '../dom.ts';
 import { refreshSession } from '../session.ts';
 
@@ -37,7 +38,7 @@ function credentialsForm(
     event.preventDefault();
     error.textContent = '';
     try {
-      await api('POST', action, { username: username.value, password: password.value });
+      await api('POST', action, { username: username.value, password: password.value } satisfies Credentials);
       await refreshSession();
       onDone();
     } catch (e) {

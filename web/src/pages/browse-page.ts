@@ -1,14 +1,8 @@
-import { api, type Movie } from '../api.ts';
+import { api } from '../api.ts';
+import type { Genres, MovieSearch as MoviePage } from '../api-types.ts';
 import { errorText, failed, h, loading } from '../dom.ts';
 import { countOf } from '../format.ts';
 import { movieCard } from '../movie-card.ts';
-
-interface MoviePage {
-  readonly page: number;
-  readonly pageSize: number;
-  readonly total: number;
-  readonly movies: readonly Movie[];
-}
 
 const sorts = [
   ['popular', 'Most rated'],
@@ -154,7 +148,7 @@ export function browsePage(params: URLSearchParams): HTMLElement {
   const summary = h('div', { class: 'summary', 'aria-live': 'polite' });
   const pager = h('nav', { class: 'pager', 'aria-label': 'Pages' });
 
-  void api<{ genre: string }[]>('GET', '/api/genres')
+  void api<Genres>('GET', '/api/genres')
     .then((genres) => {
       for (const g of genres)
         genre.append(h('option', { value: g.genre, selected: g.genre === params.get('genre') }, g.genre));

@@ -1,13 +1,9 @@
-import { api, type Movie } from '../api.ts';
+import { api } from '../api.ts';
+import type { RatingList } from '../api-types.ts';
 import { announce, errorText, failed, h, loading } from '../dom.ts';
 import { countOf, formatDate } from '../format.ts';
 import { movieTitle, rateControl } from '../movie-card.ts';
 import { session } from '../session.ts';
-
-interface RatingList {
-  readonly total: number;
-  readonly ratings: readonly { movie: Movie; rating: number; ratedAt: number }[];
-}
 
 function row(r: RatingList['ratings'][number], reload: () => void): HTMLElement {
   return h(

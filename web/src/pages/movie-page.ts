@@ -1,13 +1,8 @@
-import { api, type Movie } from '../api.ts';
+import { api } from '../api.ts';
+import type { MoviePageData } from '../api-types.ts';
 import { errorText, failed, h, loading } from '../dom.ts';
 import { averageLine, movieCard, movieTitle, rateControl } from '../movie-card.ts';
 import { poster } from '../poster.ts';
-
-interface MoviePageData {
-  readonly movie: Movie;
-  readonly similar: readonly Movie[];
-  readonly becauseYouLiked: readonly { id: number; title: string }[];
-}
 
 function because(liked: MoviePageData['becauseYouLiked']): HTMLElement | null {
   if (liked.length === 0) return null;

@@ -1,19 +1,11 @@
-import { api, type Movie } from '../api.ts';
+import { api } from '../api.ts';
+import type { MovieSearch, Pick, Picks, RatingList } from '../api-types.ts';
 import { errorText, failed, h, loading } from '../dom.ts';
 import { countOf, formatRating } from '../format.ts';
 import { movieCard } from '../movie-card.ts';
 import { redraw, session } from '../session.ts';
 
-export interface Pick {
-  readonly rank: number;
-  readonly movie: Movie;
-  readonly predictedRating: number;
-  readonly explanation: string;
-}
-
-export interface Picks {
-  readonly recommendations: readonly Pick[];
-}
+export type { Pick, Picks };
 
 /** Ratings a new user gives before the picks are theirs (MovieLens asks for about this many). */
 export const onboardingGoal = 10;
@@ -58,7 +50,7 @@ function onboarding(rated: number): HTMLElement {
   const list = h('ul', { class: 'cards', 'aria-label': 'Movies to rate' });
   const body = h('div', {}, loading('movies to rate'));
   const load = () =>
-    api<{ movies: Movie[] }>('GET', '/api/movies?sort=popular&pageSize=48')
+    api<MovieSearch>('GET', '/api/movies?sort=popular&pageSize=48')
       .then(({ movies }) => {
         const unrated = movies.filter((m) => m.myRating === null || m.myRating === undefined).slice(0, 24);
         list.replaceChildren(
@@ -138,7 +130,7 @@ export function picksPage(): HTMLElement {
   if (session.me.kind !== 'user') return welcome();
   const body = h('div', {}, loading('your picks'));
   const load = () =>
-    api<{ total: number }>('GET', '/api/me/ratings?pageSize=1')
+    api<RatingList>('GET', '/api/me/ratings?pageSize=1')
       .then(({ total }) =>
         body.replaceChildren(total < onboardingGoal ? onboarding(total) : picksList(total)),
       )

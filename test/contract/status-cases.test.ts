@@ -201,6 +201,7 @@ function suite(kind: DatabaseKind): void {
       { method: 'get', path: '/api/admin/users/1/picks?n=3', status: 200 },
       { method: 'get', path: '/api/admin/users/abc/picks', status: 400 },
       { method: 'get', path: '/api/admin/tracker', status: 200 },
+      { method: 'get', path: '/api/admin/queue', status: 200 },
       { method: 'get', path: '/api/admin/retrain/triggers', status: 200 },
       { method: 'get', path: '/api/admin/retrain/triggers?limit=0', status: 400 },
       { method: 'get', path: '/api/admin/retrain/triggers/999', status: 404 },

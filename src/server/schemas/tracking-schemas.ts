@@ -150,6 +150,8 @@ export const trackStatus = z.object({
     heartbeatAt: z.number().nullable(),
   }),
   recentTriggers: z.array(retrainTrigger),
+  /** The configured job queue (URL without its password), or null: work runs where it is asked. */
+  queue: z.string().nullable(),
 });
 export const retrainStep = z.object({
   step: z.string(),

@@ -99,6 +99,16 @@ export interface CatalogStore {
     after: { readonly user: number; readonly movie: number } | null,
     limit: number,
   ): Promise<RatingPageRow[]>;
+  /**
+   * Every rating of the window in (user, movie) order, handed to `onRow` as four numbers: no row
+   * object is built, so millions of ratings stream into typed arrays. Returns how many there were.
+   */
+  scanRatings(
+    window: RatingsWindow,
+    onRow: (user: number, movie: number, rating: number, ratedAt: number) => void,
+  ): Promise<number>;
+  /** How many ratings the window holds. */
+  countRatingsIn(window: RatingsWindow): Promise<number>;
   hasAnyRating(): Promise<boolean>;
   /** Whether some stored rating is not a whole number (a half star). */
   hasFractionalRating(): Promise<boolean>;
@@ -121,7 +131,11 @@ const movieUpsert =
   'ON CONFLICT (id) DO UPDATE SET title = excluded.title, year = excluded.year, genres = excluded.genres ' +
   'WHERE movies.title <> excluded.title OR movies.genres <> excluded.genres OR movies.year IS DISTINCT FROM excluded.year';
 
-const ratingUpsert = (timesGiven: boolean): string =>
+/**
+ * The conflict clause of a ratings upsert: only rows whose value (and, with `timesGiven`, time)
+ * differ are touched, so re-importing the same data changes nothing.
+ */
+export const ratingUpsert = (timesGiven: boolean): string =>
   'ON CONFLICT (user_id, movie_id) DO UPDATE SET rating = excluded.rating, rated_at = excluded.rated_at WHERE ' +
   (timesGiven
     ? 'ratings.rating <> excluded.rating OR ratings.rated_at <> excluded.rated_at'
@@ -310,6 +324,24 @@ export class SqlCatalogStore implements CatalogStore {
        ${where.sql} ORDER BY r.user_id, r.movie_id LIMIT ${Math.trunc(limit)}`,
       where.params,
     );
+  }
+
+  scanRatings(
+    window: RatingsWindow,
+    onRow: (user: number, movie: number, rating: number, ratedAt: number) => void,
+  ): Promise<number> {
+    const where = ratingsWhere(window, null);
+    return this.db.scanNumbers(
+      `SELECT r.user_id, r.movie_id, r.rating, r.rated_at FROM ratings r ${where.sql}
+        ORDER BY r.user_id, r.movie_id`,
+      where.params as number[],
+      (row) => onRow(row[0]!, row[1]!, row[2]!, row[3]!),
+    );
+  }
+
+  countRatingsIn(window: RatingsWindow): Promise<number> {
+    const where = ratingsWhere(window, null);
+    return this.count(`SELECT COUNT(*) AS n FROM ratings r ${where.sql}`, where.params);
   }
 
   async hasAnyRating(): Promise<boolean> {

@@ -12,6 +12,7 @@ import {
   type SqlValue,
   type StorageFacts,
 } from './database.ts';
+import { copyColumnsInto, scanNumbersByCopy } from './postgres-copy.ts';
 
 // BIGINT (epoch milliseconds, counts) as JS numbers: every value we store fits in 2^53.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
@@ -151,6 +152,9 @@ function queryable(client: pg.Pool | pg.PoolClient): Queryable {
     },
     insertColumns: (table, columns, count, options = {}) =>
       insertColumnsWithUnnest(client, table, columns, count, options),
+    stagesBulkUpserts: true,
+    copyInto: (table, columns, count) => copyColumnsInto(client, table, columns, count),
+    scanNumbers: (sql, params, onRow) => scanNumbersByCopy(client, sql, params, onRow),
     secondaryIndexes: (table) => secondaryIndexes(client, table),
     dropIndexes: async (indexes) => {
       for (const ix of indexes) await client.query(`DROP INDEX ${quoteIdentifier(ix.name)}`);
@@ -212,6 +216,13 @@ export class PostgresDatabase implements Database {
     options?: { readonly conflictKey?: readonly string[]; readonly suffix?: string },
   ): Promise<number> {
     return this.q.insertColumns(table, columns, count, options);
+  }
+  readonly stagesBulkUpserts = true;
+  copyInto(table: string, columns: readonly NumericColumn[], count: number): Promise<number> {
+    return this.q.copyInto(table, columns, count);
+  }
+  scanNumbers(sql: string, params: readonly number[], onRow: (row: Float64Array) => void): Promise<number> {
+    return this.q.scanNumbers(sql, params, onRow);
   }
   secondaryIndexes(table: string): Promise<readonly IndexDefinition[]> {
     return this.q.secondaryIndexes(table);

@@ -133,6 +133,22 @@ export class SqliteDatabase implements Database {
     return changes;
   }
 
+  /**
+   * A raw statement iterator: each row comes as an array, copied into one reused Float64Array.
+   * The statement is prepared apart from the cache, whose statements return objects.
+   */
+  private scanRaw(sql: string, params: readonly number[], onRow: (row: Float64Array) => void): number {
+    const statement = this.raw.prepare(sql).raw(true);
+    const row = new Float64Array(statement.columns().length);
+    let rows = 0;
+    for (const values of statement.iterate(...params) as IterableIterator<unknown[]>) {
+      for (let c = 0; c < row.length; c++) row[c] = values[c] as number;
+      onRow(row);
+      rows += 1;
+    }
+    return rows;
+  }
+
   private readonly direct: Queryable = {
     dialect: 'sqlite',
     all: async <T>(sql: string, params: readonly SqlValue[] = []) =>
@@ -151,6 +167,15 @@ export class SqliteDatabase implements Database {
         rowsOf(columns, count),
         options.suffix ?? '',
       ),
+    stagesBulkUpserts: false,
+    copyInto: async (table, columns, count) =>
+      this.insertRows(
+        table,
+        columns.map((c) => c.name),
+        rowsOf(columns, count),
+        '',
+      ),
+    scanNumbers: async (sql, params, onRow) => this.scanRaw(sql, params, onRow),
     secondaryIndexes: async (table) =>
       this.statement(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name",
@@ -201,6 +226,13 @@ export class SqliteDatabase implements Database {
     options?: { readonly conflictKey?: readonly string[]; readonly suffix?: string },
   ): Promise<number> {
     return this.enqueue(() => this.direct.insertColumns(table, columns, count, options));
+  }
+  readonly stagesBulkUpserts = false;
+  copyInto(table: string, columns: readonly NumericColumn[], count: number): Promise<number> {
+    return this.enqueue(() => this.direct.copyInto(table, columns, count));
+  }
+  scanNumbers(sql: string, params: readonly number[], onRow: (row: Float64Array) => void): Promise<number> {
+    return this.enqueue(() => this.direct.scanNumbers(sql, params, onRow));
   }
   secondaryIndexes(table: string): Promise<readonly IndexDefinition[]> {
     return this.enqueue(() => this.direct.secondaryIndexes(table));

@@ -18,6 +18,7 @@ const benchmarks: ReadonlyArray<() => Promise<Benchmark>> = [
   () => import('./http-load.bench.ts').then((m) => m.benchmark),
   () => import('./drift.bench.ts').then((m) => m.benchmark),
   () => import('./web-app.bench.ts').then((m) => m.benchmark),
+  () => import('./scale.bench.ts').then((m) => m.benchmark),
 ];
 
 const wanted = process.argv.slice(2);

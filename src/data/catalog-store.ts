@@ -107,6 +107,11 @@ export interface CatalogStore {
     window: RatingsWindow,
     onRow: (user: number, movie: number, rating: number, ratedAt: number) => void,
   ): Promise<number>;
+  /** As `scanRatings`, with a fifth number: 1 when training's filter counts the rating unexpected, else 0. */
+  scanRatingsFlagged(
+    window: RatingsWindow,
+    onRow: (user: number, movie: number, rating: number, ratedAt: number, unexpected: number) => void,
+  ): Promise<number>;
   /** How many ratings the window holds. */
   countRatingsIn(window: RatingsWindow): Promise<number>;
   hasAnyRating(): Promise<boolean>;
@@ -177,6 +182,13 @@ function searchWhere(search: MovieSearch): { sql: string; params: SqlValue[] } {
 }
 
 /** The WHERE clause of a page of ratings and its parameters. */
+/**
+ * Whether the rating `r` is unexpected. The tracker decides what is unexpected (its window rule
+ * lives there), so this reads its verdict; training's filter and the reports' flag share it.
+ */
+const isUnexpected =
+  'EXISTS (SELECT 1 FROM recommendation_quality q WHERE q.user_id = r.user_id AND q.movie_id = r.movie_id AND q.unexpected = 1)';
+
 function ratingsWhere(
   window: RatingsWindow,
   after: { readonly user: number; readonly movie: number } | null,
@@ -191,12 +203,7 @@ function ratingsWhere(
     where.push('r.rated_at < ?');
     params.push(window.until);
   }
-  if (window.excludeUnexpected) {
-    // The tracker decides what is unexpected (its window rule lives there), so read its verdict.
-    where.push(
-      'NOT EXISTS (SELECT 1 FROM recommendation_quality q WHERE q.user_id = r.user_id AND q.movie_id = r.movie_id AND q.unexpected = 1)',
-    );
-  }
+  if (window.excludeUnexpected) where.push(`NOT ${isUnexpected}`);
   if (after) {
     // Row-value comparison `(a, b) > (?, ?)` works on SQLite ≥ 3.15 and PostgreSQL alike and
     // walks the primary-key index.
@@ -336,6 +343,19 @@ export class SqlCatalogStore implements CatalogStore {
         ORDER BY r.user_id, r.movie_id`,
       where.params as number[],
       (row) => onRow(row[0]!, row[1]!, row[2]!, row[3]!),
+    );
+  }
+
+  scanRatingsFlagged(
+    window: RatingsWindow,
+    onRow: (user: number, movie: number, rating: number, ratedAt: number, unexpected: number) => void,
+  ): Promise<number> {
+    const where = ratingsWhere(window, null);
+    return this.db.scanNumbers(
+      `SELECT r.user_id, r.movie_id, r.rating, r.rated_at, CASE WHEN ${isUnexpected} THEN 1 ELSE 0 END
+         FROM ratings r ${where.sql} ORDER BY r.user_id, r.movie_id`,
+      where.params as number[],
+      (row) => onRow(row[0]!, row[1]!, row[2]!, row[3]!, row[4]!),
     );
   }
 

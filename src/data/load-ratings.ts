@@ -51,6 +51,30 @@ export async function loadRatingsData(db: Queryable, options: LoadRatingsOptions
   return columns.finish();
 }
 
+/**
+ * Every rating, as `loadRatingsData` returns them, with a per-row flag: 1 where
+ * `loadRatingsData(db, { includeUnexpected: false })` would leave the rating out. One read of
+ * 21 bytes per rating, instead of two loads lined up afterwards.
+ */
+export async function loadRatingsFlagged(
+  db: Queryable,
+): Promise<{ data: RatingsData; unexpected: Uint8Array }> {
+  const store = new SqlCatalogStore(db);
+  const columns = new GrowingColumns(await store.countRatingsIn({}));
+  let flags = new Uint8Array(columns.capacityNow());
+  await store.scanRatingsFlagged({}, (u, m, r, t, unexpected) => {
+    const i = columns.push(u, m, r, t);
+    if (i >= flags.length) {
+      const grown = new Uint8Array(columns.capacityNow());
+      grown.set(flags);
+      flags = grown;
+    }
+    flags[i] = unexpected;
+  });
+  const data = columns.finish();
+  return { data, unexpected: flags.length === data.size ? flags : flags.slice(0, data.size) };
+}
+
 /** Ratings gathered row by row into typed arrays sized up front (grown by half if rows keep coming). */
 class GrowingColumns {
   private users: Int32Array;
@@ -67,7 +91,12 @@ class GrowingColumns {
     this.timestamps = new Float64Array(capacity);
   }
 
-  push(user: number, movie: number, rating: number, ratedAt: number): void {
+  capacityNow(): number {
+    return this.capacity;
+  }
+
+  /** Appends one rating; returns its row index. */
+  push(user: number, movie: number, rating: number, ratedAt: number): number {
     const i = this.size;
     if (i === this.capacity) this.grow();
     this.users[i] = user;
@@ -76,6 +105,7 @@ class GrowingColumns {
     this.timestamps[i] = ratedAt;
     if (!this.halfStars && !Number.isInteger(rating)) this.halfStars = true;
     this.size = i + 1;
+    return i;
   }
 
   private grow(): void {

@@ -13,7 +13,9 @@ import type { Benchmark } from './run.ts';
  */
 const flag = process.argv.indexOf('--ratings');
 const ratings = Number(
-  (flag >= 0 ? process.argv[flag + 1] : undefined) || process.env.MOVIENIGHT_BENCH_SCALE_RATINGS || 25_000_000,
+  (flag >= 0 ? process.argv[flag + 1] : undefined) ||
+    process.env.MOVIENIGHT_BENCH_SCALE_RATINGS ||
+    25_000_000,
 );
 const pgUrl = process.env.MOVIENIGHT_BENCH_PG_URL || process.env.MOVIENIGHT_TEST_PG_URL;
 

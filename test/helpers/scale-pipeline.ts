@@ -135,11 +135,27 @@ export async function runScalePipeline(options: ScalePipelineOptions): Promise<S
       '--ratings',
       `${shape.ratings}`,
     ];
-    await step('generate', ['generate', ...world, '--seed', '25', '--out', join(dir, 'world')]);
-    await step('import sqlite', ['--db', db, 'import', 'movielens', join(dir, 'world')]);
+    await step('generate', ['generate', ...world, '--seed', '25', '--out', join(dir, 'world'), '--json']);
+    await step('import sqlite', [
+      '--db',
+      db,
+      'import',
+      'movielens',
+      join(dir, 'world'),
+      '--no-progress',
+      '--json',
+    ]);
     if (options.pgUrl) {
       const url = await freshPostgres(options.pgUrl, pgName, false);
-      await step('import postgres', ['--db', url, 'import', 'movielens', join(dir, 'world')]);
+      await step('import postgres', [
+        '--db',
+        url,
+        'import',
+        'movielens',
+        join(dir, 'world'),
+        '--no-progress',
+        '--json',
+      ]);
     }
     const svd = JSON.stringify(options.svd);
     await step('train svd', ['--db', db, 'train', '--model', 'svd', '--params', svd, '--activate']);
@@ -171,7 +187,7 @@ export async function runScalePipeline(options: ScalePipelineOptions): Promise<S
       '--seed',
       '3',
       '--no-progress',
-      '--no-register',
+      '--json',
     ]);
     await step('recommend (cli, cold)', ['--db', db, 'recommend', '--user', '1', '--json']);
     const warm = await runNode(recommendScript, [db], dir);

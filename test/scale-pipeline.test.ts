@@ -5,7 +5,7 @@ import { runScalePipeline, type StepResult } from './helpers/scale-pipeline.ts';
 /**
  * The scale bench's pipeline, small, as a test of correctness only (no timing): every step of
  * generate → import (SQLite and PostgreSQL) → train → evaluate → tune (successive halving) →
- * recommend → reports must succeed and agree on what it did. 100,000 ratings by default
+ * recommend → serve (a new user's picks over HTTP) → reports must succeed and agree on what it did. 100,000 ratings by default
  * (MOVIENIGHT_SCALE_TEST_RATINGS to change): at 1 M the twelve processes take minutes on a busy
  * 2-core machine, far over this suite's budget.
  */
@@ -50,6 +50,12 @@ it(
     expect((recommended.items ?? recommended.recommendations ?? []).length).toBe(10);
     const warm = json(steps, 'recommend (warm, in process)') as { warmP50Ms: number };
     expect(Number.isFinite(warm.warmP50Ms)).toBe(true);
+    const served = json(steps, 'serve (cold start, new user)') as {
+      listeningSeconds: number;
+      firstMs: number;
+    };
+    expect(served.listeningSeconds).toBeGreaterThan(0);
+    expect(served.firstMs).toBeGreaterThan(0);
     for (const report of ['report unexpected', 'report impact', 'report status', 'report tuning']) {
       expect(Object.keys(json(steps, report)).length).toBeGreaterThan(0);
     }

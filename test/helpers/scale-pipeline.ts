@@ -199,6 +199,13 @@ export async function runScalePipeline(options: ScalePipelineOptions): Promise<S
       stdout: warm.stdout,
       extra: JSON.parse(warm.stdout) as Record<string, number>,
     });
+    const recommended = JSON.parse(results[results.length - 2]!.stdout) as { items: { movieId: number }[] };
+    record(
+      await serveStep(
+        db,
+        recommended.items.map((i) => i.movieId),
+      ),
+    );
     await step('report unexpected', ['--db', db, 'report', 'unexpected', '--source', 'ratings', '--json']);
     await step('report impact', ['--db', db, 'report', 'impact', '--json']);
     await step('report status', ['--db', db, 'report', 'status', '--json']);
@@ -207,6 +214,88 @@ export async function runScalePipeline(options: ScalePipelineOptions): Promise<S
   } finally {
     if (options.pgUrl) await freshPostgres(options.pgUrl, pgName, true).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Peak RSS of a live process from /proc (Linux), MiB; 0 elsewhere. */
+function livePeakMiB(pid: number | undefined): number {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+async function http(url: string, method: string, body?: unknown, cookie?: string): Promise<Response> {
+  return fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+}
+
+/**
+ * `serve` from cold: time until it listens, then a new account rates five movies and asks for its
+ * top-10 (fold-in and explanations), then 50 more asks (warm p50). The server is stopped after.
+ * It is long because the server's start, the new user's requests and the stop share one child.
+ */
+async function serveStep(db: string, movieIds: readonly number[]): Promise<StepResult> {
+  const started = performance.now();
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', cliWithPeak, '--db', db, 'serve', '--port', '0', '--no-demo', '--no-scheduler'],
+    { cwd: root, env: { ...process.env, MOVIENIGHT_PEAK_RSS_FILE: '' } },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      const found = /serving at (http:\/\/\S+)/.exec(stdout);
+      if (found) resolve(found[1]!);
+    });
+    child.on('close', (code) =>
+      reject(new Error(`serve exited ${code} before listening: ${stderr.slice(-2000)}`)),
+    );
+  });
+  const listeningSeconds = (performance.now() - started) / 1000;
+  try {
+    const signUp = await http(`${url}/api/auth/sign-up`, 'POST', {
+      username: 'scale-newcomer',
+      password: 'scale-test-pw',
+    });
+    if (signUp.status !== 201) throw new Error(`sign-up: ${signUp.status} ${await signUp.text()}`);
+    const cookie = String(signUp.headers.get('set-cookie') ?? '').split(';')[0]!;
+    for (const movieId of movieIds.slice(0, 5)) {
+      const r = await http(`${url}/api/ratings`, 'POST', { movieId, rating: 4.5 }, cookie);
+      if (!r.ok) throw new Error(`rating: ${r.status} ${await r.text()}`);
+    }
+    const ask = async () => {
+      const t0 = performance.now();
+      const r = await http(`${url}/api/recommendations?n=10`, 'GET', undefined, cookie);
+      const body = (await r.json()) as { recommendations?: unknown[] };
+      if (!r.ok || body.recommendations?.length !== 10) throw new Error(`recommendations: ${r.status}`);
+      return performance.now() - t0;
+    };
+    const firstMs = await ask();
+    const warm: number[] = [];
+    for (let i = 0; i < 50; i++) warm.push(await ask());
+    warm.sort((a, b) => a - b);
+    return {
+      name: 'serve (cold start, new user)',
+      seconds: (performance.now() - started) / 1000,
+      peakMiB: livePeakMiB(child.pid),
+      stdout: JSON.stringify({ listeningSeconds, firstMs, warmP50Ms: warm[25]! }),
+      extra: { listeningSeconds, firstMs, warmP50Ms: warm[25]! },
+    };
+  } finally {
+    const exited = new Promise((resolve) => child.once('close', resolve));
+    child.kill('SIGTERM');
+    await exited;
   }
 }
 

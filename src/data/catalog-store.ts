@@ -1,3 +1,4 @@
+// This file is long because one store holds every query of the catalogue tables (movies, users, ratings), so that their SQL lives in one place.
 import type { Queryable, SqlValue } from '../db/database.ts';
 
 /** A movie as stored: genres as MovieLens writes them (`A|B|C`, empty for none). */

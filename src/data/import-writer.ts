@@ -1,4 +1,4 @@
-import type { IndexDefinition, Queryable } from '../db/database.ts';
+import type { ConstraintDefinition, IndexDefinition, Queryable } from '../db/database.ts';
 import { DataFormatError } from '../errors.ts';
 import { type CatalogStore, ratingUpsert, SqlCatalogStore } from './catalog-store.ts';
 import type { ParsedMovie, Rejection, RejectionKind } from './movielens-format.ts';
@@ -124,6 +124,7 @@ export class RatingsWriter {
   private usersInserted = 0;
   read = 0;
   private droppedIndexes: readonly IndexDefinition[] = [];
+  private droppedForeignKeys: readonly ConstraintDefinition[] = [];
   private readonly staging: RatingsStagingStore | null;
 
   /** `timesGiven`: false when the file has no timestamps, so a re-import must not touch rated_at. */
@@ -139,7 +140,9 @@ export class RatingsWriter {
    * `expectedRows`: about how many ratings will come. A bulk load into a table that is small by
    * comparison drops the secondary indexes of `ratings` and rebuilds them at the end: maintaining
    * them row by row in random order costs most of an import's time (1 M rows: about 3× slower).
-   * It all happens in the caller's transaction, so a failed import restores them with the rollback.
+   * Foreign keys that the database checks by a trigger per row (PostgreSQL) are dropped too and
+   * added back at the end, which checks them in one pass (300,000 rows: the triggers took 12 s of
+   * the 17 s merge). It all happens in the caller's transaction, so a failed import restores them with the rollback.
    */
   async start(expectedRows = 0): Promise<void> {
     this.before = await this.store.countRatings();
@@ -147,6 +150,8 @@ export class RatingsWriter {
     if (expectedRows >= 50_000 && expectedRows > this.before) {
       this.droppedIndexes = await this.tx.secondaryIndexes('ratings');
       await this.tx.dropIndexes(this.droppedIndexes);
+      this.droppedForeignKeys = await this.tx.foreignKeys('ratings');
+      await this.tx.dropConstraints('ratings', this.droppedForeignKeys);
     }
   }
 
@@ -195,6 +200,8 @@ export class RatingsWriter {
     if (this.staging) this.changes += await this.staging.merge(ratingUpsert(this.timesGiven));
     await this.tx.createIndexes(this.droppedIndexes);
     this.droppedIndexes = [];
+    await this.tx.addConstraints('ratings', this.droppedForeignKeys);
+    this.droppedForeignKeys = [];
     const inserted = (await this.store.countRatings()) - this.before;
     return {
       users: { seen: this.users.size, inserted: this.usersInserted },

@@ -183,6 +183,29 @@ describeEachDatabase('database contract', (kind) => {
     ).rejects.toThrow();
   });
 
+  it('drops foreign keys for a bulk load and checks them in one pass when they are added back', async () => {
+    const keys = await t.db.foreignKeys('ratings');
+    if (kind.name === 'sqlite') {
+      expect(keys).toEqual([]);
+      return;
+    }
+    expect(keys.map((k) => k.definition).sort()).toEqual([
+      'FOREIGN KEY (movie_id) REFERENCES movies(id)',
+      'FOREIGN KEY (user_id) REFERENCES users(id)',
+    ]);
+    // A rating of a user who does not exist goes in while the keys are away, and is caught on the way back.
+    await expect(
+      t.db.transaction(async (tx) => {
+        await tx.dropConstraints('ratings', keys);
+        await tx.run('INSERT INTO movies (id, title, year, genres) VALUES (1, ?, NULL, ?)', ['A', '']);
+        await tx.run('INSERT INTO ratings (user_id, movie_id, rating, rated_at) VALUES (99, 1, 4, 0)');
+        await tx.addConstraints('ratings', keys);
+      }),
+    ).rejects.toThrow(/foreign key/);
+    expect(await t.db.foreignKeys('ratings')).toEqual(keys);
+    expect(await t.db.get('SELECT COUNT(*) AS n FROM ratings')).toEqual({ n: 0 });
+  });
+
   it('lists, drops and recreates the secondary indexes of a table, in a transaction', async () => {
     const indexes = await t.db.secondaryIndexes('ratings');
     expect(indexes.length).toBeGreaterThan(0);

@@ -94,6 +94,16 @@ export interface Queryable {
    */
   scanNumbers(sql: string, params: readonly number[], onRow: (row: Float64Array) => void): Promise<number>;
   /**
+   * The foreign keys of `table` that a bulk load may drop and add again, so that they are checked
+   * once over the whole table instead of by a trigger per row (PostgreSQL: from `pg_constraint`;
+   * SQLite: none, its keys are part of the table and each check is one index probe).
+   */
+  foreignKeys(table: string): Promise<readonly ConstraintDefinition[]>;
+  /** Drops the given constraints of `table` (inside a transaction, a rollback brings them back). */
+  dropConstraints(table: string, constraints: readonly ConstraintDefinition[]): Promise<void>;
+  /** Adds the constraints again; each is validated over every row, and a violation throws. */
+  addConstraints(table: string, constraints: readonly ConstraintDefinition[]): Promise<void>;
+  /**
    * The indexes of `table` that a bulk load may drop and build again: those created by
    * `CREATE INDEX`, not the ones behind a primary key or unique constraint.
    */
@@ -118,6 +128,13 @@ export interface NumericColumn {
 export interface IndexDefinition {
   readonly name: string;
   readonly sql: string;
+}
+
+/** A table constraint as the database describes it: its name and its definition. */
+export interface ConstraintDefinition {
+  readonly name: string;
+  /** What follows `ADD CONSTRAINT <name>`, e.g. `FOREIGN KEY (user_id) REFERENCES users(id)`. */
+  readonly definition: string;
 }
 
 /** A double-quoted SQL identifier. */

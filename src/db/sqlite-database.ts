@@ -1,5 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import {
+  type ConstraintDefinition,
   type Database,
   type IndexDefinition,
   type NumericColumn,
@@ -180,6 +181,13 @@ export class SqliteDatabase implements Database {
       this.statement(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name",
       ).all(table) as IndexDefinition[],
+    foreignKeys: async () => [],
+    dropConstraints: async (table, constraints) => {
+      if (constraints.length > 0) throw new Error(`SQLite cannot drop constraints of ${table}`);
+    },
+    addConstraints: async (table, constraints) => {
+      if (constraints.length > 0) throw new Error(`SQLite cannot add constraints to ${table}`);
+    },
     dropIndexes: async (indexes) => {
       for (const ix of indexes) this.raw.exec(`DROP INDEX ${quoteIdentifier(ix.name)}`);
     },
@@ -239,6 +247,15 @@ export class SqliteDatabase implements Database {
   }
   dropIndexes(indexes: readonly IndexDefinition[]): Promise<void> {
     return this.enqueue(() => this.direct.dropIndexes(indexes));
+  }
+  foreignKeys(table: string): Promise<readonly ConstraintDefinition[]> {
+    return this.enqueue(() => this.direct.foreignKeys(table));
+  }
+  dropConstraints(table: string, constraints: readonly ConstraintDefinition[]): Promise<void> {
+    return this.enqueue(() => this.direct.dropConstraints(table, constraints));
+  }
+  addConstraints(table: string, constraints: readonly ConstraintDefinition[]): Promise<void> {
+    return this.enqueue(() => this.direct.addConstraints(table, constraints));
   }
   createIndexes(indexes: readonly IndexDefinition[]): Promise<void> {
     return this.enqueue(() => this.direct.createIndexes(indexes));

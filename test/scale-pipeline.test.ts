@@ -40,7 +40,7 @@ it(
       rungs: { run: { status: string; config: { fidelity: { share: number } } } }[];
       version: { version: number } | null;
     };
-    expect(tuned.rungs.map((r) => r.run.config.fidelity.share)).toEqual([1 / 9, 1 / 3, 1]);
+    expect(tuned.rungs.map((r) => r.run.config.fidelity.share)).toEqual([1 / 3, 1]);
     expect(tuned.rungs.every((r) => r.run.status === 'complete')).toBe(true);
     expect(tuned.version?.version).toBe(2);
     const recommended = json(steps, 'recommend (cli, cold)') as {

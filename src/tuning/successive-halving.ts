@@ -21,7 +21,11 @@ export interface SuccessiveHalvingOptions
   extends Omit<RunTuningOptions, 'resume' | 'fidelity' | 'sampler' | 'warmStartFrom'> {
   /** Each rung keeps the best 1/eta of the configurations of the rung before (default 3). */
   readonly eta?: number;
-  /** Share of the ratings the first rung runs on, a power of 1/eta (default 1/9: rungs 1/9, 1/3, 1). */
+  /**
+   * Share of the ratings the first rung runs on, a power of 1/eta. Default 1/eta (rungs 1/3, 1):
+   * at 250,000 ratings, 20 trials starting on 1/9 chose configurations 2.3 accuracy points worse
+   * than a full-data run (small shares favour small models), starting on 1/3 within 0.1 point.
+   */
   readonly minShare?: number;
   /** Refit the best on all ratings and register it as a model version (default true). */
   readonly register?: boolean;
@@ -101,15 +105,16 @@ export function listedSampler(configurations: readonly ModelParams[]): Sampler {
  * cross-validated on a seeded share `minShare` of the ratings (without the median pruner: promotion
  * ranks complete trials), the best ⌈1/eta⌉ of them again on eta times more, and so on up to all the
  * ratings. Each rung is a tuning run whose config and trials record their share. The best of the
- * last rung is refitted on every rating and registered. At eta 3 and 20 trials on 1/9, 1/3, 1,
- * that is 20 + 7 + 3 trials costing about 20/9 + 7/3 + 3 ≈ 7.6 full-data trials instead of 20.
+ * last rung is refitted on every rating and registered. At eta 3 and 20 trials on 1/3, 1 that is
+ * 20 + 7 trials costing about 20/3 + 7 ≈ 13.7 full-data trials instead of 20; from 1/9, 1/3, 1,
+ * 20 + 7 + 3 costing about 7.6.
  */
 export async function runSuccessiveHalving(
   db: Database,
   options: SuccessiveHalvingOptions = {},
 ): Promise<SuccessiveHalvingResult> {
   const eta = options.eta ?? 3;
-  const shares = rungShares(eta, options.minShare ?? 1 / eta ** 2);
+  const shares = rungShares(eta, options.minShare ?? 1 / eta);
   const data = options.data ?? (await loadRatingsData(db));
   const movies: ReadonlyMap<number, MovieInfo> | undefined =
     options.movies ?? (options.data ? undefined : await loadMovies(db));

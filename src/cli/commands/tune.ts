@@ -327,7 +327,7 @@ export function tuneCommand(program: Command): void {
       .option('--eta <n>', 'halving: each rung keeps the best 1/eta', integerOption('--eta', 2), 3)
       .option(
         '--min-share <share>',
-        'halving: share of the ratings of the first rung, a power of 1/eta (default 1/eta²)',
+        'halving: share of the ratings of the first rung, a power of 1/eta (default 1/eta)',
         numberOption('--min-share', 0, 1),
       )
       .option('--no-register', 'halving: do not refit and register the best'),

@@ -21,6 +21,7 @@ const benchmarks: ReadonlyArray<() => Promise<Benchmark>> = [
   () => import('./web-app.bench.ts').then((m) => m.benchmark),
   () => import('./serve-workers.ts').then((m) => m.benchmark),
   () => import('./scale-out.bench.ts').then((m) => m.benchmark),
+  () => import('./scale.bench.ts').then((m) => m.benchmark),
 ];
 
 const wanted = process.argv.slice(2);

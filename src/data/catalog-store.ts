@@ -1,3 +1,4 @@
+// This file is long because one store holds every query of the catalogue tables (movies, users, ratings), so that their SQL lives in one place.
 import type { Queryable, SqlValue } from '../db/database.ts';
 
 /** A movie as stored: genres as MovieLens writes them (`A|B|C`, empty for none). */
@@ -99,6 +100,21 @@ export interface CatalogStore {
     after: { readonly user: number; readonly movie: number } | null,
     limit: number,
   ): Promise<RatingPageRow[]>;
+  /**
+   * Every rating of the window in (user, movie) order, handed to `onRow` as four numbers: no row
+   * object is built, so millions of ratings stream into typed arrays. Returns how many there were.
+   */
+  scanRatings(
+    window: RatingsWindow,
+    onRow: (user: number, movie: number, rating: number, ratedAt: number) => void,
+  ): Promise<number>;
+  /** As `scanRatings`, with a fifth number: 1 when training's filter counts the rating unexpected, else 0. */
+  scanRatingsFlagged(
+    window: RatingsWindow,
+    onRow: (user: number, movie: number, rating: number, ratedAt: number, unexpected: number) => void,
+  ): Promise<number>;
+  /** How many ratings the window holds. */
+  countRatingsIn(window: RatingsWindow): Promise<number>;
   hasAnyRating(): Promise<boolean>;
   /** Whether some stored rating is not a whole number (a half star). */
   hasFractionalRating(): Promise<boolean>;
@@ -121,7 +137,11 @@ const movieUpsert =
   'ON CONFLICT (id) DO UPDATE SET title = excluded.title, year = excluded.year, genres = excluded.genres ' +
   'WHERE movies.title <> excluded.title OR movies.genres <> excluded.genres OR movies.year IS DISTINCT FROM excluded.year';
 
-const ratingUpsert = (timesGiven: boolean): string =>
+/**
+ * The conflict clause of a ratings upsert: only rows whose value (and, with `timesGiven`, time)
+ * differ are touched, so re-importing the same data changes nothing.
+ */
+export const ratingUpsert = (timesGiven: boolean): string =>
   'ON CONFLICT (user_id, movie_id) DO UPDATE SET rating = excluded.rating, rated_at = excluded.rated_at WHERE ' +
   (timesGiven
     ? 'ratings.rating <> excluded.rating OR ratings.rated_at <> excluded.rated_at'
@@ -163,6 +183,13 @@ function searchWhere(search: MovieSearch): { sql: string; params: SqlValue[] } {
 }
 
 /** The WHERE clause of a page of ratings and its parameters. */
+/**
+ * Whether the rating `r` is unexpected. The tracker decides what is unexpected (its window rule
+ * lives there), so this reads its verdict; training's filter and the reports' flag share it.
+ */
+const isUnexpected =
+  'EXISTS (SELECT 1 FROM recommendation_quality q WHERE q.user_id = r.user_id AND q.movie_id = r.movie_id AND q.unexpected = 1)';
+
 function ratingsWhere(
   window: RatingsWindow,
   after: { readonly user: number; readonly movie: number } | null,
@@ -177,12 +204,7 @@ function ratingsWhere(
     where.push('r.rated_at < ?');
     params.push(window.until);
   }
-  if (window.excludeUnexpected) {
-    // The tracker decides what is unexpected (its window rule lives there), so read its verdict.
-    where.push(
-      'NOT EXISTS (SELECT 1 FROM recommendation_quality q WHERE q.user_id = r.user_id AND q.movie_id = r.movie_id AND q.unexpected = 1)',
-    );
-  }
+  if (window.excludeUnexpected) where.push(`NOT ${isUnexpected}`);
   if (after) {
     // Row-value comparison `(a, b) > (?, ?)` works on SQLite ≥ 3.15 and PostgreSQL alike and
     // walks the primary-key index.
@@ -310,6 +332,37 @@ export class SqlCatalogStore implements CatalogStore {
        ${where.sql} ORDER BY r.user_id, r.movie_id LIMIT ${Math.trunc(limit)}`,
       where.params,
     );
+  }
+
+  scanRatings(
+    window: RatingsWindow,
+    onRow: (user: number, movie: number, rating: number, ratedAt: number) => void,
+  ): Promise<number> {
+    const where = ratingsWhere(window, null);
+    return this.db.scanNumbers(
+      `SELECT r.user_id, r.movie_id, r.rating, r.rated_at FROM ratings r ${where.sql}
+        ORDER BY r.user_id, r.movie_id`,
+      where.params as number[],
+      (row) => onRow(row[0]!, row[1]!, row[2]!, row[3]!),
+    );
+  }
+
+  scanRatingsFlagged(
+    window: RatingsWindow,
+    onRow: (user: number, movie: number, rating: number, ratedAt: number, unexpected: number) => void,
+  ): Promise<number> {
+    const where = ratingsWhere(window, null);
+    return this.db.scanNumbers(
+      `SELECT r.user_id, r.movie_id, r.rating, r.rated_at, CASE WHEN ${isUnexpected} THEN 1 ELSE 0 END
+         FROM ratings r ${where.sql} ORDER BY r.user_id, r.movie_id`,
+      where.params as number[],
+      (row) => onRow(row[0]!, row[1]!, row[2]!, row[3]!, row[4]!),
+    );
+  }
+
+  countRatingsIn(window: RatingsWindow): Promise<number> {
+    const where = ratingsWhere(window, null);
+    return this.count(`SELECT COUNT(*) AS n FROM ratings r ${where.sql}`, where.params);
   }
 
   async hasAnyRating(): Promise<boolean> {

@@ -148,6 +148,64 @@ describeEachDatabase('database contract', (kind) => {
     expect(await t.db.insertColumns('ratings', columns, 0)).toBe(0);
   });
 
+  it('copies columns into a table and scans numeric rows back without row objects', async () => {
+    await t.db.insertMany('users', ['id', 'created_at'], [[7, 0]]);
+    const movies = Array.from({ length: 5000 }, (_, i) => [i + 1, `M${i}`, null, ''] as const);
+    await t.db.insertMany('movies', ['id', 'title', 'year', 'genres'], movies);
+    const n = 5000;
+    const columns = [
+      { name: 'user_id', type: 'integer', values: new Int32Array(n).fill(7) },
+      { name: 'movie_id', type: 'integer', values: Int32Array.from({ length: n }, (_, i) => n - i) },
+      {
+        name: 'rating',
+        type: 'double',
+        values: Float64Array.from({ length: n }, (_, i) => 0.5 + (i % 10) / 2),
+      },
+      { name: 'rated_at', type: 'bigint', values: Float64Array.from({ length: n }, (_, i) => 1.6e12 + i) },
+    ] as const;
+    expect(await t.db.transaction((tx) => tx.copyInto('ratings', columns, n))).toBe(n);
+    expect(await t.db.copyInto('ratings', columns, 0)).toBe(0);
+    const seen: number[][] = [];
+    const rows = await t.db.scanNumbers(
+      'SELECT movie_id, rating, rated_at FROM ratings WHERE user_id = ? AND movie_id > ? ORDER BY movie_id',
+      [7, 4997],
+      (row) => seen.push([...row]),
+    );
+    expect(rows).toBe(3);
+    // movie m was row n - m: rating 0.5 + ((n - m) % 10) / 2, time 1.6e12 + n - m.
+    expect(seen).toEqual([
+      [4998, 1.5, 1.6e12 + 2],
+      [4999, 1, 1.6e12 + 1],
+      [5000, 0.5, 1.6e12],
+    ]);
+    await expect(
+      t.db.scanNumbers('SELECT movie_id FROM ratings WHERE user_id = ?', [], () => undefined),
+    ).rejects.toThrow();
+  });
+
+  it('drops foreign keys for a bulk load and checks them in one pass when they are added back', async () => {
+    const keys = await t.db.foreignKeys('ratings');
+    if (kind.name === 'sqlite') {
+      expect(keys).toEqual([]);
+      return;
+    }
+    expect(keys.map((k) => k.definition).sort()).toEqual([
+      'FOREIGN KEY (movie_id) REFERENCES movies(id)',
+      'FOREIGN KEY (user_id) REFERENCES users(id)',
+    ]);
+    // A rating of a user who does not exist goes in while the keys are away, and is caught on the way back.
+    await expect(
+      t.db.transaction(async (tx) => {
+        await tx.dropConstraints('ratings', keys);
+        await tx.run('INSERT INTO movies (id, title, year, genres) VALUES (1, ?, NULL, ?)', ['A', '']);
+        await tx.run('INSERT INTO ratings (user_id, movie_id, rating, rated_at) VALUES (99, 1, 4, 0)');
+        await tx.addConstraints('ratings', keys);
+      }),
+    ).rejects.toThrow(/foreign key/);
+    expect(await t.db.foreignKeys('ratings')).toEqual(keys);
+    expect(await t.db.get('SELECT COUNT(*) AS n FROM ratings')).toEqual({ n: 0 });
+  });
+
   it('lists, drops and recreates the secondary indexes of a table, in a transaction', async () => {
     const indexes = await t.db.secondaryIndexes('ratings');
     expect(indexes.length).toBeGreaterThan(0);

@@ -75,6 +75,35 @@ export interface Queryable {
     options?: { readonly conflictKey?: readonly string[]; readonly suffix?: string },
   ): Promise<number>;
   /**
+   * Whether a bulk upsert goes faster staged: `copyInto` a temporary table, then one
+   * `INSERT … SELECT … ON CONFLICT` (PostgreSQL: yes, COPY skips parsing, planning and binding per
+   * statement; SQLite: no, its prepared multi-row insert already is the fast path).
+   */
+  readonly stagesBulkUpserts: boolean;
+  /**
+   * Appends `count` rows given column by column to `table`, without conflict handling, by the
+   * database's bulk path (PostgreSQL: `COPY … FROM STDIN`, streamed in chunks; SQLite: its
+   * multi-row prepared insert). Returns the number of rows written.
+   */
+  copyInto(table: string, columns: readonly NumericColumn[], count: number): Promise<number>;
+  /**
+   * Runs a SELECT whose columns are all numbers (no NULLs) and hands each row to `onRow` as the
+   * same reused array, without building an object per row (SQLite: a raw statement iterator;
+   * PostgreSQL: `COPY (…) TO STDOUT` parsed as it streams). Parameters must be finite numbers.
+   * Returns the number of rows.
+   */
+  scanNumbers(sql: string, params: readonly number[], onRow: (row: Float64Array) => void): Promise<number>;
+  /**
+   * The foreign keys of `table` that a bulk load may drop and add again, so that they are checked
+   * once over the whole table instead of by a trigger per row (PostgreSQL: from `pg_constraint`;
+   * SQLite: none, its keys are part of the table and each check is one index probe).
+   */
+  foreignKeys(table: string): Promise<readonly ConstraintDefinition[]>;
+  /** Drops the given constraints of `table` (inside a transaction, a rollback brings them back). */
+  dropConstraints(table: string, constraints: readonly ConstraintDefinition[]): Promise<void>;
+  /** Adds the constraints again; each is validated over every row, and a violation throws. */
+  addConstraints(table: string, constraints: readonly ConstraintDefinition[]): Promise<void>;
+  /**
    * The indexes of `table` that a bulk load may drop and build again: those created by
    * `CREATE INDEX`, not the ones behind a primary key or unique constraint.
    */
@@ -99,6 +128,13 @@ export interface NumericColumn {
 export interface IndexDefinition {
   readonly name: string;
   readonly sql: string;
+}
+
+/** A table constraint as the database describes it: its name and its definition. */
+export interface ConstraintDefinition {
+  readonly name: string;
+  /** What follows `ADD CONSTRAINT <name>`, e.g. `FOREIGN KEY (user_id) REFERENCES users(id)`. */
+  readonly definition: string;
 }
 
 /** A double-quoted SQL identifier. */

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import {
+  type ConstraintDefinition,
   type Database,
   type IndexDefinition,
   type NumericColumn,
@@ -12,6 +13,7 @@ import {
   type SqlValue,
   type StorageFacts,
 } from './database.ts';
+import { copyColumnsInto, scanNumbersByCopy } from './postgres-copy.ts';
 
 // BIGINT (epoch milliseconds, counts) as JS numbers: every value we store fits in 2^53.
 pg.types.setTypeParser(20, (v) => Number.parseInt(v, 10));
@@ -126,6 +128,15 @@ async function secondaryIndexes(client: pg.Pool | pg.PoolClient, table: string):
   return r.rows as IndexDefinition[];
 }
 
+async function foreignKeys(client: pg.Pool | pg.PoolClient, table: string): Promise<ConstraintDefinition[]> {
+  const r = await client.query(
+    `SELECT conname AS name, pg_get_constraintdef(oid) AS definition FROM pg_constraint
+      WHERE conrelid = to_regclass($1) AND contype = 'f' ORDER BY conname`,
+    [table],
+  );
+  return r.rows as ConstraintDefinition[];
+}
+
 function queryable(client: pg.Pool | pg.PoolClient): Queryable {
   const all = async <T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> => {
     const r = await client.query(placeholdersToPostgres(sql), params as unknown[]);
@@ -151,7 +162,20 @@ function queryable(client: pg.Pool | pg.PoolClient): Queryable {
     },
     insertColumns: (table, columns, count, options = {}) =>
       insertColumnsWithUnnest(client, table, columns, count, options),
+    stagesBulkUpserts: true,
+    copyInto: (table, columns, count) => copyColumnsInto(client, table, columns, count),
+    scanNumbers: (sql, params, onRow) => scanNumbersByCopy(client, sql, params, onRow),
     secondaryIndexes: (table) => secondaryIndexes(client, table),
+    foreignKeys: (table) => foreignKeys(client, table),
+    dropConstraints: async (table, constraints) => {
+      for (const c of constraints)
+        await client.query(`ALTER TABLE ${table} DROP CONSTRAINT ${quoteIdentifier(c.name)}`);
+    },
+    addConstraints: async (table, constraints) => {
+      for (const c of constraints) {
+        await client.query(`ALTER TABLE ${table} ADD CONSTRAINT ${quoteIdentifier(c.name)} ${c.definition}`);
+      }
+    },
     dropIndexes: async (indexes) => {
       for (const ix of indexes) await client.query(`DROP INDEX ${quoteIdentifier(ix.name)}`);
     },
@@ -213,11 +237,27 @@ export class PostgresDatabase implements Database {
   ): Promise<number> {
     return this.q.insertColumns(table, columns, count, options);
   }
+  readonly stagesBulkUpserts = true;
+  copyInto(table: string, columns: readonly NumericColumn[], count: number): Promise<number> {
+    return this.q.copyInto(table, columns, count);
+  }
+  scanNumbers(sql: string, params: readonly number[], onRow: (row: Float64Array) => void): Promise<number> {
+    return this.q.scanNumbers(sql, params, onRow);
+  }
   secondaryIndexes(table: string): Promise<readonly IndexDefinition[]> {
     return this.q.secondaryIndexes(table);
   }
   dropIndexes(indexes: readonly IndexDefinition[]): Promise<void> {
     return this.q.dropIndexes(indexes);
+  }
+  foreignKeys(table: string): Promise<readonly ConstraintDefinition[]> {
+    return this.q.foreignKeys(table);
+  }
+  dropConstraints(table: string, constraints: readonly ConstraintDefinition[]): Promise<void> {
+    return this.q.dropConstraints(table, constraints);
+  }
+  addConstraints(table: string, constraints: readonly ConstraintDefinition[]): Promise<void> {
+    return this.q.addConstraints(table, constraints);
   }
   createIndexes(indexes: readonly IndexDefinition[]): Promise<void> {
     return this.q.createIndexes(indexes);

@@ -1,5 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import {
+  type ConstraintDefinition,
   type Database,
   type IndexDefinition,
   type NumericColumn,
@@ -154,6 +155,22 @@ export class SqliteDatabase implements Database {
     return changes;
   }
 
+  /**
+   * A raw statement iterator: each row comes as an array, copied into one reused Float64Array.
+   * The statement is prepared apart from the cache, whose statements return objects.
+   */
+  private scanRaw(sql: string, params: readonly number[], onRow: (row: Float64Array) => void): number {
+    const statement = this.raw.prepare(sql).raw(true);
+    const row = new Float64Array(statement.columns().length);
+    let rows = 0;
+    for (const values of statement.iterate(...params) as IterableIterator<unknown[]>) {
+      for (let c = 0; c < row.length; c++) row[c] = values[c] as number;
+      onRow(row);
+      rows += 1;
+    }
+    return rows;
+  }
+
   private readonly direct: Queryable = {
     dialect: 'sqlite',
     all: async <T>(sql: string, params: readonly SqlValue[] = []) =>
@@ -172,10 +189,26 @@ export class SqliteDatabase implements Database {
         rowsOf(columns, count),
         options.suffix ?? '',
       ),
+    stagesBulkUpserts: false,
+    copyInto: async (table, columns, count) =>
+      this.insertRows(
+        table,
+        columns.map((c) => c.name),
+        rowsOf(columns, count),
+        '',
+      ),
+    scanNumbers: async (sql, params, onRow) => this.scanRaw(sql, params, onRow),
     secondaryIndexes: async (table) =>
       this.statement(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name",
       ).all(table) as IndexDefinition[],
+    foreignKeys: async () => [],
+    dropConstraints: async (table, constraints) => {
+      if (constraints.length > 0) throw new Error(`SQLite cannot drop constraints of ${table}`);
+    },
+    addConstraints: async (table, constraints) => {
+      if (constraints.length > 0) throw new Error(`SQLite cannot add constraints to ${table}`);
+    },
     dropIndexes: async (indexes) => {
       for (const ix of indexes) this.raw.exec(`DROP INDEX ${quoteIdentifier(ix.name)}`);
     },
@@ -223,11 +256,27 @@ export class SqliteDatabase implements Database {
   ): Promise<number> {
     return this.enqueue(() => this.direct.insertColumns(table, columns, count, options));
   }
+  readonly stagesBulkUpserts = false;
+  copyInto(table: string, columns: readonly NumericColumn[], count: number): Promise<number> {
+    return this.enqueue(() => this.direct.copyInto(table, columns, count));
+  }
+  scanNumbers(sql: string, params: readonly number[], onRow: (row: Float64Array) => void): Promise<number> {
+    return this.enqueue(() => this.direct.scanNumbers(sql, params, onRow));
+  }
   secondaryIndexes(table: string): Promise<readonly IndexDefinition[]> {
     return this.enqueue(() => this.direct.secondaryIndexes(table));
   }
   dropIndexes(indexes: readonly IndexDefinition[]): Promise<void> {
     return this.enqueue(() => this.direct.dropIndexes(indexes));
+  }
+  foreignKeys(table: string): Promise<readonly ConstraintDefinition[]> {
+    return this.enqueue(() => this.direct.foreignKeys(table));
+  }
+  dropConstraints(table: string, constraints: readonly ConstraintDefinition[]): Promise<void> {
+    return this.enqueue(() => this.direct.dropConstraints(table, constraints));
+  }
+  addConstraints(table: string, constraints: readonly ConstraintDefinition[]): Promise<void> {
+    return this.enqueue(() => this.direct.addConstraints(table, constraints));
   }
   createIndexes(indexes: readonly IndexDefinition[]): Promise<void> {
     return this.enqueue(() => this.direct.createIndexes(indexes));

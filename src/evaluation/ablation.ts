@@ -106,14 +106,18 @@ function maskedRmse(
   mask: Uint8Array,
   want: number,
 ): number | null {
-  const a: number[] = [];
-  const p: number[] = [];
+  // Typed arrays sized by a first count: the test period can hold millions of ratings.
+  let n = 0;
+  for (let i = 0; i < actual.length; i++) if (mask[i] === want) n++;
+  const a = new Float32Array(n);
+  const p = new Float32Array(n);
+  n = 0;
   for (let i = 0; i < actual.length; i++) {
     if (mask[i] !== want) continue;
-    a.push(actual[i]!);
-    p.push(predicted[i]!);
+    a[n] = actual[i]!;
+    p[n++] = predicted[i]!;
   }
-  return a.length > 0 ? rmse(a, p) : null;
+  return n > 0 ? rmse(a, p) : null;
 }
 
 function meanMetrics(runs: readonly ArmMetrics[]): ArmMetrics {

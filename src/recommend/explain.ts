@@ -59,10 +59,14 @@ export class Explainer {
     this.neighbourCount = options.neighbours ?? 30;
     const threshold = likeThreshold(ratings.scale, options.threshold);
     const userIndex = new Map<number, number>();
-    const likedRows: number[] = [];
+    // Row numbers of the liked ratings in a typed array (4 bytes each, not a growing JS array).
+    let liked = 0;
+    for (let k = 0; k < ratings.size; k++) if (ratings.ratings[k]! >= threshold) liked++;
+    const likedRows = new Int32Array(liked);
+    liked = 0;
     for (let k = 0; k < ratings.size; k++) {
       if (ratings.ratings[k]! < threshold) continue;
-      likedRows.push(k);
+      likedRows[liked++] = k;
       if (!userIndex.has(ratings.users[k]!)) userIndex.set(ratings.users[k]!, userIndex.size);
       if (!this.movieIndex.has(ratings.movies[k]!))
         this.movieIndex.set(ratings.movies[k]!, this.movieIndex.size);

@@ -42,21 +42,28 @@ export async function trackerRows(db: Queryable, since?: number, until?: number)
   return out;
 }
 
-/** Every stored rating rated in [since, until), flagged by the rule training uses. */
+/**
+ * Every stored rating rated in [since, until), flagged by the rule training uses. Without a window
+ * the loaded columns are the rows as they are (no copy: 21 bytes per rating in all); a window
+ * copies only the rows inside it, found by index in a typed array.
+ */
 export async function ratingRows(db: Queryable, since?: number, until?: number): Promise<Rows> {
   const { data, unexpected } = await loadClassifiedRatings(db);
-  const keep: number[] = [];
+  if (since === undefined && until === undefined) return { ...data, unexpected };
+  const keep = new Int32Array(data.size);
+  let n = 0;
   for (let i = 0; i < data.size; i++) {
     const t = data.timestamps[i]!;
-    if ((since === undefined || t >= since) && (until === undefined || t < until)) keep.push(i);
+    if ((since === undefined || t >= since) && (until === undefined || t < until)) keep[n++] = i;
   }
-  const out = emptyRows(keep.length, data.scale);
-  keep.forEach((j, i) => {
+  const out = emptyRows(n, data.scale);
+  for (let i = 0; i < n; i++) {
+    const j = keep[i]!;
     out.users[i] = data.users[j]!;
     out.movies[i] = data.movies[j]!;
     out.ratings[i] = data.ratings[j]!;
     out.timestamps[i] = data.timestamps[j]!;
     out.unexpected[i] = unexpected[j]!;
-  });
+  }
   return out;
 }

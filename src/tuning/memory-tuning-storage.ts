@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError } from '../errors.ts';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
 import type { ModelParams } from '../models/rating-model.ts';
 import { isBetter } from './objective.ts';
 import type { PriorTrial } from './sampler.ts';
@@ -103,7 +103,11 @@ export class MemoryTuningStorage implements TuningStorage {
     params: ModelParams,
     now: number,
     retryOf: number | null = null,
+    fidelity = 1,
   ): Promise<Trial> {
+    if (!(fidelity > 0 && fidelity <= 1)) {
+      throw new InvalidInputError(`a trial's fidelity must be a share in (0, 1], got ${fidelity}`);
+    }
     const stored = this.stored(runId);
     const trial: Trial = Object.freeze({
       runId,
@@ -119,6 +123,7 @@ export class MemoryTuningStorage implements TuningStorage {
       finishedAt: null,
       heartbeatAt: now,
       retryOf,
+      fidelity,
     });
     stored.trials.push(trial);
     return trial;

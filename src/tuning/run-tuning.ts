@@ -17,7 +17,7 @@ import { normalizeSpace, type SearchSpace } from './search-space.ts';
 import { type OpenedRun, openSession, type TuningInput } from './session-setup.ts';
 import { SqlTuningStorage } from './sql-tuning-storage.ts';
 import { INTERRUPTED, type StopReason, type TuningProgress, type TuningSession } from './tuning-session.ts';
-import type { RunConfig, Trial, TuningRun, TuningStorage } from './tuning-storage.ts';
+import type { FidelityRung, RunConfig, Trial, TuningRun, TuningStorage } from './tuning-storage.ts';
 
 export { bestHpOf } from './best-hp.ts';
 export { defaultTrialParams } from './default-spaces.ts';
@@ -75,6 +75,8 @@ export interface RunTuningOptions {
    * how many trials are queued at once. The sampler, and every write, stay in this process.
    */
   readonly queue?: JobQueue;
+  /** This run is one rung of multi-fidelity tuning (its trials record the rung's share). */
+  readonly fidelity?: FidelityRung;
 }
 
 export interface TuningResult {
@@ -233,6 +235,7 @@ async function createRun(
     baseline: null,
     warmStartFrom: options.warmStartFrom ?? null,
     ...(seed === undefined ? { seedFromRunId: true } : {}),
+    ...(options.fidelity ? { fidelity: options.fidelity } : {}),
   };
   const created = await storage.createRun({
     method,

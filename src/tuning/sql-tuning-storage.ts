@@ -1,5 +1,5 @@
 import type { Database, Queryable, SqlValue } from '../db/database.ts';
-import { ConflictError, NotFoundError } from '../errors.ts';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
 import type { ModelParams } from '../models/rating-model.ts';
 import { isBetter, type TrialMetrics } from './objective.ts';
 import type { Direction, PriorTrial, TrialState } from './sampler.ts';
@@ -50,6 +50,7 @@ interface TrialRow {
   finished_at: number | null;
   heartbeat_at: number | null;
   retry_of: number | null;
+  fidelity: number;
 }
 
 function toRun(r: RunRow): TuningRun {
@@ -90,6 +91,7 @@ function toTrial(r: TrialRow): Trial {
     finishedAt: r.finished_at,
     heartbeatAt: r.heartbeat_at,
     retryOf: r.retry_of,
+    fidelity: r.fidelity,
   });
 }
 
@@ -184,7 +186,11 @@ export class SqlTuningStorage implements TuningStorage {
     params: ModelParams,
     now: number,
     retryOf: number | null = null,
+    fidelity = 1,
   ): Promise<Trial> {
+    if (!(fidelity > 0 && fidelity <= 1)) {
+      throw new InvalidInputError(`a trial's fidelity must be a share in (0, 1], got ${fidelity}`);
+    }
     return this.db.transaction(async (tx) => {
       const row = await tx.get<{ n: number | null }>(
         'SELECT MAX(number) AS n FROM hp_experiments WHERE run_id = ?',
@@ -192,9 +198,9 @@ export class SqlTuningStorage implements TuningStorage {
       );
       const number = row?.n === null || row?.n === undefined ? 0 : row.n + 1;
       await tx.run(
-        `INSERT INTO hp_experiments (run_id, number, params, state, intermediate_values, started_at, heartbeat_at, retry_of)
-         VALUES (?, ?, ?, 'running', '[]', ?, ?, ?)`,
-        [runId, number, JSON.stringify(params), now, now, retryOf],
+        `INSERT INTO hp_experiments (run_id, number, params, state, intermediate_values, started_at, heartbeat_at, retry_of, fidelity)
+         VALUES (?, ?, ?, 'running', '[]', ?, ?, ?, ?)`,
+        [runId, number, JSON.stringify(params), now, now, retryOf, fidelity],
       );
       return toTrial(
         (await tx.get<TrialRow>('SELECT * FROM hp_experiments WHERE run_id = ? AND number = ?', [

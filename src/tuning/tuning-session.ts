@@ -213,7 +213,10 @@ export class TuningSession {
 
   /** Starts a trial: copied from an earlier measurement when there is one, else run in the pool. */
   private async begin(params: ModelParams, retryOf: number | null): Promise<void> {
-    const trial = await this.write(() => this.s.storage.startTrial(this.run.id, params, now(), retryOf));
+    const fidelity = this.run.config.fidelity?.share ?? 1;
+    const trial = await this.write(() =>
+      this.s.storage.startTrial(this.run.id, params, now(), retryOf, fidelity),
+    );
     this.trials.push(trial);
     const earlier = this.measuredByKey.get(paramsKey(params));
     if (earlier?.value != null && earlier.metrics) {

@@ -158,6 +158,29 @@ export function runTuningStorageContract(
     await expect(storage.claimRun('nope', 'x', 1, 0)).rejects.toThrow(/no tuning run nope/);
   });
 
+  it('records the fidelity each trial ran at (1 unless given) and refuses one outside (0, 1]', async () => {
+    const fidelity = { share: 1 / 9, rung: 0, rungs: 3, eta: 3, promotedFrom: null };
+    const run = await storage.createRun(newRun({ config: { ...newRun().config, fidelity } }));
+    expect((await storage.getRun(run.id))?.config.fidelity).toEqual(fidelity);
+    const full = await storage.startTrial(run.id, { a: 1 }, 1);
+    const ninth = await storage.startTrial(run.id, { a: 2 }, 2, null, 1 / 9);
+    expect(full.fidelity).toBe(1);
+    expect(ninth.fidelity).toBeCloseTo(1 / 9, 12);
+    await storage.finishTrial(
+      run.id,
+      ninth.number,
+      { state: 'complete', value: 0.7, metrics: metrics(0.7, 0.9), intermediateValues: [], durationMs: 5 },
+      3,
+    );
+    const listed = await storage.listTrials(run.id);
+    expect(listed.map((t) => [t.number, t.fidelity])).toEqual([
+      [0, 1],
+      [1, ninth.fidelity],
+    ]);
+    await expect(storage.startTrial(run.id, { a: 3 }, 4, null, 0)).rejects.toThrow(/fidelity/);
+    await expect(storage.startTrial(run.id, { a: 3 }, 4, null, 1.5)).rejects.toThrow(/fidelity/);
+  });
+
   it('finishes runs and lists them newest first, by model', async () => {
     const a = await storage.createRun(newRun({ now: 1000 }));
     const b = await storage.createRun(newRun({ now: 2000, model: 'baseline' }));

@@ -22,6 +22,21 @@ export interface RunConfig {
   readonly seedFromRunId?: boolean;
   /** Trials of this run whose measurement was copied from an earlier run on the same data and folds. */
   readonly reused?: readonly ReusedTrial[];
+  /** A rung of multi-fidelity tuning: the share of the ratings its trials run on, and where it sits. */
+  readonly fidelity?: FidelityRung;
+}
+
+/** One rung of successive halving, kept with the run it ran as. */
+export interface FidelityRung {
+  /** Share of the full ratings this rung's trials run on, in (0, 1]. */
+  readonly share: number;
+  /** 0 for the first (smallest) rung. */
+  readonly rung: number;
+  readonly rungs: number;
+  /** Reduction factor: each rung keeps the best 1/eta of the one before. */
+  readonly eta: number;
+  /** The run of the rung before, whose best configurations this one measures again. */
+  readonly promotedFrom: string | null;
 }
 
 /** A trial copied from an earlier measurement instead of measured again. */
@@ -70,6 +85,8 @@ export interface Trial {
   readonly heartbeatAt: number | null;
   /** The failed trial whose configuration this one runs again. */
   readonly retryOf: number | null;
+  /** The share of the ratings the trial's folds were cut from (1: all of them). */
+  readonly fidelity: number;
 }
 
 export interface NewRun {
@@ -135,8 +152,17 @@ export interface TuningStorage {
   claimRun(id: string, owner: string, now: number, staleBefore: number, force?: boolean): Promise<boolean>;
   /** Marks every `running` trial of the run failed (their process is gone); returns their numbers. */
   failRunningTrials(runId: string, reason: string, now: number): Promise<number[]>;
-  /** Creates the next trial (state running) with the next free number. */
-  startTrial(runId: string, params: ModelParams, now: number, retryOf?: number | null): Promise<Trial>;
+  /**
+   * Creates the next trial (state running) with the next free number, at `fidelity` (the share
+   * of the ratings it runs on, in (0, 1]; default 1).
+   */
+  startTrial(
+    runId: string,
+    params: ModelParams,
+    now: number,
+    retryOf?: number | null,
+    fidelity?: number,
+  ): Promise<Trial>;
   finishTrial(runId: string, number: number, outcome: TrialOutcome, now: number): Promise<Trial>;
   /** Refreshes the run's and its running trials' heartbeats; false if `owner` no longer owns the run. */
   heartbeat(runId: string, owner: string, now: number): Promise<boolean>;

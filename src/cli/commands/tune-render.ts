@@ -1,6 +1,7 @@
 import type { Improvement } from '../../tuning/best-hp.ts';
 import type { TuningReview } from '../../tuning/review.ts';
 import type { TuningResult } from '../../tuning/run-tuning.ts';
+import type { SuccessiveHalvingResult } from '../../tuning/successive-halving.ts';
 import type { TuningWorkflowResult } from '../../tuning/workflow.ts';
 
 const fmt = (v: number | null | undefined, digits = 4) =>
@@ -102,6 +103,23 @@ export function renderWorkflow(r: TuningWorkflowResult): string {
       : 'no best',
     r.version
       ? `registered as version ${r.version.version} (reason tuned${r.version.aliases.length ? `, ${r.version.aliases.join(', ')}` : ''}) after a ${fmt(r.refitSeconds, 1)} s refit on all ratings`
+      : 'not registered',
+  ].join('\n');
+}
+
+/** Successive halving: each rung's run (its share of the ratings), then the refitted best. */
+export function renderHalving(r: SuccessiveHalvingResult): string {
+  const rungs = r.rungs.map((rung) => {
+    const share = rung.run.config.fidelity?.share ?? 1;
+    return `rung at ${(share * 100).toFixed(1)}% of the ratings:\n${renderTuning(rung)}`;
+  });
+  return [
+    ...rungs,
+    r.best
+      ? `best on all ratings: trial ${r.best.trial.number} of ${r.best.runId}, value ${fmt(r.best.trial.value)}`
+      : 'no complete trial on all ratings',
+    r.version
+      ? `registered as version ${r.version.version} (reason tuned) after a ${fmt(r.refitSeconds, 1)} s refit on all ratings`
       : 'not registered',
   ].join('\n');
 }

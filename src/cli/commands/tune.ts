@@ -14,9 +14,17 @@ import {
 } from '../../tuning/run-tuning.ts';
 import { requireTuningMethod, tuningMethods } from '../../tuning/sampler-registry.ts';
 import { readSearchSpace } from '../../tuning/search-space.ts';
+import { type FidelityMode, fidelityModes, runSuccessiveHalving } from '../../tuning/successive-halving.ts';
 import { runTuningWorkflow } from '../../tuning/workflow.ts';
-import { databaseLocation, integerOption, printResult, withDatabase, withQueue } from '../context.ts';
-import { renderReview, renderTuning, renderWorkflow } from './tune-render.ts';
+import {
+  databaseLocation,
+  integerOption,
+  numberOption,
+  printResult,
+  withDatabase,
+  withQueue,
+} from '../context.ts';
+import { renderHalving, renderReview, renderTuning, renderWorkflow } from './tune-render.ts';
 
 interface TuneFlags {
   readonly method: string;
@@ -33,6 +41,10 @@ interface TuneFlags {
   readonly prune: boolean;
   readonly progress: boolean;
   readonly queue?: string;
+  readonly fidelity: string;
+  readonly eta: number;
+  readonly minShare?: number;
+  readonly register: boolean;
 }
 
 const fmt = (v: number | null | undefined, digits = 4) =>
@@ -168,6 +180,7 @@ function requireComplete(run: TuningResult['run']): void {
 }
 
 async function tuneAction(flags: TuneFlags, command: Command): Promise<void> {
+  if (requireFidelityMode(flags.fidelity) === 'halving') return halvingAction(flags, command);
   const base = commonOptions(flags, command);
   const bar = progressBar(flags.progress && !flags.json);
   const stop = interruptible();
@@ -198,6 +211,48 @@ async function tuneAction(flags: TuneFlags, command: Command): Promise<void> {
     requireComplete(result.run);
   } finally {
     bar.stop();
+    stop.dispose();
+  }
+}
+
+function requireFidelityMode(mode: string): FidelityMode {
+  const found = fidelityModes.find((m) => m === mode);
+  if (!found)
+    throw new InvalidInputError(
+      `--fidelity must be one of ${fidelityModes.join(', ')}, got ${JSON.stringify(mode)}`,
+    );
+  return found;
+}
+
+/** `tune --fidelity halving`: successive halving over shares of the ratings, then refit the best. */
+async function halvingAction(flags: TuneFlags, command: Command): Promise<void> {
+  if (flags.resume)
+    throw new InvalidInputError('--resume continues one run; it cannot be combined with --fidelity halving');
+  const base = commonOptions(flags, command);
+  const stop = interruptible();
+  try {
+    const result = await withDatabase(command, (db) =>
+      runSuccessiveHalving(db, {
+        ...base,
+        method: requireTuningMethod(flags.method),
+        ...(flags.trials !== undefined ? { trials: flags.trials } : {}),
+        eta: flags.eta,
+        ...(flags.minShare !== undefined ? { minShare: flags.minShare } : {}),
+        register: flags.register,
+        signal: stop.signal,
+        onRung: (rung, configurations) => {
+          if (!flags.json)
+            process.stderr.write(
+              `rung ${rung.rung + 1}/${rung.rungs}: ${configurations} configurations on ${(rung.share * 100).toFixed(1)}% of the ratings\n`,
+            );
+        },
+      }),
+    );
+    printResult(flags.json, result, renderHalving);
+    for (const rung of result.rungs) requireComplete(rung.run);
+    if (flags.register && !result.version)
+      throw new MovieNightError('no complete full-data trial to register', 'tuning_incomplete', 500);
+  } finally {
     stop.dispose();
   }
 }
@@ -281,7 +336,19 @@ export function tuneCommand(program: Command): void {
         'trials to finish (default 81 grid / 50 random / 20 bayesian / 30 tpe)',
         integerOption('--trials', 1),
       )
-      .option('--resume <run-id>', 'continue an interrupted run (its own settings are used)'),
+      .option('--resume <run-id>', 'continue an interrupted run (its own settings are used)')
+      .option(
+        '--fidelity <mode>',
+        'full: every trial on all ratings; halving: successive halving, most trials on a share of the ratings, the best refitted on all',
+        'full',
+      )
+      .option('--eta <n>', 'halving: each rung keeps the best 1/eta', integerOption('--eta', 2), 3)
+      .option(
+        '--min-share <share>',
+        'halving: share of the ratings of the first rung, a power of 1/eta (default 1/eta)',
+        numberOption('--min-share', 0, 1),
+      )
+      .option('--no-register', 'halving: do not refit and register the best'),
   ).action(tuneAction);
 
   addRunOptions(

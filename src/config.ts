@@ -78,6 +78,20 @@ export const configSchema = z.object({
    * estimate is `discard`ed without a test; `report` only records the screen; `off` skips it.
    */
   opeScreening: z.enum(['discard', 'report', 'off']).default('discard'),
+  /**
+   * The server sits behind a proxy that sets X-Forwarded-For and X-Forwarded-Proto: the client's
+   * address is the last X-Forwarded-For entry, and a request that reached the proxy over TLS gets
+   * Secure cookies. Off, both headers are ignored (any client could forge them).
+   */
+  trustProxy: z.boolean().default(false),
+  /** API requests per minute from one address without a session (429 beyond); 0 turns it off. */
+  rateLimitAnonymousPerMinute: z.number().int().min(0).default(600),
+  /** API requests per minute of one signed-in account (429 beyond); 0 turns it off. */
+  rateLimitAccountPerMinute: z.number().int().min(0).default(1200),
+  /** Sign-ups per hour from one address (429 beyond); 0 turns it off. */
+  signUpsPerAddressPerHour: z.number().int().min(0).default(20),
+  /** Failed sign-ins per hour for one account from all addresses before only known addresses may try. */
+  signInAccountCeilingPerHour: z.number().int().min(1).default(100),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;

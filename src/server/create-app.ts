@@ -7,6 +7,7 @@ import { ForbiddenError, InvalidInputError, NotFoundError, UnauthorizedError } f
 import type { Principal } from './auth/sessions.ts';
 import { BackgroundJobs } from './background-jobs.ts';
 import { ServerExplanations } from './explanations.ts';
+import { RateLimiter } from './limits/rate-limiter.ts';
 import { ServerMetrics } from './metrics.ts';
 import {
   type AppEnv,
@@ -14,13 +15,13 @@ import {
   errorBoundary,
   errorResponse,
   limitBodySize,
-  noSniff,
   requestLog,
 } from './middleware.ts';
 import { MovieStatsCache } from './movie-stats-cache.ts';
 import { buildOpenApiDocument } from './openapi.ts';
 import type { AnyRoute } from './route-spec.ts';
 import { allRoutes } from './routes/index.ts';
+import { csrfGuard, rateLimit, securityHeaders } from './security.ts';
 import type { ServerContext } from './server-context.ts';
 import { serveWebApp } from './static-files.ts';
 import { TuningJobs } from './tuning-jobs.ts';
@@ -109,6 +110,7 @@ function buildContext(options: CreateAppOptions, metrics: ServerMetrics): Server
     config: options.config,
     adminToken: options.adminToken,
     metrics,
+    limiter: new RateLimiter(options.db),
     background,
     tuning: new TuningJobs(options.db, background),
     explanations: new ServerExplanations(options.db, options.config.likeThreshold),
@@ -131,11 +133,13 @@ export function createApp(options: CreateAppOptions): MovieNightApp {
   const app = new Hono<AppEnv>();
 
   app.use('*', requestLog(metrics, logger));
-  app.use('*', noSniff);
+  app.use('*', securityHeaders);
   app.use('*', errorBoundary);
   app.use('*', authenticate(context));
   app.onError((error, c) => errorResponse(c, error));
   app.use('/api/*', limitBodySize);
+  app.use('/api/*', csrfGuard(context));
+  app.use('/api/*', rateLimit(context));
 
   for (const route of routes) register(app, route, context);
   const document = buildOpenApiDocument(routes);

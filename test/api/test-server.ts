@@ -50,7 +50,12 @@ export async function startTestServer(kind: DatabaseKind = sqliteKind): Promise<
     if (options.body !== undefined || options.rawBody !== undefined) {
       headers['content-type'] = options.contentType ?? 'application/json';
     }
-    if (options.cookie) headers.cookie = options.cookie;
+    if (options.cookie) {
+      headers.cookie = options.cookie;
+      // What the browser app sends: its own origin, and JSON on every state-changing request.
+      headers.origin = 'http://localhost';
+      if (method !== 'GET') headers['content-type'] = options.contentType ?? 'application/json';
+    }
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     const response = await server.app.request(path, {
       method,

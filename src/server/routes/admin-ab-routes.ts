@@ -17,6 +17,7 @@ import { listScreenings } from '../../experiments/ope-store.ts';
 import { proportion } from '../../experiments/statistics.ts';
 import { qualityStore } from '../../monitoring/sql-quality-store.ts';
 import { type AbArmDay, abTestChart } from '../dashboard-charts.ts';
+import { idFromText, idInBody } from '../request-bounds.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
 import { svgResponse } from './admin-tracking-routes.ts';
 
@@ -49,7 +50,7 @@ export async function abTestTimeline(db: Queryable, testId: number): Promise<AbA
 }
 
 const testIdParam = z.object({
-  id: z.coerce.number().int('must be a whole number').positive('must be positive'),
+  id: idFromText(),
 });
 
 export const adminAbRoutes: readonly AnyRoute[] = [
@@ -72,7 +73,7 @@ export const adminAbRoutes: readonly AnyRoute[] = [
     status: 201,
     body: z
       .object({
-        challengerVersion: z.number().int('must be a whole number').positive('must be positive'),
+        challengerVersion: idInBody(),
         method: z
           .enum(['ab', 'interleave'])
           .optional()
@@ -153,7 +154,7 @@ export const adminAbRoutes: readonly AnyRoute[] = [
     tag: 'admin: A/B tests',
     summary: 'Off-policy screens of challengers, newest first (optionally of one version)',
     access: 'admin',
-    query: z.object({ challengerVersion: z.coerce.number().int().positive().optional() }).strict(),
+    query: z.object({ challengerVersion: idFromText().optional() }).strict(),
     async handler({ query, server }) {
       return { screenings: await listScreenings(server.db, query.challengerVersion) };
     },
@@ -167,7 +168,7 @@ export const adminAbRoutes: readonly AnyRoute[] = [
     access: 'admin',
     body: z
       .object({
-        challengerVersion: z.number().int('must be a whole number').positive('must be positive'),
+        challengerVersion: idInBody(),
         dryRun: z.boolean().optional(),
       })
       .strict(),
@@ -199,7 +200,7 @@ export const adminAbRoutes: readonly AnyRoute[] = [
       'SVG: per-arm cumulative accuracy with 95 % intervals over the days of a test (default: running or latest)',
     access: 'admin',
     produces: 'image/svg+xml',
-    query: z.object({ id: z.coerce.number().int().positive().optional() }).strict(),
+    query: z.object({ id: idFromText().optional() }).strict(),
     async handler({ c, query, server }) {
       const test =
         query.id !== undefined

@@ -1,17 +1,11 @@
 import { z } from 'zod';
 import { MovieNightError } from '../../errors.ts';
-import { type ImpactOptions, type ImpactReport, impactReport } from '../../reports/impact-report.ts';
-import { type ReportData, type ReportKind, reportKinds, reportViews } from '../../reports/report-registry.ts';
-import { statusReport } from '../../reports/status-report.ts';
-import { tuningReport } from '../../reports/tuning-report.ts';
-import {
-  type UnexpectedSource,
-  unexpectedMoviesReport,
-  unexpectedSources,
-} from '../../reports/unexpected-movies-report.ts';
-import { runInWorker } from '../../threads/worker-thread.ts';
-import { bestHpPathFor } from '../../tuning/best-hp.ts';
+import { type ReportKind, reportKinds, reportViews } from '../../reports/report-registry.ts';
+import { type UnexpectedSource, unexpectedSources } from '../../reports/unexpected-movies-report.ts';
+import { startWorker } from '../../threads/worker-thread.ts';
+import { computeReport, type ReportQuery, type ReportRender } from '../report-compute.ts';
 import type { ReportWorkerReply, ReportWorkerRequest } from '../report-worker.ts';
+import { seedNumber } from '../request-bounds.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
 import type { ServerContext } from '../server-context.ts';
 
@@ -25,57 +19,59 @@ const reportQuery = z
     top: z.coerce.number().int().min(1).max(100).optional(),
     model: z.string().trim().min(1).max(40).optional().describe('impact: model kind to ablate'),
     scenarios: z.enum(['true', 'false']).optional().describe('impact: also the halved/doubled scenarios'),
-    seed: z.coerce.number().int().optional(),
+    seed: z.coerce.number().pipe(seedNumber()).optional(),
   })
   .strict();
 
-type ReportQuery = z.infer<typeof reportQuery>;
+/** How long a report may take before the request gives up on it (the impact report fits models). */
+const reportDeadlineMs: Readonly<Record<ReportKind, number>> = {
+  status: 30_000,
+  tuning: 30_000,
+  unexpected: 30_000,
+  impact: 300_000,
+};
 
-async function impactInWorker(server: ServerContext, options: ImpactOptions): Promise<ImpactReport> {
-  if (server.workerLocation === undefined) return impactReport(server.db, options);
-  const reply = await runInWorker<ReportWorkerRequest, ReportWorkerReply>(
-    new URL('../report-worker.ts', import.meta.url),
-    { location: server.workerLocation, kind: 'impact', options },
-    { name: 'impact-report' },
-  );
-  if (!reply.ok) throw new MovieNightError(`impact report: ${reply.error}`, reply.code, reply.status);
-  return reply.data as ImpactReport;
+export class ReportTimeoutError extends MovieNightError {
+  constructor(kind: ReportKind, ms: number) {
+    super(`the ${kind} report took longer than ${ms / 1000} s and was stopped`, 'report_timeout', 503);
+  }
 }
 
-/** Computes one report's plain data (the report functions), with the server's config and clock. */
-export async function computeReport<K extends ReportKind>(
-  server: ServerContext,
-  kind: K,
-  query: ReportQuery,
-): Promise<ReportData[K]> {
-  const now = server.now();
-  switch (kind) {
-    case 'status':
-      return (await statusReport(server.db, {
-        now,
-        config: server.config,
-        ...(server.db.file === null ? {} : { bestHpPath: bestHpPathFor(server.db.file) }),
-      })) as ReportData[K];
-    case 'tuning':
-      return (await tuningReport(server.db, {
-        now,
-        ...(query.run ? { runId: query.run } : {}),
-      })) as ReportData[K];
-    case 'unexpected':
-      return (await unexpectedMoviesReport(server.db, {
-        now,
-        ...(query.source ? { source: query.source } : {}),
-        ...(query.top ? { top: query.top } : {}),
-        ...(server.config.likeThreshold === undefined ? {} : { likeThreshold: server.config.likeThreshold }),
-      })) as ReportData[K];
-    default:
-      return (await impactInWorker(server, {
-        now,
-        scenarios: query.scenarios === 'true',
-        ...(query.model ? { kind: query.model } : {}),
-        ...(query.seed === undefined ? {} : { seed: query.seed }),
-      })) as ReportData[K];
+/** Runs the worker and waits for its reply, or ends the thread once the deadline passes. */
+async function replyBefore(request: ReportWorkerRequest, deadlineMs: number): Promise<ReportWorkerReply> {
+  const worker = startWorker<ReportWorkerRequest, ReportWorkerReply>(
+    new URL('../report-worker.ts', import.meta.url),
+    { name: `${request.kind}-report` },
+  );
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await new Promise<ReportWorkerReply>((resolve, reject) => {
+      worker.onMessage(resolve);
+      worker.onError(reject);
+      void worker.exited.then((code) => reject(new Error(`report worker exited with code ${code}`)));
+      timer = setTimeout(() => reject(new ReportTimeoutError(request.kind, deadlineMs)), deadlineMs);
+      worker.post(request);
+    });
+  } finally {
+    clearTimeout(timer);
+    await worker.terminate();
   }
+}
+
+/**
+ * A report's data, charts or page, computed in a worker thread with a deadline so a slow report
+ * (a large table, a stored value far out of range) never holds the serving thread. An in-memory
+ * database cannot be opened from another thread: its reports run here.
+ */
+async function report(server: ServerContext, kind: ReportKind, query: ReportQuery, render: ReportRender) {
+  const request = { kind, query, render, now: server.now(), config: server.config };
+  if (server.workerLocation === undefined) return computeReport(server.db, request);
+  const reply = await replyBefore({ ...request, location: server.workerLocation }, reportDeadlineMs[kind]);
+  if (!reply.ok) {
+    const message = kind === 'impact' ? `impact report: ${reply.error}` : reply.error;
+    throw new MovieNightError(message, reply.code, reply.status);
+  }
+  return reply.data;
 }
 
 export const adminReportsRoutes: readonly AnyRoute[] = [
@@ -99,7 +95,7 @@ export const adminReportsRoutes: readonly AnyRoute[] = [
     params: kindParam,
     query: reportQuery,
     async handler({ params, query, server }) {
-      return computeReport(server, params.kind, query);
+      return report(server, params.kind, query, 'data');
     },
   }),
   defineRoute({
@@ -111,10 +107,7 @@ export const adminReportsRoutes: readonly AnyRoute[] = [
     params: kindParam,
     query: reportQuery,
     async handler({ params, query, server }) {
-      const kind = params.kind;
-      const data = await computeReport(server, kind, query);
-      const view = reportViews[kind] as { charts(report: unknown): string[] };
-      return { kind, charts: view.charts(data) };
+      return report(server, params.kind, query, 'charts');
     },
   }),
   defineRoute({
@@ -127,11 +120,10 @@ export const adminReportsRoutes: readonly AnyRoute[] = [
     query: reportQuery,
     produces: 'text/html',
     async handler({ c, params, query, server }) {
-      const data = await computeReport(server, params.kind, query);
-      const view = reportViews[params.kind] as { html(report: unknown): string };
+      const page = (await report(server, params.kind, query, 'html')) as string;
       // The page is data shown as is: no script may run in it, whatever a title contains.
       c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
-      return c.html(view.html(data));
+      return c.html(page);
     },
   }),
 ];

@@ -3,6 +3,7 @@ import type { CatalogStore, MovieSearch, MovieStats } from '../../data/catalog-s
 import { splitGenres } from '../../data/load-movies.ts';
 import { ratingScaleOf } from '../../data/rating-scale-of.ts';
 import { NotFoundError } from '../../errors.ts';
+import { idFromText, pageNumber } from '../request-bounds.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
 
 export const movieSchema = z.object({
@@ -17,7 +18,7 @@ export const movieSchema = z.object({
 export type MovieView = z.infer<typeof movieSchema>;
 
 const idParam = z.object({
-  id: z.coerce.number().int('must be a whole number').positive('must be positive'),
+  id: idFromText(),
 });
 
 const searchQuery = z
@@ -28,7 +29,7 @@ const searchQuery = z
     yearFrom: z.coerce.number().int().min(1800).max(2200).optional(),
     yearTo: z.coerce.number().int().min(1800).max(2200).optional(),
     sort: z.enum(['title', 'year', 'popular']).default('popular'),
-    page: z.coerce.number().int().min(1).default(1),
+    page: pageNumber(),
     pageSize: z.coerce.number().int().min(1).max(100).default(20),
   })
   .strict();

@@ -1,11 +1,24 @@
 import { z } from 'zod';
-import { ForbiddenError, NotFoundError, UnauthorizedError } from '../../errors.ts';
+import { ForbiddenError, InvalidInputError, NotFoundError, UnauthorizedError } from '../../errors.ts';
 import { rateMovie } from '../../monitoring/rate-movie.ts';
+import {
+  earliestRatedAt,
+  idFromText,
+  idInBody,
+  pageNumber,
+  ratedAtFutureSlackMs,
+} from '../request-bounds.ts';
 import { type AnyRoute, defineRoute, type SignedInUser } from '../route-spec.ts';
 import type { ServerContext } from '../server-context.ts';
 import { movieSchema, movieViews } from './movies-routes.ts';
 
-const positiveId = z.coerce.number().int('must be a whole number').positive('must be positive');
+/** A rating value; the scale in force (GET /api/scale) narrows it further. */
+const ratingValue = z.number().min(0).max(10).describe('on the scale of GET /api/scale');
+
+/** 2100-01-01: the schema's own upper bound; the handler narrows it to a day ahead of now. */
+const latestRatedAt = Date.UTC(2100, 0, 1);
+
+const positiveId = idFromText();
 
 const ratingResult = z.object({
   userId: z.number(),
@@ -53,7 +66,7 @@ async function rate(
 
 const listQuery = z
   .object({
-    page: z.coerce.number().int().min(1).default(1),
+    page: pageNumber(),
     pageSize: z.coerce.number().int().min(1).max(200).default(50),
   })
   .strict();
@@ -93,15 +106,24 @@ export const ratingRoutes: readonly AnyRoute[] = [
     access: 'user',
     body: z
       .object({
-        movieId: z.number().int('must be a whole number').positive('must be positive'),
-        rating: z.number().describe('on the scale of GET /api/scale'),
-        ratedAt: z.number().int().nonnegative().optional().describe('epoch milliseconds; default now'),
-        userId: z.number().int().positive().optional().describe('if given, must be your own user id'),
+        movieId: idInBody(),
+        rating: ratingValue,
+        ratedAt: z
+          .number()
+          .int('must be a whole number of milliseconds')
+          .min(earliestRatedAt, 'must be 1995-01-01 or later (epoch milliseconds)')
+          .max(latestRatedAt, 'must be before 2100 (epoch milliseconds)')
+          .optional()
+          .describe('epoch milliseconds, at most a day ahead of the server clock; default now'),
+        userId: idInBody().optional().describe('if given, must be your own user id'),
       })
       .strict(),
     response: ratingResult,
     async handler({ body, principal, server }) {
       assertSelf(principal, body.userId);
+      if (body.ratedAt !== undefined && body.ratedAt > server.now() + ratedAtFutureSlackMs) {
+        throw new InvalidInputError('body.ratedAt: must not be more than a day ahead of the server clock');
+      }
       return rate(server, principal.userId, body.movieId, body.rating, body.ratedAt);
     },
   }),
@@ -112,7 +134,7 @@ export const ratingRoutes: readonly AnyRoute[] = [
     summary: 'Change your rating of a movie (404 when you have not rated it)',
     access: 'user',
     params: z.object({ movieId: positiveId }),
-    body: z.object({ rating: z.number() }).strict(),
+    body: z.object({ rating: ratingValue }).strict(),
     response: ratingResult,
     async handler({ params, body, principal, server }) {
       if (!(await server.catalog.hasRating(principal.userId, params.movieId)))

@@ -1,4 +1,4 @@
-import { loadConfig } from '../../src/config.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createApp, type MovieNightApp } from '../../src/server/create-app.ts';
 import { type DatabaseKind, sqliteKind, type TestDatabase } from '../helpers/databases.ts';
@@ -12,7 +12,15 @@ export interface TestServer {
   request(
     method: string,
     path: string,
-    options?: { body?: unknown; rawBody?: string; cookie?: string; token?: string; contentType?: string },
+    options?: {
+      body?: unknown;
+      rawBody?: string;
+      cookie?: string;
+      token?: string;
+      contentType?: string;
+      /** Extra request headers, set last (they win over the ones above). */
+      headers?: Record<string, string>;
+    },
   ): Promise<{ status: number; json: unknown; text: string; headers: Headers }>;
   /** Signs up a new user; returns the session cookie and user id. */
   signUp(username: string, password?: string): Promise<{ cookie: string; userId: number }>;
@@ -35,12 +43,23 @@ export async function insertCatalog(db: Database): Promise<void> {
   );
 }
 
-export async function startTestServer(kind: DatabaseKind = sqliteKind): Promise<TestServer> {
+/** The config tests run with: defaults, no file, no environment, no request log. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return loadConfig({ env: {}, file: '/nonexistent', overrides: { logLevel: 'silent', ...overrides } });
+}
+
+export async function startTestServer(
+  kind: DatabaseKind = sqliteKind,
+  overrides: Partial<Config> = {},
+  /** A fixed clock for the server (default the real one). */
+  now?: () => number,
+): Promise<TestServer> {
   const testDb = await kind.create();
   const db = testDb.db;
   const server = createApp({
     db,
-    config: loadConfig({ env: {}, file: '/nonexistent', overrides: { logLevel: 'silent' } }),
+    config: testConfig(overrides),
+    ...(now ? { now } : {}),
     adminToken,
     webDist: null,
     servingStalenessMs: 0,
@@ -57,6 +76,7 @@ export async function startTestServer(kind: DatabaseKind = sqliteKind): Promise<
       if (method !== 'GET') headers['content-type'] = options.contentType ?? 'application/json';
     }
     if (options.token) headers.authorization = `Bearer ${options.token}`;
+    Object.assign(headers, options.headers);
     const response = await server.app.request(path, {
       method,
       headers,

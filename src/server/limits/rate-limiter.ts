@@ -32,8 +32,8 @@ interface LocalCount {
  * Writing a row per request would cost every request a write (halving the rating throughput), so
  * each process adds its hits in batches: every `flushMs` (or when one key gathers `flushEvery`
  * hits) one transaction adds every key's new hits to its row and reads back the total every
- * process has added. A client can overshoot a limit by at most one batch per process before every
- * process refuses it.
+ * process has added; a process that refuses a client writes its batch at once. A client can
+ * overshoot a limit by at most one batch per process before every process refuses it.
  */
 export class RateLimiter {
   private readonly counts = new Map<string, LocalCount>();
@@ -56,6 +56,8 @@ export class RateLimiter {
     const window = Math.floor(now / rule.windowMs) * rule.windowMs;
     const count = this.entry(key, window);
     if (count.shared + count.pending >= rule.limit) {
+      // What this process let through must reach the others now: they refuse the client too.
+      if (count.pending > 0) await this.flush(now, rule.windowMs);
       throw new RateLimitedError(what, window + rule.windowMs - now);
     }
     count.pending += 1;

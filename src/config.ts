@@ -19,6 +19,14 @@ export const configSchema = z.object({
   autoActivateThreshold: z.number().min(0).default(0.05),
   /** Minimum live samples before a low accuracy may trigger a retrain. */
   minSamplesForRetrain: z.number().int().positive().default(100),
+  /**
+   * A web account's ratings count toward a retrain trigger only once the account was this many
+   * days old when they were rated (users without an account always count): a burst of new
+   * accounts cannot drive the tracked accuracy down. See docs/retraining.md.
+   */
+  establishedAccountDays: z.number().min(0).default(7),
+  /** The threshold and recovery rules need outcomes from at least this many distinct established users. */
+  minEstablishedUsersForRetrain: z.number().int().min(1).default(10),
   /** Minimum time between two automatic retrains, hours. */
   retrainCooldownHours: z.number().min(0).default(24),
   /** How often the scheduler runs its checks, seconds. */

@@ -49,6 +49,8 @@ const shownSettings = [
   'minSamplesPerMovie',
   'autoActivateThreshold',
   'minSamplesForRetrain',
+  'establishedAccountDays',
+  'minEstablishedUsersForRetrain',
   'retrainCooldownHours',
   'staleAfterSeconds',
   'schedulerIntervalSeconds',

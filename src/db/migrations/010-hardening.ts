@@ -10,7 +10,8 @@ import { execScript, type Migration } from './migration.ts';
  * - `rate_limit_hits`: requests per client key per fixed window, shared by every server process.
  * - `sign_in_attempts`: sign-in attempts per (username, address) pair, counted before the password
  *   is checked, and `sign_in_known_addresses`: where an account last signed in successfully, which
- *   the per-account ceiling on guesses lets through.
+ *   the per-account ceiling on guesses lets through. They replace `sign_in_failures`, which
+ *   counted failures after the check (so parallel guesses were all checked) and is dropped.
  */
 export const hardening: Migration = {
   version: 10,
@@ -36,6 +37,7 @@ CREATE TABLE sign_in_attempts (
   PRIMARY KEY (username, address)
 );
 CREATE INDEX sign_in_attempts_last ON sign_in_attempts (username, last_attempt_at);
+DROP TABLE sign_in_failures;
 CREATE TABLE sign_in_known_addresses (
   username TEXT NOT NULL,
   address TEXT NOT NULL,

@@ -90,7 +90,7 @@ export const adminReportsRoutes: readonly AnyRoute[] = [
     path: '/api/admin/reports/:kind',
     tag: 'admin: reports',
     summary:
-      "A report's plain data (status, tuning, unexpected, impact — impact fits models in a worker thread)",
+      "A report's plain data (status, tuning, unexpected, impact); every report runs in a worker thread with a deadline (503 past it)",
     access: 'admin',
     params: kindParam,
     query: reportQuery,

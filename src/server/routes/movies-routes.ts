@@ -104,10 +104,13 @@ export const movieRoutes: readonly AnyRoute[] = [
         page: query.page,
         pageSize: query.pageSize,
         total: found.total,
+        // Averages and counts from the cache the recommendation lists use (at most 2 s old): a
+        // page of popular movies would otherwise aggregate thousands of ratings per request.
         movies: await movieViews(
           server.catalog,
           found.movies,
           principal.kind === 'user' ? principal.userId : undefined,
+          (ids) => server.movieStats.get(ids),
         ),
       };
     },

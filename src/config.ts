@@ -25,6 +25,14 @@ export const configSchema = z.object({
   servedRetentionDays: z.number().positive().optional(),
   /** Minimum live samples before a low accuracy may trigger a retrain. */
   minSamplesForRetrain: z.number().int().positive().default(100),
+  /**
+   * A web account's ratings count toward a retrain trigger only once the account was this many
+   * days old when they were rated (users without an account always count): a burst of new
+   * accounts cannot drive the tracked accuracy down. See docs/retraining.md.
+   */
+  establishedAccountDays: z.number().min(0).default(7),
+  /** The threshold and recovery rules need outcomes from at least this many distinct established users. */
+  minEstablishedUsersForRetrain: z.number().int().min(1).default(10),
   /** Minimum time between two automatic retrains, hours. */
   retrainCooldownHours: z.number().min(0).default(24),
   /** How often the scheduler runs its checks, seconds. */
@@ -106,6 +114,20 @@ export const configSchema = z.object({
    * for this long is taken again by another worker, seconds.
    */
   queueLockSeconds: z.number().positive().default(30),
+  /**
+   * The server sits behind a proxy that sets X-Forwarded-For and X-Forwarded-Proto: the client's
+   * address is the last X-Forwarded-For entry, and a request that reached the proxy over TLS gets
+   * Secure cookies. Off, both headers are ignored (any client could forge them).
+   */
+  trustProxy: z.boolean().default(false),
+  /** API requests per minute from one address without a session (429 beyond); 0 turns it off. */
+  rateLimitAnonymousPerMinute: z.number().int().min(0).default(600),
+  /** API requests per minute of one signed-in account (429 beyond); 0 turns it off. */
+  rateLimitAccountPerMinute: z.number().int().min(0).default(1200),
+  /** Sign-ups per hour from one address (429 beyond); 0 turns it off. */
+  signUpsPerAddressPerHour: z.number().int().min(0).default(20),
+  /** Failed sign-ins per hour for one account from all addresses before only known addresses may try. */
+  signInAccountCeilingPerHour: z.number().int().min(1).default(100),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;

@@ -87,7 +87,15 @@ export class SchemaVersionError extends MovieNightError {
 
 /** A saved model (artifact) is missing, damaged or of another format version. */
 export class ArtifactError extends MovieNightError {
-  constructor(message: string) {
-    super(message, 'artifact', 500);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, 'artifact', 500, options);
   }
+}
+
+/**
+ * A request to use a version whose artifact is missing or damaged (activating it, rolling back to
+ * it): refused, 409, since the version's state is what stands in the way. Still an ArtifactError.
+ */
+export class ArtifactRefusedError extends ArtifactError {
+  override readonly status = 409;
 }

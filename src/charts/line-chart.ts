@@ -55,6 +55,31 @@ export interface LineChartOptions extends ChartFrameOptions, AxisLabels {
   readonly yIntegers?: boolean;
 }
 
+/**
+ * The most points a chart draws over all its series. Every point is an element of the SVG; past
+ * this a chart is megabytes no one can read, so each series keeps an even spread of its points
+ * (first and last included) and the summary says how many were left out.
+ */
+export const maxLinePoints = 20_000;
+
+/** Each series thinned to its share of maxLinePoints; how many points were left out. */
+function thinned(series: readonly LineSeries[]): { series: readonly LineSeries[]; dropped: number } {
+  const total = series.reduce((n, s) => n + s.points.length, 0);
+  if (total <= maxLinePoints) return { series, dropped: 0 };
+  let dropped = 0;
+  const out = series.map((s) => {
+    const keep = Math.max(2, Math.floor((maxLinePoints * s.points.length) / total));
+    if (s.points.length <= keep) return s;
+    const step = (s.points.length - 1) / (keep - 1);
+    const points = Array.from({ length: keep }, (_, k) => s.points[Math.round(k * step)]!);
+    dropped += s.points.length - keep;
+    // A band as long as the points would keep the chart as large: it is left out with them.
+    const { band, ...rest } = s;
+    return { ...rest, points, ...(band && band.length <= keep ? { band } : {}), markers: false };
+  });
+  return { series: out, dropped };
+}
+
 /** Whole-number ticks inside `domain`, at most about eight of them. */
 function integerTicks(domain: readonly [number, number]): number[] {
   const lo = Math.ceil(domain[0]);
@@ -87,7 +112,9 @@ function intervalBars(
  * bands. Points with a non-finite coordinate break the line rather than dropping to zero.
  * It is long because it lays out one SVG in order (axes, ticks, threshold line, interval bands, series, markers, legend) and each part needs the scales computed above it.
  */
-export function lineChart(options: LineChartOptions): string {
+export function lineChart(given: LineChartOptions): string {
+  const { series: drawn, dropped } = thinned(given.series);
+  const options = dropped > 0 ? { ...given, series: drawn } : given;
   const width = options.width ?? 480;
   const height = options.height ?? 320;
   const names = options.series.map((s) => s.name);
@@ -113,7 +140,7 @@ export function lineChart(options: LineChartOptions): string {
   const total = options.series.reduce((n, s) => n + s.points.length, 0);
   const summary = `Line chart of ${options.series.length} series (${names.join(', ')}) with ${total} points${
     options.threshold ? `, threshold ${formatNumber(options.threshold.y)} (${options.threshold.label})` : ''
-  }.`;
+  }${dropped > 0 ? `; ${dropped} points left out to keep the chart readable` : ''}.`;
   if (!xExtent || !yExtent || total === 0)
     return svgFrame(options, width, height, summary, noData(area), 'line-chart');
 

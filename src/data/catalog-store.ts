@@ -153,7 +153,7 @@ const searchOrder: Readonly<Record<MovieSearch['sort'], string>> = {
   title: 'm.title, m.id',
   // NULLS LAST on both: PostgreSQL would otherwise put movies of unknown year first.
   year: 'm.year DESC NULLS LAST, m.title, m.id',
-  popular: '(SELECT COUNT(*) FROM ratings r WHERE r.movie_id = m.id) DESC, m.id',
+  popular: 'm.rating_count DESC, m.id',
 };
 
 /** The WHERE clause of a catalogue search and its parameters. */

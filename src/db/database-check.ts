@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Database } from './database.ts';
 import { currentSchemaVersion, latestSchemaVersion } from './migrate.ts';
 
@@ -93,7 +94,8 @@ async function columnsOf(db: Database): Promise<Set<string>> {
 /**
  * Integrity checks: SQLite's own integrity_check and
  * foreign_key_check, then on both dialects orphan rows for every declared and known undeclared
- * reference, ratings off the 0.5–5 range, and the schema version. Reads only.
+ * reference, ratings off the 0.5–5 range, the schema version, and every stored model artifact
+ * against its checksum. Reads only.
  */
 export async function checkDatabase(db: Database): Promise<CheckReport> {
   const checks: CheckResult[] = [];
@@ -152,7 +154,38 @@ export async function checkDatabase(db: Database): Promise<CheckReport> {
         ? 'all within 0.5–5 with a time'
         : `${offCount} ratings outside 0.5–5 or with a negative time`,
   });
+  checks.push(await artifactCheck(db));
   return { location: db.location, dialect: db.dialect, ok: checks.every((c) => c.ok), checks };
+}
+
+/**
+ * Every stored model artifact against the SHA-256 recorded when its version was registered, one
+ * artifact in memory at a time. A version that is not pruned must have its artifact.
+ */
+async function artifactCheck(db: Database): Promise<CheckResult> {
+  const versions = await db.all<{ version: number }>(
+    "SELECT version FROM model_versions WHERE status <> 'pruned' ORDER BY version",
+  );
+  const bad: string[] = [];
+  for (const { version } of versions) {
+    const row = await db.get<{ artifact: Uint8Array | null; artifact_checksum: string | null }>(
+      'SELECT artifact, artifact_checksum FROM model_versions WHERE version = ?',
+      [version],
+    );
+    const bytes = row?.artifact;
+    if (!bytes || bytes.length === 0) bad.push(`v${version} missing`);
+    else if (createHash('sha256').update(bytes).digest('hex') !== row?.artifact_checksum) {
+      bad.push(`v${version} damaged`);
+    }
+  }
+  return {
+    name: 'model artifacts',
+    ok: bad.length === 0,
+    detail:
+      bad.length === 0
+        ? `${versions.length} stored, every checksum matches`
+        : `${bad.length} of ${versions.length} bad: ${bad.slice(0, 10).join(', ')}`,
+  };
 }
 
 export function renderCheck(r: CheckReport): string {

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/database.ts';
+import { establishedClause } from './sql-quality-store.ts';
 
 /** The champion's tracked outcomes in rating order: 1 right, 0 wrong, with when each was rated. */
 export interface OutcomeStream {
@@ -15,12 +16,15 @@ export async function versionOutcomes(
   version: number,
   from: number,
   to: number,
+  /** Only established users' outcomes (see establishedClause); 0 keeps every outcome. */
+  establishedMs = 0,
 ): Promise<OutcomeStream> {
   const rows = await db.all<{ hit: number; rated_at: number }>(
-    `SELECT hit, rated_at FROM recommendation_quality
+    `SELECT hit, rated_at FROM recommendation_quality q
      WHERE unexpected = 0 AND model_version = ? AND rated_at >= ? AND rated_at <= ?
+       AND ${establishedClause('q')}
      ORDER BY rated_at, id`,
-    [version, from, to],
+    [version, from, to, establishedMs],
   );
   const hits = new Uint8Array(rows.length);
   const ratedAt = new Float64Array(rows.length);

@@ -57,6 +57,21 @@ export async function windowAccuracy(
   return toFigure(await qualityStore(db).qualitySums(from, to, modelVersion));
 }
 
+/**
+ * One version's accuracy over [from, to] from established users only (no web account, or an
+ * account at least `establishedMs` old when they rated), with how many distinct users it rests on.
+ */
+export async function establishedAccuracy(
+  db: Queryable,
+  from: number,
+  to: number,
+  modelVersion: number,
+  establishedMs: number,
+): Promise<AccuracyFigure & { readonly users: number }> {
+  const sums = await qualityStore(db).establishedQualitySums(from, to, modelVersion, establishedMs);
+  return { ...toFigure(sums), users: sums.users };
+}
+
 /** Accuracy grouped by one column (model_version, arm…) over [from, to]. */
 export async function accuracyBy(
   db: Queryable,

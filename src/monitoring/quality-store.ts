@@ -86,6 +86,16 @@ export interface QualityStore {
   recordQuality(record: QualityRecord): Promise<void>;
   /** Sums of the recommended ratings rated in [from, to], optionally of one model version. */
   qualitySums(from: number, to: number, modelVersion?: number): Promise<QualitySums>;
+  /**
+   * Like qualitySums for one version, counting only established users' outcomes (see
+   * `establishedClause`), with how many distinct users they come from.
+   */
+  establishedQualitySums(
+    from: number,
+    to: number,
+    modelVersion: number,
+    establishedMs: number,
+  ): Promise<QualitySums & { readonly users: number }>;
   /** The same sums grouped by a column, ordered by it. */
   qualitySumsBy(column: QualityGroupColumn, from: number, to: number): Promise<QualitySums[]>;
   /** Sums per movie (key: movie id) with at least `minSamples` samples, worst accuracy first. */

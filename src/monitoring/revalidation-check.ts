@@ -5,9 +5,9 @@ import { type DriftVerdict, detectDrift } from './drift-detector.ts';
 import { championSince, versionOutcomes } from './drift-outcomes-store.ts';
 import {
   type AccuracyFigure,
+  establishedAccuracy,
   type MovieAccuracy,
   movieAccuracy,
-  windowAccuracy,
   windowStart,
 } from './live-accuracy.ts';
 
@@ -26,7 +26,13 @@ export type RevalidationSettings = Pick<
   | 'driftSettleHours'
   | 'driftRecoveryTolerance'
   | 'driftRecoveryRecentHours'
->;
+> &
+  Partial<Pick<Config, 'establishedAccountDays' | 'minEstablishedUsersForRetrain'>>;
+
+/** How old an account must have been when its user rated for the rating to count (0: any). */
+const establishedMsOf = (config: RevalidationSettings) => (config.establishedAccountDays ?? 0) * 86_400_000;
+/** Distinct established users the threshold and recovery rules need (1 when not set). */
+const minUsersOf = (config: RevalidationSettings) => config.minEstablishedUsersForRetrain ?? 1;
 
 /** What the check concluded. */
 export type RevalidationVerdict =
@@ -59,7 +65,10 @@ export interface RecoveryTarget {
 }
 
 /** The recovery target with the champion's accuracy over its outcomes rated since `from`. */
-export type RecoveryCheck = RecoveryTarget & { readonly from: number; readonly champion: AccuracyFigure };
+export type RecoveryCheck = RecoveryTarget & {
+  readonly from: number;
+  readonly champion: AccuracyFigure & { readonly users: number };
+};
 
 /** The drift detector's part of the check. */
 export interface DriftCheck {
@@ -86,8 +95,11 @@ export interface RevalidationResult {
   readonly checkedAt: number;
   readonly window: { readonly days: number; readonly from: number; readonly to: number };
   readonly championVersion: number | null;
-  /** The champion's liked-accuracy over the window, with its 95 % Wilson interval. */
-  readonly champion: AccuracyFigure;
+  /**
+   * The champion's liked-accuracy over the window, with its 95 % Wilson interval, from established
+   * users' outcomes only, and how many distinct users they come from.
+   */
+  readonly champion: AccuracyFigure & { readonly users: number };
   /** Movies with at least minSamplesPerMovie samples, worst first (at most 10). */
   readonly worstMovies: readonly MovieAccuracy[];
   readonly verdict: RevalidationVerdict;
@@ -142,7 +154,7 @@ async function driftCheck(
   const base = { changeAt: null, alarmAt: null, verdict: null, rule };
   if (kind === 'off' || version === null) return { state: kind === 'off' ? 'off' : 'none', from, ...base };
   const start = Math.max(from, driftSince ?? from, (await championSince(db, version)) ?? from);
-  const stream = await versionOutcomes(db, version, start, now);
+  const stream = await versionOutcomes(db, version, start, now, establishedMsOf(config));
   const verdict = detectDrift(stream.hits, {
     kind,
     threshold: config.driftThreshold,
@@ -229,12 +241,13 @@ async function recoveryCheck(
   version: number | null,
   from: number,
   now: number,
-  recentHours: number,
+  config: RevalidationSettings,
   target: RecoveryTarget | undefined,
 ): Promise<RecoveryCheck | null> {
   if (version === null || target === undefined) return null;
-  const start = Math.max(from, target.since, now - recentHours * 3_600_000);
-  return { ...target, from: start, champion: await windowAccuracy(db, start, now, version) };
+  const start = Math.max(from, target.since, now - config.driftRecoveryRecentHours * 3_600_000);
+  const champion = await establishedAccuracy(db, start, now, version, establishedMsOf(config));
+  return { ...target, from: start, champion };
 }
 
 /**
@@ -256,35 +269,30 @@ export async function checkForModelRevalidation(
   const now = options.now ?? Date.now();
   const from = windowStart(now, config.trainingWindowDays);
   const version = await championVersion(db);
-  const rule = `retrain when n ≥ ${config.minSamplesForRetrain} and the upper 95 % Wilson bound of the champion's accuracy over the last ${config.trainingWindowDays} days < ${config.accuracyThreshold}`;
-  const champion = await windowAccuracy(db, from, now, version ?? -1);
+  const rule = `retrain when n ≥ ${config.minSamplesForRetrain} from ≥ ${minUsersOf(config)} established users and the upper 95 % Wilson bound of the champion's accuracy over the last ${config.trainingWindowDays} days < ${config.accuracyThreshold}`;
+  const champion = await establishedAccuracy(db, from, now, version ?? -1, establishedMsOf(config));
+  const enough = (figure: { samples: number; users: number }) =>
+    figure.samples >= config.minSamplesForRetrain && figure.users >= minUsersOf(config);
   const worstMovies =
     version === null
       ? []
       : await movieAccuracy(db, from, now, config.minSamplesPerMovie, { modelVersion: version, limit: 10 });
   const drift = await driftCheck(db, config, version, from, now, options.driftSince);
-  const recovery = await recoveryCheck(
-    db,
-    version,
-    from,
-    now,
-    config.driftRecoveryRecentHours,
-    options.recovery,
-  );
+  const recovery = await recoveryCheck(db, version, from, now, config, options.recovery);
   let verdict: RevalidationVerdict = 'ok';
   let request: RetrainRequestDraft | null = null;
   if (version === null) verdict = 'no-champion';
-  else if (champion.samples >= config.minSamplesForRetrain && champion.high < config.accuracyThreshold)
+  else if (enough(champion) && champion.high < config.accuracyThreshold)
     request = thresholdRequest(version, champion, config);
   else if (drift.state === 'fired') request = driftRequest(version, drift);
   else if (
     recovery !== null &&
-    recovery.champion.samples >= config.minSamplesForRetrain &&
+    enough(recovery.champion) &&
     recovery.champion.accuracy !== null &&
     recovery.champion.accuracy < recovery.level - config.driftRecoveryTolerance
   )
     request = recoveryRequest(version, recovery);
-  else if (champion.samples < config.minSamplesForRetrain) verdict = 'insufficient-samples';
+  else if (!enough(champion)) verdict = 'insufficient-samples';
   if (request) verdict = 'retrain';
   return {
     checkedAt: now,

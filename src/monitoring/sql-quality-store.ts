@@ -11,6 +11,16 @@ import type {
 
 const dayMs = 86_400_000;
 
+/**
+ * SQL that is true when the outcome row `alias` comes from an established user: one without a web
+ * account (imported or generated: the operator's own data), or whose account was at least
+ * `?` ms old when they rated. A burst of new accounts cannot move the figures a retrain trigger
+ * reads. One `?` parameter: the age in ms.
+ */
+export function establishedClause(alias: string): string {
+  return `NOT EXISTS (SELECT 1 FROM accounts a WHERE a.user_id = ${alias}.user_id AND a.created_at > ${alias}.rated_at - ?)`;
+}
+
 interface SumsRow {
   key: string | number | null;
   n: number;
@@ -153,6 +163,22 @@ export class SqlQualityStore implements QualityStore {
       params,
     );
     return toSums(row);
+  }
+
+  async establishedQualitySums(
+    from: number,
+    to: number,
+    modelVersion: number,
+    establishedMs: number,
+  ): Promise<QualitySums & { readonly users: number }> {
+    const row = await this.db.get<SumsRow & { users: number }>(
+      `SELECT NULL AS key, COUNT(*) AS n, SUM(hit) AS hits, SUM(error) AS err, COUNT(DISTINCT user_id) AS users
+         FROM recommendation_quality q
+        WHERE unexpected = 0 AND rated_at >= ? AND rated_at <= ? AND model_version = ?
+          AND ${establishedClause('q')}`,
+      [from, to, modelVersion, establishedMs],
+    );
+    return { ...toSums(row), users: row?.users ?? 0 };
   }
 
   async qualitySumsBy(column: QualityGroupColumn, from: number, to: number): Promise<QualitySums[]> {

@@ -1,5 +1,5 @@
 import type { Database, Queryable } from '../db/database.ts';
-import { ArtifactError, ConflictError, NotFoundError } from '../errors.ts';
+import { ArtifactError, ArtifactRefusedError, ConflictError, NotFoundError } from '../errors.ts';
 import { loadVersionArtifact } from './artifacts.ts';
 import type { AliasAction, AliasHistoryEntry, AliasName } from './registry-store.ts';
 import { registryStore } from './sql-registry-store.ts';
@@ -105,13 +105,22 @@ async function changeChampion(
 ): Promise<AliasChange> {
   // Load the model before touching anything: a missing or damaged artifact is refused here, and
   // the champion stays what it was.
-  await loadVersionArtifact(db, version);
+  try {
+    await loadVersionArtifact(db, version);
+  } catch (error) {
+    if (error instanceof ArtifactError) {
+      throw new ArtifactRefusedError(`${error.message}; the champion is unchanged`, { cause: error });
+    }
+    throw error;
+  }
   return db.transaction(async (tx) => {
     await lockRegistry(tx, now);
     const row = await registryStore(tx).version(version);
     if (!row) throw new NotFoundError(`model version ${version}: no such version`);
     if (row.status === 'pruned')
-      throw new ArtifactError(`model version ${version}: artifact is missing (the version was pruned)`);
+      throw new ArtifactRefusedError(
+        `model version ${version}: artifact is missing (the version was pruned)`,
+      );
     const aliases = await readAliases(tx);
     if (aliases.get('champion') === version) {
       return { previous: version, current: version, unchanged: true, stoppedAbTest: null };

@@ -63,6 +63,12 @@ export interface UnexpectedMoviesReport {
   };
   readonly overTime: {
     readonly bucket: BucketSize;
+    /**
+     * Ratings left out of the series: rated before 1970 or after 2200 (a stored value no rating
+     * entry point accepts today). Counted in the totals, never
+     * drawn: one far-future time would otherwise stretch the series over millions of buckets.
+     */
+    readonly outOfRange: number;
     /** Every bucket from the first to the last rating, empty ones included (a gap is information). */
     readonly points: ReadonlyArray<{
       readonly start: number;
@@ -168,17 +174,45 @@ function checkOptions(options: UnexpectedMoviesOptions): { source: UnexpectedSou
   return { source, top };
 }
 
-/** Ratings and unexpected ratings per bucket, every bucket from the first rating to the last. */
+/** The most buckets a series may have; a finer bucket that would give more is coarsened. */
+const maxBuckets = 3000;
+const bucketMs: Readonly<Record<BucketSize, number>> = { day: 864e5, week: 7 * 864e5, month: 31 * 864e5 };
+
+/** The smallest bucket size, from `wanted` up, that covers [from, to] in at most maxBuckets. */
+function boundedBucket(wanted: BucketSize, from: number, to: number): BucketSize {
+  const sizes: BucketSize[] = ['day', 'week', 'month'];
+  for (const size of sizes.slice(sizes.indexOf(wanted))) {
+    if ((to - from) / bucketMs[size] < maxBuckets) return size;
+  }
+  return 'month';
+}
+
+/** Rating times the series shows: 1970 to 2200 (monthly buckets over them fit in maxBuckets). */
+const latestShown = Date.UTC(2200, 0, 1);
+const inRange = (t: number) => t >= 0 && t < latestShown;
+
+/**
+ * Ratings and unexpected ratings per bucket, every bucket from the first rating to the last, for
+ * ratings rated between 1970 and 2200 (the rest are counted as out of range).
+ */
 function overTime(rows: Rows, bucketOption: BucketSize | undefined): UnexpectedMoviesReport['overTime'] {
   let minT = Number.POSITIVE_INFINITY;
   let maxT = Number.NEGATIVE_INFINITY;
+  let outOfRange = 0;
   for (let i = 0; i < rows.size; i++) {
-    minT = Math.min(minT, rows.timestamps[i]!);
-    maxT = Math.max(maxT, rows.timestamps[i]!);
+    const t = rows.timestamps[i]!;
+    if (!inRange(t)) outOfRange += 1;
+    else {
+      minT = Math.min(minT, t);
+      maxT = Math.max(maxT, t);
+    }
   }
-  const bucket = bucketOption ?? (rows.size > 0 ? bucketSizeFor(minT, maxT) : 'day');
+  const any = maxT >= minT;
+  const wanted = bucketOption ?? (any ? bucketSizeFor(minT, maxT) : 'day');
+  const bucket = any ? boundedBucket(wanted, minT, maxT) : wanted;
   const perBucket = new Map<number, { ratings: number; unexpected: number }>();
   for (let i = 0; i < rows.size; i++) {
+    if (!inRange(rows.timestamps[i]!)) continue;
     const b = bucketStart(rows.timestamps[i]!, bucket);
     const cell = perBucket.get(b) ?? { ratings: 0, unexpected: 0 };
     cell.ratings += 1;
@@ -186,18 +220,20 @@ function overTime(rows: Rows, bucketOption: BucketSize | undefined): UnexpectedM
     perBucket.set(b, cell);
   }
   const points: Array<UnexpectedMoviesReport['overTime']['points'][number]> = [];
-  if (rows.size > 0) {
-    for (let b = bucketStart(minT, bucket); b <= maxT; b = nextBucket(b, bucket)) {
-      const cell = perBucket.get(b) ?? { ratings: 0, unexpected: 0 };
-      points.push({
-        start: b,
-        label: bucketLabel(b, bucket),
-        ...cell,
-        share: ratio(cell.unexpected, cell.ratings),
-      });
-    }
+  for (
+    let b = bucketStart(minT, bucket);
+    any && b <= maxT && points.length < maxBuckets;
+    b = nextBucket(b, bucket)
+  ) {
+    const cell = perBucket.get(b) ?? { ratings: 0, unexpected: 0 };
+    points.push({
+      start: b,
+      label: bucketLabel(b, bucket),
+      ...cell,
+      share: ratio(cell.unexpected, cell.ratings),
+    });
   }
-  return { bucket, points };
+  return { bucket, outOfRange, points };
 }
 
 /** Each group's count of every step of the scale, its rating sum and its liked count. */

@@ -28,9 +28,11 @@ export function unexpectedMoviesCharts(r: UnexpectedMoviesReport): string[] {
     const total = xs.reduce((s, x) => s + x, 0);
     return xs.map((x) => (total > 0 ? x / total : 0));
   };
+  const skipped = r.overTime.outOfRange;
+  const left = skipped > 0 ? ` (${skipped} with an impossible time left out)` : '';
   return [
     lineChart({
-      title: `Ratings per ${r.overTime.bucket}`,
+      title: `Ratings per ${r.overTime.bucket}${left}`,
       xFormat: 'date',
       xLabel: r.overTime.bucket,
       yLabel: 'ratings',
@@ -40,7 +42,7 @@ export function unexpectedMoviesCharts(r: UnexpectedMoviesReport): string[] {
       ],
     }),
     lineChart({
-      title: 'Unexpected share over time',
+      title: `Unexpected share over time${left}`,
       xFormat: 'date',
       xLabel: r.overTime.bucket,
       yLabel: 'share of ratings',
@@ -142,6 +144,11 @@ export function renderUnexpectedMoviesTerminal(r: UnexpectedMoviesReport, option
 function overTimeLines(r: UnexpectedMoviesReport, tty: boolean | undefined): string[] {
   const out: string[] = [];
   const pts = r.overTime.points;
+  if (r.overTime.outOfRange > 0) {
+    out.push(
+      `\n  ${r.overTime.outOfRange} rating(s) have a time before 1970 or after 2200: left out of the series.`,
+    );
+  }
   if (tty) {
     out.push(
       `\n  Unexpected share per ${r.overTime.bucket}, ${pts[0]?.label} … ${pts[pts.length - 1]?.label}:`,

@@ -52,6 +52,8 @@ const shownSettings = [
   'minSamplesPerMovie',
   'autoActivateThreshold',
   'minSamplesForRetrain',
+  'establishedAccountDays',
+  'minEstablishedUsersForRetrain',
   'retrainCooldownHours',
   'staleAfterSeconds',
   'schedulerIntervalSeconds',

@@ -8,6 +8,7 @@ import type { JobQueue } from '../queue/job-queue.ts';
 import type { Principal } from './auth/sessions.ts';
 import { BackgroundJobs } from './background-jobs.ts';
 import { ServerExplanations } from './explanations.ts';
+import { RateLimiter } from './limits/rate-limiter.ts';
 import { ServerMetrics } from './metrics.ts';
 import {
   type AppEnv,
@@ -15,7 +16,6 @@ import {
   errorBoundary,
   errorResponse,
   limitBodySize,
-  noSniff,
   requestLog,
 } from './middleware.ts';
 import { MovieStatsCache } from './movie-stats-cache.ts';
@@ -23,6 +23,7 @@ import { buildOpenApiDocument } from './openapi.ts';
 import type { AnyRoute } from './route-spec.ts';
 import { mountQueueBoard } from './routes/admin-queue-routes.ts';
 import { allRoutes } from './routes/index.ts';
+import { csrfGuard, rateLimit, securityHeaders } from './security.ts';
 import type { ServerContext } from './server-context.ts';
 import { serveWebApp } from './static-files.ts';
 import { TuningJobs } from './tuning-jobs.ts';
@@ -134,6 +135,7 @@ function buildContext(options: CreateAppOptions, metrics: ServerMetrics): Server
     config: options.config,
     adminToken: options.adminToken,
     metrics,
+    limiter: new RateLimiter(options.db),
     background,
     tuning: new TuningJobs(options.db, background, options.queue ?? null),
     queue: options.queue ?? null,
@@ -157,11 +159,13 @@ export function createApp(options: CreateAppOptions): MovieNightApp {
   const app = new Hono<AppEnv>();
 
   app.use('*', requestLog(metrics, logger));
-  app.use('*', noSniff);
+  app.use('*', securityHeaders);
   app.use('*', errorBoundary);
   app.use('*', authenticate(context));
   app.onError((error, c) => errorResponse(c, error));
   app.use('/api/*', limitBodySize);
+  app.use('/api/*', csrfGuard(context));
+  app.use('/api/*', rateLimit(context));
 
   for (const route of routes) register(app, route, context, options.checkResponses ?? false);
   if (context.queue) mountQueueBoard(app, context.queue);

@@ -6,7 +6,6 @@ import { z } from 'zod';
 import { MovieNightError, UnauthorizedError } from '../errors.ts';
 import { isAdminToken } from './auth/admin-token.ts';
 import { findSession, type Principal, sessionCookieName } from './auth/sessions.ts';
-import { TooManyAttemptsError } from './auth/sign-in-throttle.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { ServerContext } from './server-context.ts';
 
@@ -34,18 +33,6 @@ export function requestLog(metrics: ServerMetrics, logger: Logger): MiddlewareHa
     }
   };
 }
-
-/**
- * `x-content-type-options: nosniff` on every response. Set before the route answers, so it joins
- * the headers of the response the route builds: setting it afterwards makes Hono rebuild the
- * finished response around a body stream, which cost more than the rest of a rating post. A
- * response built by hand (static files) does not carry the prepared headers and gets it after.
- */
-export const noSniff: MiddlewareHandler<AppEnv> = async (c, next) => {
-  c.header('x-content-type-options', 'nosniff');
-  await next();
-  if (!c.res.headers.has('x-content-type-options')) c.header('x-content-type-options', 'nosniff');
-};
 
 /** Bodies are small JSON objects; a huge one is refused before it is read into memory. */
 const maxBodyBytes = 64 * 1024;
@@ -108,7 +95,8 @@ async function resolvePrincipal(c: Context, server: ServerContext): Promise<Prin
  */
 export function errorResponse(c: Context, error: unknown): Response {
   if (error instanceof MovieNightError) {
-    if (error instanceof TooManyAttemptsError) c.header('Retry-After', String(error.retryAfterSeconds));
+    const retryAfter = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    if (typeof retryAfter === 'number') c.header('Retry-After', String(retryAfter));
     const status = error.status >= 400 && error.status <= 599 ? error.status : 500;
     if (status >= 500) console.error(error);
     return c.json({ error: { code: error.code, message: error.message } }, status as 400);

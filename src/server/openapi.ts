@@ -57,6 +57,10 @@ const errorResponses: Record<string, JsonSchema> = {
     description: 'the request conflicts with the current state (it is already so, or already running)',
   },
   PayloadTooLarge: { description: 'the body is larger than 64 KiB' },
+  UnsupportedMediaType: {
+    description: 'a request with the session cookie that changes state must send a JSON content type',
+  },
+  ServiceUnavailable: { description: 'the work took longer than its deadline and was stopped' },
   TooManyRequests: {
     description: 'too many requests or failed sign-ins from this client; wait `Retry-After` seconds',
     headers: {
@@ -104,7 +108,8 @@ function successResponse(route: AnyRoute): JsonSchema {
  * The error answers a route can give: 400 for input it validates, 401 for a bearer token that is
  * not valid (checked on every request) or missing credentials, 403 when the credentials do not
  * allow it or a state-changing request is cross-site, 404/409 as the route declares, 413 for a body
- * over the limit, 429 from the rate limits on /api.
+ * over the limit, 415 for a cookie request that changes state without JSON, 429 from the rate
+ * limits on /api, 503 as the route declares.
  */
 function errorStatuses(route: AnyRoute): Record<string, JsonSchema> {
   const api = route.path.startsWith('/api/');
@@ -116,6 +121,14 @@ function errorStatuses(route: AnyRoute): Record<string, JsonSchema> {
   if (route.errors?.includes(404)) out['404'] = errorRef('NotFound');
   if (route.errors?.includes(409)) out['409'] = errorRef('Conflict');
   if (api && unsafe) out['413'] = errorRef('PayloadTooLarge');
+  if (api && unsafe && ['user', 'signed-in', 'admin'].includes(route.access)) {
+    out['415'] = errorRef('UnsupportedMediaType');
+  }
+  if (route.errors?.includes(503)) {
+    out['503'] = route.unavailableWithBody
+      ? { ...successResponse(route), description: 'not available; the body says why' }
+      : errorRef('ServiceUnavailable');
+  }
   if (api) out['429'] = errorRef('TooManyRequests');
   return out;
 }

@@ -1,15 +1,13 @@
-// Computes a report in a worker thread: the impact report fits several models, which would stop
-// the serving thread for seconds. The thread opens its own connection (connections cannot cross
-// threads) and posts back the plain data.
+// Computes a report in a worker thread: reports read whole tables and the impact report fits
+// several models, which would stop the serving thread for seconds. The thread opens its own
+// connection (connections cannot cross threads) and posts back the plain data, charts or page.
 import { openDatabase } from '../db/open-database.ts';
 import { MovieNightError } from '../errors.ts';
-import { type ImpactOptions, impactReport } from '../reports/impact-report.ts';
 import { connectToParent } from '../threads/worker-thread.ts';
+import { computeReport, type ReportRequest } from './report-compute.ts';
 
-export interface ReportWorkerRequest {
+export interface ReportWorkerRequest extends ReportRequest {
   readonly location: string;
-  readonly kind: 'impact';
-  readonly options: ImpactOptions;
 }
 
 export type ReportWorkerReply =
@@ -22,7 +20,7 @@ port.onMessage((request) => {
   void (async () => {
     const db = await openDatabase(request.location);
     try {
-      port.post({ ok: true, data: await impactReport(db, request.options) });
+      port.post({ ok: true, data: await computeReport(db, request) });
     } catch (error) {
       const e = error as Partial<MovieNightError> & Error;
       port.post({

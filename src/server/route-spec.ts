@@ -14,7 +14,7 @@ export type SignedInUser = Extract<Principal, { kind: 'user' }>;
 export type SignedIn = Exclude<Principal, { kind: 'anonymous' }>;
 
 /** Error statuses a route documents beyond those every route of its kind has (400, 401, 403, 429). */
-export type RouteErrorStatus = 404 | 409;
+export type RouteErrorStatus = 404 | 409 | 503;
 
 export interface RouteInput<P, Q, B, A extends Access> {
   readonly c: Context;
@@ -82,6 +82,8 @@ export interface RouteSpec<
   readonly errors?: readonly RouteErrorStatus[];
   /** The answer sets (or clears) the session cookie. */
   readonly setsCookie?: boolean;
+  /** A 503 answer carries the route's own response schema (a readiness probe says what is wrong). */
+  readonly unavailableWithBody?: boolean;
   handler(input: RouteInput<z.infer<PS>, z.infer<QS>, z.infer<BS>, A>): Promise<RouteResult<RS>>;
 }
 

@@ -4,6 +4,7 @@ import type { Database } from '../db/database.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
 import type { BackgroundJobs } from './background-jobs.ts';
 import type { ServerExplanations } from './explanations.ts';
+import type { RateLimiter } from './limits/rate-limiter.ts';
 import type { ServerMetrics } from './metrics.ts';
 import type { MovieStatsCache } from './movie-stats-cache.ts';
 import type { TuningJobs } from './tuning-jobs.ts';
@@ -16,6 +17,8 @@ export interface ServerContext {
   readonly config: Config;
   readonly adminToken: string;
   readonly metrics: ServerMetrics;
+  /** Per-client request counts, shared by every server process through the database. */
+  readonly limiter: RateLimiter;
   /** Retrains and tuning runs started from the API. */
   readonly background: BackgroundJobs;
   /** Averages and counts shown beside recommendations, re-read every couple of seconds. */

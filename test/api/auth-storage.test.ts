@@ -4,9 +4,9 @@ import { checkCredentials, createAccount } from '../../src/server/auth/accounts.
 import { resolveAdminToken } from '../../src/server/auth/admin-token.ts';
 import { createSession, deleteExpiredSessions, findSession } from '../../src/server/auth/sessions.ts';
 import {
-  checkSignInAllowed,
-  clearSignInFailures,
-  recordSignInFailure,
+  defaultThrottle,
+  reserveSignInAttempt,
+  signInSucceeded,
 } from '../../src/server/auth/sign-in-throttle.ts';
 import { describeEachDatabase, type TestDatabase } from '../helpers/databases.ts';
 
@@ -57,17 +57,35 @@ describeEachDatabase('auth storage', (kind) => {
     });
   });
 
-  it('backs off after three failures per username and address, doubling, and forgets on success', async () => {
-    for (let i = 0; i < 3; i++) await recordSignInFailure(t.db, 'Eve', '10.0.0.1', 1000);
-    await expect(checkSignInAllowed(t.db, 'eve', '10.0.0.1', 1500)).rejects.toMatchObject({ status: 429 });
-    await checkSignInAllowed(t.db, 'eve', '10.0.0.1', 2001); // 1 s after the third failure
-    await checkSignInAllowed(t.db, 'eve', '10.0.0.2', 1500); // another address
-    await recordSignInFailure(t.db, 'eve', '10.0.0.1', 3000);
-    await expect(checkSignInAllowed(t.db, 'eve', '10.0.0.1', 4500)).rejects.toMatchObject({
-      retryAfterSeconds: 1,
+  it('backs off after three attempts per username and address, doubling, and forgets on success', async () => {
+    for (let i = 0; i < 3; i++) await reserveSignInAttempt(t.db, 'Eve', '10.0.0.1', 1000);
+    await expect(reserveSignInAttempt(t.db, 'eve', '10.0.0.1', 1500)).rejects.toMatchObject({ status: 429 });
+    await reserveSignInAttempt(t.db, 'eve', '10.0.0.1', 2001); // 1 s after the third attempt
+    await reserveSignInAttempt(t.db, 'eve', '10.0.0.2', 1500); // another address
+    await expect(reserveSignInAttempt(t.db, 'eve', '10.0.0.1', 3000)).rejects.toMatchObject({
+      retryAfterSeconds: 2,
     });
-    await checkSignInAllowed(t.db, 'eve', '10.0.0.1', 5001); // 2 s after the fourth
-    await clearSignInFailures(t.db, 'EVE', '10.0.0.1');
-    for (let i = 0; i < 3; i++) await checkSignInAllowed(t.db, 'eve', '10.0.0.1', 5002);
+    await reserveSignInAttempt(t.db, 'eve', '10.0.0.1', 4001); // 2 s after the fourth
+    await signInSucceeded(t.db, 'EVE', '10.0.0.1', 4002);
+    for (let i = 0; i < 3; i++) await reserveSignInAttempt(t.db, 'eve', '10.0.0.1', 5002);
+  });
+
+  it('counts 40 parallel attempts one by one: only the three free ones go through', async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 40 }, () => reserveSignInAttempt(t.db, 'mallory', '10.0.0.9', 1000)),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(37);
+  });
+
+  it('caps attempts on one account from every address, letting its known addresses through', async () => {
+    const throttle = { ...defaultThrottle, accountCeiling: 5 };
+    await signInSucceeded(t.db, 'owen', 'home', 500);
+    for (let i = 0; i < 5; i++) await reserveSignInAttempt(t.db, 'owen', `10.1.0.${i}`, 1000, throttle);
+    await expect(reserveSignInAttempt(t.db, 'owen', '10.2.0.1', 1000, throttle)).rejects.toMatchObject({
+      status: 429,
+    });
+    await reserveSignInAttempt(t.db, 'owen', 'home', 1000, throttle); // the owner's own address
+    await reserveSignInAttempt(t.db, 'owen', '10.2.0.1', 1000 + 3_600_001, throttle); // an hour on
   });
 });

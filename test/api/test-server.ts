@@ -1,4 +1,4 @@
-import { loadConfig } from '../../src/config.ts';
+import { type Config, loadConfig } from '../../src/config.ts';
 import type { Database } from '../../src/db/database.ts';
 import { createApp, type MovieNightApp } from '../../src/server/create-app.ts';
 import { type DatabaseKind, sqliteKind, type TestDatabase } from '../helpers/databases.ts';
@@ -18,6 +18,7 @@ export interface TestServer {
       cookie?: string;
       token?: string;
       contentType?: string;
+      /** Extra request headers, set last (they win over the ones above). */
       headers?: Record<string, string>;
     },
   ): Promise<{ status: number; json: unknown; text: string; headers: Headers }>;
@@ -42,12 +43,23 @@ export async function insertCatalog(db: Database): Promise<void> {
   );
 }
 
-export async function startTestServer(kind: DatabaseKind = sqliteKind): Promise<TestServer> {
+/** The config tests run with: defaults, no file, no environment, no request log. */
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  return loadConfig({ env: {}, file: '/nonexistent', overrides: { logLevel: 'silent', ...overrides } });
+}
+
+export async function startTestServer(
+  kind: DatabaseKind = sqliteKind,
+  overrides: Partial<Config> = {},
+  /** A fixed clock for the server (default the real one). */
+  now?: () => number,
+): Promise<TestServer> {
   const testDb = await kind.create();
   const db = testDb.db;
   const server = createApp({
     db,
-    config: loadConfig({ env: {}, file: '/nonexistent', overrides: { logLevel: 'silent' } }),
+    config: testConfig(overrides),
+    ...(now ? { now } : {}),
     adminToken,
     webDist: null,
     servingStalenessMs: 0,
@@ -58,8 +70,14 @@ export async function startTestServer(kind: DatabaseKind = sqliteKind): Promise<
     if (options.body !== undefined || options.rawBody !== undefined) {
       headers['content-type'] = options.contentType ?? 'application/json';
     }
-    if (options.cookie) headers.cookie = options.cookie;
+    if (options.cookie) {
+      headers.cookie = options.cookie;
+      // What the browser app sends: its own origin, and JSON on every state-changing request.
+      headers.origin = 'http://localhost';
+      if (method !== 'GET') headers['content-type'] = options.contentType ?? 'application/json';
+    }
     if (options.token) headers.authorization = `Bearer ${options.token}`;
+    Object.assign(headers, options.headers);
     const response = await server.app.request(path, {
       method,
       headers,

@@ -32,6 +32,11 @@ function unreachable(op: Operation, status: string): string | undefined {
   if (status === '403' && op.security.length === 0)
     return 'a public route answers 403 only when the hardening layer refuses a cross-site request';
   if (status === '403' && op.operationId === 'signOut') return 'as above: cross-site refusal';
+  if (status === '415')
+    return 'the CSRF guard’s content-type refusal; test/api/hardening.test.ts causes it with a cookie request';
+  if (status === '503' && op.operationId === 'ready')
+    return 'answered when the champion cannot load; test/api/hardening.test.ts damages an artifact for it';
+  if (status === '503') return 'answered past a report’s deadline, which no report here comes near';
   if (status === '404' && ['getRecommendations', 'previewUserPicks'].includes(op.operationId))
     return 'answered when there is no champion; this world has one';
   if (status === '409' && op.operationId === 'estimateChallenger')

@@ -75,7 +75,7 @@ describe.skipIf(skip)(
       await page.getByLabel('Username').fill('e2e-viewer');
       await page.getByLabel('Password').fill('short');
       await page.getByRole('button', { name: 'Sign up' }).click();
-      await page.getByRole('alert').filter({ hasText: 'Password must be at least 8 characters.' }).waitFor();
+      await page.getByRole('alert').filter({ hasText: 'Password must be at least 10 characters.' }).waitFor();
       await page.getByLabel('Password').fill('popcorn-and-soda');
       await page.getByRole('button', { name: 'Sign up' }).click();
       await page.getByRole('heading', { name: 'Browse movies' }).waitFor();

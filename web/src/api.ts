@@ -13,7 +13,9 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
   const response = await fetch(path, {
     method,
     credentials: 'same-origin',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    // JSON on every state-changing request, body or not: the server refuses other types with a
+    // session cookie, which is what keeps a cross-site form from acting as the signed-in person.
+    headers: method === 'GET' ? {} : { 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   if (response.status === 204) return undefined as T;

@@ -39,7 +39,7 @@ const sentence = (text: string) =>
   `${text.charAt(0).toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`;
 
 /**
- * A refused field in words: the server's own rules ("body.password: must be at least 8
+ * A refused field in words: the server's own rules ("body.password: must be at least 10
  * characters") read well once the path is a field name; a validator's stock message ("Invalid
  * input: expected number, received NaN", capitalised) is never shown.
  */

@@ -8,7 +8,7 @@ import { createJobRegistry } from '../../queue/job-kind.ts';
 import type { JobQueue } from '../../queue/job-queue.ts';
 import { retrainingJobKinds, scheduleChecks } from '../../retraining/retrain-jobs.ts';
 import { type SchedulerTick, startScheduler } from '../../retraining/scheduler.ts';
-import { impactReportJob } from '../../server/report-jobs.ts';
+import { reportJob } from '../../server/report-jobs.ts';
 import { closeTrialPools, tuningTrialJob } from '../../tuning/trial-job.ts';
 import { databaseLocation, integerOption, withDatabase, withQueue } from '../context.ts';
 
@@ -35,12 +35,7 @@ interface WorkerFlags {
 }
 
 /** Every kind of job a worker takes: an explicit list, here where the modules meet. */
-export const workerJobKinds = createJobRegistry([
-  tuningTrialJob,
-  ...retrainingJobKinds,
-  impactReportJob,
-  echoJob,
-]);
+export const workerJobKinds = createJobRegistry([tuningTrialJob, ...retrainingJobKinds, reportJob, echoJob]);
 
 /**
  * Takes jobs until SIGINT/SIGTERM; then lets the running ones finish. A job whose worker is

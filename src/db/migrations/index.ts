@@ -6,6 +6,7 @@ import { accountsAndSessions } from './006-accounts-and-sessions.ts';
 import { ratingsUserHistory } from './007-ratings-user-history.ts';
 import { lighterServedIndexes } from './008-lighter-served-indexes.ts';
 import { propensitiesAndInterleaving } from './009-propensities-and-interleaving.ts';
+import { hardening } from './010-hardening.ts';
 import { trialFidelity } from './015-trial-fidelity.ts';
 import type { Migration } from './migration.ts';
 
@@ -22,5 +23,6 @@ export const migrations: readonly Migration[] = [
   ratingsUserHistory,
   lighterServedIndexes,
   propensitiesAndInterleaving,
+  hardening,
   trialFidelity,
 ];

@@ -4,8 +4,8 @@ import type { AccountStore } from './account-store.ts';
 
 /**
  * The contract every AccountStore passes on SQLite and PostgreSQL: new users numbered above every
- * existing one, sessions joined to their accounts, settings stored once, and a failure counter per
- * (username, address).
+ * existing one, sessions joined to their accounts, settings stored once, and sign-in attempts per
+ * (username, address) with the addresses an account signed in from.
  */
 export function runAccountStoreContract(
   make: (t: TestDatabase) => AccountStore,
@@ -58,14 +58,27 @@ export function runAccountStoreContract(
     expect(await store.settingInsertedOnce('admin_token', 'second', 2)).toBe('first');
   });
 
-  it('counts sign-in failures per username and address, and clears them', async () => {
-    expect(await store.signInFailures('ann', '1.2.3.4')).toBeUndefined();
-    await store.recordSignInFailure('ann', '1.2.3.4', 100);
-    await store.recordSignInFailure('ann', '1.2.3.4', 200);
-    await store.recordSignInFailure('ann', '5.6.7.8', 300);
-    expect(await store.signInFailures('ann', '1.2.3.4')).toEqual({ failures: 2, lastFailureAt: 200 });
-    await store.clearSignInFailures('ann', '1.2.3.4');
-    expect(await store.signInFailures('ann', '1.2.3.4')).toBeUndefined();
-    expect(await store.signInFailures('ann', '5.6.7.8')).toEqual({ failures: 1, lastFailureAt: 300 });
+  it('counts sign-in attempts per username and address, sums recent ones, and remembers addresses', async () => {
+    await t.db.transaction(async (tx) => {
+      expect(await make({ ...t, db: tx as typeof t.db }).lockSignInAttempts('ann', '1.2.3.4', 100)).toEqual({
+        attempts: 0,
+        lastAttemptAt: 100,
+      });
+    });
+    await store.setSignInAttempts('ann', '1.2.3.4', 2, 200);
+    await store.lockSignInAttempts('ann', '5.6.7.8', 300);
+    await store.setSignInAttempts('ann', '5.6.7.8', 1, 300);
+    expect(await store.lockSignInAttempts('ann', '1.2.3.4', 400)).toEqual({
+      attempts: 2,
+      lastAttemptAt: 200,
+    });
+    expect(await store.recentSignInAttempts('ann', 200)).toBe(3);
+    expect(await store.recentSignInAttempts('ann', 250)).toBe(1);
+    await store.clearSignInAttempts('ann', '1.2.3.4');
+    expect(await store.recentSignInAttempts('ann', 0)).toBe(1);
+    expect(await store.isKnownAddress('ann', '1.2.3.4')).toBe(false);
+    await store.rememberAddress('ann', '1.2.3.4', 500);
+    await store.rememberAddress('ann', '1.2.3.4', 600);
+    expect(await store.isKnownAddress('ann', '1.2.3.4')).toBe(true);
   });
 }

@@ -18,10 +18,10 @@ export interface StoredSession {
   readonly username: string | null;
 }
 
-/** Failed sign-ins of one (username, address) pair. */
-export interface SignInFailures {
-  readonly failures: number;
-  readonly lastFailureAt: number;
+/** Sign-in attempts of one (username, address) pair since its last success. */
+export interface SignInAttempts {
+  readonly attempts: number;
+  readonly lastAttemptAt: number;
 }
 
 /**
@@ -43,9 +43,18 @@ export interface AccountStore {
   deleteExpiredSessions(now: number): Promise<number>;
   /** Stores the setting unless it is already there; returns the value now stored. */
   settingInsertedOnce(key: string, value: string, now: number): Promise<string>;
-  signInFailures(username: string, address: string): Promise<SignInFailures | undefined>;
-  recordSignInFailure(username: string, address: string, now: number): Promise<void>;
-  clearSignInFailures(username: string, address: string): Promise<void>;
+  /**
+   * The pair's attempts (a zero row is created first), locked against other writers until the
+   * transaction ends: call inside a transaction, so parallel attempts are counted one by one.
+   */
+  lockSignInAttempts(username: string, address: string, now: number): Promise<SignInAttempts>;
+  setSignInAttempts(username: string, address: string, attempts: number, at: number): Promise<void>;
+  /** Attempts on the username from every address whose last attempt was at or after `since`. */
+  recentSignInAttempts(username: string, since: number): Promise<number>;
+  clearSignInAttempts(username: string, address: string): Promise<void>;
+  /** Whether the account has signed in successfully from the address. */
+  isKnownAddress(username: string, address: string): Promise<boolean>;
+  rememberAddress(username: string, address: string, now: number): Promise<void>;
 }
 
 interface AccountRow {
@@ -157,24 +166,51 @@ export class SqlAccountStore implements AccountStore {
     return row.value;
   }
 
-  async signInFailures(username: string, address: string): Promise<SignInFailures | undefined> {
-    const row = await this.db.get<{ failures: number; last_failure_at: number }>(
-      'SELECT failures, last_failure_at FROM sign_in_failures WHERE username = ? AND address = ?',
-      [username, address],
-    );
-    return row ? { failures: row.failures, lastFailureAt: row.last_failure_at } : undefined;
-  }
-
-  async recordSignInFailure(username: string, address: string, now: number): Promise<void> {
+  async lockSignInAttempts(username: string, address: string, now: number): Promise<SignInAttempts> {
     await this.db.run(
-      `INSERT INTO sign_in_failures (username, address, failures, last_failure_at) VALUES (?, ?, 1, ?)
-       ON CONFLICT (username, address) DO UPDATE SET failures = sign_in_failures.failures + 1,
-         last_failure_at = excluded.last_failure_at`,
+      `INSERT INTO sign_in_attempts (username, address, attempts, last_attempt_at) VALUES (?, ?, 0, ?)
+       ON CONFLICT (username, address) DO NOTHING`,
       [username, address, now],
     );
+    const [row] = await this.db.selectForUpdate<{ attempts: number; last_attempt_at: number }>(
+      'SELECT attempts, last_attempt_at FROM sign_in_attempts WHERE username = ? AND address = ?',
+      [username, address],
+    );
+    return { attempts: row?.attempts ?? 0, lastAttemptAt: row?.last_attempt_at ?? now };
   }
 
-  async clearSignInFailures(username: string, address: string): Promise<void> {
-    await this.db.run('DELETE FROM sign_in_failures WHERE username = ? AND address = ?', [username, address]);
+  async setSignInAttempts(username: string, address: string, attempts: number, at: number): Promise<void> {
+    await this.db.run(
+      'UPDATE sign_in_attempts SET attempts = ?, last_attempt_at = ? WHERE username = ? AND address = ?',
+      [attempts, at, username, address],
+    );
+  }
+
+  async recentSignInAttempts(username: string, since: number): Promise<number> {
+    const row = await this.db.get<{ n: number | null }>(
+      'SELECT SUM(attempts) AS n FROM sign_in_attempts WHERE username = ? AND last_attempt_at >= ?',
+      [username, since],
+    );
+    return row?.n ?? 0;
+  }
+
+  async clearSignInAttempts(username: string, address: string): Promise<void> {
+    await this.db.run('DELETE FROM sign_in_attempts WHERE username = ? AND address = ?', [username, address]);
+  }
+
+  async isKnownAddress(username: string, address: string): Promise<boolean> {
+    const row = await this.db.get(
+      'SELECT 1 AS x FROM sign_in_known_addresses WHERE username = ? AND address = ?',
+      [username, address],
+    );
+    return row !== undefined;
+  }
+
+  async rememberAddress(username: string, address: string, now: number): Promise<void> {
+    await this.db.run(
+      `INSERT INTO sign_in_known_addresses (username, address, last_success_at) VALUES (?, ?, ?)
+       ON CONFLICT (username, address) DO UPDATE SET last_success_at = excluded.last_success_at`,
+      [username, address, now],
+    );
   }
 }

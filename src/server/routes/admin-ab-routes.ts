@@ -18,6 +18,7 @@ import { proportion } from '../../experiments/statistics.ts';
 import { abTestSettingsInput, idInput } from '../../input-schemas.ts';
 import { qualityStore } from '../../monitoring/sql-quality-store.ts';
 import { type AbArmDay, abTestChart } from '../dashboard-charts.ts';
+import { idFromText, idInBody } from '../request-bounds.ts';
 import { defineRoute } from '../route-spec.ts';
 import {
   estimateChallengerResponse,
@@ -60,7 +61,7 @@ export async function abTestTimeline(db: Queryable, testId: number): Promise<AbA
 }
 
 const testIdParam = z.object({
-  id: z.coerce.number().int('must be a whole number').positive('must be positive'),
+  id: idFromText(),
 });
 
 export const adminAbRoutes = [
@@ -88,7 +89,7 @@ export const adminAbRoutes = [
     status: 201,
     body: z
       .object({
-        challengerVersion: idInput,
+        challengerVersion: idInBody(),
         method: abTestSettingsInput.method.optional(),
         traffic: abTestSettingsInput.traffic.optional(),
         minSamples: abTestSettingsInput.minSamples.optional(),
@@ -169,7 +170,7 @@ export const adminAbRoutes = [
     summary: 'Off-policy screens of challengers, newest first (optionally of one version)',
     access: 'admin',
     response: listScreeningsResponse,
-    query: z.object({ challengerVersion: z.coerce.number().int().positive().optional() }).strict(),
+    query: z.object({ challengerVersion: idFromText().optional() }).strict(),
     async handler({ query, server }) {
       return { screenings: await listScreenings(server.db, query.challengerVersion) };
     },
@@ -186,7 +187,7 @@ export const adminAbRoutes = [
     errors: [404, 409],
     body: z
       .object({
-        challengerVersion: idInput,
+        challengerVersion: idInBody(),
         dryRun: z.boolean().optional(),
       })
       .strict(),
@@ -223,7 +224,7 @@ export const adminAbRoutes = [
     access: 'admin',
     errors: [404],
     produces: 'image/svg+xml',
-    query: z.object({ id: z.coerce.number().int().positive().optional() }).strict(),
+    query: z.object({ id: idFromText().optional() }).strict(),
     async handler({ c, query, server }) {
       const test =
         query.id !== undefined

@@ -7,6 +7,7 @@ import { readUserHistory } from '../../recommend/user-history.ts';
 import { getActiveModelVersion } from '../../registry/active-model.ts';
 import { tuningMethods } from '../../tuning/sampler-registry.ts';
 import { readOverviewCounts } from '../overview-store.ts';
+import { idFromText } from '../request-bounds.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
 import { getOverviewResponse, previewUserPicksResponse } from '../schemas/tracking-schemas.ts';
 
@@ -35,7 +36,7 @@ export const adminOverviewRoutes: readonly AnyRoute[] = [
     response: previewUserPicksResponse,
     errors: [404],
     params: z.object({
-      userId: z.coerce.number().int('must be a whole number').positive('must be positive'),
+      userId: idFromText(),
     }),
     query: z.object({ n: z.coerce.number().int().min(1).max(50).default(10) }).strict(),
     async handler({ params, query, server }) {

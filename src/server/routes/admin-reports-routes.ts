@@ -1,15 +1,9 @@
 import { z } from 'zod';
-import { type ImpactOptions, type ImpactReport, impactReport } from '../../reports/impact-report.ts';
 import { type ReportData, type ReportKind, reportKinds, reportViews } from '../../reports/report-registry.ts';
-import { statusReport } from '../../reports/status-report.ts';
-import { tuningReport } from '../../reports/tuning-report.ts';
-import {
-  type UnexpectedSource,
-  unexpectedMoviesReport,
-  unexpectedSources,
-} from '../../reports/unexpected-movies-report.ts';
-import { bestHpPathFor } from '../../tuning/best-hp.ts';
-import { impactReportInThread, impactReportJob } from '../report-jobs.ts';
+import { type UnexpectedSource, unexpectedSources } from '../../reports/unexpected-movies-report.ts';
+import { computeReport, type ReportQuery, type ReportRender } from '../report-compute.ts';
+import { reportInThread, reportJob } from '../report-jobs.ts';
+import { seedNumber } from '../request-bounds.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
 import {
   getReportChartsResponse,
@@ -28,53 +22,21 @@ const reportQuery = z
     top: z.coerce.number().int().min(1).max(100).optional(),
     model: z.string().trim().min(1).max(40).optional().describe('impact: model kind to ablate'),
     scenarios: z.enum(['true', 'false']).optional().describe('impact: also the halved/doubled scenarios'),
-    seed: z.coerce.number().int().optional(),
+    seed: z.coerce.number().pipe(seedNumber()).optional(),
   })
   .strict();
 
-type ReportQuery = z.infer<typeof reportQuery>;
-
-async function impactInWorker(server: ServerContext, options: ImpactOptions): Promise<ImpactReport> {
-  // With a queue a worker fits the models; else a thread of this process, when one can open the database.
-  if (server.queue) return server.queue.run(impactReportJob, options);
-  if (server.workerLocation === undefined) return impactReport(server.db, options);
-  return impactReportInThread(server.workerLocation, options);
-}
-
-/** Computes one report's plain data (the report functions), with the server's config and clock. */
-export async function computeReport<K extends ReportKind>(
-  server: ServerContext,
-  kind: K,
-  query: ReportQuery,
-): Promise<ReportData[K]> {
-  const now = server.now();
-  switch (kind) {
-    case 'status':
-      return (await statusReport(server.db, {
-        now,
-        config: server.config,
-        ...(server.db.file === null ? {} : { bestHpPath: bestHpPathFor(server.db.file) }),
-      })) as ReportData[K];
-    case 'tuning':
-      return (await tuningReport(server.db, {
-        now,
-        ...(query.run ? { runId: query.run } : {}),
-      })) as ReportData[K];
-    case 'unexpected':
-      return (await unexpectedMoviesReport(server.db, {
-        now,
-        ...(query.source ? { source: query.source } : {}),
-        ...(query.top ? { top: query.top } : {}),
-        ...(server.config.likeThreshold === undefined ? {} : { likeThreshold: server.config.likeThreshold }),
-      })) as ReportData[K];
-    default:
-      return (await impactInWorker(server, {
-        now,
-        scenarios: query.scenarios === 'true',
-        ...(query.model ? { kind: query.model } : {}),
-        ...(query.seed === undefined ? {} : { seed: query.seed }),
-      })) as ReportData[K];
-  }
+/**
+ * A report's data, charts or page. With a queue the impact report (it fits models) goes to a
+ * worker; otherwise every report runs in a worker thread of this process with a deadline, so a
+ * slow report (a large table, a stored value far out of range) never holds the serving thread. An
+ * in-memory database cannot be opened from another thread: its reports run here.
+ */
+async function report(server: ServerContext, kind: ReportKind, query: ReportQuery, render: ReportRender) {
+  const request = { kind, query, render, now: server.now(), config: server.config };
+  if (kind === 'impact' && server.queue) return server.queue.run(reportJob, request);
+  if (server.workerLocation === undefined) return computeReport(server.db, request);
+  return reportInThread(server.workerLocation, request);
 }
 
 export const adminReportsRoutes: readonly AnyRoute[] = [
@@ -96,14 +58,14 @@ export const adminReportsRoutes: readonly AnyRoute[] = [
     operationId: 'getReport',
     tag: 'admin: reports',
     summary:
-      "A report's plain data (status, tuning, unexpected, impact — impact fits models in a worker thread)",
+      "A report's plain data (status, tuning, unexpected, impact); every report runs in a worker thread with a deadline (503 past it)",
     access: 'admin',
     response: getReportResponse,
-    errors: [404],
+    errors: [404, 503],
     params: kindParam,
     query: reportQuery,
     async handler({ params, query, server }) {
-      return computeReport(server, params.kind, query);
+      return (await report(server, params.kind, query, 'data')) as ReportData[ReportKind];
     },
   }),
   defineRoute({
@@ -114,14 +76,11 @@ export const adminReportsRoutes: readonly AnyRoute[] = [
     summary: "A report's charts as SVG strings, for the dashboard to lay out",
     access: 'admin',
     response: getReportChartsResponse,
-    errors: [404],
+    errors: [404, 503],
     params: kindParam,
     query: reportQuery,
     async handler({ params, query, server }) {
-      const kind = params.kind;
-      const data = await computeReport(server, kind, query);
-      const view = reportViews[kind] as { charts(report: unknown): string[] };
-      return { kind, charts: view.charts(data) };
+      return (await report(server, params.kind, query, 'charts')) as { kind: ReportKind; charts: string[] };
     },
   }),
   defineRoute({
@@ -131,16 +90,15 @@ export const adminReportsRoutes: readonly AnyRoute[] = [
     tag: 'admin: reports',
     summary: 'A report as a self-contained HTML page (to save or share)',
     access: 'admin',
-    errors: [404],
+    errors: [404, 503],
     params: kindParam,
     query: reportQuery,
     produces: 'text/html',
     async handler({ c, params, query, server }) {
-      const data = await computeReport(server, params.kind, query);
-      const view = reportViews[params.kind] as { html(report: unknown): string };
+      const page = (await report(server, params.kind, query, 'html')) as string;
       // The page is data shown as is: no script may run in it, whatever a title contains.
       c.header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src data:");
-      return c.html(view.html(data));
+      return c.html(page);
     },
   }),
 ];

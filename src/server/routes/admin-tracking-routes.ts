@@ -5,6 +5,7 @@ import { enqueuePendingRetrain } from '../../retraining/retrain-jobs.ts';
 import { getTrigger, listSteps, listTriggers, requestRetrain } from '../../retraining/retrain-triggers.ts';
 import { trackStatus } from '../../retraining/track-status.ts';
 import { accuracyByVersionChart, retrainTriggersChart, trackerAccuracyChart } from '../dashboard-charts.ts';
+import { idFromText, seedNumber } from '../request-bounds.ts';
 import { defineRoute } from '../route-spec.ts';
 import {
   getRetrainTriggerResponse,
@@ -49,7 +50,7 @@ const retrainBody = z
     trials: z.number().int().min(1).max(500).optional(),
     activateIfBetter: z.boolean().optional(),
     model: z.string().min(1).max(40).optional(),
-    seed: z.number().int().optional(),
+    seed: seedNumber().optional(),
     abTraffic: z.number().gt(0).lt(1).optional(),
   })
   .strict();
@@ -90,7 +91,7 @@ export const adminTrackingRoutes = [
     access: 'admin',
     response: getRetrainTriggerResponse,
     errors: [404],
-    params: z.object({ id: z.coerce.number().int().positive() }),
+    params: z.object({ id: idFromText() }),
     async handler({ params, server }) {
       const trigger = await getTrigger(server.db, params.id);
       if (!trigger) throw new NotFoundError(`retrain trigger ${params.id} does not exist`);

@@ -6,6 +6,7 @@ import { type ObjectiveMetric, objectiveMetrics } from '../../tuning/objective.t
 import { reviewTuning } from '../../tuning/review.ts';
 import { type TuningMethod, tuningMethods } from '../../tuning/sampler-registry.ts';
 import { SqlTuningStorage } from '../../tuning/sql-tuning-storage.ts';
+import { seedNumber } from '../request-bounds.ts';
 import { defineRoute } from '../route-spec.ts';
 import {
   getTuningRunResponse,
@@ -24,7 +25,7 @@ const startBody = z
     trials: z.number().int().min(1).max(500).optional(),
     objective: z.enum(objectiveMetrics as [ObjectiveMetric, ...ObjectiveMetric[]]).optional(),
     folds: z.number().int().min(2).max(10).optional(),
-    seed: z.number().int().optional(),
+    seed: seedNumber().optional(),
     workers: z
       .number()
       .int()

@@ -9,6 +9,7 @@ import {
 } from '../../registry/aliases.ts';
 import { getVersion, listVersions } from '../../registry/model-versions.ts';
 import { aliasHistoryChart, versionMetricsChart } from '../dashboard-charts.ts';
+import { idFromText } from '../request-bounds.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
 import {
   activateVersionResponse,
@@ -20,7 +21,7 @@ import {
 import { svgResponse } from './admin-tracking-routes.ts';
 
 const versionParam = z.object({
-  version: z.coerce.number().int('must be a whole number').positive('must be positive'),
+  version: idFromText(),
 });
 const reasonBody = z
   .object({ reason: z.string().trim().min(1).max(300).optional() })

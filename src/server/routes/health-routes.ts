@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { readSchemaVersion } from '../../db/migrate.ts';
+import { latestSchemaVersion, readSchemaVersion } from '../../db/migrate.ts';
 import { windowAccuracy, windowStart } from '../../monitoring/live-accuracy.ts';
-import { activeModelStatus } from '../../registry/active-model.ts';
+import { activeModelStatus, getActiveModelVersion } from '../../registry/active-model.ts';
 import { readAliases } from '../../registry/aliases.ts';
+import { championVersion } from '../../registry/champion.ts';
 import type { Gauge } from '../metrics.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
 import type { ServerContext } from '../server-context.ts';
@@ -49,6 +50,44 @@ async function databaseGauges(server: ServerContext): Promise<Gauge[]> {
   ];
 }
 
+const failure = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** The database answers and its schema is the one this program expects. */
+async function databaseReadiness(server: ServerContext): Promise<{ database: string; migrations: string }> {
+  let version: number;
+  try {
+    version = await readSchemaVersion(server.db);
+  } catch (error) {
+    return { database: `unreachable: ${failure(error)}`, migrations: 'unknown' };
+  }
+  const migrations =
+    version === latestSchemaVersion
+      ? `current (${version})`
+      : `schema version ${version}, this program expects ${latestSchemaVersion}`;
+  return { database: 'ok', migrations };
+}
+
+/**
+ * The champion can be served: it loads (the artifact is there and its checksum matches) into the
+ * same per-process cache the recommendations use. No champion yet is ready (browsing and rating
+ * work; recommendations say to train one); a champion that cannot load is not.
+ */
+async function championReadiness(server: ServerContext): Promise<string> {
+  try {
+    if ((await championVersion(server.db)) === null) return 'none yet';
+    const active = await getActiveModelVersion(server.db, {
+      ...(server.servingStalenessMs === undefined ? {} : { maxStalenessMs: server.servingStalenessMs }),
+    });
+    const status = activeModelStatus(server.db);
+    if (status.error) return `serving v${active.version.version}, but ${status.error}`;
+    return `ok (v${active.version.version})`;
+  } catch (error) {
+    return `not loadable: ${failure(error)}`;
+  }
+}
+
+const readyChecks = z.object({ database: z.string(), migrations: z.string(), champion: z.string() });
+
 export const healthRoutes: readonly AnyRoute[] = [
   defineRoute({
     method: 'get',
@@ -70,6 +109,28 @@ export const healthRoutes: readonly AnyRoute[] = [
       // The queue's URL without its password, or null when work runs in this process.
       const queue = server.queue?.url.display ?? null;
       return { status: 'ok' as const, database: server.db.dialect, schemaVersion, queue };
+    },
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/readyz',
+    operationId: 'ready',
+    tag: 'operations',
+    summary:
+      'Readiness: the database answers, its migrations are current and the champion loads (503 with the reason otherwise)',
+    access: 'public',
+    response: z.object({ status: z.enum(['ready', 'not ready']), checks: readyChecks }),
+    errors: [503],
+    unavailableWithBody: true,
+    async handler({ c, server }) {
+      const { database, migrations } = await databaseReadiness(server);
+      const champion = database === 'ok' ? await championReadiness(server) : 'unknown';
+      const ready =
+        database === 'ok' && migrations.startsWith('current') && !champion.startsWith('not loadable');
+      return c.json(
+        { status: ready ? 'ready' : 'not ready', checks: { database, migrations, champion } },
+        ready ? 200 : 503,
+      );
     },
   }),
   defineRoute({

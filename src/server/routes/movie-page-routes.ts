@@ -2,12 +2,13 @@ import { z } from 'zod';
 import { NotFoundError } from '../../errors.ts';
 import { readUserHistory } from '../../recommend/user-history.ts';
 import { readMoviesByIds } from '../movie-page-store.ts';
+import { idFromText } from '../request-bounds.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
 import { moviePageResponse } from '../schemas/people-schemas.ts';
 import { movieViews } from './movies-routes.ts';
 
 const idParam = z.object({
-  id: z.coerce.number().int('must be a whole number').positive('must be positive'),
+  id: idFromText(),
 });
 
 /**

@@ -3,6 +3,7 @@ import type { CatalogStore, MovieSearch, MovieStats } from '../../data/catalog-s
 import { splitGenres } from '../../data/load-movies.ts';
 import { ratingScaleOf } from '../../data/rating-scale-of.ts';
 import { NotFoundError } from '../../errors.ts';
+import { idFromText, pageNumber } from '../request-bounds.ts';
 import { type AnyRoute, defineRoute } from '../route-spec.ts';
 import {
   genresResponse,
@@ -13,7 +14,7 @@ import {
 } from '../schemas/people-schemas.ts';
 
 const idParam = z.object({
-  id: z.coerce.number().int('must be a whole number').positive('must be positive'),
+  id: idFromText(),
 });
 
 const searchQuery = z
@@ -24,7 +25,7 @@ const searchQuery = z
     yearFrom: z.coerce.number().int().min(1800).max(2200).optional(),
     yearTo: z.coerce.number().int().min(1800).max(2200).optional(),
     sort: z.enum(['title', 'year', 'popular']).default('popular'),
-    page: z.coerce.number().int().min(1).default(1),
+    page: pageNumber(),
     pageSize: z.coerce.number().int().min(1).max(100).default(20),
   })
   .strict();
@@ -95,10 +96,13 @@ export const movieRoutes: readonly AnyRoute[] = [
         page: query.page,
         pageSize: query.pageSize,
         total: found.total,
+        // Averages and counts from the cache the recommendation lists use (at most 2 s old): a
+        // page of popular movies would otherwise aggregate thousands of ratings per request.
         movies: await movieViews(
           server.catalog,
           found.movies,
           principal.kind === 'user' ? principal.userId : undefined,
+          (ids) => server.movieStats.get(ids),
         ),
       };
     },

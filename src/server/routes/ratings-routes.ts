@@ -1,12 +1,25 @@
 import { z } from 'zod';
-import { ForbiddenError, NotFoundError } from '../../errors.ts';
+import { ForbiddenError, InvalidInputError, NotFoundError, UnauthorizedError } from '../../errors.ts';
 import { rateMovie } from '../../monitoring/rate-movie.ts';
+import {
+  earliestRatedAt,
+  idFromText,
+  idInBody,
+  pageNumber,
+  ratedAtFutureSlackMs,
+} from '../request-bounds.ts';
 import { defineRoute, type SignedInUser } from '../route-spec.ts';
 import { ratingList, ratingResult } from '../schemas/people-schemas.ts';
 import type { ServerContext } from '../server-context.ts';
 import { movieViews } from './movies-routes.ts';
 
-const positiveId = z.coerce.number().int('must be a whole number').positive('must be positive');
+/** A rating value; the scale in force (GET /api/scale) narrows it further. */
+const ratingValue = z.number().min(0).max(10).describe('on the scale of GET /api/scale');
+
+/** 2100-01-01: the schema's own upper bound; the handler narrows it to a day ahead of now. */
+const latestRatedAt = Date.UTC(2100, 0, 1);
+
+const positiveId = idFromText();
 
 /** A user acts only as themselves: a userId in the request must be theirs. */
 function assertSelf(principal: SignedInUser, userId: number | undefined): void {
@@ -44,7 +57,7 @@ async function rate(
 
 const listQuery = z
   .object({
-    page: z.coerce.number().int().min(1).default(1),
+    page: pageNumber(),
     pageSize: z.coerce.number().int().min(1).max(200).default(50),
   })
   .strict();
@@ -78,15 +91,24 @@ export const ratingRoutes = [
     errors: [404],
     body: z
       .object({
-        movieId: z.number().int('must be a whole number').positive('must be positive'),
-        rating: z.number().describe('on the scale of GET /api/scale'),
-        ratedAt: z.number().int().nonnegative().optional().describe('epoch milliseconds; default now'),
-        userId: z.number().int().positive().optional().describe('if given, must be your own user id'),
+        movieId: idInBody(),
+        rating: ratingValue,
+        ratedAt: z
+          .number()
+          .int('must be a whole number of milliseconds')
+          .min(earliestRatedAt, 'must be 1995-01-01 or later (epoch milliseconds)')
+          .max(latestRatedAt, 'must be before 2100 (epoch milliseconds)')
+          .optional()
+          .describe('epoch milliseconds, at most a day ahead of the server clock; default now'),
+        userId: idInBody().optional().describe('if given, must be your own user id'),
       })
       .strict(),
     response: ratingResult,
     async handler({ body, principal, server }) {
       assertSelf(principal, body.userId);
+      if (body.ratedAt !== undefined && body.ratedAt > server.now() + ratedAtFutureSlackMs) {
+        throw new InvalidInputError('body.ratedAt: must not be more than a day ahead of the server clock');
+      }
       return rate(server, principal.userId, body.movieId, body.rating, body.ratedAt);
     },
   }),
@@ -99,7 +121,7 @@ export const ratingRoutes = [
     access: 'user',
     errors: [404],
     params: z.object({ movieId: positiveId }),
-    body: z.object({ rating: z.number() }).strict(),
+    body: z.object({ rating: ratingValue }).strict(),
     response: ratingResult,
     async handler({ params, body, principal, server }) {
       if (!(await server.catalog.hasRating(principal.userId, params.movieId)))

@@ -23,7 +23,7 @@ function credentialsForm(
     name: 'password',
     type: 'password',
     required: true,
-    minlength: action.endsWith('sign-up') ? 8 : 1,
+    minlength: action.endsWith('sign-up') ? 10 : 1,
     autocomplete: action.endsWith('sign-up') ? 'new-password' : 'current-password',
   });
   const form = h(
@@ -74,7 +74,7 @@ export function signUpPage(): HTMLElement {
     () => {
       location.hash = '#/browse';
     },
-    'At least 8 characters.',
+    'At least 10 characters, and not a common password.',
   );
   page.append(h('p', {}, 'Have an account? ', h('a', { href: '#/sign-in' }, 'Sign in'), '.'));
   return page;

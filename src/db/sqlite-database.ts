@@ -1,3 +1,5 @@
+// This file is long because one class adapts every capability of the Database interface to SQLite
+// (transactions, group commit, bulk loads, constraints and indexes, streaming scans); each is short.
 import BetterSqlite3 from 'better-sqlite3';
 import {
   type ConstraintDefinition,

@@ -16,7 +16,8 @@ export interface ActiveModelStatus {
   readonly servingVersion: number | null;
   /** The champion the database names (may differ from the one served if it failed to load). */
   readonly championVersion: number | null;
-  readonly lastCheckedAt: number;
+  /** When the champion was last read from the database; null before the first read. */
+  readonly lastCheckedAt: number | null;
   /** Why the named champion is not the one being served, if it is not. */
   readonly error: string | null;
 }
@@ -140,7 +141,7 @@ export function activeModelStatus(db: Queryable): ActiveModelStatus {
   return {
     servingVersion: s.active?.version.version ?? null,
     championVersion: s.championVersion,
-    lastCheckedAt: s.checkedAt,
+    lastCheckedAt: Number.isFinite(s.checkedAt) ? s.checkedAt : null,
     error: s.error,
   };
 }

@@ -112,6 +112,7 @@ function suite(kind: DatabaseKind): void {
   it('answers people’s routes with documented statuses and bodies', async () => {
     await runAll([
       { method: 'get', path: '/healthz', as: 'anonymous', status: 200 },
+      { method: 'get', path: '/readyz', as: 'anonymous', status: 200 },
       { method: 'get', path: '/metrics', as: 'anonymous', status: 200 },
       {
         method: 'post',

@@ -28,6 +28,8 @@ export const unexpectedMoviesReport = z.object({
   }),
   overTime: z.object({
     bucket: z.enum(['day', 'week', 'month']),
+    /** Ratings timed outside the drawable range: counted in the totals, never drawn. */
+    outOfRange: z.number(),
     points: z.array(
       z.object({
         start: z.number(),

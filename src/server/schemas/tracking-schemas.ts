@@ -93,7 +93,8 @@ export const revalidationOutcome = z.object({
   checkedAt: z.number(),
   window: z.object({ days: z.number(), from: z.number(), to: z.number() }),
   championVersion: z.number().nullable(),
-  champion: accuracyFigure,
+  /** Established users' outcomes only, with how many distinct users they come from. */
+  champion: accuracyFigure.extend({ users: z.number() }),
   worstMovies: z.array(movieAccuracy),
   verdict: z.enum(['retrain', 'ok', 'insufficient-samples', 'no-champion']),
   rule: z.string(),

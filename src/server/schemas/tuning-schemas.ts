@@ -60,6 +60,8 @@ export const trial = z.object({
   finishedAt: z.number().nullable(),
   heartbeatAt: z.number().nullable(),
   retryOf: z.number().nullable(),
+  /** The share of the ratings the trial ran on (1: all; less in a rung of successive halving). */
+  fidelity: z.number(),
 });
 export const tuningProgress = z.object({
   runId: z.string(),
@@ -85,6 +87,15 @@ export const runConfig = z.object({
   warmStartFrom: z.string().nullable().optional(),
   seedFromRunId: z.boolean().optional(),
   reused: z.array(reusedTrial).optional(),
+  fidelity: z
+    .object({
+      share: z.number(),
+      rung: z.number(),
+      rungs: z.number(),
+      eta: z.number(),
+      promotedFrom: z.string().nullable(),
+    })
+    .optional(),
 });
 export const tuningRun = z.object({
   id: z.string(),

@@ -11,7 +11,8 @@ import { params } from './common-schemas.ts';
 export const activeModelStatus = z.object({
   servingVersion: z.number().nullable(),
   championVersion: z.number().nullable(),
-  lastCheckedAt: z.number(),
+  /** When this process last read the champion from the database; null before the first read. */
+  lastCheckedAt: z.number().nullable(),
   error: z.string().nullable(),
 });
 export const trainingDataInfo = z.object({

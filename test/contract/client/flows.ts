@@ -49,8 +49,11 @@ export async function peopleFlow(baseUrl: string, calls: Set<string>): Promise<P
   const credentials = { username: 'client-zoe', password: 'popcorn-night' };
   const signUp = await anonymous.POST('/api/auth/sign-up', { body: credentials });
   const me = ok(signUp, 'sign up');
+  // A program outside a browser sends the session token as a bearer token: a cookie request that
+  // changes state would need a same-origin Origin header, which only browsers send.
   const cookie = (signUp.response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
-  const user = movieNightClient(baseUrl, calls, { cookie });
+  const token = cookie.slice(cookie.indexOf('=') + 1);
+  const user = movieNightClient(baseUrl, calls, { authorization: `Bearer ${token}` });
   const whoAmI = ok(await user.GET('/api/auth/me'), 'me');
   if (whoAmI.kind !== 'user' || whoAmI.userId !== me.userId) throw new Error('me: not the new user');
   ok(await user.GET('/api/genres'), 'genres');

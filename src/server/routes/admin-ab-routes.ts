@@ -15,7 +15,7 @@ import {
 import { screenChallengerOffPolicy } from '../../experiments/ope-screening.ts';
 import { listScreenings } from '../../experiments/ope-store.ts';
 import { proportion } from '../../experiments/statistics.ts';
-import { abTestSettingsInput, idInput } from '../../input-schemas.ts';
+import { abTestSettingsInput } from '../../input-schemas.ts';
 import { qualityStore } from '../../monitoring/sql-quality-store.ts';
 import { type AbArmDay, abTestChart } from '../dashboard-charts.ts';
 import { idFromText, idInBody } from '../request-bounds.ts';

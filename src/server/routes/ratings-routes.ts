@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ForbiddenError, InvalidInputError, NotFoundError, UnauthorizedError } from '../../errors.ts';
+import { ForbiddenError, InvalidInputError, NotFoundError } from '../../errors.ts';
 import { rateMovie } from '../../monitoring/rate-movie.ts';
 import {
   earliestRatedAt,

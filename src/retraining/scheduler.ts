@@ -32,16 +32,17 @@ export interface SchedulerOptions {
 }
 
 /**
- * One pass of the loop: revalidate the champion (which may record a trigger), let the running A/B
- * test decide (decideAbTest: activate the challenger, discard it, or keep collecting), then
- * run a pending retrain. The order matters: a decided A/B test frees the way for the next trigger,
+ * One pass of the loop: let the running A/B test decide (decideAbTest: activate the challenger,
+ * discard it, or keep collecting), revalidate the champion (which may record a trigger), then run
+ * a pending retrain. The order matters: a decided A/B test frees the way for the next trigger, so
+ * a champion activated in this pass is checked (and, during a recovery, retrained from) at once,
  * and a trigger recorded in this pass is run in this pass.
  */
 export async function schedulerTick(db: Database, options: SchedulerOptions): Promise<SchedulerTick> {
   const clock = options.clock ?? Date.now;
   const { config } = options;
-  const check = await revalidate(db, config, { now: clock() });
   const abTest = await decideRunningAbTest(db, clock());
+  const check = await revalidate(db, config, { now: clock() });
   let retrain: RetrainResult | null = null;
   let error: string | null = null;
   const open = await openTrigger(db);

@@ -40,6 +40,47 @@ interface CurrentTest {
     >;
     verdict: { action: string; reason: string };
   } | null;
+  /** The challenger's latest off-policy screen (estimates from the champion's logged window). */
+  offPolicy?: OffPolicyScreen | null;
+}
+
+interface OpeFigure {
+  value: number;
+  low: number;
+  high: number;
+}
+interface OpeSide {
+  visits: number;
+  effectiveSampleSize: number;
+  accuracy: { snips: OpeFigure; dr: OpeFigure };
+}
+interface OffPolicyScreen {
+  action: string;
+  createdAt: number;
+  figures: { champion?: OpeSide; challenger?: OpeSide };
+}
+
+const opeFigure = (f: OpeFigure | undefined): string =>
+  f && Number.isFinite(f.value)
+    ? `${formatPercent(f.value)} (95 % interval ${formatPercent(f.low)}–${formatPercent(f.high)})`
+    : 'no estimate (no overlap with the logged window)';
+
+/**
+ * The off-policy screen beside the test: what the logged window said about the challenger before
+ * any user saw it (doubly robust, with SNIPS), against the champion's own estimate.
+ */
+function offPolicyRows(test: { challengerVersion: number }, screen: OffPolicyScreen | null | undefined) {
+  if (!screen)
+    return [['Off-policy estimate', 'not screened (no propensity-logged window)']] as [string, string][];
+  const c = screen.figures.challenger;
+  const ch = screen.figures.champion;
+  return [
+    [
+      `Off-policy estimate of v${test.challengerVersion}`,
+      `${opeFigure(c?.accuracy.dr)} doubly robust, SNIPS ${opeFigure(c?.accuracy.snips)}; ${formatCount(c?.visits ?? 0)} logged visits, effective sample ${formatCount(Math.round(c?.effectiveSampleSize ?? 0))}; screened ${formatDateTime(screen.createdAt)}`,
+    ],
+    ['Champion, same window', `${opeFigure(ch?.accuracy.dr)} doubly robust`],
+  ] as [string, string][];
 }
 
 function versionOptions(
@@ -197,6 +238,7 @@ function startTestForm(v: Versions): Node[] {
 function runningTest(
   test: NonNullable<CurrentTest['test']>,
   analysis: NonNullable<CurrentTest['analysis']>,
+  screen: OffPolicyScreen | null | undefined,
 ): Node[] {
   const arm = (
     name: string,
@@ -237,6 +279,7 @@ function runningTest(
       arm('Champion arm', analysis.arms.champion),
       arm('Challenger arm', analysis.arms.challenger),
       ['Verdict so far', `${analysis.verdict.action}: ${analysis.verdict.reason}`],
+      ...offPolicyRows(test, screen),
     ]),
     h(
       'div',
@@ -262,7 +305,7 @@ export function abSection(versions: Promise<Versions>): HTMLElement {
         ]),
       ([v, current, all]) =>
         current.test && current.analysis
-          ? runningTest(current.test, current.analysis)
+          ? runningTest(current.test, current.analysis, current.offPolicy)
           : [
               ...startTestForm(v),
               all.tests.length > 0

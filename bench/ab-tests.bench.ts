@@ -11,7 +11,7 @@ import { createModel } from '../src/models/model-registry.ts';
 import { serveRecommendations } from '../src/recommend/serve-recommendations.ts';
 import { fitAndRegister } from '../src/registry/fit-and-register.ts';
 import { defaultRankerWorld, RankerWorld } from '../src/simulation/ranker-world.ts';
-import { compareMethods, usersForPower } from '../src/simulation/simulate-interleaving.ts';
+import { compareMethods, fixedHorizonUsers, usersForPower } from '../src/simulation/simulate-interleaving.ts';
 import { simulateOpeScenario } from '../src/simulation/simulate-ope.ts';
 import { median, percentile } from './measure.ts';
 import type { Benchmark } from './run.ts';
@@ -66,6 +66,10 @@ function interleavingRows(world: RankerWorld): void {
   const ab = usersForPower(up.ab, 0.8);
   console.log(
     `+10 %: users until 80 % of tests activated: interleaving ${il}, A/B ${ab} (${(ab / il).toFixed(1)}× fewer; target ≥ 5×); activated interleaving ${up.interleaving.activations}/200, A/B ${up.ab.activations}/200`,
+  );
+  const fixed = fixedHorizonUsers(world, champion, better, 100_000, 35);
+  console.log(
+    `+10 %, fixed-horizon users (α 0.02 two-sided, 80 % power) from the exact per-user effects: interleaving ${fixed.interleaving} (d_u mean ${fixed.interleavingMean.toFixed(3)}, sd ${fixed.interleavingSd.toFixed(3)}), A/B ${fixed.ab} (${(fixed.ab / fixed.interleaving).toFixed(1)}× fewer: what this world allows)`,
   );
   const likesOnly = compareMethods(world, champion, better, {
     runs: 200,

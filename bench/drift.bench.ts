@@ -83,7 +83,7 @@ function summariseRows(name: string, rows: readonly SeedRow[], driftDay: number)
   const delays = rows.filter((r) => r.firstTriggerDay !== null).map((r) => r.firstTriggerDay! - driftDay);
   const gaps = rows.map((r) => r.recoveryGapPoints ?? Number.NaN);
   console.log(
-    `${name}: ${delays.length} of ${rows.length} seeds trigger; days from drift to first trigger median ${delays.length ? median(delays) : '–'}, max ${delays.length ? Math.max(...delays) : '–'}; last-5-day gap vs pre-drift min ${Math.min(...gaps).toFixed(1)}, max ${Math.max(...gaps).toFixed(1)} points; ${rows.filter((r) => (r.recoveryGapPoints ?? -99) >= -2).length} within 2 points; automatic triggers per seed max ${Math.max(...rows.map((r) => r.triggers))}; activations worse in truth ${rows.reduce((a, r) => a + r.worseActivations, 0)}`,
+    `${name}: ${delays.length} of ${rows.length} seeds trigger; days from drift to first trigger median ${delays.length ? median(delays) : '–'}, max ${delays.length ? Math.max(...delays) : '–'}; last-5-day gap vs pre-drift min ${Math.min(...gaps).toFixed(1)}, max ${Math.max(...gaps).toFixed(1)} points; ${rows.filter((r) => (r.recoveryGapPoints ?? -99) >= -2).length} within 2 points; champion back within 2 points on day ${rows.map((r) => r.recoveryDay ?? '–').join(', ')}; automatic triggers per seed max ${Math.max(...rows.map((r) => r.triggers))}; activations worse in truth ${rows.reduce((a, r) => a + r.worseActivations, 0)}`,
   );
 }
 
@@ -93,11 +93,13 @@ async function scenario(
   options: Partial<Omit<SimulationOptions, 'seed' | 'location'>>,
 ): Promise<void> {
   console.log(`\n${name} (${JSON.stringify(options)})`);
-  console.log('seed  pre %   low %   end %    gap  trigger day  activation day  triggers t/d/r  worse  s');
+  console.log(
+    'seed  pre %   low %   end %    gap  trigger day  activation day  back day  triggers t/d/r  worse  s',
+  );
   const rows = await simulateSeeds(seeds, options, (r) => {
     const p = (v: number | null) => (v === null ? '–' : (100 * v).toFixed(1)).padStart(6);
     console.log(
-      `${String(r.seed).padStart(4)}  ${p(r.preDriftAccuracy)}  ${p(r.lowestAfterDrift)}  ${p(r.finalAccuracy)}  ${(r.recoveryGapPoints ?? 0).toFixed(1).padStart(5)}  ${String(r.firstTriggerDay ?? '–').padStart(11)}  ${String(r.firstActivationDay ?? '–').padStart(14)}  ${`${r.triggersByRule.threshold}/${r.triggersByRule.drift}/${r.triggersByRule.recovery}`.padStart(14)}  ${String(r.worseActivations).padStart(5)}  ${r.seconds.toFixed(0)}`,
+      `${String(r.seed).padStart(4)}  ${p(r.preDriftAccuracy)}  ${p(r.lowestAfterDrift)}  ${p(r.finalAccuracy)}  ${(r.recoveryGapPoints ?? 0).toFixed(1).padStart(5)}  ${String(r.firstTriggerDay ?? '–').padStart(11)}  ${String(r.firstActivationDay ?? '–').padStart(14)}  ${String(r.recoveryDay ?? '–').padStart(8)}  ${`${r.triggersByRule.threshold}/${r.triggersByRule.drift}/${r.triggersByRule.recovery}`.padStart(14)}  ${String(r.worseActivations).padStart(5)}  ${r.seconds.toFixed(0)}`,
     );
   });
   summariseRows(name, rows, options.driftDay ?? 12);

@@ -284,16 +284,24 @@ export async function decideAbTest(
   });
 }
 
-/** Stops the running test without a verdict; the champion stays, the challenger alias is cleared. */
+/**
+ * Stops the running test without a verdict; the champion stays, the challenger alias is cleared.
+ * With `testId`, only that test (another running one is left alone: NotFoundError).
+ */
 export async function stopAbTest(
   db: Database,
-  options: { reason?: string; now?: number } = {},
+  options: { reason?: string; now?: number; testId?: number } = {},
 ): Promise<AbEvaluation> {
   const now = options.now ?? Date.now();
   return db.transaction(async (tx) => {
     await lockRegistry(tx, now);
     const test = await getRunningAbTest(tx);
-    if (!test) throw new NotFoundError('no A/B test is running');
+    if (!test || (options.testId !== undefined && test.id !== options.testId))
+      throw new NotFoundError(
+        options.testId === undefined
+          ? 'no A/B test is running'
+          : `A/B test #${options.testId} is not running`,
+      );
     const { analysis } = await evaluateTest(tx, test, now);
     const reason = options.reason ?? 'stopped by hand';
     await endTest(tx, test, 'stopped', reason, analysis, now);

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { RankerWorld } from '../simulation/ranker-world.ts';
 import { simulateOpeRun } from '../simulation/simulate-ope.ts';
-import { type OpeEstimate, screenVerdict } from './off-policy-estimation.ts';
+import {
+  estimateOffPolicy,
+  fitRewardModel,
+  type OpeEstimate,
+  type OpeVisit,
+  type RewardRow,
+  screenVerdict,
+} from './off-policy-estimation.ts';
 
 describe('off-policy estimation', () => {
   // A small world where the exploration pool covers the whole catalogue, so every movie a target
@@ -46,6 +53,43 @@ describe('off-policy estimation', () => {
     const w = run(worse);
     expect(w.discarded).toBe(true);
     expect(run(challenger).discarded).toBe(false);
+  });
+
+  it("counts the reward model's own error where the log does not cover the target's movies", () => {
+    // 40 logged movies, half of them rated and liked, all with the same predictions.
+    const rows: RewardRow[] = Array.from({ length: 40 }, (_, i) => ({
+      predictedRating: 4.5,
+      loggingPrediction: 4.5,
+      rated: i % 2 === 0,
+      liked: i % 4 === 0,
+    }));
+    const model = fitRewardModel(rows);
+    const visit = (logged: boolean): OpeVisit => ({
+      target: [0, 1].map(() => ({
+        predictedRating: 4.5,
+        loggingPrediction: 4.5,
+        logged: logged ? { inclusion: 1, rated: true, liked: true } : null,
+      })),
+    });
+    const width = (e: { low: number; high: number }) => e.high - e.low;
+    const unseen = estimateOffPolicy(
+      Array.from({ length: 200 }, () => visit(false)),
+      model,
+      4,
+    );
+    // Only the reward model speaks: every visit gets the same prediction, yet the 40 rows behind
+    // it leave it uncertain, and the interval says so.
+    expect(unseen.accuracy.dr.value).toBeCloseTo(model.ratedLiked(4.5, 4.5) / model.rated(4.5, 4.5), 9);
+    expect(width(unseen.accuracy.dr)).toBeGreaterThan(0.1);
+    expect(width(unseen.hitRate.dr)).toBeGreaterThan(0.05);
+    // Logged with certainty (w = 1): the residuals replace the model, which then adds nothing.
+    const seen = estimateOffPolicy(
+      Array.from({ length: 200 }, () => visit(true)),
+      model,
+      4,
+    );
+    expect(seen.accuracy.dr.value).toBeCloseTo(1, 9);
+    expect(width(seen.hitRate.dr)).toBeLessThan(1e-9);
   });
 
   it('discards only a challenger whose upper bound is below the champion, and only in discard mode', () => {

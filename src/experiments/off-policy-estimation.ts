@@ -49,10 +49,24 @@ export interface RewardRow {
   readonly liked: boolean;
 }
 
+/** The reward model's answer for one movie, and the bin it came from. */
+export interface RewardCell {
+  /** Identifies the bin that answered (the same bin, the same key). */
+  readonly key: number;
+  /**
+   * Its estimates' sampling variance is p(1 − p) × this: n / (n + k)² for a bin of n logged rows
+   * shrunk by k pseudo-rows towards the level above (whose own, much smaller, variance is left out).
+   */
+  readonly varianceFactor: number;
+  readonly rated: number;
+  readonly ratedLiked: number;
+}
+
 /** m̂(target prediction, logging prediction) = P(rated), P(rated and liked). */
 export interface RewardModel {
   rated(predictedRating: number, loggingPrediction?: number): number;
   ratedLiked(predictedRating: number, loggingPrediction?: number): number;
+  cell(predictedRating: number, loggingPrediction?: number): RewardCell;
 }
 
 const binWidth = 0.25;
@@ -113,12 +127,14 @@ export function fitRewardModel(rows: readonly RewardRow[]): RewardModel {
     }
     addTo(fine, fineKey(c, l), r);
   }
-  const nearest = (c: number, l: number): Bin | undefined => {
+  // The logging bin itself when the log had it, else the nearest one it had (l when none).
+  const nearestKey = (c: number, l: number): number => {
     let best: number | undefined;
     for (const k of present.get(c) ?? [])
       if (best === undefined || Math.abs(k - l) < Math.abs(best - l)) best = k;
-    return best === undefined ? undefined : fine.get(fineKey(c, best));
+    return best ?? l;
   };
+  const nearest = (c: number, l: number): Bin | undefined => fine.get(fineKey(c, nearestKey(c, l)));
   const estimate = (pick: (b: Bin) => number) => (p: number, logging?: number) => {
     const c = coarseKey(p);
     const top = all.n > 0 ? pick(all) / all.n : 0;
@@ -127,7 +143,18 @@ export function fitRewardModel(rows: readonly RewardRow[]): RewardModel {
     const l = loggingBin(logging);
     return shrunk(fine.get(fineKey(c, l)) ?? nearest(c, l), pick, mid);
   };
-  return { rated: estimate((b) => b.rated), ratedLiked: estimate((b) => b.ratedLiked) };
+  const rated = estimate((b) => b.rated);
+  const ratedLiked = estimate((b) => b.ratedLiked);
+  const cell = (p: number, logging?: number): RewardCell => {
+    const c = coarseKey(p);
+    const l = logging === undefined ? undefined : loggingBin(logging);
+    const bin = l === undefined ? coarse.get(c) : (fine.get(fineKey(c, l)) ?? nearest(c, l));
+    const key = l === undefined || bin === undefined ? -1 - c : fineKey(c, nearestKey(c, l));
+    const n = bin?.n ?? 0;
+    const varianceFactor = n / (n + priorWeight) ** 2;
+    return { key, varianceFactor, rated: rated(p, logging), ratedLiked: ratedLiked(p, logging) };
+  };
+  return { rated, ratedLiked, cell };
 }
 
 export interface OpeMetric {
@@ -166,7 +193,17 @@ class RatioSums {
     this.snd += num * den;
   }
 
-  estimate(): Estimate {
+  /** The ratio Σ N / Σ D. */
+  ratio(): number {
+    return this.sn / this.sd;
+  }
+
+  get totalDenominator(): number {
+    return this.sd;
+  }
+
+  /** The ratio with its 95 % interval; `extraVariance` is added to the sampling variance (the reward model's). */
+  estimate(extraVariance = 0): Estimate {
     if (this.n < 2 || this.sd <= 0) return { value: Number.NaN, low: Number.NaN, high: Number.NaN };
     const r = this.sn / this.sd;
     const n = this.n;
@@ -175,8 +212,61 @@ class RatioSums {
     const ss = this.snn - 2 * r * this.snd + r * r * this.sdd;
     const meanResidual = (this.sn - r * this.sd) / n;
     const variance = Math.max(0, (ss - n * meanResidual * meanResidual) / (n - 1)) / (n * dBar * dBar);
-    const half = z95 * Math.sqrt(variance);
+    const half = z95 * Math.sqrt(variance + extraVariance);
     return { value: r, low: r - half, high: r + half };
+  }
+}
+
+/**
+ * How much the doubly robust sums lean on each bin of the reward model: per bin, the derivative of
+ * the accuracy numerator with respect to its P(rated and liked) and P(rated), of the denominator
+ * with respect to P(rated), and of the hit rate's numerator with respect to P(rated and liked).
+ * A movie of the target's list adds (1 − w) when logged with weight w, 1 when not: where the log
+ * covers a movie the weighted residual cancels the model's error on average, so what remains is
+ * the model's weight on movies the logging policy could not have shown.
+ */
+class RewardModelLeverage {
+  private readonly bins = new Map<
+    number,
+    { cell: RewardCell; numLiked: number; numRated: number; denRated: number; hitLiked: number }
+  >();
+
+  add(cell: RewardCell, predictedLiked: boolean, factor: number): void {
+    let b = this.bins.get(cell.key);
+    if (!b) {
+      b = { cell, numLiked: 0, numRated: 0, denRated: 0, hitLiked: 0 };
+      this.bins.set(cell.key, b);
+    }
+    if (predictedLiked) b.numLiked += factor;
+    else {
+      b.numRated += factor;
+      b.numLiked -= factor;
+    }
+    b.denRated += factor;
+    b.hitLiked += factor;
+  }
+
+  /**
+   * The variance the reward model's own sampling error adds to the DR accuracy (ratio r over
+   * denominator total `den`) and hit rate (over `items` list movies), by the delta method: each
+   * bin's P(rated) and P(rated and liked) are (shrunk) proportions of its rows, with variances
+   * p(1 − p)·f and covariance P(rated and liked)·(1 − P(rated))·f (f its varianceFactor); bins
+   * are independent.
+   */
+  variances(r: number, den: number, items: number): { readonly accuracy: number; readonly hitRate: number } {
+    let accuracy = 0;
+    let hitRate = 0;
+    for (const b of this.bins.values()) {
+      const { varianceFactor: f, rated, ratedLiked } = b.cell;
+      const vl = ratedLiked * (1 - ratedLiked) * f;
+      const vr = rated * (1 - rated) * f;
+      const cov = ratedLiked * (1 - rated) * f;
+      const gl = b.numLiked / den;
+      const gr = (b.numRated - r * b.denRated) / den;
+      accuracy += gl * gl * vl + gr * gr * vr + 2 * gl * gr * cov;
+      hitRate += (b.hitLiked / items) ** 2 * vl;
+    }
+    return { accuracy, hitRate };
   }
 }
 
@@ -192,15 +282,23 @@ interface VisitSums {
 }
 
 /** Adds one movie of the target's list to its visit's sums; returns its weight (0 when not logged). */
-function addItem(v: VisitSums, item: OpeTargetItem, model: RewardModel, likeThreshold: number): number {
+function addItem(
+  v: VisitSums,
+  item: OpeTargetItem,
+  model: RewardModel,
+  likeThreshold: number,
+  leverage: RewardModelLeverage,
+): number {
   const predictedLiked = item.predictedRating >= likeThreshold;
-  const mRated = model.rated(item.predictedRating, item.loggingPrediction);
-  const mLiked = model.ratedLiked(item.predictedRating, item.loggingPrediction);
+  const cell = model.cell(item.predictedRating, item.loggingPrediction);
+  const mRated = cell.rated;
+  const mLiked = cell.ratedLiked;
   const mHit = predictedLiked ? mLiked : mRated - mLiked;
   v.dN += mHit;
   v.dD += mRated;
   v.drHitN += mLiked;
   const log = item.logged;
+  leverage.add(cell, predictedLiked, log ? 1 - 1 / log.inclusion : 1);
   if (!log) return 0;
   const w = 1 / log.inclusion;
   const rated = log.rated ? 1 : 0;
@@ -232,11 +330,12 @@ export function estimateOffPolicy(
   let targetItems = 0;
   let sw = 0;
   let sww = 0;
+  const leverage = new RewardModelLeverage();
   for (const visit of visits) {
     const v: VisitSums = { aN: 0, aD: 0, dN: 0, dD: 0, hN: 0, hD: 0, drHitN: 0 };
     for (const item of visit.target) {
       targetItems += 1;
-      const w = addItem(v, item, model, likeThreshold);
+      const w = addItem(v, item, model, likeThreshold, leverage);
       if (w === 0) continue;
       matched += 1;
       sw += w;
@@ -247,13 +346,14 @@ export function estimateOffPolicy(
     sums.hitSnips.add(v.hN, v.hD);
     sums.hitDr.add(v.drHitN, visit.target.length);
   }
+  const model_ = leverage.variances(sums.accDr.ratio(), sums.accDr.totalDenominator, targetItems);
   return {
     visits: visits.length,
     matched,
     targetItems,
     effectiveSampleSize: sww > 0 ? (sw * sw) / sww : 0,
-    accuracy: { snips: sums.accSnips.estimate(), dr: sums.accDr.estimate() },
-    hitRate: { snips: sums.hitSnips.estimate(), dr: sums.hitDr.estimate() },
+    accuracy: { snips: sums.accSnips.estimate(), dr: sums.accDr.estimate(model_.accuracy) },
+    hitRate: { snips: sums.hitSnips.estimate(), dr: sums.hitDr.estimate(model_.hitRate) },
   };
 }
 
@@ -267,11 +367,15 @@ export interface OpeScreenVerdict {
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
+/** The one-sided 95 % upper bound of a two-sided 95 % interval (z 1.645 instead of 1.960). */
+const oneSidedUpper = (e: Estimate): number => e.value + (1.6449 / z95) * (e.high - e.value);
+
 /**
- * The screen before an A/B test: a challenger whose doubly robust accuracy interval lies wholly
- * below the champion's estimate (its upper bound under the champion's point estimate) would lose
- * the test, so it is discarded without one. Everything else, including an estimate without
- * overlap (NaN), goes on to the A/B test.
+ * The screen before an A/B test: a challenger whose doubly robust accuracy is below the
+ * champion's estimate with 95 % confidence (its one-sided upper bound under the champion's point
+ * estimate: "clearly worse" is a one-sided question) would lose the test, so it is discarded
+ * without one. Everything else, including an estimate without overlap (NaN), goes on to the A/B
+ * test.
  */
 export function screenVerdict(
   challenger: OpeEstimate,
@@ -280,11 +384,12 @@ export function screenVerdict(
 ): OpeScreenVerdict {
   const c = challenger.accuracy.dr;
   const ch = champion.accuracy.dr.value;
-  const summary = `challenger accuracy ${pct(c.value)} [${pct(c.low)}, ${pct(c.high)}] (doubly robust, ${challenger.visits} visits, ESS ${challenger.effectiveSampleSize.toFixed(0)}) vs champion ${pct(ch)}`;
-  if (!Number.isFinite(c.high) || !Number.isFinite(ch))
+  const upper = oneSidedUpper(c);
+  const summary = `challenger accuracy ${pct(c.value)} [${pct(c.low)}, ${pct(c.high)}], one-sided 95 % upper bound ${pct(upper)} (doubly robust, ${challenger.visits} visits, ESS ${challenger.effectiveSampleSize.toFixed(0)}) vs champion ${pct(ch)}`;
+  if (!Number.isFinite(upper) || !Number.isFinite(ch))
     return { action: 'test', reason: `no usable off-policy estimate (${summary}): A/B test decides` };
-  if (c.high < ch && mode === 'discard')
+  if (upper < ch && mode === 'discard')
     return { action: 'discard', reason: `upper bound below the champion's estimate: ${summary}` };
-  if (c.high < ch) return { action: 'test', reason: `would discard (${summary}) but screening only reports` };
+  if (upper < ch) return { action: 'test', reason: `would discard (${summary}) but screening only reports` };
   return { action: 'test', reason: `not clearly worse: ${summary}` };
 }

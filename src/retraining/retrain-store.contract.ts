@@ -87,7 +87,7 @@ export function runRetrainStoreContract(make: () => Promise<{ store: RetrainStor
     expect(auto.map((t) => t.id)).toEqual([b.id, a.id]);
     expect(auto.every((t) => !t.activated)).toBe(true);
     expect(auto.map((t) => t.id)).not.toContain(m.id);
-    expect(await store.runningAbTestId()).toBeNull();
+    expect(await store.runningAbTest()).toBeNull();
   });
 
   it('the lock is taken when free or stale, and only its holder heartbeats or releases it', async () => {

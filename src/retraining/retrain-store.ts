@@ -25,8 +25,8 @@ export interface RetrainStore {
    * version it made ever became champion (the cooldown grows after ones that did not).
    */
   recentAutoTriggers(limit: number): Promise<AutoTriggerRecord[]>;
-  /** The running A/B test's id, if any. */
-  runningAbTestId(): Promise<number | null>;
+  /** The running A/B test's id and start, if any. */
+  runningAbTest(): Promise<{ readonly id: number; readonly startedAt: number } | null>;
   beginStep(triggerId: number, step: string, now: number): Promise<void>;
   endStep(triggerId: number, step: string, end: StepEnd, now: number): Promise<void>;
   listSteps(triggerId: number): Promise<StepRecord[]>;
@@ -228,11 +228,11 @@ export class SqlRetrainStore implements RetrainStore {
     }));
   }
 
-  async runningAbTestId(): Promise<number | null> {
-    const row = await this.db.get<{ id: number }>(
-      "SELECT id FROM ab_tests WHERE status = 'running' ORDER BY id LIMIT 1",
+  async runningAbTest(): Promise<{ readonly id: number; readonly startedAt: number } | null> {
+    const row = await this.db.get<{ id: number; started_at: number }>(
+      "SELECT id, started_at FROM ab_tests WHERE status = 'running' ORDER BY id LIMIT 1",
     );
-    return row?.id ?? null;
+    return row ? { id: row.id, startedAt: row.started_at } : null;
   }
 
   async beginStep(triggerId: number, step: string, now: number): Promise<void> {

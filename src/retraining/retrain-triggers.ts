@@ -1,5 +1,7 @@
 import type { Config } from '../config.ts';
 import type { Database, Queryable } from '../db/database.ts';
+import { NotFoundError } from '../errors.ts';
+import { stopAbTest } from '../experiments/ab-tests.ts';
 import { type RetrainStore, SqlRetrainStore, type TriggerRecord } from './retrain-store.ts';
 
 /** Where a trigger came from. `auto` ones obey the cooldown; `manual` ones (CLI, API) do not. */
@@ -32,10 +34,20 @@ export interface TriggerRequest {
   readonly numbers?: Readonly<Record<string, number | null>>;
   /** Retrain options to run it with (JSON). */
   readonly options?: Readonly<Record<string, unknown>>;
+  /**
+   * The revalidation rule behind an automatic trigger. `drift` and `recovery` (a fall of the
+   * champion, and the way back to its level before it) follow the recovery policy of `autoBlock`.
+   */
+  readonly rule?: 'threshold' | 'drift' | 'recovery';
 }
 
 export type TriggerDecision =
-  | { readonly created: true; readonly trigger: RetrainTrigger }
+  | {
+      readonly created: true;
+      readonly trigger: RetrainTrigger;
+      /** The A/B test this trigger stopped to make way for it (recovery policy), or null. */
+      readonly preemptedAbTest: number | null;
+    }
   | { readonly created: false; readonly blocked: string; readonly openTrigger: RetrainTrigger | null };
 
 function parseTrigger(r: TriggerRecord): RetrainTrigger {
@@ -110,25 +122,49 @@ export async function requestRetrain(
   config: Pick<Config, 'retrainCooldownHours' | 'staleAfterSeconds'>,
   now: number,
 ): Promise<TriggerDecision> {
-  return db.transaction(async (tx) => {
+  const decision = await db.transaction(async (tx): Promise<TriggerDecision> => {
     const s = store(tx);
     await s.readLock(true);
     const open = await openAfterStaleCheck(tx, now, config.staleAfterSeconds * 1000);
     if (open)
       return { created: false, blocked: `retrain #${open.id} is already ${open.status}`, openTrigger: open };
+    let preempt: number | null = null;
     if (request.source === 'auto') {
-      const blocked = await autoBlock(tx, config.retrainCooldownHours, now);
-      if (blocked) return { created: false, blocked, openTrigger: null };
+      const auto = await autoBlock(tx, config.retrainCooldownHours, now, request.rule);
+      if (auto.blocked) return { created: false, blocked: auto.blocked, openTrigger: null };
+      preempt = auto.preempt;
     }
+    const numbers =
+      preempt === null ? (request.numbers ?? {}) : { ...request.numbers, preemptedAbTest: preempt };
     const row = await s.insertTrigger({
       source: request.source,
       reason: request.reason,
-      numbers: JSON.stringify(request.numbers ?? {}),
+      numbers: JSON.stringify(numbers),
       options: JSON.stringify(request.options ?? {}),
       now,
     });
-    return { created: true, trigger: parseTrigger(row) };
+    return { created: true, trigger: parseTrigger(row), preemptedAbTest: preempt };
   });
+  if (decision.created && decision.preemptedAbTest !== null) await stopPreempted(db, decision, now);
+  return decision;
+}
+
+/**
+ * Stops the A/B test a recovery trigger preempts (after the trigger committed, so that no other
+ * retrain slips in between). The champion stays; the challenger keeps its status and is simply no
+ * longer tested. A test that ended meanwhile needs nothing.
+ */
+async function stopPreempted(
+  db: Database,
+  decision: { readonly trigger: RetrainTrigger; readonly preemptedAbTest: number | null },
+  now: number,
+): Promise<void> {
+  const reason = `preempted by retrain #${decision.trigger.id}: ${decision.trigger.reason}`;
+  try {
+    await stopAbTest(db, { reason, now, testId: decision.preemptedAbTest ?? -1 });
+  } catch (e) {
+    if (!(e instanceof NotFoundError)) throw e;
+  }
 }
 
 /** The open trigger, after marking a running one whose heartbeat went stale as abandoned. */
@@ -149,19 +185,49 @@ async function openAfterStaleCheck(
   return openTrigger(tx);
 }
 
-/** Why an automatic trigger may not start now (cooldown, a deciding A/B test), or null. */
-async function autoBlock(tx: Queryable, baseHours: number, now: number): Promise<string | null> {
+/**
+ * Why an automatic trigger may not start now (cooldown, a deciding A/B test), or null; and the
+ * running A/B test it may stop instead of waiting for it. The recovery policy, for triggers of the
+ * drift and recovery rules (the champion fell, and is not back yet): a running A/B test holds them
+ * up for at most `retrainCooldownHours` from its start, after which the trigger stops the test
+ * and retrains at once (the test was its wait); and a recovery trigger right after a retrain whose
+ * version became champion is not held by the cooldown (the loop is making progress; it stops at the
+ * level before the fall and at the end of the recovery period). Everything else, and every trigger
+ * after a losing retrain, waits for the cooldown, which grows after each losing one.
+ */
+async function autoBlock(
+  tx: Queryable,
+  baseHours: number,
+  now: number,
+  rule: TriggerRequest['rule'],
+): Promise<{ readonly blocked: string | null; readonly preempt: number | null }> {
   const cooldown = await currentCooldown(tx, baseHours);
+  const ab = await store(tx).runningAbTest();
+  const recovering = rule === 'drift' || rule === 'recovery';
+  const preempt = recovering && ab !== null && now - ab.startedAt >= baseHours * 3_600_000 ? ab.id : null;
+  const waived = preempt !== null || (rule === 'recovery' && cooldown.losingRetrains === 0);
+  const blocked = waived ? null : cooldownBlock(cooldown, now);
+  if (blocked) return { blocked, preempt: null };
+  if (ab === null || preempt !== null) return { blocked: null, preempt };
+  const until = recovering
+    ? ` (a ${rule} retrain waits for it until ${iso(ab.startedAt + baseHours * 3_600_000)})`
+    : '';
+  return { blocked: `A/B test #${ab.id} is still deciding${until}`, preempt: null };
+}
+
+const iso = (t: number) => new Date(t).toISOString();
+
+/** The cooldown's refusal, or null when it has passed. */
+function cooldownBlock(cooldown: Awaited<ReturnType<typeof currentCooldown>>, now: number): string | null {
   const cooldownMs = cooldown.hours * 3_600_000;
   if (cooldown.lastAutoAt !== null && cooldown.lastAutoAt > now - cooldownMs) {
     const grown =
       cooldown.losingRetrains > 0
         ? ` (${cooldown.hours} h: doubled for each of the last ${cooldown.losingRetrains} automatic retrains that did not beat the champion)`
         : '';
-    return `cooldown${grown}: last automatic retrain at ${new Date(cooldown.lastAutoAt).toISOString()}, next allowed at ${new Date(cooldown.lastAutoAt + cooldownMs).toISOString()}`;
+    return `cooldown${grown}: last automatic retrain at ${iso(cooldown.lastAutoAt)}, next allowed at ${iso(cooldown.lastAutoAt + cooldownMs)}`;
   }
-  const ab = await store(tx).runningAbTestId();
-  return ab === null ? null : `A/B test #${ab} is still deciding`;
+  return null;
 }
 
 /** Moves a trigger to running under `holder`. */

@@ -78,7 +78,12 @@ export async function revalidate(
   if (check.request && options.trigger !== false) {
     trigger = await requestRetrain(
       db,
-      { source: 'auto', reason: check.request.reason, numbers: check.request.numbers },
+      {
+        source: 'auto',
+        reason: check.request.reason,
+        numbers: check.request.numbers,
+        rule: check.request.rule,
+      },
       config,
       now,
     );

@@ -35,18 +35,19 @@ export interface SchedulerOptions {
 }
 
 /**
- * One pass of the loop: revalidate the champion (which may record a trigger), let the running A/B
- * test decide (decideAbTest: activate the challenger, discard it, or keep collecting), then
- * run a pending retrain, then prune served rows past their retention. The order matters: a
- * decided A/B test frees the way for the next trigger, a trigger recorded in this pass is run in
- * this pass, and pruning runs after the A/B decision (a test that just ended no longer holds its
- * rows; one still running keeps them).
+ * One pass of the loop: let the running A/B test decide (decideAbTest: activate the challenger,
+ * discard it, or keep collecting), revalidate the champion (which may record a trigger), run a
+ * pending retrain, then prune served rows past their retention. The order matters: a decided A/B
+ * test frees the way for the next trigger, so a champion activated in this pass is checked (and,
+ * during a recovery, retrained from) at once; a trigger recorded in this pass is run in this pass;
+ * and pruning runs after the A/B decision (a test that just ended no longer holds its rows; one
+ * still running keeps them).
  */
 export async function schedulerTick(db: Database, options: SchedulerOptions): Promise<SchedulerTick> {
   const clock = options.clock ?? Date.now;
   const { config } = options;
-  const check = await revalidate(db, config, { now: clock() });
   const abTest = await decideRunningAbTest(db, clock());
+  const check = await revalidate(db, config, { now: clock() });
   let retrain: RetrainResult | null = null;
   let error: string | null = null;
   const open = await openTrigger(db);

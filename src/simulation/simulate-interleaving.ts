@@ -168,3 +168,66 @@ export function usersForPower(o: MethodOutcome, power: number): number {
   const sorted = [...o.activatedAt].sort((x, y) => x - y);
   return sorted[Math.max(0, Math.ceil(power * sorted.length) - 1)] ?? Number.POSITIVE_INFINITY;
 }
+
+/** The users a fixed-horizon test needs, from the exact per-user effect sizes (no sequential cost). */
+export interface FixedHorizonUsers {
+  /** Mean and standard deviation of d_u (challenger − champion credit of one interleaved list). */
+  readonly interleavingMean: number;
+  readonly interleavingSd: number;
+  readonly interleaving: number;
+  /** Users (both arms) for the accuracy difference with the world's exact rating rates. */
+  readonly ab: number;
+}
+
+/**
+ * Fixed-horizon sample sizes, two-sided α = 0.02 at 80 % power, for interleaving (d_u's mean and
+ * spread measured on `samples` seeded users) and for the A/B test (exact accuracies and ratings
+ * per user of each ranker). Their ratio is what the world allows whatever the sequential test:
+ * if it is small here, no test statistic makes interleaving many times cheaper in this world.
+ */
+export function fixedHorizonUsers(
+  world: RankerWorld,
+  a: Ranker,
+  b: Ranker,
+  samples: number,
+  seed: number,
+): FixedHorizonUsers {
+  const { movies, n } = world.options;
+  const rng = new Rng(deriveSeed(seed, 'fixed-horizon'));
+  let sum = 0;
+  let sumSq = 0;
+  for (let i = 0; i < samples; i++) {
+    const u = rng.int(world.options.users);
+    const list = teamDraft(top(world, a, u), top(world, b, u), n, rng);
+    let d = 0;
+    list.movieIds.forEach((m, j) => {
+      const k = u * movies + m;
+      const rated = rng.next() < world.pRated[k]!;
+      const c = !rated ? 0 : rng.next() < world.pLiked[k]! ? 1 : -1;
+      d += list.teams[j] === 'challenger' ? c : -c;
+    });
+    sum += d;
+    sumSq += d * d;
+  }
+  const mean = sum / samples;
+  const sd = Math.sqrt(Math.max(0, sumSq / samples - mean * mean));
+  const z = 2.3263 + 0.8416;
+  const arm = (r: Ranker) => {
+    let rated = 0;
+    let hits = 0;
+    for (let u = 0; u < world.options.users; u++)
+      for (const m of top(world, r, u)) {
+        rated += world.pRated[u * movies + m]!;
+        hits += world.hitProbability(r, u, m);
+      }
+    return { perUser: rated / world.options.users, accuracy: hits / rated };
+  };
+  const [x, y] = [arm(a), arm(b)];
+  const perPair = (x.accuracy * (1 - x.accuracy)) / x.perUser + (y.accuracy * (1 - y.accuracy)) / y.perUser;
+  return {
+    interleavingMean: mean,
+    interleavingSd: sd,
+    interleaving: Math.ceil(((z * sd) / mean) ** 2),
+    ab: 2 * Math.ceil((z * z * perPair) / (y.accuracy - x.accuracy) ** 2),
+  };
+}

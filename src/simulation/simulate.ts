@@ -147,6 +147,11 @@ export interface SimulationSummary {
   readonly triggersByRule: Readonly<Record<'threshold' | 'drift' | 'recovery', number>>;
   /** A/B activations whose challenger was worse than the champion it replaced, in truth. */
   readonly worseActivations: number;
+  /**
+   * First day from the drift on which the model that was champion at the end of the day scored,
+   * on its own outcomes that day, within 2 points of `preDriftAccuracy` (null: never).
+   */
+  readonly recoveryDay: number | null;
   /** Day of the first automatic retrain trigger, and of the first A/B activation (null: none). */
   readonly firstTriggerDay: number | null;
   readonly firstActivationDay: number | null;
@@ -198,6 +203,21 @@ export function liveDiscoveryPace(tastes: DriftingTastes, options: SimulationOpt
     p += rateProbability(tastes.trueRating(u, tastes.world.sampleMovie(rng)));
   }
   return options.users * options.activeShare * options.otherMovies * (p / draws);
+}
+
+/**
+ * The end-of-day champion's accuracy on its own outcomes that day: the challenger arm's when an
+ * A/B test activated it that evening, the champion arm's otherwise (all traffic outside tests).
+ */
+function championAccuracyOfDay(d: SimulationDay): number | null {
+  const activated = d.events.some((e) => /^A\/B test #\d+ activated/.test(e));
+  const arm = activated ? d.arms.challenger : (d.arms.champion ?? undefined);
+  return arm?.accuracy ?? (activated ? null : d.accuracy);
+}
+
+function recoveryDay(days: readonly SimulationDay[], driftDay: number, pre: number | null): number | null {
+  if (pre === null) return null;
+  return days.find((d) => d.day >= driftDay && (championAccuracyOfDay(d) ?? -1) >= pre - 0.02)?.day ?? null;
 }
 
 function mean(days: readonly SimulationDay[]): number | null {
@@ -320,11 +340,12 @@ async function summarise(
     abTests: (await listAbTests(db)).length,
     activations: championMoves.filter((m) => activationActions.has(m.action)).length,
     triggersByRule: {
-      threshold: events.filter((e) => /^retrain #\d+ triggered: (?!drift:|recovery:)/.test(e)).length,
-      drift: events.filter((e) => /^retrain #\d+ triggered: drift:/.test(e)).length,
-      recovery: events.filter((e) => /^retrain #\d+ triggered: recovery:/.test(e)).length,
+      threshold: events.filter((e) => /^retrain #\d+ triggered[^:]*: (?!drift:|recovery:)/.test(e)).length,
+      drift: events.filter((e) => /^retrain #\d+ triggered[^:]*: drift:/.test(e)).length,
+      recovery: events.filter((e) => /^retrain #\d+ triggered[^:]*: recovery:/.test(e)).length,
     },
     worseActivations: events.filter((e) => /^in truth: .* worse in truth$/.test(e)).length,
+    recoveryDay: recoveryDay(days, options.driftDay, preDriftAccuracy),
     firstTriggerDay: firstDayWith(/^retrain #\d+ triggered/),
     firstActivationDay: firstDayWith(/^A\/B test #\d+ activated/),
   };
@@ -347,7 +368,7 @@ export function renderSimulation(r: SimulationResult): string {
   const s = r.summary;
   out.push('');
   out.push(
-    `Accuracy: ${pct(s.preDriftAccuracy).trim()} % before the drift (5 days), lowest ${pct(s.lowestAfterDrift).trim()} % after it, ${pct(s.finalAccuracy).trim()} % over the last 5 days (${s.recoveryGapPoints === null ? '–' : `${s.recoveryGapPoints >= 0 ? '+' : ''}${s.recoveryGapPoints.toFixed(1)}`} points)`,
+    `Accuracy: ${pct(s.preDriftAccuracy).trim()} % before the drift (5 days), lowest ${pct(s.lowestAfterDrift).trim()} % after it, ${pct(s.finalAccuracy).trim()} % over the last 5 days (${s.recoveryGapPoints === null ? '–' : `${s.recoveryGapPoints >= 0 ? '+' : ''}${s.recoveryGapPoints.toFixed(1)}`} points); champion back within 2 points on day ${s.recoveryDay ?? '– (never)'}`,
   );
   out.push(
     `Loop: ${s.triggers} automatic trigger(s) (threshold ${s.triggersByRule.threshold}, drift ${s.triggersByRule.drift}, recovery ${s.triggersByRule.recovery}), ${s.worseActivations} activation(s) worse in truth, ${s.retrains} retrain(s) (incl. the first model), ${s.abTests} A/B test(s), ${s.activations} activation(s); ${r.seconds.toFixed(1)} s`,

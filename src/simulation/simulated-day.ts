@@ -152,8 +152,6 @@ async function endOfDay(world: World, endOfDay: number): Promise<string[]> {
     clock: () => endOfDay,
     holder: 'simulation',
   });
-  if (tick.check.trigger?.created)
-    events.push(`retrain #${tick.check.trigger.trigger.id} triggered: ${tick.check.trigger.trigger.reason}`);
   const ab = tick.abTest;
   if (ab?.applied) {
     events.push(
@@ -170,6 +168,11 @@ async function endOfDay(world: World, endOfDay: number): Promise<string[]> {
     events.push(
       `in truth: v${ab.challengerVersion} ${(100 * truth.challenger).toFixed(1)} % vs v${ab.championVersion} ${(100 * truth.champion).toFixed(1)} % (${truth.pairs} pairs)${truth.challenger < truth.champion ? ' — worse in truth' : ''}`,
     );
+  }
+  const trigger = tick.check.trigger;
+  if (trigger?.created) {
+    const stops = trigger.preemptedAbTest === null ? '' : ` (stops A/B test #${trigger.preemptedAbTest})`;
+    events.push(`retrain #${trigger.trigger.id} triggered${stops}: ${trigger.trigger.reason}`);
   }
   if (tick.retrain)
     events.push(`retrain #${tick.retrain.triggerId} ${tick.retrain.status}: ${tick.retrain.outcome}`);

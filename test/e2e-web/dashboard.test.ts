@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { recordScreening } from '../../src/experiments/ope-store.ts';
 import { chromiumPath } from '../helpers/chromium.ts';
 import {
   adminToken,
@@ -67,6 +68,26 @@ describe.skipIf(skip)(
     });
 
     it('asks before starting a test and before activating, saying what will happen', async () => {
+      // v2's off-policy screen, as a retrain records it before starting the test.
+      const figure = (value: number) => ({ value, low: value - 0.02, high: value + 0.02 });
+      const side = (value: number) => ({
+        visits: 1200,
+        matched: 300,
+        targetItems: 12000,
+        effectiveSampleSize: 240,
+        accuracy: { snips: figure(value + 0.01), dr: figure(value) },
+        hitRate: { snips: figure(0.3), dr: figure(0.3) },
+      });
+      await recordScreening(world.testDb.db, {
+        championVersion: 1,
+        challengerVersion: 2,
+        action: 'test',
+        reason: 'not clearly worse',
+        figures: { champion: side(0.61), challenger: side(0.674), mode: 'discard', windowDays: 30 },
+        windowStart: 0,
+        windowEnd: Date.now(),
+        createdAt: Date.now(),
+      });
       await page.getByLabel('Challenger version').selectOption('2');
       await page.getByRole('button', { name: 'Start A/B test…' }).click();
       await dialog()
@@ -74,6 +95,11 @@ describe.skipIf(skip)(
         .waitFor();
       await dialog().getByRole('button', { name: 'Start the test' }).click();
       await page.getByText(/#1: v1 \(champion\) vs v2 \(challenger\)/).waitFor();
+      // The off-policy estimate of the challenger beside the live test.
+      await page.getByText('Off-policy estimate of v2').waitFor();
+      expect(
+        await page.getByText(/^67\.4\s?% \(95 % interval 65\.4\s?%–69\.4\s?%\) doubly robust/).count(),
+      ).toBe(1);
 
       await page.getByLabel('Version to activate').selectOption('2');
       await page.getByRole('button', { name: 'Activate…' }).click();

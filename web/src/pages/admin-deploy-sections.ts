@@ -14,6 +14,46 @@ import { versionLink } from './admin-versions-page.ts';
 export type { Versions };
 export type VersionInfo = Versions['versions'][number];
 
+interface OpeFigure {
+  value: number;
+  low: number;
+  high: number;
+}
+interface OpeSide {
+  visits: number;
+  effectiveSampleSize: number;
+  accuracy: { snips: OpeFigure; dr: OpeFigure };
+}
+/** The figures an off-policy screen records (the API gives them as an open record). */
+interface ScreenFigures {
+  champion?: OpeSide;
+  challenger?: OpeSide;
+}
+
+const opeFigure = (f: OpeFigure | undefined): string =>
+  f && Number.isFinite(f.value)
+    ? `${formatPercent(f.value)} (95 % interval ${formatPercent(f.low)}–${formatPercent(f.high)})`
+    : 'no estimate (no overlap with the logged window)';
+
+/**
+ * The off-policy screen beside the test: what the logged window said about the challenger before
+ * any user saw it (doubly robust, with SNIPS), against the champion's own estimate.
+ */
+function offPolicyRows(test: { challengerVersion: number }, screen: CurrentTest['offPolicy'] | undefined) {
+  if (!screen)
+    return [['Off-policy estimate', 'not screened (no propensity-logged window)']] as [string, string][];
+  const figures = screen.figures as ScreenFigures;
+  const c = figures.challenger;
+  const ch = figures.champion;
+  return [
+    [
+      `Off-policy estimate of v${test.challengerVersion}`,
+      `${opeFigure(c?.accuracy.dr)} doubly robust, SNIPS ${opeFigure(c?.accuracy.snips)}; ${formatCount(c?.visits ?? 0)} logged visits, effective sample ${formatCount(Math.round(c?.effectiveSampleSize ?? 0))}; screened ${formatDateTime(screen.createdAt)}`,
+    ],
+    ['Champion, same window', `${opeFigure(ch?.accuracy.dr)} doubly robust`],
+  ] as [string, string][];
+}
+
 function versionOptions(
   versions: readonly VersionInfo[],
   id: string,
@@ -173,6 +213,7 @@ function startTestForm(v: Versions): Node[] {
 function runningTest(
   test: NonNullable<CurrentTest['test']>,
   analysis: NonNullable<CurrentTest['analysis']>,
+  screen: CurrentTest['offPolicy'] | undefined,
 ): Node[] {
   const arm = (
     name: string,
@@ -213,6 +254,7 @@ function runningTest(
       arm('Champion arm', analysis.arms.champion),
       arm('Challenger arm', analysis.arms.challenger),
       ['Verdict so far', `${analysis.verdict.action}: ${analysis.verdict.reason}`],
+      ...offPolicyRows(test, screen),
     ]),
     h(
       'div',
@@ -238,7 +280,7 @@ export function abSection(versions: Promise<Versions>): HTMLElement {
         ]),
       ([v, current, all]) =>
         current.test && current.analysis
-          ? runningTest(current.test, current.analysis)
+          ? runningTest(current.test, current.analysis, current.offPolicy)
           : [
               ...startTestForm(v),
               all.tests.length > 0

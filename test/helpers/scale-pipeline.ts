@@ -230,7 +230,11 @@ function livePeakMiB(pid: number | undefined): number {
 async function http(url: string, method: string, body?: unknown, cookie?: string): Promise<Response> {
   return fetch(url, {
     method,
-    headers: { 'content-type': 'application/json', ...(cookie ? { cookie } : {}) },
+    // A browser sends its page's origin with a cookie; the server refuses a state change without it.
+    headers: {
+      'content-type': 'application/json',
+      ...(cookie ? { cookie, origin: new URL(url).origin } : {}),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
 }

@@ -90,7 +90,11 @@ export function call(
     headers['content-type'] = 'application/json';
     headers['content-length'] = Buffer.byteLength(payload);
   }
-  if (options.cookie) headers.cookie = options.cookie;
+  // A browser sends its page's origin with a cookie; the server refuses a state change without it.
+  if (options.cookie) {
+    headers.cookie = options.cookie;
+    headers.origin = new URL(url).origin;
+  }
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   return new Promise((done, fail) => {
     const req = http.request(`${url}${path}`, { method, headers, agent: false }, (res) => {

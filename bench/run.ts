@@ -19,7 +19,7 @@ const benchmarks: ReadonlyArray<() => Promise<Benchmark>> = [
   () => import('./drift.bench.ts').then((m) => m.benchmark),
   () => import('./served-storage.bench.ts').then((m) => m.benchmark),
   () => import('./web-app.bench.ts').then((m) => m.benchmark),
-  () => import('./serve-workers.ts').then((m) => m.benchmark),
+  () => import('./serve-workers.bench.ts').then((m) => m.benchmark),
   () => import('./scale-out.bench.ts').then((m) => m.benchmark),
   () => import('./scale.bench.ts').then((m) => m.benchmark),
 ];

@@ -13,7 +13,7 @@ import { runTuning } from '../src/tuning/run-tuning.ts';
 import { mlLatestSmallDir, skipWithoutMlLatestSmall } from '../test/helpers/data-paths.ts';
 import { fmt, median, timeIt } from './measure.ts';
 import type { Benchmark } from './run.ts';
-import { measureServeWorkers } from './serve-workers.ts';
+import { measureServeWorkers } from './serve-workers.bench.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const trials = 50;

@@ -71,6 +71,18 @@ export function subsetRatings(data: RatingsData, indices: ArrayLike<number>): Ra
   return out;
 }
 
+/** The first and last rating time (epoch milliseconds); both null for no ratings. */
+export function ratingsTimeRange(data: RatingsData): { from: number | null; to: number | null } {
+  let from = Number.POSITIVE_INFINITY;
+  let to = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < data.size; i++) {
+    const t = data.timestamps[i]!;
+    if (t < from) from = t;
+    if (t > to) to = t;
+  }
+  return data.size ? { from, to } : { from: null, to: null };
+}
+
 /**
  * A content hash of the ratings (order-sensitive; loaders return a stable order). Tuning runs,
  * model versions and best_hp.json record it so that results on different data are never mixed.

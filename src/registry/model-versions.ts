@@ -1,4 +1,4 @@
-import { type RatingsData, ratingsFingerprint } from '../data/ratings-data.ts';
+import { type RatingsData, ratingsFingerprint, ratingsTimeRange } from '../data/ratings-data.ts';
 import type { Database, Queryable } from '../db/database.ts';
 import { InvalidInputError, NotFoundError } from '../errors.ts';
 import { decodeModel, type ModelArtifact } from '../models/model-format.ts';
@@ -64,19 +64,7 @@ export interface RegisterVersionInput {
 
 /** The training facts of a RatingsData, as a version records them. */
 export function trainingDataInfo(data: RatingsData): TrainingDataInfo {
-  let from = Number.POSITIVE_INFINITY;
-  let to = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < data.size; i++) {
-    const t = data.timestamps[i]!;
-    if (t < from) from = t;
-    if (t > to) to = t;
-  }
-  return {
-    rows: data.size,
-    from: data.size ? from : null,
-    to: data.size ? to : null,
-    fingerprint: ratingsFingerprint(data),
-  };
+  return { rows: data.size, ...ratingsTimeRange(data), fingerprint: ratingsFingerprint(data) };
 }
 
 function toVersion(r: VersionRecord, aliases: readonly AliasName[]): ModelVersion {

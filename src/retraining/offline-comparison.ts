@@ -1,5 +1,5 @@
 import { likeThreshold } from '../data/rating-scale.ts';
-import { type RatingsData, subsetRatings } from '../data/ratings-data.ts';
+import { type RatingsData, ratingsTimeRange, subsetRatings } from '../data/ratings-data.ts';
 import { type HoldoutMetrics, holdoutMetrics } from '../evaluation/holdout.ts';
 import { type Estimate, proportion, z95 } from '../experiments/statistics.ts';
 import { type RatingMetrics, ratingMetrics } from '../metrics/rating-metrics.ts';
@@ -50,17 +50,6 @@ export type RecentHoldoutMetrics = HoldoutMetrics;
 
 export { holdoutMetrics };
 
-function timeRange(data: RatingsData): { from: number | null; to: number | null } {
-  let from = Number.POSITIVE_INFINITY;
-  let to = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < data.size; i++) {
-    const t = data.timestamps[i]!;
-    if (t < from) from = t;
-    if (t > to) to = t;
-  }
-  return data.size ? { from, to } : { from: null, to: null };
-}
-
 /** The data split at a time: ratings at or before `cut` train, the ones after it are held out. */
 export function splitAtTime(data: RatingsData, cut: number): { before: RatingsData; after: RatingsData } {
   const before: number[] = [];
@@ -76,7 +65,7 @@ export function holdoutSinceChampion(
 ): { holdout: Holdout; before: RatingsData; after: RatingsData } | null {
   if (!champion || champion.dataTo === null) return null;
   const { before, after } = splitAtTime(data, champion.dataTo);
-  const range = timeRange(after);
+  const range = ratingsTimeRange(after);
   return {
     holdout: {
       basis: 'since-champion',

@@ -1,4 +1,10 @@
-import { type AbPolicy, type ArmCounts, analyseAbTest, defaultAbPolicy } from '../experiments/ab-analysis.ts';
+import {
+  type AbPolicy,
+  type ArmCounts,
+  analyseAbTest,
+  defaultAbPolicy,
+  emptyArm,
+} from '../experiments/ab-analysis.ts';
 import { analyseInterleaving, defaultInterleavingPolicy, teamDraft } from '../experiments/interleaving.ts';
 import { deriveSeed, Rng } from '../random/rng.ts';
 import type { Ranker, RankerWorld } from './ranker-world.ts';
@@ -35,15 +41,7 @@ export interface MethodComparison {
 }
 
 type MutableArm = { -readonly [K in keyof ArmCounts]: ArmCounts[K] };
-const emptyArm = (): MutableArm => ({
-  users: 0,
-  served: 0,
-  n: 0,
-  hits: 0,
-  liked: 0,
-  sumSquares: 0,
-  sumFourth: 0,
-});
+const freshArm = (): MutableArm => ({ ...emptyArm });
 
 const top = (world: RankerWorld, r: Ranker, u: number): number[] =>
   Array.from(r.ranked.subarray(u * world.width, u * world.width + world.options.n));
@@ -102,7 +100,7 @@ function runAb(
   policy: AbPolicy,
 ) {
   const { movies, likeThreshold } = world.options;
-  const arms = [emptyArm(), emptyArm()];
+  const arms = [freshArm(), freshArm()];
   for (let day = 1; day <= o.days; day++) {
     for (let i = 0; i < o.dailyUsers; i++) {
       const u = rng.int(world.options.users);

@@ -1,8 +1,7 @@
-import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
 import type { ModelParams } from '../models/rating-model.ts';
 import { isBetter } from './objective.ts';
 import type { PriorTrial } from './sampler.ts';
-import { runIdFor } from './sql-tuning-storage.ts';
 import type {
   MeasuredFilter,
   MeasuredTrial,
@@ -14,6 +13,7 @@ import type {
   TuningRun,
   TuningStorage,
 } from './tuning-storage.ts';
+import { checkFidelity, runIdFor } from './tuning-storage.ts';
 
 interface StoredRun {
   run: TuningRun;
@@ -105,9 +105,7 @@ export class MemoryTuningStorage implements TuningStorage {
     retryOf: number | null = null,
     fidelity = 1,
   ): Promise<Trial> {
-    if (!(fidelity > 0 && fidelity <= 1)) {
-      throw new InvalidInputError(`a trial's fidelity must be a share in (0, 1], got ${fidelity}`);
-    }
+    checkFidelity(fidelity);
     const stored = this.stored(runId);
     const trial: Trial = Object.freeze({
       runId,

@@ -1,5 +1,5 @@
 import type { Database, Queryable, SqlValue } from '../db/database.ts';
-import { ConflictError, InvalidInputError, NotFoundError } from '../errors.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
 import type { ModelParams } from '../models/rating-model.ts';
 import { isBetter, type TrialMetrics } from './objective.ts';
 import type { Direction, PriorTrial, TrialState } from './sampler.ts';
@@ -14,6 +14,7 @@ import type {
   TuningRun,
   TuningStorage,
 } from './tuning-storage.ts';
+import { checkFidelity, runIdFor } from './tuning-storage.ts';
 
 interface RunRow {
   id: string;
@@ -93,13 +94,6 @@ function toTrial(r: TrialRow): Trial {
     retryOf: r.retry_of,
     fidelity: r.fidelity,
   });
-}
-
-/** `bayesian_20261126_165747_013`: method, UTC date and time, milliseconds. */
-export function runIdFor(method: string, now: number): string {
-  const d = new Date(now);
-  const p = (n: number, w = 2) => String(n).padStart(w, '0');
-  return `${method}_${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}_${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}_${p(d.getUTCMilliseconds(), 3)}`;
 }
 
 /**
@@ -188,9 +182,7 @@ export class SqlTuningStorage implements TuningStorage {
     retryOf: number | null = null,
     fidelity = 1,
   ): Promise<Trial> {
-    if (!(fidelity > 0 && fidelity <= 1)) {
-      throw new InvalidInputError(`a trial's fidelity must be a share in (0, 1], got ${fidelity}`);
-    }
+    checkFidelity(fidelity);
     return this.db.transaction(async (tx) => {
       const row = await tx.get<{ n: number | null }>(
         'SELECT MAX(number) AS n FROM hp_experiments WHERE run_id = ?',

@@ -3,15 +3,14 @@ import { loadRatingsData } from '../data/load-ratings.ts';
 import { type MovieInfo, type RatingsData, subsetRatings } from '../data/ratings-data.ts';
 import type { Database } from '../db/database.ts';
 import { InvalidInputError } from '../errors.ts';
-import { createModel } from '../models/model-registry.ts';
 import type { ModelParams } from '../models/rating-model.ts';
-import { fitAndRegister } from '../registry/fit-and-register.ts';
 import type { ModelVersion } from '../registry/model-versions.ts';
 import { isBetter } from './objective.ts';
 import { type RunTuningOptions, runTuning, type TuningResult } from './run-tuning.ts';
 import type { Direction, Sampler } from './sampler.ts';
 import { paramsKey } from './search-space.ts';
 import type { FidelityRung, Trial } from './tuning-storage.ts';
+import { refitBestTrial } from './workflow.ts';
 
 /** The `tune --fidelity` choices: every trial on all ratings, or successive halving over shares. */
 export const fidelityModes = ['full', 'halving'] as const;
@@ -146,18 +145,12 @@ export async function runSuccessiveHalving(
   const best =
     last.run.config.fidelity?.share === 1 && last.best ? { runId: last.run.id, trial: last.best } : null;
   if (!best || !(options.register ?? true)) return { rungs, best, version: null, refitSeconds: null };
-  const m = best.trial.metrics;
-  const refit = await fitAndRegister(db, {
-    model: createModel(last.run.model, best.trial.params),
+  const refit = await refitBestTrial(db, {
+    kind: last.run.model,
+    best,
     data,
-    ...(movies ? { movies } : {}),
+    movies,
     seed,
-    reason: 'tuned',
-    tuningRunId: best.runId,
-    tuningTrialNumber: best.trial.number,
-    metrics: m
-      ? { accuracy: m.accuracy, rmse: m.rmse, mae: m.mae, baselineAccuracy: m.baselineAccuracy }
-      : {},
     activate: options.activate ?? false,
   });
   return { rungs, best, version: refit.version, refitSeconds: refit.fitSeconds };

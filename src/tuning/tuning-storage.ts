@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../errors.ts';
 import type { ModelParams } from '../models/rating-model.ts';
 import type { IntermediateValue } from './median-pruner.ts';
 import type { TrialMetrics } from './objective.ts';
@@ -187,4 +188,18 @@ export interface TuningStorage {
     objective: string;
     excludeRunId?: string;
   }): Promise<PriorTrial[]>;
+}
+
+/** A run's id, the same in every storage: `bayesian_20261126_165747_013`: method, UTC date and time, milliseconds. */
+export function runIdFor(method: string, now: number): string {
+  const d = new Date(now);
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${method}_${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}_${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}_${p(d.getUTCMilliseconds(), 3)}`;
+}
+
+/** Refuses a trial fidelity outside (0, 1]: the share of the ratings a trial ran on. */
+export function checkFidelity(fidelity: number): void {
+  if (!(fidelity > 0 && fidelity <= 1)) {
+    throw new InvalidInputError(`a trial's fidelity must be a share in (0, 1], got ${fidelity}`);
+  }
 }

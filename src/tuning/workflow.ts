@@ -76,18 +76,12 @@ export async function runTuningWorkflow(
   if (!best || !(options.register ?? true))
     return { first, bayesian, best, version: null, refitSeconds: null };
   options.onStage?.('refit', `trial ${best.trial.number} of ${best.runId} on all ${data.size} ratings`);
-  const m = best.trial.metrics;
-  const refit = await fitAndRegister(db, {
-    model: createModel(first.run.model, best.trial.params),
+  const refit = await refitBestTrial(db, {
+    kind: first.run.model,
+    best,
     data,
-    ...(movies ? { movies } : {}),
+    movies,
     seed: first.run.config.seed,
-    reason: 'tuned',
-    tuningRunId: best.runId,
-    tuningTrialNumber: best.trial.number,
-    metrics: m
-      ? { accuracy: m.accuracy, rmse: m.rmse, mae: m.mae, baselineAccuracy: m.baselineAccuracy }
-      : {},
     activate: options.activate ?? false,
   });
   return { first, bayesian, best, version: refit.version, refitSeconds: refit.fitSeconds };
@@ -105,4 +99,36 @@ function bestOfStages(stages: readonly TuningResult[]): TuningWorkflowResult['be
       best = { runId: stage.run.id, trial: t };
   }
   return best;
+}
+
+/**
+ * Refits a run's best trial on all `data` and registers it as a version with reason `tuned`, its
+ * run and trial ids and the trial's cross-validated metrics: how every tuning workflow ends.
+ */
+export async function refitBestTrial(
+  db: Database,
+  input: {
+    readonly kind: string;
+    readonly best: { readonly runId: string; readonly trial: Trial };
+    readonly data: RatingsData;
+    readonly movies: ReadonlyMap<number, MovieInfo> | undefined;
+    readonly seed: number;
+    readonly activate: boolean;
+  },
+): Promise<{ version: ModelVersion; fitSeconds: number }> {
+  const { best } = input;
+  const m = best.trial.metrics;
+  return fitAndRegister(db, {
+    model: createModel(input.kind, best.trial.params),
+    data: input.data,
+    ...(input.movies ? { movies: input.movies } : {}),
+    seed: input.seed,
+    reason: 'tuned',
+    tuningRunId: best.runId,
+    tuningTrialNumber: best.trial.number,
+    metrics: m
+      ? { accuracy: m.accuracy, rmse: m.rmse, mae: m.mae, baselineAccuracy: m.baselineAccuracy }
+      : {},
+    activate: input.activate,
+  });
 }

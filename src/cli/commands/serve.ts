@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ensureWebBuilt } from '../../../web/build.ts';
-import { loadConfig } from '../../config.ts';
+import { type Config, loadConfig } from '../../config.ts';
 import { installDemoCatalog } from '../../data/generate.ts';
 import { loadMovies } from '../../data/load-movies.ts';
 import { loadRatingsData } from '../../data/load-ratings.ts';
@@ -61,9 +61,17 @@ interface Listening {
   close(): Promise<void>;
 }
 
+/** What every serving process works from: the flags, the database, the settings, read once. */
+interface Serving {
+  readonly flags: ServeFlags;
+  readonly location: string;
+  readonly config: Config;
+  /** `--queue`, else the configured queue; undefined without one. */
+  readonly queueUrl: string | undefined;
+}
+
 /** An app over `db`, warmed, listening on the flags' port: what one serving process runs. */
-async function listen(db: Database, flags: ServeFlags, location: string): Promise<Listening> {
-  const config = loadConfig();
+async function listen(db: Database, { flags, location, config }: Serving): Promise<Listening> {
   const admin = await resolveAdminToken(db);
   const queue = await openConfiguredQueue(flags.queue, config, location);
   const app = createApp({
@@ -93,15 +101,15 @@ async function listen(db: Database, flags: ServeFlags, location: string): Promis
  * A process forked by `serve --workers N`: its own connection (on SQLite without the checkpointing
  * thread, which the primary runs once for every process), its own app, the shared port.
  */
-async function serveAsWorker(flags: ServeFlags, location: string): Promise<void> {
+async function serveAsWorker(serving: Serving): Promise<void> {
   await runServingWorker(
     async () => {
-      const db = await openDatabase(location, {
+      const db = await openDatabase(serving.location, {
         serving: true,
         backgroundCheckpoint: false,
-        synchronous: loadConfig().sqliteSynchronous,
+        synchronous: serving.config.sqliteSynchronous,
       });
-      const server = await listen(db, flags, location).catch(async (error: unknown) => {
+      const server = await listen(db, serving).catch(async (error: unknown) => {
         await db.close();
         throw error;
       });
@@ -130,8 +138,9 @@ async function prepare(db: Database, flags: ServeFlags): Promise<void> {
 }
 
 /** One process serving, or `workers` cluster workers on one port with this process supervising. */
-async function startListening(db: Database, flags: ServeFlags, location: string): Promise<Listening> {
-  if (flags.workers === 1) return listen(db, flags, location);
+async function startListening(db: Database, serving: Serving): Promise<Listening> {
+  const { flags } = serving;
+  if (flags.workers === 1) return listen(db, serving);
   const workers = await startServingCluster({
     workers: flags.workers,
     host: flags.host,
@@ -144,10 +153,10 @@ async function startListening(db: Database, flags: ServeFlags, location: string)
 }
 
 /** The retraining scheduler, in this process only (never in a `--workers` worker). */
-function startBackground(db: Database, location: string): RunningScheduler {
+function startBackground(db: Database, { config, location }: Serving): RunningScheduler {
   say(`retraining scheduler running in process ${process.pid}`);
   return startScheduler(db, {
-    config: loadConfig(),
+    config,
     location,
     onTick: (tick) => {
       if (tick.retrain)
@@ -189,37 +198,37 @@ export function serveCommand(program: Command): void {
     )
     .action(async (flags: ServeFlags, command: Command) => {
       createModel(flags.model); // an unknown kind fails before anything starts
-      loadConfig(); // and so does a bad config file
+      const config = loadConfig(); // and so does a bad config file
       const location = databaseLocation(command);
-      if (isServingWorker()) return serveAsWorker(flags, location);
+      const queueUrl = flags.queue || config.queueUrl || undefined;
+      const serving: Serving = { flags, location, config, queueUrl };
+      if (isServingWorker()) return serveAsWorker(serving);
       if (flags.workers > 1 && (location === ':memory:' || location === '')) {
         throw new InvalidInputError(
           '--workers: an in-memory database cannot be shared by several processes; name a file or a postgres:// URL',
         );
       }
-      const queueUrl = flags.queue ?? loadConfig().queueUrl;
       // A queue over a database only this machine can see is refused before anything starts.
       if (queueUrl) requireSharedDatabase(parseQueueUrl(queueUrl), location);
-      await serveMain(flags, location);
+      await serveMain(serving);
     });
 }
 
 /** The primary (or only) serving process: prepares, listens, runs the scheduler, stops on a signal. */
-async function serveMain(flags: ServeFlags, location: string): Promise<void> {
-  const db = await openDatabase(location, { serving: true, synchronous: loadConfig().sqliteSynchronous });
+async function serveMain(serving: Serving): Promise<void> {
+  const { flags, location, config } = serving;
+  const db = await openDatabase(location, { serving: true, synchronous: config.sqliteSynchronous });
   let server: Listening;
   try {
     await prepare(db, flags);
-    server = await startListening(db, flags, location);
+    server = await startListening(db, serving);
   } catch (error) {
     await db.close();
     throw error;
   }
   const admin = await resolveAdminToken(db);
-  const queueUrl = flags.queue ?? loadConfig().queueUrl;
-  const queued = queueUrl !== undefined && queueUrl !== '';
   // With a queue the checks are job schedulers that the workers run, once per interval in all.
-  const scheduler = flags.scheduler && !queued ? startBackground(db, location) : null;
+  const scheduler = flags.scheduler && !serving.queueUrl ? startBackground(db, serving) : null;
   say(`MovieNight is serving at ${server.url}`);
   say(`  dashboard:   ${server.url}/#/admin`);
   say(`  API:         ${server.url}/openapi.json`);
@@ -227,7 +236,7 @@ async function serveMain(flags: ServeFlags, location: string): Promise<void> {
     `  admin token: ${admin.token} (${admin.source === 'environment' ? 'from MOVIENIGHT_ADMIN_TOKEN' : 'generated once, kept in the database'})`,
   );
   say(`  database:    ${db.location}${scheduler ? '; retraining scheduler running' : ''}`);
-  if (queued) say('  job queue:   retrains and tuning trials run on `movienight worker`');
+  if (serving.queueUrl) say('  job queue:   retrains and tuning trials run on `movienight worker`');
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { params } from './common-schemas.ts';
 import { accuracyFigure, retrainTrigger } from './tracking-schemas.ts';
-import { bestHp, paramImportance } from './tuning-schemas.ts';
+import { bestHp, paramImportance, tuningRun } from './tuning-schemas.ts';
 import { aliasHistoryEntry } from './versions-schemas.ts';
 
 export const ratingScale = z.object({ min: z.number(), max: z.number(), step: z.number() });
@@ -101,6 +101,22 @@ export const trainingFlowCounts = z.object({
   abTests: z.number(),
   abTestsRunning: z.number(),
 });
+/** Which training set an arm of the impact report fitted on. */
+const impactArmKey = z.enum(['with', 'without', 'down-weighted', 'halved', 'doubled']);
+/** One arm of the impact report: its training set and the models' metrics on the test ratings. */
+const impactArm = z.object({
+  key: impactArmKey,
+  name: z.string(),
+  trainSize: z.number(),
+  unexpectedInTrain: z.number(),
+  unexpectedShare: z.number(),
+  unexpectedWeight: z.number(),
+  testFingerprint: z.string(),
+  metrics: armMetrics,
+  spread: z.object({ rmse: z.number(), accuracy: z.number(), ndcg: z.number() }),
+  runs: z.array(armMetrics),
+  fitSeconds: z.number(),
+});
 export const impactReport = z.object({
   report: z.literal('impact'),
   generatedAt: z.number(),
@@ -124,43 +140,13 @@ export const impactReport = z.object({
     k: z.number(),
     testFingerprint: z.string(),
   }),
-  arms: z.array(
-    z.object({
-      key: z.enum(['with', 'without', 'down-weighted', 'halved', 'doubled']),
-      name: z.string(),
-      trainSize: z.number(),
-      unexpectedInTrain: z.number(),
-      unexpectedShare: z.number(),
-      unexpectedWeight: z.number(),
-      testFingerprint: z.string(),
-      metrics: armMetrics,
-      spread: z.object({ rmse: z.number(), accuracy: z.number(), ndcg: z.number() }),
-      runs: z.array(armMetrics),
-      fitSeconds: z.number(),
-    }),
-  ),
+  arms: z.array(impactArm),
   weightsIgnored: z.boolean().nullable(),
-  scenarios: z.array(
-    z.object({
-      key: z.enum(['with', 'without', 'down-weighted', 'halved', 'doubled']),
-      name: z.string(),
-      trainSize: z.number(),
-      unexpectedInTrain: z.number(),
-      unexpectedShare: z.number(),
-      unexpectedWeight: z.number(),
-      testFingerprint: z.string(),
-      metrics: armMetrics,
-      spread: z.object({ rmse: z.number(), accuracy: z.number(), ndcg: z.number() }),
-      runs: z.array(armMetrics),
-      fitSeconds: z.number(),
-    }),
-  ),
-  skippedScenarios: z.array(
-    z.object({ key: z.enum(['with', 'without', 'down-weighted', 'halved', 'doubled']), reason: z.string() }),
-  ),
+  scenarios: z.array(impactArm),
+  skippedScenarios: z.array(z.object({ key: impactArmKey, reason: z.string() })),
   deltas: z.array(
     z.object({
-      key: z.enum(['with', 'without', 'down-weighted', 'halved', 'doubled']),
+      key: impactArmKey,
       rmse: z.number(),
       accuracy: z.number(),
       ndcg: z.number(),
@@ -277,33 +263,26 @@ export const tuningTrialPoint = z.object({
 export const tuningReport = z.object({
   report: z.literal('tuning'),
   generatedAt: z.number(),
-  run: z
-    .object({
-      id: z.string(),
-      method: z.string(),
-      model: z.string(),
-      status: z.enum(['running', 'failed', 'complete', 'interrupted']),
-      objective: z.string(),
-      direction: z.enum(['maximize', 'minimize']),
-      trialsPlanned: z.number(),
-      trialsDone: z.number(),
-      bestValue: z.number().nullable(),
-      bestTrialNumber: z.number().nullable(),
-      bestParams: params.nullable(),
-      startedAt: z.number(),
-      endedAt: z.number().nullable(),
-      defaultValue: z.number().nullable(),
+  run: tuningRun
+    .pick({
+      id: true,
+      method: true,
+      model: true,
+      status: true,
+      objective: true,
+      direction: true,
+      trialsPlanned: true,
+      trialsDone: true,
+      bestValue: true,
+      bestTrialNumber: true,
+      bestParams: true,
+      startedAt: true,
+      endedAt: true,
     })
+    .extend({ defaultValue: z.number().nullable() })
     .nullable(),
   otherRuns: z.array(
-    z.object({
-      id: z.string(),
-      method: z.string(),
-      model: z.string(),
-      status: z.enum(['running', 'failed', 'complete', 'interrupted']),
-      bestValue: z.number().nullable(),
-      startedAt: z.number(),
-    }),
+    tuningRun.pick({ id: true, method: true, model: true, status: true, bestValue: true, startedAt: true }),
   ),
   states: z.object({ running: z.number(), failed: z.number(), pruned: z.number(), complete: z.number() }),
   trials: z.array(tuningTrialPoint),

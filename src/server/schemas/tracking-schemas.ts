@@ -25,16 +25,9 @@ export const accuracyFigure = z.object({
   high: z.number(),
   mae: z.number().nullable(),
 });
-export const movieAccuracy = z.object({
-  movieId: z.number(),
-  title: z.string().nullable(),
-  samples: z.number(),
-  hits: z.number(),
-  accuracy: z.number().nullable(),
-  low: z.number(),
-  high: z.number(),
-  mae: z.number().nullable(),
-});
+/** The days of outcomes a figure covers: from and to are epoch milliseconds. */
+const trackingWindow = z.object({ days: z.number(), from: z.number(), to: z.number() });
+export const movieAccuracy = accuracyFigure.extend({ movieId: z.number(), title: z.string().nullable() });
 export const retrainTrigger = z.object({
   id: z.number(),
   source: z.enum(['auto', 'manual']),
@@ -78,8 +71,9 @@ export const recoveryCheck = z.object({
   from: z.number(),
   champion: accuracyFigure,
 });
+const retrainRule = z.enum(['threshold', 'drift', 'recovery']);
 export const retrainRequestDraft = z.object({
-  rule: z.enum(['threshold', 'drift', 'recovery']),
+  rule: retrainRule,
   reason: z.string(),
   numbers: z.record(z.string(), z.number().nullable()),
 });
@@ -91,7 +85,7 @@ export const revalidationOutcome = z.object({
     ])
     .nullable(),
   checkedAt: z.number(),
-  window: z.object({ days: z.number(), from: z.number(), to: z.number() }),
+  window: trackingWindow,
   championVersion: z.number().nullable(),
   /** Established users' outcomes only, with how many distinct users they come from. */
   champion: accuracyFigure.extend({ users: z.number() }),
@@ -100,48 +94,18 @@ export const revalidationOutcome = z.object({
   rule: z.string(),
   drift: driftCheck,
   recovery: recoveryCheck.nullable(),
-  firedRule: z.enum(['threshold', 'drift', 'recovery']).nullable(),
+  firedRule: retrainRule.nullable(),
   request: retrainRequestDraft.nullable(),
 });
 export const trackStatus = z.object({
   now: z.number(),
-  window: z.object({ days: z.number(), from: z.number(), to: z.number() }),
+  window: trackingWindow,
   counts: z.object({ tracked: z.number(), recommended: z.number(), unexpected: z.number() }),
   championVersion: z.number().nullable(),
   overall: accuracyFigure,
-  byVersion: z.array(
-    z.object({
-      version: z.number().nullable(),
-      samples: z.number(),
-      hits: z.number(),
-      accuracy: z.number().nullable(),
-      low: z.number(),
-      high: z.number(),
-      mae: z.number().nullable(),
-    }),
-  ),
-  byArm: z.array(
-    z.object({
-      arm: z.string().nullable(),
-      samples: z.number(),
-      hits: z.number(),
-      accuracy: z.number().nullable(),
-      low: z.number(),
-      high: z.number(),
-      mae: z.number().nullable(),
-    }),
-  ),
-  byDay: z.array(
-    z.object({
-      day: z.string(),
-      samples: z.number(),
-      hits: z.number(),
-      accuracy: z.number().nullable(),
-      low: z.number(),
-      high: z.number(),
-      mae: z.number().nullable(),
-    }),
-  ),
+  byVersion: z.array(accuracyFigure.extend({ version: z.number().nullable() })),
+  byArm: z.array(accuracyFigure.extend({ arm: z.string().nullable() })),
+  byDay: z.array(accuracyFigure.extend({ day: z.string() })),
   worstMovies: z.array(movieAccuracy),
   check: revalidationOutcome,
   thresholds: z.array(z.object({ setting: z.string(), value: z.unknown(), env: z.string() })),

@@ -138,16 +138,16 @@ export const listTuningRunsResponse = z.object({ runs: z.array(tuningRun.extend(
 export const startTuningRunResponse = z.object({ runId: z.string() });
 export const getTuningRunResponse = z.object({ run: tuningRun, live: runLive, trials: z.array(trial) });
 export const reviewTuningRunResponse = z.object({
-  run: z.object({
-    id: z.string(),
-    method: z.string(),
-    model: z.string(),
-    status: z.enum(['running', 'failed', 'complete', 'interrupted']),
-    objective: z.string(),
-    direction: z.enum(['maximize', 'minimize']),
-    trialsPlanned: z.number(),
-    trialsDone: z.number(),
-    dataFingerprint: z.string(),
+  run: tuningRun.pick({
+    id: true,
+    method: true,
+    model: true,
+    status: true,
+    objective: true,
+    direction: true,
+    trialsPlanned: true,
+    trialsDone: true,
+    dataFingerprint: true,
   }),
   comparison: z.array(reviewEntry),
   topTrials: z.array(

@@ -212,8 +212,11 @@ export async function runScalePipeline(options: ScalePipelineOptions): Promise<S
     await step('report tuning', ['--db', db, 'report', 'tuning', '--json']);
     return results;
   } finally {
-    if (options.pgUrl) await freshPostgres(options.pgUrl, pgName, true).catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    if (options.pgUrl && process.env.MOVIENIGHT_BENCH_SCALE_KEEP !== '1')
+      await freshPostgres(options.pgUrl, pgName, true).catch(() => undefined);
+    // MOVIENIGHT_BENCH_SCALE_KEEP=1 keeps the world and databases, to time one step again later.
+    if (process.env.MOVIENIGHT_BENCH_SCALE_KEEP === '1') console.log(`kept the world and databases in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -99,3 +99,36 @@ export class ArtifactError extends MovieNightError {
 export class ArtifactRefusedError extends ArtifactError {
   override readonly status = 409;
 }
+
+/** An error as plain data: what crosses a thread or a job queue, where classes do not. */
+export interface ErrorKind {
+  readonly message: string;
+  /** MovieNightError's code; `error` for anything else. */
+  readonly code: string;
+  readonly status: number;
+}
+
+/** The plain data of any thrown value (a MovieNightError keeps its code and status; the rest 500). */
+export function errorKindOf(error: unknown): ErrorKind {
+  if (error instanceof MovieNightError)
+    return { message: error.message, code: error.code, status: error.status };
+  return { message: error instanceof Error ? error.message : String(error), code: 'error', status: 500 };
+}
+
+/**
+ * The error again on this side: the named kind for the codes that have one (so `instanceof
+ * ConflictError` holds after a thread or a queue), else a MovieNightError with the same code and
+ * status (a plain 500 for an error that was not ours).
+ */
+export function errorFromKind(kind: ErrorKind): MovieNightError {
+  switch (kind.code) {
+    case 'invalid_input':
+      return new InvalidInputError(kind.message);
+    case 'not_found':
+      return new NotFoundError(kind.message);
+    case 'conflict':
+      return new ConflictError(kind.message);
+    default:
+      return new MovieNightError(kind.message, kind.code, kind.status);
+  }
+}

@@ -103,6 +103,34 @@ describeEachQueue('retrains and scheduled checks as jobs', (kind) => {
     }
   }, 90_000);
 
+  it('answers a refusal raised in a worker with the status it has without a queue', async () => {
+    worker({ MOVIENIGHT_SCHEDULER_INTERVAL_SECONDS: '3600' });
+    const config = loadConfig({ env: {}, file: '/nonexistent', overrides: { logLevel: 'silent' } });
+    const apps = {
+      queued: createApp({ db: t.db, config, adminToken, webDist: null, queue, workerLocation: t.location }),
+      local: createApp({ db: t.db, config, adminToken, webDist: null, workerLocation: t.location }),
+    };
+    const auth = { authorization: `Bearer ${adminToken}` };
+    try {
+      // The impact report runs as a job with a queue; an unknown model kind is the job's refusal.
+      const ask = async (app: MovieNightApp) => {
+        const r = await app.app.request('/api/admin/reports/impact?model=no-such-model', { headers: auth });
+        return { status: r.status, body: (await r.json()) as { error: { code: string; message: string } } };
+      };
+      const local = await ask(apps.local);
+      expect(local.status).toBe(400);
+      const queued = await ask(apps.queued);
+      expect(queued).toEqual(local);
+      expect(queued.body.error.message).toMatch(/no-such-model/);
+      // It was a job that a worker ran and failed, not a check made before enqueueing.
+      const failed = await queue.queue('jobs').getJobs(['failed']);
+      expect(failed.map((j) => j.name)).toEqual(['report']);
+    } finally {
+      await apps.queued.close();
+      await apps.local.close();
+    }
+  }, 90_000);
+
   it('two workers make one scheduler per check, and each scheduled run is taken once', async () => {
     const env = { MOVIENIGHT_SCHEDULER_INTERVAL_SECONDS: '1' };
     worker(env);

@@ -8,7 +8,7 @@ import {
   UnrecoverableError,
   Worker,
 } from 'bullmq';
-import { InvalidInputError } from '../errors.ts';
+import { errorFromKind, InvalidInputError, MovieNightError } from '../errors.ts';
 import type { JobContext, JobKind, JobLane, JobRegistry } from './job-kind.ts';
 import type { QueueUrl } from './queue-url.ts';
 
@@ -52,6 +52,11 @@ export class JobQueue {
     return this.options.url;
   }
 
+  /** How this queue was opened: plain data, so a worker thread can open the same queue. */
+  get settings(): JobQueueOptions {
+    return this.options;
+  }
+
   /** The BullMQ queue of a lane (for bull-board and counts). */
   queue(lane: JobLane): AnyQueue {
     let q = this.queues.get(lane);
@@ -71,11 +76,19 @@ export class JobQueue {
     return this.queue(kind.lane).add(kind.name, payload, { ...defaultJobOptions, ...options });
   }
 
-  /** Enqueues one job and waits for its result; a job that failed for good rejects with its reason. */
+  /**
+   * Enqueues one job and waits for its result. A job that failed for good rejects with its reason;
+   * one that failed with one of our typed errors rejects with that kind again (a refusal raised in
+   * the worker answers 400/404/409 as it would have without a queue, and the CLI exits 2).
+   */
   async run<P, R>(kind: JobKind<P, R>, payload: P, options: JobsOptions = {}): Promise<R> {
     const events = await this.queueEvents(kind.lane);
     const job = await this.add(kind, payload, options);
-    return (await job.waitUntilFinished(events)) as R;
+    try {
+      return (await job.waitUntilFinished(events)) as R;
+    } catch (error) {
+      throw typedFailure((error as Error).message) ?? error;
+    }
   }
 
   /**
@@ -105,11 +118,15 @@ export class JobQueue {
         const kind = registry.get(job.name);
         if (!kind || kind.lane !== lane)
           throw new UnrecoverableError(`no job kind ${job.name} on the ${lane} queue`);
-        return kind.run(job.data, {
-          ...context,
-          queue: this,
-          progress: (value) => job.updateProgress(value as object),
-        });
+        try {
+          return await kind.run(job.data, {
+            ...context,
+            queue: this,
+            progress: (value) => job.updateProgress(value as object),
+          });
+        } catch (error) {
+          throw error instanceof MovieNightError ? typedFailureError(error) : error;
+        }
       };
       return construct<Worker>(Worker, this.name(lane), this.connection(), this.options.url, processor, {
         concurrency: lane === 'trials' ? concurrency : 1,
@@ -149,6 +166,22 @@ export class JobQueue {
   private connection(): Connection {
     return { connection: connectionOf(this.options.url) as never };
   }
+}
+
+/**
+ * The queue keeps a failed job's reason as one string, so a typed error travels as its message
+ * behind a marker naming its code and status: `[conflict 409] another retrain is running …`
+ * (bull-board shows it so). A refusal is final: it fails the job without retries.
+ */
+function typedFailureError(error: MovieNightError): UnrecoverableError {
+  return new UnrecoverableError(`[${error.code} ${error.status}] ${error.message}`);
+}
+
+/** The typed error behind a failed job's reason, or null when the reason carries none. */
+function typedFailure(reason: string): MovieNightError | null {
+  const m = /^\[([a-z_]+) (\d{3})\] ([\s\S]*)$/.exec(reason);
+  if (!m) return null;
+  return errorFromKind({ code: m[1]!, status: Number(m[2]), message: m[3]! });
 }
 
 /** Finished jobs are kept a while for bull-board, then dropped: our tables keep the record. */

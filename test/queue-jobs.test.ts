@@ -1,12 +1,17 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.ts';
 import { generateIntoDatabase } from '../src/data/generate.ts';
+import { loadRatingsData } from '../src/data/load-ratings.ts';
+import { ratingsFingerprint } from '../src/data/ratings-data.ts';
 import { JobQueue } from '../src/queue/job-queue.ts';
 import { parseQueueUrl } from '../src/queue/queue-url.ts';
 import { championVersion } from '../src/registry/champion.ts';
+import { getVersion } from '../src/registry/model-versions.ts';
+import type { RetrainResult } from '../src/retraining/retrain-options.ts';
 import { getTrigger } from '../src/retraining/retrain-triggers.ts';
 import { createApp, type MovieNightApp } from '../src/server/create-app.ts';
-import { type RunningCli, startCliProcess } from './helpers/cli.ts';
+import { SqlTuningStorage } from '../src/tuning/sql-tuning-storage.ts';
+import { type RunningCli, runCliProcess, startCliProcess } from './helpers/cli.ts';
 import { postgresKind, type TestDatabase } from './helpers/databases.ts';
 import { describeEachQueue, queuePrefix } from './helpers/queues.ts';
 
@@ -102,6 +107,51 @@ describeEachQueue('retrains and scheduled checks as jobs', (kind) => {
       await app.close();
     }
   }, 90_000);
+
+  it("a retrain's tuning runs its trials as jobs that the worker processes take", async () => {
+    worker({ MOVIENIGHT_SCHEDULER_INTERVAL_SECONDS: '3600' });
+    worker({ MOVIENIGHT_SCHEDULER_INTERVAL_SECONDS: '3600' });
+    const retrain = await runCliProcess(
+      [
+        '--db',
+        t.location,
+        'retrain',
+        '--queue',
+        queueUrl,
+        '--tune',
+        '--method',
+        'random',
+        '--trials',
+        '5',
+        '--seed',
+        '2',
+        '--json',
+      ],
+      { MOVIENIGHT_QUEUE_PREFIX: prefix, MOVIENIGHT_QUEUE_LOCK_SECONDS: '2' },
+    );
+    expect(retrain.code, retrain.stderr).toBe(0);
+    const result = JSON.parse(retrain.stdout) as RetrainResult;
+    expect(result).toMatchObject({ status: 'succeeded', paramsSource: 'tuned' });
+    const tune = result.steps.find((s) => s.step === 'tune');
+    expect(tune?.details).toMatchObject({ ranOn: 'queue', trials: 5 });
+    const runId = tune?.details.runId as string;
+
+    // The run tuned on the retrain's training part, recorded as a query the workers repeated.
+    const run = await new SqlTuningStorage(t.db).getRun(runId);
+    expect(run).toMatchObject({ status: 'complete', trialsDone: 5 });
+    expect(run?.config.data).toMatchObject({ since: null, includeUnexpected: true });
+    const all = await loadRatingsData(t.db);
+    const train = await loadRatingsData(t.db, { until: run!.config.data!.until! });
+    expect(train.size).toBeGreaterThan(0.8 * all.size);
+    expect(train.size).toBeLessThan(all.size);
+    expect(ratingsFingerprint({ ...train, scale: run!.config.data!.scale })).toBe(run!.dataFingerprint);
+
+    // Every trial was a job on the trials queue, none computed in the retrain's own thread.
+    const jobs = (await queue.queue('trials').getJobs(['completed'])).filter((j) => j.data.runId === runId);
+    expect(jobs.map((j) => j.data.task.number).sort()).toEqual([0, 1, 2, 3, 4]);
+    const version = await getVersion(t.db, result.newVersion!);
+    expect(version?.tuningRunId).toBe(runId);
+  }, 120_000);
 
   it('answers a refusal raised in a worker with the status it has without a queue', async () => {
     worker({ MOVIENIGHT_SCHEDULER_INTERVAL_SECONDS: '3600' });

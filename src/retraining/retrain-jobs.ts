@@ -36,7 +36,14 @@ export const retrainJob = defineJobKind<{ readonly triggerId: number }, RetrainR
       reporting = reporting.then(report).catch(() => undefined);
     }, 1000);
     try {
-      return await retrainInWorker(context.db, context.location, context.config, triggerId, context.holder);
+      return await retrainInWorker(
+        context.db,
+        context.location,
+        context.config,
+        triggerId,
+        context.holder,
+        context.queue.settings,
+      );
     } finally {
       clearInterval(timer);
       // The last word is "done": no step report may land after it.
@@ -67,7 +74,16 @@ export async function retrainOnQueue(
   const now = Date.now();
   await refuseIfBlocked(db, config, now);
   // What runs where is this process's business; the trigger keeps only the retrain's options.
-  const { reason, onStep: _o, clock: _c, holder: _h, triggerId: _t, source: _s, ...stored } = options;
+  const {
+    reason,
+    onStep: _o,
+    clock: _c,
+    holder: _h,
+    triggerId: _t,
+    source: _s,
+    queue: _q,
+    ...stored
+  } = options;
   const decision = await requestRetrain(
     db,
     { source: 'manual', reason: reason ?? 'requested by hand', options: stored as Record<string, unknown> },

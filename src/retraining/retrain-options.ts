@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import type { ModelParams } from '../models/rating-model.ts';
+import type { JobQueue } from '../queue/job-queue.ts';
 import type { OfflineComparison } from './offline-comparison.ts';
 import type { DeployOutcome } from './retrain-registry.ts';
 import type { RetrainStep, TriggerSource } from './retrain-triggers.ts';
@@ -11,6 +12,8 @@ export interface RetrainOptions {
   /** Tuning method (random, grid, bayesian, tpe…). */
   readonly method?: string;
   readonly trials?: number;
+  /** With a job queue: tuning trials queued at once (default 4); set it to the workers' trial slots. */
+  readonly workers?: number;
   /** Activate on the offline comparison (≥ autoActivateThreshold) instead of starting an A/B test. */
   readonly activateIfBetter?: boolean;
   /** Model kind; default the champion's, else `svd`. */
@@ -56,6 +59,8 @@ export interface RetrainRunOptions extends RetrainOptions {
   readonly holder?: string;
   /** Called when each step starts (progress output; tests use it to stop a run mid-way). */
   readonly onStep?: (step: RetrainStepName, triggerId: number) => void | Promise<void>;
+  /** The job queue the tune step's trials go to (as jobs for `movienight worker`); none: this thread. */
+  readonly queue?: JobQueue;
 }
 
 export type RetrainStepName = 'data' | 'tune' | 'fit' | 'compare' | 'final-fit' | 'register' | 'deploy';

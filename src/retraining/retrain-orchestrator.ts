@@ -51,7 +51,7 @@ async function triggerToRun(
     }
     return t;
   }
-  const { clock: _c, holder: _h, onStep: _o, triggerId: _t, source, reason, ...stored } = options;
+  const { clock: _c, holder: _h, onStep: _o, triggerId: _t, queue: _q, source, reason, ...stored } = options;
   const decision = await requestRetrain(
     db,
     {
@@ -106,6 +106,7 @@ export async function runRetrain(
     clock,
     onStep: options.onStep,
     progress: emptyProgress(),
+    queue: options.queue ?? null,
     current: null,
   };
   const done = (status: RetrainResult['status'], outcome: string, error: string | null) =>
@@ -221,7 +222,7 @@ async function takeLock(
 }
 
 function stripRunOnly(o: RetrainRunOptions): RetrainOptions {
-  const { clock: _c, holder: _h, onStep: _o, triggerId: _t, source: _s, reason: _r, ...rest } = o;
+  const { clock: _c, holder: _h, onStep: _o, triggerId: _t, queue: _q, source: _s, reason: _r, ...rest } = o;
   return rest;
 }
 

@@ -8,6 +8,7 @@ import { getRunningAbTest } from '../experiments/ab-tests.ts';
 import { createModel } from '../models/model-registry.ts';
 import type { ModelParams, RatingModel } from '../models/rating-model.ts';
 import { windowStart } from '../monitoring/live-accuracy.ts';
+import type { JobQueue } from '../queue/job-queue.ts';
 import { championVersion } from '../registry/champion.ts';
 import { tunedParamsFor } from '../tuning/best-hp.ts';
 import { screenBeforeAbTest } from './off-policy-screen.ts';
@@ -37,7 +38,7 @@ import {
   retrainMetrics,
 } from './retrain-registry.ts';
 import { beginStep, endStep, heartbeatTrigger } from './retrain-triggers.ts';
-import { type RetrainTuning, tuneForRetrain } from './retrain-tuning.ts';
+import { defaultQueuedTrials, type RetrainTuning, tuneForRetrain } from './retrain-tuning.ts';
 import { fitWithWindowSelection, minTime, sinceTime } from './window-selection.ts';
 
 /** What the run knows so far: the result's fields, filled in step by step. */
@@ -61,6 +62,8 @@ export interface RetrainContext {
   readonly clock: () => number;
   readonly onStep: RetrainRunOptions['onStep'];
   readonly progress: Progress;
+  /** Where the tune step's trials go; null: this thread. */
+  readonly queue: JobQueue | null;
   current: RetrainStepName | null;
 }
 
@@ -121,9 +124,7 @@ export async function retrainSteps(ctx: RetrainContext): Promise<string> {
     data.ratings,
     temporalSplit(data.ratings, { testFraction: ctx.opts.holdoutFraction ?? 0.1 }),
   );
-  const tuning = ctx.opts.tune
-    ? await step(ctx, 'tune', () => tuneStep(ctx, data.plan.kind, split.train, data.movies))
-    : null;
+  const tuning = ctx.opts.tune ? await step(ctx, 'tune', () => tuneStep(ctx, data, split)) : null;
   const plan: Plan = tuning?.params ? { ...data.plan, params: tuning.params, source: 'tuned' } : data.plan;
   const fitted = await step(ctx, 'fit', () => fitStep(ctx, plan, split, data.movies));
   Object.assign(ctx.progress, { model: plan.kind, params: fitted.model.params, paramsSource: plan.source });
@@ -159,7 +160,7 @@ async function loadStep(ctx: RetrainContext) {
   // The parameters are chosen here so that a best_hp.json of another database fails this step.
   const plan = choosePlan(ctx, champion);
   return {
-    value: { ratings, movies, champion, plan },
+    value: { ratings, movies, champion, plan, since },
     details: {
       rows: ratings.size,
       since: since ?? null,
@@ -192,19 +193,44 @@ function choosePlan(ctx: RetrainContext, champion: ChampionInfo | null): Plan {
   return { kind, params: null, source: 'defaults' };
 }
 
+/**
+ * Tunes on the training part (every loaded rating before the holdout). With a queue the trials are
+ * jobs, and the run records that part as a query (the load's window and flag, up to the first
+ * holdout rating) so that the workers load the very same rows.
+ */
 async function tuneStep(
   ctx: RetrainContext,
-  kind: string,
-  train: RatingsData,
-  movies: ReadonlyMap<number, MovieInfo>,
+  data: {
+    ratings: RatingsData;
+    movies: ReadonlyMap<number, MovieInfo>;
+    plan: Plan;
+    since: number | undefined;
+  },
+  split: { train: RatingsData; test: RatingsData },
 ) {
+  const queue = ctx.queue;
   const r = await tuneForRetrain(ctx.db, {
-    model: kind,
+    model: data.plan.kind,
     method: ctx.opts.method ?? 'bayesian',
     trials: ctx.opts.trials ?? 20,
     seed: ctx.opts.seed ?? 0,
-    data: train,
-    movies,
+    data: split.train,
+    movies: data.movies,
+    ...(queue
+      ? {
+          queue: {
+            queue,
+            inFlight: ctx.opts.workers ?? defaultQueuedTrials,
+            selection: {
+              since: data.since ?? null,
+              // The temporal split holds out every rating at or after the first test one.
+              until: minTime(split.test),
+              includeUnexpected: ctx.config.includeUnexpected,
+              scale: data.ratings.scale,
+            },
+          },
+        }
+      : {}),
   });
   return { value: r, details: { ...r } };
 }

@@ -1,5 +1,7 @@
 import type { Config } from '../config.ts';
 import type { Database } from '../db/database.ts';
+import { errorFromKind } from '../errors.ts';
+import type { JobQueueOptions } from '../queue/job-queue.ts';
 import { pruneServedRecommendations, type ServedPruning } from '../recommend/served-retention.ts';
 import { runInWorker } from '../threads/worker-thread.ts';
 import { heartbeatRetrainLock } from './retrain-lock.ts';
@@ -82,6 +84,7 @@ export async function retrainInWorker(
   config: Config,
   triggerId: number,
   holder: string,
+  queue?: JobQueueOptions,
 ): Promise<RetrainResult> {
   const beat = setInterval(
     () => void heartbeatRetrainLock(db, holder, Date.now()).catch(() => undefined),
@@ -90,10 +93,10 @@ export async function retrainInWorker(
   try {
     const reply = await runInWorker<RetrainWorkerRequest, RetrainWorkerReply>(
       new URL('./retrain-worker.ts', import.meta.url),
-      { location, config, triggerId, holder },
+      { location, config, triggerId, holder, ...(queue ? { queue } : {}) },
       { name: `retrain-${triggerId}` },
     );
-    if (!reply.ok) throw new Error(reply.error);
+    if (!reply.ok) throw errorFromKind(reply.error);
     return reply.result;
   } finally {
     clearInterval(beat);

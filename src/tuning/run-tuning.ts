@@ -17,7 +17,14 @@ import { normalizeSpace, type SearchSpace } from './search-space.ts';
 import { type OpenedRun, openSession, type TuningInput } from './session-setup.ts';
 import { SqlTuningStorage } from './sql-tuning-storage.ts';
 import { INTERRUPTED, type StopReason, type TuningProgress, type TuningSession } from './tuning-session.ts';
-import type { FidelityRung, RunConfig, Trial, TuningRun, TuningStorage } from './tuning-storage.ts';
+import type {
+  FidelityRung,
+  RunConfig,
+  Trial,
+  TuningDataSelection,
+  TuningRun,
+  TuningStorage,
+} from './tuning-storage.ts';
 
 export { bestHpOf } from './best-hp.ts';
 export { defaultTrialParams } from './default-spaces.ts';
@@ -77,6 +84,11 @@ export interface RunTuningOptions {
   readonly queue?: JobQueue;
   /** This run is one rung of multi-fidelity tuning (its trials record the rung's share). */
   readonly fidelity?: FidelityRung;
+  /**
+   * Which rows of the database `data` is, stored with the run: with a queue, a worker loads the
+   * same rows for the run's trials. Needed when `data` is not every rating and a queue is set.
+   */
+  readonly dataSelection?: TuningDataSelection;
 }
 
 export interface TuningResult {
@@ -236,6 +248,7 @@ async function createRun(
     warmStartFrom: options.warmStartFrom ?? null,
     ...(seed === undefined ? { seedFromRunId: true } : {}),
     ...(options.fidelity ? { fidelity: options.fidelity } : {}),
+    ...(options.dataSelection ? { data: options.dataSelection } : {}),
   };
   const created = await storage.createRun({
     method,

@@ -1,12 +1,13 @@
 import { loadMovies } from '../data/load-movies.ts';
 import { loadRatingsData } from '../data/load-ratings.ts';
-import { ratingsFingerprint } from '../data/ratings-data.ts';
+import { type RatingsData, ratingsFingerprint } from '../data/ratings-data.ts';
 import type { Database } from '../db/database.ts';
 import { NotFoundError } from '../errors.ts';
 import { defineJobKind } from '../queue/job-kind.ts';
 import { SqlTuningStorage } from './sql-tuning-storage.ts';
 import { type TrialResult, type TrialTask, trialSetupOf } from './trial-evaluation.ts';
 import { createTrialPool, type TrialPool } from './trial-pool.ts';
+import type { TuningRun } from './tuning-storage.ts';
 
 /** One trial of a run, as a job: the run's id (its data, folds and seed are in the database) and the trial. */
 export interface TrialJobPayload {
@@ -52,14 +53,30 @@ function poolFor(db: Database, runId: string, size: number): Promise<TrialPool> 
 async function openPool(db: Database, runId: string, size: number): Promise<TrialPool> {
   const run = await new SqlTuningStorage(db).getRun(runId);
   if (!run) throw new NotFoundError(`no tuning run ${runId} in the worker's database`);
-  const data = await loadRatingsData(db);
+  const data = await loadRunData(db, run);
   const fingerprint = ratingsFingerprint(data);
   if (fingerprint !== run.dataFingerprint)
     throw new Error(
-      `tuning run ${runId} tunes on data ${run.dataFingerprint}, but this worker's database holds ${fingerprint}: queued trials need the run to tune on every rating of the shared database`,
+      `tuning run ${runId} tunes on data ${run.dataFingerprint}, but this worker's database holds ${fingerprint} for it: the ratings it tunes on changed after the run started`,
     );
   const movies = await loadMovies(db);
   return createTrialPool(trialSetupOf(run, { data, movies, fingerprint }), size);
+}
+
+/**
+ * The ratings a run tunes on: the rows its data selection names (a retrain tunes on the part of
+ * the ratings before its holdout), else every rating. The selection's scale is the run's: a part
+ * of half-star ratings that happens to hold only whole stars is still on the half-star scale.
+ */
+async function loadRunData(db: Database, run: TuningRun): Promise<RatingsData> {
+  const selection = run.config.data;
+  if (!selection) return loadRatingsData(db);
+  const data = await loadRatingsData(db, {
+    ...(selection.since === null ? {} : { since: selection.since }),
+    ...(selection.until === null ? {} : { until: selection.until }),
+    includeUnexpected: selection.includeUnexpected,
+  });
+  return { ...data, scale: selection.scale };
 }
 
 /** Stops the trial threads of this process (worker shutdown). */

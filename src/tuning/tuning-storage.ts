@@ -25,6 +25,21 @@ export interface RunConfig {
   readonly reused?: readonly ReusedTrial[];
   /** A rung of multi-fidelity tuning: the share of the ratings its trials run on, and where it sits. */
   readonly fidelity?: FidelityRung;
+  /** The ratings tuned on, when not every rating of the database (a retrain's training part). */
+  readonly data?: TuningDataSelection;
+}
+
+/**
+ * Which ratings a run tunes on, as a query a worker process can repeat: the ratings rated in
+ * `[since, until)` (null: unbounded), with or without the unexpected ones, on the scale the run
+ * saw. A worker taking the run's trials from a queue loads these rows and checks that their
+ * fingerprint is the run's before it evaluates anything.
+ */
+export interface TuningDataSelection {
+  readonly since: number | null;
+  readonly until: number | null;
+  readonly includeUnexpected: boolean;
+  readonly scale: { readonly min: number; readonly max: number; readonly step: number };
 }
 
 /** One rung of successive halving, kept with the run it ran as. */

@@ -215,7 +215,8 @@ export async function runScalePipeline(options: ScalePipelineOptions): Promise<S
     if (options.pgUrl && process.env.MOVIENIGHT_BENCH_SCALE_KEEP !== '1')
       await freshPostgres(options.pgUrl, pgName, true).catch(() => undefined);
     // MOVIENIGHT_BENCH_SCALE_KEEP=1 keeps the world and databases, to time one step again later.
-    if (process.env.MOVIENIGHT_BENCH_SCALE_KEEP === '1') console.log(`kept the world and databases in ${dir}`);
+    if (process.env.MOVIENIGHT_BENCH_SCALE_KEEP === '1')
+      console.log(`kept the world and databases in ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   }
 }

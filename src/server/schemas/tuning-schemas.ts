@@ -96,6 +96,17 @@ export const runConfig = z.object({
       promotedFrom: z.string().nullable(),
     })
     .optional(),
+  data: z
+    .object({
+      since: z.number().nullable(),
+      until: z.number().nullable(),
+      includeUnexpected: z.boolean(),
+      scale: z.object({ min: z.number(), max: z.number(), step: z.number() }),
+    })
+    .optional()
+    .describe(
+      'the ratings tuned on, when not every rating of the database (a retrain tunes on its training part)',
+    ),
 });
 export const tuningRun = z.object({
   id: z.string(),

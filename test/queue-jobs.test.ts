@@ -6,9 +6,10 @@ import { ratingsFingerprint } from '../src/data/ratings-data.ts';
 import { JobQueue } from '../src/queue/job-queue.ts';
 import { parseQueueUrl } from '../src/queue/queue-url.ts';
 import { championVersion } from '../src/registry/champion.ts';
-import { getVersion } from '../src/registry/model-versions.ts';
+import { getVersion, listVersions } from '../src/registry/model-versions.ts';
+import { retrainLockState } from '../src/retraining/retrain-lock.ts';
 import type { RetrainResult } from '../src/retraining/retrain-options.ts';
-import { getTrigger } from '../src/retraining/retrain-triggers.ts';
+import { getTrigger, listSteps, listTriggers } from '../src/retraining/retrain-triggers.ts';
 import { createApp, type MovieNightApp } from '../src/server/create-app.ts';
 import { SqlTuningStorage } from '../src/tuning/sql-tuning-storage.ts';
 import { type RunningCli, runCliProcess, startCliProcess } from './helpers/cli.ts';
@@ -17,11 +18,16 @@ import { describeEachQueue, queuePrefix } from './helpers/queues.ts';
 
 const adminToken = 'queue-test-admin-token-0123456789';
 
-async function until(check: () => Promise<boolean>, what: string, limitMs = 40_000): Promise<void> {
+async function until(
+  check: () => Promise<boolean>,
+  what: string,
+  limitMs = 40_000,
+  everyMs = 100,
+): Promise<void> {
   const end = Date.now() + limitMs;
   while (!(await check())) {
     if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
@@ -151,6 +157,69 @@ describeEachQueue('retrains and scheduled checks as jobs', (kind) => {
     expect(jobs.map((j) => j.data.task.number).sort()).toEqual([0, 1, 2, 3, 4]);
     const version = await getVersion(t.db, result.newVersion!);
     expect(version?.tuningRunId).toBe(runId);
+  }, 120_000);
+
+  it('a worker SIGKILLed mid-retrain: another takes the job again and the retrain finishes once', async () => {
+    const env = { MOVIENIGHT_SCHEDULER_INTERVAL_SECONDS: '3600', MOVIENIGHT_STALE_AFTER_SECONDS: '4' };
+    const workers = [worker(env), worker(env)];
+    // Long fits (several windows are fitted), so that the kill lands inside the fit step.
+    const retrain = startCliProcess(
+      [
+        '--db',
+        t.location,
+        'retrain',
+        '--queue',
+        queueUrl,
+        '--model',
+        'svd',
+        '--params',
+        '{"n_epochs":600,"n_factors":40}',
+      ],
+      {
+        MOVIENIGHT_QUEUE_PREFIX: prefix,
+        MOVIENIGHT_STALE_AFTER_SECONDS: '4',
+        MOVIENIGHT_QUEUE_LOCK_SECONDS: '2',
+      },
+    );
+    running.push(retrain);
+    let holder = '';
+    await until(
+      async () => {
+        const [trigger] = await listTriggers(t.db);
+        const fit = trigger ? (await listSteps(t.db, trigger.id)).find((s) => s.step === 'fit') : undefined;
+        holder = (await retrainLockState(t.db)).holder ?? '';
+        return trigger?.status === 'running' && fit !== undefined && holder !== '';
+      },
+      'the retrain to reach its fit step',
+      60_000,
+      20,
+    );
+    const victim = workers.find((w) => holder.endsWith(`:${w.child.pid}`));
+    expect(victim, `lock holder ${holder}`).toBeDefined();
+    victim!.child.kill('SIGKILL');
+    expect((await listTriggers(t.db))[0]?.status).toBe('running');
+
+    const end = await retrain.done;
+    expect(end.code, end.stderr).toBe(0);
+    const [trigger, ...others] = await listTriggers(t.db);
+    expect(others).toEqual([]);
+    expect(trigger?.status).toBe('succeeded');
+    const survivor = workers.find((w) => w !== victim)!;
+    expect(trigger?.holder).toMatch(new RegExp(`:${survivor.child.pid}$`));
+    // One new version, the champion; the lock released; every step recorded done once.
+    const versions = await listVersions(t.db);
+    expect(versions.map((v) => v.version)).toEqual([trigger!.newVersion]);
+    expect(await championVersion(t.db)).toBe(trigger!.newVersion);
+    expect((await retrainLockState(t.db)).holder).toBeNull();
+    const steps = await listSteps(t.db, trigger!.id);
+    expect(steps.map((s) => `${s.step}:${s.status}`)).toEqual(
+      ['data', 'fit', 'compare', 'final-fit', 'register', 'deploy'].map((s) => `${s}:done`),
+    );
+    // The job was taken again after the killed worker's lock ran out, and completed there.
+    const job = await queue.queue('jobs').getJob(`retrain-${trigger!.id}`);
+    expect(await job?.getState()).toBe('completed');
+    expect((job?.stalledCounter ?? 0) + (job?.attemptsStarted ?? 0)).toBeGreaterThanOrEqual(2);
+    expect(job?.returnvalue).toMatchObject({ status: 'succeeded', tookOverFrom: holder });
   }, 120_000);
 
   it('answers a refusal raised in a worker with the status it has without a queue', async () => {

@@ -3,10 +3,11 @@ import type { Database } from '../db/database.ts';
 import { ConflictError } from '../errors.ts';
 import { defineJobKind, type JobContext } from '../queue/job-kind.ts';
 import type { JobQueue } from '../queue/job-queue.ts';
+import { retrainLockState } from './retrain-lock.ts';
 import type { RetrainResult, RetrainRunOptions } from './retrain-options.ts';
 import { type AbDecisionSummary, decideRunningAbTest } from './retrain-registry.ts';
 import { refuseIfBlocked } from './retrain-steps.ts';
-import { listSteps, openTrigger, requestRetrain } from './retrain-triggers.ts';
+import { getTrigger, listSteps, openTrigger, requestRetrain } from './retrain-triggers.ts';
 import { type RevalidationOutcome, revalidate } from './revalidate.ts';
 import { retrainInWorker } from './scheduler.ts';
 
@@ -36,6 +37,7 @@ export const retrainJob = defineJobKind<{ readonly triggerId: number }, RetrainR
       reporting = reporting.then(report).catch(() => undefined);
     }, 1000);
     try {
+      await awaitStaleHolder(context.db, context.config, triggerId);
       return await retrainInWorker(
         context.db,
         context.location,
@@ -52,6 +54,29 @@ export const retrainJob = defineJobKind<{ readonly triggerId: number }, RetrainR
     }
   },
 });
+
+/**
+ * A retrain job taken again after its worker stopped renewing the job's lock (killed, or its
+ * machine gone) finds its trigger `running` and the retrain lock held under the old worker's
+ * heartbeat. The retrain lock is only taken over once that heartbeat is staleAfterSeconds old (a
+ * worker cut off from the queue may still be training), so this waits, polling, until the holder
+ * is stale or gone; the retrain then takes the lock over and runs the trigger again from its first
+ * step. A holder that keeps heartbeating for twice staleAfterSeconds is alive: the wait ends and
+ * the lock refuses the second run, which fails as a conflict.
+ */
+async function awaitStaleHolder(db: Database, config: Config, triggerId: number): Promise<void> {
+  const staleMs = config.staleAfterSeconds * 1000;
+  const giveUpAt = Date.now() + 2 * staleMs;
+  for (;;) {
+    const trigger = await getTrigger(db, triggerId);
+    if (trigger?.status !== 'running') return;
+    const lock = await retrainLockState(db);
+    const now = Date.now();
+    if (lock.holder === null || lock.triggerId !== triggerId) return;
+    if ((lock.heartbeatAt ?? 0) < now - staleMs || now > giveUpAt) return;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(1000, staleMs / 4)));
+  }
+}
 
 /**
  * Enqueues the pending trigger's retrain, if there is one. The job id is the trigger's, so any

@@ -227,4 +227,31 @@ describeEachDatabase('retrain orchestrator', (kind) => {
       expect((await retrainLockState(t.db)).holder).toBeNull();
     });
   }
+
+  for (const step of ['fit', 'deploy'] as const) {
+    it(`the same trigger run again after its run was killed at step ${step} registers one version`, async () => {
+      const first = await runRetrain(t.db, config, { model: 'baseline', seed: 1 });
+      const p = await startUntil(t.location, step);
+      p.kill('SIGKILL');
+      await new Promise((resolve) => p.once('close', resolve));
+      const [dead] = await listTriggers(t.db);
+      const registeredBefore = (await listVersions(t.db)).length;
+      const later = Date.now() + (config.staleAfterSeconds + 1) * 1000;
+      const again = await runRetrain(t.db, config, { triggerId: dead!.id, clock: () => later });
+      expect(again.status, again.error ?? '').toBe('succeeded');
+      expect(again.tookOverFrom).not.toBeNull();
+      const versions = await listVersions(t.db);
+      // Killed at fit nothing was registered: this run registers one. Killed at deploy the dead
+      // run had registered its version: this run deploys that one and registers none.
+      expect(versions.length).toBe(step === 'fit' ? registeredBefore + 1 : registeredBefore);
+      expect(versions.filter((v) => v.version !== first.newVersion).map((v) => v.version)).toEqual([
+        again.newVersion,
+      ]);
+      expect(again.deploy?.action).toBe('ab-test');
+      const steps = await listSteps(t.db, dead!.id);
+      expect(steps.map((s) => s.status)).toEqual(Array(steps.length).fill('done'));
+      expect((await listTriggers(t.db)).find((x) => x.id === dead!.id)?.status).toBe('succeeded');
+      expect((await retrainLockState(t.db)).holder).toBeNull();
+    });
+  }
 });

@@ -5,6 +5,7 @@ import { ConflictError } from '../errors.ts';
 import { championVersion } from '../registry/champion.ts';
 import { acquireRetrainLock, releaseRetrainLock } from './retrain-lock.ts';
 import type { RetrainOptions, RetrainResult, RetrainRunOptions, RetrainSettings } from './retrain-options.ts';
+import { registeredEarlier, resumeAtDeploy } from './retrain-resume.ts';
 import { type Progress, type RetrainContext, refuseIfBlocked, retrainSteps } from './retrain-steps.ts';
 import { SqlRetrainStore } from './retrain-store.ts';
 import {
@@ -83,6 +84,9 @@ async function triggerToRun(
  * deploy that fails marks the new version discarded, so no list meant for choosing offers it. A
  * run killed anywhere leaves the champion as it was, the trigger `running` with a stale heartbeat
  * and the lock held by a dead holder; the next run takes both over once staleAfterSeconds passed.
+ * A new trigger abandons the dead one; the same trigger run again (a queue's job taken again after
+ * its worker died) starts over from its first step, or, when the dead attempt had already
+ * registered its version, only deploys that version (one trigger never registers two).
  */
 export async function runRetrain(
   db: Database,
@@ -94,6 +98,8 @@ export async function runRetrain(
   if (options.triggerId === undefined) await refuseIfBlocked(db, config, clock());
   const trigger = await triggerToRun(db, config, options, clock());
   const opts: RetrainOptions = { ...(trigger.options as RetrainOptions), ...stripRunOnly(options) };
+  // A trigger already `running` was started by an attempt that died (its lock went stale).
+  const retaken = trigger.status === 'running';
   const takenOverFrom = await takeLock(db, config, trigger.id, holder, clock);
   await startTrigger(db, trigger.id, holder, clock());
   const championBefore = await championVersion(db);
@@ -112,7 +118,8 @@ export async function runRetrain(
   const done = (status: RetrainResult['status'], outcome: string, error: string | null) =>
     resultOf(ctx, { status, outcome, error, championBefore, takenOverFrom });
   try {
-    const outcome = await retrainSteps(ctx);
+    const earlier = retaken ? await registeredEarlier(ctx) : null;
+    const outcome = earlier ? await resumeAtDeploy(ctx, earlier) : await retrainSteps(ctx);
     await finishTrigger(db, trigger.id, { status: 'succeeded', outcome, ...versionAndTest(ctx) }, clock());
     return await done('succeeded', outcome, null);
   } catch (error) {

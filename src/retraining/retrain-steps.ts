@@ -92,7 +92,7 @@ export async function refuseIfTestRunning(db: Database, prefix: string): Promise
 }
 
 /** Runs one named step: heartbeat, record its start, run it, record its end with its details. */
-async function step<T>(
+export async function runStep<T>(
   ctx: RetrainContext,
   name: RetrainStepName,
   run: () => Promise<{ value: T; details: Record<string, unknown> }>,
@@ -115,7 +115,7 @@ async function step<T>(
 export async function retrainSteps(ctx: RetrainContext): Promise<string> {
   // A trigger recorded earlier (the scheduler's) is checked here, before anything expensive.
   if ((await championVersion(ctx.db)) !== null) await refuseIfTestRunning(ctx.db, 'cannot retrain now');
-  const data = await step(ctx, 'data', () => loadStep(ctx));
+  const data = await runStep(ctx, 'data', () => loadStep(ctx));
   if (data.ratings.size < 20)
     throw new ConflictError(`only ${data.ratings.size} ratings to train on; import or generate data first`);
   ctx.progress.trainRows = data.ratings.size;
@@ -124,17 +124,17 @@ export async function retrainSteps(ctx: RetrainContext): Promise<string> {
     data.ratings,
     temporalSplit(data.ratings, { testFraction: ctx.opts.holdoutFraction ?? 0.1 }),
   );
-  const tuning = ctx.opts.tune ? await step(ctx, 'tune', () => tuneStep(ctx, data, split)) : null;
+  const tuning = ctx.opts.tune ? await runStep(ctx, 'tune', () => tuneStep(ctx, data, split)) : null;
   const plan: Plan = tuning?.params ? { ...data.plan, params: tuning.params, source: 'tuned' } : data.plan;
-  const fitted = await step(ctx, 'fit', () => fitStep(ctx, plan, split, data.movies));
+  const fitted = await runStep(ctx, 'fit', () => fitStep(ctx, plan, split, data.movies));
   Object.assign(ctx.progress, { model: plan.kind, params: fitted.model.params, paramsSource: plan.source });
-  const comparison = await step(ctx, 'compare', () => compareStep(ctx, fitted, champion, data));
+  const comparison = await runStep(ctx, 'compare', () => compareStep(ctx, fitted, champion, data));
   ctx.progress.comparison = comparison;
-  const final = await step(ctx, 'final-fit', () => finalFitStep(ctx, fitted, split.test, data));
-  ctx.progress.newVersion = await step(ctx, 'register', () =>
+  const final = await runStep(ctx, 'final-fit', () => finalFitStep(ctx, fitted, split.test, data));
+  ctx.progress.newVersion = await runStep(ctx, 'register', () =>
     registerStep(ctx, final, retrainMetrics(fitted.recent, comparison), champion, tuning),
   );
-  const deploy = await step(ctx, 'deploy', () => deployStep(ctx, champion, comparison));
+  const deploy = await runStep(ctx, 'deploy', () => deployStep(ctx, champion, comparison));
   ctx.progress.deploy = deploy;
   return deploy.summary;
 }
@@ -353,7 +353,11 @@ async function registerStep(
   return { value: v, details: { version: v, metrics } };
 }
 
-async function deployStep(ctx: RetrainContext, champion: ChampionInfo | null, comparison: OfflineComparison) {
+export async function deployStep(
+  ctx: RetrainContext,
+  champion: ChampionInfo | null,
+  comparison: OfflineComparison,
+) {
   const { opts } = ctx;
   const version = ctx.progress.newVersion;
   if (version === null) throw new Error('deploy before register');

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { fitAndRegister } from '../src/registry/fit-and-register.ts';
 import { mlLatestSmallDir, mlLatestSmallPath } from '../test/helpers/data-paths.ts';
 import { call, type ServeProcess, startServeProcess } from '../test/helpers/serve-process.ts';
 import { fmt, median } from './measure.ts';
+import { cpuSecondsOf } from './process-cpu.ts';
 import type { Benchmark } from './run.ts';
 
 /** The part of autocannon's programmatic API used here (the package ships no types). */
@@ -68,16 +69,6 @@ export interface ServeWorkersOptions {
    */
   readonly location?: string;
   readonly log?: (line: string) => void;
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc; NaN when it is gone. */
-function cpuSecondsOf(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 /** The serve processes: the primary and, with --workers N > 1, the pids it printed. */

@@ -184,11 +184,14 @@ async function tuneWith(serverUrl: string, queueServer: string | undefined, work
     const cpu = cpuBetween(before, await cpuNow(serverUrl, dbName, workers));
     const loadAfter = loadavg()[0]!;
     const computeMs = timed.result.trials.reduce((sum, t) => sum + (t.durationMs ?? 0), 0);
+    // More trials in flight leave the median pruner fewer finished curves to compare against.
+    const pruned = timed.result.trials.filter((t) => t.state === 'pruned').length;
     const echo = workerCount === 1 ? await echoRoundTrips(queue) : null;
     return {
       seconds: timed.seconds,
       computeMs,
       done: timed.result.run.trialsDone,
+      pruned,
       load,
       loadAfter,
       echo,
@@ -261,7 +264,7 @@ export async function measureScaleOutTuning(): Promise<void> {
     ['2 worker processes', two],
   ] as const) {
     console.log(
-      `${label}: ${r.done} trials in ${fmt(r.seconds, 1)} s (${fmt((1000 * r.seconds) / r.done, 0)} ms per trial; trial compute ${fmt(r.computeMs / r.done, 0)} ms each) | load average ${fmt(r.load, 2)} at start, ${fmt(r.loadAfter, 2)} at end`,
+      `${label}: ${r.done} trials in ${fmt(r.seconds, 1)} s (${fmt((1000 * r.seconds) / r.done, 0)} ms per trial; trial compute ${fmt(r.computeMs / r.done, 0)} ms each; ${r.pruned} pruned) | load average ${fmt(r.load, 2)} at start, ${fmt(r.loadAfter, 2)} at end`,
     );
     for (const line of cpuLines(label, r)) console.log(line);
   }

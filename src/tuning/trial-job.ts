@@ -27,9 +27,26 @@ export const tuningTrialJob = defineJobKind<TrialJobPayload, TrialResult>({
   lane: 'trials',
   async run(payload, context) {
     const pool = await poolFor(context.db, payload.runId, context.concurrency);
-    return pool.run(payload.task);
+    return pool.run(await withFreshCurves(context.db, payload));
   },
 });
+
+/**
+ * The median pruner compares a trial with the curves of the run's complete trials. The
+ * coordinator took them when it queued the trial; by the time a worker starts it, trials queued
+ * before it may have completed. Read again here, they give the pruner what the run knows now:
+ * otherwise the more trials are in flight (the more workers), the less it prunes, and the scale-out
+ * bench measured 2 worker processes finishing 3 more of 50 trials than 1 (each a full 3-fold fit
+ * instead of a first-fold stop), spending more CPU per trial exactly where there are more cores.
+ */
+export async function withFreshCurves(db: Database, payload: TrialJobPayload): Promise<TrialTask> {
+  const { task } = payload;
+  if (!task.prune) return task;
+  const trials = await new SqlTuningStorage(db).listTrials(payload.runId);
+  const completed = trials.filter((t) => t.state === 'complete').map((t) => t.intermediateValues);
+  if (completed.length <= task.prune.completed.length) return task;
+  return { ...task, prune: { ...task.prune, completed } };
+}
 
 /** The pools of the runs this worker process has trials of, newest last. */
 const pools = new Map<string, Promise<TrialPool>>();

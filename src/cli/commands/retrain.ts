@@ -60,6 +60,7 @@ interface RetrainFlags {
   tune?: boolean;
   method: string;
   trials?: number;
+  workers?: number;
   activateIfBetter?: boolean;
   model?: string;
   params?: string;
@@ -84,6 +85,11 @@ export function retrainCommand(program: Command): void {
     .option('--method <name>', 'tuning method: grid, random, bayesian, tpe', 'bayesian')
     .option('--trials <n>', 'tuning trials', integerOption('--trials', 1))
     .option(
+      '--workers <n>',
+      'with a queue and --tune: tuning trials queued at once for the workers (default 4)',
+      integerOption('--workers', 1),
+    )
+    .option(
       '--activate-if-better',
       'activate on a fair offline comparison (≥ autoActivateThreshold) instead of an A/B test',
     )
@@ -107,6 +113,7 @@ export function retrainCommand(program: Command): void {
         reason: 'movienight retrain',
         ...(opts.tune ? { tune: true, method: opts.method } : {}),
         ...(opts.trials === undefined ? {} : { trials: opts.trials }),
+        ...(opts.workers === undefined ? {} : { workers: opts.workers }),
         ...(opts.activateIfBetter ? { activateIfBetter: true } : {}),
         ...(opts.model === undefined ? {} : { model: opts.model }),
         ...(params === undefined ? {} : { params }),

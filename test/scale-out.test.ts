@@ -39,7 +39,7 @@ const slowSpace = {
  * replicas and two `worker` processes on one PostgreSQL database and one queue, and a `tune`
  * coordinator. A worker is SIGKILLed mid-trial and the run still records every trial once; a
  * retrain asked of replica 1 is run by the surviving worker, and replica 2 serves its version
- * within two seconds of its activation.
+ * within two seconds of its activation. The case is long because it tells that one story in order.
  */
 describeEachQueue('scale-out: coordinator, two workers (one killed), two serve replicas', (kind) => {
   let t: TestDatabase;

@@ -74,6 +74,8 @@ interface RetrainFlags {
  * `movienight retrain`: one retrain now (a manual trigger, or the pending one). Exits non-zero when
  * no version was deployed: 2 when refused before starting (another retrain, a running A/B test),
  * 1 when a step failed; the reason goes to stderr, and with --json also into the printed object.
+ * It is long because it declares every option of the command and maps each onto the retrain's
+ * options in one place; the work is in src/retraining.
  */
 export function retrainCommand(program: Command): void {
   program

@@ -131,7 +131,22 @@ export interface CatalogStore {
    * its stored time.
    */
   upsertRatings(batch: RatingColumns, timesGiven: boolean): Promise<number>;
+  /**
+   * Sets every movie's `rating_count` from the ratings table in one statement: what the
+   * `ratingCountTriggers` do row by row, for a bulk load that dropped them.
+   */
+  recountMovieRatings(): Promise<void>;
 }
+
+/**
+ * The triggers of `ratings` that keep `movies.rating_count` current (created by the schema's
+ * migrations). Their whole effect is `recountMovieRatings`, so a bulk load may drop them.
+ */
+export const ratingCountTriggers: ReadonlySet<string> = new Set([
+  'ratings_count_insert',
+  'ratings_count_delete',
+  'ratings_count_move',
+]);
 
 const movieUpsert =
   'ON CONFLICT (id) DO UPDATE SET title = excluded.title, year = excluded.year, genres = excluded.genres ' +
@@ -388,6 +403,12 @@ export class SqlCatalogStore implements CatalogStore {
 
   insertUsers(users: readonly (readonly [id: number, createdAt: number])[]): Promise<number> {
     return this.db.insertMany('users', ['id', 'created_at'], users, 'ON CONFLICT (id) DO NOTHING');
+  }
+
+  async recountMovieRatings(): Promise<void> {
+    await this.db.run(
+      'UPDATE movies SET rating_count = (SELECT COUNT(*) FROM ratings r WHERE r.movie_id = movies.id)',
+    );
   }
 
   upsertRatings(batch: RatingColumns, timesGiven: boolean): Promise<number> {

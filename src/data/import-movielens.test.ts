@@ -129,6 +129,34 @@ describeEachDatabase('importMovieLens', (kind) => {
     expect(await indexes()).toEqual(original);
   });
 
+  it('a bulk import keeps movies.rating_count right and its triggers in place', async () => {
+    const triggers = await t.db.rowTriggers('ratings');
+    const dir = mkdtempSync(join(tmpdir(), 'mn-import-'));
+    writeFileSync(
+      join(dir, 'movies.csv'),
+      `movieId,title,genres\n${Array.from({ length: 60 }, (_, m) => `${m + 1},M${m + 1} (2000),Drama`).join('\n')}\n`,
+    );
+    const lines = ['userId,movieId,rating,timestamp'];
+    // Movie m is rated by the first 1000 + 10·m users: 61,000+ lines, a bulk load.
+    for (let m = 1; m <= 60; m++)
+      for (let u = 1; u <= 1000 + 10 * m; u++)
+        lines.push(`${u},${m},${(u + m) % 2 ? 4.5 : 2},${1_500_000_000 + u}`);
+    writeFileSync(join(dir, 'ratings.csv'), `${lines.join('\n')}\n`);
+    await importMovieLens(t.db, dir);
+    const counts = await t.db.all<{ id: number; rating_count: number }>(
+      'SELECT id, rating_count FROM movies ORDER BY id',
+    );
+    expect(counts.map((r) => Number(r.rating_count))).toEqual(
+      Array.from({ length: 60 }, (_, i) => 1000 + 10 * (i + 1)),
+    );
+    expect(await t.db.rowTriggers('ratings')).toEqual(triggers);
+    // The triggers work again after the load: a single rating counts.
+    await t.db.run('INSERT INTO ratings (user_id, movie_id, rating, rated_at) VALUES (1600, 1, 4, 0)');
+    expect(await t.db.get<{ n: number }>('SELECT rating_count AS n FROM movies WHERE id = 1')).toEqual({
+      n: 1011,
+    });
+  });
+
   it('with --skip-invalid imports the rest and reports each kind with counts and first lines', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mn-import-'));
     writeFileSync(

@@ -1,6 +1,6 @@
-import type { ConstraintDefinition, IndexDefinition, Queryable } from '../db/database.ts';
+import type { ConstraintDefinition, IndexDefinition, Queryable, TriggerDefinition } from '../db/database.ts';
 import { DataFormatError } from '../errors.ts';
-import { type CatalogStore, ratingUpsert, SqlCatalogStore } from './catalog-store.ts';
+import { type CatalogStore, ratingCountTriggers, ratingUpsert, SqlCatalogStore } from './catalog-store.ts';
 import type { ParsedMovie, Rejection, RejectionKind } from './movielens-format.ts';
 import { RatingsStagingStore } from './ratings-staging-store.ts';
 
@@ -125,6 +125,7 @@ export class RatingsWriter {
   read = 0;
   private droppedIndexes: readonly IndexDefinition[] = [];
   private droppedForeignKeys: readonly ConstraintDefinition[] = [];
+  private droppedTriggers: readonly TriggerDefinition[] = [];
   private readonly staging: RatingsStagingStore | null;
 
   /** `timesGiven`: false when the file has no timestamps, so a re-import must not touch rated_at. */
@@ -142,7 +143,10 @@ export class RatingsWriter {
    * them row by row in random order costs most of an import's time (1 M rows: about 3× slower).
    * Foreign keys that the database checks by a trigger per row (PostgreSQL) are dropped too and
    * added back at the end, which checks them in one pass (300,000 rows: the triggers took 12 s of
-   * the 17 s merge). It all happens in the caller's transaction, so a failed import restores them with the rollback.
+   * the 17 s merge). The triggers that keep `movies.rating_count` current, where the database runs
+   * them once per row (SQLite), are dropped too and their work done by one recount at the end
+   * (1 M ratings: 2.4 → 1.0 CPU seconds of inserting). It all happens in the caller's transaction,
+   * so a failed import restores them with the rollback.
    */
   async start(expectedRows = 0): Promise<void> {
     this.before = await this.store.countRatings();
@@ -152,6 +156,10 @@ export class RatingsWriter {
       await this.tx.dropIndexes(this.droppedIndexes);
       this.droppedForeignKeys = await this.tx.foreignKeys('ratings');
       await this.tx.dropConstraints('ratings', this.droppedForeignKeys);
+      this.droppedTriggers = (await this.tx.rowTriggers('ratings')).filter((t) =>
+        ratingCountTriggers.has(t.name),
+      );
+      await this.tx.dropTriggers(this.droppedTriggers);
     }
   }
 
@@ -202,6 +210,11 @@ export class RatingsWriter {
     this.droppedIndexes = [];
     await this.tx.addConstraints('ratings', this.droppedForeignKeys);
     this.droppedForeignKeys = [];
+    if (this.droppedTriggers.length > 0) {
+      await this.store.recountMovieRatings();
+      await this.tx.createTriggers(this.droppedTriggers);
+      this.droppedTriggers = [];
+    }
     const inserted = (await this.store.countRatings()) - this.before;
     return {
       users: { seen: this.users.size, inserted: this.usersInserted },

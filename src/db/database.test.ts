@@ -206,6 +206,45 @@ describeEachDatabase('database contract', (kind) => {
     expect(await t.db.get('SELECT COUNT(*) AS n FROM ratings')).toEqual({ n: 0 });
   });
 
+  it('lists, drops and recreates the triggers run once per row, in a transaction', async () => {
+    await t.db.run('CREATE TABLE trigger_probe (x INTEGER NOT NULL)');
+    await t.db.run('CREATE TABLE trigger_log (x INTEGER NOT NULL)');
+    if (kind.name === 'sqlite') {
+      await t.db.run(
+        'CREATE TRIGGER probe_row AFTER INSERT ON trigger_probe BEGIN INSERT INTO trigger_log VALUES (NEW.x); END',
+      );
+    } else {
+      await t.db.run(`CREATE FUNCTION probe_log() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN INSERT INTO trigger_log VALUES (NEW.x); RETURN NULL; END $$`);
+      await t.db.run(
+        'CREATE TRIGGER probe_row AFTER INSERT ON trigger_probe FOR EACH ROW EXECUTE FUNCTION probe_log()',
+      );
+    }
+    const logged = async () =>
+      Number((await t.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM trigger_log'))?.n);
+    const triggers = await t.db.rowTriggers('trigger_probe');
+    expect(triggers.map((x) => x.name)).toEqual(['probe_row']);
+    await expect(
+      t.db.transaction(async (tx) => {
+        await tx.dropTriggers(triggers);
+        expect(await tx.rowTriggers('trigger_probe')).toEqual([]);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await t.db.rowTriggers('trigger_probe')).toEqual(triggers);
+    await t.db.dropTriggers(triggers);
+    await t.db.run('INSERT INTO trigger_probe VALUES (1)');
+    expect(await logged()).toBe(0);
+    await t.db.createTriggers(triggers);
+    await t.db.run('INSERT INTO trigger_probe VALUES (2)');
+    expect(await logged()).toBe(1);
+    // Triggers run once per statement (PostgreSQL's over transition tables) are not listed.
+    const ratingTriggers = (await t.db.rowTriggers('ratings')).map((x) => x.name);
+    expect(ratingTriggers).toEqual(
+      kind.name === 'sqlite' ? ['ratings_count_delete', 'ratings_count_insert', 'ratings_count_move'] : [],
+    );
+  });
+
   it('lists, drops and recreates the secondary indexes of a table, in a transaction', async () => {
     const indexes = await t.db.secondaryIndexes('ratings');
     expect(indexes.length).toBeGreaterThan(0);

@@ -12,6 +12,7 @@ import {
   type RunResult,
   type SqlValue,
   type StorageFacts,
+  type TriggerDefinition,
 } from './database.ts';
 import { copyColumnsInto, scanNumbersByCopy } from './postgres-copy.ts';
 
@@ -137,6 +138,16 @@ async function foreignKeys(client: pg.Pool | pg.PoolClient, table: string): Prom
   return r.rows as ConstraintDefinition[];
 }
 
+/** `FOR EACH ROW` triggers of `table` (bit 0 of `tgtype`), internal ones (foreign keys) excepted. */
+async function rowTriggers(client: pg.Pool | pg.PoolClient, table: string): Promise<TriggerDefinition[]> {
+  const r = await client.query(
+    `SELECT tgname AS name, $1 AS "table", pg_get_triggerdef(oid) AS sql FROM pg_trigger
+      WHERE tgrelid = to_regclass($1) AND NOT tgisinternal AND (tgtype & 1) = 1 ORDER BY tgname`,
+    [table],
+  );
+  return r.rows as TriggerDefinition[];
+}
+
 function queryable(client: pg.Pool | pg.PoolClient): Queryable {
   const all = async <T>(sql: string, params: readonly SqlValue[] = []): Promise<T[]> => {
     const r = await client.query(placeholdersToPostgres(sql), params as unknown[]);
@@ -181,6 +192,13 @@ function queryable(client: pg.Pool | pg.PoolClient): Queryable {
     },
     createIndexes: async (indexes) => {
       for (const ix of indexes) await client.query(ix.sql);
+    },
+    rowTriggers: (table) => rowTriggers(client, table),
+    dropTriggers: async (triggers) => {
+      for (const t of triggers) await client.query(`DROP TRIGGER ${quoteIdentifier(t.name)} ON ${t.table}`);
+    },
+    createTriggers: async (triggers) => {
+      for (const t of triggers) await client.query(t.sql);
     },
   };
 }
@@ -261,6 +279,15 @@ export class PostgresDatabase implements Database {
   }
   createIndexes(indexes: readonly IndexDefinition[]): Promise<void> {
     return this.q.createIndexes(indexes);
+  }
+  rowTriggers(table: string): Promise<readonly TriggerDefinition[]> {
+    return this.q.rowTriggers(table);
+  }
+  dropTriggers(triggers: readonly TriggerDefinition[]): Promise<void> {
+    return this.q.dropTriggers(triggers);
+  }
+  createTriggers(triggers: readonly TriggerDefinition[]): Promise<void> {
+    return this.q.createTriggers(triggers);
   }
 
   async storageFacts(): Promise<StorageFacts> {

@@ -13,6 +13,7 @@ import {
   type SqlValue,
   type StorageFacts,
   type TransactionOptions,
+  type TriggerDefinition,
 } from './database.ts';
 import { LogSync } from './log-sync.ts';
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.ts';
@@ -217,6 +218,16 @@ export class SqliteDatabase implements Database {
     createIndexes: async (indexes) => {
       for (const ix of indexes) this.raw.exec(ix.sql);
     },
+    rowTriggers: async (table) =>
+      this.statement(
+        'SELECT name, tbl_name AS "table", sql FROM sqlite_master WHERE type = \'trigger\' AND tbl_name = ? ORDER BY name',
+      ).all(table) as TriggerDefinition[],
+    dropTriggers: async (triggers) => {
+      for (const t of triggers) this.raw.exec(`DROP TRIGGER ${quoteIdentifier(t.name)}`);
+    },
+    createTriggers: async (triggers) => {
+      for (const t of triggers) this.raw.exec(t.sql);
+    },
     // One writer at a time holds BEGIN IMMEDIATE's lock: rows read inside it cannot change under it.
     selectForUpdate: async <T>(sql: string, params: readonly SqlValue[] = []) =>
       this.statement(sql).all(...(params as unknown[])) as T[],
@@ -282,6 +293,15 @@ export class SqliteDatabase implements Database {
   }
   createIndexes(indexes: readonly IndexDefinition[]): Promise<void> {
     return this.enqueue(() => this.direct.createIndexes(indexes));
+  }
+  rowTriggers(table: string): Promise<readonly TriggerDefinition[]> {
+    return this.enqueue(() => this.direct.rowTriggers(table));
+  }
+  dropTriggers(triggers: readonly TriggerDefinition[]): Promise<void> {
+    return this.enqueue(() => this.direct.dropTriggers(triggers));
+  }
+  createTriggers(triggers: readonly TriggerDefinition[]): Promise<void> {
+    return this.enqueue(() => this.direct.createTriggers(triggers));
   }
 
   storageFacts(): Promise<StorageFacts> {

@@ -44,13 +44,8 @@ const sd = (xs: readonly number[]): number => {
   return Math.sqrt(xs.reduce((s, x) => s + (x - m) ** 2, 0) / (xs.length - 1));
 };
 
-/**
- * The figures of `UserSpread` from MovieLens `ratings.csv` text (header `userId,movieId,rating,…`).
- * The spreads are of the users' true levels: the observed spread of per-user means (or like
- * shares) minus the average sampling variance of one user's mean (or share), which for light users
- * is a large part of what is observed.
- */
-export function measureUserSpread(csv: string): UserSpread {
+/** Each user's ratings from MovieLens `ratings.csv` text (header `userId,movieId,rating,…`). */
+export function readRatingsByUser(csv: string): number[][] {
   const byUser = new Map<string, number[]>();
   const lines = csv.split('\n');
   for (let i = 1; i < lines.length; i++) {
@@ -64,7 +59,17 @@ export function measureUserSpread(csv: string): UserSpread {
     if (list) list.push(r);
     else byUser.set(user, [r]);
   }
-  const users = [...byUser.values()];
+  return [...byUser.values()];
+}
+
+/**
+ * The figures of `UserSpread` from MovieLens `ratings.csv` text (header `userId,movieId,rating,…`).
+ * The spreads are of the users' true levels: the observed spread of per-user means (or like
+ * shares) minus the average sampling variance of one user's mean (or share), which for light users
+ * is a large part of what is observed.
+ */
+export function measureUserSpread(csv: string): UserSpread {
+  const users = readRatingsByUser(csv);
   const counts = users.map((u) => u.length).sort((a, b) => a - b);
   const quantile = (p: number) => {
     const h = (counts.length - 1) * p;

@@ -77,9 +77,14 @@ function describeUsers(world: RankerWorld, champion: Ranker): void {
   row(
     `users: lists per user during a test median ${at(0.5)}, p90 ${at(0.9)}, p99 ${at(0.99)}, max ${at(1)}, mean ${(world.totalLists / lists.length).toFixed(2)} (one per ${world.options.ratingsPerList} ml-latest-small ratings); own level sd ${world.options.userLevelSd} stars; sd of users' like share under the champion ${world.userLikeShareSd(champion).toFixed(3)} (ml-latest-small ${mlLatestSmallUsers.likeShareSd})`,
   );
-  const deff = likeShareDesignEffects(world, champion, realUsers, 36);
+  // The data comparison needs the world's lists per user to come from the data's ratings counts.
+  const calibrated = world.options.activity !== null;
+  const deff = likeShareDesignEffects(world, champion, calibrated ? realUsers : null, 36);
+  const data = !calibrated
+    ? ''
+    : `, ml-latest-small users rating as many of their own movies ${deff.data === null ? `(${skipWithoutMlLatestSmall})` : deff.data.toFixed(2)}`;
   row(
-    `design effect of the like share (user-level variance / independent coins) at the world's rated movies per user: ranker world ${deff.world.toFixed(2)}, ml-latest-small users rating as many of their own movies ${deff.data === null ? `(${skipWithoutMlLatestSmall})` : deff.data.toFixed(2)}`,
+    `design effect of the like share (user-level variance / independent coins) at the world's rated movies per user: ranker world ${deff.world.toFixed(2)}${data}`,
   );
 }
 

@@ -70,6 +70,7 @@ export const defaultRankerWorld: RankerWorldOptions = Object.freeze({
   sharedError: 0.8,
   userLevelSd: calibratedUserLevelSd,
   activity: mlLatestSmallUsers,
+  // The median user's ratings (the 50th percentile, 70.5): the median user sees one list.
   ratingsPerList: mlLatestSmallUsers.ratingsPerUser.count[10]!,
 });
 

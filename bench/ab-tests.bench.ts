@@ -1,5 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateIntoDatabase } from '../src/data/generate.ts';
 import { loadRatingsData } from '../src/data/load-ratings.ts';
@@ -7,17 +7,27 @@ import { openDatabase } from '../src/db/open-database.ts';
 import { startAbTest } from '../src/experiments/ab-tests.ts';
 import { defaultExplorationPolicy } from '../src/experiments/exploration.ts';
 import { simulateAbTests } from '../src/experiments/simulate-ab-tests.ts';
+import { mlLatestSmallUsers, readRatingsByUser } from '../src/experiments/user-spread.ts';
 import { createModel } from '../src/models/model-registry.ts';
 import { serveRecommendations } from '../src/recommend/serve-recommendations.ts';
 import { fitAndRegister } from '../src/registry/fit-and-register.ts';
-import { defaultRankerWorld, RankerWorld } from '../src/simulation/ranker-world.ts';
+import {
+  defaultRankerWorld,
+  type Ranker,
+  RankerWorld,
+  uniformUsers,
+} from '../src/simulation/ranker-world.ts';
 import { compareMethods, fixedHorizonUsers, usersForPower } from '../src/simulation/simulate-interleaving.ts';
 import { simulateOpeScenario } from '../src/simulation/simulate-ope.ts';
+import { likeShareDesignEffects } from '../src/simulation/user-clustering.ts';
+import { mlLatestSmallDir, skipWithoutMlLatestSmall } from '../test/helpers/data-paths.ts';
 import { median, percentile } from './measure.ts';
 import type { Benchmark } from './run.ts';
 
 const pts = (x: number) => x.toFixed(2).padStart(5);
 const share = (x: number) => `${(100 * x).toFixed(1).padStart(5)} %`;
+/** A figure with the machine's 1-minute load average beside it (the machine may be shared). */
+const row = (text: string) => console.log(`${text}  [load ${loadavg()[0]!.toFixed(2)}]`);
 
 /**
  * Off-policy screens against the truth: the champion (true accuracy 0.70) serves 10 000 visits
@@ -26,7 +36,7 @@ const share = (x: number) => `${(100 * x).toFixed(1).padStart(5)} %`;
  */
 function offPolicyRows(world: RankerWorld): void {
   const champion = world.calibrate(0.7, 1, 4);
-  console.log(
+  row(
     `\noff-policy evaluation (ranker world: ${world.options.users} users, ${world.options.movies} movies, lists of ${world.options.n}; champion accuracy ${share(world.truth(champion).accuracy)}; ε ${defaultExplorationPolicy.epsilon}, pool ${defaultExplorationPolicy.pool}, 10 000 logged visits, 200 windows per row)`,
   );
   let maeSum = 0;
@@ -46,52 +56,82 @@ function offPolicyRows(world: RankerWorld): void {
     });
     maeSum += r.maeDrPoints;
     discard[name] = r.discardRate;
-    console.log(
+    row(
       `challenger ${name.padEnd(6)} true accuracy ${share(r.trueAccuracy)}  MAE (points) SNIPS ${pts(r.maeSnipsPoints)}  DR ${pts(r.maeDrPoints)}  95 % interval holds the truth: SNIPS ${share(r.coverageSnips)}, DR ${share(r.coverageDr)}  discarded without an A/B test ${share(r.discardRate)}  ESS ${r.meanEffectiveSampleSize.toFixed(0)}  list movies logged ${share(r.matchedShare)}`,
     );
   }
-  console.log(
+  row(
     `OPE (doubly robust) MAE over the four challengers ${pts(maeSum / 4)} points (target ≤ 3); −10 % discarded ${share(discard['−10 %']!)} (target ≥ 90 %); truly better wrongly discarded: +5 % ${share(discard['+5 %']!)}, +10 % ${share(discard['+10 %']!)} (target ≤ 2 %)`,
   );
 }
 
+/** ml-latest-small's ratings per user, when the data is on this machine. */
+const realUsers = mlLatestSmallDir
+  ? readRatingsByUser(readFileSync(join(mlLatestSmallDir, 'ratings.csv'), 'utf8'))
+  : null;
+
+/** How different the world's users are, against the ml-latest-small figures it was calibrated on. */
+function describeUsers(world: RankerWorld, champion: Ranker): void {
+  const lists = Array.from(world.lists).sort((a, b) => a - b);
+  const at = (p: number) => lists[Math.floor(p * (lists.length - 1))]!;
+  row(
+    `users: lists per user during a test median ${at(0.5)}, p90 ${at(0.9)}, p99 ${at(0.99)}, max ${at(1)}, mean ${(world.totalLists / lists.length).toFixed(2)} (one per ${world.options.ratingsPerList} ml-latest-small ratings); own level sd ${world.options.userLevelSd} stars; sd of users' like share under the champion ${world.userLikeShareSd(champion).toFixed(3)} (ml-latest-small ${mlLatestSmallUsers.likeShareSd})`,
+  );
+  // The data comparison needs the world's lists per user to come from the data's ratings counts.
+  const calibrated = world.options.activity !== null;
+  const deff = likeShareDesignEffects(world, champion, calibrated ? realUsers : null, 36);
+  const data = !calibrated
+    ? ''
+    : `, ml-latest-small users rating as many of their own movies ${deff.data === null ? `(${skipWithoutMlLatestSmall})` : deff.data.toFixed(2)}`;
+  row(
+    `design effect of the like share (user-level variance / independent coins) at the world's rated movies per user: ranker world ${deff.world.toFixed(2)}${data}`,
+  );
+}
+
 /** Users to a correct decision by interleaving and by an A/B test, on the same world and users. */
-function interleavingRows(world: RankerWorld): void {
+function interleavingRows(world: RankerWorld, label: string): void {
   const champion = world.calibrate(0.7, 1, 4);
   const better = world.calibrate(0.77, 2, 6);
   const worse = world.calibrate(0.63, 2, 6);
-  console.log('\ninterleaving vs A/B (same world, one list per user, looked at daily; 200 tests per row)');
-  const up = compareMethods(world, champion, better, { runs: 200, seed: 31, dailyUsers: 10, days: 200 });
+  row(`\ninterleaving vs A/B, ${label} (same world and users, looked at daily; 200 tests per row)`);
+  describeUsers(world, champion);
+  const plan = { runs: 200, seed: 31, dailyUsers: 10, days: 300 };
+  const up = compareMethods(world, champion, better, plan);
   const il = usersForPower(up.interleaving, 0.8);
   const ab = usersForPower(up.ab, 0.8);
-  console.log(
+  row(
     `+10 %: users until 80 % of tests activated: interleaving ${il}, A/B ${ab} (${(ab / il).toFixed(1)}× fewer; target ≥ 5×); activated interleaving ${up.interleaving.activations}/200, A/B ${up.ab.activations}/200`,
   );
-  const fixed = fixedHorizonUsers(world, champion, better, 100_000, 35);
-  console.log(
-    `+10 %, fixed-horizon users (α 0.02 two-sided, 80 % power) from the exact per-user effects: interleaving ${fixed.interleaving} (d_u mean ${fixed.interleavingMean.toFixed(3)}, sd ${fixed.interleavingSd.toFixed(3)}), A/B ${fixed.ab} (${(fixed.ab / fixed.interleaving).toFixed(1)}× fewer: what this world allows)`,
+  const coins = compareMethods(world, champion, better, { ...plan, abUnit: 'rating' });
+  row(
+    `+10 %, A/B counting each rating as an independent coin (not a valid test when users differ): ${usersForPower(coins.ab, 0.8)} users`,
   );
-  const likesOnly = compareMethods(world, champion, better, {
-    runs: 200,
-    seed: 31,
-    dailyUsers: 10,
-    days: 200,
-    dislikeCredit: 0,
-  });
-  console.log(
+  const fixed = fixedHorizonUsers(world, champion, better, 100_000, 35);
+  row(
+    `+10 %, fixed-horizon users (α 0.02 two-sided, 80 % power) from the exact per-user effects: interleaving ${fixed.interleaving} (d_u mean ${fixed.interleavingMean.toFixed(3)}, sd ${fixed.interleavingSd.toFixed(3)}), A/B ${fixed.ab} (${(fixed.ab / fixed.interleaving).toFixed(1)}× fewer: what this world allows; A/B design effect ${fixed.designEffect.toFixed(2)}, ${fixed.abIfIndependent} users if ratings were independent)`,
+  );
+  const shared = compareMethods(world, champion, better, { ...plan, creditShared: true });
+  const fixedShared = fixedHorizonUsers(world, champion, better, 100_000, 35, true);
+  row(
+    `+10 %, crediting movies both rankers held too: interleaving needs ${usersForPower(shared.interleaving, 0.8)} users (fixed-horizon ${fixedShared.interleaving}, d_u mean ${fixedShared.interleavingMean.toFixed(3)}, sd ${fixedShared.interleavingSd.toFixed(3)})`,
+  );
+  const likesOnly = compareMethods(world, champion, better, { ...plan, dislikeCredit: 0 });
+  row(
     `+10 %, crediting likes only (no −1 for a dislike): interleaving needs ${usersForPower(likesOnly.interleaving, 0.8)} users`,
   );
-  const down = compareMethods(world, champion, worse, { runs: 200, seed: 32, dailyUsers: 10, days: 200 });
-  console.log(
+  const down = compareMethods(world, champion, worse, { ...plan, seed: 32 });
+  row(
     `−10 %: discarded interleaving ${down.interleaving.discards}/200, A/B ${down.ab.discards}/200; activated interleaving ${down.interleaving.activations}, A/B ${down.ab.activations}`,
   );
-  const aa = compareMethods(world, champion, champion, { runs: 400, seed: 33, dailyUsers: 50, days: 28 });
-  console.log(
-    `A/A (the same ranker on both teams), 28 daily looks, 1 400 users per test, 400 tests: interleaving false activations ${share(aa.interleaving.activations / 400)} (target ≤ 1 %), A/B ${share(aa.ab.activations / 400)}`,
+  const aaPlan = { runs: 400, seed: 33, dailyUsers: 50, days: 28 };
+  const aa = compareMethods(world, champion, champion, aaPlan);
+  const aaCoins = compareMethods(world, champion, champion, { ...aaPlan, abUnit: 'rating' });
+  row(
+    `A/A (the same ranker on both sides), 28 daily looks, 1 400 users per test, 400 tests: false activations interleaving ${share(aa.interleaving.activations / 400)}, A/B ${share(aa.ab.activations / 400)} (target ≤ 1 %); A/B counting ratings as independent coins ${share(aaCoins.ab.activations / 400)}`,
   );
   const twin = world.calibrate(0.7, 3, 6);
   const even = compareMethods(world, champion, twin, { runs: 200, seed: 34, dailyUsers: 50, days: 28 });
-  console.log(
+  row(
     `0 % (another ranker of the same true accuracy), 28 daily looks: activated interleaving ${share(even.interleaving.activations / 200)}, A/B ${share(even.ab.activations / 200)}`,
   );
 }
@@ -133,7 +173,11 @@ async function servingLatency(): Promise<void> {
 async function run(): Promise<void> {
   const world = new RankerWorld(defaultRankerWorld);
   offPolicyRows(world);
-  interleavingRows(world);
+  interleavingRows(world, 'users calibrated on ml-latest-small');
+  interleavingRows(
+    new RankerWorld({ ...defaultRankerWorld, ...uniformUsers }),
+    'users all alike (the earlier world)',
+  );
   console.log('');
   const daily = 286; // 2 000 rated recommendations per arm over the default 14 days
   const scenarios = [

@@ -3,6 +3,8 @@ import {
   mixtureSequentialTest,
   proportion,
   proportionDifference,
+  type RatioSums,
+  ratioVariance,
   rmse,
   rmseDifference,
   type SampleRatioCheck,
@@ -10,6 +12,7 @@ import {
   sampleRatioCheck,
   smoothedBernoulliVariance,
   srmThreshold,
+  z95,
 } from './statistics.ts';
 
 /** What one arm has collected so far: plain counts and sums, as the database aggregates them. */
@@ -28,6 +31,14 @@ export interface ArmCounts {
   readonly sumSquares: number;
   /** Σ (predicted − actual)⁴. */
   readonly sumFourth: number;
+  /**
+   * Per-user sums of the rated outcomes, for the delta method (the user is the unit): users with
+   * at least one rated outcome, and over them Σ n_u², Σ hits_u², Σ hits_u·n_u.
+   */
+  readonly raters: number;
+  readonly sumRatedSquared: number;
+  readonly sumHitsSquared: number;
+  readonly sumHitsRated: number;
 }
 
 export const emptyArm: ArmCounts = Object.freeze({
@@ -38,7 +49,44 @@ export const emptyArm: ArmCounts = Object.freeze({
   liked: 0,
   sumSquares: 0,
   sumFourth: 0,
+  raters: 0,
+  sumRatedSquared: 0,
+  sumHitsSquared: 0,
+  sumHitsRated: 0,
 });
+
+/**
+ * The counts as if every rated recommendation came from its own user: the independent-coins view
+ * the A/B test took before the user was its unit. Only the simulations use it, to show what that
+ * view costs when users differ.
+ */
+export function ratingsAsUnits(a: ArmCounts): ArmCounts {
+  return { ...a, raters: a.n, sumRatedSquared: a.n, sumHitsSquared: a.hits, sumHitsRated: a.hits };
+}
+
+const accuracySums = (a: ArmCounts): RatioSums => ({
+  units: a.raters,
+  sumY: a.hits,
+  sumN: a.n,
+  sumYY: a.sumHitsSquared,
+  sumNN: a.sumRatedSquared,
+  sumYN: a.sumHitsRated,
+});
+
+/**
+ * The variance of an arm's accuracy (hits / n) with the user as the unit (`ratioVariance`, the
+ * delta method): a user's ratings are not independent coins (some users like most of what they
+ * see, heavy users rate dozens of recommendations), and treating them as such made the test
+ * anti-conservative. Never below the independent-coins variance with one pseudo-hit and
+ * pseudo-miss (`smoothedBernoulliVariance`), which it equals on average when users do not differ:
+ * an arm of a few users who so far hit every time must not get zero variance.
+ */
+export function accuracyVariance(a: ArmCounts): number {
+  if (a.n <= 0) return Number.NaN;
+  const coins = smoothedBernoulliVariance(a.hits, a.n) / a.n;
+  const users = ratioVariance(accuracySums(a));
+  return Number.isFinite(users) ? Math.max(users, coins) : coins;
+}
 
 /** How a test decides. Every field is recorded with each decision. */
 export interface AbPolicy {
@@ -75,7 +123,7 @@ export interface ArmStatistics {
   readonly users: number;
   readonly served: number;
   readonly n: number;
-  /** Liked-prediction accuracy (hits / n), Wilson 95 % interval. */
+  /** Liked-prediction accuracy (hits / n), Wilson 95 % interval on the users' effective sample size. */
   readonly accuracy: Estimate;
   /** RMSE of predicted against actual rating, 95 % interval. */
   readonly rmse: Estimate;
@@ -95,7 +143,11 @@ export interface AbAnalysis {
   readonly elapsedDays: number;
   readonly policy: AbPolicy;
   readonly arms: { readonly champion: ArmStatistics; readonly challenger: ArmStatistics };
-  /** challenger − champion, fixed-horizon 95 % intervals (descriptive; decisions use `sequential`). */
+  /**
+   * challenger − champion, fixed-horizon 95 % intervals (descriptive; decisions use `sequential`).
+   * The accuracy's comes from the user-level variance; the RMSE's and liked rate's still count
+   * ratings as independent, so they are narrower than the truth when users differ.
+   */
   readonly difference: {
     readonly accuracy: Estimate;
     readonly rmse: Estimate;
@@ -110,12 +162,24 @@ export interface AbAnalysis {
   readonly verdict: AbVerdict;
 }
 
+/**
+ * The Wilson interval of the accuracy on the effective sample size n / deff, where the design
+ * effect deff = (user-level variance) / (independent-coins variance) ≥ 1: as wide as the user-level
+ * variance says, and still inside [0, 1].
+ */
+function accuracyEstimate(a: ArmCounts): Estimate {
+  if (a.n <= 0) return proportion(a.hits, a.n);
+  const deff = Math.max(1, accuracyVariance(a) / (smoothedBernoulliVariance(a.hits, a.n) / a.n));
+  const interval = proportion(a.hits / deff, a.n / deff);
+  return { ...interval, value: a.hits / a.n };
+}
+
 function armStatistics(a: ArmCounts): ArmStatistics {
   return {
     users: a.users,
     served: a.served,
     n: a.n,
-    accuracy: proportion(a.hits, a.n),
+    accuracy: accuracyEstimate(a),
     rmse: rmse({ n: a.n, sumSquares: a.sumSquares, sumFourth: a.sumFourth }),
     likedRate: proportion(a.liked, a.n),
   };
@@ -178,6 +242,15 @@ function verdictOf(v: VerdictInputs): AbVerdict {
   }
 }
 
+/** challenger − champion accuracy with its 95 % interval from the user-level variance. */
+function differenceEstimate(champion: ArmCounts, challenger: ArmCounts, variance: number): Estimate {
+  if (!(variance >= 0))
+    return { value: Number.NaN, low: Number.NEGATIVE_INFINITY, high: Number.POSITIVE_INFINITY };
+  const value = challenger.hits / challenger.n - champion.hits / champion.n;
+  const half = z95 * Math.sqrt(variance);
+  return { value, low: value - half, high: value + half };
+}
+
 /**
  * The statistics of a test and its verdict, from the counts of each arm. Pure: the same counts give
  * the same analysis, which is what lets the simulations vouch for the decisions made live.
@@ -195,12 +268,11 @@ export function analyseAbTest(
   policy: AbPolicy = defaultAbPolicy,
 ): AbAnalysis {
   const srm = sampleRatioCheck(champion.users, challenger.users, traffic, policy.srmThreshold);
-  const accuracy = proportionDifference(champion.hits, champion.n, challenger.hits, challenger.n);
   const variance =
     champion.n > 0 && challenger.n > 0
-      ? smoothedBernoulliVariance(champion.hits, champion.n) / champion.n +
-        smoothedBernoulliVariance(challenger.hits, challenger.n) / challenger.n
+      ? accuracyVariance(champion) + accuracyVariance(challenger)
       : Number.NaN;
+  const accuracy = differenceEstimate(champion, challenger, variance);
   const sequential = mixtureSequentialTest(accuracy.value, variance, policy.tau, policy.alpha);
   const accA = champion.n > 0 ? champion.hits / champion.n : Number.NaN;
   // A champion that never got one right: any real gain is an unbounded relative improvement.

@@ -115,6 +115,11 @@ export function runAbStoreContract(
       liked: 1,
       sumSquares: 0.25 + 6.25,
       sumFourth: 0.0625 + 39.0625,
+      // One user with both ratings: n_u = 2, hits_u = 1.
+      raters: 1,
+      sumRatedSquared: 4,
+      sumHitsSquared: 1,
+      sumHitsRated: 2,
     });
     expect(counts.challenger).toEqual({ ...emptyArm, users: 1, served: 1 });
     expect(await store.armCounts(id + 1)).toEqual({ champion: emptyArm, challenger: emptyArm });

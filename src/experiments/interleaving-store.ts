@@ -4,8 +4,12 @@ import type { InterleavingCounts } from './interleaving.ts';
 /**
  * The counts of an interleaving test, from the served rows (movies placed per team, users served)
  * and the tracker's quality rows (`arm` of an interleaved row is the team that placed the movie):
- * a like credits +1 to that team, a rating below the like line −1. d_u is summed per user in SQL,
- * then its sums and signs.
+ * a like credits +1 to that team, a rating below the like line −1, except for a movie both
+ * rankers' top n held (`in_both_lists` on the served row the rating was matched to, found by the
+ * tracker's own key: user, movie, serving time). d_u is summed per user in SQL, then its sums and
+ * signs. The exposure counts every placed movie: team-draft balances the teams over the whole
+ * list, not over the movies only one ranker holds (the better ranker reaches the shared movies
+ * first more often).
  */
 export async function interleavingCounts(db: Queryable, testId: number): Promise<InterleavingCounts> {
   const served = await db.get<{ users: number; champion: number | null; challenger: number | null }>(
@@ -24,7 +28,12 @@ export async function interleavingCounts(db: Queryable, testId: number): Promise
     `SELECT SUM(d) AS s, SUM(d * d) AS ss,
        SUM(CASE WHEN d > 0 THEN 1 ELSE 0 END) AS wins, SUM(CASE WHEN d < 0 THEN 1 ELSE 0 END) AS losses
      FROM (SELECT user_id, SUM(CASE WHEN arm = 'challenger' THEN 2 * liked_actual - 1 ELSE 1 - 2 * liked_actual END) AS d
-           FROM recommendation_quality WHERE ab_test_id = ? AND hit IS NOT NULL GROUP BY user_id) per_user`,
+           FROM recommendation_quality q
+           WHERE ab_test_id = ? AND hit IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM served_recommendations s
+                             WHERE s.user_id = q.user_id AND s.movie_id = q.movie_id AND s.served_at = q.served_at
+                               AND s.ab_test_id = q.ab_test_id AND s.in_both_lists = 1)
+           GROUP BY user_id) per_user`,
     [testId],
   );
   return {

@@ -28,6 +28,25 @@ describe('team-draft interleaving', () => {
     expect(first.movieIds[0]).toBe(first.teams[0] === 'champion' ? 1 : 2);
   });
 
+  it('gives no credit for a movie both rankers held, whichever team placed it', () => {
+    const champion = [1, 2, 3, 4];
+    const challenger = [2, 5, 1, 6];
+    const shared = new Set([1, 2]);
+    for (let seed = 1; seed <= 20; seed++) {
+      const list = teamDraft(champion, challenger, 4, new Rng(seed));
+      // All four liked: only the movies one ranker alone held (3, 4 the champion's; 5, 6 the
+      // challenger's) count, and only where they were shown.
+      const all = new Set(list.movieIds);
+      const credit = creditRatings(list, all, new Set(), shared);
+      const alone = (ms: number[]) => ms.filter((m) => all.has(m)).length;
+      expect(credit.champion).toBe(alone([3, 4]));
+      expect(credit.challenger).toBe(alone([5, 6]));
+      // Without the shared set, the shared movies count for whichever team placed them.
+      const counted = creditRatings(list, all, new Set());
+      expect(counted.champion + counted.challenger).toBe(4);
+    }
+  });
+
   it('activates only on a significant preference for the challenger, and blocks on an exposure mismatch', () => {
     const placed = { champion: 5000, challenger: 5000 };
     const wait = analyseInterleaving(

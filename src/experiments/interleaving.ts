@@ -55,14 +55,20 @@ export function teamDraft(
   return { movieIds, teams };
 }
 
-/** Credits of a list: +1 for each liked movie, −1 for each disliked one, to the team that placed it. */
+/**
+ * Credits of a list: +1 for each liked movie, −1 for each disliked one, to the team that placed
+ * it; nothing for a movie in `shared` (both rankers' top n held it, so the list shows it whichever
+ * team places it).
+ */
 export function creditRatings(
   list: InterleavedList,
   liked: ReadonlySet<number>,
   disliked: ReadonlySet<number>,
+  shared: ReadonlySet<number> = new Set(),
 ): Record<Arm, number> {
   const credit: Record<Arm, number> = { champion: 0, challenger: 0 };
   list.movieIds.forEach((m, i) => {
+    if (shared.has(m)) return;
     if (liked.has(m)) credit[list.teams[i]!] += 1;
     if (disliked.has(m)) credit[list.teams[i]!] -= 1;
   });
@@ -73,9 +79,10 @@ export function creditRatings(
  * What an interleaving test has collected, as the database aggregates it. The unit is the user:
  * d_u = credit of the challenger's team − credit of the champion's, over all of the user's
  * interleaved lists in the test, where a movie the user liked credits +1 to the team that placed
- * it and a movie they rated below the like line −1 (0 for a user who rated nothing). Counting
- * dislikes too, not only likes, halves the users a decision needs in the simulations: a team
- * whose movies get rated but not liked is losing, which likes alone do not see.
+ * it and a movie they rated below the like line −1 (0 for a user who rated nothing), and a movie
+ * both rankers' top n held credits neither. Counting dislikes too, not only likes, halves the
+ * users a decision needs in the simulations: a team whose movies get rated but not liked is
+ * losing, which likes alone do not see.
  */
 export interface InterleavingCounts {
   readonly users: number;

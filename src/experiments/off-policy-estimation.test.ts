@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RankerWorld } from '../simulation/ranker-world.ts';
+import { RankerWorld, uniformUsers } from '../simulation/ranker-world.ts';
 import { simulateOpeRun } from '../simulation/simulate-ope.ts';
 import {
   estimateOffPolicy,
@@ -22,6 +22,7 @@ describe('off-policy estimation', () => {
     spare: 55,
     likeThreshold: 4,
     sharedError: 0.5,
+    ...uniformUsers,
   });
   const champion = world.ranker(2, 1);
   const challenger = world.ranker(1, 2);

@@ -16,9 +16,13 @@ import { type Estimate, z95 } from './statistics.ts';
  * Doubly robust (Dudík et al. 2011) adds to the reward model m̂'s prediction for every movie of
  * S(u) the weighted residual w·(outcome − m̂) of the matched ones: unbiased when either the
  * propensities or m̂ are right, and much less variable than IPS when m̂ is good.
- * Intervals: visits are the independent units; the ratio's variance is the delta method's
- * var(N_u − R·D_u) / (n·D̄²), 95 % normal intervals. The effective sample size is Kish's
+ * Intervals: users are the independent units (a user's visits are summed first: one user's
+ * outcomes go together, and heavy users make many visits); the ratio's variance is the delta
+ * method's var(N_u − R·D_u) / (n·D̄²) over the n users, 95 % normal intervals. The effective sample size is Kish's
  * (Σ w)² / Σ w² over the matched movies.
+ *
+ * This file is long because it is one estimator: the reward model, the per-user sums, the reward
+ * model's own variance and the screen's verdict all read one another's numbers.
  */
 
 /** One movie of the target's list for a visit, with the logged outcome if the logging policy showed it. */
@@ -38,6 +42,11 @@ export interface OpeTargetItem {
 }
 
 export interface OpeVisit {
+  /**
+   * The user the list was served to: the visits of one user form one unit of the intervals.
+   * Absent: the visit is a unit of its own.
+   */
+  readonly user?: number;
   readonly target: readonly OpeTargetItem[];
 }
 
@@ -175,7 +184,7 @@ export interface OpeEstimate {
   readonly hitRate: OpeMetric;
 }
 
-/** Per-visit numerator and denominator sums of a ratio metric. */
+/** Per-unit (per-user) numerator and denominator sums of a ratio metric. */
 class RatioSums {
   private n = 0;
   private sn = 0;
@@ -331,8 +340,16 @@ export function estimateOffPolicy(
   let sw = 0;
   let sww = 0;
   const leverage = new RewardModelLeverage();
-  for (const visit of visits) {
-    const v: VisitSums = { aN: 0, aD: 0, dN: 0, dD: 0, hN: 0, hD: 0, drHitN: 0 };
+  // Each user's sums over their visits (a visit without a user is a unit of its own).
+  const units = new Map<number, VisitSums & { items: number }>();
+  visits.forEach((visit, index) => {
+    const key = visit.user ?? -1 - index;
+    let v = units.get(key);
+    if (!v) {
+      v = { aN: 0, aD: 0, dN: 0, dD: 0, hN: 0, hD: 0, drHitN: 0, items: 0 };
+      units.set(key, v);
+    }
+    v.items += visit.target.length;
     for (const item of visit.target) {
       targetItems += 1;
       const w = addItem(v, item, model, likeThreshold, leverage);
@@ -341,10 +358,12 @@ export function estimateOffPolicy(
       sw += w;
       sww += w * w;
     }
+  });
+  for (const v of units.values()) {
     sums.accSnips.add(v.aN, v.aD);
     sums.accDr.add(v.dN, v.dD);
     sums.hitSnips.add(v.hN, v.hD);
-    sums.hitDr.add(v.drHitN, visit.target.length);
+    sums.hitDr.add(v.drHitN, v.items);
   }
   const model_ = leverage.variances(sums.accDr.ratio(), sums.accDr.totalDenominator, targetItems);
   return {

@@ -96,7 +96,7 @@ function estimateModel(
         logged: log ? { inclusion: log.inclusion ?? 1, rated: log.rated, liked: log.liked } : null,
       };
     });
-    opeVisits.push({ target });
+    opeVisits.push({ user: userId, target });
   }
   return estimateOffPolicy(opeVisits, fitRewardModel(rows), likeThreshold);
 }

@@ -28,6 +28,7 @@ interface ServedRow {
   rank: number;
   propensity: number | null;
   inclusion_propensity: number | null;
+  in_both_lists: number | null;
 }
 
 /** Users with movies left to recommend (the small world has users who rated the whole catalogue). */
@@ -42,7 +43,7 @@ const ratedUsers = async (t: TestDatabase, k: number) =>
 
 const rowsAt = (t: TestDatabase, servedAt: number) =>
   t.db.all<ServedRow>(
-    'SELECT user_id, movie_id, model_version, ab_test_id, arm, predicted_rating, rank, propensity, inclusion_propensity FROM served_recommendations WHERE served_at = ? ORDER BY user_id, rank',
+    'SELECT user_id, movie_id, model_version, ab_test_id, arm, predicted_rating, rank, propensity, inclusion_propensity, in_both_lists FROM served_recommendations WHERE served_at = ? ORDER BY user_id, rank',
     [servedAt],
   );
 
@@ -77,6 +78,7 @@ describeEachDatabase('propensity-logged serving, interleaving and the off-policy
     const b = await rowsAt(t, t0 + 1);
     expect(b).toEqual(a);
     expect(a.every((r) => r.propensity === null && r.inclusion_propensity === null)).toBe(true);
+    expect(a.every((r) => r.in_both_lists === null)).toBe(true);
   });
 
   it('explores ε of the slots from the next candidates and logs each row’s propensities', async () => {
@@ -113,7 +115,7 @@ describeEachDatabase('propensity-logged serving, interleaving and the off-policy
     expect(explored / rows.length).toBeLessThan(0.5);
   });
 
-  it('serves team-draft lists in an interleaving test and credits each like to the team that placed it', async () => {
+  it('serves team-draft lists in an interleaving test and credits each like to the team that placed it, unless both rankers held the movie', async () => {
     const v1 = await trainVersion(t.db, 'baseline', { params: { n_epochs: 1 } });
     const v2 = await trainVersion(t.db, 'svd', { params: { n_factors: 4, n_epochs: 5 } });
     const test = await startAbTest(t.db, {
@@ -123,9 +125,19 @@ describeEachDatabase('propensity-logged serving, interleaving and the off-policy
       now: t0,
     });
     expect(test).toMatchObject({ method: 'interleave', traffic: 1 });
+    // Each ranker's own top 6, to check which served movies both would have shown.
+    const ratings = await loadRatingsData(t.db);
+    const movies = await loadMovies(t.db);
+    const topOf = async (v: number, userId: number) =>
+      recommendTopN(
+        { model: await loadVersionModel(t.db, v), ratings, movies },
+        { userId, n: 6, explain: false },
+      ).items.map((i) => i.movieId);
     const rng = new Rng(3);
     const credit = new Map<number, number>();
     const users = await ratedUsers(t, 30);
+    let shared = 0;
+    let sharedRated = 0;
     for (const u of users) {
       const served = await serveRecommendations(
         t.db,
@@ -137,8 +149,12 @@ describeEachDatabase('propensity-logged serving, interleaving and the off-policy
       expect(rows.map((r) => r.movie_id)).toEqual(served.items.map((i) => i.movieId));
       const teams = rows.map((r) => r.arm);
       expect(Math.abs(teams.filter((a) => a === 'champion').length - 3)).toBeLessThanOrEqual(1);
+      const [a, b] = [await topOf(v1, u), await topOf(v2, u)];
       for (const r of rows) {
         expect(r.model_version).toBe(r.arm === 'champion' ? v1 : v2);
+        const inBoth = a.includes(r.movie_id) && b.includes(r.movie_id);
+        expect(r.in_both_lists).toBe(inBoth ? 1 : 0);
+        if (inBoth) shared += 1;
         if (rng.next() < 0.5) continue;
         const liked = rng.next() < 0.6;
         await rateMovie(
@@ -146,11 +162,18 @@ describeEachDatabase('propensity-logged serving, interleaving and the off-policy
           { userId: u, movieId: r.movie_id, rating: liked ? 5 : 1 },
           { now: t0 + u * 1000 + 500 },
         );
-        // A like credits the placing team +1, a dislike −1.
+        // A like credits the placing team +1, a dislike −1; a movie both rankers held, nothing.
+        if (inBoth) {
+          sharedRated += 1;
+          continue;
+        }
         const c = (liked ? 1 : -1) * (r.arm === 'challenger' ? 1 : -1);
         credit.set(u, (credit.get(u) ?? 0) + c);
       }
     }
+    // The case must occur for the test to mean anything: some rated movies were in both lists.
+    expect(shared).toBeGreaterThan(0);
+    expect(sharedRated).toBeGreaterThan(0);
     const { analysis } = await evaluateAbTest(t.db, { now: t0 + day });
     const il = (analysis as InterleavedAbAnalysis).interleaving;
     const d = [...credit.values()];
@@ -158,6 +181,7 @@ describeEachDatabase('propensity-logged serving, interleaving and the off-policy
     expect(il.meanDifference).toBeCloseTo(d.reduce((s, x) => s + x, 0) / users.length, 12);
     expect(il.wins).toBe(d.filter((x) => x > 0).length);
     expect(il.losses).toBe(d.filter((x) => x < 0).length);
+    // The exposure check still counts every placed movie, shared ones included.
     expect(analysis.srm.observed.champion + analysis.srm.observed.challenger).toBe(6 * users.length);
   });
 

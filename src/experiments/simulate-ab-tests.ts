@@ -5,7 +5,10 @@ import {
   type ArmCounts,
   analyseAbTest,
   defaultAbPolicy,
+  emptyArm,
+  ratingsAsUnits,
 } from './ab-analysis.ts';
+import { drawRatingsPerUser, mlLatestSmallUsers } from './user-spread.ts';
 
 export interface AbSimulationOptions {
   /** Simulated tests. */
@@ -14,8 +17,23 @@ export interface AbSimulationOptions {
   /** True liked-accuracy of the champion and of the challenger. */
   readonly championAccuracy: number;
   readonly challengerAccuracy: number;
-  /** Rated recommendations per day, both arms together (one per user: the user is the unit). */
+  /**
+   * Rated recommendations per day, both arms together (one per user: the user is the unit); with
+   * `users`, users per day.
+   */
   readonly dailyOutcomes: number;
+  /**
+   * Users who differ: each brings a heavy-tailed number of rated recommendations (ml-latest-small's
+   * ratings per user, scaled to a mean of `meanRatings`, at least 1) and has their own accuracy, the
+   * arm's plus N(0, accuracySd²) clamped to [0, 1]. Without it every user rates one recommendation.
+   */
+  readonly users?: { readonly meanRatings: number; readonly accuracySd: number };
+  /**
+   * What the analysis takes as the independent unit: 'user' (production, the delta method) or
+   * 'rating' (every rated recommendation an independent coin, as before users were the unit: only
+   * to show what that assumption costs).
+   */
+  readonly unit?: 'user' | 'rating';
   /** Configured challenger share. */
   readonly traffic: number;
   /** Share that actually arrives in the challenger arm (a broken assignment); default `traffic`. */
@@ -55,18 +73,10 @@ export function simulateAbTests(options: AbSimulationOptions): AbSimulationResul
     for (let day = 1; day <= days; day++) {
       for (let i = 0; i < options.dailyOutcomes; i++) {
         const b = rng.next() < arrival ? 1 : 0;
-        const arm = arms[b]!;
-        const accuracy = b ? options.challengerAccuracy : options.championAccuracy;
-        arm.users += 1;
-        arm.served += 1;
-        arm.n += 1;
-        if (rng.next() < accuracy) arm.hits += 1;
-        if (rng.next() < 0.5) arm.liked += 1;
-        const e = rng.normal() * 0.9;
-        arm.sumSquares += e * e;
-        arm.sumFourth += e * e * e * e;
+        addUser(arms[b]!, b ? options.challengerAccuracy : options.championAccuracy, options, rng);
       }
-      const verdict = analyseAbTest(arms[0]!, arms[1]!, options.traffic, day, policy).verdict;
+      const [a, b] = options.unit === 'rating' ? arms.map(ratingsAsUnits) : arms;
+      const verdict = analyseAbTest(a!, b!, options.traffic, day, policy).verdict;
       if (verdict.action === 'blocked') everBlocked = true;
       if (verdict.action === 'activate' || verdict.action === 'discard') {
         ended = verdict.action;
@@ -89,6 +99,36 @@ export function simulateAbTests(options: AbSimulationOptions): AbSimulationResul
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
+/**
+ * One user's outcomes added to their arm: one rated recommendation, or with `users` a
+ * heavy-tailed number of them at the user's own accuracy. Prediction errors are N(0, 0.9).
+ */
+function addUser(arm: Mutable<ArmCounts>, accuracy: number, o: AbSimulationOptions, rng: Rng): void {
+  let n = 1;
+  let p = accuracy;
+  if (o.users) {
+    const r = drawRatingsPerUser(mlLatestSmallUsers, rng);
+    n = Math.max(1, Math.round((r * o.users.meanRatings) / mlLatestSmallUsers.meanRatingsPerUser));
+    p = Math.min(1, Math.max(0, accuracy + rng.normal(0, o.users.accuracySd)));
+  }
+  let hits = 0;
+  arm.users += 1;
+  for (let j = 0; j < n; j++) {
+    arm.served += 1;
+    arm.n += 1;
+    if (rng.next() < p) hits += 1;
+    if (rng.next() < 0.5) arm.liked += 1;
+    const e = rng.normal() * 0.9;
+    arm.sumSquares += e * e;
+    arm.sumFourth += e * e * e * e;
+  }
+  arm.hits += hits;
+  arm.raters += 1;
+  arm.sumRatedSquared += n * n;
+  arm.sumHitsSquared += hits * hits;
+  arm.sumHitsRated += hits * n;
+}
+
 function emptyMutable(): Mutable<ArmCounts> {
-  return { users: 0, served: 0, n: 0, hits: 0, liked: 0, sumSquares: 0, sumFourth: 0 };
+  return { ...emptyArm };
 }

@@ -49,6 +49,14 @@ interface OutcomeRow {
   s4: number | null;
 }
 
+interface PerUserRow {
+  arm: Arm;
+  raters: number;
+  nn: number | null;
+  hh: number | null;
+  hn: number | null;
+}
+
 /** The A/B tests' SQL, on a connection or inside the transaction of a registry write. */
 export class SqlAbStore implements AbStore {
   constructor(private readonly db: Queryable) {}
@@ -113,10 +121,19 @@ export class SqlAbStore implements AbStore {
        FROM recommendation_quality WHERE ab_test_id = ? AND hit IS NOT NULL GROUP BY arm`,
       [testId],
     );
+    // Per-user sums for the delta method: the user, not the rating, is the independent unit.
+    const perUser = await this.db.all<PerUserRow>(
+      `SELECT arm, COUNT(*) AS raters, SUM(n * n) AS nn, SUM(h * h) AS hh, SUM(h * n) AS hn
+       FROM (SELECT arm, user_id, COUNT(*) AS n, SUM(hit) AS h FROM recommendation_quality
+             WHERE ab_test_id = ? AND hit IS NOT NULL GROUP BY arm, user_id) per_user
+       GROUP BY arm`,
+      [testId],
+    );
     const out: Record<Arm, ArmCounts> = { champion: emptyArm, challenger: emptyArm };
     for (const arm of ['champion', 'challenger'] as const) {
       const s = served.find((r) => r.arm === arm);
       const o = outcomes.find((r) => r.arm === arm);
+      const u = perUser.find((r) => r.arm === arm);
       out[arm] = {
         users: s?.users ?? 0,
         served: s?.served ?? 0,
@@ -125,6 +142,10 @@ export class SqlAbStore implements AbStore {
         liked: o?.liked ?? 0,
         sumSquares: o?.ss ?? 0,
         sumFourth: o?.s4 ?? 0,
+        raters: u?.raters ?? 0,
+        sumRatedSquared: u?.nn ?? 0,
+        sumHitsSquared: u?.hh ?? 0,
+        sumHitsRated: u?.hn ?? 0,
       };
     }
     return out;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type ArmCounts, analyseAbTest, defaultAbPolicy } from './ab-analysis.ts';
+import { Rng } from '../random/rng.ts';
+import { type ArmCounts, accuracyVariance, analyseAbTest, defaultAbPolicy, emptyArm } from './ab-analysis.ts';
 import { assignArm, assignmentBucket } from './assignment.ts';
 import { simulateAbTests } from './simulate-ab-tests.ts';
 import {
@@ -7,6 +8,8 @@ import {
   mixtureSequentialTest,
   normalCdf,
   proportion,
+  type RatioSums,
+  ratioVariance,
   rmse,
   sampleRatioCheck,
 } from './statistics.ts';
@@ -81,7 +84,98 @@ describe('assignment', () => {
   });
 });
 
+/** Per-user sums of (hits_u, n_u) pairs. */
+const sumsOf = (users: ReadonlyArray<readonly [number, number]>): RatioSums => ({
+  units: users.length,
+  sumY: users.reduce((s, [y]) => s + y, 0),
+  sumN: users.reduce((s, [, n]) => s + n, 0),
+  sumYY: users.reduce((s, [y]) => s + y * y, 0),
+  sumNN: users.reduce((s, [, n]) => s + n * n, 0),
+  sumYN: users.reduce((s, [y, n]) => s + y * n, 0),
+});
+
+describe('the delta method for accuracy with the user as the unit', () => {
+  it('gives p(1 − p)/n when every user rates once, and p(1 − p)/users when a user’s ratings all agree', () => {
+    // 10 users with one rating each, 6 hits: the independent-coins variance (times k/(k − 1)).
+    const single = sumsOf([...Array(6).fill([1, 1]), ...Array(4).fill([0, 1])]);
+    expect(ratioVariance(single)).toBeCloseTo(((0.6 * 0.4) / 10) * (10 / 9), 12);
+    // 10 users with 5 ratings each, 6 of them hit all 5, 4 none: only 10 independent draws, not 50.
+    // Σ(y − R·n)² = 6·(5 − 3)² + 4·(0 − 3)² = 60, (Σn)² = 2 500: 60/2 500 · 10/9.
+    const clustered = sumsOf([...Array(6).fill([5, 5]), ...Array(4).fill([0, 5])]);
+    expect(ratioVariance(clustered)).toBeCloseTo((60 / 2500) * (10 / 9), 12);
+    expect(ratioVariance(clustered)).toBeCloseTo(((0.6 * 0.4) / 10) * (10 / 9), 12);
+    // Five times the variance of the same 30 hits of 50 counted as independent coins.
+    expect(ratioVariance(clustered) / ((0.6 * 0.4) / 50)).toBeCloseTo(5 * (10 / 9), 9);
+    expect(ratioVariance(sumsOf([[3, 5]]))).toBeNaN();
+  });
+
+  it('matches the spread of the accuracy over many seeded tests of users who differ', () => {
+    // 400 users, each with 1–40 ratings and an own accuracy around 0.7 (sd 0.15).
+    const rng = new Rng(42);
+    const estimates: number[] = [];
+    const variances: number[] = [];
+    let ratings = 0;
+    for (let rep = 0; rep < 1500; rep++) {
+      const users: [number, number][] = [];
+      for (let u = 0; u < 400; u++) {
+        const n = 1 + Math.floor(rng.next() ** 2 * 40);
+        const p = Math.min(1, Math.max(0, 0.7 + rng.normal(0, 0.15)));
+        let y = 0;
+        for (let j = 0; j < n; j++) if (rng.next() < p) y += 1;
+        users.push([y, n]);
+      }
+      const s = sumsOf(users);
+      estimates.push(s.sumY / s.sumN);
+      ratings += s.sumN;
+      variances.push(ratioVariance(s));
+    }
+    const mean = estimates.reduce((a, b) => a + b, 0) / estimates.length;
+    const empirical = estimates.reduce((a, b) => a + (b - mean) ** 2, 0) / (estimates.length - 1);
+    const delta = variances.reduce((a, b) => a + b, 0) / variances.length;
+    // The delta method's variance is the real one within sampling error (SE of a variance
+    // estimated from 1 500 draws is about 4 %) …
+    expect(delta / empirical).toBeGreaterThan(0.9);
+    expect(delta / empirical).toBeLessThan(1.1);
+    // … while counting every rating as an independent coin understates it several times.
+    const coins = (mean * (1 - mean)) / (ratings / estimates.length);
+    expect(empirical / coins).toBeGreaterThan(2.5);
+  });
+
+  it('widens the A/B interval and withholds a verdict the independent-coins view would give', () => {
+    // 2 000 ratings per arm from 100 users each (20 per user), users who agree with themselves.
+    const arm = (hitUsers: number): ArmCounts => ({
+      ...emptyArm,
+      users: 100,
+      served: 4000,
+      n: 2000,
+      hits: 20 * hitUsers,
+      raters: 100,
+      sumRatedSquared: 100 * 400,
+      sumHitsSquared: hitUsers * 400,
+      sumHitsRated: hitUsers * 400,
+    });
+    const coins = (a: ArmCounts): ArmCounts => ({
+      ...a,
+      raters: a.n,
+      sumRatedSquared: a.n,
+      sumHitsSquared: a.hits,
+      sumHitsRated: a.hits,
+    });
+    const [a, b] = [arm(70), arm(80)];
+    expect(accuracyVariance(a)).toBeCloseTo(((0.7 * 0.3) / 100) * (100 / 99), 9);
+    expect(accuracyVariance(coins(a))).toBeCloseTo(((0.7 * 0.3) / 2000) * (2000 / 1999), 12);
+    const byUser = analyseAbTest(a, b, 0.5, 5, defaultAbPolicy);
+    const byRating = analyseAbTest(coins(a), coins(b), 0.5, 5, defaultAbPolicy);
+    expect(byRating.verdict.action).toBe('activate');
+    expect(byUser.verdict.action).toBe('continue');
+    const width = (x: { low: number; high: number }) => x.high - x.low;
+    expect(width(byUser.difference.accuracy) / width(byRating.difference.accuracy)).toBeGreaterThan(4);
+    expect(width(byUser.arms.champion.accuracy)).toBeGreaterThan(3 * width(byRating.arms.champion.accuracy));
+  });
+});
+
 describe('verdicts', () => {
+  // One rated recommendation per user (n_u = 1): the user-level variance is the binomial one.
   const arm = (n: number, hits: number, users = n): ArmCounts => ({
     users,
     served: users * 10,
@@ -90,6 +184,10 @@ describe('verdicts', () => {
     liked: Math.round(n / 2),
     sumSquares: n * 0.8,
     sumFourth: n * 2,
+    raters: n,
+    sumRatedSquared: n,
+    sumHitsSquared: hits,
+    sumHitsRated: hits,
   });
 
   it('activates a clear winner, discards a clear loser, waits for samples, and SRM blocks', () => {
@@ -162,6 +260,21 @@ describe('simulations (fixed seeds, looked at every day)', () => {
       traffic: 0.5,
     });
     expect(r.activationRate).toBeGreaterThanOrEqual(0.8);
+  });
+
+  it('users who differ (heavy-tailed ratings, own accuracies): at most 1 % false activations with the user as the unit', () => {
+    const aa = {
+      runs: 500,
+      seed: 16,
+      championAccuracy: 0.7,
+      challengerAccuracy: 0.7,
+      dailyOutcomes: 30,
+      traffic: 0.5,
+      users: { meanRatings: 10, accuracySd: 0.1 },
+    };
+    expect(simulateAbTests(aa).activationRate).toBeLessThanOrEqual(0.01);
+    // Counting each rating as an independent coin, the same tests activate far more often.
+    expect(simulateAbTests({ ...aa, unit: 'rating' }).activationRate).toBeGreaterThan(0.03);
   });
 
   it('1:1 traffic that arrives 55:45 is blocked by SRM and never activated', () => {

@@ -79,6 +79,43 @@ export function smoothedBernoulliVariance(hits: number, n: number): number {
   return p * (1 - p);
 }
 
+/**
+ * Per-unit sums of a ratio metric Σ y_u / Σ n_u (liked-accuracy: y_u a user's hits, n_u their rated
+ * recommendations), which is all the delta method needs.
+ */
+export interface RatioSums {
+  /** Units (users) with n_u > 0. */
+  readonly units: number;
+  /** Σ y_u and Σ n_u. */
+  readonly sumY: number;
+  readonly sumN: number;
+  /** Σ y_u², Σ n_u², Σ y_u·n_u. */
+  readonly sumYY: number;
+  readonly sumNN: number;
+  readonly sumYN: number;
+}
+
+/**
+ * The variance of the ratio R = Σy/Σn with the unit (the user), not the single outcome, as the
+ * independent draw: the delta method (Deng, Knoblich & Lu, "Applying the delta method in metric
+ * analytics", 2018; what GrowthBook does for ratio metrics),
+ *
+ *   Var(R) ≈ k/(k − 1) · Σ_u (y_u − R·n_u)² / (Σ_u n_u)²
+ *          = k/(k − 1) · (Σy² − 2R·Σyn + R²·Σn²) / (Σn)²
+ *
+ * over k units. When every unit has one outcome this is p(1 − p)/n (times k/(k − 1)), the
+ * independent-coins variance; when a user's outcomes go together (a user who likes most of what
+ * they see, a heavy user with dozens of ratings) it is larger, as it must be: counting the
+ * outcomes of one user as independent understates the variance and makes a test
+ * anti-conservative. NaN with fewer than two units.
+ */
+export function ratioVariance(s: RatioSums): number {
+  if (s.units < 2 || !(s.sumN > 0)) return Number.NaN;
+  const r = s.sumY / s.sumN;
+  const residual = Math.max(0, s.sumYY - 2 * r * s.sumYN + r * r * s.sumNN);
+  return ((s.units / (s.units - 1)) * residual) / (s.sumN * s.sumN);
+}
+
 /** Difference of two proportions (b − a) with its normal-approximation interval. */
 export function proportionDifference(
   hitsA: number,

@@ -15,6 +15,8 @@ export interface PlacedItem {
   readonly propensity: number | null;
   /** Probability that this movie is anywhere in the list; null: no exploration (1). */
   readonly inclusion: number | null;
+  /** In an interleaved list: both rankers' top n held the movie (null outside interleaving). */
+  readonly inBothLists: boolean | null;
 }
 
 export interface PlacedList {
@@ -49,7 +51,14 @@ export function exploredList(
     const top = source.recommend(request);
     return {
       top,
-      items: top.items.map((item) => ({ item, version, team: null, propensity: null, inclusion: null })),
+      items: top.items.map((item) => ({
+        item,
+        version,
+        team: null,
+        propensity: null,
+        inclusion: null,
+        inBothLists: null,
+      })),
     };
   }
   const wide = source.recommend({ ...request, n: Math.min(1000, request.n + policy.pool) });
@@ -65,14 +74,16 @@ export function exploredList(
     team: null,
     propensity: s.propensity,
     inclusion: s.inclusion,
+    inBothLists: null,
   }));
   return { top: { ...wide, items: items.map((p) => p.item) }, items };
 }
 
 /**
  * A team-draft interleaved list of the champion's and the challenger's top n, each movie marked
- * with the team (and so the version) that placed it. Not explored: interleaving is its own
- * randomisation.
+ * with the team (and so the version) that placed it and whether both top n held it (such a movie
+ * is shown whichever team places it, so the credit leaves it out). Not explored: interleaving is
+ * its own randomisation.
  */
 export function interleavedList(
   champion: { readonly source: ListSource; readonly version: number },
@@ -84,6 +95,7 @@ export function interleavedList(
   const b = challenger.source.recommend(request);
   const byMovie = new Map<number, TopNItem>();
   for (const i of b.items) byMovie.set(i.movieId, i);
+  const inBoth = new Set(a.items.filter((i) => byMovie.has(i.movieId)).map((i) => i.movieId));
   // Where both would show a movie, the champion's prediction and explanation stand for it.
   for (const i of a.items) byMovie.set(i.movieId, i);
   const list = teamDraft(
@@ -102,6 +114,7 @@ export function interleavedList(
       team,
       propensity: null,
       inclusion: null,
+      inBothLists: inBoth.has(movieId),
     };
   });
   return { top: { ...a, items: items.map((p) => p.item) }, items };

@@ -200,6 +200,7 @@ function recordServed(
     arm: p.team ?? null,
     propensity: p.propensity,
     inclusionPropensity: p.inclusion,
+    inBothLists: p.inBothLists,
   }));
   const by = {
     modelVersion: choice.version,

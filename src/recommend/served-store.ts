@@ -20,6 +20,11 @@ export interface ServedRow {
   readonly propensity?: number | null;
   /** Chance of this movie anywhere in the list; null without exploration. */
   readonly inclusionPropensity?: number | null;
+  /**
+   * In an interleaving test: whether the other ranker's top n held this movie too (its credit
+   * then counts for neither team); null outside interleaving.
+   */
+  readonly inBothLists?: boolean | null;
 }
 
 /** Which model served a list, and for which A/B test arm (both null outside a test). */
@@ -75,6 +80,7 @@ const servedColumns = [
   'served_at',
   'propensity',
   'inclusion_propensity',
+  'in_both_lists',
 ] as const;
 
 const oldestAfterSql = 'SELECT id, served_at FROM served_recommendations WHERE id >= ? ORDER BY id LIMIT 1';
@@ -123,6 +129,7 @@ export class SqlServedStore implements ServedStore {
         servedAt,
         i.propensity ?? null,
         i.inclusionPropensity ?? null,
+        i.inBothLists == null ? null : i.inBothLists ? 1 : 0,
       ]),
     );
   }

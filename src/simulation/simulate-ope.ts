@@ -37,10 +37,11 @@ function logWindow(
   policy: ExplorationPolicy,
   rng: Rng,
 ): LoggedVisit[] {
-  const { users, movies, n } = world.options;
+  const { movies, n } = world.options;
   const out: LoggedVisit[] = [];
   for (let v = 0; v < visits; v++) {
-    const user = rng.int(users);
+    // A visit belongs to a user in proportion to the lists they see (heavy users visit more).
+    const user = world.visitor(rng);
     const shown = new Map<number, Shown>();
     for (const slot of exploreSlots(n, world.width, policy, rng)) {
       const m = logging.ranked[user * world.width + slot.index]!;
@@ -81,7 +82,7 @@ export function estimateFromLog(
         logged: v.shown.get(m) ?? null,
       });
     }
-    visits.push({ target: items });
+    visits.push({ user: v.user, target: items });
   }
   return estimateOffPolicy(visits, fitRewardModel(rows), likeThreshold);
 }

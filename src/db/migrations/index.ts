@@ -7,6 +7,7 @@ import { ratingsUserHistory } from './007-ratings-user-history.ts';
 import { lighterServedIndexes } from './008-lighter-served-indexes.ts';
 import { propensitiesAndInterleaving } from './009-propensities-and-interleaving.ts';
 import { hardening } from './010-hardening.ts';
+import { interleavingSharedMovies } from './011-interleaving-shared-movies.ts';
 import { trialFidelity } from './015-trial-fidelity.ts';
 import type { Migration } from './migration.ts';
 
@@ -24,5 +25,6 @@ export const migrations: readonly Migration[] = [
   lighterServedIndexes,
   propensitiesAndInterleaving,
   hardening,
+  interleavingSharedMovies,
   trialFidelity,
 ];

@@ -179,9 +179,12 @@ class FactorBlockScorer implements BlockScorer {
     if (this.ranker && this.ranker.k === k && cap.users >= users && cap.exclusions >= exclusions) {
       return this.ranker;
     }
+    // A new k alone keeps the capacity; exclusions grow (doubling) only when a request needs more,
+    // so callers that alternate k do not double the ranker's memory at every switch.
     this.capacity = {
       users: Math.max(users, cap.users),
-      exclusions: Math.max(exclusions, 2 * cap.exclusions, 1024),
+      exclusions:
+        cap.exclusions >= exclusions ? cap.exclusions : Math.max(exclusions, 2 * cap.exclusions, 1024),
     };
     this.ranker = new FactorRanker(this.form.factors, k, this.capacity);
     return this.ranker;

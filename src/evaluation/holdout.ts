@@ -2,7 +2,7 @@ import { likeThreshold } from '../data/rating-scale.ts';
 import { type MovieInfo, type RatingsData, subsetRatings } from '../data/ratings-data.ts';
 import { temporalSplit } from '../data/splits.ts';
 import { type RatingMetrics, ratingMetrics } from '../metrics/rating-metrics.ts';
-import type { RatingModel } from '../models/rating-model.ts';
+import type { FitOptions, RatingModel } from '../models/rating-model.ts';
 
 /** A model's metrics on a holdout, and which ratings that was. */
 export interface HoldoutMetrics {
@@ -56,15 +56,28 @@ export function evaluateOnRecentHoldout(input: {
   const { data } = input;
   const split = temporalSplit(data, { testFraction: input.fraction });
   const model = input.make();
-  model.fit(data, {
+  fitOnRows(model, data, split.trainIndices, {
     seed: input.seed,
-    rows: split.trainIndices,
     ...(input.movies ? { movies: input.movies } : {}),
   });
   const trainRatings = new Float32Array(split.trainIndices.length);
   for (let k = 0; k < trainRatings.length; k++) trainRatings[k] = data.ratings[split.trainIndices[k]!]!;
   const test = subsetRatings(data, split.testIndices);
   return holdoutMetrics(model, { ratings: trainRatings }, test, input.likeThreshold);
+}
+
+/**
+ * Fits `model` on rows `rows` of `data`: in place when the model honours `FitOptions.rows`
+ * (`fitsRows`), else on a copy of those rows (a model written outside this library).
+ */
+export function fitOnRows(
+  model: RatingModel,
+  data: RatingsData,
+  rows: Int32Array,
+  options: Omit<FitOptions, 'rows'> = {},
+): void {
+  if (model.fitsRows) model.fit(data, { ...options, rows });
+  else model.fit(subsetRatings(data, rows), options);
 }
 
 /** The holdout metrics as the flat numbers a version stores (the same keys a retrain stores). */

@@ -209,6 +209,7 @@ function checkRows(kind: string, rows: Int32Array, size: number): void {
 export abstract class RatingModelBase implements RatingModel {
   abstract readonly kind: string;
   readonly params: ModelParams;
+  readonly fitsRows = true;
   protected scale: RatingScale = halfStarScale;
   protected globalMean = 0;
   /** Dense index → raw id, ascending. */

@@ -199,6 +199,7 @@ export function describeRatingModelContract(kind: string, options: ContractOptio
 
     it('fits on rows of the data in place exactly as on a copy of those rows, and checks them', () => {
       const inPlace = createModel(kind, params);
+      expect(inPlace.fitsRows).toBe(true);
       inPlace.fit(data, { seed: 1, rows: trainRows });
       expect(inPlace.predictMany(test.users, test.movies)).toEqual(
         model.predictMany(test.users, test.movies),

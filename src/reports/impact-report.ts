@@ -1,6 +1,6 @@
 import { loadMovies } from '../data/load-movies.ts';
 import { likeThreshold } from '../data/rating-scale.ts';
-import { type RatingsData, ratingsFingerprint, subsetRatings } from '../data/ratings-data.ts';
+import { type RatingsData, ratingsFingerprint } from '../data/ratings-data.ts';
 import { materializeSplit, temporalSplit } from '../data/splits.ts';
 import type { Queryable } from '../db/database.ts';
 import { InvalidInputError } from '../errors.ts';
@@ -252,7 +252,7 @@ function mainArms(s: ImpactSplit, downWeight: number): ArmSpec<ArmKey>[] {
     );
   }
   const n = s.trainUnexpected.length;
-  // Each arm's training copy is made when the arm trains, so only one is alive at a time.
+  // Arms train on rows of the training period in place (FitOptions.rows), not on copies.
   const specs: ArmSpec<ArmKey>[] = [
     {
       key: 'with',
@@ -264,7 +264,7 @@ function mainArms(s: ImpactSplit, downWeight: number): ArmSpec<ArmKey>[] {
       key: 'without',
       name: 'without unexpected ratings',
       weight: 0,
-      trainFor: () => ({ data: subsetRatings(s.train, s.trainExpected), maskedInTrain: 0 }),
+      trainFor: () => ({ data: s.train, rows: s.trainExpected, maskedInTrain: 0 }),
     },
   ];
   if (n > 0) {
@@ -314,7 +314,7 @@ function scenarioArms(
         );
         let u = 0;
         for (const i of rows) if (s.unexpected[s.trainIndices[i]!]) u++;
-        return { data: subsetRatings(s.train, rows), maskedInTrain: u };
+        return { data: s.train, rows, maskedInTrain: u };
       };
       specs.push({ key, name: `share ${key} (${(100 * target).toFixed(1)} %)`, weight: 1, trainFor });
     }

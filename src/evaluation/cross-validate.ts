@@ -236,13 +236,7 @@ function runFold(
   const predicted = model.predictMany(test.users, test.movies);
   const predictSeconds = (performance.now() - t1) / 1000;
   const trainRatings = gather(data.ratings, rows);
-  const cutoff = options.calibrateCutoff
-    ? calibrateCutoff(
-        trainRatings,
-        model.predictMany(gather(data.users, rows), gather(data.movies, rows)),
-        threshold,
-      )
-    : null;
+  const cutoff = options.calibrateCutoff ? trainingCutoff(model, data, rows, trainRatings, threshold) : null;
   const sample = options.rankingUsers;
   const ranked =
     (options.ranking ?? true)
@@ -280,6 +274,18 @@ function runFold(
   };
   const flops = ranked?.flops ?? 0;
   return { result, params: model.params, stopped, flops, scoringSeconds: ranked?.scoringSeconds ?? 0 };
+}
+
+/** The liked cut-off calibrated on the model's predictions of its training rows. */
+function trainingCutoff(
+  model: RatingModel,
+  data: RatingsData,
+  rows: Int32Array,
+  trainRatings: Float32Array,
+  threshold: number,
+): number {
+  const predicted = model.predictMany(gather(data.users, rows), gather(data.movies, rows));
+  return calibrateCutoff(trainRatings, predicted, threshold);
 }
 
 /** `column[rows[k]]` for every k, as a new array of the column's type. */

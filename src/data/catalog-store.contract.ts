@@ -126,6 +126,20 @@ export function runCatalogStoreContract(
     expect(window.map((r) => r.t)).toEqual([200, 300]);
   });
 
+  it('scans the liked pairs of a range of users in (user, movie) order, and tells the user range', async () => {
+    const pairs: [number, number][] = [];
+    const count = await store.scanLikedPairs(3.5, 1, 3, (u, m) => pairs.push([u, m]));
+    expect(pairs).toEqual([
+      [1, 1],
+      [1, 2],
+      [2, 1],
+    ]);
+    expect(count).toBe(3);
+    expect(await store.scanLikedPairs(3, 3, 10, () => undefined)).toBe(1);
+    expect(await store.scanLikedPairs(4, 3, 10, () => undefined)).toBe(0);
+    expect(await store.ratedUserRange()).toEqual({ min: 1, max: 3 });
+  });
+
   it('upserts count only the rows they change; a pair twice in a batch keeps its last rating', async () => {
     expect(await store.upsertMovies(movies)).toBe(0);
     expect(await store.upsertMovies([{ ...movies[0]!, title: 'Toy Story' }])).toBe(1);

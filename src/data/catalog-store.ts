@@ -113,6 +113,19 @@ export interface CatalogStore {
     window: RatingsWindow,
     onRow: (user: number, movie: number, rating: number, ratedAt: number, unexpected: number) => void,
   ): Promise<number>;
+  /**
+   * The (user, movie) pairs rated at or above `threshold` by the users `fromUser` ≤ id < `toUser`,
+   * in (user, movie) order, from the covering user-history index: one slice of the explainer's
+   * load, small enough not to hold a serving process's event loop for long.
+   */
+  scanLikedPairs(
+    threshold: number,
+    fromUser: number,
+    toUser: number,
+    onPair: (user: number, movie: number) => void,
+  ): Promise<number>;
+  /** The smallest and largest id of a user with a rating; null when there are no ratings. */
+  ratedUserRange(): Promise<{ readonly min: number; readonly max: number } | null>;
   /** How many ratings the window holds. */
   countRatingsIn(window: RatingsWindow): Promise<number>;
   hasAnyRating(): Promise<boolean>;
@@ -230,6 +243,26 @@ function ratingsWhere(
 }
 
 const marks = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
+
+/** The whole numbers of a comma-separated list (`string_agg` of integer ids). */
+function parseIdList(text: string): Int32Array {
+  let count = 1;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 44) count++;
+  const out = new Int32Array(count);
+  let n = 0;
+  let value = 0;
+  let sign = 1;
+  for (let i = 0; i <= text.length; i++) {
+    const c = i < text.length ? text.charCodeAt(i) : 44;
+    if (c === 44) {
+      out[n++] = sign * value;
+      value = 0;
+      sign = 1;
+    } else if (c === 45) sign = -1;
+    else value = value * 10 + (c - 48);
+  }
+  return out;
+}
 
 /** The catalogue store in SQL, on either database. */
 export class SqlCatalogStore implements CatalogStore {
@@ -378,6 +411,35 @@ export class SqlCatalogStore implements CatalogStore {
   countRatingsIn(window: RatingsWindow): Promise<number> {
     const where = ratingsWhere(window, null);
     return this.count(`SELECT COUNT(*) AS n FROM ratings r ${where.sql}`, where.params);
+  }
+
+  async scanLikedPairs(
+    threshold: number,
+    fromUser: number,
+    toUser: number,
+    onPair: (user: number, movie: number) => void,
+  ): Promise<number> {
+    // One row per user with their liked movie ids as text: a row object per rating cost about
+    // 1 µs in better-sqlite3, three times the scan itself (2.5 M ratings: 1.95 s against 0.6 s).
+    const rows = await this.db.all<{ user_id: number; movies: string }>(
+      `SELECT r.user_id, string_agg(CAST(r.movie_id AS TEXT), ',') AS movies FROM ratings r
+        WHERE r.user_id >= ? AND r.user_id < ? AND r.rating >= ? GROUP BY r.user_id ORDER BY r.user_id`,
+      [fromUser, toUser, threshold],
+    );
+    let pairs = 0;
+    for (const row of rows) {
+      const movies = parseIdList(row.movies).sort();
+      for (let k = 0; k < movies.length; k++) onPair(Number(row.user_id), movies[k]!);
+      pairs += movies.length;
+    }
+    return pairs;
+  }
+
+  async ratedUserRange(): Promise<{ readonly min: number; readonly max: number } | null> {
+    const row = await this.db.get<{ lo: number | null; hi: number | null }>(
+      'SELECT MIN(user_id) AS lo, MAX(user_id) AS hi FROM ratings',
+    );
+    return row?.lo == null || row.hi == null ? null : { min: Number(row.lo), max: Number(row.hi) };
   }
 
   async hasAnyRating(): Promise<boolean> {

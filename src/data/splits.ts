@@ -58,6 +58,18 @@ function shuffledIndices(n: number, seed: number): Int32Array {
  * so every row is tested exactly once. Same seed → same folds.
  */
 export function kFoldSplits(data: RatingsData, options: { folds: number; seed: number }): DataSplit[] {
+  const folds = kFoldSplitter(data, options);
+  return Array.from({ length: folds.count }, (_, f) => folds.split(f));
+}
+
+/**
+ * The splits of `kFoldSplits`, made one at a time: only the shuffled order (4 bytes a rating) is
+ * kept between folds, where all of them at once hold 4 bytes a rating per fold.
+ */
+export function kFoldSplitter(
+  data: RatingsData,
+  options: { folds: number; seed: number },
+): { readonly count: number; split(fold: number): DataSplit } {
   const { folds, seed } = options;
   requireInteger('folds', folds, 2, Math.max(2, data.size));
   requireSeed(seed);
@@ -65,16 +77,17 @@ export function kFoldSplits(data: RatingsData, options: { folds: number; seed: n
     throw new InvalidInputError(`folds (${folds}) is more than the number of ratings (${data.size})`);
   }
   const order = shuffledIndices(data.size, seed);
-  const foldOf = new Uint8Array(data.size);
-  const splits: DataSplit[] = [];
-  for (let f = 0; f < folds; f++) {
-    const start = Math.floor((f * data.size) / folds);
-    const end = Math.floor(((f + 1) * data.size) / folds);
-    foldOf.fill(0);
-    for (let i = start; i < end; i++) foldOf[order[i]!] = 1;
-    splits.push(splitFromMask(foldOf));
-  }
-  return splits;
+  return {
+    count: folds,
+    split(f: number): DataSplit {
+      requireInteger('fold', f, 0, folds - 1);
+      const start = Math.floor((f * data.size) / folds);
+      const end = Math.floor(((f + 1) * data.size) / folds);
+      const foldOf = new Uint8Array(data.size);
+      for (let i = start; i < end; i++) foldOf[order[i]!] = 1;
+      return splitFromMask(foldOf);
+    },
+  };
 }
 
 /** A random `testFraction` of the rows (rounded) is held out. */

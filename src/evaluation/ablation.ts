@@ -5,6 +5,7 @@ import { type RatingMetrics, ratingMetrics, rmse } from '../metrics/rating-metri
 import { createModel } from '../models/model-registry.ts';
 import type { ModelParams, RatingModel } from '../models/rating-model.ts';
 import { foldRanking } from './cross-validate.ts';
+import { fitOnRows } from './holdout.ts';
 
 /**
  * Ablation: one model fitted on different training sets ("arms") and scored on one shared test
@@ -51,6 +52,8 @@ export interface AblationFit {
 /** One arm's training set for one repeat, and how many of its rows are of the ablated kind. */
 export interface ArmTraining {
   readonly data: RatingsData;
+  /** Train on these rows of `data` only (as on `subsetRatings(data, rows)`, without the copy). */
+  readonly rows?: Int32Array;
   readonly maskedInTrain: number;
 }
 
@@ -185,11 +188,13 @@ export function runArm<K extends string>(
     first ??= armTrain;
     const m = createModel(fit.kind, fit.params);
     const t0 = performance.now();
-    m.fit(armTrain.data, { seed: fit.seed + r, movies: fit.movies });
+    const options = { seed: fit.seed + r, movies: fit.movies };
+    if (armTrain.rows) fitOnRows(m, armTrain.data, armTrain.rows, options);
+    else m.fit(armTrain.data, options);
     fitSeconds += (performance.now() - t0) / 1000;
     runs.push(scoreArmModel(m, set));
   }
-  const trainSize = first!.data.size;
+  const trainSize = first!.rows ? first!.rows.length : first!.data.size;
   return {
     key: spec.key,
     name: spec.name,

@@ -4,6 +4,7 @@ import { type RatingsData, ratingsDataFrom } from '../data/ratings-data.ts';
 import { kFoldSplits, materializeSplit } from '../data/splits.ts';
 import { InvalidInputError } from '../errors.ts';
 import { calibrateCutoff, likedAccuracy, rmse } from '../metrics/rating-metrics.ts';
+import { createModel } from '../models/model-registry.ts';
 import type {
   FitOptions,
   Prediction,
@@ -11,8 +12,9 @@ import type {
   Recommendation,
   RecommendOptions,
 } from '../models/rating-model.ts';
-import { Rng } from '../random/rng.ts';
+import { deriveSeed, Rng } from '../random/rng.ts';
 import { crossValidate } from './cross-validate.ts';
+import { rankFold } from './fold-ranking.ts';
 
 /**
  * A small real model for testing the evaluation flow on its own: global mean plus movie bias,
@@ -101,6 +103,25 @@ function world(seed = 1): RatingsData {
 // This suite is long because it holds one case per behaviour.
 describe('crossValidate', () => {
   const data = world();
+  it('fits a library model on the training rows in place, as on a copy of them', async () => {
+    const result = await crossValidate({
+      kind: 'svd',
+      params: { n_factors: 4, n_epochs: 3 },
+      data,
+      folds: 3,
+      seed: 4,
+    });
+    const split = kFoldSplits(data, { folds: 3, seed: 4 })[1]!;
+    const { train, test } = materializeSplit(data, split);
+    const m = createModel('svd', { n_factors: 4, n_epochs: 3 });
+    m.fit(train, { seed: deriveSeed(4, 1) });
+    expect(result.folds[1]!.trainSize).toBe(train.size);
+    expect(result.folds[1]!.rmse).toBe(rmse(test.ratings, m.predictMany(test.users, test.movies)));
+    expect(result.folds[1]!.ranking).toEqual(
+      rankFold(m, train, test, 3.5, 10, { seed: deriveSeed(4, 'ranking-1') }).metrics,
+    );
+  });
+
   it('returns per-fold and mean metrics, matching a hand-run fold', async () => {
     const result = await crossValidate({ kind: 'test', data, folds: 5, seed: 3, createModel: make });
     expect(result.folds).toHaveLength(5);

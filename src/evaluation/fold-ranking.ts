@@ -12,6 +12,8 @@ export interface FoldRankingOptions {
   readonly seed?: number;
   /** 1, 2, or 0 (default): 2 on the main thread when the work is big enough, 1 in a worker. */
   readonly threads?: number;
+  /** The training part is these rows of `train` (as `FitOptions.rows`); default every row. */
+  readonly trainRows?: Int32Array;
 }
 
 /** One fold's ranking metrics and what computing them cost. */
@@ -58,12 +60,14 @@ function rankingSample(pool: readonly number[], size: number | undefined, seed: 
 }
 
 /** Each ranked user's training movies as CSR (the exclusions), and the training catalogue size. */
-function trainingExclusions(train: RatingsData, users: Int32Array) {
+function trainingExclusions(train: RatingsData, users: Int32Array, rows: Int32Array | undefined) {
   const slot = new Map<number, number>();
   for (let j = 0; j < users.length; j++) slot.set(users[j]!, j);
   const start = new Int32Array(users.length + 1);
   const catalogue = new Set<number>();
-  for (let r = 0; r < train.size; r++) {
+  const n = rows ? rows.length : train.size;
+  for (let t = 0; t < n; t++) {
+    const r = rows ? rows[t]! : t;
     catalogue.add(train.movies[r]!);
     const j = slot.get(train.users[r]!);
     if (j !== undefined) start[j + 1]!++;
@@ -71,7 +75,8 @@ function trainingExclusions(train: RatingsData, users: Int32Array) {
   for (let j = 0; j < users.length; j++) start[j + 1]! += start[j]!;
   const fill = start.slice(0, users.length);
   const movies = new Int32Array(start[users.length]!);
-  for (let r = 0; r < train.size; r++) {
+  for (let t = 0; t < n; t++) {
+    const r = rows ? rows[t]! : t;
     const j = slot.get(train.users[r]!);
     if (j !== undefined) movies[fill[j]!++] = train.movies[r]!;
   }
@@ -96,7 +101,7 @@ export function rankFold(
   const cpu0 = process.cpuUsage();
   const relevant = relevantMovies(test, threshold);
   const users = rankingSample([...relevant.keys()], options.users, options.seed ?? 0);
-  const { start, movies, catalogueSize } = trainingExclusions(train, users);
+  const { start, movies, catalogueSize } = trainingExclusions(train, users, options.trainRows);
   const t1 = performance.now();
   const top = blockScorer(model).topK({
     users,

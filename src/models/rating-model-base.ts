@@ -144,20 +144,25 @@ class IdIndex {
   }
 }
 
-/** Sorted distinct values (by a presence table when the id range is small: no sort needed). */
-function distinctSorted(ids: Int32Array): Int32Array {
+/**
+ * Sorted distinct values of `ids` (of `ids[rows[k]]` with `rows`), by a presence table when the id
+ * range is small: no sort needed.
+ */
+function distinctSorted(ids: Int32Array, rows?: Int32Array): Int32Array {
+  const count = rows ? rows.length : ids.length;
+  const at = rows ? (k: number) => ids[rows[k]!]! : (k: number) => ids[k]!;
   let min = 0;
   let max = -1;
-  for (let k = 0; k < ids.length; k++) {
-    const id = ids[k]!;
+  for (let k = 0; k < count; k++) {
+    const id = at(k);
     if (k === 0 || id < min) min = id;
     if (k === 0 || id > max) max = id;
   }
-  if (ids.length > 0 && max - min < Math.max(1 << 20, ids.length * 8)) {
+  if (count > 0 && max - min < Math.max(1 << 20, count * 8)) {
     const present = new Uint8Array(max - min + 1);
     let n = 0;
-    for (let k = 0; k < ids.length; k++) {
-      const j = ids[k]! - min;
+    for (let k = 0; k < count; k++) {
+      const j = at(k) - min;
       if (present[j] === 0) {
         present[j] = 1;
         n++;
@@ -168,11 +173,30 @@ function distinctSorted(ids: Int32Array): Int32Array {
     for (let j = 0; j < present.length; j++) if (present[j] === 1) out[w++] = j + min;
     return out;
   }
-  const sorted = ids.slice().sort();
+  const sorted = Int32Array.from({ length: count }, (_, k) => at(k)).sort();
   let n = 0;
   for (let k = 0; k < sorted.length; k++)
     if (k === 0 || sorted[k] !== sorted[k - 1]) sorted[n++] = sorted[k]!;
   return sorted.slice(0, n);
+}
+
+/** `column[rows[k]]` for every k, as a new array (the training side of a split, one column). */
+function gather(column: Float32Array, rows: Int32Array): Float32Array {
+  const out = new Float32Array(rows.length);
+  for (let k = 0; k < rows.length; k++) out[k] = column[rows[k]!]!;
+  return out;
+}
+
+/** Throws unless every row index is a row of data (a whole number in [0, size)). */
+function checkRows(kind: string, rows: Int32Array, size: number): void {
+  for (let k = 0; k < rows.length; k++) {
+    const j = rows[k]!;
+    if (!(j >= 0 && j < size)) {
+      throw new InvalidInputError(
+        `cannot fit model ${kind}: options.rows[${k}] is ${j}, not a row of the ${size} ratings`,
+      );
+    }
+  }
 }
 
 /**
@@ -185,6 +209,7 @@ function distinctSorted(ids: Int32Array): Int32Array {
 export abstract class RatingModelBase implements RatingModel {
   abstract readonly kind: string;
   readonly params: ModelParams;
+  readonly fitsRows = true;
   protected scale: RatingScale = halfStarScale;
   protected globalMean = 0;
   /** Dense index → raw id, ascending. */
@@ -225,25 +250,31 @@ export abstract class RatingModelBase implements RatingModel {
   ): void;
 
   fit(data: RatingsData, options: FitOptions = {}): void {
-    if (data.size === 0) throw new InvalidInputError(`cannot fit model ${this.kind}: there are no ratings`);
-    const userIds = distinctSorted(data.users.subarray(0, data.size));
-    const movieIds = distinctSorted(data.movies.subarray(0, data.size));
+    const rows = options.rows;
+    if (rows) checkRows(this.kind, rows, data.size);
+    const n = rows ? rows.length : data.size;
+    if (n === 0) throw new InvalidInputError(`cannot fit model ${this.kind}: there are no ratings`);
+    const userIds = distinctSorted(rows ? data.users : data.users.subarray(0, n), rows);
+    const movieIds = distinctSorted(rows ? data.movies : data.movies.subarray(0, n), rows);
     const userIndex = new IdIndex(userIds);
     const movieIndex = new IdIndex(movieIds);
-    const n = data.size;
     const users = new Int32Array(n);
     const movies = new Int32Array(n);
+    // With rows, only the ratings (and weights) are copied: the model needs them in training order.
+    const ratings = rows ? gather(data.ratings, rows) : data.ratings.subarray(0, n);
+    const weights = data.weights && (rows ? gather(data.weights, rows) : data.weights.subarray(0, n));
     let sum = 0;
     for (let k = 0; k < n; k++) {
-      const r = data.ratings[k]!;
+      const j = rows ? rows[k]! : k;
+      const r = ratings[k]!;
       if (!Number.isFinite(r)) {
         throw new InvalidInputError(
-          `cannot fit model ${this.kind}: rating ${k} (user ${data.users[k]}, movie ${data.movies[k]}) is ${r}`,
+          `cannot fit model ${this.kind}: rating ${k} (user ${data.users[j]}, movie ${data.movies[j]}) is ${r}`,
         );
       }
       sum += r;
-      users[k] = userIndex.get(data.users[k]!);
-      movies[k] = movieIndex.get(data.movies[k]!);
+      users[k] = userIndex.get(data.users[j]!);
+      movies[k] = movieIndex.get(data.movies[j]!);
     }
     this.scale = data.scale;
     this.globalMean = sum / n;
@@ -252,7 +283,7 @@ export abstract class RatingModelBase implements RatingModel {
     this.userIndex = userIndex;
     this.movieIndex = movieIndex;
     this.lineage = {
-      ratingsFingerprint: ratingsFingerprint(data),
+      ratingsFingerprint: ratingsFingerprint(data, rows),
       ratings: n,
       users: userIds.length,
       movies: movieIds.length,
@@ -263,8 +294,8 @@ export abstract class RatingModelBase implements RatingModel {
       size: n,
       users,
       movies,
-      ratings: data.ratings.subarray(0, n),
-      ...(data.weights ? { weights: data.weights.subarray(0, n) } : {}),
+      ratings,
+      ...(weights ? { weights } : {}),
       nUsers: userIds.length,
       nMovies: movieIds.length,
       globalMean: this.globalMean,

@@ -76,10 +76,14 @@ export function syntheticWorldRatings(options: {
   };
 }
 
-function split(data: RatingsData, seed: number): { train: RatingsData; test: RatingsData } {
+function split(
+  data: RatingsData,
+  seed: number,
+): { train: RatingsData; test: RatingsData; trainRows: Int32Array } {
   const order = new Rng(seed).shuffle(Array.from({ length: data.size }, (_, k) => k));
   const cut = Math.floor(data.size * 0.8);
-  return { train: subsetRatings(data, order.slice(0, cut)), test: subsetRatings(data, order.slice(cut)) };
+  const trainRows = Int32Array.from(order.slice(0, cut));
+  return { train: subsetRatings(data, trainRows), test: subsetRatings(data, order.slice(cut)), trainRows };
 }
 
 function rmseOf(truth: Float32Array, predicted: ArrayLike<number>): number {
@@ -106,7 +110,7 @@ export interface ContractOptions {
 export function describeRatingModelContract(kind: string, options: ContractOptions = {}): void {
   const params = options.params ?? {};
   const data = generateStructuredRatings({ users: 120, movies: 150, perUser: 40, seed: 11 });
-  const { train, test } = split(data, 5);
+  const { train, test, trainRows } = split(data, 5);
   const fitted = (seed = 1, d: RatingsData = train): RatingModel => {
     const m = createModel(kind, params);
     m.fit(d, { seed });
@@ -191,6 +195,22 @@ export function describeRatingModelContract(kind: string, options: ContractOptio
         const other = fitted(2).predictMany(test.users, test.movies);
         expect(other).not.toEqual(again);
       }
+    });
+
+    it('fits on rows of the data in place exactly as on a copy of those rows, and checks them', () => {
+      const inPlace = createModel(kind, params);
+      expect(inPlace.fitsRows).toBe(true);
+      inPlace.fit(data, { seed: 1, rows: trainRows });
+      expect(inPlace.predictMany(test.users, test.movies)).toEqual(
+        model.predictMany(test.users, test.movies),
+      );
+      // The saved bytes carry the lineage, with the training data's fingerprint.
+      expect(inPlace.save()).toEqual(model.save());
+      const bad = Int32Array.from([0, data.size]);
+      expect(() => createModel(kind, params).fit(data, { rows: bad })).toThrow(/options\.rows\[1\]/);
+      expect(() => createModel(kind, params).fit(data, { rows: new Int32Array(0) })).toThrow(
+        InvalidInputError,
+      );
     });
 
     it('predicts the same after save → load, and rejects damaged or foreign bytes', () => {

@@ -1,6 +1,7 @@
+import type { LikedPairs } from '../data/load-liked-pairs.ts';
 import { likeThreshold } from '../data/rating-scale.ts';
 import type { MovieInfo, RatingsData } from '../data/ratings-data.ts';
-import { groupByKey } from '../models/group-by-key.ts';
+import { InvalidInputError } from '../errors.ts';
 import type { FallbackKind, RatingModel } from '../models/rating-model.ts';
 
 /** Why a movie is recommended, as plain data; `text` is the short sentence shown to the user. */
@@ -49,36 +50,99 @@ export class Explainer {
   private readonly counts: Int32Array;
   private readonly asked = new Set<number>();
 
+  /**
+   * From all ratings (liked ones are those at or above the threshold), or from liked pairs already
+   * read (`loadLikedPairs` at the same threshold). The explainer takes liked pairs over: it
+   * rewrites their arrays into its dense indices in place, so building from them needs no copy.
+   */
   constructor(
-    ratings: RatingsData,
+    source: RatingsData | LikedPairs,
     catalogue: ReadonlyMap<number, MovieInfo>,
     options: { threshold?: number; neighbours?: number; shrink?: number } = {},
   ) {
     this.catalogue = catalogue;
     this.shrink = options.shrink ?? 5;
     this.neighbourCount = options.neighbours ?? 30;
-    const threshold = likeThreshold(ratings.scale, options.threshold);
-    const userIndex = new Map<number, number>();
-    // Row numbers of the liked ratings in a typed array (4 bytes each, not a growing JS array).
-    let liked = 0;
-    for (let k = 0; k < ratings.size; k++) if (ratings.ratings[k]! >= threshold) liked++;
-    const likedRows = new Int32Array(liked);
-    liked = 0;
-    for (let k = 0; k < ratings.size; k++) {
-      if (ratings.ratings[k]! < threshold) continue;
-      likedRows[liked++] = k;
-      if (!userIndex.has(ratings.users[k]!)) userIndex.set(ratings.users[k]!, userIndex.size);
-      if (!this.movieIndex.has(ratings.movies[k]!))
-        this.movieIndex.set(ratings.movies[k]!, this.movieIndex.size);
-    }
+    const { pairsU, pairsM, nUsers } =
+      'scale' in source
+        ? this.likedOf(source, likeThreshold(source.scale, options.threshold))
+        : this.densePairs(source);
     this.movieIds = Int32Array.from(this.movieIndex.keys());
-    const nUsers = userIndex.size;
     const nMovies = this.movieIndex.size;
-    const pairsU = Int32Array.from(likedRows, (k) => userIndex.get(ratings.users[k]!)!);
-    const pairsM = Int32Array.from(likedRows, (k) => this.movieIndex.get(ratings.movies[k]!)!);
     [this.userLikedStart, this.userLiked] = csr(pairsU, pairsM, nUsers);
     [this.movieFanStart, this.movieFans] = csr(pairsM, pairsU, nMovies);
     this.counts = new Int32Array(nMovies);
+  }
+
+  /** The liked ratings as dense (user, movie) pairs; indices in first-seen order. */
+  private likedOf(
+    ratings: RatingsData,
+    threshold: number,
+  ): { pairsU: Int32Array; pairsM: Int32Array; nUsers: number } {
+    const userIndex = new Map<number, number>();
+    let liked = 0;
+    for (let k = 0; k < ratings.size; k++) if (ratings.ratings[k]! >= threshold) liked++;
+    const pairsU = new Int32Array(liked);
+    const pairsM = new Int32Array(liked);
+    liked = 0;
+    for (let k = 0; k < ratings.size; k++) {
+      if (ratings.ratings[k]! < threshold) continue;
+      const user = ratings.users[k]!;
+      const movie = ratings.movies[k]!;
+      let u = userIndex.get(user);
+      if (u === undefined) {
+        u = userIndex.size;
+        userIndex.set(user, u);
+      }
+      let m = this.movieIndex.get(movie);
+      if (m === undefined) {
+        m = this.movieIndex.size;
+        this.movieIndex.set(movie, m);
+      }
+      pairsU[liked] = u;
+      pairsM[liked++] = m;
+    }
+    return { pairsU, pairsM, nUsers: userIndex.size };
+  }
+
+  /**
+   * Liked pairs rewritten in place into dense indices, first-seen order as `likedOf` gives them.
+   * Users arrive grouped (the loader's order), so a user's index changes when the id does; movies
+   * go through a typed table when their ids are small, a Map otherwise.
+   */
+  private densePairs(pairs: LikedPairs): { pairsU: Int32Array; pairsM: Int32Array; nUsers: number } {
+    const { size } = pairs;
+    const pairsU = pairs.users.subarray(0, size);
+    const pairsM = pairs.movies.subarray(0, size);
+    let maxMovie = -1;
+    let minMovie = 0;
+    for (let k = 0; k < size; k++) {
+      maxMovie = Math.max(maxMovie, pairsM[k]!);
+      minMovie = Math.min(minMovie, pairsM[k]!);
+    }
+    const table = minMovie >= 0 && maxMovie < 1 << 24 ? new Int32Array(maxMovie + 1).fill(-1) : null;
+    let nUsers = 0;
+    let lastUser = 0;
+    for (let k = 0; k < size; k++) {
+      const user = pairsU[k]!;
+      if (k === 0 || user !== lastUser) {
+        if (k > 0 && user < lastUser) {
+          throw new InvalidInputError('Explainer: liked pairs must come grouped by ascending user id');
+        }
+        lastUser = user;
+        nUsers++;
+      }
+      pairsU[k] = nUsers - 1;
+      const movie = pairsM[k]!;
+      let m = table ? table[movie]! : (this.movieIndex.get(movie) ?? -1);
+      if (m < 0) {
+        m = this.movieIndex.size;
+        this.movieIndex.set(movie, m);
+        if (table) table[movie] = m;
+      }
+      pairsM[k] = m;
+    }
+    return { pairsU, pairsM, nUsers };
   }
 
   /** The movies most liked by the same users as `movieId` (cached), strongest first. */
@@ -277,8 +341,16 @@ function favouriteGenre(
   return best;
 }
 
-/** CSR of (row, col) pairs: the cols of row r are out[start[r]] … out[start[r+1]-1]. */
+/**
+ * CSR of (row, col) pairs: the cols of row r are out[start[r]] … out[start[r+1]-1], in pair order
+ * (a stable counting sort written straight into `out`, with no index array between).
+ */
 function csr(rows: Int32Array, cols: Int32Array, nRows: number): [Int32Array, Int32Array] {
-  const { start, order } = groupByKey(rows, nRows);
-  return [start, Int32Array.from(order, (k) => cols[k]!)];
+  const start = new Int32Array(nRows + 1);
+  for (let k = 0; k < rows.length; k++) start[rows[k]! + 1]!++;
+  for (let r = 0; r < nRows; r++) start[r + 1]! += start[r]!;
+  const fill = start.slice(0, nRows);
+  const out = new Int32Array(rows.length);
+  for (let k = 0; k < rows.length; k++) out[fill[rows[k]!]!++] = cols[k]!;
+  return [start, out];
 }

@@ -1,6 +1,6 @@
 import { loadMovies } from '../data/load-movies.ts';
 import { likeThreshold } from '../data/rating-scale.ts';
-import { type RatingsData, ratingsFingerprint, subsetRatings } from '../data/ratings-data.ts';
+import { type RatingsData, ratingsFingerprint } from '../data/ratings-data.ts';
 import { materializeSplit, temporalSplit } from '../data/splits.ts';
 import type { Queryable } from '../db/database.ts';
 import { InvalidInputError } from '../errors.ts';
@@ -127,23 +127,24 @@ function withWeights(data: RatingsData, weights: Float32Array): RatingsData {
  * replacement; more → all of them plus extra draws with replacement.
  */
 export function resampleUnexpected(
-  unexpectedRows: readonly number[],
-  expectedRows: readonly number[],
+  unexpectedRows: ArrayLike<number>,
+  expectedRows: ArrayLike<number>,
   targetShare: number,
   seed: number,
-): number[] {
+): Int32Array {
   const e = expectedRows.length;
   const target = Math.round((targetShare * e) / (1 - targetShare));
   const rng = new Rng(seed);
-  let picked: number[];
+  const out = new Int32Array(e + target);
+  out.set(expectedRows);
   if (target <= unexpectedRows.length) {
-    picked = Array.from(rng.shuffle(Int32Array.from(unexpectedRows)).subarray(0, target));
+    out.set(rng.shuffle(Int32Array.from(unexpectedRows)).subarray(0, target), e);
   } else {
-    picked = [...unexpectedRows];
+    out.set(unexpectedRows, e);
     for (let i = unexpectedRows.length; i < target; i++)
-      picked.push(unexpectedRows[rng.int(unexpectedRows.length)]!);
+      out[e + i] = unexpectedRows[rng.int(unexpectedRows.length)]!;
   }
-  return [...expectedRows, ...picked].sort((a, b) => a - b);
+  return out.sort();
 }
 
 /** The options checked and defaulted. */
@@ -193,14 +194,15 @@ async function chooseModel(db: Queryable, options: ImpactOptions): Promise<Impac
 
 /** The temporal split every arm shares, with the training rows sorted by kind. */
 interface ImpactSplit extends AblationTestSet {
-  readonly all: RatingsData;
+  /** Unexpected ratings among all stored ones (the loaded columns are not kept: 20 bytes a rating). */
+  readonly unexpectedAll: number;
   /** Per stored rating: 1 when unexpected. */
   readonly unexpected: Uint8Array;
-  /** Indices into `all` of the training rows, in `train` order. */
+  /** Indices into all stored ratings of the training rows, in `train` order. */
   readonly trainIndices: Int32Array;
   /** Indices into `train` of its unexpected and its recommended rows. */
-  readonly trainUnexpected: readonly number[];
-  readonly trainExpected: readonly number[];
+  readonly trainUnexpected: Int32Array;
+  readonly trainExpected: Int32Array;
   readonly testUnexpected: number;
   readonly cutAt: number;
 }
@@ -219,12 +221,16 @@ async function splitRatings(db: Queryable, settings: ImpactSettings): Promise<Im
   // Test rows are in (user, movie) order, not time order: the cut is their earliest time.
   let cutAt = Number.POSITIVE_INFINITY;
   for (let i = 0; i < test.size; i++) cutAt = Math.min(cutAt, test.timestamps[i]!);
-  const trainUnexpected: number[] = [];
-  const trainExpected: number[] = [];
-  for (let i = 0; i < train.size; i++) {
-    if (unexpected[split.trainIndices[i]!]) trainUnexpected.push(i);
-    else trainExpected.push(i);
+  let unexpectedInTrain = 0;
+  for (let i = 0; i < train.size; i++) unexpectedInTrain += unexpected[split.trainIndices[i]!]!;
+  const trainUnexpected = new Int32Array(unexpectedInTrain);
+  const trainExpected = new Int32Array(train.size - unexpectedInTrain);
+  for (let i = 0, a = 0, b = 0; i < train.size; i++) {
+    if (unexpected[split.trainIndices[i]!]) trainUnexpected[a++] = i;
+    else trainExpected[b++] = i;
   }
+  let unexpectedAll = 0;
+  for (let i = 0; i < data.size; i++) unexpectedAll += unexpected[i]!;
   let testUnexpected = 0;
   const testMask = new Uint8Array(test.size);
   split.testIndices.forEach((j, i) => {
@@ -233,7 +239,7 @@ async function splitRatings(db: Queryable, settings: ImpactSettings): Promise<Im
   });
   const like = likeThreshold(data.scale);
   return {
-    ...{ all: data, unexpected, train, test, testMask, likeThreshold: like, k: settings.k },
+    ...{ unexpectedAll, unexpected, train, test, testMask, likeThreshold: like, k: settings.k },
     ...{ trainIndices: split.trainIndices, trainUnexpected, trainExpected, testUnexpected, cutAt },
   };
 }
@@ -246,7 +252,7 @@ function mainArms(s: ImpactSplit, downWeight: number): ArmSpec<ArmKey>[] {
     );
   }
   const n = s.trainUnexpected.length;
-  const withoutTrain = subsetRatings(s.train, s.trainExpected);
+  // Arms train on rows of the training period in place (FitOptions.rows), not on copies.
   const specs: ArmSpec<ArmKey>[] = [
     {
       key: 'with',
@@ -258,19 +264,21 @@ function mainArms(s: ImpactSplit, downWeight: number): ArmSpec<ArmKey>[] {
       key: 'without',
       name: 'without unexpected ratings',
       weight: 0,
-      trainFor: () => ({ data: withoutTrain, maskedInTrain: 0 }),
+      trainFor: () => ({ data: s.train, rows: s.trainExpected, maskedInTrain: 0 }),
     },
   ];
   if (n > 0) {
-    const weights = new Float32Array(s.train.size).fill(1);
-    for (const i of s.trainUnexpected) weights[i] = downWeight;
-    const weighted = withWeights(s.train, weights);
+    const weighted = (): RatingsData => {
+      const weights = new Float32Array(s.train.size).fill(1);
+      for (const i of s.trainUnexpected) weights[i] = downWeight;
+      return withWeights(s.train, weights);
+    };
     const name = `unexpected weighted ${downWeight}`;
     specs.push({
       key: 'down-weighted',
       name,
       weight: downWeight,
-      trainFor: () => ({ data: weighted, maskedInTrain: n }),
+      trainFor: () => ({ data: weighted(), maskedInTrain: n }),
     });
   }
   return specs;
@@ -306,7 +314,7 @@ function scenarioArms(
         );
         let u = 0;
         for (const i of rows) if (s.unexpected[s.trainIndices[i]!]) u++;
-        return { data: subsetRatings(s.train, rows), maskedInTrain: u };
+        return { data: s.train, rows, maskedInTrain: u };
       };
       specs.push({ key, name: `share ${key} (${(100 * target).toFixed(1)} %)`, weight: 1, trainFor });
     }
@@ -359,8 +367,6 @@ export async function impactReport(db: Queryable, options: ImpactOptions = {}): 
   const arms = mainArms(s, settings.downWeight).map((spec) => runArm(spec, fit, s));
   const planned = options.scenarios === false ? { specs: [], skipped: [] } : scenarioArms(s, settings.seed);
   const scenarios = planned.specs.map((spec) => runArm(spec, fit, s));
-  let unexpectedAll = 0;
-  for (let i = 0; i < s.all.size; i++) unexpectedAll += s.unexpected[i]!;
   return {
     report: 'impact',
     generatedAt: options.now ?? Date.now(),
@@ -373,6 +379,6 @@ export async function impactReport(db: Queryable, options: ImpactOptions = {}): 
     scenarios,
     skippedScenarios: planned.skipped,
     deltas: pairedDeltas(arms[0]!, [...arms.slice(1), ...scenarios]),
-    flow: await trainingFlowCounts(db, unexpectedAll),
+    flow: await trainingFlowCounts(db, s.unexpectedAll),
   };
 }

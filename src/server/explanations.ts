@@ -1,6 +1,7 @@
+import { loadLikedPairs } from '../data/load-liked-pairs.ts';
 import { loadMovies } from '../data/load-movies.ts';
-import { loadRatingsData } from '../data/load-ratings.ts';
 import { likeThreshold } from '../data/rating-scale.ts';
+import { ratingScaleOf } from '../data/rating-scale-of.ts';
 import type { Database } from '../db/database.ts';
 import { Explainer } from '../recommend/explain.ts';
 import type { ServedRecommendations } from '../recommend/serve-recommendations.ts';
@@ -39,9 +40,16 @@ const refreshAfterMs = 10 * 60_000;
 
 /**
  * The reasons shown beside each pick, from the Explainer ("because you rated …", "people who
- * liked … also liked this", a genre you like, popular). The Explainer works from all ratings, so
- * this server builds it once and rebuilds it in the background every ten minutes; requests never
- * wait for a rebuild once the first one exists.
+ * liked … also liked this", a genre you like, popular). The Explainer works from every liked
+ * rating, so this server builds it once and rebuilds it in the background every ten minutes;
+ * requests never wait for a rebuild once the first one exists. `serve` starts the first build
+ * without waiting for it (`warm`): until it is done, picks carry the reason their model gives
+ * (`fallbackReason`) and movie pages no similar movies, and `/readyz` says `building`. A request
+ * that finds no explainer and no build under way (an app nobody warmed) builds one and waits.
+ *
+ * The build reads only the liked pairs (8 bytes each), in slices that yield to the event loop
+ * (`loadLikedPairs`): reading all ratings in one scan held a 2.5 M-rating server for several
+ * seconds before it listened, and would hold a 25 M one for most of a minute.
  */
 export class ServerExplanations {
   private current: {
@@ -60,9 +68,9 @@ export class ServerExplanations {
 
   private build(now: number): Promise<void> {
     this.building ??= (async () => {
-      const [ratings, movies] = await Promise.all([loadRatingsData(this.db), loadMovies(this.db)]);
-      const threshold = likeThreshold(ratings.scale, this.likeThresholdOverride);
-      const explainer = new Explainer(ratings, movies, { threshold });
+      const threshold = likeThreshold(await ratingScaleOf(this.db), this.likeThresholdOverride);
+      const [pairs, movies] = await Promise.all([loadLikedPairs(this.db, threshold), loadMovies(this.db)]);
+      const explainer = new Explainer(pairs, movies, { threshold });
       await warmNeighbours(explainer, this.current?.explainer.askedMovies() ?? []);
       this.current = {
         explainer,
@@ -76,6 +84,21 @@ export class ServerExplanations {
     return this.building;
   }
 
+  /**
+   * The explainer to answer with now: the current one; none while the first build runs; else a
+   * new one, waited for.
+   */
+  private async ready(now: number): Promise<ServerExplanations['current']> {
+    if (!this.current && !this.building) await this.build(now);
+    return this.current;
+  }
+
+  /** `ready` (an explainer answers), `building` (the first one is being built) or `not started`. */
+  state(): 'ready' | 'building' | 'not started' {
+    if (this.current) return 'ready';
+    return this.building ? 'building' : 'not started';
+  }
+
   /** When the explainer in use was built, how many neighbour lists it holds, and of how many movies. */
   status(): { builtAt: number; neighbourLists: number; likedMovies: number } | null {
     if (!this.current) return null;
@@ -87,16 +110,20 @@ export class ServerExplanations {
     };
   }
 
-  /** Builds the explainer now (at server start), so the first request does not wait for it. */
+  /**
+   * Starts building the explainer (at server start) and returns when it is built. Requests that
+   * come meanwhile are answered without it rather than made to wait.
+   */
   warm(now = Date.now()): Promise<void> {
     return this.current ? Promise.resolve() : this.build(now);
   }
 
   /** One sentence per served item, in order; `history` is the user's, when the caller has read it. */
   async explain(served: ServedRecommendations, now: number, history?: UserHistory): Promise<string[]> {
-    if (!this.current) await this.build(now);
-    else if (now - this.current.builtAt > refreshAfterMs) void this.build(now).catch(() => undefined);
-    const current = this.current;
+    if (this.current && now - this.current.builtAt > refreshAfterMs) {
+      void this.build(now).catch(() => undefined);
+    }
+    const current = await this.ready(now);
     if (!current || served.items.length === 0) return served.items.map(() => '');
     const model = await loadVersionModel(this.db, served.modelVersion);
     // A user or movie the model does not know is explained without their ratings (the fallback
@@ -129,8 +156,7 @@ export class ServerExplanations {
     now: number,
     liked: ReadonlySet<number> = new Set(),
   ): Promise<{ similar: number[]; becauseYouLiked: number[] }> {
-    if (!this.current) await this.build(now);
-    const current = this.current;
+    const current = await this.ready(now);
     if (!current) return { similar: [], becauseYouLiked: [] };
     const ids = [...current.explainer.neighbours(movieId).ids];
     return { similar: ids.slice(0, limit), becauseYouLiked: ids.filter((id) => liked.has(id)).slice(0, 3) };
@@ -138,7 +164,6 @@ export class ServerExplanations {
 
   /** The rating at and above which a rating counts as liked, as the explanations use it. */
   async likeLine(now: number): Promise<number | null> {
-    if (!this.current) await this.build(now);
-    return this.current?.threshold ?? null;
+    return (await this.ready(now))?.threshold ?? null;
   }
 }

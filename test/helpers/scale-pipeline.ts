@@ -244,8 +244,9 @@ async function http(url: string, method: string, body?: unknown, cookie?: string
 }
 
 /**
- * `serve` from cold: time until it listens, then a new account rates five movies and asks for its
- * top-10 (fold-in and explanations), then 50 more asks (warm p50). The server is stopped after.
+ * `serve` from cold: time until it listens and until `/readyz` is ready, then a new account rates
+ * five movies and asks for its top-10 (fold-in), then the time until the explainer (built in the
+ * background) is ready, then 50 more asks (warm p50). The server is stopped after.
  * It is long because the server's start, the new user's requests and the stop share one child.
  */
 async function serveStep(db: string, movieIds: readonly number[]): Promise<StepResult> {
@@ -271,7 +272,13 @@ async function serveStep(db: string, movieIds: readonly number[]): Promise<StepR
     );
   });
   const listeningSeconds = (performance.now() - started) / 1000;
+  const readyz = async () => {
+    const r = await http(`${url}/readyz`, 'GET');
+    return { ok: r.ok, body: (await r.json()) as { checks?: { explanations?: string } } };
+  };
   try {
+    while (!(await readyz()).ok) await new Promise((resolve) => setTimeout(resolve, 100));
+    const readySeconds = (performance.now() - started) / 1000;
     const signUp = await http(`${url}/api/auth/sign-up`, 'POST', {
       username: 'scale-newcomer',
       password: 'scale-test-pw',
@@ -290,15 +297,21 @@ async function serveStep(db: string, movieIds: readonly number[]): Promise<StepR
       return performance.now() - t0;
     };
     const firstMs = await ask();
+    // The explainer is built in the background after start; picks get its reasons once it is ready.
+    while ((await readyz()).body.checks?.explanations !== 'ready') {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const explanationsSeconds = (performance.now() - started) / 1000;
     const warm: number[] = [];
     for (let i = 0; i < 50; i++) warm.push(await ask());
     warm.sort((a, b) => a - b);
+    const figures = { listeningSeconds, readySeconds, firstMs, explanationsSeconds, warmP50Ms: warm[25]! };
     return {
       name: 'serve (cold start, new user)',
       seconds: (performance.now() - started) / 1000,
       peakMiB: livePeakMiB(child.pid),
-      stdout: JSON.stringify({ listeningSeconds, firstMs, warmP50Ms: warm[25]! }),
-      extra: { listeningSeconds, firstMs, warmP50Ms: warm[25]! },
+      stdout: JSON.stringify(figures),
+      extra: figures,
     };
   } finally {
     const exited = new Promise((resolve) => child.once('close', resolve));

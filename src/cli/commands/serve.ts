@@ -70,7 +70,7 @@ interface Serving {
   readonly queueUrl: string | undefined;
 }
 
-/** An app over `db`, warmed, listening on the flags' port: what one serving process runs. */
+/** An app over `db`, listening on the flags' port, its explainer warming: what one serving process runs. */
 async function listen(db: Database, { flags, location, config }: Serving): Promise<Listening> {
   const admin = await resolveAdminToken(db);
   const queue = await openConfiguredQueue(flags.queue, config, location);
@@ -81,7 +81,12 @@ async function listen(db: Database, { flags, location, config }: Serving): Promi
     workerLocation: location,
     ...(queue ? { queue } : {}),
   });
-  await app.context.explanations.warm();
+  // Built in the background: the server answers at once, with reasons once the build is done.
+  void app.context.explanations.warm().catch((error: unknown) => {
+    process.stderr.write(
+      `explanations: the first build failed (${(error as Error).message}); a request retries\n`,
+    );
+  });
   const server = await startServer({ app, port: flags.port, host: flags.host }).catch(
     async (error: unknown) => {
       await queue?.close();

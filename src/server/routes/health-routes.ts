@@ -86,7 +86,17 @@ async function championReadiness(server: ServerContext): Promise<string> {
   }
 }
 
-const readyChecks = z.object({ database: z.string(), migrations: z.string(), champion: z.string() });
+const readyChecks = z.object({
+  database: z.string(),
+  migrations: z.string(),
+  champion: z.string(),
+  /**
+   * The explainer behind the reasons beside each pick: `ready`, `building` (the first build after
+   * start runs in the background; picks are served meanwhile with their model's reason) or `not
+   * started`. Informational: it does not make the server not ready.
+   */
+  explanations: z.enum(['ready', 'building', 'not started']),
+});
 
 export const healthRoutes: readonly AnyRoute[] = [
   defineRoute({
@@ -128,7 +138,10 @@ export const healthRoutes: readonly AnyRoute[] = [
       const ready =
         database === 'ok' && migrations.startsWith('current') && !champion.startsWith('not loadable');
       return c.json(
-        { status: ready ? 'ready' : 'not ready', checks: { database, migrations, champion } },
+        {
+          status: ready ? 'ready' : 'not ready',
+          checks: { database, migrations, champion, explanations: server.explanations.state() },
+        },
         ready ? 200 : 503,
       );
     },

@@ -157,6 +157,17 @@ export async function auditPage(page: Page, name: string): Promise<void> {
       overflow,
       `${name} at ${label} width overflows sideways by ${overflow} px: ${wide}`,
     ).toBeLessThanOrEqual(0);
+    // A fade in progress (the status toast's opacity) is not a state the page rests in: axe
+    // would measure the contrast of a half-transparent frame.
+    await page.waitForFunction(
+      () =>
+        document
+          .getAnimations()
+          .filter((a) => a.effect?.getTiming().iterations !== Number.POSITIVE_INFINITY)
+          .every((a) => a.playState !== 'running'),
+      undefined,
+      { timeout: 5_000 },
+    );
     expect(await axeViolations(page), `${name} at ${label} width`).toEqual([]);
     await page.screenshot({ path: join(screenshotDir, `${name}-${label}.png`), fullPage: true });
   }

@@ -19,6 +19,12 @@ const ratings = Number(
     25_000_000,
 );
 const pgUrl = process.env.MOVIENIGHT_BENCH_PG_URL || process.env.MOVIENIGHT_TEST_PG_URL;
+// Timing steps again on a folder kept by MOVIENIGHT_BENCH_SCALE_KEEP=1: MOVIENIGHT_BENCH_SCALE_DIR
+// names it, MOVIENIGHT_BENCH_SCALE_STEPS (comma-separated name prefixes, e.g. "train,serve") picks.
+const keptDir = process.env.MOVIENIGHT_BENCH_SCALE_DIR || undefined;
+const onlySteps = process.env.MOVIENIGHT_BENCH_SCALE_STEPS?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 
 function print(step: StepResult): void {
   const perRating = (step.peakMiB * 2 ** 20) / ratings;
@@ -50,6 +56,8 @@ export const benchmark: Benchmark = {
       tuneTrials: 20,
       tuneFolds: 3,
       onStep: print,
+      ...(keptDir ? { dir: keptDir } : {}),
+      ...(onlySteps?.length ? { steps: onlySteps } : {}),
     });
   },
 };

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +45,13 @@ export interface ScalePipelineOptions {
   readonly tuneTrials: number;
   readonly tuneFolds: number;
   readonly onStep?: (step: StepResult) => void;
+  /**
+   * A folder kept from an earlier run (its world and movies.db): steps are timed again on it and it
+   * is never removed. A fresh temporary folder when absent.
+   */
+  readonly dir?: string;
+  /** Run only the steps whose names start with one of these (all when absent). */
+  readonly steps?: readonly string[];
 }
 
 interface ChildRun {
@@ -115,8 +122,11 @@ async function freshPostgres(pgUrl: string, name: string, drop: boolean): Promis
  * It is long because it lists the pipeline's steps in order, each one line of arguments.
  */
 export async function runScalePipeline(options: ScalePipelineOptions): Promise<StepResult[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'movienight-scale-'));
+  const reused = options.dir !== undefined;
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'movienight-scale-'));
   const db = join(dir, 'movies.db');
+  const wants = (name: string) => !options.steps || options.steps.some((s) => name.startsWith(s));
+  if (reused && !existsSync(join(dir, 'world'))) throw new Error(`${dir} holds no generated world`);
   const shape = worldShape(options.ratings);
   const results: StepResult[] = [];
   const record = (r: StepResult) => {
@@ -124,7 +134,8 @@ export async function runScalePipeline(options: ScalePipelineOptions): Promise<S
     options.onStep?.(r);
     return r;
   };
-  const step = async (name: string, args: readonly string[]) => record(await cliStep(name, args, dir));
+  const step = async (name: string, args: readonly string[]) =>
+    wants(name) ? record(await cliStep(name, args, dir)) : undefined;
   const pgName = `mn_scale_${process.pid}`;
   try {
     const world = [
@@ -135,17 +146,21 @@ export async function runScalePipeline(options: ScalePipelineOptions): Promise<S
       '--ratings',
       `${shape.ratings}`,
     ];
-    await step('generate', ['generate', ...world, '--seed', '25', '--out', join(dir, 'world'), '--json']);
+    if (!reused)
+      await step('generate', ['generate', ...world, '--seed', '25', '--out', join(dir, 'world'), '--json']);
+    // On a kept folder the import is timed into a fresh file, leaving movies.db and its models alone.
+    const importDb = reused ? join(dir, `import-check-${process.pid}.db`) : db;
     await step('import sqlite', [
       '--db',
-      db,
+      importDb,
       'import',
       'movielens',
       join(dir, 'world'),
       '--no-progress',
       '--json',
     ]);
-    if (options.pgUrl) {
+    if (reused) for (const suffix of ['', '-wal', '-shm']) rmSync(`${importDb}${suffix}`, { force: true });
+    if (options.pgUrl && wants('import postgres')) {
       const url = await freshPostgres(options.pgUrl, pgName, false);
       await step('import postgres', [
         '--db',
@@ -171,7 +186,8 @@ export async function runScalePipeline(options: ScalePipelineOptions): Promise<S
       `${options.folds}`,
       '--json',
     ]);
-    record({ ...evaluation, name: 'evaluate (throughput)', extra: rankingFigures(evaluation.stdout) });
+    if (evaluation)
+      record({ ...evaluation, name: 'evaluate (throughput)', extra: rankingFigures(evaluation.stdout) });
     await step('tune bayesian halving', [
       '--db',
       db,
@@ -189,23 +205,32 @@ export async function runScalePipeline(options: ScalePipelineOptions): Promise<S
       '--no-progress',
       '--json',
     ]);
-    await step('recommend (cli, cold)', ['--db', db, 'recommend', '--user', '1', '--json']);
-    const warm = await runNode(recommendScript, [db], dir);
-    if (warm.code !== 0) throw new Error(`warm recommend exited ${warm.code}: ${warm.stderr.slice(-2000)}`);
-    record({
-      name: 'recommend (warm, in process)',
-      seconds: warm.seconds,
-      peakMiB: warm.peakMiB,
-      stdout: warm.stdout,
-      extra: JSON.parse(warm.stdout) as Record<string, number>,
-    });
-    const recommended = JSON.parse(results[results.length - 2]!.stdout) as { items: { movieId: number }[] };
-    record(
-      await serveStep(
-        db,
-        recommended.items.map((i) => i.movieId),
-      ),
-    );
+    // The serve step rates the movies the CLI recommended, so it needs that step.
+    const cold =
+      wants('recommend') || wants('serve')
+        ? await cliStep('recommend (cli, cold)', ['--db', db, 'recommend', '--user', '1', '--json'], dir)
+        : undefined;
+    if (cold && wants('recommend')) record(cold);
+    if (wants('recommend')) {
+      const warm = await runNode(recommendScript, [db], dir);
+      if (warm.code !== 0) throw new Error(`warm recommend exited ${warm.code}: ${warm.stderr.slice(-2000)}`);
+      record({
+        name: 'recommend (warm, in process)',
+        seconds: warm.seconds,
+        peakMiB: warm.peakMiB,
+        stdout: warm.stdout,
+        extra: JSON.parse(warm.stdout) as Record<string, number>,
+      });
+    }
+    if (cold && wants('serve')) {
+      const recommended = JSON.parse(cold.stdout) as { items: { movieId: number }[] };
+      record(
+        await serveStep(
+          db,
+          recommended.items.map((i) => i.movieId),
+        ),
+      );
+    }
     await step('report unexpected', ['--db', db, 'report', 'unexpected', '--source', 'ratings', '--json']);
     await step('report impact', ['--db', db, 'report', 'impact', '--json']);
     await step('report status', ['--db', db, 'report', 'status', '--json']);
@@ -214,10 +239,11 @@ export async function runScalePipeline(options: ScalePipelineOptions): Promise<S
   } finally {
     if (options.pgUrl && process.env.MOVIENIGHT_BENCH_SCALE_KEEP !== '1')
       await freshPostgres(options.pgUrl, pgName, true).catch(() => undefined);
-    // MOVIENIGHT_BENCH_SCALE_KEEP=1 keeps the world and databases, to time one step again later.
-    if (process.env.MOVIENIGHT_BENCH_SCALE_KEEP === '1')
+    // MOVIENIGHT_BENCH_SCALE_KEEP=1 keeps the world and databases, to time a step again later
+    // (MOVIENIGHT_BENCH_SCALE_DIR with MOVIENIGHT_BENCH_SCALE_STEPS); a reused folder is always kept.
+    if (process.env.MOVIENIGHT_BENCH_SCALE_KEEP === '1' && !reused)
       console.log(`kept the world and databases in ${dir}`);
-    else rmSync(dir, { recursive: true, force: true });
+    else if (!reused) rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -280,7 +306,7 @@ async function serveStep(db: string, movieIds: readonly number[]): Promise<StepR
     while (!(await readyz()).ok) await new Promise((resolve) => setTimeout(resolve, 100));
     const readySeconds = (performance.now() - started) / 1000;
     const signUp = await http(`${url}/api/auth/sign-up`, 'POST', {
-      username: 'scale-newcomer',
+      username: `scale-newcomer-${process.pid}`,
       password: 'scale-test-pw',
     });
     if (signUp.status !== 201) throw new Error(`sign-up: ${signUp.status} ${await signUp.text()}`);

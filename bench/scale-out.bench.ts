@@ -156,8 +156,16 @@ function cpuBetween(before: Awaited<ReturnType<typeof cpuNow>>, after: typeof be
   };
 }
 
-/** 50 random svd trials, 3-fold, on ml-latest-small, taken by `workerCount` worker processes. */
-async function tuneWith(serverUrl: string, queueServer: string | undefined, workerCount: number) {
+/**
+ * 50 random svd trials, 3-fold, on ml-latest-small, taken by `workerCount` worker processes; with
+ * the median pruner (the default) or without it (every trial the same three fits).
+ */
+async function tuneWith(
+  serverUrl: string,
+  queueServer: string | undefined,
+  workerCount: number,
+  prune: boolean,
+) {
   const database = await freshDatabase(serverUrl);
   const queueUrl = parseQueueUrl(queueServer ?? database.url);
   const prefix = `bench_${randomBytes(4).toString('hex')}`;
@@ -179,6 +187,7 @@ async function tuneWith(serverUrl: string, queueServer: string | undefined, work
         workers: 2 * workerCount,
         queue,
         bestOut: null,
+        prune,
       }),
     );
     const cpu = cpuBetween(before, await cpuNow(serverUrl, dbName, workers));
@@ -236,13 +245,13 @@ async function echoRoundTrips(queue: JobQueue): Promise<{ serialMs: number; pipe
 }
 
 /**
- * Distributed tuning on ml-latest-small (svd, 3-fold, 50 random trials, pruning on, seed 0): the
- * wall time with one `movienight worker` process and with two (one trial at a time each; target
- * speed-up ≥ 1.7× on 2 cores), each on a fresh PostgreSQL database; the queue's overhead per trial
- * (round trip of a job that does nothing; target < 20 ms). The queue is the database itself
- * (BullMQ's PostgreSQL backend) unless MOVIENIGHT_BENCH_QUEUE_URL names another (redis://…).
+ * The tuning half of the bench. Distributed tuning on ml-latest-small (svd, 3-fold, 50 random
+ * trials, seed 0), with the median pruner and without: the wall time with one `movienight worker`
+ * process and with two (one trial at a time each; target speed-up ≥ 1.7× on 2 cores), each on a
+ * fresh PostgreSQL database, and where the CPU went; the queue's overhead per trial (round trip of
+ * a job that does nothing; target < 20 ms). The queue is the database itself (BullMQ's PostgreSQL
+ * backend) unless MOVIENIGHT_BENCH_QUEUE_URL names another (redis://…).
  */
-/** The tuning half of the bench: 1 vs 2 worker processes, where the CPU went, the queue's overhead. */
 export async function measureScaleOutTuning(): Promise<void> {
   const serverUrl = process.env.MOVIENIGHT_BENCH_PG_URL ?? process.env.MOVIENIGHT_TEST_PG_URL;
   if (!mlLatestSmallDir || !serverUrl) {
@@ -257,18 +266,33 @@ export async function measureScaleOutTuning(): Promise<void> {
   console.log(
     `queue backend: ${queueServer ? parseQueueUrl(queueServer).display : 'PostgreSQL (the database itself)'}`,
   );
-  const one = await tuneWith(serverUrl, queueServer, 1);
-  const two = await tuneWith(serverUrl, queueServer, 2);
-  for (const [label, r] of [
-    ['1 worker process ', one],
-    ['2 worker processes', two],
-  ] as const) {
+  // With the pruner, trials in flight together see fewer finished curves and are pruned less, so
+  // two workers do more work than one; without it every trial is the same work, and the ratio
+  // measures the distribution alone.
+  let one: Awaited<ReturnType<typeof tuneWith>> | undefined;
+  for (const prune of [true, false]) {
+    const runs = [
+      await tuneWith(serverUrl, queueServer, 1, prune),
+      await tuneWith(serverUrl, queueServer, 2, prune),
+    ];
+    one ??= runs[0];
     console.log(
-      `${label}: ${r.done} trials in ${fmt(r.seconds, 1)} s (${fmt((1000 * r.seconds) / r.done, 0)} ms per trial; trial compute ${fmt(r.computeMs / r.done, 0)} ms each; ${r.pruned} pruned) | load average ${fmt(r.load, 2)} at start, ${fmt(r.loadAfter, 2)} at end`,
+      prune ? 'with the median pruner (the default):' : 'without pruning (every trial three full fits):',
     );
-    for (const line of cpuLines(label, r)) console.log(line);
+    for (const [label, r] of [
+      ['1 worker process ', runs[0]!],
+      ['2 worker processes', runs[1]!],
+    ] as const) {
+      console.log(
+        `${label}: ${r.done} trials in ${fmt(r.seconds, 1)} s (${fmt((1000 * r.seconds) / r.done, 0)} ms per trial; trial compute ${fmt(r.computeMs / r.done, 0)} ms each; ${r.pruned} pruned) | load average ${fmt(r.load, 2)} at start, ${fmt(r.loadAfter, 2)} at end`,
+      );
+      for (const line of cpuLines(label, r)) console.log(line);
+    }
+    console.log(
+      `speed-up 2 vs 1 worker processes${prune ? '' : ', no pruning'}: ${fmt(runs[0]!.seconds / runs[1]!.seconds, 2)}× (target ≥ 1.7×)`,
+    );
   }
-  console.log(`speed-up 2 vs 1 worker processes: ${fmt(one.seconds / two.seconds, 2)}× (target ≥ 1.7×)`);
+  if (!one) return;
   const perTrial = (1000 * one.seconds - one.computeMs) / one.done;
   console.log(
     `queue overhead per trial, 1 worker (wall − trial compute) / trials: ${fmt(perTrial, 1)} ms (target < 20 ms)`,

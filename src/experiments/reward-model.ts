@@ -155,8 +155,8 @@ function addRow(b: Bin, r: RewardRow, o: UserOffsets | undefined): void {
  * nearly unshrunk offsets (empirical Bayes) and the offsets are shrunk under it, the bins held (a
  * user with few rows keeps little of their own). Estimating the prior while the bins were still
  * being fitted let the bins keep much of the level: the prior came out small, the offsets small,
- * and in a side run of 5 windows a challenger as good as the champion was still 1.5 points too
- * low (0.6 this way; 3.2 without offsets).
+ * and in side runs of 5–10 windows a challenger as good as the champion was still 1.4–1.6 points
+ * too low (0.6 this way over 5; 3.2 without offsets).
  * Rows without a user get no offset. The assumption left is that at given predictions and user,
  * logged and unlogged movies turn out alike; the doubly robust residuals correct it where the
  * logs overlap.

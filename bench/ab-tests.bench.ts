@@ -1,3 +1,8 @@
+/**
+ * `npm run bench ab-tests`: off-policy screens, interleaving against A/B, simulated A/B decision
+ * rates and the serving hot path. `MOVIENIGHT_BENCH_AB_ROWS=ope npm run bench ab-tests` runs the
+ * off-policy rows alone, without the interleaving comparisons and the serving benchmark.
+ */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -171,8 +176,12 @@ async function servingLatency(): Promise<void> {
 
 /** The simulated decision rates of docs/versions-and-ab-tests.md (same seeds as the tests), then serving latency. */
 async function run(): Promise<void> {
+  const rows = process.env.MOVIENIGHT_BENCH_AB_ROWS;
+  if (rows !== undefined && rows !== 'ope')
+    throw new Error(`MOVIENIGHT_BENCH_AB_ROWS must be 'ope' or unset, got '${rows}'`);
   const world = new RankerWorld(defaultRankerWorld);
   offPolicyRows(world);
+  if (rows === 'ope') return;
   interleavingRows(world, 'users calibrated on ml-latest-small');
   interleavingRows(
     new RankerWorld({ ...defaultRankerWorld, ...uniformUsers }),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Rng } from '../random/rng.ts';
 import { RankerWorld, uniformUsers } from '../simulation/ranker-world.ts';
 import { simulateOpeRun } from '../simulation/simulate-ope.ts';
 import {
@@ -91,6 +92,43 @@ describe('off-policy estimation', () => {
     );
     expect(seen.accuracy.dr.value).toBeCloseTo(1, 9);
     expect(width(seen.hitRate.dr)).toBeLessThan(1e-9);
+  });
+
+  it("removes the bias of a reward model blind to the users' levels", () => {
+    // 200 users, half liking much (logit level +1) and half little (−1). The logging policy showed
+    // the low users movies of logging predictions 3.2 and 3.7 and the high users 3.7 and 4.2, so
+    // the 3.2 bin, where every target movie lies, holds low users only. The target's movies were
+    // never shown (only the reward model speaks); all are predicted liked, so accuracy is the
+    // mean P(liked | rated) of the target's movies.
+    const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+    const logitAt = (logging: number) => (logging < 3.5 ? -0.5 : logging < 4 ? 0 : 0.5);
+    const level = (user: number) => (user % 2 === 0 ? 1 : -1);
+    const rng = new Rng(17);
+    const rows: RewardRow[] = [];
+    for (let user = 0; user < 200; user++)
+      for (let i = 0; i < 60; i++) {
+        const loggingPrediction = (level(user) > 0 ? [3.7, 4.2] : [3.2, 3.7])[i % 2]!;
+        const rated = rng.next() < 0.5;
+        const liked = rng.next() < sigmoid(logitAt(loggingPrediction) + level(user));
+        rows.push({ user, predictedRating: 4.5, loggingPrediction, rated, liked: rated && liked });
+      }
+    const visits: OpeVisit[] = Array.from({ length: 200 }, (_, user) => ({
+      user,
+      target: Array.from({ length: 5 }, () => ({
+        predictedRating: 4.5,
+        loggingPrediction: 3.2,
+        logged: null,
+      })),
+    }));
+    const truth = (sigmoid(-0.5 + 1) + sigmoid(-0.5 - 1)) / 2;
+    const blind = estimateOffPolicy(visits, fitRewardModel(rows.map(({ user: _, ...r }) => r)), 4).accuracy
+      .dr;
+    const aware = estimateOffPolicy(visits, fitRewardModel(rows), 4).accuracy.dr;
+    // Blind: the 3.2 bin's low users speak for everyone (about 0.18 against 0.40).
+    expect(truth - blind.value).toBeGreaterThan(0.15);
+    expect(Math.abs(aware.value - truth)).toBeLessThan(0.03);
+    expect(aware.low).toBeLessThanOrEqual(truth);
+    expect(aware.high).toBeGreaterThanOrEqual(truth);
   });
 
   it('discards only a challenger whose upper bound is below the champion, and only in discard mode', () => {

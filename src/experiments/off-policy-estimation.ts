@@ -1,4 +1,13 @@
+import type { RewardCell, RewardModel } from './reward-model.ts';
 import { type Estimate, z95 } from './statistics.ts';
+
+export {
+  fitRewardModel,
+  type LoggedOutcome,
+  type RewardCell,
+  type RewardModel,
+  type RewardRow,
+} from './reward-model.ts';
 
 /**
  * Off-policy estimates of a ranker's live liked-accuracy and hit rate from a propensity-logged
@@ -20,9 +29,9 @@ import { type Estimate, z95 } from './statistics.ts';
  * outcomes go together, and heavy users make many visits); the ratio's variance is the delta
  * method's var(N_u − R·D_u) / (n·D̄²) over the n users, 95 % normal intervals. The effective sample size is Kish's
  * (Σ w)² / Σ w² over the matched movies.
- *
- * This file is long because it is one estimator: the reward model, the per-user sums, the reward
- * model's own variance and the screen's verdict all read one another's numbers.
+ * The reward model, with its per-user offsets, is in `reward-model.ts`; the offsets are fitted
+ * from each user's own logged rows, so their error is part of each user's sums and the users'
+ * spread counts it, while the bins' error is added by `RewardModelLeverage`.
  */
 
 /** One movie of the target's list for a visit, with the logged outcome if the logging policy showed it. */
@@ -48,122 +57,6 @@ export interface OpeVisit {
    */
   readonly user?: number;
   readonly target: readonly OpeTargetItem[];
-}
-
-/** A shown movie of the log, with the target's predicted rating for it: what the reward model learns from. */
-export interface RewardRow {
-  readonly predictedRating: number;
-  readonly loggingPrediction?: number;
-  readonly rated: boolean;
-  readonly liked: boolean;
-}
-
-/** The reward model's answer for one movie, and the bin it came from. */
-export interface RewardCell {
-  /** Identifies the bin that answered (the same bin, the same key). */
-  readonly key: number;
-  /**
-   * Its estimates' sampling variance is p(1 − p) × this: n / (n + k)² for a bin of n logged rows
-   * shrunk by k pseudo-rows towards the level above (whose own, much smaller, variance is left out).
-   */
-  readonly varianceFactor: number;
-  readonly rated: number;
-  readonly ratedLiked: number;
-}
-
-/** m̂(target prediction, logging prediction) = P(rated), P(rated and liked). */
-export interface RewardModel {
-  rated(predictedRating: number, loggingPrediction?: number): number;
-  ratedLiked(predictedRating: number, loggingPrediction?: number): number;
-  cell(predictedRating: number, loggingPrediction?: number): RewardCell;
-}
-
-const binWidth = 0.25;
-const loggingBinWidth = 0.5;
-const priorWeight = 5;
-
-interface Bin {
-  n: number;
-  rated: number;
-  ratedLiked: number;
-}
-
-const addTo = (bins: Map<number, Bin>, key: number, r: RewardRow) => {
-  const b = bins.get(key) ?? { n: 0, rated: 0, ratedLiked: 0 };
-  bins.set(key, b);
-  b.n += 1;
-  if (r.rated) b.rated += 1;
-  if (r.rated && r.liked) b.ratedLiked += 1;
-};
-
-const shrunk = (b: Bin | undefined, pick: (b: Bin) => number, prior: number) =>
-  b ? (pick(b) + priorWeight * prior) / (b.n + priorWeight) : prior;
-
-/** Bin keys: the target bin, and the target and logging bins together (numbers: this runs per movie). */
-const coarseKey = (p: number) => Math.floor(p / binWidth);
-const loggingBin = (l: number) => Math.floor(l / loggingBinWidth);
-const fineKey = (c: number, l: number) => c * 4096 + l;
-
-/**
- * The direct-method model: mean outcomes of logged movies by the target's predicted rating (bins
- * of a quarter star) and, within those, by the logging ranker's prediction (half-star bins), each
- * level shrunk towards the one above by 5 pseudo-observations (overall → target bin → both). The
- * logging prediction is there because it is what chose the logged movies: at the same target
- * prediction, the movies the champion showed are better than the ones it did not, and a model
- * blind to that flatters a challenger whose picks the champion would not show. A movie in a
- * logging bin the log never had (rated lower than anything the champion showed) takes the nearest
- * bin it did have. Its assumption is that at given predictions, logged and unlogged movies turn
- * out alike; the doubly robust residuals correct it where the logs overlap.
- */
-export function fitRewardModel(rows: readonly RewardRow[]): RewardModel {
-  const all: Bin = { n: 0, rated: 0, ratedLiked: 0 };
-  const coarse = new Map<number, Bin>();
-  const fine = new Map<number, Bin>();
-  // Logging bins present in each target bin, to find the nearest one on a miss.
-  const present = new Map<number, number[]>();
-  for (const r of rows) {
-    all.n += 1;
-    if (r.rated) all.rated += 1;
-    if (r.rated && r.liked) all.ratedLiked += 1;
-    const c = coarseKey(r.predictedRating);
-    addTo(coarse, c, r);
-    if (r.loggingPrediction === undefined) continue;
-    const l = loggingBin(r.loggingPrediction);
-    if (!fine.has(fineKey(c, l))) {
-      const list = present.get(c) ?? [];
-      present.set(c, list);
-      list.push(l);
-    }
-    addTo(fine, fineKey(c, l), r);
-  }
-  // The logging bin itself when the log had it, else the nearest one it had (l when none).
-  const nearestKey = (c: number, l: number): number => {
-    let best: number | undefined;
-    for (const k of present.get(c) ?? [])
-      if (best === undefined || Math.abs(k - l) < Math.abs(best - l)) best = k;
-    return best ?? l;
-  };
-  const nearest = (c: number, l: number): Bin | undefined => fine.get(fineKey(c, nearestKey(c, l)));
-  const estimate = (pick: (b: Bin) => number) => (p: number, logging?: number) => {
-    const c = coarseKey(p);
-    const top = all.n > 0 ? pick(all) / all.n : 0;
-    const mid = shrunk(coarse.get(c), pick, top);
-    if (logging === undefined) return mid;
-    const l = loggingBin(logging);
-    return shrunk(fine.get(fineKey(c, l)) ?? nearest(c, l), pick, mid);
-  };
-  const rated = estimate((b) => b.rated);
-  const ratedLiked = estimate((b) => b.ratedLiked);
-  const cell = (p: number, logging?: number): RewardCell => {
-    const c = coarseKey(p);
-    const l = logging === undefined ? undefined : loggingBin(logging);
-    const bin = l === undefined ? coarse.get(c) : (fine.get(fineKey(c, l)) ?? nearest(c, l));
-    const key = l === undefined || bin === undefined ? -1 - c : fineKey(c, nearestKey(c, l));
-    const n = bin?.n ?? 0;
-    const varianceFactor = n / (n + priorWeight) ** 2;
-    return { key, varianceFactor, rated: rated(p, logging), ratedLiked: ratedLiked(p, logging) };
-  };
-  return { rated, ratedLiked, cell };
 }
 
 export interface OpeMetric {
@@ -266,7 +159,7 @@ class RewardModelLeverage {
     let accuracy = 0;
     let hitRate = 0;
     for (const b of this.bins.values()) {
-      const { varianceFactor: f, rated, ratedLiked } = b.cell;
+      const { varianceFactor: f, binRated: rated, binRatedLiked: ratedLiked } = b.cell;
       const vl = ratedLiked * (1 - ratedLiked) * f;
       const vr = rated * (1 - rated) * f;
       const cov = ratedLiked * (1 - rated) * f;
@@ -294,12 +187,13 @@ interface VisitSums {
 function addItem(
   v: VisitSums,
   item: OpeTargetItem,
+  user: number | undefined,
   model: RewardModel,
   likeThreshold: number,
   leverage: RewardModelLeverage,
 ): number {
   const predictedLiked = item.predictedRating >= likeThreshold;
-  const cell = model.cell(item.predictedRating, item.loggingPrediction);
+  const cell = model.cell(item.predictedRating, item.loggingPrediction, user, item.logged ?? undefined);
   const mRated = cell.rated;
   const mLiked = cell.ratedLiked;
   const mHit = predictedLiked ? mLiked : mRated - mLiked;
@@ -352,7 +246,7 @@ export function estimateOffPolicy(
     v.items += visit.target.length;
     for (const item of visit.target) {
       targetItems += 1;
-      const w = addItem(v, item, model, likeThreshold, leverage);
+      const w = addItem(v, item, visit.user, model, likeThreshold, leverage);
       if (w === 0) continue;
       matched += 1;
       sw += w;

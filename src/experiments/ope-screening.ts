@@ -88,7 +88,12 @@ function estimateModel(
     );
     const shown = new Map(visit.map((r) => [r.movieId, r]));
     for (const r of visit)
-      rows.push({ predictedRating: model.predict(userId, r.movieId).rating, rated: r.rated, liked: r.liked });
+      rows.push({
+        user: userId,
+        predictedRating: model.predict(userId, r.movieId).rating,
+        rated: r.rated,
+        liked: r.liked,
+      });
     const target = model.recommend(userId, { n: visit.length, exclude }).map((rec) => {
       const log = shown.get(rec.movieId);
       return {

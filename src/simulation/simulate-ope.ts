@@ -68,6 +68,7 @@ export function estimateFromLog(
   for (const v of log) {
     for (const [m, s] of v.shown)
       rows.push({
+        user: v.user,
         predictedRating: target.predicted[v.user * movies + m]!,
         ...(logging ? { loggingPrediction: logging.predicted[v.user * movies + m]! } : {}),
         rated: s.rated,

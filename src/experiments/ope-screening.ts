@@ -71,10 +71,12 @@ type RatedAt = ReadonlyMap<number, readonly { movieId: number; ratedAt: number }
 
 /**
  * A target model's estimate from the logged visits: its own top n for each visit (the movies the
- * user had rated by then excluded, as serving does), matched against what was shown.
+ * user had rated by then excluded, as serving does), matched against what was shown. `logging` is
+ * the champion, whose predictions decided what was shown: the reward model bins by them too.
  */
 function estimateModel(
   model: RatingModel,
+  logging: RatingModel,
   visits: readonly LoggedRow[][],
   ratings: RatedAt,
   likeThreshold: number,
@@ -91,6 +93,7 @@ function estimateModel(
       rows.push({
         user: userId,
         predictedRating: model.predict(userId, r.movieId).rating,
+        loggingPrediction: logging.predict(userId, r.movieId).rating,
         rated: r.rated,
         liked: r.liked,
       });
@@ -98,6 +101,7 @@ function estimateModel(
       const log = shown.get(rec.movieId);
       return {
         predictedRating: rec.predictedRating,
+        loggingPrediction: logging.predict(userId, rec.movieId).rating,
         logged: log ? { inclusion: log.inclusion ?? 1, rated: log.rated, liked: log.liked } : null,
       };
     });
@@ -142,8 +146,8 @@ export async function screenChallengerOffPolicy(
   const visits = explored ? visitsOf(await readLoggedWindow(db, championVersion, from, now)) : [];
   const ratings = explored ? await readWindowUserRatings(db, championVersion, from, now) : new Map();
   const est = {
-    champion: estimateModel(champion, visits, ratings, options.likeThreshold),
-    challenger: estimateModel(challenger, visits, ratings, options.likeThreshold),
+    champion: estimateModel(champion, champion, visits, ratings, options.likeThreshold),
+    challenger: estimateModel(challenger, champion, visits, ratings, options.likeThreshold),
   };
   const verdict = explored
     ? screenVerdict(est.challenger, est.champion, mode)

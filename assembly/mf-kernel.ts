@@ -377,6 +377,74 @@ export function rankUsers(
 }
 
 /**
+ * Top-k movies of one user u, as `rankUsers` computes them for each user of its tile (the same
+ * scores, summed in the same order, so the same lists), for a batch of fewer than four users: the
+ * tile would spend three quarters of its work on padding users there, and a block of one is what
+ * a known user's `recommend` asks for. Two panels at a time keep four independent accumulators in
+ * flight. Same arguments as `rankUsers` but the user range.
+ */
+export function rankUser(
+  u: i32, p: usize, base: usize, qt: usize, bi: usize, nPanels: i32, k4: i32,
+  exStart: usize, exIdx: usize, topK: i32, heapS: usize, heapI: usize, scratch: usize,
+): void {
+  const rowBytes = <usize>k4 << 2;
+  const panelBytes = rowBytes * <usize>PANEL;
+  const pa = p + <usize>u * rowBytes;
+  const base0 = f32x4.splat(load<f32>(base + (<usize>u << 2)));
+  let t = load<f32>(heapS + ((<usize>u * <usize>topK) << 2));
+  let j = 0;
+  for (; j + 1 < nPanels; j += 2) {
+    const q0 = qt + <usize>j * panelBytes;
+    const q1 = q0 + panelBytes;
+    let a0 = f32x4.splat(0);
+    let c0 = f32x4.splat(0);
+    let a1 = f32x4.splat(0);
+    let c1 = f32x4.splat(0);
+    for (let f: usize = 0; f < rowBytes; f += 4) {
+      const s = v128.load32_splat(pa + f);
+      a0 = f32x4.add(a0, f32x4.mul(s, v128.load(q0 + (f << 3))));
+      c0 = f32x4.add(c0, f32x4.mul(s, v128.load(q0 + (f << 3) + 16)));
+      a1 = f32x4.add(a1, f32x4.mul(s, v128.load(q1 + (f << 3))));
+      c1 = f32x4.add(c1, f32x4.mul(s, v128.load(q1 + (f << 3) + 16)));
+    }
+    a0 = f32x4.add(f32x4.add(a0, v128.load(bi + (<usize>j << 5))), base0);
+    c0 = f32x4.add(f32x4.add(c0, v128.load(bi + (<usize>j << 5) + 16)), base0);
+    let v = f32x4.splat(t);
+    if (v128.any_true(v128.or(f32x4.gt(a0, v), f32x4.gt(c0, v)))) {
+      v128.store(scratch, a0);
+      v128.store(scratch + 16, c0);
+      t = offerPanel(u, j * PANEL, scratch, exStart, exIdx, topK, heapS, heapI);
+    }
+    a1 = f32x4.add(f32x4.add(a1, v128.load(bi + ((<usize>j + 1) << 5))), base0);
+    c1 = f32x4.add(f32x4.add(c1, v128.load(bi + ((<usize>j + 1) << 5) + 16)), base0);
+    v = f32x4.splat(t);
+    if (v128.any_true(v128.or(f32x4.gt(a1, v), f32x4.gt(c1, v)))) {
+      v128.store(scratch, a1);
+      v128.store(scratch + 16, c1);
+      t = offerPanel(u, (j + 1) * PANEL, scratch, exStart, exIdx, topK, heapS, heapI);
+    }
+  }
+  if (j < nPanels) {
+    const q0 = qt + <usize>j * panelBytes;
+    let a0 = f32x4.splat(0);
+    let c0 = f32x4.splat(0);
+    for (let f: usize = 0; f < rowBytes; f += 4) {
+      const s = v128.load32_splat(pa + f);
+      a0 = f32x4.add(a0, f32x4.mul(s, v128.load(q0 + (f << 3))));
+      c0 = f32x4.add(c0, f32x4.mul(s, v128.load(q0 + (f << 3) + 16)));
+    }
+    a0 = f32x4.add(f32x4.add(a0, v128.load(bi + (<usize>j << 5))), base0);
+    c0 = f32x4.add(f32x4.add(c0, v128.load(bi + (<usize>j << 5) + 16)), base0);
+    const v = f32x4.splat(t);
+    if (v128.any_true(v128.or(f32x4.gt(a0, v), f32x4.gt(c0, v)))) {
+      v128.store(scratch, a0);
+      v128.store(scratch + 16, c0);
+      offerPanel(u, j * PANEL, scratch, exStart, exIdx, topK, heapS, heapI);
+    }
+  }
+}
+
+/**
  * out (k4 × k4 f32, row-major) += Σ_t q q^T over q = the qi rows listed in `rows` (n i32 indices):
  * the factor block of a fold-in's Gram matrix, whole (both triangles). Four ratings per pass over
  * `out`, so each of its vectors is loaded and stored once per four. `addGram` in

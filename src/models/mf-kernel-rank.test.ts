@@ -65,6 +65,21 @@ describe('the batched top-k kernel', () => {
     });
   }
 
+  it("ranks batches of one to three users alone, with exactly the reference's lists", () => {
+    // 197 movies: 25 panels, an odd count, so the one-user path's last panel runs alone; 208: 26.
+    for (const movies of [197, 208]) {
+      const f = randomFactors(11, 50, movies, 10);
+      const ranker = new FactorRanker(f, 9, { users: 8, exclusions: 64 });
+      for (const n of [1, 2, 3]) {
+        const request = randomRequest(20 + n, f, n);
+        const got = ranker.rank(request, 1);
+        const want = rankUsersJs(f, request, 9);
+        expect(Array.from(got.movies)).toEqual(Array.from(want.movies));
+        expect(Array.from(got.scores)).toEqual(Array.from(want.scores));
+      }
+    }
+  });
+
   it('pads a user with fewer candidates than k with -1, and never returns an excluded movie', () => {
     const f = randomFactors(3, 4, 9, 4);
     const all = Int32Array.from({ length: 9 }, (_, i) => i);

@@ -285,6 +285,27 @@ export class FactorRanker {
 
   /** Ranks the loaded batch of n users on one or two threads. */
   private runBatch(n: number, threads: number): void {
+    if (n < 4) {
+      // Fewer users than a tile: each alone, without the tile's padding users (same lists).
+      const [p, base, qt, bi, nPanels, k4, exStart, exIdx, k, heapS, heapI] = this.kernelArgs();
+      for (let u = 0; u < n; u++)
+        this.arena.kernel.rankUser(
+          u,
+          p,
+          base,
+          qt,
+          bi,
+          nPanels,
+          k4,
+          exStart,
+          exIdx,
+          k,
+          heapS,
+          heapI,
+          this.scratch,
+        );
+      return;
+    }
     const n4 = (n + 3) & ~3;
     const nChunks = Math.ceil(n4 / CHUNK_USERS);
     const args = this.kernelArgs();

@@ -79,6 +79,21 @@ export interface MfKernelExports {
     panelsPerBlock: number,
     scratch: number,
   ): void;
+  rankUser(
+    u: number,
+    p: number,
+    base: number,
+    qt: number,
+    bi: number,
+    nPanels: number,
+    k4: number,
+    exStart: number,
+    exIdx: number,
+    topK: number,
+    heapS: number,
+    heapI: number,
+    scratch: number,
+  ): void;
   fillNormal(
     out: number,
     rows: number,

@@ -89,7 +89,12 @@ export class RateLimiter {
   }
 
   private async write(now: number, windowMs: number): Promise<void> {
-    const batch = [...this.counts.values()].filter((c) => c.pending > 0);
+    // In key order: replicas that flush the same keys at once then lock their rows in the same
+    // order. In each process's own order, two flushes waited for each other (PostgreSQL: deadlock
+    // detected, a 500 for the request that flushed).
+    const batch = [...this.counts.values()]
+      .filter((c) => c.pending > 0)
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.window - b.window));
     const hits = batch.map((c) => c.pending);
     for (const c of batch) c.pending = 0;
     const prune = now - this.lastPrune >= 60_000;

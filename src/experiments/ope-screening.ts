@@ -83,25 +83,30 @@ function estimateModel(
 ): OpeEstimate {
   const rows: RewardRow[] = [];
   const opeVisits: OpeVisit[] = [];
+  // The champion's own estimate needs no second prediction of the same movie.
+  const loggingOf = (userId: number, movieId: number, own: number) =>
+    logging === model ? own : logging.predict(userId, movieId).rating;
   for (const visit of visits) {
     const { userId, servedAt } = visit[0]!;
     const exclude = new Set(
       (ratings.get(userId) ?? []).filter((r) => r.ratedAt < servedAt).map((r) => r.movieId),
     );
     const shown = new Map(visit.map((r) => [r.movieId, r]));
-    for (const r of visit)
+    for (const r of visit) {
+      const predictedRating = model.predict(userId, r.movieId).rating;
       rows.push({
         user: userId,
-        predictedRating: model.predict(userId, r.movieId).rating,
-        loggingPrediction: logging.predict(userId, r.movieId).rating,
+        predictedRating,
+        loggingPrediction: loggingOf(userId, r.movieId, predictedRating),
         rated: r.rated,
         liked: r.liked,
       });
+    }
     const target = model.recommend(userId, { n: visit.length, exclude }).map((rec) => {
       const log = shown.get(rec.movieId);
       return {
         predictedRating: rec.predictedRating,
-        loggingPrediction: logging.predict(userId, rec.movieId).rating,
+        loggingPrediction: loggingOf(userId, rec.movieId, rec.predictedRating),
         logged: log ? { inclusion: log.inclusion ?? 1, rated: log.rated, liked: log.liked } : null,
       };
     });

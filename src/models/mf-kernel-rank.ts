@@ -1,5 +1,5 @@
 import { isMainThread, Worker } from 'node:worker_threads';
-import { KernelArena, kernelModule, type Placed } from './mf-kernel.ts';
+import { KernelArena, kernelModule, type Placed, type RankArrays } from './mf-kernel.ts';
 
 /**
  * A factor model in the form batched ranking needs: score(u, i) = (q_i·p_u + b_i) + base_u, with
@@ -264,8 +264,8 @@ export class FactorRanker {
     this.heapI.view.fill(EMPTY, 0, n4 * this.k);
   }
 
-  /** The kernel's arguments after (u0, u1). */
-  private kernelArgs() {
+  /** What both ranking exports take after the users: factors, exclusions and heaps. */
+  private rankArrays(): RankArrays {
     const { ptr, k, factors } = this;
     return [
       ptr.p,
@@ -279,31 +279,20 @@ export class FactorRanker {
       k,
       this.heapS.ptr,
       this.heapI.ptr,
-      panelsPerBlock(factors.k4),
-    ] as const;
+    ];
+  }
+
+  /** `rankUsers`' arguments after (u0, u1), but its scratch. */
+  private kernelArgs() {
+    return [...this.rankArrays(), panelsPerBlock(this.factors.k4)] as const;
   }
 
   /** Ranks the loaded batch of n users on one or two threads. */
   private runBatch(n: number, threads: number): void {
     if (n < 4) {
       // Fewer users than a tile: each alone, without the tile's padding users (same lists).
-      const [p, base, qt, bi, nPanels, k4, exStart, exIdx, k, heapS, heapI] = this.kernelArgs();
-      for (let u = 0; u < n; u++)
-        this.arena.kernel.rankUser(
-          u,
-          p,
-          base,
-          qt,
-          bi,
-          nPanels,
-          k4,
-          exStart,
-          exIdx,
-          k,
-          heapS,
-          heapI,
-          this.scratch,
-        );
+      const arrays = this.rankArrays();
+      for (let u = 0; u < n; u++) this.arena.kernel.rankUser(u, ...arrays, this.scratch);
       return;
     }
     const n4 = (n + 3) & ~3;

@@ -1,6 +1,21 @@
 import { Worker } from 'node:worker_threads';
 import { mfKernelWasmBase64 } from './mf-kernel.generated.ts';
 
+/** What both ranking exports take after the users: the factors, exclusions and heaps (byte offsets). */
+export type RankArrays = [
+  p: number,
+  base: number,
+  qt: number,
+  bi: number,
+  nPanels: number,
+  k4: number,
+  exStart: number,
+  exIdx: number,
+  topK: number,
+  heapS: number,
+  heapI: number,
+];
+
 /** The exports of assembly/mf-kernel.ts (byte offsets into the instance's memory). */
 export interface MfKernelExports {
   svdEpoch(
@@ -62,38 +77,8 @@ export interface MfKernelExports {
   ): void;
   scoreAll(p: number, qi: number, bi: number, nItems: number, k4: number, base: number, out: number): void;
   gramRows(qi: number, rows: number, n: number, k4: number, out: number): void;
-  rankUsers(
-    u0: number,
-    u1: number,
-    p: number,
-    base: number,
-    qt: number,
-    bi: number,
-    nPanels: number,
-    k4: number,
-    exStart: number,
-    exIdx: number,
-    topK: number,
-    heapS: number,
-    heapI: number,
-    panelsPerBlock: number,
-    scratch: number,
-  ): void;
-  rankUser(
-    u: number,
-    p: number,
-    base: number,
-    qt: number,
-    bi: number,
-    nPanels: number,
-    k4: number,
-    exStart: number,
-    exIdx: number,
-    topK: number,
-    heapS: number,
-    heapI: number,
-    scratch: number,
-  ): void;
+  rankUsers(u0: number, u1: number, ...args: [...RankArrays, panelsPerBlock: number, scratch: number]): void;
+  rankUser(u: number, ...args: [...RankArrays, scratch: number]): void;
   fillNormal(
     out: number,
     rows: number,

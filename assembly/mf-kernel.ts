@@ -9,6 +9,25 @@
 // byte offsets. Factor rows have `k4` floats (the factor count rounded up to a multiple of 4, the
 // padding lanes zero — and they stay zero, since every update of a zero lane pair is zero).
 
+/**
+ * acc + s·q per lane, for the ranking kernels. The build with relaxed SIMD enabled fuses it
+ * (`f32x4.relaxed_madd`: one rounding, and on a CPU with FMA twice the multiply-add throughput);
+ * the plain SIMD build multiplies then adds. assembly/build.ts makes both. Only the ranking kernels
+ * use it, so the fits are bit-identical across the two builds.
+ */
+@inline function madd(s: v128, q: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(s, q, acc);
+  return f32x4.add(acc, f32x4.mul(s, q));
+}
+
+/**
+ * Lane 0 of madd(a, b, c). Relaxed SIMD lets an engine fuse or not; the TypeScript side compares
+ * this with both results to learn which arithmetic the ranking kernels use on this machine.
+ */
+export function maddProbe(a: f32, b: f32, c: f32): f32 {
+  return f32x4.extract_lane(madd(f32x4.splat(a), f32x4.splat(b), f32x4.splat(c)), 0);
+}
+
 @inline function hsum(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }
@@ -324,17 +343,17 @@ export function rankUsers(
           const qa = v128.load(q + (f << 3));
           const qc = v128.load(q + (f << 3) + 16);
           const s0 = v128.load32_splat(pa + f);
-          a0 = f32x4.add(a0, f32x4.mul(s0, qa));
-          c0 = f32x4.add(c0, f32x4.mul(s0, qc));
+          a0 = madd(s0, qa, a0);
+          c0 = madd(s0, qc, c0);
           const s1 = v128.load32_splat(pb + f);
-          a1 = f32x4.add(a1, f32x4.mul(s1, qa));
-          c1 = f32x4.add(c1, f32x4.mul(s1, qc));
+          a1 = madd(s1, qa, a1);
+          c1 = madd(s1, qc, c1);
           const s2 = v128.load32_splat(pc + f);
-          a2 = f32x4.add(a2, f32x4.mul(s2, qa));
-          c2 = f32x4.add(c2, f32x4.mul(s2, qc));
+          a2 = madd(s2, qa, a2);
+          c2 = madd(s2, qc, c2);
           const s3 = v128.load32_splat(pd + f);
-          a3 = f32x4.add(a3, f32x4.mul(s3, qa));
-          c3 = f32x4.add(c3, f32x4.mul(s3, qc));
+          a3 = madd(s3, qa, a3);
+          c3 = madd(s3, qc, c3);
         }
         const ba = v128.load(bi + (<usize>j << 5));
         const bc = v128.load(bi + (<usize>j << 5) + 16);
@@ -402,10 +421,10 @@ export function rankUser(
     let c1 = f32x4.splat(0);
     for (let f: usize = 0; f < rowBytes; f += 4) {
       const s = v128.load32_splat(pa + f);
-      a0 = f32x4.add(a0, f32x4.mul(s, v128.load(q0 + (f << 3))));
-      c0 = f32x4.add(c0, f32x4.mul(s, v128.load(q0 + (f << 3) + 16)));
-      a1 = f32x4.add(a1, f32x4.mul(s, v128.load(q1 + (f << 3))));
-      c1 = f32x4.add(c1, f32x4.mul(s, v128.load(q1 + (f << 3) + 16)));
+      a0 = madd(s, v128.load(q0 + (f << 3)), a0);
+      c0 = madd(s, v128.load(q0 + (f << 3) + 16), c0);
+      a1 = madd(s, v128.load(q1 + (f << 3)), a1);
+      c1 = madd(s, v128.load(q1 + (f << 3) + 16), c1);
     }
     a0 = f32x4.add(f32x4.add(a0, v128.load(bi + (<usize>j << 5))), base0);
     c0 = f32x4.add(f32x4.add(c0, v128.load(bi + (<usize>j << 5) + 16)), base0);
@@ -430,8 +449,8 @@ export function rankUser(
     let c0 = f32x4.splat(0);
     for (let f: usize = 0; f < rowBytes; f += 4) {
       const s = v128.load32_splat(pa + f);
-      a0 = f32x4.add(a0, f32x4.mul(s, v128.load(q0 + (f << 3))));
-      c0 = f32x4.add(c0, f32x4.mul(s, v128.load(q0 + (f << 3) + 16)));
+      a0 = madd(s, v128.load(q0 + (f << 3)), a0);
+      c0 = madd(s, v128.load(q0 + (f << 3) + 16), c0);
     }
     a0 = f32x4.add(f32x4.add(a0, v128.load(bi + (<usize>j << 5))), base0);
     c0 = f32x4.add(f32x4.add(c0, v128.load(bi + (<usize>j << 5) + 16)), base0);

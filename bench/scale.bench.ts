@@ -5,7 +5,8 @@ import type { Benchmark } from './run.ts';
 /**
  * The whole loop at MovieLens-25M size (`--ratings N` or MOVIENIGHT_BENCH_SCALE_RATINGS, default 25,000,000):
  * generate → import (SQLite, and PostgreSQL when MOVIENIGHT_BENCH_PG_URL or MOVIENIGHT_TEST_PG_URL
- * is set) → train svd (100 factors, 20 epochs) → evaluate (5 folds, ranking on every user) → tune
+ * is set) → train svd (100 factors, 20 epochs; with its holdout measurement, then load + fit + save
+ * alone with --no-holdout) → evaluate (5 folds, ranking on every user) → tune
  * (bayesian, 20 trials, successive halving) → recommend → each report. Each step runs in its own
  * process and prints its wall time and peak RSS, and that peak per rating (the fixed part of
  * about 120 MiB included: compare two sizes for the marginal cost). Targets at 25 M on 2 cores:

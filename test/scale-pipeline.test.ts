@@ -42,7 +42,8 @@ it(
     };
     expect(tuned.rungs.map((r) => r.run.config.fidelity.share)).toEqual([1 / 3, 1]);
     expect(tuned.rungs.every((r) => r.run.status === 'complete')).toBe(true);
-    expect(tuned.version?.version).toBe(2);
+    // v1 from train, v2 from train --no-holdout, v3 the tuned refit.
+    expect(tuned.version?.version).toBe(3);
     const recommended = json(steps, 'recommend (cli, cold)') as {
       items?: unknown[];
       recommendations?: unknown[];

@@ -1,5 +1,5 @@
 // This file is long because one store holds every query of the catalogue tables (movies, users, ratings), so that their SQL lives in one place.
-import type { Queryable, SqlValue } from '../db/database.ts';
+import { parallelScanRows, type Queryable, type ScanNumbersOptions, type SqlValue } from '../db/database.ts';
 
 /** A movie as stored: genres as MovieLens writes them (`A|B|C`, empty for none). */
 export interface MovieRecord {
@@ -103,15 +103,19 @@ export interface CatalogStore {
   /**
    * Every rating of the window in (user, movie) order, handed to `onRow` as four numbers: no row
    * object is built, so millions of ratings stream into typed arrays. Returns how many there were.
+   * `expectedRows` (the window's count, when the caller has it) lets a large read use both cores
+   * (`ScanNumbersOptions.firstRange`).
    */
   scanRatings(
     window: RatingsWindow,
     onRow: (user: number, movie: number, rating: number, ratedAt: number) => void,
+    expectedRows?: number,
   ): Promise<number>;
   /** As `scanRatings`, with a fifth number: 1 when training's filter counts the rating unexpected, else 0. */
   scanRatingsFlagged(
     window: RatingsWindow,
     onRow: (user: number, movie: number, rating: number, ratedAt: number, unexpected: number) => void,
+    expectedRows?: number,
   ): Promise<number>;
   /**
    * The (user, movie) pairs rated at or above `threshold` by the users `fromUser` ≤ id < `toUser`,
@@ -382,29 +386,45 @@ export class SqlCatalogStore implements CatalogStore {
     );
   }
 
-  scanRatings(
+  /** How `scanRatings` reads: grouped by user, and over the users' id range when it is large. */
+  private async ratingsScanOptions(expectedRows: number | undefined): Promise<ScanNumbersOptions> {
+    if (expectedRows === undefined || expectedRows < parallelScanRows) return { groupedByFirst: true };
+    const range = await this.ratedUserRange();
+    return range
+      ? { groupedByFirst: true, firstRange: { ...range, rows: expectedRows } }
+      : { groupedByFirst: true };
+  }
+
+  async scanRatings(
     window: RatingsWindow,
     onRow: (user: number, movie: number, rating: number, ratedAt: number) => void,
+    expectedRows?: number,
   ): Promise<number> {
     const where = ratingsWhere(window, null);
+    const options = await this.ratingsScanOptions(expectedRows);
     return this.db.scanNumbers(
       `SELECT r.user_id, r.movie_id, r.rating, r.rated_at FROM ratings r ${where.sql}
         ORDER BY r.user_id, r.movie_id`,
       where.params as number[],
       (row) => onRow(row[0]!, row[1]!, row[2]!, row[3]!),
+      options,
     );
   }
 
-  scanRatingsFlagged(
+  async scanRatingsFlagged(
     window: RatingsWindow,
     onRow: (user: number, movie: number, rating: number, ratedAt: number, unexpected: number) => void,
+    expectedRows?: number,
   ): Promise<number> {
     const where = ratingsWhere(window, null);
+    const options = await this.ratingsScanOptions(expectedRows);
     return this.db.scanNumbers(
-      `SELECT r.user_id, r.movie_id, r.rating, r.rated_at, CASE WHEN ${isUnexpected} THEN 1 ELSE 0 END
+      `SELECT r.user_id, r.movie_id, r.rating, r.rated_at,
+              CASE WHEN ${isUnexpected} THEN 1 ELSE 0 END AS unexpected
          FROM ratings r ${where.sql} ORDER BY r.user_id, r.movie_id`,
       where.params as number[],
       (row) => onRow(row[0]!, row[1]!, row[2]!, row[3]!, row[4]!),
+      options,
     );
   }
 

@@ -46,8 +46,9 @@ export async function loadRatingsData(db: Queryable, options: LoadRatingsOptions
     ...(until === undefined ? {} : { until }),
     excludeUnexpected: !includeUnexpected,
   };
-  const columns = new GrowingColumns(await store.countRatingsIn(window));
-  await store.scanRatings(window, (u, m, r, t) => columns.push(u, m, r, t));
+  const count = await store.countRatingsIn(window);
+  const columns = new GrowingColumns(count);
+  await store.scanRatings(window, (u, m, r, t) => columns.push(u, m, r, t), count);
   return columns.finish();
 }
 
@@ -60,17 +61,22 @@ export async function loadRatingsFlagged(
   db: Queryable,
 ): Promise<{ data: RatingsData; unexpected: Uint8Array }> {
   const store = new SqlCatalogStore(db);
-  const columns = new GrowingColumns(await store.countRatingsIn({}));
+  const count = await store.countRatingsIn({});
+  const columns = new GrowingColumns(count);
   let flags = new Uint8Array(columns.capacityNow());
-  await store.scanRatingsFlagged({}, (u, m, r, t, unexpected) => {
-    const i = columns.push(u, m, r, t);
-    if (i >= flags.length) {
-      const grown = new Uint8Array(columns.capacityNow());
-      grown.set(flags);
-      flags = grown;
-    }
-    flags[i] = unexpected;
-  });
+  await store.scanRatingsFlagged(
+    {},
+    (u, m, r, t, unexpected) => {
+      const i = columns.push(u, m, r, t);
+      if (i >= flags.length) {
+        const grown = new Uint8Array(columns.capacityNow());
+        grown.set(flags);
+        flags = grown;
+      }
+      flags[i] = unexpected;
+    },
+    count,
+  );
   const data = columns.finish();
   return { data, unexpected: flags.length === data.size ? flags : flags.slice(0, data.size) };
 }

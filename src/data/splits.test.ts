@@ -1,9 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors.ts';
 import { halfStarScale } from './rating-scale.ts';
 import { type RatingsData, ratingsDataFrom } from './ratings-data.ts';
 import {
   kFoldSplits,
+  kthSmallest,
   materializeSplit,
   perUserHoldoutSplit,
   randomHoldoutSplit,
@@ -77,6 +79,30 @@ describe('perUserHoldoutSplit', () => {
     expect(test.size).toBe(2);
     expect([...test.users]).toEqual([1, 1]);
     expect(perUserHoldoutSplit(data, { perUser: 2, minTrain: 2, seed: 5 })).toEqual(split);
+  });
+});
+
+describe('kthSmallest', () => {
+  it('gives what sorting gives at index k, duplicates and sorted runs included', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -5, max: 40 }), { minLength: 1, maxLength: 300 }),
+        fc.nat(),
+        fc.boolean(),
+        (ints, pick, sortedInput) => {
+          const values = Float64Array.from(ints, (v) => v * 1.5);
+          if (sortedInput) values.sort();
+          const k = pick % values.length;
+          const want = Float64Array.from(values).sort()[k];
+          expect(kthSmallest(values, k)).toBe(want);
+        },
+      ),
+      { seed: 13, numRuns: 300 },
+    );
+  });
+
+  it('refuses an index outside the values', () => {
+    expect(() => kthSmallest(new Float64Array(3), 3)).toThrow(/k must be an index of the 3 values, got 3/);
   });
 });
 

@@ -151,14 +151,51 @@ export function temporalSplit(
       throw new InvalidInputError(`testFraction must be between 0 and 1 (exclusive), got ${testFraction}`);
     }
     if (data.size === 0) throw new InvalidInputError('cannot split an empty set of ratings by time');
-    const sorted = Float64Array.from(data.timestamps).sort();
-    at = sorted[Math.min(sorted.length - 1, Math.floor((1 - testFraction) * sorted.length))]!;
+    const k = Math.min(data.size - 1, Math.floor((1 - testFraction) * data.size));
+    at = kthSmallest(Float64Array.from(data.timestamps), k);
   } else if (!Number.isFinite(at)) {
     throw new InvalidInputError(`at must be a time in epoch milliseconds, got ${at}`);
   }
   const mask = new Uint8Array(data.size);
   for (let i = 0; i < data.size; i++) mask[i] = data.timestamps[i]! >= at ? 1 : 0;
   return splitFromMask(mask);
+}
+
+/**
+ * The k-th smallest value (0-based) of `values`, which it reorders: what sorting and reading index
+ * k gives, in linear expected time (a quickselect with a median-of-three pivot and a three-way
+ * partition, so runs of equal values, common among rating times, cost nothing extra). Sorting
+ * 25 M times took about 3 s of `train`'s holdout split.
+ */
+export function kthSmallest(values: Float64Array, k: number): number {
+  if (!(Number.isInteger(k) && k >= 0 && k < values.length))
+    throw new RangeError(`k must be an index of the ${values.length} values, got ${k}`);
+  let lo = 0;
+  let hi = values.length - 1;
+  while (lo < hi) {
+    const a = values[lo]!;
+    const b = values[(lo + hi) >>> 1]!;
+    const c = values[hi]!;
+    const pivot = Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
+    // values[lo…lt) < pivot, [lt…i) = pivot, (gt…hi] > pivot.
+    let lt = lo;
+    let i = lo;
+    let gt = hi;
+    while (i <= gt) {
+      const v = values[i]!;
+      if (v < pivot) {
+        values[i++] = values[lt]!;
+        values[lt++] = v;
+      } else if (v > pivot) {
+        values[i] = values[gt]!;
+        values[gt--] = v;
+      } else i++;
+    }
+    if (k < lt) hi = lt - 1;
+    else if (k > gt) lo = gt + 1;
+    else return pivot;
+  }
+  return values[k]!;
 }
 
 /** Row indices per id, in row order. */

@@ -1,6 +1,12 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeEachDatabase, type TestDatabase } from '../../test/helpers/databases.ts';
-import { type Database, placeholdersToPostgres, type Queryable } from './database.ts';
+import {
+  type Database,
+  parallelScanRows,
+  placeholdersToPostgres,
+  type Queryable,
+  type ScanNumbersOptions,
+} from './database.ts';
 import { currentSchemaVersion, latestSchemaVersion, migrate } from './migrate.ts';
 import { openDatabase } from './open-database.ts';
 
@@ -181,6 +187,50 @@ describeEachDatabase('database contract', (kind) => {
     await expect(
       t.db.scanNumbers('SELECT movie_id FROM ratings WHERE user_id = ?', [], () => undefined),
     ).rejects.toThrow();
+  });
+
+  it('scans rows grouped by their first column exactly as row by row, in the same order', async () => {
+    await t.db.insertMany(
+      'users',
+      ['id', 'created_at'],
+      [1, 2, 3, 5].map((id) => [id, 0]),
+    );
+    await t.db.insertMany(
+      'movies',
+      ['id', 'title', 'year', 'genres'],
+      Array.from({ length: 70 }, (_, i) => [i + 1, `M${i}`, null, '']),
+    );
+    // Values that read back through text only when rendered exactly: thirds, a negative, a large
+    // time, and one real with an exponent.
+    const rows: (readonly [number, number, number, number])[] = [];
+    for (const user of [1, 2, 3, 5])
+      for (let m = 1; m <= (user === 2 ? 1 : 13 * user); m += user)
+        rows.push([
+          user,
+          m,
+          m % 3 === 0 ? 1 / 3 : m % 4 === 0 ? -0.5 : m === 5 ? 1e21 : m / 2,
+          1.7e12 + m * user,
+        ]);
+    await t.db.insertMany('ratings', ['user_id', 'movie_id', 'rating', 'rated_at'], rows);
+    const sql =
+      'SELECT user_id, movie_id, rating, rated_at FROM ratings WHERE user_id <> ? ORDER BY user_id, movie_id';
+    const scan = async (options: ScanNumbersOptions) => {
+      const seen: number[][] = [];
+      const n = await t.db.scanNumbers(sql, [3], (row) => seen.push([...row]), options);
+      expect(n).toBe(seen.length);
+      return seen;
+    };
+    const want = rows.filter((r) => r[0] !== 3).map((r) => [...r]);
+    expect(await scan({ groupedByFirst: false })).toEqual(want);
+    expect(await scan({ groupedByFirst: true })).toEqual(want);
+    // Said to be large, so a SQLite file reads users 3 and up on a worker thread: same rows, same order.
+    const split = { groupedByFirst: true, firstRange: { min: 1, max: 5, rows: parallelScanRows } };
+    expect(await scan(split)).toEqual(want);
+    // A range whose upper half holds no rows, and one given inside a transaction (one thread).
+    expect(await scan({ ...split, firstRange: { min: 1, max: 20, rows: parallelScanRows } })).toEqual(want);
+    const inTransaction: number[][] = [];
+    await t.db.transaction((tx) => tx.scanNumbers(sql, [3], (row) => inTransaction.push([...row]), split));
+    expect(inTransaction).toEqual(want);
   });
 
   it('drops foreign keys for a bulk load and checks them in one pass when they are added back', async () => {

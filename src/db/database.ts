@@ -91,8 +91,18 @@ export interface Queryable {
    * same reused array, without building an object per row (SQLite: a raw statement iterator;
    * PostgreSQL: `COPY (…) TO STDOUT` parsed as it streams). Parameters must be finite numbers.
    * Returns the number of rows.
+   *
+   * `groupedByFirst`: the query orders its rows by its first column, an integer, and names its
+   * columns distinctly. SQLite then reads each run of rows sharing that first value as one row of
+   * text (`group_concat`) and parses it: a row of values per rating costs about 1 µs in
+   * better-sqlite3, twice the whole grouped read. Same rows, same order.
    */
-  scanNumbers(sql: string, params: readonly number[], onRow: (row: Float64Array) => void): Promise<number>;
+  scanNumbers(
+    sql: string,
+    params: readonly number[],
+    onRow: (row: Float64Array) => void,
+    options?: ScanNumbersOptions,
+  ): Promise<number>;
   /**
    * The foreign keys of `table` that a bulk load may drop and add again, so that they are checked
    * once over the whole table instead of by a trigger per row (PostgreSQL: from `pg_constraint`;
@@ -156,6 +166,22 @@ export interface ConstraintDefinition {
 }
 
 /** A double-quoted SQL identifier. */
+/** How `scanNumbers` may read: see there. */
+export interface ScanNumbersOptions {
+  readonly groupedByFirst?: boolean;
+  /**
+   * With `groupedByFirst`: the smallest and largest first-column value among the rows, and about
+   * how many rows there are. With at least `parallelScanRows` of them, a SQLite file database
+   * outside a transaction reads the upper half of the range on a worker thread, with a connection
+   * of its own, while this thread reads the lower half: the rows come in the same order, each
+   * half as of its own read (so never inside a transaction, whose snapshot must hold).
+   */
+  readonly firstRange?: { readonly min: number; readonly max: number; readonly rows: number };
+}
+
+/** Rows from which a grouped SQLite scan with a `firstRange` is worth a second thread. */
+export const parallelScanRows = 2_000_000;
+
 export function quoteIdentifier(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }

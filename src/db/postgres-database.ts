@@ -259,6 +259,7 @@ export class PostgresDatabase implements Database {
   copyInto(table: string, columns: readonly NumericColumn[], count: number): Promise<number> {
     return this.q.copyInto(table, columns, count);
   }
+  /** `COPY … TO STDOUT` streams every row already: a grouped read would gain nothing here. */
   scanNumbers(sql: string, params: readonly number[], onRow: (row: Float64Array) => void): Promise<number> {
     return this.q.scanNumbers(sql, params, onRow);
   }

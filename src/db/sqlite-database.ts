@@ -1,21 +1,26 @@
 // This file is long because one class adapts every capability of the Database interface to SQLite
 // (transactions, group commit, bulk loads, constraints and indexes, streaming scans); each is short.
 import BetterSqlite3 from 'better-sqlite3';
+import { startWorker } from '../threads/worker-thread.ts';
 import {
   type ConstraintDefinition,
   type Database,
   type IndexDefinition,
   type NumericColumn,
+  parallelScanRows,
   type Queryable,
   quoteIdentifier,
   type Row,
   type RunResult,
+  type ScanNumbersOptions,
   type SqlValue,
   type StorageFacts,
   type TransactionOptions,
   type TriggerDefinition,
 } from './database.ts';
 import { LogSync } from './log-sync.ts';
+import { emitGroupedRows } from './sqlite-grouped-rows.ts';
+import type { ScanWorkerIn, ScanWorkerOut } from './sqlite-scan-worker.ts';
 import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.ts';
 
 type Statement = BetterSqlite3.Statement<unknown[], unknown>;
@@ -174,6 +179,134 @@ export class SqliteDatabase implements Database {
     return rows;
   }
 
+  /**
+   * `scanRaw` for a query ordered by its first column: one text row per run of equal first values,
+   * `SELECT first, group_concat(second || ',' || …, ',') FROM (query) GROUP BY first`. The grouping
+   * streams over the ordered subquery (no sort), and the concatenation follows its row order.
+   */
+  private scanGrouped(sql: string, params: readonly number[], onRow: (row: Float64Array) => void): number {
+    const grouped = this.groupedSql(sql, false);
+    return grouped
+      ? this.emitGrouped(grouped.sql, params, grouped.width, onRow)
+      : this.scanRaw(sql, params, onRow);
+  }
+
+  /**
+   * The grouped form of `sql` (optionally limited to `first >= ? AND first < ?`, a filter SQLite
+   * pushes into the subquery's index range), or null when its columns cannot be grouped (fewer
+   * than two, or two with one name).
+   */
+  private groupedSql(sql: string, ranged: boolean): { sql: string; width: number } | null {
+    const names = this.raw
+      .prepare(sql)
+      .columns()
+      .map((c) => c.name);
+    if (names.length < 2 || new Set(names).size !== names.length) return null;
+    const [first, ...rest] = names.map(quoteIdentifier);
+    const source = ranged ? `(SELECT * FROM (${sql}) WHERE ${first} >= ? AND ${first} < ?)` : `(${sql})`;
+    return {
+      sql: `SELECT ${first}, group_concat(${rest.join(" || ',' || ")}, ',') FROM ${source} GROUP BY ${first}`,
+      width: names.length,
+    };
+  }
+
+  private emitGrouped(
+    sql: string,
+    params: readonly number[],
+    width: number,
+    onRow: (row: Float64Array) => void,
+  ): number {
+    const row = new Float64Array(width);
+    let rows = 0;
+    for (const [key, text] of this.raw
+      .prepare(sql)
+      .raw(true)
+      .iterate(...params) as IterableIterator<[number, string]>) {
+      rows += emitGroupedRows(key, text, row, onRow);
+    }
+    return rows;
+  }
+
+  /**
+   * `scanGrouped` on two threads: a worker (sqlite-scan-worker.ts) reads first-column values from
+   * the middle of `range` up on its own read-only connection while this thread reads the values
+   * below; its rows, posted in chunks meanwhile, are handed on after this thread's own, so the
+   * order is that of one scan. About half the wall time of one thread at 25 M ratings.
+   * It is long because the worker's start, its messages, this thread's half and the hand-over of
+   * the worker's rows share the state of one read.
+   */
+  private async scanGroupedParallel(
+    sql: string,
+    params: readonly number[],
+    onRow: (row: Float64Array) => void,
+    range: { readonly min: number; readonly max: number },
+  ): Promise<number> {
+    const grouped = this.groupedSql(sql, true);
+    if (!grouped || this.file === null || this.raw.inTransaction) return this.scanGrouped(sql, params, onRow);
+    const mid = Math.floor((range.min + range.max + 1) / 2);
+    const worker = startWorker<ScanWorkerIn, ScanWorkerOut>(
+      new URL('./sqlite-scan-worker.ts', import.meta.url),
+      {
+        name: 'sqlite-scan',
+      },
+    );
+    try {
+      const chunks: { chunk: Float64Array; rows: number }[] = [];
+      let next: (() => void) | null = null;
+      let ended: { rows: number } | Error | null = null;
+      const wake = () => {
+        next?.();
+        next = null;
+      };
+      worker.onMessage((message) => {
+        if (message.type === 'rows') chunks.push(message);
+        else
+          ended =
+            message.type === 'done' ? { rows: message.rows } : new Error(`parallel scan: ${message.message}`);
+        wake();
+      });
+      worker.onError((error) => {
+        ended ??= error;
+        wake();
+      });
+      void worker.exited.then((code) => {
+        // Its last messages may still be on their way: give them a moment before calling it lost.
+        setTimeout(() => {
+          ended ??= new Error(`parallel scan: the worker thread exited with code ${code} before it finished`);
+          wake();
+        }, 100);
+      });
+      worker.post({
+        file: this.file,
+        sql: grouped.sql,
+        params: [...params, mid, range.max + 1],
+        width: grouped.width,
+      });
+      let rows = this.emitGrouped(grouped.sql, [...params, range.min, mid], grouped.width, onRow);
+      const row = new Float64Array(grouped.width);
+      const width = grouped.width;
+      for (;;) {
+        const got = chunks.shift();
+        if (got) {
+          for (let r = 0; r < got.rows; r++) {
+            for (let c = 0; c < width; c++) row[c] = got.chunk[r * width + c]!;
+            onRow(row);
+          }
+          rows += got.rows;
+          continue;
+        }
+        const end = ended as { rows: number } | Error | null;
+        if (end instanceof Error) throw end;
+        if (end) return rows;
+        await new Promise<void>((resolve) => {
+          next = resolve;
+        });
+      }
+    } finally {
+      await worker.terminate();
+    }
+  }
+
   private readonly direct: Queryable = {
     dialect: 'sqlite',
     all: async <T>(sql: string, params: readonly SqlValue[] = []) =>
@@ -200,7 +333,8 @@ export class SqliteDatabase implements Database {
         rowsOf(columns, count),
         '',
       ),
-    scanNumbers: async (sql, params, onRow) => this.scanRaw(sql, params, onRow),
+    scanNumbers: async (sql, params, onRow, options = {}) =>
+      options.groupedByFirst ? this.scanGrouped(sql, params, onRow) : this.scanRaw(sql, params, onRow),
     secondaryIndexes: async (table) =>
       this.statement(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL ORDER BY name",
@@ -273,8 +407,16 @@ export class SqliteDatabase implements Database {
   copyInto(table: string, columns: readonly NumericColumn[], count: number): Promise<number> {
     return this.enqueue(() => this.direct.copyInto(table, columns, count));
   }
-  scanNumbers(sql: string, params: readonly number[], onRow: (row: Float64Array) => void): Promise<number> {
-    return this.enqueue(() => this.direct.scanNumbers(sql, params, onRow));
+  scanNumbers(
+    sql: string,
+    params: readonly number[],
+    onRow: (row: Float64Array) => void,
+    options?: ScanNumbersOptions,
+  ): Promise<number> {
+    const range = options?.groupedByFirst ? options.firstRange : undefined;
+    if (range && this.file !== null && range.rows >= parallelScanRows && range.max > range.min)
+      return this.enqueue(() => this.scanGroupedParallel(sql, params, onRow, range));
+    return this.enqueue(() => this.direct.scanNumbers(sql, params, onRow, options));
   }
   secondaryIndexes(table: string): Promise<readonly IndexDefinition[]> {
     return this.enqueue(() => this.direct.secondaryIndexes(table));

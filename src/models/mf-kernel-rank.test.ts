@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../random/rng.ts';
+import { fusedKernelModule, KernelArena, maddArithmetic } from './mf-kernel.ts';
 import { FactorRanker, type RankingFactors, type RankRequest, rankUsersJs } from './mf-kernel-rank.ts';
 
 /** Random factors of k factors in rows of k4; a few movies share a score exactly (ties). */
@@ -35,9 +36,10 @@ function randomRequest(seed: number, f: RankingFactors, n: number): RankRequest 
 }
 
 describe('the batched top-k kernel', () => {
-  for (const [label, threads] of [
-    ['one thread', 1],
-    ['two threads', 2],
+  for (const [label, threads, fused] of [
+    ['one thread', 1, true],
+    ['two threads', 2, true],
+    ['two threads of the plain SIMD build', 2, false],
   ] as const) {
     it(`picks exactly the TypeScript reference's top-k on ${label} (ties, exclusions, odd sizes)`, () => {
       // 203 movies: the last panel is partial; 10 factors in rows of 12; 601 users: several chunks
@@ -46,9 +48,9 @@ describe('the batched top-k kernel', () => {
       const request = randomRequest(8, f, 601);
       const k = 7;
       // Capacity below the request: several batches.
-      const ranker = new FactorRanker(f, k, { users: 400, exclusions: 3000 });
+      const ranker = new FactorRanker(f, k, { users: 400, exclusions: 3000, fused });
       const got = ranker.rank(request, threads);
-      const want = rankUsersJs(f, request, k);
+      const want = rankUsersJs(f, request, k, ranker.arithmetic);
       expect(Array.from(got.movies)).toEqual(Array.from(want.movies));
       expect(Array.from(got.scores)).toEqual(Array.from(want.scores));
       // The tie of movies 2, 5 and 17 did come up, and was broken towards the smaller index.
@@ -73,7 +75,7 @@ describe('the batched top-k kernel', () => {
       for (const n of [1, 2, 3]) {
         const request = randomRequest(20 + n, f, n);
         const got = ranker.rank(request, 1);
-        const want = rankUsersJs(f, request, 9);
+        const want = rankUsersJs(f, request, 9, ranker.arithmetic);
         expect(Array.from(got.movies)).toEqual(Array.from(want.movies));
         expect(Array.from(got.scores)).toEqual(Array.from(want.scores));
       }
@@ -88,10 +90,22 @@ describe('the batched top-k kernel', () => {
       exStart: Int32Array.from([0, 6, 6]),
       exMovies: all.subarray(0, 6),
     };
-    const got = new FactorRanker(f, 5, { users: 2, exclusions: 6 }).rank(request);
+    const ranker = new FactorRanker(f, 5, { users: 2, exclusions: 6 });
+    const got = ranker.rank(request);
     expect(Array.from(got.movies.subarray(3, 5))).toEqual([-1, -1]);
     expect(Array.from(got.movies.subarray(0, 3)).sort()).toEqual([6, 7, 8]);
-    expect(Array.from(got.movies)).toEqual(Array.from(rankUsersJs(f, request, 5).movies));
+    expect(Array.from(got.movies)).toEqual(Array.from(rankUsersJs(f, request, 5, ranker.arithmetic).movies));
+  });
+
+  it('ranks with the fused build where the engine has relaxed SIMD, and with the plain one when asked', () => {
+    const module = fusedKernelModule();
+    // Node 20 has relaxed SIMD behind a flag the kernel module sets; later versions have it on.
+    expect(module).not.toBeNull();
+    const f = randomFactors(3, 4, 9, 4);
+    const fusedRanker = new FactorRanker(f, 3, { users: 4, exclusions: 4 });
+    // Whether the engine fuses is the CPU's affair (FMA); the ranker reports what the kernel does.
+    expect(fusedRanker.arithmetic).toBe(maddArithmetic(new KernelArena(1024, module!).kernel));
+    expect(new FactorRanker(f, 3, { users: 4, exclusions: 4, fused: false }).arithmetic).toBe('separate');
   });
 
   it('says which user does not fit its capacity', () => {

@@ -1,5 +1,13 @@
 import { isMainThread, Worker } from 'node:worker_threads';
-import { KernelArena, kernelModule, type Placed, type RankArrays } from './mf-kernel.ts';
+import {
+  fusedKernelModule,
+  KernelArena,
+  kernelModule,
+  type MaddArithmetic,
+  maddArithmetic,
+  type Placed,
+  type RankArrays,
+} from './mf-kernel.ts';
 
 /**
  * A factor model in the form batched ranking needs: score(u, i) = (q_i·p_u + b_i) + base_u, with
@@ -50,9 +58,17 @@ function panelsPerBlock(k4: number): number {
 /**
  * The TypeScript reference of the kernel's `rankUsers`, for tests: the same f32 arithmetic in the
  * same order (the dot product summed over the factors one by one, then + b_i, then + base_u), the
- * same exclusions and the same tie rule (equal scores go to the smaller movie index).
+ * same exclusions and the same tie rule (equal scores go to the smaller movie index). `arithmetic`
+ * is the ranker's (`FactorRanker.arithmetic`): a fused multiply-add rounds acc + p·q once (the
+ * product of two f32 is exact in f64, so one f64 add then one f32 rounding gives it, but for a
+ * double rounding too rare to meet in a test), a separate one rounds the product first.
  */
-export function rankUsersJs(f: RankingFactors, request: RankRequest, k: number): RankedBlock {
+export function rankUsersJs(
+  f: RankingFactors,
+  request: RankRequest,
+  k: number,
+  arithmetic: MaddArithmetic = 'separate',
+): RankedBlock {
   const n = request.users.length;
   const movies = new Int32Array(n * k).fill(-1);
   const scores = new Float32Array(n * k).fill(Number.NEGATIVE_INFINITY);
@@ -64,8 +80,10 @@ export function rankUsersJs(f: RankingFactors, request: RankRequest, k: number):
     for (let i = 0; i < f.nMovies; i++) {
       if (skip.has(i)) continue;
       let acc = 0;
-      for (let c = 0; c < f.k4; c++)
-        acc = fr(acc + fr(f.userFactors[u * f.k4 + c]! * f.itemFactors[i * f.k4 + c]!));
+      for (let c = 0; c < f.k4; c++) {
+        const product = f.userFactors[u * f.k4 + c]! * f.itemFactors[i * f.k4 + c]!;
+        acc = fr(acc + (arithmetic === 'fused' ? product : fr(product)));
+      }
       best.push({ s: fr(fr(acc + f.itemBias[i]!) + f.userBase[u]!), i });
     }
     best.sort((a, b) => b.s - a.s || a.i - b.i);
@@ -133,7 +151,10 @@ function rankPartner(): Worker | null {
  * movie factors are laid out once in panels, then users are ranked in batches of up to
  * `capacity.users`, each batch split into chunks of 256 users that this thread and one partner
  * worker take from a shared counter. A user's result does not depend on which thread ranked it, so
- * the thread count changes the speed, never the result. Build one per model and reuse it.
+ * the thread count changes the speed, never the result. The kernel is the fused build where the
+ * engine has relaxed SIMD (scores then differ from the plain build's in the last bits, so two
+ * movies a hair apart may swap places; each build is deterministic on a machine). Build one per
+ * model and reuse it.
  */
 export class FactorRanker {
   private readonly arena: KernelArena;
@@ -150,14 +171,18 @@ export class FactorRanker {
   private readonly scratch: number;
   private readonly ctrl: Placed<Int32Array>;
 
+  /** How this ranker's kernel multiplies and adds (what `rankUsersJs` must be told to match it). */
+  readonly arithmetic: MaddArithmetic;
+
   /**
    * `capacity.users` users and `capacity.exclusions` excluded movies per batch (a single user with
-   * more exclusions than that cannot be ranked); `k` entries per user.
+   * more exclusions than that cannot be ranked); `k` entries per user. `capacity.fused` false keeps
+   * the plain SIMD kernel even where the fused one runs (the bench compares the two).
    */
   constructor(
     private readonly factors: RankingFactors,
     readonly k: number,
-    capacity: { readonly users: number; readonly exclusions: number },
+    capacity: { readonly users: number; readonly exclusions: number; readonly fused?: boolean },
   ) {
     const { k4, nMovies } = factors;
     this.nPanels = Math.ceil(nMovies / RANK_PANEL);
@@ -177,7 +202,9 @@ export class FactorRanker {
         ['f32', 2 * RANK_PANEL],
         ['i32', 4],
       ]),
+      (capacity.fused ?? true) ? (fusedKernelModule() ?? kernelModule()) : kernelModule(),
     );
+    this.arithmetic = maddArithmetic(this.arena.kernel);
     const qt = this.arena.alloc('f32', this.nPanels * RANK_PANEL * k4);
     const bi = this.arena.alloc('f32', this.nPanels * RANK_PANEL);
     layOutPanels(factors, qt.view, bi.view);
@@ -308,7 +335,7 @@ export class FactorRanker {
       // The partner's scratch is the second half of the panel scratch.
       const partnerArgs = [...args, this.scratch + 4 * RANK_PANEL];
       helper.postMessage({
-        module: kernelModule(),
+        module: this.arena.module,
         memory: this.arena.memory,
         ctrl: this.ctrl.ptr,
         nChunks,

@@ -1,5 +1,6 @@
+import { setFlagsFromString } from 'node:v8';
 import { Worker } from 'node:worker_threads';
-import { mfKernelWasmBase64 } from './mf-kernel.generated.ts';
+import { mfKernelFusedWasmBase64, mfKernelWasmBase64 } from './mf-kernel.generated.ts';
 
 /** What both ranking exports take after the users: the factors, exclusions and heaps (byte offsets). */
 export type RankArrays = [
@@ -91,15 +92,71 @@ export interface MfKernelExports {
     s2: number,
     s3: number,
   ): void;
+  maddProbe(a: number, b: number, c: number): number;
   heapBase(): number;
 }
 
 let compiled: WebAssembly.Module | undefined;
+let optimizingOnly = false;
 
-/** Compiled once per process (a few KB: synchronous compilation is fine). */
+/**
+ * V8 compiles WebAssembly with a fast baseline compiler first and optimizes a function only after
+ * it has run a while, for its next call; a kernel call is a whole block of an epoch or of a ranking,
+ * so a process's first fit ran its first epoch (and a ranking its first batch) on baseline code,
+ * about three times slower: 2.5 s of a 25 M-rating fit. The kernels are a few KB, so they are
+ * compiled optimized from the start (`--no-liftoff`, set before the first compile; the flag only
+ * concerns WebAssembly).
+ */
+function compileOptimized(bytes: Buffer<ArrayBuffer>): WebAssembly.Module {
+  if (!optimizingOnly) {
+    optimizingOnly = true;
+    try {
+      setFlagsFromString('--no-liftoff');
+    } catch {
+      // An engine without the flag compiles as it will: slower first calls, same results.
+    }
+  }
+  return new WebAssembly.Module(bytes);
+}
+
+/** Compiled once per thread (a few KB: synchronous compilation is fine). */
 export function kernelModule(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(Buffer.from(mfKernelWasmBase64, 'base64'));
+  compiled ??= compileOptimized(Buffer.from(mfKernelWasmBase64, 'base64'));
   return compiled;
+}
+
+let fusedCompiled: WebAssembly.Module | null | undefined;
+
+/**
+ * The build whose ranking multiply-adds use relaxed SIMD's `f32x4.relaxed_madd` (fused on a CPU
+ * with FMA: one rounding per multiply-add and about twice the throughput of a multiply then an
+ * add), or null where the engine lacks relaxed SIMD. Node 20's V8 has it behind a flag, set here
+ * before the one check; later versions have it on. The fits never use this build.
+ */
+export function fusedKernelModule(): WebAssembly.Module | null {
+  if (fusedCompiled !== undefined) return fusedCompiled;
+  const bytes = Buffer.from(mfKernelFusedWasmBase64, 'base64');
+  if (!WebAssembly.validate(bytes)) {
+    try {
+      setFlagsFromString('--experimental-wasm-relaxed-simd');
+    } catch {
+      // An engine without the flag: the check below answers.
+    }
+  }
+  fusedCompiled = WebAssembly.validate(bytes) ? compileOptimized(bytes) : null;
+  return fusedCompiled;
+}
+
+/** How a ranking kernel multiplies and adds: rounding once (fused) or after each step (separate). */
+export type MaddArithmetic = 'fused' | 'separate';
+
+/**
+ * What a kernel instance's ranking multiply-add does on this machine, asked of the kernel itself:
+ * (1 + 2⁻¹²)² − 1 is 2⁻¹¹ + 2⁻²⁴ rounded once and 2⁻¹¹ when the product is rounded first.
+ */
+export function maddArithmetic(kernel: Pick<MfKernelExports, 'maddProbe'>): MaddArithmetic {
+  const a = 1 + 2 ** -12;
+  return kernel.maddProbe(a, a, -1) === 2 ** -11 ? 'separate' : 'fused';
 }
 
 export type ArrayKind = 'f32' | 'f64' | 'i32';
@@ -129,12 +186,16 @@ export class KernelArena {
   private top: number;
   private readonly end: number;
 
-  constructor(totalBytes: number) {
+  /** `module`: the kernel build to instantiate (the plain one unless a ranker asks for the fused). */
+  constructor(
+    totalBytes: number,
+    readonly module: WebAssembly.Module = kernelModule(),
+  ) {
     // Each array is 16-byte aligned: reserve the padding too.
     const pages = Math.ceil((totalBytes + 4096) / 65536) + 1;
     // Shared (the module imports shared memory) so a partner thread can work on the same arrays.
     this.memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-    const instance = new WebAssembly.Instance(kernelModule(), { env: { memory: this.memory } });
+    const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.kernel = instance.exports as unknown as MfKernelExports;
     this.top = align16(this.kernel.heapBase());
     this.end = pages * 65536;

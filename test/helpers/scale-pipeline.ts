@@ -174,6 +174,17 @@ export async function runScalePipeline(options: ScalePipelineOptions): Promise<S
     }
     const svd = JSON.stringify(options.svd);
     await step('train svd', ['--db', db, 'train', '--model', 'svd', '--params', svd, '--activate']);
+    // Load + fit + save alone: `train` without its measurement fit on the older 90 %.
+    await step('train svd --no-holdout', [
+      '--db',
+      db,
+      'train',
+      '--model',
+      'svd',
+      '--params',
+      svd,
+      '--no-holdout',
+    ]);
     const evaluation = await step('evaluate', [
       '--db',
       db,

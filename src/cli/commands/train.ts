@@ -84,6 +84,8 @@ interface TrainFlags {
   model: string;
   params?: string;
   activate?: boolean;
+  /** commander's negation of --no-holdout: false skips the measurement fit. */
+  holdout: boolean;
   seed: number;
   json?: boolean;
 }
@@ -103,8 +105,8 @@ async function train(db: Database, flags: TrainFlags, location: string): Promise
     movies: await loadMovies(db),
     seed: flags.seed,
     reason: 'manual',
-    // Too few ratings to hold any out: the version is registered without offline metrics.
-    ...(data.size >= 50 ? { holdoutFraction: trainHoldoutFraction } : {}),
+    // Too few ratings to hold any out, or --no-holdout: registered without offline metrics.
+    ...(data.size >= 50 && flags.holdout ? { holdoutFraction: trainHoldoutFraction } : {}),
     ...(config.likeThreshold === undefined ? {} : { likeThreshold: config.likeThreshold }),
     ...(flags.activate ? { activate: true } : {}),
   });
@@ -128,6 +130,10 @@ export function trainCommand(program: Command): void {
       "hyperparameters as a JSON object (default: best_hp.json's for this model kind)",
     )
     .option('--activate', 'make the new version champion (the first version ever becomes champion anyway)')
+    .option(
+      '--no-holdout',
+      'skip measuring on the most recent 10 % first (one fit instead of two; the version has no offline metrics)',
+    )
     .option('--seed <n>', 'random seed of the fit', integerOption('--seed'), 0)
     .option('--json', 'print the result as JSON')
     .action(async (flags: TrainFlags, command: Command) => {

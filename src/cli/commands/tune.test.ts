@@ -170,6 +170,13 @@ describe('movienight tune (CLI)', () => {
       (await cli('--db', t.location, 'train', '--model', 'baseline', '--json')).stdout,
     );
     expect(other.paramsSource).toBe('defaults');
+    // --no-holdout: one fit, no offline metrics.
+    const quick = JSON.parse(
+      (await cli('--db', t.location, 'train', '--model', 'baseline', '--no-holdout', '--json')).stdout,
+    );
+    expect(quick.holdout).toBeNull();
+    expect(quick.version.metrics.holdoutRows).toBeUndefined();
+    expect(quick.version.metrics.fitSeconds).toBeGreaterThan(0);
   });
 
   it('two databases in one folder each get their own best_hp.json; the other one is refused', async () => {

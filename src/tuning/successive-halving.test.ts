@@ -7,7 +7,13 @@ import { generateIntoDatabase } from '../data/generate.ts';
 import { loadRatingsData } from '../data/load-ratings.ts';
 import type { SearchSpace } from './search-space.ts';
 import { SqlTuningStorage } from './sql-tuning-storage.ts';
-import { bestTrials, rungShares, runSuccessiveHalving, shareOfRatings } from './successive-halving.ts';
+import {
+  bestTrials,
+  longestFirst,
+  rungShares,
+  runSuccessiveHalving,
+  shareOfRatings,
+} from './successive-halving.ts';
 
 const space: SearchSpace = {
   params: {
@@ -71,11 +77,11 @@ describeEachDatabase('successive halving', (kind) => {
     expect(firstTrials.length).toBeGreaterThanOrEqual(4);
     expect(firstTrials.every((tr) => tr.fidelity === 0.5)).toBe(true);
     expect(secondTrials.every((tr) => tr.fidelity === 1)).toBe(true);
-    // The second rung measures exactly the best half of the first rung's complete trials.
-    const promoted = bestTrials(firstTrials, first!.run.direction, secondTrials.length).map(
-      (tr) => tr.params,
-    );
-    expect(secondTrials.map((tr) => tr.params)).toEqual(promoted);
+    // The second rung measures exactly the best half of the first rung's complete trials, the
+    // slowest of them first.
+    const promoted = longestFirst(bestTrials(firstTrials, first!.run.direction, secondTrials.length));
+    expect(secondTrials.map((tr) => tr.params)).toEqual(promoted.map((tr) => tr.params));
+    expect(promoted[0]!.durationMs).toBeGreaterThanOrEqual(promoted[promoted.length - 1]!.durationMs!);
     expect(second!.run.config.fidelity?.promotedFrom).toBe(first!.run.id);
     expect(result.best?.runId).toBe(second!.run.id);
     expect(result.version?.params).toMatchObject(result.best?.trial.params ?? { missing: true });

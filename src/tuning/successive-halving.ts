@@ -87,6 +87,17 @@ export function bestTrials(trials: readonly Trial[], direction: Direction, count
   return complete.slice(0, count);
 }
 
+/**
+ * The promoted trials, the ones that took longest at the last rung first: the next rung's
+ * workers then start the slow configurations at once and fill in with the quick ones, instead of
+ * one worker finishing a slow trial alone at the end (longest processing time first). At 25 M
+ * ratings one promoted configuration of 122 factors took twice as long as the six others together
+ * on one worker. Which configurations run, and so the result, do not change.
+ */
+export function longestFirst(trials: readonly Trial[]): Trial[] {
+  return [...trials].sort((a, b) => (b.durationMs ?? 0) - (a.durationMs ?? 0));
+}
+
 /** Proposes the given configurations in order, then nothing: a promoted rung measures exactly those. */
 export function listedSampler(configurations: readonly ModelParams[]): Sampler {
   return {
@@ -138,7 +149,7 @@ export async function runSuccessiveHalving(
     });
     rungs.push(result);
     const keep = Math.ceil(result.trials.filter((t) => t.state === 'complete').length / eta);
-    promoted = bestTrials(result.trials, result.run.direction, keep).map((t) => t.params);
+    promoted = longestFirst(bestTrials(result.trials, result.run.direction, keep)).map((t) => t.params);
     if (promoted.length === 0) break;
   }
   const last = rungs[rungs.length - 1]!;

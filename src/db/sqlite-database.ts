@@ -241,10 +241,8 @@ export class SqliteDatabase implements Database {
     onRow: (row: Float64Array) => void,
     range: { readonly min: number; readonly max: number },
   ): Promise<number> {
-    // A transaction's snapshot must hold, and a second connection needs a file: one thread then.
-    if (this.file === null || this.raw.inTransaction) return this.scanGrouped(sql, params, onRow);
     const grouped = this.groupedSql(sql, true);
-    if (!grouped) return this.scanRaw(sql, params, onRow);
+    if (!grouped || this.file === null || this.raw.inTransaction) return this.scanGrouped(sql, params, onRow);
     const mid = Math.floor((range.min + range.max + 1) / 2);
     const worker = startWorker<ScanWorkerIn, ScanWorkerOut>(
       new URL('./sqlite-scan-worker.ts', import.meta.url),

@@ -1,13 +1,7 @@
 import { idMarks } from '../data/id-marks.ts';
 import { likeThreshold } from '../data/rating-scale.ts';
 import { type MovieInfo, type RatingsData, subsetRatings } from '../data/ratings-data.ts';
-import {
-  type DataSplit,
-  kFoldSplitter,
-  perUserHoldoutSplit,
-  randomHoldoutSplit,
-  temporalSplit,
-} from '../data/splits.ts';
+import type { DataSplit } from '../data/splits.ts';
 import { InvalidInputError } from '../errors.ts';
 import { requireWholeNumber } from '../input-schemas.ts';
 import type { RankingMetrics } from '../metrics/ranking-metrics.ts';
@@ -17,12 +11,11 @@ import type { ModelParams, RatingModel } from '../models/rating-model.ts';
 import { deriveSeed } from '../random/rng.ts';
 import { rankFold } from './fold-ranking.ts';
 import { fitOnRows } from './holdout.ts';
+import { lazySplitsFor, type SplitKind, splitLabel } from './named-splits.ts';
 
 export { type FoldRanking, type FoldRankingOptions, foldRanking, rankFold } from './fold-ranking.ts';
 
-/** The named single splits `evaluate --split` offers; k-fold is chosen with `folds`. */
-export type SplitKind = 'holdout' | 'user' | 'temporal';
-export const splitKinds: readonly SplitKind[] = ['holdout', 'user', 'temporal'];
+export { type SplitKind, splitKinds, splitsFor } from './named-splits.ts';
 
 /**
  * Called after every training epoch of every fold (once, as epoch 1, for models that are not
@@ -141,46 +134,6 @@ export interface CrossValidationResult {
   readonly stopped: boolean;
 }
 
-/** The splits `options` ask for, and their label. */
-export function splitsFor(
-  data: RatingsData,
-  options: { folds?: number; split?: SplitKind | readonly DataSplit[]; seed?: number },
-): { label: string; splits: readonly DataSplit[] } {
-  const { label, count, split } = lazySplitsFor(data, options);
-  return { label, splits: Array.from({ length: count }, (_, f) => split(f)) };
-}
-
-/** As `splitsFor`, each split made when asked for (k-fold keeps only its shuffled order). */
-function lazySplitsFor(
-  data: RatingsData,
-  options: { folds?: number; split?: SplitKind | readonly DataSplit[]; seed?: number },
-): { label: string; count: number; split: (fold: number) => DataSplit } {
-  const seed = options.seed ?? 0;
-  const split = options.split;
-  if (split === undefined) {
-    const folds = options.folds ?? 5;
-    const splitter = kFoldSplitter(data, { folds, seed });
-    return { label: `${folds}-fold`, count: folds, split: (f) => splitter.split(f) };
-  }
-  if (typeof split !== 'string') {
-    if (split.length === 0) throw new InvalidInputError('split must hold at least one train/test split');
-    return { label: 'custom', count: split.length, split: (f) => split[f]! };
-  }
-  const one = (s: DataSplit) => ({ label: split, count: 1, split: () => s });
-  switch (split) {
-    case 'holdout':
-      return one(randomHoldoutSplit(data, { testFraction: 0.2, seed }));
-    case 'user':
-      return one(perUserHoldoutSplit(data, { perUser: 5, minTrain: 5, seed }));
-    case 'temporal':
-      return one(temporalSplit(data, { testFraction: 0.2 }));
-    default:
-      throw new InvalidInputError(
-        `split must be one of ${splitKinds.join(', ')}, got ${JSON.stringify(split)}`,
-      );
-  }
-}
-
 /**
  * Fits the model on each training part and measures it on the matching test part: rating metrics
  * on every test rating; ranking metrics from each test user's top-k among the movies they did not
@@ -190,24 +143,52 @@ function lazySplitsFor(
  * same running sums.
  */
 export async function crossValidate(options: CrossValidateOptions): Promise<CrossValidationResult> {
+  const { k, threshold } = checkedOptions(options);
+  const { count, split } = lazySplitsFor(options.data, options);
+  const runs: FoldRun[] = [];
+  for (let f = 0; f < count && !runs.at(-1)?.stopped; f++) {
+    if (f > 0) await new Promise((resolve) => setImmediate(resolve));
+    runs.push(runFold(options, f, split(f), threshold, k));
+  }
+  return summarizeFolds(options, runs);
+}
+
+/**
+ * Fold f of `crossValidate(options)` alone, as plain data: folds of one cross-validation can run
+ * in different threads, and `summarizeFolds` joins them into the result `crossValidate` gives.
+ * Give explicit splits (`split: DataSplit[]`): k-fold would shuffle the rows again for every fold.
+ */
+export function crossValidateFold(options: CrossValidateOptions, f: number): FoldRun {
+  const { k, threshold } = checkedOptions(options);
+  const { count, split } = lazySplitsFor(options.data, options);
+  if (!(Number.isInteger(f) && f >= 0 && f < count)) {
+    throw new InvalidInputError(`fold must be a whole number in 0…${count - 1}, got ${f}`);
+  }
+  return runFold(options, f, split(f), threshold, k);
+}
+
+/** The result of `crossValidate(options)` from its folds' runs, in fold order. */
+export function summarizeFolds(
+  options: CrossValidateOptions,
+  runs: readonly FoldRun[],
+): CrossValidationResult {
+  const { k, threshold } = checkedOptions(options);
+  return summarize(options, splitLabel(options), threshold, k, runs);
+}
+
+/** Refuses what no fold could run on; the cut-off k and the like line of the ranking metrics. */
+function checkedOptions(options: CrossValidateOptions): { k: number; threshold: number } {
   const { data } = options;
   const k = options.k ?? 10;
   requireWholeNumber('k', k, { min: 1 });
   if (data.size === 0) throw new InvalidInputError('cannot evaluate on an empty set of ratings');
   const sample = options.rankingUsers;
   if (sample !== undefined) requireWholeNumber('rankingUsers', sample, { min: 1 });
-  const threshold = likeThreshold(data.scale, options.threshold);
-  const { label, count, split } = lazySplitsFor(data, options);
-  const runs: FoldRun[] = [];
-  for (let f = 0; f < count && !runs.at(-1)?.stopped; f++) {
-    if (f > 0) await new Promise((resolve) => setImmediate(resolve));
-    runs.push(runFold(options, f, split(f), threshold, k));
-  }
-  return summarize(options, label, threshold, k, runs);
+  return { k, threshold: likeThreshold(data.scale, options.threshold) };
 }
 
-/** One fold's result and what the summary needs besides it. */
-interface FoldRun {
+/** One fold's result and what the summary needs besides it (plain data: it can cross threads). */
+export interface FoldRun {
   readonly result: FoldResult;
   readonly params: ModelParams;
   readonly stopped: boolean;

@@ -1,7 +1,13 @@
 import { likeThreshold } from '../data/rating-scale.ts';
 import type { MovieInfo, RatingsData } from '../data/ratings-data.ts';
 import { type DataSplit, kFoldSplits } from '../data/splits.ts';
-import { crossValidate } from '../evaluation/cross-validate.ts';
+import {
+  type CrossValidateOptions,
+  crossValidate,
+  crossValidateFold,
+  type FoldRun,
+  summarizeFolds,
+} from '../evaluation/cross-validate.ts';
 import { likedAccuracy, mae, rmse } from '../metrics/rating-metrics.ts';
 import type { ModelParams } from '../models/rating-model.ts';
 import { type IntermediateValue, MedianPruner } from './median-pruner.ts';
@@ -69,15 +75,8 @@ export async function evaluateTrial(setup: TrialSetup, task: TrialTask): Promise
   const pruner = task.prune ? new MedianPruner(task.prune) : null;
   let pruned = false;
   try {
-    const movies = setup.movies ? new Map(setup.movies.map((m) => [m.id, m])) : undefined;
     const result = await crossValidate({
-      kind: setup.kind,
-      params: task.params,
-      data: setup.data,
-      split: setup.splits,
-      seed: setup.seed,
-      ranking: needsRanking(setup.objective),
-      ...(movies ? { movies } : {}),
+      ...crossValidateOptions(setup, task),
       ...(task.prune
         ? {
             onEpoch: (fold, epoch, model, validation) => {
@@ -128,6 +127,67 @@ export async function evaluateTrial(setup: TrialSetup, task: TrialTask): Promise
       intermediateValues: intermediate,
       durationMs: performance.now() - t0,
     };
+  }
+}
+
+/** The cross-validation a trial is: its configuration on the run's folds. */
+function crossValidateOptions(setup: TrialSetup, task: TrialTask): CrossValidateOptions {
+  const movies = setup.movies ? new Map(setup.movies.map((m) => [m.id, m])) : undefined;
+  return {
+    kind: setup.kind,
+    params: task.params,
+    data: setup.data,
+    split: setup.splits,
+    seed: setup.seed,
+    ranking: needsRanking(setup.objective),
+    ...(movies ? { movies } : {}),
+  };
+}
+
+/** One fold of a trial, measured alone: its run, or why it failed; and how long it took. */
+export type TrialFoldOutcome =
+  | { readonly ok: true; readonly run: FoldRun; readonly durationMs: number }
+  | { readonly ok: false; readonly error: string; readonly durationMs: number };
+
+/**
+ * Fold `fold` of a trial without pruning (which needs the folds in order). A trial's folds can
+ * then run on different threads at once, and `trialOfFolds` gives the result `evaluateTrial` would.
+ */
+export function evaluateTrialFold(setup: TrialSetup, task: TrialTask, fold: number): TrialFoldOutcome {
+  const t0 = performance.now();
+  try {
+    if (task.prune) throw new Error(`trial ${task.number} prunes: its folds must run in order`);
+    const run = crossValidateFold(crossValidateOptions(setup, task), fold);
+    return { ok: true, run, durationMs: performance.now() - t0 };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, error: message, durationMs: performance.now() - t0 };
+  }
+}
+
+/**
+ * A trial's result from its folds' outcomes (in fold order): complete with the folds' means, or
+ * failed with the first failure. `durationMs` is the folds' time added up, what running them one
+ * after another takes, so that trials compare alike however their folds were spread.
+ */
+export function trialOfFolds(
+  setup: TrialSetup,
+  task: TrialTask,
+  outcomes: readonly TrialFoldOutcome[],
+): TrialResult {
+  const durationMs = outcomes.reduce((s, o) => s + o.durationMs, 0);
+  const failed = outcomes.find((o) => !o.ok);
+  if (failed && !failed.ok) {
+    return { number: task.number, state: 'failed', error: failed.error, intermediateValues: [], durationMs };
+  }
+  const runs = outcomes.map((o) => (o.ok ? o.run : null)).filter((r): r is FoldRun => r !== null);
+  try {
+    const metrics = trialMetrics(summarizeFolds(crossValidateOptions(setup, task), runs));
+    const value = metricValue(metrics, setup.objective);
+    return { number: task.number, state: 'complete', value, metrics, intermediateValues: [], durationMs };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { number: task.number, state: 'failed', error: message, intermediateValues: [], durationMs };
   }
 }
 

@@ -406,12 +406,24 @@ export function rankUser(
   u: i32, p: usize, base: usize, qt: usize, bi: usize, nPanels: i32, k4: i32,
   exStart: usize, exIdx: usize, topK: i32, heapS: usize, heapI: usize, scratch: usize,
 ): void {
+  rankUserFrom(u, 0, p, base, qt, bi, nPanels, k4, exStart, exIdx, topK, heapS, heapI, scratch);
+}
+
+/**
+ * `rankUser` over panels j0 … nPanels−1 only, into the heap at heapS/heapI (user u's slot there):
+ * two threads can each rank part of the catalogue for one user into heaps of their own, and the
+ * union of the two top-k holds the top-k of the whole.
+ */
+export function rankUserFrom(
+  u: i32, j0: i32, p: usize, base: usize, qt: usize, bi: usize, nPanels: i32, k4: i32,
+  exStart: usize, exIdx: usize, topK: i32, heapS: usize, heapI: usize, scratch: usize,
+): void {
   const rowBytes = <usize>k4 << 2;
   const panelBytes = rowBytes * <usize>PANEL;
   const pa = p + <usize>u * rowBytes;
   const base0 = f32x4.splat(load<f32>(base + (<usize>u << 2)));
   let t = load<f32>(heapS + ((<usize>u * <usize>topK) << 2));
-  let j = 0;
+  let j = j0;
   for (; j + 1 < nPanels; j += 2) {
     const q0 = qt + <usize>j * panelBytes;
     const q1 = q0 + panelBytes;

@@ -82,6 +82,43 @@ describe('the batched top-k kernel', () => {
     }
   });
 
+  it("ranks one user on two threads, half the catalogue each, with exactly the reference's list", () => {
+    // 197 movies: 25 panels, the partner takes panels 12…24. Movie 150 (the partner's half) is a
+    // copy of movie 2 (this thread's): their tie must still go to movie 2.
+    const f = randomFactors(13, 80, 197, 10);
+    f.itemFactors.copyWithin(150 * f.k4, 2 * f.k4, 3 * f.k4);
+    f.itemBias[150] = f.itemBias[2]!;
+    const ranker = new FactorRanker(f, 9, { users: 4, exclusions: 64 });
+    let tied = 0;
+    for (let j = 0; j < 80; j++) {
+      const request = randomRequest(100 + j, f, 1);
+      const got = ranker.rank(request, 2);
+      const want = rankUsersJs(f, request, 9, ranker.arithmetic);
+      expect(Array.from(got.movies)).toEqual(Array.from(want.movies));
+      expect(Array.from(got.scores)).toEqual(Array.from(want.scores));
+      if (got.movies.includes(150)) tied++;
+    }
+    expect(ranker.oneUserSplits).toBe(80);
+    expect(tied).toBeGreaterThan(0);
+    // One thread when asked: no split.
+    ranker.rank(randomRequest(1, f, 1), 1);
+    expect(ranker.oneUserSplits).toBe(80);
+    // Fewer candidates than k in each half: the list is padded with -1 as on one thread.
+    const small = randomFactors(3, 4, 9, 4);
+    const request: RankRequest = {
+      users: Int32Array.of(1),
+      exStart: Int32Array.of(0, 3),
+      exMovies: Int32Array.of(0, 1, 8),
+    };
+    const smallRanker = new FactorRanker(small, 8, { users: 1, exclusions: 3 });
+    const got = smallRanker.rank(request, 2);
+    expect(smallRanker.oneUserSplits).toBe(1);
+    expect(Array.from(got.movies)).toEqual(
+      Array.from(rankUsersJs(small, request, 8, smallRanker.arithmetic).movies),
+    );
+    expect(Array.from(got.movies.subarray(6))).toEqual([-1, -1]);
+  });
+
   it('pads a user with fewer candidates than k with -1, and never returns an excluded movie', () => {
     const f = randomFactors(3, 4, 9, 4);
     const all = Int32Array.from({ length: 9 }, (_, i) => i);

@@ -1,3 +1,5 @@
+// This file is long because the ranker's batches, its single-user split over two threads and the
+// TypeScript reference all follow one kernel memory layout, which is clearest read in one place.
 import { isMainThread, Worker } from 'node:worker_threads';
 import {
   fusedKernelModule,
@@ -8,6 +10,7 @@ import {
   type Placed,
   type RankArrays,
 } from './mf-kernel.ts';
+import { OneUserPartner } from './one-user-partner.ts';
 
 /**
  * A factor model in the form batched ranking needs: score(u, i) = (q_i·p_u + b_i) + base_u, with
@@ -48,6 +51,13 @@ const CHUNK_USERS = 256;
 const BLOCK_BYTES = 256 * 1024;
 /** Below this many multiply-adds per batch one thread is faster than waking a second. */
 const MIN_FLOPS_FOR_TWO_THREADS = 5e7;
+/**
+ * From this many bytes of movie panels on, one user is ranked on two threads (each half of the
+ * catalogue on its own core): the scan no longer fits a core's L2 (4 MiB here) and is bound by
+ * memory bandwidth, which each core brings its own of. ml-latest-small's 9,742 movies × 100
+ * factors (3.9 MB) stay on one thread; 62,423 (25 MB) are split.
+ */
+const MIN_BYTES_TO_SPLIT_ONE_USER = 8 * 2 ** 20;
 const EMPTY = 0x7fffffff;
 
 /** Cache-sized block of panels for rows of k4 floats. */
@@ -170,6 +180,10 @@ export class FactorRanker {
   private readonly heapI: Placed<Int32Array>;
   private readonly scratch: number;
   private readonly ctrl: Placed<Int32Array>;
+  /** The thread that ranks half the catalogue for a single user; 'off' after it failed to answer. */
+  private partner: OneUserPartner | 'off' | null = null;
+  /** Single-user rankings shared with the partner thread (for tests and benchmarks). */
+  oneUserSplits = 0;
 
   /** How this ranker's kernel multiplies and adds (what `rankUsersJs` must be told to match it). */
   readonly arithmetic: MaddArithmetic;
@@ -201,7 +215,7 @@ export class FactorRanker {
         ['i32', cap * k],
         ['f32', 2 * RANK_PANEL],
         ['i32', 4],
-      ]),
+      ]) + OneUserPartner.bytes,
       (capacity.fused ?? true) ? (fusedKernelModule() ?? kernelModule()) : kernelModule(),
     );
     this.arithmetic = maddArithmetic(this.arena.kernel);
@@ -319,7 +333,9 @@ export class FactorRanker {
     if (n < 4) {
       // Fewer users than a tile: each alone, without the tile's padding users (same lists).
       const arrays = this.rankArrays();
-      for (let u = 0; u < n; u++) this.arena.kernel.rankUser(u, ...arrays, this.scratch);
+      const partner = n === 1 ? this.oneUserPartner(threads) : null;
+      if (partner) this.rankOneUserOnTwo(partner, arrays);
+      else for (let u = 0; u < n; u++) this.arena.kernel.rankUser(u, ...arrays, this.scratch);
       return;
     }
     const n4 = (n + 3) & ~3;
@@ -357,6 +373,60 @@ export class FactorRanker {
       throw new Error(`ranking partner thread did not finish within ${PARTNER_TIMEOUT_MS / 1000} s`);
     }
     if (Atomics.load(c, 2) !== 0) throw new Error('ranking partner thread failed in the kernel');
+  }
+
+  /**
+   * The partner for one user's ranking when `threads` asks for two (2; or 0 on the main thread for
+   * a catalogue too big for a core's cache), started on first use; null to rank alone. With 0 a
+   * partner still starting is not waited for.
+   */
+  private oneUserPartner(threads: number): OneUserPartner | null {
+    const big = this.nPanels * RANK_PANEL * this.factors.k4 * 4 >= MIN_BYTES_TO_SPLIT_ONE_USER;
+    if (this.partner === 'off' || !(threads === 2 || (threads === 0 && isMainThread && big))) return null;
+    if (this.partner === null) {
+      try {
+        this.partner = new OneUserPartner(this, this.arena);
+      } catch {
+        this.partner = 'off';
+        return null;
+      }
+    }
+    if (this.partner.ready || (threads === 2 && this.partner.waitReady(10_000))) return this.partner;
+    return null;
+  }
+
+  /**
+   * User 0 of the batch: the first half of the panels here into heap 0, the second half on the
+   * partner into heap 1, at once; then the better k of both into heap 0. Each half's heap holds its
+   * exact top-k (score, then the smaller index), so their union holds the whole catalogue's.
+   */
+  private rankOneUserOnTwo(partner: OneUserPartner, arrays: RankArrays): void {
+    const [p, base, qt, bi, nPanels, k4, exStart, exIdx, k, heapS, heapI] = arrays;
+    const half = nPanels >> 1;
+    const slot = 4 * k;
+    const kernel = this.arena.kernel;
+    const partnerScratch = this.scratch + 4 * RANK_PANEL;
+    const rest = [p, base, qt, bi, nPanels, k4, exStart, exIdx, k] as const;
+    partner.start([0, half, ...rest, heapS + slot, heapI + slot, partnerScratch]);
+    kernel.rankUserFrom(0, 0, p, base, qt, bi, half, k4, exStart, exIdx, k, heapS, heapI, this.scratch);
+    const outcome = partner.finish();
+    if (outcome === 'failed') throw new Error('one-user ranking partner thread failed in the kernel');
+    let other = 1;
+    if (outcome === 'timed-out') {
+      // The partner may still write heap 1 until it is gone: its half is ranked here into heap 2.
+      this.partner = 'off';
+      kernel.rankUserFrom(0, half, ...rest, heapS + 2 * slot, heapI + 2 * slot, this.scratch);
+      other = 2;
+    }
+    const hs = this.heapS.view;
+    const hi = this.heapI.view;
+    const both = Array.from({ length: 2 * k }, (_, t) => (t < k ? t : other * k + t - k));
+    both.sort((a, b) => hs[b]! - hs[a]! || hi[a]! - hi[b]!);
+    const s = both.slice(0, k).map((t) => hs[t]!);
+    const i = both.slice(0, k).map((t) => hi[t]!);
+    hs.set(s, 0);
+    hi.set(i, 0);
+    if (outcome === 'done') this.oneUserSplits++;
   }
 
   /** Each heap of the batch sorted best first into the output (EMPTY entries become -1). */

@@ -80,6 +80,7 @@ export interface MfKernelExports {
   gramRows(qi: number, rows: number, n: number, k4: number, out: number): void;
   rankUsers(u0: number, u1: number, ...args: [...RankArrays, panelsPerBlock: number, scratch: number]): void;
   rankUser(u: number, ...args: [...RankArrays, scratch: number]): void;
+  rankUserFrom(u: number, j0: number, ...args: [...RankArrays, scratch: number]): void;
   fillNormal(
     out: number,
     rows: number,

@@ -180,12 +180,15 @@ class FactorBlockScorer implements BlockScorer {
       return this.ranker;
     }
     // A new k alone keeps the capacity; exclusions grow (doubling) only when a request needs more,
-    // so callers that alternate k do not double the ranker's memory at every switch.
+    // so callers that alternate k do not double the ranker's memory at every switch. They start at
+    // the catalogue's size, which any one user's exclusions fit: a server ranking one user at a time
+    // never rebuilds the ranker (re-laying out every movie's factors) for a user with more ratings.
+    const grown = Math.max(exclusions, 2 * cap.exclusions, 1024, this.form.factors.nMovies);
     this.capacity = {
       users: Math.max(users, cap.users),
-      exclusions:
-        cap.exclusions >= exclusions ? cap.exclusions : Math.max(exclusions, 2 * cap.exclusions, 1024),
+      exclusions: cap.exclusions >= exclusions ? cap.exclusions : grown,
     };
+    this.ranker?.close();
     this.ranker = new FactorRanker(this.form.factors, k, this.capacity);
     return this.ranker;
   }

@@ -429,6 +429,12 @@ export class FactorRanker {
     if (outcome === 'done') this.oneUserSplits++;
   }
 
+  /** Ends the single-user partner thread, if one was started (it would otherwise end with the ranker). */
+  close(): void {
+    if (this.partner instanceof OneUserPartner) this.partner.close();
+    this.partner = 'off';
+  }
+
   /** Each heap of the batch sorted best first into the output (EMPTY entries become -1). */
   private readBatch(n: number, movies: Int32Array, scores: Float32Array): void {
     const k = this.k;

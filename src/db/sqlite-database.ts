@@ -1,5 +1,6 @@
 // This file is long because one class adapts every capability of the Database interface to SQLite
 // (transactions, group commit, bulk loads, constraints and indexes, streaming scans); each is short.
+import { availableParallelism } from 'node:os';
 import BetterSqlite3 from 'better-sqlite3';
 import { startWorker } from '../threads/worker-thread.ts';
 import {
@@ -350,7 +351,15 @@ export class SqliteDatabase implements Database {
       for (const ix of indexes) this.raw.exec(`DROP INDEX ${quoteIdentifier(ix.name)}`);
     },
     createIndexes: async (indexes) => {
-      for (const ix of indexes) this.raw.exec(ix.sql);
+      // SQLite's sorter may sort on helper threads: a bulk import's rebuilt indexes of 25 M ratings
+      // took 19.3 s instead of 27.4 s (movie_id) and 10.5 instead of 15.2 s (user history) on two.
+      const threads = this.raw.pragma('threads', { simple: true }) as number;
+      this.raw.pragma(`threads = ${Math.min(4, availableParallelism())}`);
+      try {
+        for (const ix of indexes) this.raw.exec(ix.sql);
+      } finally {
+        this.raw.pragma(`threads = ${threads}`);
+      }
     },
     rowTriggers: async (table) =>
       this.statement(

@@ -10,6 +10,7 @@ import {
   type Rejection,
   splitRatingLine,
 } from './movielens-format.ts';
+import { parsePlainRatingLine } from './plain-rating-line.ts';
 
 /**
  * The one walk over a MovieLens layout's two files, shared by `importMovieLens` (which writes to a
@@ -45,10 +46,17 @@ export async function readMovieLensRatings(
   onBatch?: (bytesRead: number) => void,
 ): Promise<void> {
   const rating: ParsedRating = { user: 0, movie: 0, rating: 0, ratedAt: 0 };
+  const plainCsv = layout.ratingSeparator === ',';
   for await (const batch of readLines(layout.ratingsFile, encoding)) {
     for (let i = 0; i < batch.lines.length; i++) {
       const lineNo = batch.firstLine + i;
       const line = batch.lines[i]!;
+      // The header is line 1, which the full path below checks.
+      if (plainCsv && lineNo > 1 && parsePlainRatingLine(line, knownMovie, rating)) {
+        const pending = visit(null, rating, lineNo);
+        if (pending) await pending;
+        continue;
+      }
       if (!isDataLine(layout, 'ratings', lineNo, line)) continue;
       const fields = splitRatingLine(line, layout.ratingSeparator);
       const bad = parseRatingFields(fields, line, movieLensRatingColumns, knownMovie, rating);

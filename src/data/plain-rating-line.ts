@@ -17,27 +17,25 @@ export function parsePlainRatingLine(
 ): boolean {
   const n = line.length;
   let i = 0;
-  // user id
+  // The user id, then the movie id: each 1–10 digits, at most 2^31−1, then a comma.
   let user = 0;
-  let start = i;
-  for (; i < n; i++) {
-    const c = line.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) break;
-    user = user * 10 + c;
-  }
-  if (i === start || i - start > 10 || user > 2147483647 || line.charCodeAt(i) !== 44) return false;
-  // movie id
-  start = ++i;
   let movie = 0;
-  for (; i < n; i++) {
-    const c = line.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) break;
-    movie = movie * 10 + c;
+  for (let field = 0; field < 2; field++) {
+    const start = i;
+    let id = 0;
+    for (; i < n; i++) {
+      const c = line.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) break;
+      id = id * 10 + c;
+    }
+    if (i === start || i - start > 10 || id > 2147483647 || line.charCodeAt(i) !== 44) return false;
+    if (field === 0) user = id;
+    else movie = id;
+    i++;
   }
-  if (i === start || i - start > 10 || movie > 2147483647 || line.charCodeAt(i) !== 44) return false;
   // rating: 1–3 digits, then optionally a dot and one digit (the forms parseRatingNumber reads as
   // Number(s) directly; (whole·10 + tenth) / 10 is that same double: one correctly rounded division)
-  start = ++i;
+  let start = i;
   let whole = 0;
   for (; i < n; i++) {
     const c = line.charCodeAt(i) - 48;

@@ -11,11 +11,11 @@ import type { ModelParams, RatingModel } from '../models/rating-model.ts';
 import { deriveSeed } from '../random/rng.ts';
 import { rankFold } from './fold-ranking.ts';
 import { fitOnRows } from './holdout.ts';
-import { lazySplitsFor, type SplitKind, splitLabel } from './named-splits.ts';
+import { lazySplitsFor, type SplitKind, splitLabel } from './split-choice.ts';
 
 export { type FoldRanking, type FoldRankingOptions, foldRanking, rankFold } from './fold-ranking.ts';
 
-export { type SplitKind, splitKinds, splitsFor } from './named-splits.ts';
+export { type SplitKind, splitKinds, splitsFor } from './split-choice.ts';
 
 /**
  * Called after every training epoch of every fold (once, as epoch 1, for models that are not

@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { KernelArena, MfKernelExports } from './mf-kernel.ts';
+import { KernelArena, type MfKernelExports } from './mf-kernel.ts';
 
 /** Arguments of the kernel's `rankUserFrom`, in order. */
 export type RankUserFromArgs = Parameters<MfKernelExports['rankUserFrom']>;
@@ -67,7 +67,10 @@ export class OneUserPartner {
   private seq = 0;
 
   /** Bytes the control words and arguments need in an arena. */
-  static readonly bytes = 16 + 16 + 16 * 2 + 8 * ARGS;
+  static readonly bytes = KernelArena.bytesFor([
+    ['i32', 4],
+    ['f64', ARGS],
+  ]);
 
   /** Starts the partner for `owner`'s arena (control words and arguments are allocated in it). */
   constructor(owner: object, arena: KernelArena) {

@@ -130,9 +130,22 @@ export async function evaluateTrial(setup: TrialSetup, task: TrialTask): Promise
   }
 }
 
+/** The catalogue of a setup by movie id, made once per setup (a worker runs many folds of it). */
+const moviesBySetup = new WeakMap<TrialSetup, ReadonlyMap<number, MovieInfo>>();
+
+function moviesOf(setup: TrialSetup): ReadonlyMap<number, MovieInfo> | undefined {
+  if (!setup.movies) return undefined;
+  let movies = moviesBySetup.get(setup);
+  if (!movies) {
+    movies = new Map(setup.movies.map((m) => [m.id, m]));
+    moviesBySetup.set(setup, movies);
+  }
+  return movies;
+}
+
 /** The cross-validation a trial is: its configuration on the run's folds. */
 function crossValidateOptions(setup: TrialSetup, task: TrialTask): CrossValidateOptions {
-  const movies = setup.movies ? new Map(setup.movies.map((m) => [m.id, m])) : undefined;
+  const movies = moviesOf(setup);
   return {
     kind: setup.kind,
     params: task.params,

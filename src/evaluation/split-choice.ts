@@ -1,3 +1,4 @@
+// Which train/test splits an evaluation runs: k folds, one named split, or splits given by the caller.
 import type { RatingsData } from '../data/ratings-data.ts';
 import {
   type DataSplit,

@@ -49,6 +49,7 @@ const cases: readonly CommandCase[] = [
   },
   { command: 'db schema', valid: [], usage: ['extra'], says: /too many arguments for 'schema'/ },
   { command: 'db check', valid: [], usage: ['extra'], says: /too many arguments for 'check'/ },
+  { command: 'db compact', valid: [], usage: ['extra'], says: /too many arguments for 'compact'/ },
   { command: 'demo', valid: [], usage: ['--count', '3'], says: /unknown option '--count'/ },
   {
     command: 'rate',

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Database } from '../db/database.ts';
 import { ConflictError, InvalidInputError } from '../errors.ts';
 import { SqlCatalogStore } from './catalog-store.ts';
-import { RatingsWriter, writeMovies } from './import-writer.ts';
+import { planRatingsLoad, RatingsWriter, writeMovies } from './import-writer.ts';
 import { joinGenres } from './load-movies.ts';
 import { createSyntheticWorld, type SyntheticWorld, type SyntheticWorldOptions } from './synthetic-world.ts';
 
@@ -55,6 +55,7 @@ export async function generateIntoDatabase(db: Database, options: GenerateOption
   const started = performance.now();
   const world = createSyntheticWorld(options);
   const stream = world.ratingsByUser(options.ratings, options.seed); // validates the count up front
+  const plan = await planRatingsLoad(db, options.ratings);
   return db.transaction(async (tx) => {
     // Two processes filling the same empty PostgreSQL database (server and worker starting at once)
     // take turns here, so the second sees the first's movies and stops with a ConflictError.
@@ -73,7 +74,7 @@ export async function generateIntoDatabase(db: Database, options: GenerateOption
         .map((m) => ({ id: m.id, title: m.title, year: m.year, genres: joinGenres(m.genres) })),
     );
     const writer = new RatingsWriter(tx, true);
-    await writer.start(options.ratings);
+    await writer.start(plan);
     let sum = 0;
     let users = 0;
     for (const ur of stream) {
@@ -85,7 +86,7 @@ export async function generateIntoDatabase(db: Database, options: GenerateOption
     }
     await writer.finish();
     return summary(db.location, options, world, users, sum, started);
-  });
+  }, plan.transaction);
 }
 
 /** A CSV field, quoted when it holds a comma or a quote. */

@@ -2,6 +2,7 @@ import type { Database } from '../db/database.ts';
 import {
   type ImportOptions,
   type ImportSummary,
+  planRatingsLoad,
   RatingsWriter,
   RejectionLog,
   writeMovies,
@@ -35,11 +36,12 @@ export async function importMovieLens(
   });
 
   const totalBytes = dataFileSize(layout.ratingsFile);
+  // ml-latest lines are about 25 bytes, ml-100k/1m about 20.
+  const plan = await planRatingsLoad(db, Math.round(totalBytes / 25));
   return db.transaction(async (tx) => {
     const movieCounts = await writeMovies(tx, movies.values());
     const writer = new RatingsWriter(tx, true);
-    // ml-latest lines are about 25 bytes, ml-100k/1m about 20.
-    await writer.start(Math.round(totalBytes / 25));
+    await writer.start(plan);
     const known = (id: number) => movies.has(id);
     await readMovieLensRatings(
       layout,
@@ -64,5 +66,5 @@ export async function importMovieLens(
       skipped: log.reports(),
       seconds: (performance.now() - started) / 1000,
     };
-  });
+  }, plan.transaction);
 }

@@ -1,7 +1,13 @@
 import type { Database } from '../db/database.ts';
 import { DataFormatError } from '../errors.ts';
 import { SqlCatalogStore } from './catalog-store.ts';
-import { type ImportOptions, type ImportSummary, RatingsWriter, RejectionLog } from './import-writer.ts';
+import {
+  type ImportOptions,
+  type ImportSummary,
+  planRatingsLoad,
+  RatingsWriter,
+  RejectionLog,
+} from './import-writer.ts';
 import { dataFileSize, readLines } from './line-reader.ts';
 import {
   type ParsedRating,
@@ -59,6 +65,7 @@ export async function importRatingsCsv(
   const log = new RejectionLog(options.skipInvalid ?? false);
   const totalBytes = dataFileSize(file);
   const ratedAtDefault = options.ratedAt ?? Date.now();
+  const plan = await planRatingsLoad(db, Math.round(totalBytes / 25));
   return db.transaction(async (tx) => {
     const known = new Set(await new SqlCatalogStore(tx).movieIds());
     let columns: RatingColumns | null = null;
@@ -72,7 +79,7 @@ export async function importRatingsCsv(
         if (columns === null || writer === null) {
           columns = ratingColumnsFromHeader(file, line);
           writer = new RatingsWriter(tx, columns.timestamp >= 0);
-          await writer.start(Math.round(totalBytes / 25));
+          await writer.start(plan);
           continue;
         }
         if (line === '') continue;
@@ -100,5 +107,5 @@ export async function importRatingsCsv(
       skipped: log.reports(),
       seconds: (performance.now() - started) / 1000,
     };
-  });
+  }, plan.transaction);
 }

@@ -1,4 +1,11 @@
-import type { ConstraintDefinition, IndexDefinition, Queryable, TriggerDefinition } from '../db/database.ts';
+import type {
+  ConstraintDefinition,
+  Database,
+  IndexDefinition,
+  Queryable,
+  TransactionOptions,
+  TriggerDefinition,
+} from '../db/database.ts';
 import { DataFormatError } from '../errors.ts';
 import { type CatalogStore, ratingCountTriggers, ratingUpsert, SqlCatalogStore } from './catalog-store.ts';
 import type { ParsedMovie, Rejection, RejectionKind } from './movielens-format.ts';
@@ -102,6 +109,25 @@ export async function writeMovies(
 
 const BATCH = 10_000;
 
+/** How a load of ratings writes: upserts into the table as it is, or a bulk load (`RatingsWriter.start`). */
+export interface RatingsLoadPlan {
+  readonly bulk: boolean;
+  /** The options of the transaction the load must run in. */
+  readonly transaction: TransactionOptions;
+}
+
+/**
+ * Loading about `expectedRows` ratings into a table that is small by comparison is a bulk load.
+ * It is decided before the load's transaction starts, because SQLite fixes at BEGIN how foreign
+ * keys are checked: in a bulk load, once over the table at COMMIT. The count is read outside that
+ * transaction, so another writer may change it meanwhile; that can only make the load slower,
+ * never wrong, since the check at COMMIT covers every row.
+ */
+export async function planRatingsLoad(db: Database, expectedRows: number): Promise<RatingsLoadPlan> {
+  const bulk = expectedRows >= 50_000 && expectedRows > (await new SqlCatalogStore(db).countRatings());
+  return { bulk, transaction: bulk ? { foreignKeysCheckedAtCommit: ['ratings'] } : {} };
+}
+
 /**
  * Writes ratings in batches inside the caller's transaction: the users a batch mentions first
  * (created_at = the time of the first rating seen for them; an existing user is left alone), then the
@@ -138,20 +164,21 @@ export class RatingsWriter {
   }
 
   /**
-   * `expectedRows`: about how many ratings will come. A bulk load into a table that is small by
-   * comparison drops the secondary indexes of `ratings` and rebuilds them at the end: maintaining
-   * them row by row in random order costs most of an import's time (1 M rows: about 3× slower).
-   * Foreign keys that the database checks by a trigger per row (PostgreSQL) are dropped too and
-   * added back at the end, which checks them in one pass (300,000 rows: the triggers took 12 s of
-   * the 17 s merge). The triggers that keep `movies.rating_count` current, where the database runs
-   * them once per row (SQLite), are dropped too and their work done by one recount at the end
+   * `plan`: from `planRatingsLoad`, whose transaction options the caller's transaction was opened
+   * with. A bulk load drops the secondary indexes of `ratings` and rebuilds them at the end:
+   * maintaining them row by row in random order costs most of an import's time (1 M rows: about
+   * 3× slower). Foreign keys that the database checks by a trigger per row (PostgreSQL) are
+   * dropped too and added back at the end, which checks them in one pass (300,000 rows: the
+   * triggers took 12 s of the 17 s merge); SQLite checks them at COMMIT instead (the plan's
+   * transaction options). The triggers that keep `movies.rating_count` current, where the database
+   * runs them once per row (SQLite), are dropped too and their work done by one recount at the end
    * (1 M ratings: 2.4 → 1.0 CPU seconds of inserting). It all happens in the caller's transaction,
    * so a failed import restores them with the rollback.
    */
-  async start(expectedRows = 0): Promise<void> {
+  async start(plan: RatingsLoadPlan): Promise<void> {
     this.before = await this.store.countRatings();
     await this.staging?.create();
-    if (expectedRows >= 50_000 && expectedRows > this.before) {
+    if (plan.bulk) {
       this.droppedIndexes = await this.tx.secondaryIndexes('ratings');
       await this.tx.dropIndexes(this.droppedIndexes);
       this.droppedForeignKeys = await this.tx.foreignKeys('ratings');

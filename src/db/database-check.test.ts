@@ -25,7 +25,7 @@ describeEachDatabase('db schema / db check', (kind) => {
     expect(ratings?.rows).toBe(7);
     expect(ratings?.columns.map((c) => c.name)).toEqual(['user_id', 'movie_id', 'rating', 'rated_at']);
     expect(ratings?.columns.find((c) => c.name === 'user_id')?.primaryKey).toBe(true);
-    expect(ratings?.indexes.find((i) => i.name === 'ratings_movie')?.columns).toEqual(['movie_id']);
+    expect(ratings?.indexes.find((i) => i.name === 'ratings_movie')?.columns).toEqual(['movie_id', 'rating']);
     expect(s.tables.find((x) => x.name === 'movies')?.rows).toBe(5);
     for (const name of [
       'users',

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import {
+  type CompactResult,
   type ConstraintDefinition,
   type Database,
   type IndexDefinition,
@@ -289,6 +290,14 @@ export class PostgresDatabase implements Database {
   }
   createTriggers(triggers: readonly TriggerDefinition[]): Promise<void> {
     return this.q.createTriggers(triggers);
+  }
+
+  async compact(): Promise<CompactResult> {
+    const size = async () =>
+      Number((await this.q.get<{ n: number }>('SELECT pg_database_size(current_database()) AS n'))?.n ?? 0);
+    const beforeBytes = await size();
+    await this.q.run('VACUUM FULL');
+    return { beforeBytes, afterBytes: await size() };
   }
 
   async storageFacts(): Promise<StorageFacts> {

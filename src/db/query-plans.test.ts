@@ -44,14 +44,28 @@ it('A/B counts use the partial served_ab index', () => {
   ).toMatch(/USING (COVERING )?INDEX served_ab/);
 });
 
-it("a user's history and its fingerprint read only the covering index", () => {
-  expect(plan('SELECT movie_id, rating, rated_at FROM ratings WHERE user_id = ?', [1])).toMatch(
-    /USING COVERING INDEX ratings_user_history/,
+it("a user's history and its fingerprint read one key range of the table, in key order", () => {
+  // The table is ordered by (user, movie): a user's rows are contiguous and carry every column.
+  expect(plan('SELECT movie_id, rating, rated_at FROM ratings WHERE user_id = ?', [1])).toBe(
+    'SEARCH ratings USING PRIMARY KEY (user_id=?)',
   );
   expect(
     plan(
       'SELECT COUNT(*) AS n, SUM(movie_id * rating) AS pairs, MAX(rated_at) AS newest, SUM(rated_at) AS stamps FROM ratings WHERE user_id = ?',
       [1],
     ),
-  ).toMatch(/USING COVERING INDEX ratings_user_history/);
+  ).toBe('SEARCH ratings USING PRIMARY KEY (user_id=?)');
+  // A scan for training reads the table in its order, with no sort.
+  expect(plan('SELECT user_id, movie_id, rating, rated_at FROM ratings ORDER BY user_id, movie_id', [])).toBe(
+    'SCAN ratings',
+  );
+});
+
+it("a movie's average and count read only the movie index", () => {
+  expect(
+    plan(
+      'SELECT movie_id, AVG(rating) AS average, COUNT(*) AS n FROM ratings WHERE movie_id IN (?, ?) GROUP BY movie_id',
+      [1, 2],
+    ),
+  ).toMatch(/USING COVERING INDEX ratings_movie/);
 });

@@ -2,8 +2,10 @@
 // (transactions, group commit, bulk loads, constraints and indexes, streaming scans); each is short.
 import { availableParallelism } from 'node:os';
 import BetterSqlite3 from 'better-sqlite3';
+import { ConflictError } from '../errors.ts';
 import { startWorker } from '../threads/worker-thread.ts';
 import {
+  type CompactResult,
   type ConstraintDefinition,
   type Database,
   type IndexDefinition,
@@ -455,6 +457,18 @@ export class SqliteDatabase implements Database {
     return this.enqueue(() => this.direct.createTriggers(triggers));
   }
 
+  compact(): Promise<CompactResult> {
+    return this.enqueue(() => {
+      const size = () =>
+        Number(this.raw.pragma('page_count', { simple: true }) ?? 0) *
+        Number(this.raw.pragma('page_size', { simple: true }) ?? 0);
+      const beforeBytes = size();
+      this.raw.exec('VACUUM');
+      if (this.file !== null) this.raw.pragma('wal_checkpoint(TRUNCATE)');
+      return { beforeBytes, afterBytes: size() };
+    });
+  }
+
   storageFacts(): Promise<StorageFacts> {
     return this.enqueue(() => {
       const pageCount = Number(this.raw.pragma('page_count', { simple: true }) ?? 0);
@@ -466,17 +480,36 @@ export class SqliteDatabase implements Database {
 
   transaction<T>(fn: (tx: Queryable) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     if (options.groupCommit) return this.joinGroup(fn);
+    const checkedAtCommit = options.foreignKeysCheckedAtCommit ?? [];
     return this.enqueue(async () => {
-      this.raw.exec(options.write === false ? 'BEGIN' : 'BEGIN IMMEDIATE');
+      if (checkedAtCommit.length > 0) this.raw.pragma('foreign_keys = OFF');
       try {
-        const result = await fn(this.direct);
-        this.raw.exec('COMMIT');
-        return result;
-      } catch (error) {
-        if (this.raw.inTransaction) this.raw.exec('ROLLBACK');
-        throw error;
+        this.raw.exec(options.write === false ? 'BEGIN' : 'BEGIN IMMEDIATE');
+        try {
+          const result = await fn(this.direct);
+          for (const table of checkedAtCommit) this.checkForeignKeys(table);
+          this.raw.exec('COMMIT');
+          return result;
+        } catch (error) {
+          if (this.raw.inTransaction) this.raw.exec('ROLLBACK');
+          throw error;
+        }
+      } finally {
+        if (checkedAtCommit.length > 0) this.raw.pragma('foreign_keys = ON');
       }
     });
+  }
+
+  /** Throws, naming the table and its parents, when rows of `table` name a missing parent row. */
+  private checkForeignKeys(table: string): void {
+    const missing = new Map<string, number>();
+    const check = this.raw.prepare(`PRAGMA foreign_key_check(${quoteIdentifier(table)})`);
+    for (const row of check.iterate() as IterableIterator<{ parent: string }>) {
+      missing.set(row.parent, (missing.get(row.parent) ?? 0) + 1);
+    }
+    if (missing.size === 0) return;
+    const counts = [...missing].map(([parent, n]) => `${n} name no row of ${parent}`).join(', ');
+    throw new ConflictError(`foreign keys of ${table} do not hold: ${counts}`);
   }
 
   /**

@@ -63,7 +63,8 @@ export interface ServedStore {
 }
 
 /**
- * One aggregate over the covering index ratings_user_history, about 15 times cheaper than reading
+ * One aggregate over the user's key range (SQLite keeps `ratings` in (user, movie) order;
+ * PostgreSQL reads its covering index `ratings_user_history`), about 15 times cheaper than reading
  * the rows themselves (95 µs against 1.1 ms for 1,500 ratings with better-sqlite3).
  */
 const fingerprintSql =

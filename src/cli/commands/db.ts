@@ -4,7 +4,7 @@ import { describeSchema, renderSchema } from '../../db/database-schema.ts';
 import { MovieNightError } from '../../errors.ts';
 import { printResult, withDatabase } from '../context.ts';
 
-/** `movienight db schema` and `movienight db check`. */
+/** `movienight db schema`, `movienight db check` and `movienight db compact`. */
 export function dbCommand(program: Command): void {
   const db = program.command('db').description('Inspect and check the database');
   db.command('schema')
@@ -27,4 +27,22 @@ export function dbCommand(program: Command): void {
         throw new MovieNightError(`database check failed: ${failed.join('; ')}`, 'check_failed', 500);
       }
     });
+  db.command('compact')
+    .description(
+      'Give back the free space inside the database (SQLite VACUUM, PostgreSQL VACUUM FULL); writers wait meanwhile',
+    )
+    .option('--json', 'print as JSON')
+    .action(async (flags: { json?: boolean }, command: Command) => {
+      const result = await withDatabase(command, async (d) => ({
+        location: d.location,
+        ...(await d.compact()),
+      }));
+      printResult(flags.json, result, renderCompact);
+    });
+}
+
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+function renderCompact(r: { location: string; beforeBytes: number; afterBytes: number }): string {
+  return `compacted ${r.location}: ${mib(r.beforeBytes)} → ${mib(r.afterBytes)}`;
 }

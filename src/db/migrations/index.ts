@@ -9,6 +9,7 @@ import { propensitiesAndInterleaving } from './009-propensities-and-interleaving
 import { hardening } from './010-hardening.ts';
 import { interleavingSharedMovies } from './011-interleaving-shared-movies.ts';
 import { trialFidelity } from './015-trial-fidelity.ts';
+import { ratingsLayout } from './016-ratings-layout.ts';
 import type { Migration } from './migration.ts';
 
 /**
@@ -27,4 +28,5 @@ export const migrations: readonly Migration[] = [
   hardening,
   interleavingSharedMovies,
   trialFidelity,
+  ratingsLayout,
 ];

@@ -292,17 +292,20 @@ export class PostgresDatabase implements Database {
     return this.q.createTriggers(triggers);
   }
 
+  /** The database's size on disk, or null when PostgreSQL returns no row. */
+  private async sizeBytes(): Promise<number | null> {
+    const row = await this.q.get<{ n: number }>('SELECT pg_database_size(current_database()) AS n');
+    return row ? Number(row.n) : null;
+  }
+
   async compact(): Promise<CompactResult> {
-    const size = async () =>
-      Number((await this.q.get<{ n: number }>('SELECT pg_database_size(current_database()) AS n'))?.n ?? 0);
-    const beforeBytes = await size();
+    const beforeBytes = (await this.sizeBytes()) ?? 0;
     await this.q.run('VACUUM FULL');
-    return { beforeBytes, afterBytes: await size() };
+    return { beforeBytes, afterBytes: (await this.sizeBytes()) ?? 0 };
   }
 
   async storageFacts(): Promise<StorageFacts> {
-    const row = await this.q.get<{ n: number }>('SELECT pg_database_size(current_database()) AS n');
-    return { sizeBytes: row ? row.n : null, integrity: 'ok' };
+    return { sizeBytes: await this.sizeBytes(), integrity: 'ok' };
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {

@@ -457,24 +457,25 @@ export class SqliteDatabase implements Database {
     return this.enqueue(() => this.direct.createTriggers(triggers));
   }
 
+  /** The database's size: its pages times the page size. */
+  private sizeBytes(): number {
+    const pageCount = Number(this.raw.pragma('page_count', { simple: true }) ?? 0);
+    return pageCount * Number(this.raw.pragma('page_size', { simple: true }) ?? 0);
+  }
+
   compact(): Promise<CompactResult> {
     return this.enqueue(() => {
-      const size = () =>
-        Number(this.raw.pragma('page_count', { simple: true }) ?? 0) *
-        Number(this.raw.pragma('page_size', { simple: true }) ?? 0);
-      const beforeBytes = size();
+      const beforeBytes = this.sizeBytes();
       this.raw.exec('VACUUM');
       if (this.file !== null) this.raw.pragma('wal_checkpoint(TRUNCATE)');
-      return { beforeBytes, afterBytes: size() };
+      return { beforeBytes, afterBytes: this.sizeBytes() };
     });
   }
 
   storageFacts(): Promise<StorageFacts> {
     return this.enqueue(() => {
-      const pageCount = Number(this.raw.pragma('page_count', { simple: true }) ?? 0);
-      const pageSize = Number(this.raw.pragma('page_size', { simple: true }) ?? 0);
       const integrity = String(this.raw.pragma('quick_check', { simple: true }) ?? 'unknown');
-      return { sizeBytes: pageCount * pageSize, integrity };
+      return { sizeBytes: this.sizeBytes(), integrity };
     });
   }
 

@@ -106,7 +106,8 @@ export interface Queryable {
   /**
    * The foreign keys of `table` that a bulk load may drop and add again, so that they are checked
    * once over the whole table instead of by a trigger per row (PostgreSQL: from `pg_constraint`;
-   * SQLite: none, its keys are part of the table and each check is one index probe).
+   * SQLite: none, its keys are part of the table; a bulk load there defers their checks to COMMIT
+   * with `TransactionOptions.foreignKeysCheckedAtCommit` instead).
    */
   foreignKeys(table: string): Promise<readonly ConstraintDefinition[]>;
   /** Drops the given constraints of `table` (inside a transaction, a rollback brings them back). */
@@ -218,9 +219,9 @@ export interface TransactionOptions {
    * Tables this transaction loads in bulk. Their foreign keys are checked once at COMMIT, over each
    * whole table, instead of on every row written; a violation throws and rolls the transaction
    * back. SQLite can switch its per-row checks off only between transactions, so they are off for
-   * the whole of this one: it must write no other table that has foreign keys. (25 M ratings: the
-   * per-row checks were about 40 % of inserting them, the check at the end costs about a third of
-   * that.) PostgreSQL checks as usual; a bulk load there drops and adds back the keys instead
+   * the whole of this one: it must write no other table that has foreign keys. (5 M ratings:
+   * inserting took 7.4 s with the per-row checks and 4.4 s without, and the check at the end 1.2 s.)
+   * PostgreSQL checks as usual; a bulk load there drops and adds back the keys instead
    * (`foreignKeys`).
    */
   readonly foreignKeysCheckedAtCommit?: readonly string[];

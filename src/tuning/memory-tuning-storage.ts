@@ -9,11 +9,12 @@ import type {
   RunConfig,
   RunStatus,
   Trial,
+  TrialFidelity,
   TrialOutcome,
   TuningRun,
   TuningStorage,
 } from './tuning-storage.ts';
-import { checkFidelity, runIdFor } from './tuning-storage.ts';
+import { checkFidelity, fullFidelity, runIdFor, sameShare } from './tuning-storage.ts';
 
 interface StoredRun {
   run: TuningRun;
@@ -103,7 +104,7 @@ export class MemoryTuningStorage implements TuningStorage {
     params: ModelParams,
     now: number,
     retryOf: number | null = null,
-    fidelity = 1,
+    fidelity: TrialFidelity = fullFidelity,
   ): Promise<Trial> {
     checkFidelity(fidelity);
     const stored = this.stored(runId);
@@ -121,7 +122,8 @@ export class MemoryTuningStorage implements TuningStorage {
       finishedAt: null,
       heartbeatAt: now,
       retryOf,
-      fidelity,
+      fidelity: fidelity.share,
+      epochShare: fidelity.epochShare,
     });
     stored.trials.push(trial);
     return trial;
@@ -212,16 +214,21 @@ export class MemoryTuningStorage implements TuningStorage {
     dataFingerprint: string;
     objective: string;
     excludeRunId?: string;
+    epochShare?: number;
   }): Promise<PriorTrial[]> {
     return this.completeTrialsOf(filter).map(({ trial }) => ({ params: trial.params, value: trial.value! }));
   }
 
-  /** Complete trials of other runs of the same model, data and objective, oldest run first. */
+  /**
+   * Complete trials of other runs of the same model, data and objective, fitted at the filter's
+   * share of their epochs (default 1), oldest run first.
+   */
   private completeTrialsOf(filter: {
     model: string;
     dataFingerprint: string;
     objective: string;
     excludeRunId?: string;
+    epochShare?: number;
   }): Array<{ run: TuningRun; trial: Trial }> {
     const runs = [...this.runs.values()]
       .filter(
@@ -233,7 +240,12 @@ export class MemoryTuningStorage implements TuningStorage {
       )
       .sort((a, b) => a.run.startedAt - b.run.startedAt || (a.run.id < b.run.id ? -1 : 1));
     return runs.flatMap(({ run, trials }) =>
-      trials.filter((t) => t.state === 'complete' && t.value !== null).map((trial) => ({ run, trial })),
+      trials
+        .filter(
+          (t) =>
+            t.state === 'complete' && t.value !== null && sameShare(t.epochShare, filter.epochShare ?? 1),
+        )
+        .map((trial) => ({ run, trial })),
     );
   }
 

@@ -10,7 +10,14 @@ import { paramsKey, type SearchSpace } from './search-space.ts';
 import { trialSetupOf } from './trial-evaluation.ts';
 import { createTrialPool } from './trial-pool.ts';
 import { TuningSession } from './tuning-session.ts';
-import type { MeasuredTrial, Trial, TuningRun, TuningStorage } from './tuning-storage.ts';
+import {
+  type MeasuredTrial,
+  runFidelity,
+  sameShare,
+  type Trial,
+  type TuningRun,
+  type TuningStorage,
+} from './tuning-storage.ts';
 
 /** The ratings tuned on, the catalogue, and their fingerprint. */
 export interface TuningInput {
@@ -75,7 +82,14 @@ export async function openSession(
   const { run, method, space } = opened;
   const objective = requireObjective(run.objective);
   const config = run.config;
-  const filter = { model: run.model, dataFingerprint: input.fingerprint, objective, excludeRunId: run.id };
+  const filter = {
+    model: run.model,
+    dataFingerprint: input.fingerprint,
+    objective,
+    excludeRunId: run.id,
+    // A trial fitted on fewer epochs measures something else: only the same share is reused.
+    epochShare: runFidelity(config).epochShare,
+  };
   const warm = (options.warmStart ?? true) && (method === 'bayesian' || method === 'tpe');
   const prior = warm ? await storage.priorTrials(filter) : [];
   const measured = await storage.measuredTrials({ ...filter, folds: config.folds });
@@ -126,6 +140,7 @@ async function earlierBaseline(
       r.dataFingerprint === run.dataFingerprint &&
       r.objective === run.objective &&
       r.config.folds === run.config.folds &&
+      sameShare(runFidelity(r.config).epochShare, runFidelity(run.config).epochShare) &&
       r.config.baseline &&
       paramsKey(r.config.baseline.params) === key,
   );

@@ -10,11 +10,12 @@ import type {
   RunConfig,
   RunStatus,
   Trial,
+  TrialFidelity,
   TrialOutcome,
   TuningRun,
   TuningStorage,
 } from './tuning-storage.ts';
-import { checkFidelity, runIdFor } from './tuning-storage.ts';
+import { checkFidelity, fullFidelity, runIdFor } from './tuning-storage.ts';
 
 interface RunRow {
   id: string;
@@ -52,6 +53,7 @@ interface TrialRow {
   heartbeat_at: number | null;
   retry_of: number | null;
   fidelity: number;
+  epoch_share: number;
 }
 
 function toRun(r: RunRow): TuningRun {
@@ -93,6 +95,7 @@ function toTrial(r: TrialRow): Trial {
     heartbeatAt: r.heartbeat_at,
     retryOf: r.retry_of,
     fidelity: r.fidelity,
+    epochShare: r.epoch_share,
   });
 }
 
@@ -180,7 +183,7 @@ export class SqlTuningStorage implements TuningStorage {
     params: ModelParams,
     now: number,
     retryOf: number | null = null,
-    fidelity = 1,
+    fidelity: TrialFidelity = fullFidelity,
   ): Promise<Trial> {
     checkFidelity(fidelity);
     return this.db.transaction(async (tx) => {
@@ -190,9 +193,9 @@ export class SqlTuningStorage implements TuningStorage {
       );
       const number = row?.n === null || row?.n === undefined ? 0 : row.n + 1;
       await tx.run(
-        `INSERT INTO hp_experiments (run_id, number, params, state, intermediate_values, started_at, heartbeat_at, retry_of, fidelity)
-         VALUES (?, ?, ?, 'running', '[]', ?, ?, ?, ?)`,
-        [runId, number, JSON.stringify(params), now, now, retryOf, fidelity],
+        `INSERT INTO hp_experiments (run_id, number, params, state, intermediate_values, started_at, heartbeat_at, retry_of, fidelity, epoch_share)
+         VALUES (?, ?, ?, 'running', '[]', ?, ?, ?, ?, ?)`,
+        [runId, number, JSON.stringify(params), now, now, retryOf, fidelity.share, fidelity.epochShare],
       );
       return toTrial(
         (await tx.get<TrialRow>('SELECT * FROM hp_experiments WHERE run_id = ? AND number = ?', [
@@ -313,8 +316,9 @@ export class SqlTuningStorage implements TuningStorage {
       `SELECT e.*, h.config AS run_config FROM hp_experiments e JOIN hp_tuning_history h ON h.id = e.run_id
        WHERE h.model = ? AND h.data_fingerprint = ? AND h.objective = ? AND h.id <> ?
          AND e.state = 'complete' AND e.value IS NOT NULL AND e.metrics IS NOT NULL
+         AND ABS(e.epoch_share - ?) < 1e-9
        ORDER BY h.started_at, e.run_id, e.number`,
-      [filter.model, filter.dataFingerprint, filter.objective, filter.excludeRunId],
+      [filter.model, filter.dataFingerprint, filter.objective, filter.excludeRunId, filter.epochShare ?? 1],
     );
     const out: MeasuredTrial[] = [];
     for (const r of rows) {
@@ -329,13 +333,20 @@ export class SqlTuningStorage implements TuningStorage {
     dataFingerprint: string;
     objective: string;
     excludeRunId?: string;
+    epochShare?: number;
   }): Promise<PriorTrial[]> {
     const rows = await this.db.all<{ params: string; value: number }>(
       `SELECT e.params, e.value FROM hp_experiments e JOIN hp_tuning_history h ON h.id = e.run_id
        WHERE h.model = ? AND h.data_fingerprint = ? AND h.objective = ? AND h.id <> ?
-         AND e.state = 'complete' AND e.value IS NOT NULL
+         AND e.state = 'complete' AND e.value IS NOT NULL AND ABS(e.epoch_share - ?) < 1e-9
        ORDER BY h.started_at, e.run_id, e.number`,
-      [filter.model, filter.dataFingerprint, filter.objective, filter.excludeRunId ?? ''],
+      [
+        filter.model,
+        filter.dataFingerprint,
+        filter.objective,
+        filter.excludeRunId ?? '',
+        filter.epochShare ?? 1,
+      ],
     );
     return rows.map((r) => ({ params: JSON.parse(r.params) as ModelParams, value: r.value }));
   }

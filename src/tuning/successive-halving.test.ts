@@ -10,10 +10,11 @@ import { SqlTuningStorage } from './sql-tuning-storage.ts';
 import {
   bestTrials,
   longestFirst,
-  rungShares,
+  rungFidelities,
   runSuccessiveHalving,
   shareOfRatings,
 } from './successive-halving.ts';
+import { atEpochShare, evaluateTrial, trialSetupOf } from './trial-evaluation.ts';
 
 const space: SearchSpace = {
   params: {
@@ -24,11 +25,45 @@ const space: SearchSpace = {
   },
 };
 
-it('puts rungs at powers of 1/eta up to all the data, and refuses other shares', () => {
-  expect(rungShares(3, 1 / 9)).toEqual([1 / 9, 1 / 3, 1]);
-  expect(rungShares(2, 1)).toEqual([1]);
-  expect(() => rungShares(3, 0.2)).toThrow(/power of 1\/eta/);
-  expect(() => rungShares(1, 0.5)).toThrow(/eta/);
+it('puts rungs at powers of 1/eta up to all the data and epochs, and refuses other shares', () => {
+  const shares = (eta: number, min: number, minEpochs?: number) =>
+    rungFidelities(eta, min, minEpochs).map((f) => [f.share, f.epochShare]);
+  expect(shares(3, 1 / 9)).toEqual([
+    [1 / 9, 1],
+    [1 / 3, 1],
+    [1, 1],
+  ]);
+  expect(shares(3, 1 / 3, 1 / 3)).toEqual([
+    [1 / 3, 1 / 3],
+    [1, 1],
+  ]);
+  // Each share grows from its own start; the one that starts lower sets the number of rungs.
+  expect(shares(3, 1 / 3, 1 / 9)).toEqual([
+    [1 / 3, 1 / 9],
+    [1, 1 / 3],
+    [1, 1],
+  ]);
+  expect(shares(2, 1, 1 / 2)).toEqual([
+    [1, 1 / 2],
+    [1, 1],
+  ]);
+  expect(shares(2, 1)).toEqual([[1, 1]]);
+  // Typed decimals of a power of 1/eta are taken as that power, exactly.
+  expect(shares(3, 0.1111)).toEqual(shares(3, 1 / 9));
+  expect(shares(3, 0.33, 0.11)).toEqual(shares(3, 1 / 3, 1 / 9));
+  expect(() => rungFidelities(3, 0.3)).toThrow(/min share must be a power of 1\/eta/);
+  expect(() => rungFidelities(3, 1 / 3, 0.5)).toThrow(/min epoch share must be a power of 1\/eta/);
+  expect(() => rungFidelities(3, 1 / 3, 0)).toThrow(/min epoch share must be in \(0, 1\]/);
+  expect(() => rungFidelities(1, 0.5)).toThrow(/eta/);
+});
+
+it('fits a share of the epochs, rounded and at least one, and leaves models without epochs alone', () => {
+  expect(atEpochShare({ n_factors: 50, n_epochs: 60 }, 1 / 3)).toEqual({ n_factors: 50, n_epochs: 20 });
+  expect(atEpochShare({ n_epochs: 8 }, 1 / 3)).toEqual({ n_epochs: 3 });
+  expect(atEpochShare({ n_epochs: 1 }, 1 / 9)).toEqual({ n_epochs: 1 });
+  expect(atEpochShare({ k: 40 }, 1 / 3)).toEqual({ k: 40 });
+  const params = { n_epochs: 7 };
+  expect(atEpochShare(params, 1)).toBe(params);
 });
 
 describeEachDatabase('successive halving', (kind) => {
@@ -56,6 +91,34 @@ describeEachDatabase('successive halving', (kind) => {
     expect(shareOfRatings(data, 1, 7)).toBe(data);
   });
 
+  it('fits a trial at its run’s share of the epochs', async () => {
+    const data = await loadRatingsData(t.db);
+    const run = (epochShare: number) =>
+      ({
+        model: 'svd',
+        objective: 'rmse',
+        config: {
+          seed: 4,
+          folds: 2,
+          space: {},
+          pruner: null,
+          fidelity: { share: 1, epochShare, rung: 0, rungs: 2, eta: 3, promotedFrom: null },
+        },
+      }) as unknown as Parameters<typeof trialSetupOf>[0];
+    const value = async (epochShare: number, n_epochs: number) => {
+      const setup = trialSetupOf(run(epochShare), { data, movies: undefined, fingerprint: 'x' });
+      const result = await evaluateTrial(setup, {
+        number: 0,
+        params: { n_factors: 8, n_epochs, lr_all: 0.01, reg_all: 0.05 },
+        prune: null,
+      });
+      return result.state === 'complete' ? result.value : Number.NaN;
+    };
+    const thirdOfNine = await value(1 / 3, 9);
+    expect(thirdOfNine).toBe(await value(1, 3));
+    expect(thirdOfNine).not.toBe(await value(1, 9));
+  });
+
   it('promotes the best 1/eta to the next share, records each trial’s fidelity and refits the best', async () => {
     const result = await runSuccessiveHalving(t.db, {
       model: 'svd',
@@ -63,6 +126,7 @@ describeEachDatabase('successive halving', (kind) => {
       trials: 4,
       eta: 2,
       minShare: 1 / 2,
+      minEpochShare: 1 / 2,
       space,
       seed: 5,
       workers: 0,
@@ -70,13 +134,14 @@ describeEachDatabase('successive halving', (kind) => {
       bestOut: join(dir, 'best_hp.json'),
     });
     expect(result.rungs.map((r) => r.run.config.fidelity?.share)).toEqual([1 / 2, 1]);
+    expect(result.rungs.map((r) => r.run.config.fidelity?.epochShare)).toEqual([1 / 2, 1]);
     const [first, second] = result.rungs;
     const storage = new SqlTuningStorage(t.db);
     const firstTrials = await storage.listTrials(first!.run.id);
     const secondTrials = await storage.listTrials(second!.run.id);
     expect(firstTrials.length).toBeGreaterThanOrEqual(4);
-    expect(firstTrials.every((tr) => tr.fidelity === 0.5)).toBe(true);
-    expect(secondTrials.every((tr) => tr.fidelity === 1)).toBe(true);
+    expect(firstTrials.every((tr) => tr.fidelity === 0.5 && tr.epochShare === 0.5)).toBe(true);
+    expect(secondTrials.every((tr) => tr.fidelity === 1 && tr.epochShare === 1)).toBe(true);
     // The second rung measures exactly the best half of the first rung's complete trials, the
     // slowest of them first.
     const promoted = longestFirst(bestTrials(firstTrials, first!.run.direction, secondTrials.length));

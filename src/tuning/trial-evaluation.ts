@@ -20,7 +20,7 @@ import {
   trialMetrics,
 } from './objective.ts';
 import type { TuningInput } from './session-setup.ts';
-import type { TrialOutcome, TuningRun } from './tuning-storage.ts';
+import { runFidelity, type TrialOutcome, type TuningRun } from './tuning-storage.ts';
 
 /** Everything that is the same for every trial of a run (sent once to each worker). */
 export interface TrialSetup {
@@ -32,6 +32,11 @@ export interface TrialSetup {
   /** Seeds each fold's model fit (the same for every trial, so configurations are compared fairly). */
   readonly seed: number;
   readonly movies?: readonly MovieInfo[];
+  /**
+   * Share of each configuration's epochs (`n_epochs`) its folds fit, in (0, 1] (default 1): a
+   * low-fidelity rung of successive halving fits a fraction of them.
+   */
+  readonly epochShare?: number;
 }
 
 /** One trial to run. */
@@ -148,7 +153,7 @@ function crossValidateOptions(setup: TrialSetup, task: TrialTask): CrossValidate
   const movies = moviesOf(setup);
   return {
     kind: setup.kind,
-    params: task.params,
+    params: atEpochShare(task.params, setup.epochShare ?? 1),
     data: setup.data,
     split: setup.splits,
     seed: setup.seed,
@@ -213,5 +218,16 @@ export function trialSetupOf(run: TuningRun, input: TuningInput): TrialSetup {
     splits: kFoldSplits(input.data, { folds: run.config.folds, seed: run.config.seed }),
     seed: run.config.seed,
     ...(input.movies ? { movies: [...input.movies.values()] } : {}),
+    epochShare: runFidelity(run.config).epochShare,
   };
+}
+
+/**
+ * A configuration at a share of its epochs: `n_epochs` scaled and rounded, at least 1. Models
+ * without `n_epochs` (the neighbourhood ones, which make one pass) are fitted as they are.
+ */
+export function atEpochShare(params: ModelParams, share: number): ModelParams {
+  const epochs = params.n_epochs;
+  if (share >= 1 || typeof epochs !== 'number') return params;
+  return { ...params, n_epochs: Math.max(1, Math.round(epochs * share)) };
 }

@@ -5,13 +5,14 @@ import type { PriorTrial, SampledTrial, Sampler } from './sampler.ts';
 import { paramsKey, type SearchSpace } from './search-space.ts';
 import type { TrialResult } from './trial-evaluation.ts';
 import type { TrialPool } from './trial-pool.ts';
-import type {
-  MeasuredTrial,
-  ReusedTrial,
-  RunConfig,
-  Trial,
-  TuningRun,
-  TuningStorage,
+import {
+  type MeasuredTrial,
+  type ReusedTrial,
+  type RunConfig,
+  runFidelity,
+  type Trial,
+  type TuningRun,
+  type TuningStorage,
 } from './tuning-storage.ts';
 
 /** Failed trials whose reason starts with this are retried: their process or thread died. */
@@ -213,7 +214,7 @@ export class TuningSession {
 
   /** Starts a trial: copied from an earlier measurement when there is one, else run in the pool. */
   private async begin(params: ModelParams, retryOf: number | null): Promise<void> {
-    const fidelity = this.run.config.fidelity?.share ?? 1;
+    const fidelity = runFidelity(this.run.config);
     const trial = await this.write(() =>
       this.s.storage.startTrial(this.run.id, params, now(), retryOf, fidelity),
     );

@@ -158,27 +158,68 @@ export function runTuningStorageContract(
     await expect(storage.claimRun('nope', 'x', 1, 0)).rejects.toThrow(/no tuning run nope/);
   });
 
-  it('records the fidelity each trial ran at (1 unless given) and refuses one outside (0, 1]', async () => {
-    const fidelity = { share: 1 / 9, rung: 0, rungs: 3, eta: 3, promotedFrom: null };
+  it('records the fidelity each trial ran at (full unless given) and refuses one outside (0, 1]', async () => {
+    const fidelity = { share: 1 / 9, epochShare: 1 / 3, rung: 0, rungs: 3, eta: 3, promotedFrom: null };
     const run = await storage.createRun(newRun({ config: { ...newRun().config, fidelity } }));
     expect((await storage.getRun(run.id))?.config.fidelity).toEqual(fidelity);
     const full = await storage.startTrial(run.id, { a: 1 }, 1);
-    const ninth = await storage.startTrial(run.id, { a: 2 }, 2, null, 1 / 9);
-    expect(full.fidelity).toBe(1);
-    expect(ninth.fidelity).toBeCloseTo(1 / 9, 12);
+    const low = await storage.startTrial(run.id, { a: 2 }, 2, null, { share: 1 / 9, epochShare: 1 / 3 });
+    expect([full.fidelity, full.epochShare]).toEqual([1, 1]);
+    expect(low.fidelity).toBeCloseTo(1 / 9, 12);
+    expect(low.epochShare).toBeCloseTo(1 / 3, 12);
     await storage.finishTrial(
       run.id,
-      ninth.number,
+      low.number,
       { state: 'complete', value: 0.7, metrics: metrics(0.7, 0.9), intermediateValues: [], durationMs: 5 },
       3,
     );
     const listed = await storage.listTrials(run.id);
-    expect(listed.map((t) => [t.number, t.fidelity])).toEqual([
-      [0, 1],
-      [1, ninth.fidelity],
+    expect(listed.map((t) => [t.number, t.fidelity, t.epochShare])).toEqual([
+      [0, 1, 1],
+      [1, low.fidelity, low.epochShare],
     ]);
-    await expect(storage.startTrial(run.id, { a: 3 }, 4, null, 0)).rejects.toThrow(/fidelity/);
-    await expect(storage.startTrial(run.id, { a: 3 }, 4, null, 1.5)).rejects.toThrow(/fidelity/);
+    for (const bad of [
+      { share: 0, epochShare: 1 },
+      { share: 1.5, epochShare: 1 },
+    ])
+      await expect(storage.startTrial(run.id, { a: 3 }, 4, null, bad)).rejects.toThrow(/fidelity must/);
+    for (const bad of [
+      { share: 1, epochShare: 0 },
+      { share: 1, epochShare: 2 },
+    ])
+      await expect(storage.startTrial(run.id, { a: 3 }, 4, null, bad)).rejects.toThrow(/epoch fidelity/);
+    expect(await storage.listTrials(run.id)).toHaveLength(2);
+  });
+
+  it('reuses and warm-starts only from trials fitted at the same share of their epochs', async () => {
+    const third = { share: 1 / 3, epochShare: 1 / 3 };
+    const low = await storage.createRun(newRun({ now: 1000 }));
+    const full = await storage.createRun(newRun({ now: 2000 }));
+    const current = await storage.createRun(newRun({ now: 3000 }));
+    for (const [run, fidelity, value] of [
+      [low, third, 0.6],
+      [full, { share: 1 / 3, epochShare: 1 }, 0.8],
+    ] as const) {
+      await storage.startTrial(run.id, { lr: 0.1 }, 1, null, fidelity);
+      await storage.finishTrial(
+        run.id,
+        0,
+        { state: 'complete', value, metrics: metrics(value, 0.9), intermediateValues: [], durationMs: 1 },
+        2,
+      );
+    }
+    const filter = { model: 'svd', dataFingerprint: 'fp1', objective: 'accuracy', excludeRunId: current.id };
+    expect(await storage.priorTrials(filter)).toEqual([{ params: { lr: 0.1 }, value: 0.8 }]);
+    expect(await storage.priorTrials({ ...filter, epochShare: 1 / 3 })).toEqual([
+      { params: { lr: 0.1 }, value: 0.6 },
+    ]);
+    const measured = (epochShare?: number) =>
+      storage
+        .measuredTrials({ ...filter, folds: 3, ...(epochShare === undefined ? {} : { epochShare }) })
+        .then((m) => m.map((x) => x.trial.runId));
+    expect(await measured()).toEqual([full.id]);
+    expect(await measured(1 / 3)).toEqual([low.id]);
+    expect(await measured(1 / 9)).toEqual([]);
   });
 
   it('finishes runs and lists them newest first, by model', async () => {

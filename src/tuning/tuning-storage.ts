@@ -46,6 +46,11 @@ export interface TuningDataSelection {
 export interface FidelityRung {
   /** Share of the full ratings this rung's trials run on, in (0, 1]. */
   readonly share: number;
+  /**
+   * Share of each configuration's epochs (`n_epochs`) this rung's trials fit, in (0, 1]; absent
+   * (runs made before epochs were a fidelity): 1.
+   */
+  readonly epochShare?: number;
   /** 0 for the first (smallest) rung. */
   readonly rung: number;
   readonly rungs: number;
@@ -103,6 +108,28 @@ export interface Trial {
   readonly retryOf: number | null;
   /** The share of the ratings the trial's folds were cut from (1: all of them). */
   readonly fidelity: number;
+  /** The share of its configuration's epochs (`n_epochs`) the trial fitted (1: all of them). */
+  readonly epochShare: number;
+}
+
+/** What a trial ran at: its share of the ratings and of its configuration's epochs (both in (0, 1]). */
+export interface TrialFidelity {
+  readonly share: number;
+  readonly epochShare: number;
+}
+
+/** A full-fidelity trial: every rating, every epoch. */
+export const fullFidelity: TrialFidelity = Object.freeze({ share: 1, epochShare: 1 });
+
+/** Are two shares the same (they are computed as powers of 1/eta, so compared with a tolerance)? */
+export function sameShare(a: number, b: number): boolean {
+  return Math.abs(a - b) < 1e-9;
+}
+
+/** The fidelity a run's trials run at (its rung's, or full for an ordinary run). */
+export function runFidelity(config: RunConfig): TrialFidelity {
+  const rung = config.fidelity;
+  return rung ? { share: rung.share, epochShare: rung.epochShare ?? 1 } : fullFidelity;
 }
 
 export interface NewRun {
@@ -140,6 +167,8 @@ export interface MeasuredFilter {
   readonly objective: string;
   readonly folds: number;
   readonly excludeRunId: string;
+  /** Only trials fitted at this share of their epochs (default 1). */
+  readonly epochShare?: number;
 }
 
 /** A complete trial of an earlier run, and the folds it was measured on. */
@@ -169,15 +198,15 @@ export interface TuningStorage {
   /** Marks every `running` trial of the run failed (their process is gone); returns their numbers. */
   failRunningTrials(runId: string, reason: string, now: number): Promise<number[]>;
   /**
-   * Creates the next trial (state running) with the next free number, at `fidelity` (the share
-   * of the ratings it runs on, in (0, 1]; default 1).
+   * Creates the next trial (state running) with the next free number, at `fidelity` (the shares
+   * of the ratings and of the epochs it runs on, each in (0, 1]; default both 1).
    */
   startTrial(
     runId: string,
     params: ModelParams,
     now: number,
     retryOf?: number | null,
-    fidelity?: number,
+    fidelity?: TrialFidelity,
   ): Promise<Trial>;
   finishTrial(runId: string, number: number, outcome: TrialOutcome, now: number): Promise<Trial>;
   /** Refreshes the run's and its running trials' heartbeats; false if `owner` no longer owns the run. */
@@ -196,12 +225,16 @@ export interface TuningStorage {
    * folds: measurements a new run reuses instead of repeating. Oldest first.
    */
   measuredTrials(filter: MeasuredFilter): Promise<MeasuredTrial[]>;
-  /** Complete trials of other runs of the same model, data and objective: the warm start. */
+  /**
+   * Complete trials of other runs of the same model, data and objective, fitted at the same share
+   * of their epochs (default 1): the warm start.
+   */
   priorTrials(filter: {
     model: string;
     dataFingerprint: string;
     objective: string;
     excludeRunId?: string;
+    epochShare?: number;
   }): Promise<PriorTrial[]>;
 }
 
@@ -212,9 +245,14 @@ export function runIdFor(method: string, now: number): string {
   return `${method}_${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}_${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}_${p(d.getUTCMilliseconds(), 3)}`;
 }
 
-/** Refuses a trial fidelity outside (0, 1]: the share of the ratings a trial ran on. */
-export function checkFidelity(fidelity: number): void {
-  if (!(fidelity > 0 && fidelity <= 1)) {
-    throw new InvalidInputError(`a trial's fidelity must be a share in (0, 1], got ${fidelity}`);
+/** Refuses a trial fidelity whose shares (of the ratings, of the epochs) are outside (0, 1]. */
+export function checkFidelity(fidelity: TrialFidelity): void {
+  if (!(fidelity.share > 0 && fidelity.share <= 1)) {
+    throw new InvalidInputError(`a trial's fidelity must be a share in (0, 1], got ${fidelity.share}`);
+  }
+  if (!(fidelity.epochShare > 0 && fidelity.epochShare <= 1)) {
+    throw new InvalidInputError(
+      `a trial's epoch fidelity must be a share in (0, 1], got ${fidelity.epochShare}`,
+    );
   }
 }

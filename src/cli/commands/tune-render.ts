@@ -107,12 +107,18 @@ export function renderWorkflow(r: TuningWorkflowResult): string {
   ].join('\n');
 }
 
-/** Successive halving: each rung's run (its share of the ratings), then the refitted best. */
+/** A rung's fidelity in words: "33.3% of the ratings", with its share of the epochs when not all. */
+export function describeFidelity(rung: { readonly share: number; readonly epochShare?: number }): string {
+  const percent = (x: number) => `${(x * 100).toFixed(1)}%`;
+  const epochs = rung.epochShare ?? 1;
+  return `${percent(rung.share)} of the ratings${epochs < 1 ? ` at ${percent(epochs)} of each configuration's epochs` : ''}`;
+}
+
+/** Successive halving: each rung's run (its shares of the ratings and epochs), then the refitted best. */
 export function renderHalving(r: SuccessiveHalvingResult): string {
-  const rungs = r.rungs.map((rung) => {
-    const share = rung.run.config.fidelity?.share ?? 1;
-    return `rung at ${(share * 100).toFixed(1)}% of the ratings:\n${renderTuning(rung)}`;
-  });
+  const rungs = r.rungs.map(
+    (rung) => `rung at ${describeFidelity(rung.run.config.fidelity ?? { share: 1 })}:\n${renderTuning(rung)}`,
+  );
   return [
     ...rungs,
     r.best

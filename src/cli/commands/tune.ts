@@ -24,7 +24,13 @@ import {
   withDatabase,
   withQueue,
 } from '../context.ts';
-import { renderHalving, renderReview, renderTuning, renderWorkflow } from './tune-render.ts';
+import {
+  describeFidelity,
+  renderHalving,
+  renderReview,
+  renderTuning,
+  renderWorkflow,
+} from './tune-render.ts';
 
 interface TuneFlags {
   readonly method: string;
@@ -44,6 +50,7 @@ interface TuneFlags {
   readonly fidelity: string;
   readonly eta: number;
   readonly minShare?: number;
+  readonly minEpochShare?: number;
   readonly register: boolean;
 }
 
@@ -238,12 +245,13 @@ async function halvingAction(flags: TuneFlags, command: Command): Promise<void> 
         ...(flags.trials !== undefined ? { trials: flags.trials } : {}),
         eta: flags.eta,
         ...(flags.minShare !== undefined ? { minShare: flags.minShare } : {}),
+        ...(flags.minEpochShare !== undefined ? { minEpochShare: flags.minEpochShare } : {}),
         register: flags.register,
         signal: stop.signal,
         onRung: (rung, configurations) => {
           if (!flags.json)
             process.stderr.write(
-              `rung ${rung.rung + 1}/${rung.rungs}: ${configurations} configurations on ${(rung.share * 100).toFixed(1)}% of the ratings\n`,
+              `rung ${rung.rung + 1}/${rung.rungs}: ${configurations} configurations on ${describeFidelity(rung)}\n`,
             );
         },
       }),
@@ -347,6 +355,11 @@ export function tuneCommand(program: Command): void {
         '--min-share <share>',
         'halving: share of the ratings of the first rung, a power of 1/eta (default 1/eta)',
         numberOption('--min-share', 0, 1),
+      )
+      .option(
+        '--min-epoch-share <share>',
+        "halving: share of each configuration's epochs the first rung fits, a power of 1/eta (default 1: every epoch)",
+        numberOption('--min-epoch-share', 0, 1),
       )
       .option('--no-register', 'halving: do not refit and register the best'),
   ).action(tuneAction);

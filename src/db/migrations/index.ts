@@ -10,6 +10,7 @@ import { hardening } from './010-hardening.ts';
 import { interleavingSharedMovies } from './011-interleaving-shared-movies.ts';
 import { trialFidelity } from './015-trial-fidelity.ts';
 import { ratingsLayout } from './016-ratings-layout.ts';
+import { trialEpochShare } from './017-trial-epoch-share.ts';
 import type { Migration } from './migration.ts';
 
 /**
@@ -29,4 +30,5 @@ export const migrations: readonly Migration[] = [
   interleavingSharedMovies,
   trialFidelity,
   ratingsLayout,
+  trialEpochShare,
 ];

@@ -62,6 +62,8 @@ export const trial = z.object({
   retryOf: z.number().nullable(),
   /** The share of the ratings the trial ran on (1: all; less in a rung of successive halving). */
   fidelity: z.number(),
+  /** The share of its configuration's epochs the trial fitted (1: all). */
+  epochShare: z.number(),
 });
 export const tuningProgress = z.object({
   runId: z.string(),
@@ -90,6 +92,7 @@ export const runConfig = z.object({
   fidelity: z
     .object({
       share: z.number(),
+      epochShare: z.number().optional(),
       rung: z.number(),
       rungs: z.number(),
       eta: z.number(),

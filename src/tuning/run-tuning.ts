@@ -82,6 +82,11 @@ export interface RunTuningOptions {
    * how many trials are queued at once. The sampler, and every write, stay in this process.
    */
   readonly queue?: JobQueue;
+  /**
+   * Bayesian only: rank candidates by expected improvement per second of trial time, so that a
+   * large, slow configuration must promise proportionally more (default false).
+   */
+  readonly costAware?: boolean;
   /** This run is one rung of multi-fidelity tuning (its trials record the rung's share). */
   readonly fidelity?: FidelityRung;
   /**
@@ -233,6 +238,8 @@ async function createRun(
           location,
         })
       : undefined;
+  if (options.costAware && method !== 'bayesian')
+    throw new InvalidInputError(`cost-aware sampling is for the bayesian method only, got ${method}`);
   const planned = requireWhole(
     'trials',
     options.trials ?? gridPoints?.length ?? defaultTrialCounts[method],
@@ -249,6 +256,7 @@ async function createRun(
     ...(seed === undefined ? { seedFromRunId: true } : {}),
     ...(options.fidelity ? { fidelity: options.fidelity } : {}),
     ...(options.dataSelection ? { data: options.dataSelection } : {}),
+    ...(options.costAware ? { costAware: true } : {}),
   };
   const created = await storage.createRun({
     method,

@@ -14,6 +14,8 @@ export interface SampledTrial {
   readonly state: TrialState;
   /** The objective; null unless complete (pruned trials carry their last intermediate value). */
   readonly value: number | null;
+  /** How long the trial took (its folds one after another), once finished; null while running. */
+  readonly durationMs?: number | null;
 }
 
 /** A finished trial of an earlier run on the same model and data ("prior results"). */

@@ -96,7 +96,11 @@ export async function openSession(
   const trials = await storage.listTrials(run.id);
   const plan = await planDefault(storage, opened, { prior, measured, trials }, options);
   const sampler =
-    options.sampler ?? createSampler(method, config.gridPoints ? { gridPoints: config.gridPoints } : {});
+    options.sampler ??
+    createSampler(method, {
+      ...(config.gridPoints ? { gridPoints: config.gridPoints } : {}),
+      ...(config.costAware ? { bayesian: { costAware: true } } : {}),
+    });
   return new TuningSession(
     {
       ...plan,

@@ -328,7 +328,7 @@ function bestOf(trials: readonly Trial[], run: TuningRun): Trial | null {
 }
 
 function toSampled(t: Trial): SampledTrial {
-  return { number: t.number, params: t.params, state: t.state, value: t.value };
+  return { number: t.number, params: t.params, state: t.state, value: t.value, durationMs: t.durationMs };
 }
 
 function abortPromise(signal: AbortSignal | undefined): Promise<void> {

@@ -27,6 +27,8 @@ export interface RunConfig {
   readonly fidelity?: FidelityRung;
   /** The ratings tuned on, when not every rating of the database (a retrain's training part). */
   readonly data?: TuningDataSelection;
+  /** The Bayesian sampler ranks by expected improvement per second of trial time. */
+  readonly costAware?: boolean;
 }
 
 /**

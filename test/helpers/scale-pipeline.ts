@@ -209,6 +209,9 @@ export async function runScalePipeline(options: ScalePipelineOptions): Promise<S
       `${options.tuneTrials}`,
       '--fidelity',
       'halving',
+      // Expected improvement per second: keeps the large, slow configurations for when they
+      // promise proportionally more (docs/tuning.md).
+      '--cost-aware',
       '--folds',
       `${options.tuneFolds}`,
       '--seed',

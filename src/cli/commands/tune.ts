@@ -51,6 +51,7 @@ interface TuneFlags {
   readonly eta: number;
   readonly minShare?: number;
   readonly minEpochShare?: number;
+  readonly costAware: boolean;
   readonly register: boolean;
 }
 
@@ -199,7 +200,7 @@ async function tuneAction(flags: TuneFlags, command: Command): Promise<void> {
           ...(queue ? { queue } : {}),
           method: requireTuningMethod(flags.method),
           ...(flags.trials !== undefined ? { trials: flags.trials } : {}),
-          ...(flags.resume ? { resume: flags.resume } : {}),
+          ...(flags.resume ? { resume: flags.resume } : { costAware: flags.costAware }),
           signal: stop.signal,
           ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
         }),
@@ -243,6 +244,7 @@ async function halvingAction(flags: TuneFlags, command: Command): Promise<void> 
         ...base,
         method: requireTuningMethod(flags.method),
         ...(flags.trials !== undefined ? { trials: flags.trials } : {}),
+        costAware: flags.costAware,
         eta: flags.eta,
         ...(flags.minShare !== undefined ? { minShare: flags.minShare } : {}),
         ...(flags.minEpochShare !== undefined ? { minEpochShare: flags.minEpochShare } : {}),
@@ -345,6 +347,11 @@ export function tuneCommand(program: Command): void {
         integerOption('--trials', 1),
       )
       .option('--resume <run-id>', 'continue an interrupted run (its own settings are used)')
+      .option(
+        '--cost-aware',
+        'bayesian: rank candidates by expected improvement per second of trial time',
+        false,
+      )
       .option(
         '--fidelity <mode>',
         'full: every trial on all ratings; halving: successive halving, most trials on a share of the ratings, the best refitted on all',

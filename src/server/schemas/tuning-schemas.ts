@@ -110,6 +110,10 @@ export const runConfig = z.object({
     .describe(
       'the ratings tuned on, when not every rating of the database (a retrain tunes on its training part)',
     ),
+  costAware: z
+    .boolean()
+    .optional()
+    .describe('the Bayesian sampler ranks by expected improvement per second of trial time'),
 });
 export const tuningRun = z.object({
   id: z.string(),

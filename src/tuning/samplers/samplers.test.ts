@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ModelParams } from '../../models/rating-model.ts';
 import { contractObjective, contractSpace, runSamplerContract, runSequential } from '../sampler.contract.ts';
+import type { SampledTrial } from '../sampler.ts';
 import { paramsKey } from '../search-space.ts';
 import { BayesianSampler } from './bayesian-sampler.ts';
 import { fitGaussianProcess } from './gaussian-process.ts';
@@ -83,6 +84,38 @@ describe('bayesian', () => {
       trials.push({ number: n, params, state: 'complete', value: contractObjective(params) });
     }
     expect(Math.max(...trials.map((t) => t.value))).toBeGreaterThanOrEqual(best - 1e-9);
+  });
+
+  it('cost-aware: goes to the cheap one of two good regions, and is cost-blind until it has durations', () => {
+    const space = { params: { x: { type: 'float' as const, low: 0, high: 1 } } };
+    // Two peaks of nearly equal height; the one at 0.8 costs e^4.5 ≈ 90 times the one at 0.2.
+    const value = (x: number) =>
+      0.95 * Math.exp(-(((x - 0.2) / 0.1) ** 2)) + Math.exp(-(((x - 0.8) / 0.1) ** 2));
+    const durationMs = (x: number) => 1000 * Math.exp(7.5 * x);
+    const seen = [0.02, 0.12, 0.3, 0.42, 0.58, 0.7, 0.88, 0.98];
+    const trials: SampledTrial[] = seen.map((x, number) => ({
+      number,
+      params: { x },
+      state: 'complete' as const,
+      value: value(x),
+      durationMs: durationMs(x),
+    }));
+    const propose = (costAware: boolean, seed: number, history = trials) =>
+      new BayesianSampler({ costAware }).sample({
+        space,
+        direction: 'maximize',
+        trials: history,
+        prior: [],
+        number: history.length,
+        seed,
+      })?.x as number;
+    for (const seed of [1, 2, 3]) {
+      expect(propose(false, seed)).toBeGreaterThan(0.6);
+      expect(propose(true, seed)).toBeLessThan(0.4);
+    }
+    // With fewer than three durations known, the ranking is expected improvement alone.
+    const untimed = trials.map((t, i) => (i < 6 ? { ...t, durationMs: null } : t));
+    expect(propose(true, 4, untimed)).toBe(propose(false, 4, untimed));
   });
 
   it('the GP interpolates what it has seen and is uncertain far from it', () => {

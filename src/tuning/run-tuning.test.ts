@@ -246,6 +246,35 @@ describe('runTuning samplers on generated data (SQLite)', () => {
     }
   });
 
+  it('cost-aware bayesian is recorded with the run and proposes by improvement per second; other methods refuse it', async () => {
+    t = await sqliteKind.create();
+    await withRatings(t.db);
+    const r = await runTuning(
+      t.db,
+      quick(dirOf(t), { method: 'bayesian', trials: 9, space: svdSpace, costAware: true, prune: false }),
+    );
+    expect(r.run.config.costAware).toBe(true);
+    const trials = await new SqlTuningStorage(t.db).listTrials(r.run.id);
+    // One worker: each trial was proposed from the finished trials before it, durations included.
+    let differs = 0;
+    for (const trial of trials.slice(5)) {
+      const context = {
+        space: svdSpace,
+        direction: 'maximize' as const,
+        trials: trials.slice(0, trial.number),
+        prior: [],
+        number: trial.number,
+        seed: 1,
+      };
+      expect(trial.params).toEqual(new BayesianSampler({ costAware: true }).sample(context));
+      if (paramsKey(trial.params) !== paramsKey(new BayesianSampler().sample(context)!)) differs++;
+    }
+    expect(differs).toBeGreaterThan(0);
+    await expect(
+      runTuning(t.db, quick(dirOf(t), { method: 'tpe', trials: 1, space: svdSpace, costAware: true })),
+    ).rejects.toThrow(/cost-aware sampling is for the bayesian method only, got tpe/);
+  });
+
   it('stores pruned trials (with their curve) and failed trials (with the error) by state', async () => {
     t = await sqliteKind.create();
     await withRatings(t.db);

@@ -214,6 +214,13 @@ async function resumeRun(
   return { run, method: requireTuningMethod(run.method), space: run.config.space as SearchSpace };
 }
 
+/** Whether a new run ranks by expected improvement per second; only the bayesian method can. */
+function costAwareFor(method: TuningMethod, costAware: boolean | undefined): boolean {
+  if (costAware && method !== 'bayesian')
+    throw new InvalidInputError(`cost-aware sampling is for the bayesian method only, got ${method}`);
+  return costAware ?? false;
+}
+
 async function createRun(
   storage: TuningStorage,
   options: RunTuningOptions,
@@ -238,8 +245,6 @@ async function createRun(
           location,
         })
       : undefined;
-  if (options.costAware && method !== 'bayesian')
-    throw new InvalidInputError(`cost-aware sampling is for the bayesian method only, got ${method}`);
   const planned = requireWhole(
     'trials',
     options.trials ?? gridPoints?.length ?? defaultTrialCounts[method],
@@ -256,7 +261,7 @@ async function createRun(
     ...(seed === undefined ? { seedFromRunId: true } : {}),
     ...(options.fidelity ? { fidelity: options.fidelity } : {}),
     ...(options.dataSelection ? { data: options.dataSelection } : {}),
-    ...(options.costAware ? { costAware: true } : {}),
+    ...(costAwareFor(method, options.costAware) ? { costAware: true } : {}),
   };
   const created = await storage.createRun({
     method,

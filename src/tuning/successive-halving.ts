@@ -16,6 +16,16 @@ import { refitBestTrial } from './workflow.ts';
 export const fidelityModes = ['full', 'halving'] as const;
 export type FidelityMode = (typeof fidelityModes)[number];
 
+/** The fidelity mode named by `--fidelity`, or a clear refusal. */
+export function requireFidelityMode(mode: string): FidelityMode {
+  const found = fidelityModes.find((m) => m === mode);
+  if (!found)
+    throw new InvalidInputError(
+      `--fidelity must be one of ${fidelityModes.join(', ')}, got ${JSON.stringify(mode)}`,
+    );
+  return found;
+}
+
 export interface SuccessiveHalvingOptions
   extends Omit<RunTuningOptions, 'resume' | 'fidelity' | 'sampler' | 'warmStartFrom'> {
   /** Each rung keeps the best 1/eta of the configurations of the rung before (default 3). */
@@ -64,7 +74,7 @@ function stepsToOne(eta: number, min: number, what: string): number {
 /**
  * The rungs' fidelities: the share of the ratings grows from `minShare` and the share of the
  * epochs from `minEpochShare`, each by eta per rung until it reaches 1; the last rung is full on
- * both. With the defaults (both 1/3): 1/3 of the ratings at 1/3 of the epochs, then all at all.
+ * both. `rungFidelities(3, 1/3, 1/3)`: 1/3 of the ratings at 1/3 of the epochs, then all at all.
  */
 export function rungFidelities(eta: number, minShare: number, minEpochShare = 1): TrialFidelity[] {
   if (!(Number.isInteger(eta) && eta >= 2))
@@ -138,8 +148,9 @@ export function listedSampler(configurations: readonly ModelParams[]): Sampler {
  * best ⌈1/eta⌉ of them again on eta times more of each, and so on up to all the ratings and all
  * the epochs. Each rung is a tuning run whose config and trials record both shares. The best of
  * the last rung is refitted on every rating and registered. At eta 3 and 20 trials with the
- * defaults (1/3 of the ratings at 1/3 of the epochs, then everything) that is 20 + 7 trials
- * costing about 20/9 + 7 ≈ 9.2 full trials instead of 20 (13.7 with every epoch in the first rung).
+ * defaults (1/3 of the ratings at every epoch, then all of them) that is 20 + 7 trials costing
+ * about 20/3 + 7 ≈ 13.7 full-data trials instead of 20 (20/9 + 7 ≈ 9.2 with a third of the epochs
+ * too, which chose worse: docs/tuning.md).
  */
 export async function runSuccessiveHalving(
   db: Database,

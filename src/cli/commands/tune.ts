@@ -14,7 +14,7 @@ import {
 } from '../../tuning/run-tuning.ts';
 import { requireTuningMethod, tuningMethods } from '../../tuning/sampler-registry.ts';
 import { readSearchSpace } from '../../tuning/search-space.ts';
-import { type FidelityMode, fidelityModes, runSuccessiveHalving } from '../../tuning/successive-halving.ts';
+import { requireFidelityMode, runSuccessiveHalving } from '../../tuning/successive-halving.ts';
 import { runTuningWorkflow } from '../../tuning/workflow.ts';
 import {
   databaseLocation,
@@ -51,7 +51,7 @@ interface TuneFlags {
   readonly eta: number;
   readonly minShare?: number;
   readonly minEpochShare?: number;
-  readonly costAware: boolean;
+  readonly costAware?: boolean;
   readonly register: boolean;
 }
 
@@ -200,7 +200,7 @@ async function tuneAction(flags: TuneFlags, command: Command): Promise<void> {
           ...(queue ? { queue } : {}),
           method: requireTuningMethod(flags.method),
           ...(flags.trials !== undefined ? { trials: flags.trials } : {}),
-          ...(flags.resume ? { resume: flags.resume } : { costAware: flags.costAware }),
+          ...(flags.resume ? { resume: flags.resume } : { costAware: flags.costAware ?? false }),
           signal: stop.signal,
           ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
         }),
@@ -223,15 +223,6 @@ async function tuneAction(flags: TuneFlags, command: Command): Promise<void> {
   }
 }
 
-function requireFidelityMode(mode: string): FidelityMode {
-  const found = fidelityModes.find((m) => m === mode);
-  if (!found)
-    throw new InvalidInputError(
-      `--fidelity must be one of ${fidelityModes.join(', ')}, got ${JSON.stringify(mode)}`,
-    );
-  return found;
-}
-
 /** `tune --fidelity halving`: successive halving over shares of the ratings, then refit the best. */
 async function halvingAction(flags: TuneFlags, command: Command): Promise<void> {
   if (flags.resume)
@@ -244,7 +235,7 @@ async function halvingAction(flags: TuneFlags, command: Command): Promise<void> 
         ...base,
         method: requireTuningMethod(flags.method),
         ...(flags.trials !== undefined ? { trials: flags.trials } : {}),
-        costAware: flags.costAware,
+        costAware: flags.costAware ?? false,
         eta: flags.eta,
         ...(flags.minShare !== undefined ? { minShare: flags.minShare } : {}),
         ...(flags.minEpochShare !== undefined ? { minEpochShare: flags.minEpochShare } : {}),
@@ -347,29 +338,9 @@ export function tuneCommand(program: Command): void {
         integerOption('--trials', 1),
       )
       .option('--resume <run-id>', 'continue an interrupted run (its own settings are used)')
-      .option(
-        '--cost-aware',
-        'bayesian: rank candidates by expected improvement per second of trial time',
-        false,
-      )
-      .option(
-        '--fidelity <mode>',
-        'full: every trial on all ratings; halving: successive halving, most trials on a share of the ratings, the best refitted on all',
-        'full',
-      )
-      .option('--eta <n>', 'halving: each rung keeps the best 1/eta', integerOption('--eta', 2), 3)
-      .option(
-        '--min-share <share>',
-        'halving: share of the ratings of the first rung, a power of 1/eta (default 1/eta)',
-        numberOption('--min-share', 0, 1),
-      )
-      .option(
-        '--min-epoch-share <share>',
-        "halving: share of each configuration's epochs the first rung fits, a power of 1/eta (default 1: every epoch)",
-        numberOption('--min-epoch-share', 0, 1),
-      )
-      .option('--no-register', 'halving: do not refit and register the best'),
+      .option('--cost-aware', 'bayesian: rank candidates by expected improvement per second of trial time'),
   ).action(tuneAction);
+  withHalvingOptions(tune);
 
   addRunOptions(
     tune
@@ -399,4 +370,26 @@ export function tuneCommand(program: Command): void {
     .option('--no-measure-active', "do not cross-validate the active model on the run's folds")
     .option('--json', 'print as JSON')
     .action((_flags: unknown, command: Command) => reviewAction(command));
+}
+
+/** The options of `tune --fidelity halving`. */
+function withHalvingOptions(tune: Command): Command {
+  return tune
+    .option(
+      '--fidelity <mode>',
+      'full: every trial on all ratings; halving: successive halving, most trials on a share of the ratings, the best refitted on all',
+      'full',
+    )
+    .option('--eta <n>', 'halving: each rung keeps the best 1/eta', integerOption('--eta', 2), 3)
+    .option(
+      '--min-share <share>',
+      'halving: share of the ratings of the first rung, a power of 1/eta (default 1/eta)',
+      numberOption('--min-share', 0, 1),
+    )
+    .option(
+      '--min-epoch-share <share>',
+      "halving: share of each configuration's epochs the first rung fits, a power of 1/eta (default 1: every epoch)",
+      numberOption('--min-epoch-share', 0, 1),
+    )
+    .option('--no-register', 'halving: do not refit and register the best');
 }

@@ -1,15 +1,17 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { tableSnapshot } from '../../test/fixtures/table-snapshot.ts';
 import { describeEachDatabase, type TestDatabase } from '../../test/helpers/databases.ts';
+import { temporaryFolders } from '../../test/helpers/temp-dirs.ts';
 import { ConflictError } from '../errors.ts';
 import { generateIntoDatabase, generateToFolder, installDemoCatalog } from './generate.ts';
 import { importMovieLens } from './import-movielens.ts';
 import { loadRatingsData } from './load-ratings.ts';
+
+const tempDir = temporaryFolders();
 
 const exec = promisify(execFile);
 const repoRoot = resolve(import.meta.dirname, '..', '..');
@@ -28,7 +30,7 @@ describeEachDatabase('generate', (kind) => {
     const s = await generateIntoDatabase(t.db, small);
     expect(s).toMatchObject({ movies: 40, ratings: 500 });
     const direct = await tableSnapshot(t.db);
-    const dir = mkdtempSync(join(tmpdir(), 'mn-gen-'));
+    const dir = tempDir('mn-gen-');
     const f = await generateToFolder(dir, small);
     expect(f.meanRating).toBe(s.meanRating);
     expect(readFileSync(join(dir, 'ratings.csv'), 'utf8').split('\n')[0]).toBe(

@@ -1,10 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableSnapshot as snapshot } from '../../test/fixtures/table-snapshot.ts';
 import { runCliInProcess } from '../../test/helpers/cli.ts';
 import { describeEachDatabase, type TestDatabase } from '../../test/helpers/databases.ts';
+import { temporaryFolders } from '../../test/helpers/temp-dirs.ts';
 import { DataFormatError, InvalidInputError } from '../errors.ts';
 import { importMovieLens } from './import-movielens.ts';
 import { importRatingsCsv } from './import-ratings-csv.ts';
@@ -12,10 +12,12 @@ import { maxLineBytes } from './line-reader.ts';
 import { parseRatingNumber } from './movielens-format.ts';
 import { halfStarScale, isOnScale, wholeStarScale } from './rating-scale.ts';
 
+const tempDir = temporaryFolders();
+
 const fixtures = resolve(import.meta.dirname, '..', '..', 'test', 'fixtures');
 
 function csv(text: string | Buffer): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'mn-limits-')), 'ratings.csv');
+  const file = join(tempDir('mn-limits-'), 'ratings.csv');
   writeFileSync(file, text);
   return file;
 }
@@ -103,15 +105,15 @@ describeEachDatabase('import limits', (kind) => {
     expect((await refused('/nonexistent/ratings.csv')).message).toBe(
       '/nonexistent/ratings.csv does not exist',
     );
-    const dir = mkdtempSync(join(tmpdir(), 'mn-limits-dir-'));
+    const dir = tempDir('mn-limits-dir-');
     expect((await refused(dir)).message).toBe(`${dir} is a folder, not a file`);
   });
 });
 
 describe('movienight import errors', () => {
   it('prints one clear line, no stack, and exits non-zero for file and flag problems', async () => {
-    const db = join(mkdtempSync(join(tmpdir(), 'mn-limits-cli-')), 'movies.db');
-    const dir = mkdtempSync(join(tmpdir(), 'mn-limits-dir-'));
+    const db = join(tempDir('mn-limits-cli-'), 'movies.db');
+    const dir = tempDir('mn-limits-dir-');
     const runs = [
       ['import', 'ratings', '/nonexistent/ratings.csv'],
       ['import', 'ratings', dir],

@@ -1,20 +1,22 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { tableSnapshot as snapshot } from '../../test/fixtures/table-snapshot.ts';
 import { mlLatestSmallDir, skipWithoutMlLatestSmall } from '../../test/helpers/data-paths.ts';
 import { describeEachDatabase, type TestDatabase } from '../../test/helpers/databases.ts';
+import { temporaryFolders } from '../../test/helpers/temp-dirs.ts';
 import { describeSchema } from '../db/database-schema.ts';
 import { DataFormatError } from '../errors.ts';
 import { importMovieLens } from './import-movielens.ts';
 import { loadMovies } from './load-movies.ts';
 
+const tempDir = temporaryFolders();
+
 const fixtures = resolve(import.meta.dirname, '..', '..', 'test', 'fixtures');
 
 /** A copy of the tiny ml-latest fixture with one line of ratings.csv (or movies.csv) replaced or added. */
 function brokenCopy(file: 'ratings.csv' | 'movies.csv', line: number, text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'mn-import-'));
+  const dir = tempDir('mn-import-');
   cpSync(join(fixtures, 'ml-latest-tiny'), dir, { recursive: true });
   const lines = readFileSync(join(dir, file), 'utf8').split('\n');
   lines.splice(line - 1, 0, text);
@@ -90,7 +92,7 @@ describeEachDatabase('importMovieLens', (kind) => {
   });
 
   it('refuses a line late in the file after thousands of rows were written, and rolls them all back', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mn-import-'));
+    const dir = tempDir('mn-import-');
     writeFileSync(join(dir, 'movies.csv'), 'movieId,title,genres\n1,One (2001),Drama\n2,Two (2002),Comedy\n');
     const lines = ['userId,movieId,rating,timestamp'];
     for (let u = 1; u <= 12_000; u++) lines.push(`${u},${(u % 2) + 1},${(u % 5) + 1},${1_000_000 + u}`);
@@ -112,7 +114,7 @@ describeEachDatabase('importMovieLens', (kind) => {
     expect(original).toEqual(
       expect.arrayContaining(['ratings_movie:movie_id,rating', 'ratings_rated_at:rated_at']),
     );
-    const dir = mkdtempSync(join(tmpdir(), 'mn-import-'));
+    const dir = tempDir('mn-import-');
     writeFileSync(
       join(dir, 'movies.csv'),
       `movieId,title,genres\n${Array.from({ length: 60 }, (_, m) => `${m + 1},M${m + 1} (2000),Drama`).join('\n')}\n`,
@@ -133,7 +135,7 @@ describeEachDatabase('importMovieLens', (kind) => {
 
   it('a bulk import keeps movies.rating_count right and its triggers in place', async () => {
     const triggers = await t.db.rowTriggers('ratings');
-    const dir = mkdtempSync(join(tmpdir(), 'mn-import-'));
+    const dir = tempDir('mn-import-');
     writeFileSync(
       join(dir, 'movies.csv'),
       `movieId,title,genres\n${Array.from({ length: 60 }, (_, m) => `${m + 1},M${m + 1} (2000),Drama`).join('\n')}\n`,
@@ -160,7 +162,7 @@ describeEachDatabase('importMovieLens', (kind) => {
   });
 
   it('with --skip-invalid imports the rest and reports each kind with counts and first lines', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mn-import-'));
+    const dir = tempDir('mn-import-');
     writeFileSync(
       join(dir, 'movies.csv'),
       'movieId,title,genres\n1,One (2001),Drama\nbad,Bad,Drama\n2,Two (2002),Comedy\n',

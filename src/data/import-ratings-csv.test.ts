@@ -1,17 +1,19 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { tableSnapshot as snapshot } from '../../test/fixtures/table-snapshot.ts';
 import { describeEachDatabase, type TestDatabase } from '../../test/helpers/databases.ts';
+import { temporaryFolders } from '../../test/helpers/temp-dirs.ts';
 import { DataFormatError } from '../errors.ts';
 import { importMovieLens } from './import-movielens.ts';
 import { importRatingsCsv } from './import-ratings-csv.ts';
 
+const tempDir = temporaryFolders();
+
 const fixtures = resolve(import.meta.dirname, '..', '..', 'test', 'fixtures');
 
 function csv(text: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'mn-csv-')), 'ratings.csv');
+  const file = join(tempDir('mn-csv-'), 'ratings.csv');
   writeFileSync(file, text);
   return file;
 }

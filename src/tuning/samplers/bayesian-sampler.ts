@@ -1,7 +1,14 @@
 import type { ModelParams } from '../../models/rating-model.ts';
 import { deriveSeed, Rng } from '../../random/rng.ts';
-import { type SampleContext, type Sampler, takenKeys } from '../sampler.ts';
-import { decodeParams, encodeParams, paramNames, paramsKey, sampleUniform } from '../search-space.ts';
+import { type SampleContext, type SampledTrial, type Sampler, takenKeys } from '../sampler.ts';
+import {
+  decodeParams,
+  encodeParams,
+  paramNames,
+  paramsKey,
+  type SearchSpace,
+  sampleUniform,
+} from '../search-space.ts';
 import { expectedImprovement, fitGaussianProcess } from './gaussian-process.ts';
 
 export interface BayesianSamplerOptions {
@@ -147,8 +154,8 @@ export class BayesianSampler implements Sampler {
  * machines. Null until `COST_MODEL_TRIALS` durations are known (the search is then cost-blind).
  */
 function costModel(
-  space: SampleContext['space'],
-  own: readonly SampleContext['trials'][number][],
+  space: SearchSpace,
+  own: readonly SampledTrial[],
 ): ((x: readonly number[]) => number) | null {
   const timed = own.filter((t) => t.durationMs != null && t.durationMs > 0);
   if (timed.length < COST_MODEL_TRIALS) return null;
